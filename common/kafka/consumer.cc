@@ -1,0 +1,295 @@
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "common/kafka/kafka.h"
+#include "common/kafka/rdkafka_util.h"
+
+namespace voc::kafka {
+namespace {
+
+using internal::HandlePtr;
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+};
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+std::vector<TopicPartition> ToTopicPartitions(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<TopicPartition> out;
+  out.reserve(list->cnt);
+  for (int i = 0; i < list->cnt; ++i) out.push_back({list->elems[i].topic, PartitionId(list->elems[i].partition)});
+  return out;
+}
+
+std::string_view HeaderValue(rd_kafka_message_t* msg, const char* name) {
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(msg, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return {};
+  const void* value = nullptr;
+  size_t size = 0;
+  if (rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR || value == nullptr) {
+    return {};
+  }
+  return {static_cast<const char*>(value), size};
+}
+
+}  // namespace
+
+RecordBatch::~RecordBatch() { Clear(); }
+
+void RecordBatch::Clear() {
+  for (void* m : messages_) rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(m));
+  messages_.clear();
+  records_.clear();
+}
+
+class ConsumerImpl final : public Consumer {
+ public:
+  explicit ConsumerImpl(ConsumerOptions options) : options_(std::move(options)) {}
+
+  ~ConsumerImpl() override {
+    // Members are released in reverse order: the queue before the handle.
+    if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
+  }
+
+  Status Init() {
+    Properties defaults = {
+        {"bootstrap.servers", options_.bootstrap_servers},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "false"},
+        // An offset that fell off the log is an error we report, never a silent jump.
+        {"auto.offset.reset", "error"},
+        {"partition.assignment.strategy", "cooperative-sticky"},
+        {"fetch.wait.max.ms", "50"},
+        {"queued.min.messages", "20000"},
+        {"fetch.message.max.bytes", "16777216"},
+        {"receive.message.max.bytes", "67108864"},
+    };
+    if (!options_.group_id.empty()) defaults["group.id"] = options_.group_id;
+    auto conf = internal::MakeConf(defaults, options_.properties);
+    if (!conf.ok()) return conf.status();
+    rd_kafka_conf_set_opaque(conf->get(), this);
+    if (!options_.group_id.empty()) rd_kafka_conf_set_rebalance_cb(conf->get(), &ConsumerImpl::RebalanceCallback);
+    auto handle = internal::MakeHandle(RD_KAFKA_CONSUMER, std::move(conf).value());
+    if (!handle.ok()) return handle.status();
+    rk_ = std::move(handle).value();
+    rd_kafka_poll_set_consumer(rk_.get());
+    queue_ = rd_kafka_queue_get_consumer(rk_.get());
+
+    if (options_.group_id.empty()) return AssignAll();
+    PartitionListPtr topics(rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size())));
+    for (const auto& t : options_.topics) rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    if (auto err = rd_kafka_subscribe(rk_.get(), topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::Unavailable(std::string("cannot subscribe: ") + rd_kafka_err2str(err));
+    }
+    return Status::Ok();
+  }
+
+  Status Poll(size_t max_records, std::chrono::milliseconds timeout, RecordBatch* batch) override {
+    scratch_.resize(max_records);
+    ssize_t n = rd_kafka_consume_batch_queue(queue_, static_cast<int>(timeout.count()),
+                                             reinterpret_cast<rd_kafka_message_t**>(scratch_.data()), max_records);
+    if (n < 0) return Status::Unavailable(std::string("consume failed: ") + rd_kafka_err2str(rd_kafka_last_error()));
+    Status status;
+    for (ssize_t i = 0; i < n; ++i) {
+      auto* msg = static_cast<rd_kafka_message_t*>(scratch_[i]);
+      if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        Status s = HandleError(msg);
+        if (!s.ok() && status.ok()) status = s;
+        rd_kafka_message_destroy(msg);
+        continue;
+      }
+      TopicPartition tp{rd_kafka_topic_name(msg->rkt), PartitionId(msg->partition)};
+      // A record fetched just before its partition was revoked belongs to the new owner.
+      if (!assigned_.contains(tp)) {
+        rd_kafka_message_destroy(msg);
+        continue;
+      }
+      batch->messages_.push_back(msg);
+      batch->records_.push_back(Record{
+          .topic = rd_kafka_topic_name(msg->rkt),
+          .partition = PartitionId(msg->partition),
+          .offset = Offset(msg->offset),
+          .key = {static_cast<const char*>(msg->key), msg->key_len},
+          .value = {static_cast<const char*>(msg->payload), msg->len},
+          .timestamp_ms = rd_kafka_message_timestamp(msg, nullptr),
+          .content_type = HeaderValue(msg, "content-type"),
+      });
+    }
+    return status;
+  }
+
+  Status Commit(const std::vector<std::pair<TopicPartition, Offset>>& next_offsets) override {
+    if (next_offsets.empty() || options_.group_id.empty()) return Status::Ok();
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
+    for (const auto& [tp, offset] : next_offsets) {
+      if (!assigned_.contains(tp)) continue;
+      rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value)->offset = offset.value;
+    }
+    if (list->cnt == 0) return Status::Ok();
+    auto err = rd_kafka_commit(rk_.get(), list.get(), /*async=*/1);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Unavailable(std::string("commit: ") + rd_kafka_err2str(err));
+    return Status::Ok();
+  }
+
+  std::vector<TopicPartition> Assignment() override { return {assigned_.begin(), assigned_.end()}; }
+
+  std::vector<PartitionLag> Lag() override {
+    std::vector<PartitionLag> out;
+    if (assigned_.empty()) return out;
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size())));
+    for (const auto& tp : assigned_) rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value);
+    if (rd_kafka_position(rk_.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+    for (int i = 0; i < list->cnt; ++i) {
+      const auto& e = list->elems[i];
+      int64_t low = 0, high = 0;
+      if (e.offset < 0) continue;
+      if (rd_kafka_get_watermark_offsets(rk_.get(), e.topic, e.partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+          high < 0) {
+        continue;
+      }
+      out.push_back({{e.topic, PartitionId(e.partition)}, std::max<int64_t>(0, high - e.offset)});
+    }
+    return out;
+  }
+
+  Status Close(std::chrono::milliseconds timeout) override {
+    if (closed_) return Status::Ok();
+    closed_ = true;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk_.get());
+    rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_.get(), q);
+    Status status;
+    if (error != nullptr) {
+      status = Status::Unavailable(std::string("close: ") + rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    } else {
+      while (!rd_kafka_consumer_closed(rk_.get()) && internal::RemainingMs(deadline) > 0) {
+        rd_kafka_event_t* ev = rd_kafka_queue_poll(q, std::min(100, internal::RemainingMs(deadline)));
+        if (ev == nullptr) continue;
+        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
+          OnRebalance(rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev));
+        }
+        rd_kafka_event_destroy(ev);
+      }
+      if (!rd_kafka_consumer_closed(rk_.get())) status = Status::Timeout("consumer did not leave the group in time");
+    }
+    rd_kafka_queue_destroy(q);
+    return status;
+  }
+
+ private:
+  static void RebalanceCallback(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                                void* opaque) {
+    static_cast<ConsumerImpl*>(opaque)->OnRebalance(err, parts);
+  }
+
+  void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0;
+    auto tps = ToTopicPartitions(parts);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      SetStartOffsets(parts);
+      if (options_.on_assigned) options_.on_assigned(tps);
+      assigned_.insert(tps.begin(), tps.end());
+      if (cooperative) {
+        if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_.get(), parts)) rd_kafka_error_destroy(e);
+      } else {
+        rd_kafka_assign(rk_.get(), parts);
+      }
+      return;
+    }
+    // Revoked or lost: the runtime has already checkpointed every finished batch, since
+    // rebalances only run inside Poll, between batches.
+    if (options_.on_revoked) options_.on_revoked(tps);
+    for (const auto& tp : tps) assigned_.erase(tp);
+    if (cooperative) {
+      if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_.get(), parts)) rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(rk_.get(), nullptr);
+      assigned_.clear();
+    }
+  }
+
+  // Stored state wins; else the group's committed offset; else the log's start.
+  void SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
+    bool need_committed = false;
+    for (int i = 0; i < parts->cnt; ++i) {
+      auto& e = parts->elems[i];
+      std::optional<Offset> start;
+      if (options_.start_offset) start = options_.start_offset({e.topic, PartitionId(e.partition)});
+      e.offset = start ? start->value : RD_KAFKA_OFFSET_INVALID;
+      need_committed |= !start.has_value();
+    }
+    if (need_committed && !options_.group_id.empty()) {
+      PartitionListPtr committed(rd_kafka_topic_partition_list_copy(parts));
+      if (rd_kafka_committed(rk_.get(), committed.get(), 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < parts->cnt; ++i) {
+          if (parts->elems[i].offset == RD_KAFKA_OFFSET_INVALID) parts->elems[i].offset = committed->elems[i].offset;
+        }
+      }
+    }
+    for (int i = 0; i < parts->cnt; ++i) {
+      if (parts->elems[i].offset < 0) parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+  }
+
+  Status AssignAll() {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(8));
+    for (const auto& topic : options_.topics) {
+      auto count = PartitionCount(options_.bootstrap_servers, topic, std::chrono::seconds(10));
+      if (!count.ok()) return count.status();
+      for (int p = 0; p < *count; ++p) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
+    }
+    SetStartOffsets(list.get());
+    auto tps = ToTopicPartitions(list.get());
+    if (options_.on_assigned) options_.on_assigned(tps);
+    assigned_.insert(tps.begin(), tps.end());
+    if (auto err = rd_kafka_assign(rk_.get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::Unavailable(std::string("cannot assign partitions: ") + rd_kafka_err2str(err));
+    }
+    return Status::Ok();
+  }
+
+  Status HandleError(rd_kafka_message_t* msg) {
+    if (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET && msg->rkt != nullptr) {
+      TopicPartition tp{rd_kafka_topic_name(msg->rkt), PartitionId(msg->partition)};
+      int64_t low = 0, high = 0;
+      auto err = rd_kafka_query_watermark_offsets(rk_.get(), tp.topic.c_str(), tp.partition.value, &low, &high, 10000);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return Status::Unavailable("offset out of range on " + tp.topic + "/" + std::to_string(tp.partition.value) +
+                                   " and the log's start is unknown: " + rd_kafka_err2str(err));
+      }
+      const int64_t lost = msg->offset >= 0 && msg->offset < low ? low - msg->offset : 0;
+      if (options_.on_loss) options_.on_loss(tp, lost);
+      PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value)->offset = low;
+      if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_.get(), list.get(), 10000)) {
+        Status s = Status::Unavailable(std::string("seek after offset loss: ") + rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        return s;
+      }
+      return Status::Ok();
+    }
+    // Transient broker and transport errors are retried by librdkafka itself.
+    return Status::Unavailable(std::string("consumer: ") + rd_kafka_message_errstr(msg));
+  }
+
+  ConsumerOptions options_;
+  HandlePtr rk_;  // destroyed after queue_ (see destructor)
+  rd_kafka_queue_t* queue_ = nullptr;
+  std::set<TopicPartition> assigned_;
+  std::vector<void*> scratch_;
+  bool closed_ = false;
+};
+
+Result<std::unique_ptr<Consumer>> Consumer::Create(ConsumerOptions options) {
+  if (options.topics.empty()) return Status::InvalidArgument("consumer needs at least one topic");
+  auto consumer = std::make_unique<ConsumerImpl>(std::move(options));
+  VOC_RETURN_IF_ERROR(consumer->Init());
+  return std::unique_ptr<Consumer>(std::move(consumer));
+}
+
+}  // namespace voc::kafka

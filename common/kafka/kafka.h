@@ -1,0 +1,124 @@
+// Kafka I/O for vocstream services: a consumer with manual offsets and cooperative-sticky
+// assignment, a producer whose every delivery is checked, and the embedded broker.
+// librdkafka stays behind this header: services see Record, TopicPartition and Offset.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/core/status.h"
+#include "common/core/types.h"
+
+namespace voc::kafka {
+
+// librdkafka properties passed through as given ("linger.ms" -> "20").
+using Properties = std::map<std::string, std::string>;
+
+// One consumed record. Its views stay valid while the RecordBatch that holds it lives.
+struct Record {
+  std::string_view topic;
+  PartitionId partition;
+  Offset offset;
+  std::string_view key;
+  std::string_view value;
+  int64_t timestamp_ms = 0;
+  std::string_view content_type;  // the "content-type" header, empty when absent
+};
+
+// Owns the broker's messages behind a batch of Records. NOT thread-safe.
+class RecordBatch {
+ public:
+  RecordBatch() = default;
+  RecordBatch(const RecordBatch&) = delete;
+  RecordBatch& operator=(const RecordBatch&) = delete;
+  ~RecordBatch();
+
+  void Clear();
+  size_t size() const { return records_.size(); }
+  bool empty() const { return records_.empty(); }
+  const Record& operator[](size_t i) const { return records_[i]; }
+  std::vector<Record>::const_iterator begin() const { return records_.begin(); }
+  std::vector<Record>::const_iterator end() const { return records_.end(); }
+
+ private:
+  friend class ConsumerImpl;
+  std::vector<void*> messages_;  // rd_kafka_message_t*, parallel to records_
+  std::vector<Record> records_;
+};
+
+struct PartitionLag {
+  TopicPartition partition;
+  int64_t lag = 0;  // high watermark minus position, from the last fetch
+};
+
+struct ConsumerOptions {
+  std::string bootstrap_servers;
+  // Consumer group; empty means no group: every partition of `topics` is assigned
+  // (how a service reads a table such as voc.customers whole).
+  std::string group_id;
+  std::vector<std::string> topics;
+  Properties properties;  // pass-through, applied last
+  // Where a newly assigned partition starts; nullopt: the group's committed offset, or the
+  // log's start when there is none. Stateful services answer from their state store.
+  std::function<std::optional<Offset>(const TopicPartition&)> start_offset;
+  // Called inside Poll, on the polling thread, before the assignment changes.
+  std::function<void(const std::vector<TopicPartition>&)> on_assigned;
+  std::function<void(const std::vector<TopicPartition>&)> on_revoked;
+  // An offset fell off the log (retention, or the embedded broker's size cap): `lost`
+  // records were never seen. The consumer resumes at the log's start and reports it.
+  std::function<void(const TopicPartition&, int64_t lost)> on_loss;
+};
+
+// NOT thread-safe: all calls happen on the service's processing thread.
+class Consumer {
+ public:
+  virtual ~Consumer() = default;
+  static Result<std::unique_ptr<Consumer>> Create(ConsumerOptions options);
+
+  // Appends up to max_records to batch, waiting at most timeout for the first one.
+  // Rebalance callbacks run inside this call.
+  virtual Status Poll(size_t max_records, std::chrono::milliseconds timeout, RecordBatch* batch) = 0;
+  // Commits the next offset to read of each partition to the group (asynchronously).
+  virtual Status Commit(const std::vector<std::pair<TopicPartition, Offset>>& next_offsets) = 0;
+  virtual std::vector<TopicPartition> Assignment() = 0;
+  virtual std::vector<PartitionLag> Lag() = 0;
+  // Leaves the group, waiting at most timeout. Must be called before destruction.
+  virtual Status Close(std::chrono::milliseconds timeout) = 0;
+};
+
+struct ProducerOptions {
+  std::string bootstrap_servers;
+  Properties properties;  // pass-through, applied last
+};
+
+// NOT thread-safe: all calls happen on one thread.
+class Producer {
+ public:
+  virtual ~Producer() = default;
+  static Result<std::unique_ptr<Producer>> Create(ProducerOptions options);
+
+  // Queues a copy of the record; partitioned by key (murmur2, as the Java client does).
+  virtual Status Produce(std::string_view topic, std::string_view key, std::string_view value) = 0;
+  // Waits until every queued record is acknowledged, re-sending the ones that failed
+  // with a retriable error. Ok only when all are acknowledged before the deadline.
+  virtual Status Flush(std::chrono::milliseconds deadline) = 0;
+  virtual uint64_t delivered() const = 0;
+  virtual uint64_t resent() const = 0;
+};
+
+// How many partitions `topic` has, asking the cluster at most `timeout`.
+Result<int> PartitionCount(const std::string& bootstrap_servers, const std::string& topic,
+                           std::chrono::milliseconds timeout);
+
+// Low and high watermark (first offset kept, next offset to be written) of a partition.
+Result<std::pair<Offset, Offset>> Watermarks(const std::string& bootstrap_servers, const TopicPartition& tp,
+                                             std::chrono::milliseconds timeout);
+
+}  // namespace voc::kafka

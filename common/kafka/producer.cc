@@ -1,0 +1,130 @@
+#include <librdkafka/rdkafka.h>
+
+#include <thread>
+
+#include "common/kafka/kafka.h"
+#include "common/kafka/rdkafka_util.h"
+
+namespace voc::kafka {
+namespace {
+
+using internal::HandlePtr;
+
+// A record whose delivery failed with a retriable error, kept to be sent again.
+struct FailedRecord {
+  std::string topic;
+  std::string key;
+  std::string value;
+};
+
+class ProducerImpl final : public Producer {
+ public:
+  Status Init(const ProducerOptions& options) {
+    Properties defaults = {
+        {"bootstrap.servers", options.bootstrap_servers},
+        {"acks", "all"},
+        {"linger.ms", "20"},
+        {"batch.num.messages", "10000"},
+        {"batch.size", "1048576"},
+        {"queue.buffering.max.messages", "1000000"},
+        {"queue.buffering.max.kbytes", "1048576"},
+        {"message.max.bytes", "16777216"},
+        {"message.timeout.ms", "30000"},
+        // Same key, same partition as the Java client computes.
+        {"partitioner", "murmur2_random"},
+    };
+    auto conf = internal::MakeConf(defaults, options.properties);
+    if (!conf.ok()) return conf.status();
+    rd_kafka_conf_set_opaque(conf->get(), this);
+    rd_kafka_conf_set_dr_msg_cb(conf->get(), &ProducerImpl::DeliveryCallback);
+    auto handle = internal::MakeHandle(RD_KAFKA_PRODUCER, std::move(conf).value());
+    if (!handle.ok()) return handle.status();
+    rk_ = std::move(handle).value();
+    return Status::Ok();
+  }
+
+  Status Produce(std::string_view topic, std::string_view key, std::string_view value) override {
+    const std::string topic_name(topic);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (true) {
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          rk_.get(), RD_KAFKA_V_TOPIC(topic_name.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        return Status::InvalidArgument("cannot produce to " + topic_name + ": " + rd_kafka_err2str(err));
+      }
+      if (internal::RemainingMs(deadline) == 0) return Status::Timeout("producer queue stayed full for 30 s");
+      rd_kafka_poll(rk_.get(), 10);  // serve delivery reports to make room
+    }
+  }
+
+  Status Flush(std::chrono::milliseconds timeout) override {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      rd_kafka_flush(rk_.get(), std::max(1, internal::RemainingMs(deadline)));
+      rd_kafka_poll(rk_.get(), 0);
+      if (!fatal_.ok()) {
+        Status s = fatal_;
+        fatal_ = Status::Ok();
+        return s;
+      }
+      if (failed_.empty() && rd_kafka_outq_len(rk_.get()) == 0) return Status::Ok();
+      if (internal::RemainingMs(deadline) == 0) {
+        return Status::Timeout(std::to_string(rd_kafka_outq_len(rk_.get()) + failed_.size()) +
+                               " records not acknowledged by the broker in time");
+      }
+      // Retriable failures (broker down, leader moved): send again; consumers downstream
+      // are idempotent, so a record that did land twice changes nothing.
+      std::vector<FailedRecord> retry;
+      retry.swap(failed_);
+      if (!retry.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      for (const auto& r : retry) {
+        VOC_RETURN_IF_ERROR(Produce(r.topic, r.key, r.value));
+        ++resent_;
+      }
+    }
+  }
+
+  uint64_t delivered() const override { return delivered_; }
+  uint64_t resent() const override { return resent_; }
+
+ private:
+  static void DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+    static_cast<ProducerImpl*>(opaque)->OnDelivery(msg);
+  }
+
+  void OnDelivery(const rd_kafka_message_t* msg) {
+    if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++delivered_;
+      return;
+    }
+    const bool retriable = msg->err != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE &&
+                           msg->err != RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE && msg->err != RD_KAFKA_RESP_ERR__FATAL;
+    if (!retriable) {
+      fatal_ = Status::InvalidArgument(std::string("record to ") + rd_kafka_topic_name(msg->rkt) +
+                                       " rejected: " + rd_kafka_err2str(msg->err));
+      return;
+    }
+    failed_.push_back({rd_kafka_topic_name(msg->rkt),
+                       std::string(static_cast<const char*>(msg->key), msg->key_len),
+                       std::string(static_cast<const char*>(msg->payload), msg->len)});
+  }
+
+  HandlePtr rk_;
+  std::vector<FailedRecord> failed_;
+  Status fatal_;
+  uint64_t delivered_ = 0;
+  uint64_t resent_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Producer>> Producer::Create(ProducerOptions options) {
+  auto producer = std::make_unique<ProducerImpl>();
+  VOC_RETURN_IF_ERROR(producer->Init(options));
+  return std::unique_ptr<Producer>(std::move(producer));
+}
+
+}  // namespace voc::kafka
