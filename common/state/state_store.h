@@ -1,0 +1,75 @@
+// The state store: one RocksDB database per service instance, one column family per
+// store, keys prefixed by input partition so a partition's state can be dropped or
+// rebuilt. State changes and the next input offset of each partition commit in one
+// WriteBatch, which is what makes a restart after kill -9 exact.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/core/status.h"
+#include "common/core/types.h"
+
+namespace voc::state {
+
+struct StoreSpec {
+  std::string name;
+  // Entries older than this (wall clock since their last write) are gone: dropped by
+  // compaction and invisible to reads. Zero keeps them forever.
+  std::chrono::seconds ttl{0};
+};
+
+struct StateOptions {
+  std::string path;                      // the database folder; created when missing
+  std::vector<StoreSpec> stores;         // column families besides the offsets
+  size_t block_cache_bytes = 64 << 20;   // default 64 MiB, shared by all stores
+  size_t write_buffer_bytes = 64 << 20;  // default 64 MiB for all memtables together
+  bool sync_writes = false;              // WAL fsync per commit; a process crash loses nothing without it
+  std::map<std::string, std::string> rocksdb_options;  // pass-through, e.g. {"max_background_jobs", "2"}
+};
+
+using StoreId = int;  // index into StateOptions::stores
+
+class StateStore;
+
+// Pending changes with read-your-writes. NOT thread-safe: owned by the processing thread.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  virtual void Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) = 0;
+  virtual void Delete(StoreId store, PartitionId partition, std::string_view key) = 0;
+  // true and the value when the key exists (in this transaction or in the store).
+  virtual Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) = 0;
+  // The next offset to read from tp, committed together with the changes.
+  virtual void SetNextOffset(const TopicPartition& tp, Offset next) = 0;
+  virtual size_t pending_changes() const = 0;
+};
+
+// Thread-safe for reads; commits come from one thread.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  static Result<std::unique_ptr<StateStore>> Open(const StateOptions& options);
+
+  virtual std::unique_ptr<Transaction> Begin() = 0;
+  // Applies every change and offset of txn atomically; txn is empty afterwards.
+  virtual Status Commit(Transaction* txn) = 0;
+
+  virtual Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) = 0;
+  // Calls fn for every live key of a partition in a store, in key order, until it returns false.
+  virtual Status Scan(StoreId store, PartitionId partition,
+                      const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+  virtual std::optional<Offset> NextOffset(const TopicPartition& tp) = 0;
+  // Removes all state of a partition (every store and its offsets).
+  virtual Status DropPartition(PartitionId partition) = 0;
+  // Bytes held by memtables and block cache, for the memory budget.
+  virtual uint64_t MemoryUsage() = 0;
+};
+
+}  // namespace voc::state
