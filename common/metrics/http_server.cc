@@ -1,0 +1,93 @@
+#include "common/metrics/http_server.h"
+
+#include <CivetServer.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <mutex>
+#include <vector>
+
+namespace voc::metrics {
+namespace {
+
+void Reply(mg_connection* conn, const HttpResponse& r) {
+  const char* reason = r.status == 200 ? "OK" : r.status == 404 ? "Not Found" : r.status == 400 ? "Bad Request"
+                                                                                                 : "Service Unavailable";
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+            r.status, reason, r.content_type.c_str(), r.body.size());
+  mg_write(conn, r.body.data(), r.body.size());
+}
+
+class FunctionHandler final : public CivetHandler {
+ public:
+  explicit FunctionHandler(RouteHandler fn) : fn_(std::move(fn)) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    const mg_request_info* info = mg_get_request_info(conn);
+    Reply(conn, fn_(info->query_string != nullptr ? info->query_string : ""));
+    return true;
+  }
+
+ private:
+  RouteHandler fn_;
+};
+
+class HttpServerImpl final : public HttpServer {
+ public:
+  Status Init(const std::string& listen, std::shared_ptr<prometheus::Registry> registry,
+              std::shared_ptr<const Health> health) {
+    std::vector<std::string> options = {"listening_ports", listen, "num_threads", "2"};
+    try {
+      server_ = std::make_unique<CivetServer>(options);
+    } catch (const CivetException& e) {
+      return Status::Unavailable("cannot listen on " + listen + " for HTTP: " + e.what() +
+                                 " (is the port in use? set http.listen to another address)");
+    }
+    AddRoute("/metrics", [registry](const std::string&) {
+      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                          prometheus::TextSerializer().Serialize(registry->Collect())};
+    });
+    AddRoute("/healthz", [health](const std::string&) {
+      bool alive = health->alive(std::chrono::seconds(30));
+      return HttpResponse{alive ? 200 : 503, "text/plain", alive ? "ok\n" : "processing loop stalled\n"};
+    });
+    AddRoute("/readyz", [health](const std::string&) {
+      bool ready = health->ready();
+      return HttpResponse{ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n"};
+    });
+    return Status::Ok();
+  }
+
+  ~HttpServerImpl() override {
+    // Stop serving before the handlers it calls go away.
+    if (server_) server_->close();
+  }
+
+  int port() const override {
+    auto ports = server_->getListeningPorts();
+    return ports.empty() ? 0 : ports[0];
+  }
+
+  void AddRoute(const std::string& path, RouteHandler handler) override {
+    std::lock_guard lock(mu_);
+    handlers_.push_back(std::make_unique<FunctionHandler>(std::move(handler)));
+    server_->addHandler(path, handlers_.back().get());
+  }
+
+ private:
+  std::mutex mu_;  // guards handlers_
+  std::vector<std::unique_ptr<FunctionHandler>> handlers_;
+  std::unique_ptr<CivetServer> server_;  // declared last: destroyed first
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
+                                                      std::shared_ptr<prometheus::Registry> registry,
+                                                      std::shared_ptr<const Health> health) {
+  auto server = std::make_unique<HttpServerImpl>();
+  VOC_RETURN_IF_ERROR(server->Init(listen, std::move(registry), std::move(health)));
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace voc::metrics
