@@ -1,0 +1,51 @@
+// The contract between a service's logic and the runtime. A Processor is a plain class
+// from input records to outputs and state changes; it never polls, produces or commits.
+// The runtime calls it on the processing thread only.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "common/core/types.h"
+#include "common/kafka/kafka.h"
+#include "common/state/state_store.h"
+
+namespace voc::runtime {
+
+// Collects what one batch emits. NOT thread-safe.
+class Emitter {
+ public:
+  virtual ~Emitter() = default;
+  virtual void Emit(std::string_view topic, std::string_view key, std::string_view value) = 0;
+  // Sends the record to the dead-letter topic with a stable reason code and a sentence.
+  virtual void DeadLetter(const kafka::Record& record, std::string_view reason, std::string_view detail) = 0;
+};
+
+struct Context {
+  Emitter& out;
+  state::Transaction* txn;  // nullptr for a stateless service
+  int64_t now_ms;           // wall clock at the start of the batch
+};
+
+class Processor {
+ public:
+  virtual ~Processor() = default;
+  // The state stores this processor keeps; none means a stateless service.
+  virtual std::vector<state::StoreSpec> Stores() const { return {}; }
+  // Called once the state store is open (stateful services only), before any record.
+  virtual void AttachStore(state::StateStore* /*store*/) {}
+  virtual void Process(const kafka::Record& record, Context& ctx) = 0;
+  // After the batch's records and before its outputs are flushed; also called when a
+  // poll brought nothing, so time-driven output (window emission) is not held back.
+  virtual void EndBatch(Context& /*ctx*/) {}
+  // After the batch's state and offsets are committed.
+  virtual void AfterCommit() {}
+  virtual void OnAssigned(const std::vector<TopicPartition>& /*partitions*/) {}
+  virtual void OnRevoked(const std::vector<TopicPartition>& /*partitions*/) {}
+  // Work the runtime does each loop iteration before polling (e.g. reading a table).
+  virtual void Tick() {}
+  // False while the processor cannot serve (e.g. a table not yet read to its end).
+  virtual bool Ready() const { return true; }
+};
+
+}  // namespace voc::runtime

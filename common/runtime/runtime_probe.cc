@@ -1,0 +1,46 @@
+#include "common/runtime/runtime_probe.h"
+
+namespace voc::runtime {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+}  // namespace
+
+RuntimeProbe::RuntimeProbe(prometheus::Registry& r, const std::string& service)
+    : batches(BuildCounter().Name("voc_batches_total").Help("Batches processed and committed.").Labels({{"service", service}}).Register(r).Add({})),
+      processing_errors(BuildCounter().Name("voc_processing_errors_total").Help("Records whose processing threw; each went to the dead letters.").Labels({{"service", service}}).Register(r).Add({})),
+      produce_resent(BuildCounter().Name("voc_produce_resent_total").Help("Output records sent again after a retriable delivery failure.").Labels({{"service", service}}).Register(r).Add({})),
+      flush_retries(BuildCounter().Name("voc_flush_retries_total").Help("Times a batch's outputs were not all acknowledged in time and the runtime waited again.").Labels({{"service", service}}).Register(r).Add({})),
+      batch_seconds(BuildHistogram().Name("voc_batch_duration_seconds").Help("Time from poll to commit of one batch.").Labels({{"service", service}}).Register(r).Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
+      resident_bytes(BuildGauge().Name("voc_process_resident_memory_bytes").Help("Resident set size of the process.").Labels({{"service", service}}).Register(r).Add({})),
+      memory_budget_bytes(BuildGauge().Name("voc_memory_budget_bytes").Help("The configured memory budget; 0 when none.").Labels({{"service", service}}).Register(r).Add({})),
+      state_memory_bytes(BuildGauge().Name("voc_state_memory_bytes").Help("Bytes held by the state store's block cache and memtables.").Labels({{"service", service}}).Register(r).Add({})),
+      ready(BuildGauge().Name("voc_ready").Help("1 when the service is assigned, restored and serving.").Labels({{"service", service}}).Register(r).Add({})),
+      consumed_(BuildCounter().Name("voc_records_consumed_total").Help("Input records read, by topic.").Labels({{"service", service}}).Register(r)),
+      produced_(BuildCounter().Name("voc_records_produced_total").Help("Output records acknowledged by the broker, by topic.").Labels({{"service", service}}).Register(r)),
+      dead_letters_(BuildCounter().Name("voc_dead_letters_total").Help("Records sent to the dead-letter topic, by reason.").Labels({{"service", service}}).Register(r)),
+      lost_(BuildCounter().Name("voc_records_lost_total").Help("Records that fell off the log before this service read them (offset out of range).").Labels({{"service", service}}).Register(r)),
+      lag_(BuildGauge().Name("voc_consumer_lag").Help("Records behind the partition's high watermark, from the last fetch.").Labels({{"service", service}}).Register(r)) {}
+
+prometheus::Counter& RuntimeProbe::Series(prometheus::Family<prometheus::Counter>& family,
+                                          std::map<std::string, prometheus::Counter*>& cache, const char* label,
+                                          const std::string& value) {
+  auto it = cache.find(value);
+  if (it != cache.end()) return *it->second;
+  prometheus::Counter& c = family.Add({{label, value}});
+  cache.emplace(value, &c);
+  return c;
+}
+
+void RuntimeProbe::SetLag(const TopicPartition& tp, int64_t lag) {
+  auto it = lag_by_partition_.find(tp);
+  if (it == lag_by_partition_.end()) {
+    it = lag_by_partition_.emplace(tp, &lag_.Add({{"topic", tp.topic}, {"partition", std::to_string(tp.partition.value)}})).first;
+  }
+  it->second->Set(static_cast<double>(lag));
+}
+
+}  // namespace voc::runtime

@@ -1,0 +1,256 @@
+#include "common/runtime/service_runner.h"
+
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <thread>
+
+#include "common/metrics/http_server.h"
+#include "common/metrics/process_metrics.h"
+#include "common/runtime/runtime_probe.h"
+#include "voc/v1/dead_letter.pb.h"
+
+namespace voc::runtime {
+namespace {
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Hands outputs straight to the producer (which copies them) and counts them.
+class BatchEmitter final : public Emitter {
+ public:
+  BatchEmitter(kafka::Producer& producer, RuntimeProbe& probe, const RuntimeOptions& options)
+      : producer_(producer), probe_(probe), options_(options) {}
+
+  void Emit(std::string_view topic, std::string_view key, std::string_view value) override {
+    Status s = producer_.Produce(topic, key, value);
+    if (!s.ok() && status_.ok()) status_ = s;
+    auto& counter = pending_[std::string(topic)];
+    ++counter;
+  }
+
+  void DeadLetter(const kafka::Record& record, std::string_view reason, std::string_view detail) override {
+    letter_.Clear();
+    letter_.set_schema_version(1);
+    letter_.set_service(options_.service);
+    letter_.set_reason(std::string(reason));
+    letter_.set_detail(std::string(detail));
+    letter_.set_origin_topic(std::string(record.topic));
+    letter_.set_origin_partition(record.partition.value);
+    letter_.set_origin_offset(record.offset.value);
+    letter_.set_key(std::string(record.key));
+    const size_t cap = options_.dead_letter_payload_cap;
+    letter_.set_payload(std::string(record.value.substr(0, cap)));
+    letter_.set_payload_truncated(record.value.size() > cap);
+    letter_.set_payload_size(static_cast<int64_t>(record.value.size()));
+    letter_.set_failed_at_ms(WallMs());
+    letter_.SerializeToString(&scratch_);
+    Emit(options_.dead_letter_topic, record.key, scratch_);
+    probe_.dead_letters(std::string(reason)).Increment();
+    spdlog::debug("{}: dead letter {} from {}/{}@{}: {}", options_.service, reason, record.topic,
+                  record.partition.value, record.offset.value, detail);
+  }
+
+  // After the batch is acknowledged: count what was produced.
+  void Acknowledged() {
+    for (auto& [topic, n] : pending_) probe_.produced(topic).Increment(static_cast<double>(n));
+    pending_.clear();
+  }
+  bool has_outputs() const { return !pending_.empty(); }
+  Status TakeStatus() {
+    Status s = status_;
+    status_ = Status::Ok();
+    return s;
+  }
+
+ private:
+  kafka::Producer& producer_;
+  RuntimeProbe& probe_;
+  const RuntimeOptions& options_;
+  std::map<std::string, uint64_t> pending_;
+  Status status_;
+  voc::v1::DeadLetter letter_;
+  std::string scratch_;
+};
+
+class ServiceRunnerImpl final : public ServiceRunner {
+ public:
+  ServiceRunnerImpl(RuntimeOptions options, std::unique_ptr<Processor> processor,
+                    std::shared_ptr<prometheus::Registry> registry)
+      : options_(std::move(options)),
+        processor_(std::move(processor)),
+        registry_(std::move(registry)),
+        probe_(*registry_, options_.service),
+        health_(std::make_shared<metrics::Health>()) {}
+
+  Status Init() {
+    probe_.memory_budget_bytes.Set(static_cast<double>(options_.memory_budget_bytes));
+    auto stores = processor_->Stores();
+    if (!stores.empty()) {
+      if (options_.state.path.empty()) return Status::InvalidArgument(options_.service + " needs a state directory");
+      options_.state.stores = stores;
+      auto store = state::StateStore::Open(options_.state);
+      if (!store.ok()) return store.status();
+      store_ = std::move(store).value();
+      processor_->AttachStore(store_.get());
+      txn_ = store_->Begin();
+    }
+    if (!options_.http_listen.empty()) {
+      auto http = metrics::HttpServer::Start(options_.http_listen, registry_, health_);
+      if (!http.ok()) return http.status();
+      http_ = std::move(http).value();
+    }
+    auto producer = kafka::Producer::Create({options_.bootstrap_servers, options_.producer_properties});
+    if (!producer.ok()) return producer.status();
+    producer_ = std::move(producer).value();
+
+    kafka::ConsumerOptions co;
+    co.bootstrap_servers = options_.bootstrap_servers;
+    co.group_id = options_.group_id;
+    co.topics = options_.input_topics;
+    co.properties = options_.consumer_properties;
+    if (store_) co.start_offset = [this](const TopicPartition& tp) { return store_->NextOffset(tp); };
+    co.on_assigned = [this](const std::vector<TopicPartition>& tps) {
+      spdlog::info("{}: assigned {} partition(s)", options_.service, tps.size());
+      processor_->OnAssigned(tps);
+    };
+    co.on_revoked = [this](const std::vector<TopicPartition>& tps) {
+      spdlog::info("{}: revoked {} partition(s)", options_.service, tps.size());
+      processor_->OnRevoked(tps);
+    };
+    co.on_loss = [this](const TopicPartition& tp, int64_t lost) {
+      spdlog::error("{}: {} record(s) of {}/{} fell off the log before they were read; resuming at the log's start",
+                    options_.service, lost, tp.topic, tp.partition.value);
+      probe_.lost(tp.topic).Increment(static_cast<double>(lost));
+    };
+    auto consumer = kafka::Consumer::Create(std::move(co));
+    if (!consumer.ok()) return consumer.status();
+    consumer_ = std::move(consumer).value();
+    emitter_ = std::make_unique<BatchEmitter>(*producer_, probe_, options_);
+    return Status::Ok();
+  }
+
+  ~ServiceRunnerImpl() override {
+    if (consumer_) consumer_->Close(std::chrono::seconds(10)).ok();
+  }
+
+  Status Run(const std::atomic<bool>& stop) override {
+    auto last_gauges = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    Status result;
+    while (!stop.load(std::memory_order_relaxed)) {
+      health_->Beat();
+      processor_->Tick();
+      auto started = std::chrono::steady_clock::now();
+      Status s = consumer_->Poll(options_.batch_max_records, options_.batch_max_wait, &batch_);
+      if (!s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
+      Context ctx{*emitter_, txn_.get(), WallMs()};
+      next_offsets_.clear();
+      for (const kafka::Record& record : batch_) {
+        probe_.consumed(std::string(record.topic)).Increment();
+        ProcessOne(record, ctx);
+        next_offsets_[TopicPartition{std::string(record.topic), record.partition}] = Offset(record.offset.value + 1);
+      }
+      processor_->EndBatch(ctx);
+      result = Checkpoint(stop);
+      if (!result.ok()) break;
+      if (!batch_.empty()) {
+        probe_.batches.Increment();
+        probe_.batch_seconds.Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      }
+      batch_.Clear();
+      const bool ready = processor_->Ready() && !consumer_->Assignment().empty();
+      health_->SetReady(ready);
+      probe_.ready.Set(ready ? 1 : 0);
+      if (std::chrono::steady_clock::now() - last_gauges > std::chrono::seconds(1)) {
+        last_gauges = std::chrono::steady_clock::now();
+        UpdateGauges();
+      }
+    }
+    health_->SetReady(false);
+    if (Status s = consumer_->Close(std::chrono::seconds(10)); !s.ok()) {
+      spdlog::warn("{}: {}", options_.service, s.ToString());
+    }
+    return result;
+  }
+
+  int http_port() const override { return http_ ? http_->port() : 0; }
+  Processor& processor() override { return *processor_; }
+
+ private:
+  void ProcessOne(const kafka::Record& record, Context& ctx) {
+    try {
+      processor_->Process(record, ctx);
+    } catch (const std::exception& e) {
+      // A processor reports bad input as a dead letter itself; this is the last line of
+      // defence so one record can never stop the partition.
+      probe_.processing_errors.Increment();
+      emitter_->DeadLetter(record, "PROCESSING_ERROR", e.what());
+    }
+  }
+
+  // Outputs first, then state and offsets together, then the group's offsets.
+  Status Checkpoint(const std::atomic<bool>& stop) {
+    VOC_RETURN_IF_ERROR(emitter_->TakeStatus());
+    if (emitter_->has_outputs()) {
+      const uint64_t resent_before = producer_->resent();
+      while (true) {
+        Status s = producer_->Flush(options_.flush_timeout);
+        if (s.ok()) break;
+        if (s.code() != Status::Code::kTimeout) return s;
+        probe_.flush_retries.Increment();
+        spdlog::warn("{}: {}; waiting for the broker", options_.service, s.ToString());
+        if (stop.load()) return Status::Unavailable("stopped before the batch's outputs were acknowledged");
+      }
+      probe_.produce_resent.Increment(static_cast<double>(producer_->resent() - resent_before));
+      emitter_->Acknowledged();
+    }
+    if (store_ && (txn_->pending_changes() > 0 || !next_offsets_.empty())) {
+      for (const auto& [tp, next] : next_offsets_) txn_->SetNextOffset(tp, next);
+      VOC_RETURN_IF_ERROR(store_->Commit(txn_.get()));
+    }
+    processor_->AfterCommit();
+    if (!next_offsets_.empty()) {
+      std::vector<std::pair<TopicPartition, Offset>> offsets(next_offsets_.begin(), next_offsets_.end());
+      if (Status s = consumer_->Commit(offsets); !s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
+    }
+    return Status::Ok();
+  }
+
+  void UpdateGauges() {
+    for (const auto& lag : consumer_->Lag()) probe_.SetLag(lag.partition, lag.lag);
+    probe_.resident_bytes.Set(static_cast<double>(metrics::ResidentBytes()));
+    if (store_) probe_.state_memory_bytes.Set(static_cast<double>(store_->MemoryUsage()));
+  }
+
+  RuntimeOptions options_;
+  std::unique_ptr<Processor> processor_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  RuntimeProbe probe_;
+  std::shared_ptr<metrics::Health> health_;
+  // Destruction order matters: the HTTP server stops before the probe it reads goes,
+  // the consumer closes before the producer, the batch's messages go before the consumer.
+  std::unique_ptr<state::StateStore> store_;
+  std::unique_ptr<state::Transaction> txn_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  std::unique_ptr<BatchEmitter> emitter_;
+  kafka::RecordBatch batch_;
+  std::map<TopicPartition, Offset> next_offsets_;
+  std::unique_ptr<metrics::HttpServer> http_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ServiceRunner>> ServiceRunner::Create(RuntimeOptions options,
+                                                             std::unique_ptr<Processor> processor,
+                                                             std::shared_ptr<prometheus::Registry> registry) {
+  auto runner = std::make_unique<ServiceRunnerImpl>(std::move(options), std::move(processor), std::move(registry));
+  VOC_RETURN_IF_ERROR(runner->Init());
+  return std::unique_ptr<ServiceRunner>(std::move(runner));
+}
+
+}  // namespace voc::runtime

@@ -1,0 +1,54 @@
+// The processing loop every service shares: poll a batch, process it, hand the outputs
+// to the producer, and once every output is acknowledged commit the state changes with
+// the next input offset of each partition in one WriteBatch, then commit offsets to the
+// group. A crash anywhere replays from the last committed state, and since every stage
+// is idempotent by (feedback_id, revision), the replay changes no final result.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/core/status.h"
+#include "common/kafka/kafka.h"
+#include "common/runtime/processor.h"
+#include "common/state/state_store.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace voc::runtime {
+
+struct RuntimeOptions {
+  std::string service;  // "voc-ingest", ...: metric label, dead-letter origin
+  std::string bootstrap_servers;
+  std::string group_id;
+  std::vector<std::string> input_topics;
+  std::string dead_letter_topic = "voc.dlq";
+  kafka::Properties consumer_properties;
+  kafka::Properties producer_properties;
+  state::StateOptions state;  // path empty for a stateless service; stores come from the Processor
+  size_t batch_max_records = 5000;
+  std::chrono::milliseconds batch_max_wait{50};
+  std::chrono::milliseconds flush_timeout{30'000};
+  std::string http_listen;  // "host:port"; empty: no HTTP endpoint (embedded stages)
+  uint64_t memory_budget_bytes = 0;  // reported as a gauge beside the resident size
+  size_t dead_letter_payload_cap = 512 << 10;
+};
+
+class ServiceRunner {
+ public:
+  virtual ~ServiceRunner() = default;
+  static Result<std::unique_ptr<ServiceRunner>> Create(RuntimeOptions options, std::unique_ptr<Processor> processor,
+                                                       std::shared_ptr<prometheus::Registry> registry);
+  // Runs until stop is set, then finishes the batch in hand, flushes, checkpoints and
+  // leaves the group. An error means the batch in hand was not committed.
+  virtual Status Run(const std::atomic<bool>& stop) = 0;
+  virtual int http_port() const = 0;
+  virtual Processor& processor() = 0;
+};
+
+}  // namespace voc::runtime
