@@ -7,15 +7,9 @@ namespace voc {
 uint64_t Hash64(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
 
 std::string HashHex128(std::initializer_list<std::string_view> parts) {
-  XXH3_state_t state;
-  XXH3_128bits_reset(&state);
-  bool first = true;
-  for (std::string_view part : parts) {
-    if (!first) XXH3_128bits_update(&state, "\x1f", 1);
-    first = false;
-    XXH3_128bits_update(&state, part.data(), part.size());
-  }
-  XXH128_hash_t h = XXH3_128bits_digest(&state);
+  std::string joined;
+  for (std::string_view part : parts) joined.append(part).push_back('\x1f');
+  XXH128_hash_t h = XXH3_128bits(joined.data(), joined.size());
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(32, '0');
   for (int i = 0; i < 16; ++i) {
