@@ -1,0 +1,29 @@
+#include "common/runtime/runtime_config.h"
+
+namespace voc::runtime {
+
+RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
+                                  const std::vector<std::string>& input_topics, const std::string& default_http) {
+  RuntimeOptions o;
+  o.service = service;
+  o.bootstrap_servers = c.String("kafka.bootstrap_servers", "localhost:9092");
+  for (const auto& [k, v] : c.Section("kafka.consumer")) o.consumer_properties[k] = v;
+  for (const auto& [k, v] : c.Section("kafka.producer")) o.producer_properties[k] = v;
+  o.dead_letter_topic = c.String("topics.dlq", "voc.dlq");
+  o.group_id = c.String("service.group_id", service);
+  o.http_listen = c.String("service.http_listen", default_http);
+  o.memory_budget_bytes = static_cast<uint64_t>(c.Int("service.memory_budget_mb", 1024, 64, 1 << 20)) << 20;
+  o.batch_max_records = static_cast<size_t>(c.Int("batch.max_records", 5000, 1, 1'000'000));
+  o.batch_max_wait = c.Duration("batch.max_wait", std::chrono::milliseconds(50));
+  o.flush_timeout = c.Duration("batch.flush_timeout", std::chrono::seconds(30));
+  o.input_topics = input_topics;
+  o.state.path = c.String("state.dir", "");
+  o.state.block_cache_bytes = static_cast<size_t>(c.Int("state.block_cache_mb", 64, 1, 1 << 20)) << 20;
+  o.state.write_buffer_bytes = static_cast<size_t>(c.Int("state.write_buffer_mb", 64, 1, 1 << 20)) << 20;
+  o.state.sync_writes = c.Bool("state.sync_writes", false);
+  for (const auto& [k, v] : c.Section("state.rocksdb")) o.state.rocksdb_options[k] = v;
+  if (o.batch_max_wait.count() <= 0) throw config::ConfigError("configuration key 'batch.max_wait' must be above 0");
+  return o;
+}
+
+}  // namespace voc::runtime

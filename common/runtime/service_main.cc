@@ -1,0 +1,58 @@
+#include "common/runtime/service_main.h"
+
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+
+#include "common/runtime/runtime_config.h"
+#include "common/runtime/stop_signal.h"
+
+namespace voc::runtime {
+
+int ServiceMain(int argc, char** argv, const ServiceDefinition& service) {
+  StopSignal stop;  // first: every thread created later inherits the blocked signals
+  CLI::App app(service.description, service.name);
+  std::string config_path;
+  std::vector<std::string> overrides;
+  std::string log_level = "info";
+  app.add_option("-c,--config", config_path, "YAML configuration file (see config/" + service.name + ".yaml)");
+  app.add_option("--set", overrides, "Override one key, e.g. --set kafka.bootstrap_servers=localhost:9092");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  std::unique_ptr<ServiceRunner> runner;
+  try {
+    auto config = config::Config::Load(config_path, config::Config::ProcessEnvironment(), overrides);
+    std::vector<std::string> inputs;
+    auto processor = service.make(config, &inputs);
+    auto options = LoadRuntimeOptions(config, service.name, inputs, service.default_http);
+    config.RejectUnknownKeys();
+    auto created = ServiceRunner::Create(std::move(options), std::move(processor),
+                                         std::make_shared<prometheus::Registry>());
+    if (!created.ok()) {
+      spdlog::error("{} cannot start: {}", service.name, created.status().ToString());
+      return 1;
+    }
+    runner = std::move(created).value();
+  } catch (const config::ConfigError& e) {
+    spdlog::error("{}: invalid configuration: {}", service.name, e.what());
+    return 2;
+  }
+  spdlog::info("{} started; HTTP on port {}", service.name, runner->http_port());
+  Status s = runner->Run(stop.flag());
+  if (!s.ok()) {
+    spdlog::error("{} stopped: {}", service.name, s.ToString());
+    return 1;
+  }
+  spdlog::info("{} stopped cleanly", service.name);
+  return 0;
+}
+
+}  // namespace voc::runtime

@@ -1,0 +1,192 @@
+#include "services/ingest/canonicalize.h"
+
+#include <utf8proc.h>
+
+#include <cstdlib>
+
+#include "common/core/hash.h"
+
+namespace voc::ingest {
+namespace {
+
+bool Reject(Rejection* why, const char* reason, std::string detail) {
+  why->reason = reason;
+  why->detail = std::move(detail);
+  return false;
+}
+
+bool Missing(Rejection* why, const char* field) {
+  return Reject(why, "MISSING_FIELD", std::string("required field '") + field + "' is missing or empty");
+}
+
+bool IsAscii(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+bool ValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n < 0) return false;
+    p += n;
+    left -= n;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  const char* ws = " \t\r\n\f\v";
+  size_t b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+
+// The longest prefix of at most max bytes that ends on a code point boundary.
+size_t Utf8Prefix(std::string_view s, size_t max) {
+  if (s.size() <= max) return s.size();
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return n;
+}
+
+}  // namespace
+
+bool Canonicalizer::NormalizeText(std::string_view text, voc::v1::Feedback* out, Rejection* why) {
+  if (!IsAscii(text)) {
+    if (!ValidUtf8(text)) return Reject(why, "INVALID_UTF8", "the text is not valid UTF-8");
+    // NFC so that the same words always hash, match and count the same.
+    utf8proc_uint8_t* nfc = nullptr;
+    utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                      static_cast<utf8proc_ssize_t>(text.size()), &nfc,
+                                      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+    if (n < 0) return Reject(why, "INVALID_UTF8", "the text cannot be normalised to NFC");
+    normalized_.assign(reinterpret_cast<const char*>(nfc), static_cast<size_t>(n));
+    std::free(nfc);
+    text = normalized_;
+  }
+  text = Trim(text);
+  if (text.empty()) return Missing(why, "text");
+  size_t keep = Utf8Prefix(text, options_.max_text_bytes);
+  out->set_text(std::string(text.substr(0, keep)));
+  out->set_text_truncated(keep < text.size());
+  return true;
+}
+
+bool Canonicalizer::CheckEventTime(int64_t t, const char* field, int64_t now_ms, Rejection* why) const {
+  if (t == 0) return Missing(why, field);
+  if (t < options_.min_event_time_ms || t > now_ms + options_.max_future_skew_ms) {
+    return Reject(why, "TIMESTAMP_OUT_OF_RANGE",
+                  std::string("field '") + field + "' = " + std::to_string(t) +
+                      " ms is before 2000-01-01 or too far in the future");
+  }
+  return true;
+}
+
+bool Canonicalizer::Canonicalize(const RawRecord& raw, int64_t now_ms, voc::v1::Feedback* out, Rejection* why) {
+  out->Clear();
+  out->set_schema_version(1);
+  out->set_channel(raw.channel);
+  std::string_view source, external_id, customer;
+  uint32_t revision = 0;
+  int64_t event_time = 0;
+  const char* time_field = "";
+  joined_.clear();
+  switch (raw.channel) {
+    case voc::v1::CHANNEL_TICKET: {
+      const auto& t = raw.ticket;
+      if (t.ticket_id().empty()) return Missing(why, "ticket_id");
+      if (t.customer_id().empty()) return Missing(why, "customer_id");
+      if (t.subject().empty() && t.body().empty()) return Missing(why, "body");
+      source = t.source_system();
+      external_id = t.ticket_id();
+      customer = t.customer_id();
+      revision = t.revision();
+      event_time = t.created_at_ms();
+      time_field = "created_at";
+      joined_ = t.subject();
+      if (!t.subject().empty() && !t.body().empty()) joined_ += "\n\n";
+      joined_ += t.body();
+      auto* d = out->mutable_ticket();
+      d->set_priority(t.priority());
+      d->set_status(t.status());
+      d->set_product(t.product());
+      break;
+    }
+    case voc::v1::CHANNEL_SURVEY: {
+      const auto& s = raw.survey;
+      if (s.response_id().empty()) return Missing(why, "response_id");
+      if (s.customer_id().empty()) return Missing(why, "customer_id");
+      if (s.comment().empty() && !s.has_nps() && !s.has_csat()) return Missing(why, "comment");
+      if (s.has_nps() && (s.nps() < 0 || s.nps() > 10)) {
+        return Reject(why, "INVALID_FIELD", "field 'nps' = " + std::to_string(s.nps()) + " must be from 0 to 10");
+      }
+      if (s.has_csat() && (s.csat() < 1 || s.csat() > 5)) {
+        return Reject(why, "INVALID_FIELD", "field 'csat' = " + std::to_string(s.csat()) + " must be from 1 to 5");
+      }
+      source = s.source_system();
+      external_id = s.response_id();
+      customer = s.customer_id();
+      revision = s.revision();
+      event_time = s.submitted_at_ms();
+      time_field = "submitted_at";
+      joined_ = s.comment();
+      auto* d = out->mutable_survey();
+      d->set_survey_id(s.survey_id());
+      if (s.has_nps()) d->set_nps(s.nps());
+      if (s.has_csat()) d->set_csat(s.csat());
+      break;
+    }
+    case voc::v1::CHANNEL_REVIEW: {
+      const auto& r = raw.review;
+      if (r.review_id().empty()) return Missing(why, "review_id");
+      if (r.title().empty() && r.body().empty()) return Missing(why, "body");
+      if (r.rating() < 1 || r.rating() > 5) {
+        return Reject(why, "INVALID_FIELD", "field 'rating' = " + std::to_string(r.rating()) + " must be from 1 to 5");
+      }
+      source = r.source_system();
+      external_id = r.review_id();
+      customer = r.customer_id();
+      revision = r.revision();
+      event_time = r.reviewed_at_ms();
+      time_field = "reviewed_at";
+      joined_ = r.title();
+      if (!r.title().empty() && !r.body().empty()) joined_ += "\n\n";
+      joined_ += r.body();
+      auto* d = out->mutable_review();
+      d->set_store(r.store());
+      d->set_app_id(r.app_id());
+      d->set_app_version(r.app_version());
+      d->set_rating(r.rating());
+      d->set_locale(r.locale());
+      break;
+    }
+    default:
+      return Reject(why, "UNKNOWN_CHANNEL", "the record's channel is not one of ticket, survey, review");
+  }
+  if (!CheckEventTime(event_time, time_field, now_ms, why)) return false;
+  if (source.empty()) source = "unspecified";
+  out->set_source_system(std::string(source));
+  out->set_external_id(std::string(external_id));
+  if (customer.empty()) {
+    // App stores rarely know the customer; the author is the best stable key there is.
+    const auto& r = raw.review;
+    out->set_customer_id("anon:" + r.store() + ":" + (r.author_id().empty() ? r.review_id() : r.author_id()));
+  } else {
+    out->set_customer_id(std::string(customer));
+  }
+  out->set_source_revision(revision == 0 ? 1 : revision);
+  out->set_event_time_ms(event_time);
+  out->set_feedback_id(HashHex128({out->source_system(), ChannelName(raw.channel), out->external_id()}));
+  if (joined_.empty()) {
+    out->set_text("");  // a survey with a score and no comment
+    return true;
+  }
+  return NormalizeText(joined_, out, why);
+}
+
+}  // namespace voc::ingest
