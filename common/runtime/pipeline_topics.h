@@ -1,0 +1,36 @@
+// The pipeline's topics and their default partition counts, for whoever creates them
+// (voc-broker, the demo, tests and benchmarks). Names are configurable everywhere.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace voc::runtime {
+
+struct TopicSpec {
+  std::string name;
+  int partitions;
+};
+
+struct PipelineTopicNames {
+  std::string raw_tickets = "voc.raw.tickets";
+  std::string raw_surveys = "voc.raw.surveys";
+  std::string raw_reviews = "voc.raw.reviews";
+  std::string customers = "voc.customers";
+  std::string feedback = "voc.feedback";
+  std::string enriched = "voc.feedback.enriched";
+  std::string mentions = "voc.theme.mentions";
+  std::string aggregates = "voc.theme.aggregates";
+  std::string alerts = "voc.alerts";
+  std::string dlq = "voc.dlq";
+};
+
+// Every topic with `partitions` partitions, but the customers table with fewer.
+inline std::vector<TopicSpec> PipelineTopics(const PipelineTopicNames& n, int partitions) {
+  return {{n.raw_tickets, partitions}, {n.raw_surveys, partitions}, {n.raw_reviews, partitions},
+          {n.customers, std::max(1, partitions / 4)}, {n.feedback, partitions}, {n.enriched, partitions},
+          {n.mentions, partitions}, {n.aggregates, partitions}, {n.alerts, partitions}, {n.dlq, partitions}};
+}
+
+}  // namespace voc::runtime
