@@ -3,6 +3,7 @@
 // The runtime calls it on the processing thread only.
 #pragma once
 
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -11,6 +12,14 @@
 #include "common/state/state_store.h"
 
 namespace voc::runtime {
+
+// Thrown by a processor when the service cannot go on (its state store failed): the
+// runtime stops without committing the batch, so nothing is lost. Bad input is never
+// this: it is a dead letter.
+class FatalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // Collects what one batch emits. NOT thread-safe.
 class Emitter {

@@ -31,11 +31,11 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& service) {
   try {
     auto config = config::Config::Load(config_path, config::Config::ProcessEnvironment(), overrides);
     std::vector<std::string> inputs;
-    auto processor = service.make(config, &inputs);
+    auto registry = std::make_shared<prometheus::Registry>();
+    auto processor = service.make(config, &inputs, *registry);
     auto options = LoadRuntimeOptions(config, service.name, inputs, service.default_http);
     config.RejectUnknownKeys();
-    auto created = ServiceRunner::Create(std::move(options), std::move(processor),
-                                         std::make_shared<prometheus::Registry>());
+    auto created = ServiceRunner::Create(std::move(options), std::move(processor), registry);
     if (!created.ok()) {
       spdlog::error("{} cannot start: {}", service.name, created.status().ToString());
       return 1;

@@ -138,6 +138,15 @@ class ServiceRunnerImpl final : public ServiceRunner {
   }
 
   Status Run(const std::atomic<bool>& stop) override {
+    try {
+      return Loop(stop);
+    } catch (const FatalError& e) {
+      health_->SetReady(false);
+      return Status::Internal(std::string("stopped without committing the batch in hand: ") + e.what());
+    }
+  }
+
+  Status Loop(const std::atomic<bool>& stop) {
     auto last_gauges = std::chrono::steady_clock::now() - std::chrono::hours(1);
     Status result;
     while (!stop.load(std::memory_order_relaxed)) {
@@ -184,6 +193,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
   void ProcessOne(const kafka::Record& record, Context& ctx) {
     try {
       processor_->Process(record, ctx);
+    } catch (const FatalError&) {
+      throw;
     } catch (const std::exception& e) {
       // A processor reports bad input as a dead letter itself; this is the last line of
       // defence so one record can never stop the partition.

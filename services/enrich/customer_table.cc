@@ -1,0 +1,89 @@
+#include "services/enrich/customer_table.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+namespace voc::enrich {
+
+CustomerTable::CustomerTable(std::string bootstrap_servers, std::string topic, kafka::Properties properties,
+                             state::StoreId store_id)
+    : bootstrap_servers_(std::move(bootstrap_servers)),
+      topic_(std::move(topic)),
+      properties_(std::move(properties)),
+      store_id_(store_id) {}
+
+CustomerTable::~CustomerTable() {
+  batch_.Clear();  // messages go before their consumer
+  if (consumer_) consumer_->Close(std::chrono::seconds(5)).ok();
+}
+
+Status CustomerTable::Start(state::StateStore* store) {
+  kafka::ConsumerOptions co;
+  co.bootstrap_servers = bootstrap_servers_;
+  co.topics = {topic_};
+  co.properties = properties_;
+  co.start_offset = [store](const TopicPartition& tp) { return store->NextOffset(tp); };
+  co.on_loss = [](const TopicPartition& tp, int64_t lost) {
+    spdlog::error("customer table: {} row(s) of {}/{} fell off the log", lost, tp.topic, tp.partition.value);
+  };
+  auto consumer = kafka::Consumer::Create(std::move(co));
+  if (!consumer.ok()) return consumer.status();
+  consumer_ = std::move(consumer).value();
+  for (const auto& tp : consumer_->Assignment()) {
+    auto marks = kafka::Watermarks(bootstrap_servers_, tp, std::chrono::seconds(10));
+    if (!marks.ok()) return marks.status();
+    end_at_start_[tp] = marks->second;
+    next_[tp] = store->NextOffset(tp).value_or(marks->first);
+  }
+  return Status::Ok();
+}
+
+Status CustomerTable::ApplyBatch(state::StateStore* store, size_t* applied) {
+  *applied = 0;
+  if (batch_.empty()) return Status::Ok();
+  auto txn = store->Begin();
+  voc::v1::CustomerProfile profile;
+  for (const auto& r : batch_) {
+    next_[TopicPartition{std::string(r.topic), r.partition}] = Offset(r.offset.value + 1);
+    // A tombstone (null value) deletes the row, as on any compacted topic.
+    if (r.value.empty()) {
+      txn->Delete(store_id_, kTablePartition, r.key);
+      continue;
+    }
+    if (!profile.ParseFromArray(r.value.data(), static_cast<int>(r.value.size())) || r.key.empty()) {
+      spdlog::warn("customer table: skipping unreadable row at {}/{}@{}", r.topic, r.partition.value,
+                   r.offset.value);
+      continue;
+    }
+    txn->Put(store_id_, kTablePartition, r.key, r.value);
+    ++*applied;
+  }
+  for (const auto& [tp, next] : next_) txn->SetNextOffset(tp, next);
+  batch_.Clear();
+  rows_applied_ += *applied;
+  return store->Commit(txn.get());
+}
+
+Status CustomerTable::Follow(state::StateStore* store, std::chrono::milliseconds catch_up_deadline) {
+  if (!consumer_) VOC_RETURN_IF_ERROR(Start(store));
+  auto deadline = std::chrono::steady_clock::now() + catch_up_deadline;
+  do {
+    VOC_RETURN_IF_ERROR(consumer_->Poll(10000, std::chrono::milliseconds(caught_up_ ? 0 : 100), &batch_));
+    size_t applied = 0;
+    VOC_RETURN_IF_ERROR(ApplyBatch(store, &applied));
+    if (!caught_up_) {
+      caught_up_ = true;
+      for (const auto& [tp, end] : end_at_start_) caught_up_ &= next_[tp] >= end;
+      if (caught_up_) spdlog::info("customer table: {} rows read; caught up", rows_applied_);
+    }
+  } while (!caught_up_ && std::chrono::steady_clock::now() < deadline);
+  return Status::Ok();
+}
+
+bool CustomerTable::Lookup(state::StateStore* store, std::string_view customer_id, voc::v1::CustomerProfile* out) {
+  auto found = store->Get(store_id_, kTablePartition, customer_id, &value_);
+  return found.ok() && *found && out->ParseFromString(value_);
+}
+
+}  // namespace voc::enrich

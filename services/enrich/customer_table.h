@@ -1,0 +1,52 @@
+// The customer table: voc.customers (compacted, keyed by customer id) read whole into the
+// state store, so enrichment joins against the latest profile of every customer. It is
+// read to its end before processing starts, then followed as it changes.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/kafka/kafka.h"
+#include "common/state/state_store.h"
+#include "voc/v1/customer.pb.h"
+
+namespace voc::enrich {
+
+// NOT thread-safe: owned by the processing thread.
+class CustomerTable {
+ public:
+  // Customers live under this reserved partition: no input partition reaches it.
+  static constexpr PartitionId kTablePartition{-1};
+
+  CustomerTable(std::string bootstrap_servers, std::string topic, kafka::Properties properties,
+                state::StoreId store_id);
+  ~CustomerTable();
+
+  // Reads what has arrived; before the first catch-up, blocks until the table is read to
+  // the end it had at start-up (or the deadline passes).
+  Status Follow(state::StateStore* store, std::chrono::milliseconds catch_up_deadline);
+  bool caught_up() const { return caught_up_; }
+  // The latest profile, or false when the customer is unknown.
+  bool Lookup(state::StateStore* store, std::string_view customer_id, voc::v1::CustomerProfile* out);
+  uint64_t rows_applied() const { return rows_applied_; }
+
+ private:
+  Status Start(state::StateStore* store);
+  Status ApplyBatch(state::StateStore* store, size_t* applied);
+
+  std::string bootstrap_servers_;
+  std::string topic_;
+  kafka::Properties properties_;
+  state::StoreId store_id_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  kafka::RecordBatch batch_;
+  std::map<TopicPartition, Offset> end_at_start_;  // high watermarks when we started
+  std::map<TopicPartition, Offset> next_;
+  bool caught_up_ = false;
+  uint64_t rows_applied_ = 0;
+  std::string value_;
+};
+
+}  // namespace voc::enrich

@@ -1,0 +1,24 @@
+#include "services/enrich/enrich_config.h"
+
+namespace voc::enrich {
+
+EnrichOptions LoadEnrichOptions(config::Config& c) {
+  EnrichOptions o;
+  o.bootstrap_servers = c.String("kafka.bootstrap_servers", "localhost:9092");
+  for (const auto& [k, v] : c.Section("kafka.consumer")) o.consumer_properties[k] = v;
+  o.customers_topic = c.String("topics.customers", o.customers_topic);
+  o.enriched_topic = c.String("topics.enriched", o.enriched_topic);
+  o.mentions_topic = c.String("topics.mentions", o.mentions_topic);
+  o.alerts_topic = c.String("topics.alerts", o.alerts_topic);
+  o.analyzer.taxonomy_path = c.String("enrich.taxonomy", VOC_DATA_DIR "/taxonomy/software.yaml");
+  o.analyzer.lexicon_dir = c.String("enrich.lexicons", VOC_DATA_DIR "/lexicons");
+  o.dedupe_ttl = std::chrono::duration_cast<std::chrono::seconds>(
+      c.Duration("enrich.dedupe_ttl", std::chrono::hours(24 * 30)));
+  o.near_duplicate_horizon = c.Duration("enrich.near_duplicate_horizon", o.near_duplicate_horizon);
+  o.near_duplicate_max_distance = static_cast<int>(c.Int("enrich.near_duplicate_max_distance", 3, 0, 32));
+  o.customer_catch_up = c.Duration("enrich.customer_catch_up", o.customer_catch_up);
+  if (o.dedupe_ttl.count() <= 0) throw config::ConfigError("configuration key 'enrich.dedupe_ttl' must be above 0");
+  return o;
+}
+
+}  // namespace voc::enrich

@@ -1,0 +1,316 @@
+#include "services/enrich/enrich_processor.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include "common/core/hash.h"
+#include "services/enrich/simhash.h"
+
+namespace voc::enrich {
+
+struct EnrichProbe {
+  explicit EnrichProbe(prometheus::Registry& r)
+      : decisions(prometheus::BuildCounter()
+                      .Name("voc_enrich_decisions_total")
+                      .Help("What voc-enrich did with each feedback record.")
+                      .Register(r)),
+        emitted(decisions.Add({{"decision", "emitted"}})),
+        updates(decisions.Add({{"decision", "update"}})),
+        duplicates(decisions.Add({{"decision", "exact_duplicate"}})),
+        stale(decisions.Add({{"decision", "stale_revision"}})),
+        near_duplicates(decisions.Add({{"decision", "near_duplicate"}})),
+        unknown_customers(decisions.Add({{"decision", "unknown_customer"}})),
+        pii(prometheus::BuildCounter()
+                .Name("voc_enrich_pii_redactions_total")
+                .Help("PII spans replaced before text left voc-enrich.")
+                .Register(r)
+                .Add({})),
+        alerts(prometheus::BuildCounter().Name("voc_enrich_alerts_total").Help("Urgent-feedback alerts emitted.").Register(r).Add({})) {}
+  prometheus::Family<prometheus::Counter>& decisions;
+  prometheus::Counter& emitted;
+  prometheus::Counter& updates;
+  prometheus::Counter& duplicates;
+  prometheus::Counter& stale;
+  prometheus::Counter& near_duplicates;
+  prometheus::Counter& unknown_customers;
+  prometheus::Counter& pii;
+  prometheus::Counter& alerts;
+};
+
+namespace {
+
+constexpr char kUnthemedId[] = "other";
+constexpr char kUnthemedPath[] = "Other";
+
+voc::v1::SentimentLabel ToProto(text::SentimentLabel l) {
+  switch (l) {
+    case text::SentimentLabel::kNegative: return voc::v1::SENTIMENT_LABEL_NEGATIVE;
+    case text::SentimentLabel::kPositive: return voc::v1::SENTIMENT_LABEL_POSITIVE;
+    default: return voc::v1::SENTIMENT_LABEL_NEUTRAL;
+  }
+}
+
+voc::v1::FeedbackType ToProto(text::FeedbackType t) {
+  switch (t) {
+    case text::FeedbackType::kBugReport: return voc::v1::FEEDBACK_TYPE_BUG_REPORT;
+    case text::FeedbackType::kFeatureRequest: return voc::v1::FEEDBACK_TYPE_FEATURE_REQUEST;
+    case text::FeedbackType::kPraise: return voc::v1::FEEDBACK_TYPE_PRAISE;
+    case text::FeedbackType::kQuestion: return voc::v1::FEEDBACK_TYPE_QUESTION;
+    case text::FeedbackType::kComplaint: return voc::v1::FEEDBACK_TYPE_COMPLAINT;
+    default: return voc::v1::FEEDBACK_TYPE_UNSPECIFIED;
+  }
+}
+
+void AddUrgency(uint32_t flags, google::protobuf::RepeatedField<int>* out) {
+  if (flags & text::kUrgencyOutage) out->Add(voc::v1::URGENCY_OUTAGE);
+  if (flags & text::kUrgencyDataLoss) out->Add(voc::v1::URGENCY_DATA_LOSS);
+  if (flags & text::kUrgencySecurity) out->Add(voc::v1::URGENCY_SECURITY);
+  if (flags & text::kUrgencyLegalThreat) out->Add(voc::v1::URGENCY_LEGAL_THREAT);
+  if (flags & text::kUrgencyChurnThreat) out->Add(voc::v1::URGENCY_CHURN_THREAT);
+}
+
+uint64_t Fingerprint(const voc::v1::Feedback& f) {
+  std::string content = f.text();
+  content += '\x1f';
+  if (f.has_survey()) {
+    content += f.survey().has_nps() ? std::to_string(f.survey().nps()) : "-";
+    content += f.survey().has_csat() ? std::to_string(f.survey().csat()) : "-";
+  }
+  if (f.has_review()) content += std::to_string(f.review().rating());
+  content += std::to_string(f.event_time_ms());
+  return Hash64(content);
+}
+
+}  // namespace
+
+EnrichProcessor::EnrichProcessor(EnrichOptions options, std::unique_ptr<text::Analyzer> analyzer,
+                                 prometheus::Registry& registry)
+    : options_(std::move(options)), analyzer_(std::move(analyzer)), probe_(std::make_unique<EnrichProbe>(registry)) {}
+
+EnrichProcessor::~EnrichProcessor() = default;
+
+std::vector<state::StoreSpec> EnrichProcessor::Stores() const {
+  return {{"dedupe", options_.dedupe_ttl}, {"neardup", options_.dedupe_ttl}, {"customers", std::chrono::seconds(0)}};
+}
+
+void EnrichProcessor::AttachStore(state::StateStore* store) {
+  store_ = store;
+  customers_ = std::make_unique<CustomerTable>(options_.bootstrap_servers, options_.customers_topic,
+                                               options_.consumer_properties, kCustomers);
+}
+
+void EnrichProcessor::Tick() {
+  if (!customers_) return;
+  Status s = customers_->Follow(store_, options_.customer_catch_up);
+  if (!s.ok()) spdlog::warn("voc-enrich: customer table: {}", s.ToString());
+}
+
+void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx) {
+  if (!feedback_.ParseFromArray(record.value.data(), static_cast<int>(record.value.size()))) {
+    ctx.out.DeadLetter(record, "MALFORMED_PROTOBUF", "not a valid voc.v1.Feedback");
+    return;
+  }
+  if (feedback_.feedback_id().empty() || feedback_.event_time_ms() == 0) {
+    ctx.out.DeadLetter(record, "MISSING_FIELD", "Feedback without feedback_id or event_time_ms");
+    return;
+  }
+  const uint64_t fingerprint = Fingerprint(feedback_);
+  auto found = ctx.txn->Get(kDedupe, record.partition, feedback_.feedback_id(), &value_);
+  if (!found.ok()) throw runtime::FatalError(found.status().ToString());  // the store failed, not the record
+  const bool seen = *found && previous_.ParseFromString(value_);
+  uint32_t revision = 1;
+  if (seen) {
+    if (feedback_.source_revision() < previous_.source_revision()) {
+      probe_->stale.Increment();
+      return;
+    }
+    if (feedback_.source_revision() == previous_.source_revision() && fingerprint == previous_.fingerprint()) {
+      probe_->duplicates.Increment();
+      return;
+    }
+    revision = previous_.revision() + 1;
+    probe_->updates.Increment();
+  }
+
+  analyzer_->Analyze(feedback_.text(), &analysis_);
+  int words = 0;
+  const uint64_t simhash = SimHash(analysis_.redacted_text, &words);
+  std::string duplicate_of = NearDuplicateOf(record, ctx, simhash, words);
+
+  enriched_.Clear();
+  enriched_.set_schema_version(1);
+  enriched_.set_feedback_id(feedback_.feedback_id());
+  enriched_.set_revision(revision);
+  enriched_.set_source_revision(feedback_.source_revision());
+  enriched_.set_channel(feedback_.channel());
+  enriched_.set_source_system(feedback_.source_system());
+  enriched_.set_external_id(feedback_.external_id());
+  enriched_.set_customer_id(feedback_.customer_id());
+  enriched_.set_event_time_ms(feedback_.event_time_ms());
+  enriched_.set_redacted_text(analysis_.redacted_text);
+  enriched_.set_text_truncated(feedback_.text_truncated());
+  enriched_.set_language(analysis_.language);
+  enriched_.set_sentiment_scored(analysis_.sentiment_scored);
+  enriched_.set_sentiment(analysis_.sentiment_scored ? analysis_.compound : 0.0);
+  enriched_.set_sentiment_label(analysis_.sentiment_scored ? ToProto(analysis_.label)
+                                                           : voc::v1::SENTIMENT_LABEL_UNSPECIFIED);
+  for (const auto& t : analysis_.themes) {
+    auto* ref = enriched_.add_themes();
+    ref->set_id(t.id);
+    ref->set_path(t.path);
+    ref->set_evidence(analysis_.redacted_text.substr(t.begin, t.end - t.begin));
+    ref->set_clause_sentiment(t.clause_compound);
+  }
+  enriched_.set_feedback_type(ToProto(analysis_.type));
+  AddUrgency(analysis_.urgency, enriched_.mutable_urgency());
+  if (feedback_.has_survey()) {
+    const auto& s = feedback_.survey();
+    if (s.has_nps()) {
+      enriched_.set_nps(s.nps());
+      enriched_.set_nps_category(s.nps() >= 9   ? voc::v1::NPS_CATEGORY_PROMOTER
+                                 : s.nps() >= 7 ? voc::v1::NPS_CATEGORY_PASSIVE
+                                                : voc::v1::NPS_CATEGORY_DETRACTOR);
+    }
+    if (s.has_csat()) enriched_.set_csat(s.csat());
+  }
+  if (feedback_.has_review()) enriched_.set_rating(feedback_.review().rating());
+  if (customers_->Lookup(store_, feedback_.customer_id(), &profile_)) {
+    *enriched_.mutable_customer() = profile_;
+    enriched_.set_customer_known(true);
+  } else {
+    probe_->unknown_customers.Increment();
+  }
+  enriched_.set_duplicate_of(duplicate_of);
+  enriched_.set_taxonomy_version(analyzer_->taxonomy_version());
+  auto* pii = enriched_.mutable_pii_redactions();
+  pii->set_email(analysis_.pii.email);
+  pii->set_phone(analysis_.pii.phone);
+  pii->set_card(analysis_.pii.card);
+  pii->set_iban(analysis_.pii.iban);
+  pii->set_ip(analysis_.pii.ip);
+  probe_->pii.Increment(analysis_.pii.total());
+  auto* meta = enriched_.mutable_meta();
+  meta->set_service("voc-enrich");
+  meta->set_service_version(options_.service_version);
+  meta->set_processed_at_ms(ctx.now_ms);
+  meta->set_origin_topic(std::string(record.topic));
+  meta->set_origin_partition(record.partition.value);
+  meta->set_origin_offset(record.offset.value);
+  meta->set_source_timestamp_ms(feedback_.meta().source_timestamp_ms());
+  enriched_.SerializeToString(&bytes_);
+  ctx.out.Emit(options_.enriched_topic, enriched_.customer_id(), bytes_);
+  probe_->emitted.Increment();
+
+  EmitMentions(seen ? &previous_ : nullptr, ctx);
+  if (analysis_.urgency != text::kUrgencyNone) EmitAlert(ctx);
+
+  entry_.Clear();
+  entry_.set_source_revision(feedback_.source_revision());
+  entry_.set_fingerprint(fingerprint);
+  entry_.set_revision(revision);
+  entry_.set_event_time_ms(feedback_.event_time_ms());
+  for (const auto& t : enriched_.themes()) entry_.add_theme_ids(t.id());
+  if (enriched_.themes().empty()) entry_.add_theme_ids(kUnthemedId);
+  entry_.SerializeToString(&value_);
+  ctx.txn->Put(kDedupe, record.partition, feedback_.feedback_id(), value_);
+}
+
+std::string EnrichProcessor::NearDuplicateOf(const kafka::Record& record, runtime::Context& ctx, uint64_t simhash,
+                                             int words) {
+  if (words < options_.near_duplicate_min_words) return {};
+  index_.Clear();
+  auto found = ctx.txn->Get(kNearDuplicates, record.partition, feedback_.customer_id(), &value_);
+  if (!found.ok()) throw runtime::FatalError(found.status().ToString());
+  if (*found) index_.ParseFromString(value_);
+  const int64_t t = feedback_.event_time_ms();
+  const int64_t horizon = options_.near_duplicate_horizon.count();
+  std::string duplicate_of;
+  int best = options_.near_duplicate_max_distance + 1;
+  auto* entries = index_.mutable_entries();
+  for (int i = 0; i < entries->size();) {
+    const auto& e = entries->Get(i);
+    if (e.feedback_id() == feedback_.feedback_id()) {  // our own earlier revision
+      entries->DeleteSubrange(i, 1);
+      continue;
+    }
+    int d = HammingDistance(e.simhash(), simhash);
+    // The earliest-seen original wins ties, so every repeat points at the same one.
+    if (std::abs(e.event_time_ms() - t) <= horizon && d < best) {
+      best = d;
+      duplicate_of = e.feedback_id();
+    }
+    ++i;
+  }
+  if (!duplicate_of.empty()) {
+    probe_->near_duplicates.Increment();
+  }
+  auto* self = index_.add_entries();
+  self->set_simhash(simhash);
+  self->set_feedback_id(feedback_.feedback_id());
+  self->set_event_time_ms(t);
+  while (static_cast<size_t>(index_.entries_size()) > options_.near_duplicate_max_entries) {
+    index_.mutable_entries()->DeleteSubrange(0, 1);
+  }
+  index_.SerializeToString(&value_);
+  ctx.txn->Put(kNearDuplicates, record.partition, feedback_.customer_id(), value_);
+  return duplicate_of;
+}
+
+void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx) {
+  mention_.Clear();
+  mention_.set_schema_version(1);
+  mention_.set_feedback_id(enriched_.feedback_id());
+  mention_.set_revision(enriched_.revision());
+  mention_.set_channel(enriched_.channel());
+  mention_.set_customer_id(enriched_.customer_id());
+  mention_.set_event_time_ms(enriched_.event_time_ms());
+  if (enriched_.has_nps()) mention_.set_nps(enriched_.nps());
+  if (enriched_.has_csat()) mention_.set_csat(enriched_.csat());
+  mention_.set_arr(enriched_.customer().arr());
+  mention_.set_segment(enriched_.customer().segment());
+  mention_.set_near_duplicate(!enriched_.duplicate_of().empty());
+  mention_.set_feedback_type(enriched_.feedback_type());
+  *mention_.mutable_meta() = enriched_.meta();
+  auto emit = [&](const std::string& id, const std::string& path, bool retracted, double sentiment) {
+    mention_.set_theme_id(id);
+    mention_.set_theme_path(path);
+    mention_.set_retracted(retracted);
+    mention_.set_sentiment_scored(enriched_.sentiment_scored() && !retracted);
+    mention_.set_sentiment(enriched_.sentiment_scored() ? sentiment : 0.0);
+    mention_.SerializeToString(&bytes_);
+    ctx.out.Emit(options_.mentions_topic, id, bytes_);
+  };
+  for (const auto& t : enriched_.themes()) emit(t.id(), t.path(), false, t.clause_sentiment());
+  if (enriched_.themes().empty()) emit(kUnthemedId, kUnthemedPath, false, enriched_.sentiment());
+  if (previous == nullptr) return;
+  for (const auto& old_id : previous->theme_ids()) {
+    bool kept = old_id == kUnthemedId ? enriched_.themes().empty() : false;
+    for (const auto& t : enriched_.themes()) kept |= t.id() == old_id;
+    if (!kept) emit(old_id, "", true, 0.0);
+  }
+}
+
+void EnrichProcessor::EmitAlert(runtime::Context& ctx) {
+  alert_.Clear();
+  alert_.set_schema_version(1);
+  alert_.set_alert_id(HashHex128({"urgent", enriched_.feedback_id(), std::to_string(enriched_.revision())}));
+  alert_.set_kind(voc::v1::Alert::KIND_URGENT_FEEDBACK);
+  alert_.set_feedback_id(enriched_.feedback_id());
+  alert_.set_revision(enriched_.revision());
+  *alert_.mutable_urgency() = enriched_.urgency();
+  alert_.set_customer_id(enriched_.customer_id());
+  alert_.set_segment(enriched_.customer().segment());
+  alert_.set_arr(enriched_.customer().arr());
+  alert_.set_channel(enriched_.channel());
+  if (!enriched_.themes().empty()) alert_.set_theme_id(enriched_.themes(0).id());
+  alert_.set_summary(enriched_.redacted_text().substr(0, 280));
+  alert_.set_event_time_ms(enriched_.event_time_ms());
+  *alert_.mutable_meta() = enriched_.meta();
+  alert_.SerializeToString(&bytes_);
+  ctx.out.Emit(options_.alerts_topic, enriched_.customer_id(), bytes_);
+  probe_->alerts.Increment();
+}
+
+}  // namespace voc::enrich

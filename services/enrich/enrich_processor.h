@@ -1,0 +1,83 @@
+// voc-enrich's logic: deduplicate (exact, by revision, and near duplicates per customer),
+// enrich with text analytics and the customer profile, and emit the enriched record,
+// one ThemeMention per theme (with retractions) and alerts for urgent feedback.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/runtime/processor.h"
+#include "common/text/analyzer.h"
+#include "services/enrich/customer_table.h"
+#include "voc/state/v1/state.pb.h"
+#include "voc/v1/alert.pb.h"
+#include "voc/v1/enriched.pb.h"
+#include "voc/v1/feedback.pb.h"
+#include "voc/v1/theme.pb.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace voc::enrich {
+
+struct EnrichOptions {
+  std::string bootstrap_servers;  // for the customer table
+  kafka::Properties consumer_properties;
+  std::string customers_topic = "voc.customers";
+  std::string enriched_topic = "voc.feedback.enriched";
+  std::string mentions_topic = "voc.theme.mentions";
+  std::string alerts_topic = "voc.alerts";
+  text::AnalyzerOptions analyzer;
+  std::chrono::seconds dedupe_ttl{30 * 86400};       // how long a feedback id is remembered
+  std::chrono::milliseconds near_duplicate_horizon{7 * 86'400'000LL};  // by event time, per customer
+  int near_duplicate_max_distance = 3;               // SimHash bits
+  int near_duplicate_min_words = 6;                  // shorter texts are never near duplicates
+  size_t near_duplicate_max_entries = 32;            // per customer
+  std::chrono::milliseconds customer_catch_up{60'000};
+  std::string service_version = "0.1.0";
+};
+
+// Counts of what the processor decided, exposed as metrics.
+struct EnrichProbe;
+
+// NOT thread-safe: runs on the service's processing thread.
+class EnrichProcessor final : public runtime::Processor {
+ public:
+  EnrichProcessor(EnrichOptions options, std::unique_ptr<text::Analyzer> analyzer, prometheus::Registry& registry);
+  ~EnrichProcessor() override;
+
+  std::vector<state::StoreSpec> Stores() const override;
+  void AttachStore(state::StateStore* store) override;
+  void Process(const kafka::Record& record, runtime::Context& ctx) override;
+  void Tick() override;
+  bool Ready() const override { return customers_ && customers_->caught_up(); }
+
+ private:
+  enum Store : state::StoreId { kDedupe = 0, kNearDuplicates = 1, kCustomers = 2 };
+
+  std::string NearDuplicateOf(const kafka::Record& record, runtime::Context& ctx, uint64_t simhash, int words);
+  void EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx);
+  void EmitAlert(runtime::Context& ctx);
+
+  EnrichOptions options_;
+  std::unique_ptr<text::Analyzer> analyzer_;
+  std::unique_ptr<EnrichProbe> probe_;
+  state::StateStore* store_ = nullptr;
+  std::unique_ptr<CustomerTable> customers_;
+  // Reused per record: no allocation storms on the hot path.
+  voc::v1::Feedback feedback_;
+  voc::v1::EnrichedFeedback enriched_;
+  voc::v1::ThemeMention mention_;
+  voc::v1::Alert alert_;
+  voc::v1::CustomerProfile profile_;
+  voc::state::v1::DedupeEntry entry_;
+  voc::state::v1::DedupeEntry previous_;
+  voc::state::v1::NearDuplicateIndex index_;
+  text::Analysis analysis_;
+  std::string value_;
+  std::string bytes_;
+};
+
+}  // namespace voc::enrich
