@@ -1,0 +1,164 @@
+#include "common/text/analyzer.h"
+
+#include <filesystem>
+
+#include "common/text/language.h"
+#include "common/text/lexicon.h"
+#include "common/text/pii.h"
+#include "common/text/sentiment.h"
+#include "common/text/signals.h"
+#include "common/text/taxonomy.h"
+#include "common/text/theme_matcher.h"
+
+namespace voc::text {
+namespace {
+
+// Offsets are 32-bit and one record should never cost milliseconds: longer texts are
+// analysed on their first MiB, cut at a character boundary.
+constexpr size_t kMaxTextBytes = 1u << 20;
+
+std::string_view Truncate(std::string_view text) {
+  if (text.size() <= kMaxTextBytes) return text;
+  size_t n = kMaxTextBytes;
+  for (int k = 0; k < 3 && n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80; ++k) --n;
+  return text.substr(0, n);
+}
+
+// A relative default resolves against the working directory first (an installed layout),
+// then the source tree this library was built from (tests, benchmarks, development).
+std::string ResolveDataPath(const std::string& configured, const char* relative) {
+  if (!configured.empty()) return configured;
+  const std::string local = std::string("data/") + relative;
+  std::error_code ec;
+  if (std::filesystem::exists(local, ec)) return local;
+  return std::string(VOC_TEXT_DATA_DIR) + "/" + relative;
+}
+
+class AnalyzerImpl final : public Analyzer {
+ public:
+  AnalyzerImpl(Lexicon lexicon, Taxonomy taxonomy, std::unique_ptr<ThemeDatabase> db)
+      : lexicon_(std::move(lexicon)),
+        taxonomy_(std::move(taxonomy)),
+        db_(std::move(db)),
+        scorer_(&lexicon_),
+        version_(taxonomy_.name + "@" + taxonomy_.version) {}
+
+  Status Init() {
+    auto scanner = ThemeScanner::Create(db_.get());
+    if (!scanner.ok()) return scanner.status();
+    scanner_ = std::move(scanner).value();
+    return Status::Ok();
+  }
+
+  void Analyze(std::string_view text, Analysis* out) override {
+    try {
+      AnalyzeOrThrow(Truncate(text), out);
+    } catch (...) {
+      // Only allocation can throw here; the record gets an empty, unscored analysis.
+      out->language.assign("un");
+      out->sentiment_scored = false;
+      out->compound = 0.0;
+      out->label = SentimentLabel::kNeutral;
+      out->themes.clear();
+      out->type = FeedbackType::kUnspecified;
+      out->urgency = kUrgencyNone;
+      out->redacted_text.clear();
+      out->pii = PiiCounts{};
+    }
+  }
+
+  const std::string& taxonomy_version() const override { return version_; }
+
+ private:
+  void AnalyzeOrThrow(std::string_view text, Analysis* out) {
+    // Themes, clauses and evidence all refer to the redacted text, the only text that
+    // may be stored downstream.
+    out->pii = PiiCounts{};
+    RedactPii(text, &out->redacted_text, &out->pii);
+    const std::string_view red = out->redacted_text;
+
+    scorer_.Tokenize(red);
+    const LanguageGuess lang = DetectLanguage(red, scorer_.word_count(), scorer_.stopword_count());
+    out->language.assign(lang.code);
+    out->sentiment_scored = lang.english_or_unknown;
+    out->compound = out->sentiment_scored ? scorer_.ScoreAll() : 0.0;
+    out->label = out->compound >= 0.05    ? SentimentLabel::kPositive
+                 : out->compound <= -0.05 ? SentimentLabel::kNegative
+                                          : SentimentLabel::kNeutral;
+
+    SignalCounts cues;
+    scanner_->Scan(red, &hits_, &cues);
+    // resize() keeps the surviving matches' string capacity for the assigns below.
+    out->themes.resize(hits_.size());
+    for (size_t i = 0; i < hits_.size(); ++i) {
+      const ThemeHit& h = hits_[i];
+      const Theme& theme = taxonomy_.themes[h.theme];
+      ThemeMatch& m = out->themes[i];
+      m.id.assign(theme.id);
+      m.path.assign(theme.path);
+      m.begin = h.begin;
+      m.end = h.end;
+      m.clause_compound = out->sentiment_scored ? scorer_.ScoreClauseAt(h.begin) : 0.0;
+    }
+    out->type = ClassifyFeedback(cues, out->compound, out->sentiment_scored, red);
+    out->urgency = UrgencyFlags(cues);
+  }
+
+  // Declaration order matters: the scorer points into the lexicon and the scanner into
+  // the database, so both are declared (and destroyed) after what they use.
+  Lexicon lexicon_;
+  Taxonomy taxonomy_;
+  std::unique_ptr<ThemeDatabase> db_;
+  SentimentScorer scorer_;
+  std::unique_ptr<ThemeScanner> scanner_;
+  std::vector<ThemeHit> hits_;
+  std::string version_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
+  auto lexicon = Lexicon::Load(ResolveDataPath(options.lexicon_dir, "lexicons"));
+  if (!lexicon.ok()) return lexicon.status();
+  auto taxonomy = LoadTaxonomy(ResolveDataPath(options.taxonomy_path, "taxonomy/software.yaml"));
+  if (!taxonomy.ok()) return taxonomy.status();
+  auto db = ThemeDatabase::Compile(taxonomy.value());
+  if (!db.ok()) return db.status();
+  auto analyzer = std::make_unique<AnalyzerImpl>(std::move(lexicon).value(), std::move(taxonomy).value(),
+                                                 std::move(db).value());
+  VOC_RETURN_IF_ERROR(analyzer->Init());
+  return std::unique_ptr<Analyzer>(std::move(analyzer));
+}
+
+const char* ToString(SentimentLabel label) {
+  switch (label) {
+    case SentimentLabel::kNegative: return "negative";
+    case SentimentLabel::kNeutral: return "neutral";
+    case SentimentLabel::kPositive: return "positive";
+  }
+  return "neutral";
+}
+
+const char* ToString(FeedbackType type) {
+  switch (type) {
+    case FeedbackType::kUnspecified: return "unspecified";
+    case FeedbackType::kBugReport: return "bug_report";
+    case FeedbackType::kFeatureRequest: return "feature_request";
+    case FeedbackType::kPraise: return "praise";
+    case FeedbackType::kQuestion: return "question";
+    case FeedbackType::kComplaint: return "complaint";
+  }
+  return "unspecified";
+}
+
+std::vector<std::string> UrgencyNames(uint32_t urgency) {
+  std::vector<std::string> names;
+  if (urgency & kUrgencyOutage) names.emplace_back("outage");
+  if (urgency & kUrgencyDataLoss) names.emplace_back("data_loss");
+  if (urgency & kUrgencySecurity) names.emplace_back("security");
+  if (urgency & kUrgencyLegalThreat) names.emplace_back("legal_threat");
+  if (urgency & kUrgencyChurnThreat) names.emplace_back("churn_threat");
+  return names;
+}
+
+}  // namespace voc::text

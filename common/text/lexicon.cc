@@ -1,0 +1,309 @@
+#include "common/text/lexicon.h"
+
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace voc::text {
+namespace {
+
+// VADER's booster increment (Hutto & Gilbert 2014, empirically derived).
+constexpr float kBoosterIncrement = 0.293f;
+
+// VADER's NEGATE list plus a few spellings seen in feedback ("dont" is there already).
+constexpr std::array kNegators = {
+    "aint",    "arent",  "cannot",  "cant",     "couldnt", "darent",   "didnt",   "doesnt",   "ain't",   "aren't",
+    "can't",   "couldn't", "daren't", "didn't", "doesn't", "dont",     "hadnt",   "hasnt",    "havent",  "isnt",
+    "mightnt", "mustnt", "neither", "don't",    "hadn't",  "hasn't",   "haven't", "isn't",    "mightn't", "mustn't",
+    "neednt",  "needn't", "never",  "none",     "nope",    "nor",      "not",     "nothing",  "nowhere", "oughtnt",
+    "shant",   "shouldnt", "uhuh",  "wasnt",    "werent",  "oughtn't", "shan't",  "shouldn't", "uh-uh",  "wasn't",
+    "weren't", "without", "wont",   "wouldnt",  "won't",   "wouldn't", "rarely",  "seldom",   "despite", "no",
+    "nobody"};
+
+constexpr std::array kBoostersUp = {
+    "absolutely", "amazingly",  "awfully",   "completely", "considerable", "considerably", "decidedly", "deeply",
+    "effing",     "enormous",   "enormously", "entirely",  "especially",   "exceptional",  "exceptionally",
+    "extreme",    "extremely",  "fabulously", "flipping",  "flippin",      "frackin",      "fracking",  "fricking",
+    "frickin",    "frigging",   "friggin",   "fully",      "fuckin",       "fucking",      "fuggin",    "fugging",
+    "greatly",    "hella",      "highly",    "hugely",     "incredible",   "incredibly",   "intensely", "major",
+    "majorly",    "more",       "most",      "particularly", "purely",     "quite",        "really",    "remarkably",
+    "so",         "substantially", "thoroughly", "total",  "totally",      "tremendous",   "tremendously", "uber",
+    "unbelievably", "unusually", "utter",    "utterly",    "very",         "super",        "constantly", "always",
+    "insanely",   "ridiculously", "seriously", "terribly", "horribly"};
+
+constexpr std::array kBoostersDown = {
+    "almost",   "barely",   "kind of",  "kinda",  "kindof",   "kind-of", "less",   "little",   "marginal",
+    "marginally", "occasional", "occasionally", "partly", "scarce", "scarcely", "slight", "slightly", "somewhat",
+    "sort of",  "sorta",    "sortof",   "sort-of", "a bit",  "a little", "fairly", "mostly",  "just enough"};
+
+// Contrast conjunctions: the clause after them carries the writer's conclusion.
+constexpr std::array kContrast = {"but", "however", "although", "though", "yet", "nevertheless", "nonetheless",
+                                  "except", "whereas"};
+
+// Frequent English function words; their share of tokens is a cheap, reliable English
+// signal that lets most texts skip CLD2.
+constexpr std::array kStopwords = {
+    "the",  "a",     "an",    "and",   "or",    "of",    "to",    "in",    "on",    "for",   "with",  "is",
+    "are",  "was",   "were",  "be",    "been",  "it",    "this",  "that",  "i",     "you",   "he",    "she",
+    "we",   "they",  "my",    "your",  "our",   "their", "me",    "him",   "her",   "them",  "have",  "has",
+    "had",  "do",    "does",  "did",   "not",   "but",   "at",    "by",    "from",  "as",    "if",    "so",
+    "what", "when",  "where", "which", "who",   "why",   "how",   "can",   "will",  "would", "should", "could",
+    "there", "here", "all",   "just",  "very",  "about", "after", "before", "then", "than",  "also",  "its",
+    "it's", "i'm",   "don't", "can't", "doesn't", "no",  "only",  "out",   "up",    "get",   "got",   "any",
+    "some", "every", "into",  "over",  "because", "again", "still", "now", "too",  "am",    "these", "those"};
+
+// VADER's special cases and idioms, as phrases whose valence replaces their words'.
+struct PhraseValence {
+  const char* phrase;
+  float valence;
+};
+constexpr std::array kIdioms = {
+    PhraseValence{"the shit", 3.0f},      PhraseValence{"the bomb", 3.0f},      PhraseValence{"bad ass", 1.5f},
+    PhraseValence{"badass", 1.5f},        PhraseValence{"bus stop", 0.0f},      PhraseValence{"yeah right", -2.0f},
+    PhraseValence{"kiss of death", -1.5f}, PhraseValence{"to die for", 3.0f},   PhraseValence{"beating heart", 3.1f},
+    PhraseValence{"broken heart", -2.9f}, PhraseValence{"cut the mustard", 2.0f}, PhraseValence{"hand to mouth", -2.0f},
+    PhraseValence{"back handed", -2.0f},  PhraseValence{"blow smoke", -2.0f},   PhraseValence{"blowing smoke", -2.0f},
+    PhraseValence{"upper hand", 1.0f},    PhraseValence{"break a leg", 2.0f},   PhraseValence{"cooking with gas", 2.0f},
+    PhraseValence{"in the black", 2.0f},  PhraseValence{"in the red", -2.0f},   PhraseValence{"on the ball", 2.0f},
+    PhraseValence{"under the weather", -2.0f}};
+
+uint64_t HashKey(std::string_view key) {
+  // FNV-1a: short keys, and the table is small enough that its quality suffices.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h ^ (h >> 29);
+}
+
+bool HasUpper(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c >= 'A' && c <= 'Z') return true;
+  }
+  return false;
+}
+
+bool IsAlphaWord(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 'a' || c > 'z') return false;
+  }
+  return true;
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+}  // namespace
+
+size_t Lexicon::SlotFor(std::string_view key) const {
+  const size_t mask = slots_.size() - 1;
+  size_t i = HashKey(key) & mask;
+  while (true) {
+    const Slot& s = slots_[i];
+    if (s.key_length == 0) return i;
+    if (s.key_length == key.size() && keys_.compare(s.key_offset, s.key_length, key) == 0) return i;
+    i = (i + 1) & mask;
+  }
+}
+
+void Lexicon::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+  for (const Slot& s : old) {
+    if (s.key_length == 0) continue;
+    slots_[SlotFor(std::string_view(keys_).substr(s.key_offset, s.key_length))] = s;
+  }
+}
+
+LexEntry* Lexicon::Upsert(std::string_view key) {
+  // Load factor at most 1/2 keeps probe chains short.
+  if ((count_ + 1) * 2 > slots_.size()) Grow();
+  Slot& s = slots_[SlotFor(key)];
+  if (s.key_length == 0) {
+    s.key_offset = static_cast<uint32_t>(keys_.size());
+    s.key_length = static_cast<uint32_t>(key.size());
+    keys_.append(key);
+    ++count_;
+  }
+  return &s.entry;
+}
+
+const LexEntry* Lexicon::Find(std::string_view key) const {
+  if (key.empty() || slots_.empty()) return nullptr;
+  const size_t mask = slots_.size() - 1;
+  size_t i = HashKey(key) & mask;
+  while (true) {
+    const Slot& s = slots_[i];
+    if (s.key_length == 0) return nullptr;
+    if (s.key_length == key.size() && std::memcmp(keys_.data() + s.key_offset, key.data(), key.size()) == 0) {
+      return &s.entry;
+    }
+    i = (i + 1) & mask;
+  }
+}
+
+void Lexicon::AddDerivedForms() {
+  // Regular inflections of lexicon words ("crash" -> "crashes", "crashing", "crashed")
+  // that the lexicon lacks inherit the base valence: the VADER lexicon lists many
+  // lemmas without their forms, and feedback is full of them.
+  std::vector<std::pair<std::string, float>> derived;
+  for (const Slot& s : slots_) {
+    if (s.key_length < 4 || !(s.entry.flags & kLexValence) || (s.entry.flags & (kLexPhrase | kLexDerived))) continue;
+    std::string base = keys_.substr(s.key_offset, s.key_length);
+    if (!IsAlphaWord(base)) continue;
+    const float v = s.entry.valence;
+    const char last = base.back();
+    std::string stem = base;
+    if (last == 'e') stem.pop_back();
+    derived.emplace_back(base + (last == 's' || last == 'h' || last == 'x' ? "es" : "s"), v);
+    derived.emplace_back(stem + "ing", v);
+    derived.emplace_back(stem + "ed", v);
+    if (last == 'y' && base.size() > 4) derived.emplace_back(base.substr(0, base.size() - 1) + "ily", v);
+  }
+  for (auto& [word, v] : derived) {
+    if (Find(word) != nullptr) continue;
+    LexEntry* e = Upsert(word);
+    e->valence = v;
+    e->flags |= kLexValence | kLexDerived;
+  }
+}
+
+Result<Lexicon> Lexicon::Load(const std::string& dir) {
+  Lexicon lex;
+  lex.Grow();
+  // Phrases are registered after their words so the start flag lands on the word entry.
+  std::vector<std::pair<std::string, float>> phrases;
+  std::string contents;
+
+  auto load_valences = [&](const std::string& file, bool required) -> Status {
+    const std::string path = dir + "/" + file;
+    if (!ReadFile(path, &contents)) {
+      return required ? Status::NotFound("sentiment lexicon not found: " + path) : Status::Ok();
+    }
+    std::string_view rest(contents);
+    size_t line_no = 0;
+    while (!rest.empty()) {
+      ++line_no;
+      const size_t nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty() || line[0] == '#') continue;
+      const size_t tab = line.find('\t');
+      if (tab == std::string_view::npos || tab == 0) {
+        return Status::InvalidArgument(path + ":" + std::to_string(line_no) + ": expected term<TAB>valence");
+      }
+      std::string_view term = line.substr(0, tab);
+      std::string_view num = line.substr(tab + 1);
+      num = num.substr(0, num.find('\t'));
+      float v = 0.0f;
+      auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+      if (ec != std::errc() || v < -4.0f || v > 4.0f) {
+        return Status::InvalidArgument(path + ":" + std::to_string(line_no) + ": valence of '" + std::string(term) +
+                                       "' must be a number in [-4, 4]");
+      }
+      // VADER lowercases every token before lookup, so keys with capitals are unreachable
+      // there; skipping them keeps our scores comparable.
+      if (HasUpper(term)) continue;
+      if (term.find(' ') != std::string_view::npos) {
+        phrases.emplace_back(std::string(term), v);
+        continue;
+      }
+      LexEntry* e = lex.Upsert(term);
+      e->valence = v;
+      e->flags = static_cast<uint16_t>((e->flags | kLexValence) & ~kLexDerived);
+    }
+    return Status::Ok();
+  };
+  VOC_RETURN_IF_ERROR(load_valences("vader_lexicon.txt", true));
+  // The domain extension overrides VADER where feedback uses a word differently
+  // ("freezes" is about a frozen app, not the weather).
+  VOC_RETURN_IF_ERROR(load_valences("customer_feedback.txt", false));
+
+  for (const char* w : kNegators) lex.Upsert(w)->flags |= kLexNegator;
+  for (const char* w : kContrast) lex.Upsert(w)->flags |= kLexContrast;
+  for (const char* w : kStopwords) lex.Upsert(w)->flags |= kLexStopword;
+  auto add_booster = [&](std::string_view w, float b) {
+    if (w.find(' ') != std::string_view::npos) {
+      phrases.emplace_back(std::string(w), 0.0f);
+      // A multi-word booster is stored as a phrase entry that also boosts.
+      LexEntry* e = lex.Upsert(w);
+      e->booster = b;
+      e->flags |= kLexBooster | kLexPhrase;
+      return;
+    }
+    LexEntry* e = lex.Upsert(w);
+    e->booster = b;
+    e->flags |= kLexBooster;
+  };
+  for (const char* w : kBoostersUp) add_booster(w, kBoosterIncrement);
+  for (const char* w : kBoostersDown) add_booster(w, -kBoosterIncrement);
+  for (const PhraseValence& p : kIdioms) {
+    if (std::string_view(p.phrase).find(' ') == std::string_view::npos) {
+      LexEntry* e = lex.Upsert(p.phrase);
+      e->valence = p.valence;
+      e->flags |= kLexValence;
+    } else {
+      phrases.emplace_back(p.phrase, p.valence);
+    }
+  }
+
+  lex.AddDerivedForms();
+
+  for (auto& [phrase, v] : phrases) {
+    LexEntry* e = lex.Upsert(phrase);
+    if (!(e->flags & kLexBooster)) {
+      e->valence = v;
+      e->flags |= kLexValence;
+    }
+    e->flags |= kLexPhrase;
+    lex.Upsert(std::string_view(phrase).substr(0, phrase.find(' ')))->flags |= kLexPhraseStart;
+  }
+
+  // Emoji: VADER swaps each emoji for its description and scores the words; we score
+  // the description once here so the hot path sees one token.
+  const std::string emoji_path = dir + "/emoji_utf8_lexicon.txt";
+  if (ReadFile(emoji_path, &contents)) {
+    std::vector<std::pair<std::string, float>> emoji;
+    std::string_view rest(contents);
+    while (!rest.empty()) {
+      const size_t nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      const size_t tab = line.find('\t');
+      if (tab == std::string_view::npos || tab == 0) continue;
+      std::string_view desc = line.substr(tab + 1);
+      float sum = 0.0f;
+      std::string word;
+      for (size_t i = 0; i <= desc.size(); ++i) {
+        const char c = i < desc.size() ? desc[i] : ' ';
+        if (c == ' ' || c == '\r' || c == '-') {
+          if (const LexEntry* e = lex.Find(word); e != nullptr && (e->flags & kLexValence) && !(e->flags & kLexDerived)) {
+            sum += e->valence;
+          }
+          word.clear();
+        } else {
+          word.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+        }
+      }
+      if (sum != 0.0f) emoji.emplace_back(std::string(line.substr(0, tab)), sum);
+    }
+    for (auto& [e, v] : emoji) {
+      LexEntry* entry = lex.Upsert(e);
+      entry->valence = v;
+      entry->flags |= kLexValence | kLexEmoji;
+    }
+  }
+  return lex;
+}
+
+}  // namespace voc::text

@@ -1,0 +1,23 @@
+// PII redaction for feedback text: e-mail addresses, phone numbers (international and
+// national forms), payment cards (Luhn-valid only), IBANs (mod-97 valid only), IPv4 and
+// IPv6 addresses become [EMAIL] [PHONE] [CARD] [IBAN] [IP]. Validation keeps lookalikes
+// (order numbers, dates, prices, versions such as 3.2.1.4, tracking codes) intact.
+// A single forward pass over the bytes with no regex engine; stateless.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/text/analyzer.h"
+
+namespace voc::text {
+
+// Replaces the PII in `text`, writing the result to *out (cleared first; its capacity is
+// reused) and adding what it found to *counts. Any byte sequence is accepted.
+void RedactPii(std::string_view text, std::string* out, PiiCounts* counts);
+
+// Exposed for tests: the checksums that separate real numbers from lookalikes.
+bool LuhnValid(std::string_view digits);
+bool IbanValid(std::string_view iban);  // compact form, no spaces
+
+}  // namespace voc::text

@@ -1,0 +1,343 @@
+#include "common/text/sentiment.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace voc::text {
+namespace {
+
+// VADER's empirically derived constants (Hutto & Gilbert 2014, vaderSentiment 3.3).
+constexpr float kCapsIncrement = 0.733f;   // ALL-CAPS word among mixed-case text
+constexpr float kNegationScalar = -0.74f;  // negated valence keeps 74% of its size
+constexpr float kExclaimIncrement = 0.292f;
+constexpr float kQuestionIncrement = 0.18f;
+constexpr double kNormalizeAlpha = 15.0;
+// Contrast: the clause before "but" counts half, the one after it one and a half.
+constexpr float kBeforeContrast = 0.5f;
+constexpr float kAfterContrast = 1.5f;
+
+bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+bool IsAsciiPunct(unsigned char c) {
+  return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
+}
+
+// Length of the UTF-8 sequence at text[i], or 1 for a byte that does not start a valid
+// one, so invalid input degrades to opaque bytes instead of being skipped or trusted.
+size_t Utf8Length(std::string_view text, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(text[i]);
+  size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 1;
+  if (len == 1 || i + len > text.size()) return 1;
+  for (size_t k = 1; k < len; ++k) {
+    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 1;
+  }
+  return len;
+}
+
+// Unicode spaces and joiners that separate tokens: NBSP, U+2000..U+200D, U+202F,
+// U+3000, and the emoji variation selector U+FE0F.
+bool IsUnicodeSeparator(std::string_view cp) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(cp[k]); };
+  if (cp.size() == 2) return b(0) == 0xC2 && b(1) == 0xA0;
+  if (cp.size() != 3) return false;
+  if (b(0) == 0xE2 && b(1) == 0x80 && (b(2) <= 0x8D || b(2) == 0xAF)) return true;
+  if (b(0) == 0xE3 && b(1) == 0x80 && b(2) == 0x80) return true;
+  return b(0) == 0xEF && b(1) == 0xB8 && b(2) == 0x8F;
+}
+
+}  // namespace
+
+double NormalizeCompound(double sum) {
+  const double c = sum / std::sqrt(sum * sum + kNormalizeAlpha);
+  return std::clamp(c, -1.0, 1.0);
+}
+
+double SentimentScorer::Score(std::string_view text) {
+  Tokenize(text);
+  return ScoreAll();
+}
+
+void SentimentScorer::Tokenize(std::string_view text) {
+  text_ = text;
+  tokens_.clear();
+  word_count_ = 0;
+  stopword_count_ = 0;
+  // Lowercased forms never exceed the text; sizing once per growth keeps writes in bounds.
+  if (lower_.size() < text.size() + 1) lower_.resize(text.size() + 1);
+  lower_used_ = 0;
+
+  const size_t n = text.size();
+  size_t start = std::string_view::npos;
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (IsSpace(c)) {
+        if (start != std::string_view::npos) AddToken(static_cast<uint32_t>(start), static_cast<uint32_t>(i));
+        start = std::string_view::npos;
+      } else if (start == std::string_view::npos) {
+        start = i;
+      }
+      ++i;
+      continue;
+    }
+    const size_t len = Utf8Length(text, i);
+    if (len >= 2) {
+      const std::string_view cp = text.substr(i, len);
+      const LexEntry* emoji = len >= 3 ? lexicon_->Find(cp) : nullptr;
+      if (IsUnicodeSeparator(cp) || (emoji != nullptr && (emoji->flags & kLexEmoji))) {
+        if (start != std::string_view::npos) AddToken(static_cast<uint32_t>(start), static_cast<uint32_t>(i));
+        start = std::string_view::npos;
+        if (emoji != nullptr && (emoji->flags & kLexEmoji)) {
+          AddEmojiToken(static_cast<uint32_t>(i), static_cast<uint32_t>(i + len), emoji);
+        }
+        i += len;
+        continue;
+      }
+    }
+    if (start == std::string_view::npos) start = i;
+    i += len;
+  }
+  if (start != std::string_view::npos) AddToken(static_cast<uint32_t>(start), static_cast<uint32_t>(n));
+  ResolvePhrases();
+
+  size_t caps = 0;
+  for (const SentimentToken& t : tokens_) caps += (t.flags & kTokAllCaps) ? 1 : 0;
+  cap_differential_ = caps > 0 && caps < tokens_.size();
+}
+
+void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry* entry) {
+  SentimentToken t;
+  t.begin = begin;
+  t.end = end;
+  t.lower = static_cast<uint32_t>(lower_used_);
+  t.lower_len = 0;
+  t.entry = entry;
+  t.phrase_first = static_cast<uint32_t>(tokens_.size());
+  tokens_.push_back(t);
+}
+
+void SentimentScorer::AddToken(uint32_t begin, uint32_t end) {
+  SentimentToken t;
+  t.begin = begin;
+  t.end = end;
+  t.phrase_first = static_cast<uint32_t>(tokens_.size());
+
+  // Lowercase the raw token once; the stripped form is a sub-range of it.
+  char* out = lower_.data() + lower_used_;
+  bool has_upper = false;
+  bool has_lower = false;
+  bool has_letter = false;
+  for (uint32_t k = begin; k < end; ++k) {
+    const unsigned char c = static_cast<unsigned char>(text_[k]);
+    if (c >= 'A' && c <= 'Z') {
+      has_upper = true;
+      out[k - begin] = static_cast<char>(c + 32);
+    } else {
+      if (c >= 'a' && c <= 'z') has_lower = true;
+      out[k - begin] = static_cast<char>(c);
+    }
+  }
+  has_letter = has_upper || has_lower;
+  if (has_upper && !has_lower) t.flags |= kTokAllCaps;
+  if (has_letter) t.flags |= kTokWord;
+
+  uint32_t sb = begin;
+  uint32_t se = end;
+  while (sb < se && IsAsciiPunct(static_cast<unsigned char>(text_[sb]))) ++sb;
+  while (se > sb && IsAsciiPunct(static_cast<unsigned char>(text_[se - 1]))) --se;
+  for (uint32_t k = se; k < end; ++k) {
+    const char c = text_[k];
+    if (c == '.' || c == '!' || c == '?' || c == ';') {
+      t.flags |= kTokSentenceEnd;
+    } else if (c == ',' || c == ':' || c == '-') {
+      t.flags |= kTokClauseEnd;
+    }
+  }
+
+  const std::string_view raw(out, end - begin);
+  const std::string_view stripped(out + (sb - begin), se - sb);
+  std::string_view form = stripped;
+  const LexEntry* e = stripped.empty() ? nullptr : lexicon_->Find(stripped);
+  // Emoticons (":)", ":-(") are all punctuation: fall back to the raw token.
+  if (e == nullptr && stripped.size() != raw.size()) {
+    if (const LexEntry* r = lexicon_->Find(raw); r != nullptr) {
+      e = r;
+      form = raw;
+    }
+  }
+  t.entry = e;
+  t.lower = static_cast<uint32_t>(form.data() - lower_.data());
+  t.lower_len = static_cast<uint32_t>(form.size());
+  lower_used_ += end - begin;
+
+  if ((e != nullptr && (e->flags & kLexNegator)) || form.find("n't") != std::string_view::npos) {
+    t.flags |= kTokNegated;
+  }
+  if (has_letter) ++word_count_;
+  if (e != nullptr && (e->flags & kLexStopword)) ++stopword_count_;
+  tokens_.push_back(t);
+}
+
+void SentimentScorer::ResolvePhrases() {
+  // Longest phrase first (three words, then two), never across a sentence end.
+  char key[128];
+  const size_t n = tokens_.size();
+  for (size_t i = 0; i + 1 < n; ++i) {
+    const SentimentToken& t = tokens_[i];
+    if (t.entry == nullptr || !(t.entry->flags & kLexPhraseStart) || (t.flags & kTokSentenceEnd)) continue;
+    for (size_t words = 3; words >= 2; --words) {
+      if (i + words > n) continue;
+      size_t len = 0;
+      bool fits = true;
+      for (size_t k = 0; k < words && fits; ++k) {
+        const SentimentToken& w = tokens_[i + k];
+        if (k > 0 && (tokens_[i + k - 1].flags & kTokSentenceEnd)) fits = false;
+        if (len + w.lower_len + 1 > sizeof(key)) fits = false;
+        if (!fits) break;
+        if (k > 0) key[len++] = ' ';
+        std::memcpy(key + len, lower_.data() + w.lower, w.lower_len);
+        len += w.lower_len;
+      }
+      if (!fits) continue;
+      const LexEntry* p = lexicon_->Find(std::string_view(key, len));
+      if (p == nullptr || !(p->flags & kLexPhrase)) continue;
+      for (size_t k = 0; k + 1 < words; ++k) tokens_[i + k].flags |= kTokConsumed;
+      SentimentToken& last = tokens_[i + words - 1];
+      last.entry = p;
+      last.phrase_first = static_cast<uint32_t>(i);
+      i += words - 1;
+      break;
+    }
+  }
+}
+
+float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
+  const SentimentToken& t = tokens_[i];
+  const LexEntry* e = t.entry;
+  if ((t.flags & kTokConsumed) || e == nullptr || (e->flags & kLexBooster) || !(e->flags & kLexValence)) return 0.0f;
+
+  auto low = [&](size_t k) { return lower(tokens_[k]); };
+  auto in_lexicon = [&](size_t k) {
+    const LexEntry* x = tokens_[k].entry;
+    return x != nullptr && (x->flags & kLexValence) && !(x->flags & kLexBooster);
+  };
+  auto negated = [&](size_t k) { return (tokens_[k].flags & kTokNegated) != 0; };
+  auto so_or_this = [&](size_t k) { return low(k) == "so" || low(k) == "this"; };
+
+  float v = e->valence;
+  const size_t j = t.phrase_first;  // look back from the phrase's first word
+
+  // "no" before another sentiment word negates it rather than scoring itself.
+  if (low(i) == "no" && i + 1 < last && in_lexicon(i + 1)) v = 0.0f;
+  if ((j > first && low(j - 1) == "no") || (j > first + 1 && low(j - 2) == "no") ||
+      (j > first + 2 && low(j - 3) == "no" && (low(j - 1) == "or" || low(j - 1) == "nor"))) {
+    v = e->valence * kNegationScalar;
+  }
+  if ((t.flags & kTokAllCaps) && cap_differential_) v += v > 0 ? kCapsIncrement : -kCapsIncrement;
+
+  for (size_t s = 0; s < 3; ++s) {
+    if (j <= first + s) break;
+    const size_t k = j - (s + 1);
+    if (in_lexicon(k)) continue;
+    const SentimentToken& p = tokens_[k];
+    float scalar = 0.0f;
+    if (p.entry != nullptr && (p.entry->flags & kLexBooster) && !(p.flags & kTokConsumed)) {
+      scalar = v < 0 ? -p.entry->booster : p.entry->booster;
+      if ((p.flags & kTokAllCaps) && cap_differential_) scalar += v > 0 ? kCapsIncrement : -kCapsIncrement;
+    }
+    // Modifiers further away count less.
+    if (s == 1) scalar *= 0.95f;
+    if (s == 2) scalar *= 0.9f;
+    v += scalar;
+    if (s == 0) {
+      if (negated(k)) v *= kNegationScalar;
+    } else if (s == 1) {
+      if (low(j - 2) == "never" && so_or_this(j - 1)) {
+        v *= 1.25f;  // "never so good": emphasis, not negation
+      } else if (low(j - 2) == "without" && low(j - 1) == "doubt") {
+        // "without doubt good" is affirmation
+      } else if (negated(k)) {
+        v *= kNegationScalar;
+      }
+    } else {
+      if (low(j - 3) == "never" && (so_or_this(j - 2) || so_or_this(j - 1))) {
+        v *= 1.25f;
+      } else if (low(j - 3) == "without" && (low(j - 2) == "doubt" || low(j - 1) == "doubt")) {
+      } else if (negated(k)) {
+        v *= kNegationScalar;
+      }
+    }
+  }
+  // "least": "the least useful" flips, "at least useful" does not.
+  if (j > first + 1 && !in_lexicon(j - 1) && low(j - 1) == "least") {
+    if (low(j - 2) != "at" && low(j - 2) != "very") v *= kNegationScalar;
+  } else if (j > first && !in_lexicon(j - 1) && low(j - 1) == "least") {
+    v *= kNegationScalar;
+  }
+  return v;
+}
+
+double SentimentScorer::ScoreRange(size_t first, size_t last) {
+  if (first >= last) return 0.0;
+  if (sentiments_.size() < tokens_.size()) sentiments_.resize(tokens_.size());
+  for (size_t i = first; i < last; ++i) sentiments_[i] = TokenValence(i, first, last);
+
+  // Contrast weighting per sentence: VADER applies its first "but" to the whole text,
+  // which lets one sentence's "but" reweight its neighbours.
+  size_t sentence = first;
+  size_t contrast = last;
+  for (size_t i = first; i < last; ++i) {
+    const SentimentToken& t = tokens_[i];
+    if (contrast == last && i > sentence && t.entry != nullptr && (t.entry->flags & kLexContrast) &&
+        !(t.flags & kTokConsumed)) {
+      contrast = i;
+    }
+    if ((t.flags & kTokSentenceEnd) || i + 1 == last) {
+      if (contrast != last) {
+        for (size_t k = sentence; k < contrast; ++k) sentiments_[k] *= kBeforeContrast;
+        for (size_t k = contrast + 1; k <= i; ++k) sentiments_[k] *= kAfterContrast;
+      }
+      sentence = i + 1;
+      contrast = last;
+    }
+  }
+
+  double sum = 0.0;
+  for (size_t i = first; i < last; ++i) sum += sentiments_[i];
+  if (sum == 0.0) return 0.0;
+
+  // Exclamation and question marks intensify whichever way the text already leans.
+  uint32_t exclaims = 0;
+  uint32_t questions = 0;
+  for (uint32_t k = tokens_[first].begin; k < tokens_[last - 1].end; ++k) {
+    exclaims += text_[k] == '!';
+    questions += text_[k] == '?';
+  }
+  double emphasis = std::min<uint32_t>(exclaims, 4) * kExclaimIncrement;
+  if (questions > 1) emphasis += questions <= 3 ? questions * kQuestionIncrement : 0.96;
+  sum += sum > 0 ? emphasis : -emphasis;
+  return NormalizeCompound(sum);
+}
+
+double SentimentScorer::ScoreAll() { return ScoreRange(0, tokens_.size()); }
+
+double SentimentScorer::ScoreClauseAt(uint32_t offset) {
+  if (tokens_.empty()) return 0.0;
+  auto it = std::upper_bound(tokens_.begin(), tokens_.end(), offset,
+                             [](uint32_t off, const SentimentToken& t) { return off < t.begin; });
+  size_t idx = it == tokens_.begin() ? 0 : static_cast<size_t>(it - tokens_.begin()) - 1;
+  auto is_contrast = [&](size_t k) {
+    const LexEntry* e = tokens_[k].entry;
+    return e != nullptr && (e->flags & kLexContrast) && !(tokens_[k].flags & kTokConsumed);
+  };
+  constexpr uint16_t kBoundary = kTokSentenceEnd | kTokClauseEnd;
+  size_t first = idx;
+  while (first > 0 && !(tokens_[first - 1].flags & kBoundary) && !is_contrast(first)) --first;
+  size_t last = idx;
+  while (last + 1 < tokens_.size() && !(tokens_[last].flags & kBoundary) && !is_contrast(last + 1)) ++last;
+  return ScoreRange(first, last + 1);
+}
+
+}  // namespace voc::text

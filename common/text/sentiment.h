@@ -1,0 +1,79 @@
+// Rule-based sentiment in the VADER family (Hutto & Gilbert 2014): lexicon valences,
+// negation scope, boosters and dampeners, contrast ("but") weighting, ALL-CAPS and "!"
+// emphasis, emoji and emoticons, normalised to a compound score in [-1, 1].
+// Extends VADER with multi-word lexicon phrases, inflected forms, contrast handled per
+// sentence, and scores of single clauses (the sentiment around a theme mention).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "common/text/lexicon.h"
+
+namespace voc::text {
+
+struct SentimentToken {
+  uint32_t begin = 0;  // byte span of the token in the tokenized text
+  uint32_t end = 0;
+  uint32_t lower = 0;  // lowercased, punctuation-stripped form: offset into the scratch
+  uint32_t lower_len = 0;
+  const LexEntry* entry = nullptr;  // the word's own entry, or the phrase ending here
+  uint32_t phrase_first = 0;        // first token of that phrase (== own index otherwise)
+  uint16_t flags = 0;               // SentimentTokenFlag bits
+};
+
+enum SentimentTokenFlag : uint16_t {
+  kTokAllCaps = 1u << 0,      // Python's str.isupper(): shouting
+  kTokSentenceEnd = 1u << 1,  // token ends with . ! ? or ;
+  kTokClauseEnd = 1u << 2,    // token ends with , : or a dash: a weaker boundary
+  kTokConsumed = 1u << 3,     // inner word of a phrase scored on its last token
+  kTokNegated = 1u << 4,      // a negator ("not", "never", anything with "n't")
+  kTokWord = 1u << 5,         // has at least one letter
+};
+
+// Reuses its buffers across calls: no allocation once they have grown to the largest
+// text seen. NOT thread-safe; one per thread. The lexicon must outlive it.
+class SentimentScorer {
+ public:
+  explicit SentimentScorer(const Lexicon* lexicon) : lexicon_(lexicon) {}
+
+  // Tokenizes and scores a whole text: the compound in [-1, 1].
+  double Score(std::string_view text);
+
+  // Tokenizes `text` (kept by reference until the next call) for the calls below.
+  void Tokenize(std::string_view text);
+  // Compound of the whole tokenized text.
+  double ScoreAll();
+  // Compound of the clause (sentence part between punctuation or contrast words)
+  // holding byte `offset` of the tokenized text.
+  double ScoreClauseAt(uint32_t offset);
+
+  const std::vector<SentimentToken>& tokens() const { return tokens_; }
+  std::string_view lower(const SentimentToken& t) const { return std::string_view(lower_.data() + t.lower, t.lower_len); }
+  uint32_t word_count() const { return word_count_; }
+  uint32_t stopword_count() const { return stopword_count_; }
+
+ private:
+  void AddToken(uint32_t begin, uint32_t end);
+  void AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry* entry);
+  void ResolvePhrases();
+  double ScoreRange(size_t first, size_t last);
+  float TokenValence(size_t i, size_t first, size_t last) const;
+
+  const Lexicon* lexicon_;
+  std::string_view text_;
+  std::vector<SentimentToken> tokens_;
+  std::vector<char> lower_;        // lowercased token forms, back to back
+  size_t lower_used_ = 0;
+  std::vector<float> sentiments_;  // per-token valence of the range being scored
+  bool cap_differential_ = false;
+  uint32_t word_count_ = 0;
+  uint32_t stopword_count_ = 0;
+};
+
+// VADER's normalisation: x / sqrt(x^2 + 15), clamped to [-1, 1].
+double NormalizeCompound(double sum);
+
+}  // namespace voc::text

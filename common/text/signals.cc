@@ -1,0 +1,192 @@
+#include "common/text/signals.h"
+
+#include <array>
+
+namespace voc::text {
+namespace {
+
+// Negated auxiliaries and the verbs users pair with them when something is broken.
+#define VOC_NEG_AUX "(?:won'?t|will not|can'?t|cannot|can not|doesn'?t|does not|didn'?t|did not|isn'?t|is not|wouldn'?t|couldn'?t|unable to|fails? to|failed to|not)"
+#define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair)\\w*"
+
+constexpr std::array kCues = {
+    // Bug reports: the product misbehaves.
+    SignalCue{Signal::kBug, "crash*", false},
+    SignalCue{Signal::kBug, "bug", false},
+    SignalCue{Signal::kBug, "bugs", false},
+    SignalCue{Signal::kBug, "buggy", false},
+    SignalCue{Signal::kBug, "glitch*", false},
+    SignalCue{Signal::kBug, "error*", false},
+    SignalCue{Signal::kBug, "freez*", false},
+    SignalCue{Signal::kBug, "froze*", false},
+    SignalCue{Signal::kBug, "hangs", false},
+    SignalCue{Signal::kBug, "force clos*", false},
+    SignalCue{Signal::kBug, "keeps closing", false},
+    SignalCue{Signal::kBug, "stopped working", false},
+    SignalCue{Signal::kBug, "stops working", false},
+    SignalCue{Signal::kBug, "not working", false},
+    SignalCue{Signal::kBug, "no longer works", false},
+    SignalCue{Signal::kBug, "broken", false},
+    SignalCue{Signal::kBug, "black screen", false},
+    SignalCue{Signal::kBug, "blank screen", false},
+    SignalCue{Signal::kBug, "no sound", false},
+    SignalCue{Signal::kBug, "no audio", false},
+    SignalCue{Signal::kBug, "no video", false},
+    SignalCue{Signal::kBug, "out of sync", false},
+    SignalCue{Signal::kBug, "stutter*", false},
+    SignalCue{Signal::kBug, "choppy", false},
+    SignalCue{Signal::kBug, "distort*", false},
+    SignalCue{Signal::kBug, "corrupt*", false},
+    SignalCue{Signal::kBug, "unresponsive", false},
+    SignalCue{Signal::kBug, "doesn't work", false},
+    SignalCue{Signal::kBug, "does not work", false},
+    SignalCue{Signal::kBug, "didn't work", false},
+    SignalCue{Signal::kBug, "won't work", false},
+    SignalCue{Signal::kBug, VOC_NEG_AUX "\\s+(?:\\w+\\s+)?" VOC_BROKEN_VERB, true},
+    SignalCue{Signal::kBug, "(?:it|app|player|video|file|program)\\s+(?:just\\s+)?(?:closes|quits|dies|hangs|lags|skips|jumps)", true},
+    // Feature requests: something missing is wanted.
+    SignalCue{Signal::kFeatureRequest, "please add", false},
+    SignalCue{Signal::kFeatureRequest, "pls add", false},
+    SignalCue{Signal::kFeatureRequest, "feature request", false},
+    SignalCue{Signal::kFeatureRequest, "would be nice", false},
+    SignalCue{Signal::kFeatureRequest, "would be great", false},
+    SignalCue{Signal::kFeatureRequest, "would be awesome", false},
+    SignalCue{Signal::kFeatureRequest, "would be helpful", false},
+    SignalCue{Signal::kFeatureRequest, "would be useful", false},
+    SignalCue{Signal::kFeatureRequest, "would love", false},
+    SignalCue{Signal::kFeatureRequest, "would like to see", false},
+    SignalCue{Signal::kFeatureRequest, "i'd like to see", false},
+    SignalCue{Signal::kFeatureRequest, "it would be", false},
+    SignalCue{Signal::kFeatureRequest, "wish list", false},
+    SignalCue{Signal::kFeatureRequest, "wishlist", false},
+    SignalCue{Signal::kFeatureRequest, "suggestion", false},
+    SignalCue{Signal::kFeatureRequest, "i suggest", false},
+    SignalCue{Signal::kFeatureRequest, "support for", false},
+    SignalCue{Signal::kFeatureRequest, "add support", false},
+    SignalCue{Signal::kFeatureRequest, "option to", false},
+    SignalCue{Signal::kFeatureRequest, "ability to", false},
+    SignalCue{Signal::kFeatureRequest, "possibility to", false},
+    SignalCue{Signal::kFeatureRequest, "(?:wish|hope)\\s+(?:it|there|you|they|the app|i could|we could)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:could|can|would|will)\\s+you\\s+(?:please\\s+)?(?:add|make|implement|include|consider|bring)", true},
+    SignalCue{Signal::kFeatureRequest, "should\\s+(?:have|add|include|support|allow|offer|be able)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:need|needs|want|wants)\\s+(?:an?\\s+)?(?:option|setting|feature|way)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:allow|let)\\s+(?:me|us|users?)\\s+(?:to\\s+)?\\w+", true},
+    SignalCue{Signal::kFeatureRequest, "(?:add|implement|include)\\s+(?:an?|the|some)\\s+(?:option|setting|feature|button|way)", true},
+    // Questions.
+    SignalCue{Signal::kQuestion, "how (do|can|to|does|would|should) (i|you|we|one)", true},
+    SignalCue{Signal::kQuestion, "is there (a|any) way", true},
+    SignalCue{Signal::kQuestion, "is it possible", false},
+    SignalCue{Signal::kQuestion, "does anyone know", false},
+    SignalCue{Signal::kQuestion, "anyone know", false},
+    SignalCue{Signal::kQuestion, "any idea*", false},
+    SignalCue{Signal::kQuestion, "can someone", false},
+    SignalCue{Signal::kQuestion, "can anyone", false},
+    SignalCue{Signal::kQuestion, "please help", false},
+    SignalCue{Signal::kQuestion, "need help", false},
+    SignalCue{Signal::kQuestion, "i was wondering", false},
+    SignalCue{Signal::kQuestion, "i wonder", false},
+    // Praise and complaint cues that sentiment alone misses.
+    SignalCue{Signal::kPraise, "thank you", false},
+    SignalCue{Signal::kPraise, "thanks", false},
+    SignalCue{Signal::kPraise, "keep up the good work", false},
+    SignalCue{Signal::kPraise, "well done", false},
+    SignalCue{Signal::kPraise, "best app", false},
+    SignalCue{Signal::kPraise, "five stars", false},
+    SignalCue{Signal::kPraise, "5 stars", false},
+    SignalCue{Signal::kComplaint, "waste of (money|time)", true},
+    SignalCue{Signal::kComplaint, "rip off", false},
+    SignalCue{Signal::kComplaint, "ripoff", false},
+    SignalCue{Signal::kComplaint, "scam", false},
+    SignalCue{Signal::kComplaint, "unacceptable", false},
+    SignalCue{Signal::kComplaint, "ridiculous", false},
+    SignalCue{Signal::kComplaint, "refund", false},
+    SignalCue{Signal::kComplaint, "overpriced", false},
+    SignalCue{Signal::kComplaint, "too expensive", false},
+    SignalCue{Signal::kComplaint, "worst", false},
+    SignalCue{Signal::kComplaint, "terrible", false},
+    SignalCue{Signal::kComplaint, "horrible", false},
+    SignalCue{Signal::kComplaint, "useless", false},
+    SignalCue{Signal::kComplaint, "disappointed", false},
+    // Urgency: outage.
+    SignalCue{Signal::kOutage, "outage", false},
+    SignalCue{Signal::kOutage, "service unavailable", false},
+    SignalCue{Signal::kOutage, "(?:site|server|servers|service|system|app|website|everything|platform)\\s+(?:is\\s+|are\\s+|was\\s+|went\\s+|seems?\\s+)?(?:completely\\s+)?down", true},
+    SignalCue{Signal::kOutage, "(?:nobody|no one|none of us|whole team|entire team|all users)\\s+(?:can|could)", true},
+    SignalCue{Signal::kOutage, "(?:can'?t|cannot|unable to)\\s+(?:connect|reach|access)\\s+(?:to\\s+)?(?:the\\s+)?(?:server|servers|service|site|website)", true},
+    SignalCue{Signal::kOutage, "(?:502|503|504) (?:error|bad gateway|gateway)", true},
+    // Urgency: data loss.
+    SignalCue{Signal::kDataLoss, "data loss", false},
+    SignalCue{Signal::kDataLoss, "(?:lost|lose|losing|deleted|erased|wiped|wipes|deletes)\\s+(?:all\\s+)?(?:of\\s+)?(?:my|our|the|your)?\\s*(?:data|files?|photos?|pictures?|notes?|progress|contacts?|messages?|work|history|documents?|recordings?|playlists?|settings|saves?|account)", true},
+    SignalCue{Signal::kDataLoss, "(?:data|files?|photos?|notes?|progress|contacts?|messages?|documents?|playlists?)\\s+(?:are|is|were|was|have|has)\\s+(?:all\\s+)?(?:been\\s+)?(?:gone|lost|deleted|erased|wiped|missing|disappeared)", true},
+    SignalCue{Signal::kDataLoss, "(?:everything|all)\\s+(?:is|was)\\s+gone", true},
+    // Urgency: security.
+    SignalCue{Signal::kSecurity, "hacked", false},
+    SignalCue{Signal::kSecurity, "security breach", false},
+    SignalCue{Signal::kSecurity, "data breach", false},
+    SignalCue{Signal::kSecurity, "vulnerabilit*", false},
+    SignalCue{Signal::kSecurity, "exploit*", false},
+    SignalCue{Signal::kSecurity, "phishing", false},
+    SignalCue{Signal::kSecurity, "malware", false},
+    SignalCue{Signal::kSecurity, "spyware", false},
+    SignalCue{Signal::kSecurity, "unauthori?ed (access|charge|login|transaction)s?", true},
+    SignalCue{Signal::kSecurity, "account (?:was |got |has been )?(?:compromised|stolen|taken over)", true},
+    SignalCue{Signal::kSecurity, "(?:password|passwords|credentials)\\s+(?:were\\s+|was\\s+)?(?:leaked|exposed|stolen|in plain ?text)", true},
+    SignalCue{Signal::kSecurity, "someone (?:else )?(?:logged|accessed|got) in(?:to)?", true},
+    // Urgency: legal threat.
+    SignalCue{Signal::kLegalThreat, "lawyer*", false},
+    SignalCue{Signal::kLegalThreat, "attorney*", false},
+    SignalCue{Signal::kLegalThreat, "lawsuit*", false},
+    SignalCue{Signal::kLegalThreat, "legal action", false},
+    SignalCue{Signal::kLegalThreat, "class action", false},
+    SignalCue{Signal::kLegalThreat, "small claims", false},
+    SignalCue{Signal::kLegalThreat, "(?:sue|suing|sued)", true},
+    SignalCue{Signal::kLegalThreat, "(?:report|reporting)\\s+(?:you|this|them|it)\\s+to\\s+(?:the\\s+)?(?:ftc|bbb|better business bureau|attorney general|authorities|regulator|police|ico|cnil)", true},
+    SignalCue{Signal::kLegalThreat, "(?:gdpr|ccpa)\\s+(?:complaint|violation|request)", true},
+    SignalCue{Signal::kLegalThreat, "chargeback", false},
+    // Urgency: churn threat.
+    SignalCue{Signal::kChurnThreat, "(?:cancel|cancell?ing|cancell?ed|canceled)\\s+(?:my\\s+|the\\s+|our\\s+)?(?:subscription|account|membership|plan|order)", true},
+    SignalCue{Signal::kChurnThreat, "uninstall*", false},
+    SignalCue{Signal::kChurnThreat, "unsubscrib*", false},
+    SignalCue{Signal::kChurnThreat, "(?:switch|switching|moving|move|going)\\s+(?:back\\s+)?to\\s+(?:a\\s+|another\\s+)?(?:competitor|alternative|different|other|\\w+\\s+instead)", true},
+    SignalCue{Signal::kChurnThreat, "(?:never|won'?t|will not|not going to)\\s+(?:\\w+\\s+)?(?:use|buy|order|recommend|download|renew|subscribe)\\w*\\s+(?:\\w+\\s+)?again", true},
+    SignalCue{Signal::kChurnThreat, "(?:delete|deleting|deleted|removing|removed)\\s+(?:this|the)\\s+app", true},
+    SignalCue{Signal::kChurnThreat, "looking for (an|another) alternative", true},
+    SignalCue{Signal::kChurnThreat, "close my account", false},
+    SignalCue{Signal::kChurnThreat, "delete my account", false},
+    SignalCue{Signal::kChurnThreat, "done with (this|you|your)", true},
+    SignalCue{Signal::kChurnThreat, "last (chance|straw)", true},
+};
+
+#undef VOC_NEG_AUX
+#undef VOC_BROKEN_VERB
+
+}  // namespace
+
+std::span<const SignalCue> SignalCues() { return kCues; }
+
+FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool sentiment_scored, std::string_view text) {
+  const bool question_mark = text.find('?') != std::string_view::npos;
+  const int bug = cues[Signal::kBug];
+  const int feature = cues[Signal::kFeatureRequest];
+  // A request outranks a bug cue it mentions ("please add an option to stop the crashes").
+  if (feature > 0 && feature >= bug) return FeedbackType::kFeatureRequest;
+  if (bug > 0) return FeedbackType::kBugReport;
+  if (feature > 0) return FeedbackType::kFeatureRequest;
+  if (question_mark || cues[Signal::kQuestion] > 0) return FeedbackType::kQuestion;
+  const double s = sentiment_scored ? compound : 0.0;
+  if (cues[Signal::kComplaint] > 0 || s <= -0.25) return FeedbackType::kComplaint;
+  if (cues[Signal::kPraise] > 0 || s >= 0.25) return FeedbackType::kPraise;
+  return FeedbackType::kUnspecified;
+}
+
+uint32_t UrgencyFlags(const SignalCounts& cues) {
+  uint32_t flags = kUrgencyNone;
+  if (cues[Signal::kOutage] > 0) flags |= kUrgencyOutage;
+  if (cues[Signal::kDataLoss] > 0) flags |= kUrgencyDataLoss;
+  if (cues[Signal::kSecurity] > 0) flags |= kUrgencySecurity;
+  if (cues[Signal::kLegalThreat] > 0) flags |= kUrgencyLegalThreat;
+  if (cues[Signal::kChurnThreat] > 0) flags |= kUrgencyChurnThreat;
+  return flags;
+}
+
+}  // namespace voc::text

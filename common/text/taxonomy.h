@@ -1,0 +1,54 @@
+// A theme taxonomy: a versioned tree of themes (e.g. Reliability > Crashes), each with
+// the phrases and patterns that are evidence of it. Loaded from YAML and validated once
+// at start-up; errors name the theme and the key at fault.
+//
+//   name: software
+//   version: "1.2.0"
+//   themes:
+//     - id: reliability
+//       name: Reliability
+//       themes:
+//         - id: reliability.crashes
+//           name: Crashes
+//           phrases: ["crash*", "force close*", "keeps closing"]
+//           patterns: ['shuts? (itself )?down']
+//
+// Phrases are literal words, matched caseless on word boundaries; a trailing '*' on a
+// word matches any ending ("crash*": crash, crashes, crashing), spaces match any run of
+// spaces or hyphens, and an apostrophe is optional. Patterns are Hyperscan regular
+// expressions, also caseless and word-bounded (so they must begin and end with a word
+// character). A child's id extends its parent's ("reliability.crashes").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/core/status.h"
+
+namespace voc::text {
+
+struct Theme {
+  std::string id;    // "reliability.crashes"
+  std::string name;  // "Crashes"
+  std::string path;  // "Reliability > Crashes"
+  int parent = -1;   // index into Taxonomy::themes, -1 for a top-level theme
+  int depth = 0;     // 0 for top-level themes
+  std::vector<std::string> phrases;
+  std::vector<std::string> patterns;
+};
+
+struct Taxonomy {
+  std::string name;
+  std::string version;
+  std::vector<Theme> themes;  // parents before their children
+  int max_depth() const;
+};
+
+// Parses and validates a taxonomy; `source` names it in error messages.
+Result<Taxonomy> ParseTaxonomy(const std::string& yaml, const std::string& source);
+Result<Taxonomy> LoadTaxonomy(const std::string& path);
+
+// The Hyperscan expression for one phrase (see the format above).
+std::string PhraseToRegex(const std::string& phrase);
+
+}  // namespace voc::text

@@ -1,0 +1,160 @@
+#include "common/text/analyzer.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace voc::text {
+namespace {
+
+class AnalyzerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    AnalyzerOptions options;
+    options.lexicon_dir = std::string(VOC_SOURCE_DIR) + "/data/lexicons";
+    options.taxonomy_path = std::string(VOC_SOURCE_DIR) + "/data/taxonomy/software.yaml";
+    auto a = Analyzer::Create(options);
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    analyzer_ = std::move(a).value().release();
+  }
+  static void TearDownTestSuite() {
+    delete analyzer_;
+    analyzer_ = nullptr;
+  }
+  const ThemeMatch* Find(const Analysis& a, std::string_view id) {
+    for (const ThemeMatch& m : a.themes) {
+      if (m.id == id) return &m;
+    }
+    return nullptr;
+  }
+  std::string_view Evidence(const Analysis& a, const ThemeMatch& m) {
+    return std::string_view(a.redacted_text).substr(m.begin, m.end - m.begin);
+  }
+  static Analyzer* analyzer_;
+};
+Analyzer* AnalyzerTest::analyzer_ = nullptr;
+
+TEST_F(AnalyzerTest, ThemesCarryEvidenceAndClauseSentiment) {
+  Analysis a;
+  analyzer_->Analyze("Love the design but checkout keeps crashing", &a);
+  const ThemeMatch* design = Find(a, "ux.design");
+  const ThemeMatch* crashes = Find(a, "reliability.crashes");
+  ASSERT_NE(design, nullptr);
+  ASSERT_NE(crashes, nullptr);
+  EXPECT_EQ(Evidence(a, *design), "design");
+  EXPECT_EQ(Evidence(a, *crashes), "crashing");
+  EXPECT_EQ(crashes->path, "Reliability > Crashes");
+  EXPECT_GT(design->clause_compound, 0.3);
+  EXPECT_LT(crashes->clause_compound, -0.2);
+  // Themes come in order of first evidence.
+  EXPECT_LT(design->begin, crashes->begin);
+}
+
+TEST_F(AnalyzerTest, EvidenceSpansPointIntoRedactedText) {
+  Analysis a;
+  analyzer_->Analyze("Mail bob@example.com: the battery drains fast", &a);
+  EXPECT_EQ(a.redacted_text, "Mail [EMAIL]: the battery drains fast");
+  EXPECT_EQ(a.pii.email, 1u);
+  const ThemeMatch* battery = Find(a, "performance.battery");
+  ASSERT_NE(battery, nullptr);
+  EXPECT_EQ(Evidence(a, *battery), "battery");
+  EXPECT_EQ(battery->begin, a.redacted_text.find("battery"));
+}
+
+TEST_F(AnalyzerTest, MultiWordPhraseEvidence) {
+  Analysis a;
+  analyzer_->Analyze("I cannot LOG-IN since yesterday", &a);
+  const ThemeMatch* login = Find(a, "account.login");
+  ASSERT_NE(login, nullptr);
+  EXPECT_EQ(Evidence(a, *login), "LOG-IN");
+}
+
+TEST_F(AnalyzerTest, FeedbackTypes) {
+  Analysis a;
+  analyzer_->Analyze("The app crashes every time I open a PDF", &a);
+  EXPECT_EQ(a.type, FeedbackType::kBugReport);
+  analyzer_->Analyze("Please add an option to export to CSV", &a);
+  EXPECT_EQ(a.type, FeedbackType::kFeatureRequest);
+  analyzer_->Analyze("How do I change the default folder?", &a);
+  EXPECT_EQ(a.type, FeedbackType::kQuestion);
+  analyzer_->Analyze("Absolutely love it, best purchase this year", &a);
+  EXPECT_EQ(a.type, FeedbackType::kPraise);
+  analyzer_->Analyze("Way too expensive for what it does, a waste of money", &a);
+  EXPECT_EQ(a.type, FeedbackType::kComplaint);
+}
+
+TEST_F(AnalyzerTest, UrgencyFlags) {
+  Analysis a;
+  analyzer_->Analyze("The site is down and nobody can log in", &a);
+  EXPECT_TRUE(a.urgency & kUrgencyOutage);
+  analyzer_->Analyze("The update deleted all my notes", &a);
+  EXPECT_TRUE(a.urgency & kUrgencyDataLoss);
+  analyzer_->Analyze("My account was hacked last night", &a);
+  EXPECT_TRUE(a.urgency & kUrgencySecurity);
+  analyzer_->Analyze("I will contact my lawyer about these charges", &a);
+  EXPECT_TRUE(a.urgency & kUrgencyLegalThreat);
+  analyzer_->Analyze("Fix this or I'm cancelling my subscription", &a);
+  EXPECT_TRUE(a.urgency & kUrgencyChurnThreat);
+  analyzer_->Analyze("Nice app, works well", &a);
+  EXPECT_EQ(a.urgency, kUrgencyNone);
+  const auto names = UrgencyNames(kUrgencyOutage | kUrgencyChurnThreat);
+  EXPECT_EQ(names, (std::vector<std::string>{"outage", "churn_threat"}));
+}
+
+TEST_F(AnalyzerTest, NonEnglishIsNotScored) {
+  Analysis a;
+  for (const char* text : {"Cette application est vraiment nulle, elle plante tout le temps et je suis déçu.",
+                           "Die App stürzt ständig ab und ich bin wirklich sehr enttäuscht von dem Update.",
+                           "La aplicación es terrible, se cierra sola cada vez que intento abrir un archivo."}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_FALSE(a.sentiment_scored) << text;
+    EXPECT_EQ(a.compound, 0.0) << text;
+    EXPECT_NE(a.language, "en") << text;
+  }
+  analyzer_->Analyze("This app is really great and I use it every day.", &a);
+  EXPECT_TRUE(a.sentiment_scored);
+  EXPECT_EQ(a.language, "en");
+  EXPECT_EQ(a.label, SentimentLabel::kPositive);
+}
+
+TEST_F(AnalyzerTest, HostileInputsDoNotCrash) {
+  Analysis a;
+  analyzer_->Analyze("", &a);
+  EXPECT_EQ(a.compound, 0.0);
+  EXPECT_TRUE(a.themes.empty());
+  EXPECT_TRUE(a.redacted_text.empty());
+  analyzer_->Analyze(std::string_view("\xFF\xFE\xC3\x28 crash \xF0\x9F\x98 \x00 bug", 23), &a);
+  EXPECT_NE(Find(a, "reliability.crashes"), nullptr);
+  std::string huge;
+  while (huge.size() < (3u << 20)) huge += "The app crashes and the battery drains. I love the design! ";
+  analyzer_->Analyze(huge, &a);
+  EXPECT_LE(a.redacted_text.size(), 1u << 20);
+  EXPECT_GE(a.compound, -1.0);
+  EXPECT_LE(a.compound, 1.0);
+  EXPECT_FALSE(a.themes.empty());
+  std::string binary;
+  for (int i = 0; i < 100000; ++i) binary.push_back(static_cast<char>(i * 131));
+  analyzer_->Analyze(binary, &a);
+}
+
+TEST_F(AnalyzerTest, ReusedAnalysisIsCleared) {
+  Analysis a;
+  analyzer_->Analyze("crashes, battery, login, price, ads, sync", &a);
+  EXPECT_GE(a.themes.size(), 5u);
+  analyzer_->Analyze("ok", &a);
+  EXPECT_TRUE(a.themes.empty());
+  EXPECT_EQ(a.pii.total(), 0u);
+}
+
+TEST_F(AnalyzerTest, TaxonomyVersionNamesTheFile) { EXPECT_EQ(analyzer_->taxonomy_version(), "software@1.0.0"); }
+
+TEST_F(AnalyzerTest, MissingFilesAreReported) {
+  AnalyzerOptions options;
+  options.lexicon_dir = "/nonexistent";
+  auto a = Analyzer::Create(options);
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.status().message().find("/nonexistent"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace voc::text

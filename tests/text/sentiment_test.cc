@@ -1,0 +1,108 @@
+#include "common/text/sentiment.h"
+
+#include <gtest/gtest.h>
+
+#include "common/text/lexicon.h"
+
+namespace voc::text {
+namespace {
+
+class SentimentTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto lex = Lexicon::Load(std::string(VOC_SOURCE_DIR) + "/data/lexicons");
+    ASSERT_TRUE(lex.ok()) << lex.status().ToString();
+    lexicon_ = new Lexicon(std::move(lex).value());
+  }
+  static void TearDownTestSuite() {
+    delete lexicon_;
+    lexicon_ = nullptr;
+  }
+  double Score(std::string_view text) {
+    SentimentScorer scorer(lexicon_);
+    return scorer.Score(text);
+  }
+  static Lexicon* lexicon_;
+};
+Lexicon* SentimentTest::lexicon_ = nullptr;
+
+TEST_F(SentimentTest, PlainPolarity) {
+  EXPECT_GT(Score("I love this app"), 0.5);
+  EXPECT_LT(Score("This app is terrible"), -0.4);
+  EXPECT_EQ(Score("The app has a settings page"), 0.0);
+  EXPECT_EQ(Score(""), 0.0);
+}
+
+TEST_F(SentimentTest, NegationFlipsPolarity) {
+  EXPECT_GT(Score("The app is good"), 0.0);
+  EXPECT_LT(Score("The app is not good"), 0.0);
+  EXPECT_LT(Score("The app isn't good"), 0.0);
+  EXPECT_LT(Score("The app is never really good"), 0.0);  // negation three words back
+  EXPECT_GT(Score("The app is not bad"), 0.0);
+  EXPECT_LT(Score("no good reason"), 0.0);
+}
+
+TEST_F(SentimentTest, BoostersAndDampenersScaleIntensity) {
+  const double plain = Score("The app is good");
+  EXPECT_GT(Score("The app is extremely good"), plain);
+  EXPECT_LT(Score("The app is slightly good"), plain);
+  EXPECT_GT(Score("The app is slightly good"), 0.0);
+  EXPECT_LT(Score("The app is kind of good"), plain);
+}
+
+TEST_F(SentimentTest, ContrastWeighsTheClauseAfterBut) {
+  // Without the "but" rule the two would cancel towards the stronger word.
+  EXPECT_LT(Score("The design is great but it is slow"), Score("The design is great and it is slow"));
+  EXPECT_GT(Score("It is slow but the design is great"), Score("It is slow and the design is great"));
+  EXPECT_GT(Score("It is slow but the design is great"), 0.0);
+}
+
+TEST_F(SentimentTest, CapitalsAndExclamationsEmphasise) {
+  const double plain = Score("the app is good");
+  EXPECT_GT(Score("the app is GOOD"), plain);
+  EXPECT_GT(Score("the app is good!!!"), plain);
+  EXPECT_LT(Score("the app is bad!!!"), Score("the app is bad"));
+  // All capitals everywhere is not emphasis relative to anything.
+  EXPECT_DOUBLE_EQ(Score("THE APP IS GOOD"), plain);
+}
+
+TEST_F(SentimentTest, EmojiAndEmoticonsCarrySentiment) {
+  EXPECT_GT(Score("new update \xF0\x9F\x98\x8D"), 0.2);  // smiling face with heart-eyes
+  EXPECT_LT(Score("new update \xF0\x9F\x98\xA0"), -0.2);  // angry face
+  EXPECT_GT(Score("new update :)"), 0.2);
+  EXPECT_LT(Score("new update :("), -0.2);
+  EXPECT_GT(Score("works\xF0\x9F\x98\x8D"), 0.2);  // glued to a word
+}
+
+TEST_F(SentimentTest, CustomerFeedbackLexicon) {
+  EXPECT_LT(Score("the app crashes constantly"), -0.3);
+  EXPECT_LT(Score("so laggy"), 0.0);
+  EXPECT_LT(Score("these shoes run small"), 0.0);
+  EXPECT_GT(Score("checkout is seamless and intuitive"), 0.3);
+}
+
+TEST_F(SentimentTest, CompoundStaysInRange) {
+  std::string text;
+  for (int i = 0; i < 500; ++i) text += "AMAZING love great!!! ";
+  const double c = Score(text);
+  EXPECT_LE(c, 1.0);
+  EXPECT_GT(c, 0.99);
+}
+
+TEST_F(SentimentTest, ClauseScoresFollowTheirOwnWords) {
+  SentimentScorer scorer(lexicon_);
+  const std::string text = "love the design but checkout keeps crashing";
+  scorer.Tokenize(text);
+  EXPECT_GT(scorer.ScoreClauseAt(static_cast<uint32_t>(text.find("design"))), 0.3);
+  EXPECT_LT(scorer.ScoreClauseAt(static_cast<uint32_t>(text.find("checkout"))), -0.2);
+  EXPECT_LT(scorer.ScoreClauseAt(static_cast<uint32_t>(text.find("crashing"))), -0.2);
+}
+
+TEST_F(SentimentTest, InvalidUtf8DoesNotCrash) {
+  const std::string bad = "good \xC3\x28 \xFF\xFE \xF0\x9F\x98 great";
+  const double c = Score(bad);
+  EXPECT_GT(c, 0.0);
+}
+
+}  // namespace
+}  // namespace voc::text
