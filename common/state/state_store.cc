@@ -80,6 +80,8 @@ class TransactionImpl final : public Transaction {
   void Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) override;
   void Delete(StoreId store, PartitionId partition, std::string_view key) override;
   Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) override;
+  Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override;
   void SetNextOffset(const TopicPartition& tp, Offset next) override;
   size_t pending_changes() const override { return static_cast<size_t>(batch_.GetWriteBatch()->Count()); }
 
@@ -180,15 +182,21 @@ class StateStoreImpl final : public StateStore {
     return Unwrap(store, std::string_view(slice.data(), slice.size()), value);
   }
 
-  Status Scan(StoreId store, PartitionId partition,
+  Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) override {
-    std::string prefix;
-    EncodeKey(partition, {}, &prefix);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(store)));
+    return ScanIterator(it.get(), store, partition, prefix, fn);
+  }
+
+  // Walks the keys of one partition that start with prefix, hiding the partition bytes.
+  Status ScanIterator(rocksdb::Iterator* it, StoreId store, PartitionId partition, std::string_view prefix,
+                      const std::function<bool(std::string_view, std::string_view)>& fn) const {
+    std::string start;
+    EncodeKey(partition, prefix, &start);
     std::string value;
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
       if (!Unwrap(store, std::string_view(it->value().data(), it->value().size()), &value)) continue;
-      std::string_view key(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+      std::string_view key(it->key().data() + 4, it->key().size() - 4);
       if (!fn(key, value)) break;
     }
     return FromRocks(it->status(), "state scan");
@@ -268,6 +276,13 @@ Result<bool> TransactionImpl::Get(StoreId store, PartitionId partition, std::str
   if (s.IsNotFound()) return false;
   if (!s.ok()) return FromRocks(s, "state read");
   return store_->Unwrap(store, std::string_view(slice.data(), slice.size()), value);
+}
+
+Status TransactionImpl::Scan(StoreId store, PartitionId partition, std::string_view prefix,
+                             const std::function<bool(std::string_view, std::string_view)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      batch_.NewIteratorWithBase(store_->family(store), store_->db()->NewIterator(rocksdb::ReadOptions(), store_->family(store))));
+  return store_->ScanIterator(it.get(), store, partition, prefix, fn);
 }
 
 void TransactionImpl::SetNextOffset(const TopicPartition& tp, Offset next) {

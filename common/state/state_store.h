@@ -46,6 +46,10 @@ class Transaction {
   virtual void Delete(StoreId store, PartitionId partition, std::string_view key) = 0;
   // true and the value when the key exists (in this transaction or in the store).
   virtual Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) = 0;
+  // Calls fn for every live key of a partition in a store that starts with prefix, in key
+  // order, seeing this transaction's own changes, until fn returns false.
+  virtual Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
+                      const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
   // The next offset to read from tp, committed together with the changes.
   virtual void SetNextOffset(const TopicPartition& tp, Offset next) = 0;
   virtual size_t pending_changes() const = 0;
@@ -62,8 +66,9 @@ class StateStore {
   virtual Status Commit(Transaction* txn) = 0;
 
   virtual Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) = 0;
-  // Calls fn for every live key of a partition in a store, in key order, until it returns false.
-  virtual Status Scan(StoreId store, PartitionId partition,
+  // Committed state only: calls fn for every live key of a partition in a store that
+  // starts with prefix, in key order, until fn returns false.
+  virtual Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
                       const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
   virtual std::optional<Offset> NextOffset(const TopicPartition& tp) = 0;
   // Removes all state of a partition (every store and its offsets).

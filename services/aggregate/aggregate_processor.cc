@@ -1,0 +1,370 @@
+#include "services/aggregate/aggregate_processor.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+
+#include <cinttypes>
+#include <cmath>
+#include <cstring>
+#include <cstdio>
+
+namespace voc::aggregate {
+
+struct AggregateProbe {
+  explicit AggregateProbe(prometheus::Registry& r)
+      : mentions(prometheus::BuildCounter()
+                     .Name("voc_aggregate_mentions_total")
+                     .Help("What voc-aggregate did with each theme mention.")
+                     .Register(r)),
+        applied(mentions.Add({{"decision", "applied"}})),
+        replaced(mentions.Add({{"decision", "replaced_revision"}})),
+        retracted(mentions.Add({{"decision", "retracted"}})),
+        redelivered(mentions.Add({{"decision", "redelivered_or_stale"}})),
+        late(mentions.Add({{"decision", "late_correction"}})),
+        emitted(prometheus::BuildCounter()
+                    .Name("voc_aggregate_window_emits_total")
+                    .Help("Window upserts emitted to the aggregates topic.")
+                    .Register(r)
+                    .Add({})),
+        closed(prometheus::BuildCounter().Name("voc_aggregate_windows_closed_total").Help("Windows closed by the watermark.").Register(r).Add({})) {}
+  prometheus::Family<prometheus::Counter>& mentions;
+  prometheus::Counter& applied;
+  prometheus::Counter& replaced;
+  prometheus::Counter& retracted;
+  prometheus::Counter& redelivered;
+  prometheus::Counter& late;
+  prometheus::Counter& emitted;
+  prometheus::Counter& closed;
+};
+
+namespace {
+
+constexpr char kSep = '\x1f';
+constexpr char kWatermarkKey[] = "watermark";
+
+const char* ChannelName(int channel) {
+  switch (channel) {
+    case voc::v1::CHANNEL_TICKET: return "ticket";
+    case voc::v1::CHANNEL_SURVEY: return "survey";
+    case voc::v1::CHANNEL_REVIEW: return "review";
+    default: return "all";
+  }
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// Open windows sort by the time they close: zero-padded end, then the window key.
+std::string OpenKey(int64_t end_ms, const std::string& window_key) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%020" PRId64, end_ms);
+  return std::string(buf) + kSep + window_key;
+}
+
+}  // namespace
+
+std::string WindowKey(int64_t size_ms, int64_t start_ms, std::string_view theme_id, std::string_view channel) {
+  std::string key = std::to_string(size_ms);
+  key += '|';
+  key += std::to_string(start_ms);
+  key += '|';
+  key += theme_id;
+  key += '|';
+  key += channel;
+  return key;
+}
+
+AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Registry& registry)
+    : options_(std::move(options)), probe_(std::make_unique<AggregateProbe>(registry)) {}
+
+AggregateProcessor::~AggregateProcessor() = default;
+
+std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
+  return {{"contrib", {}}, {"window", {}}, {"customer", {}}, {"member", {}}, {"dirty", {}}, {"open", {}}, {"meta", {}}};
+}
+
+void AggregateProcessor::Load(PartitionId partition) {
+  auto& dirty = dirty_[partition.value];
+  dirty.clear();
+  store_->Scan(kDirty, partition, "", [&](std::string_view key, std::string_view) {
+           dirty.emplace(key);
+           return true;
+         }).ok();
+  std::string value;
+  int64_t watermark = 0;
+  auto found = store_->Get(kMeta, partition, kWatermarkKey, &value);
+  if (found.ok() && *found && value.size() == 8) std::memcpy(&watermark, value.data(), 8);
+  watermark_[partition.value] = watermark;
+}
+
+void AggregateProcessor::OnAssigned(const std::vector<TopicPartition>& partitions) {
+  for (const auto& tp : partitions) Load(tp.partition);
+}
+
+void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions) {
+  for (const auto& tp : partitions) {
+    dirty_.erase(tp.partition.value);
+    watermark_.erase(tp.partition.value);
+  }
+}
+
+AggregateProcessor::CachedWindow& AggregateProcessor::Window(PartitionId partition, const std::string& key,
+                                                             runtime::Context& ctx, bool* created) {
+  *created = false;
+  auto [it, inserted] = windows_.try_emplace({partition.value, key});
+  if (inserted) {
+    auto found = ctx.txn->Get(kWindow, partition, key, &value_);
+    if (!found.ok()) throw runtime::FatalError(found.status().ToString());
+    if (*found) {
+      it->second.state.ParseFromString(value_);
+    } else {
+      *created = true;
+    }
+  }
+  return it->second;
+}
+
+void AggregateProcessor::MarkDirty(PartitionId partition, const std::string& key, runtime::Context& ctx) {
+  if (dirty_[partition.value].insert(key).second) ctx.txn->Put(kDirty, partition, key, "");
+}
+
+void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Contribution& c,
+                               const std::string& feedback_id, const std::string& theme_id,
+                               const std::string& theme_path, int sign, runtime::Context& ctx) {
+  const int64_t watermark = watermark_[partition.value];
+  for (auto size : options_.window_sizes) {
+    const int64_t size_ms = size.count();
+    const int64_t start = FloorDiv(c.event_time_ms(), size_ms) * size_ms;
+    for (int channel : {c.channel(), 0}) {
+      std::string key = WindowKey(size_ms, start, theme_id, ChannelName(channel));
+      bool created = false;
+      CachedWindow& w = Window(partition, key, ctx, &created);
+      auto& s = w.state;
+      if (created) {
+        s.set_theme_id(theme_id);
+        s.set_channel(channel);
+        s.set_window_start_ms(start);
+        s.set_window_size_ms(size_ms);
+        const int64_t end = start + size_ms;
+        if (end + options_.allowed_lateness.count() <= watermark) {
+          s.set_closed(true);  // born late: it never was open
+        } else {
+          ctx.txn->Put(kOpen, partition, OpenKey(end, key), "");
+        }
+      }
+      if (s.theme_path().empty() && !theme_path.empty()) s.set_theme_path(theme_path);
+      if (s.closed()) s.set_correction(true);
+      s.set_volume(s.volume() + sign);
+      if (!c.near_duplicate()) s.set_unique_volume(s.unique_volume() + sign);
+      if (c.sentiment_scored()) {
+        s.set_sentiment_count(s.sentiment_count() + sign);
+        s.set_sentiment_sum_micros(s.sentiment_sum_micros() + sign * c.sentiment_micros());
+        if (c.sentiment_micros() >= 50'000) s.set_positive(s.positive() + sign);
+        else if (c.sentiment_micros() <= -50'000) s.set_negative(s.negative() + sign);
+        else s.set_neutral(s.neutral() + sign);
+      }
+      if (c.nps() >= 0) {
+        s.set_nps_responses(s.nps_responses() + sign);
+        if (c.nps() >= 9) s.set_promoters(s.promoters() + sign);
+        else if (c.nps() >= 7) s.set_passives(s.passives() + sign);
+        else s.set_detractors(s.detractors() + sign);
+      }
+      if (c.csat() > 0) {
+        s.set_csat_responses(s.csat_responses() + sign);
+        s.set_csat_sum(s.csat_sum() + sign * c.csat());
+      }
+      if (sign > 0 && c.source_timestamp_ms() > s.last_source_timestamp_ms()) {
+        s.set_last_source_timestamp_ms(c.source_timestamp_ms());
+      }
+      // Unique customers and the ARR they carry: a count per customer per window.
+      std::string customer_key = key + kSep + c.customer_id();
+      voc::state::v1::WindowCustomer wc;
+      auto found = ctx.txn->Get(kCustomer, partition, customer_key, &value_);
+      if (!found.ok()) throw runtime::FatalError(found.status().ToString());
+      if (*found) wc.ParseFromString(value_);
+      if (sign > 0) {
+        if (wc.count() == 0) {
+          s.set_unique_customers(s.unique_customers() + 1);
+          s.set_arr_affected(s.arr_affected() + c.arr());
+          wc.set_arr(c.arr());
+        }
+        wc.set_count(wc.count() + 1);
+        ctx.txn->Put(kCustomer, partition, customer_key, wc.SerializeAsString());
+        ctx.txn->Put(kMember, partition, key + kSep + feedback_id, "");
+      } else {
+        wc.set_count(wc.count() - 1);
+        if (wc.count() <= 0) {
+          s.set_unique_customers(s.unique_customers() - 1);
+          s.set_arr_affected(s.arr_affected() - wc.arr());
+          ctx.txn->Delete(kCustomer, partition, customer_key);
+        } else {
+          ctx.txn->Put(kCustomer, partition, customer_key, wc.SerializeAsString());
+        }
+        ctx.txn->Delete(kMember, partition, key + kSep + feedback_id);
+      }
+      w.modified = true;
+      MarkDirty(partition, key, ctx);
+    }
+  }
+}
+
+void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& ctx) {
+  if (!mention_.ParseFromArray(record.value.data(), static_cast<int>(record.value.size()))) {
+    ctx.out.DeadLetter(record, "MALFORMED_PROTOBUF", "not a valid voc.v1.ThemeMention");
+    return;
+  }
+  if (mention_.theme_id().empty() || mention_.feedback_id().empty() || mention_.revision() == 0 ||
+      mention_.event_time_ms() <= 0) {
+    ctx.out.DeadLetter(record, "MISSING_FIELD", "ThemeMention without theme_id, feedback_id, revision or event time");
+    return;
+  }
+  const PartitionId p = record.partition;
+  int64_t& watermark = watermark_[p.value];
+  if (mention_.event_time_ms() + options_.retention.count() < watermark) {
+    ctx.out.DeadLetter(record, "TOO_LATE",
+                       "event time is older than the retention (aggregate.retention) behind the watermark");
+    return;
+  }
+  const std::string contrib_key = mention_.theme_id() + kSep + mention_.feedback_id();
+  auto found = ctx.txn->Get(kContrib, p, contrib_key, &value_);
+  if (!found.ok()) throw runtime::FatalError(found.status().ToString());
+  const bool had = *found && previous_.ParseFromString(value_);
+  if (had && previous_.revision() >= mention_.revision()) {
+    probe_->redelivered.Increment();  // effectively once: this revision is already counted
+    return;
+  }
+  if (had && !previous_.retracted()) {
+    Apply(p, previous_, mention_.feedback_id(), mention_.theme_id(), "", -1, ctx);
+    probe_->replaced.Increment();
+  }
+  contribution_.Clear();
+  contribution_.set_revision(mention_.revision());
+  contribution_.set_retracted(mention_.retracted());
+  contribution_.set_event_time_ms(mention_.event_time_ms());
+  contribution_.set_channel(mention_.channel());
+  contribution_.set_customer_id(mention_.customer_id());
+  contribution_.set_sentiment_scored(mention_.sentiment_scored());
+  contribution_.set_sentiment_micros(static_cast<int64_t>(std::llround(mention_.sentiment() * 1e6)));
+  contribution_.set_nps(mention_.has_nps() ? mention_.nps() : -1);
+  contribution_.set_csat(mention_.has_csat() ? mention_.csat() : 0);
+  contribution_.set_arr(mention_.arr());
+  contribution_.set_near_duplicate(mention_.near_duplicate());
+  contribution_.set_source_timestamp_ms(mention_.meta().source_timestamp_ms());
+  if (mention_.retracted()) {
+    probe_->retracted.Increment();
+  } else {
+    Apply(p, contribution_, mention_.feedback_id(), mention_.theme_id(), mention_.theme_path(), +1, ctx);
+    probe_->applied.Increment();
+    if (mention_.event_time_ms() > watermark) {
+      watermark = mention_.event_time_ms();
+      watermark_changed_.insert(p.value);
+    }
+  }
+  contribution_.SerializeToString(&value_);
+  ctx.txn->Put(kContrib, p, contrib_key, value_);
+}
+
+void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, runtime::Context& ctx) {
+  const int64_t lateness = options_.allowed_lateness.count();
+  std::vector<std::pair<std::string, std::string>> closing;  // open key, window key
+  Status s = ctx.txn->Scan(kOpen, partition, "", [&](std::string_view key, std::string_view) {
+    int64_t end = std::strtoll(std::string(key.substr(0, 20)).c_str(), nullptr, 10);
+    if (end + lateness > watermark) return false;
+    closing.emplace_back(std::string(key), std::string(key.substr(21)));
+    return true;
+  });
+  if (!s.ok()) throw runtime::FatalError(s.ToString());
+  for (const auto& [open_key, window_key] : closing) {
+    bool created = false;
+    CachedWindow& w = Window(partition, window_key, ctx, &created);
+    ctx.txn->Delete(kOpen, partition, open_key);
+    if (created) continue;  // cannot happen: an open window has state
+    w.state.set_closed(true);
+    w.modified = true;
+    MarkDirty(partition, window_key, ctx);
+    probe_->closed.Increment();
+  }
+}
+
+void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx) {
+  bool created = false;
+  const auto& s = Window(partition, key, ctx, &created).state;
+  if (created) return;
+  aggregate_.Clear();
+  aggregate_.set_schema_version(1);
+  aggregate_.set_theme_id(s.theme_id());
+  aggregate_.set_theme_path(s.theme_path());
+  aggregate_.set_channel(static_cast<voc::v1::Channel>(s.channel()));
+  aggregate_.set_window_start_ms(s.window_start_ms());
+  aggregate_.set_window_size_ms(s.window_size_ms());
+  aggregate_.set_volume(s.volume());
+  aggregate_.set_unique_volume(s.unique_volume());
+  aggregate_.set_unique_customers(s.unique_customers());
+  aggregate_.set_sentiment_count(s.sentiment_count());
+  aggregate_.set_sentiment_mean(s.sentiment_count() > 0 ? static_cast<double>(s.sentiment_sum_micros()) / 1e6 /
+                                                              static_cast<double>(s.sentiment_count())
+                                                        : 0.0);
+  aggregate_.set_negative(s.negative());
+  aggregate_.set_neutral(s.neutral());
+  aggregate_.set_positive(s.positive());
+  aggregate_.set_nps_responses(s.nps_responses());
+  aggregate_.set_promoters(s.promoters());
+  aggregate_.set_passives(s.passives());
+  aggregate_.set_detractors(s.detractors());
+  aggregate_.set_nps(s.nps_responses() > 0 ? 100.0 * static_cast<double>(s.promoters() - s.detractors()) /
+                                                 static_cast<double>(s.nps_responses())
+                                           : 0.0);
+  aggregate_.set_csat_responses(s.csat_responses());
+  aggregate_.set_csat_mean(s.csat_responses() > 0
+                               ? static_cast<double>(s.csat_sum()) / static_cast<double>(s.csat_responses())
+                               : 0.0);
+  aggregate_.set_arr_affected(s.arr_affected());
+  // The smallest ids: the same examples whatever order the mentions came in.
+  Status scan = ctx.txn->Scan(kMember, partition, key + kSep, [&](std::string_view member, std::string_view) {
+    aggregate_.add_example_feedback_ids(std::string(member.substr(key.size() + 1)));
+    return static_cast<size_t>(aggregate_.example_feedback_ids_size()) < options_.examples;
+  });
+  if (!scan.ok()) throw runtime::FatalError(scan.ToString());
+  aggregate_.set_window_closed(s.closed());
+  aggregate_.set_correction(s.correction());
+  auto* meta = aggregate_.mutable_meta();
+  meta->set_service("voc-aggregate");
+  meta->set_service_version(options_.service_version);
+  meta->set_processed_at_ms(ctx.now_ms);
+  meta->set_source_timestamp_ms(s.last_source_timestamp_ms());
+  aggregate_.SerializeToString(&bytes_);
+  ctx.out.Emit(options_.aggregates_topic, key, bytes_);
+  probe_->emitted.Increment();
+}
+
+void AggregateProcessor::EndBatch(runtime::Context& ctx) {
+  for (const auto& [partition, watermark] : watermark_) {
+    if (!watermark_changed_.contains(partition)) continue;
+    CloseWindows(PartitionId(partition), watermark, ctx);
+    std::string bytes(8, '\0');
+    std::memcpy(bytes.data(), &watermark, 8);
+    ctx.txn->Put(kMeta, PartitionId(partition), kWatermarkKey, bytes);
+  }
+  watermark_changed_.clear();
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_emit_ >= options_.emit_interval) {
+    last_emit_ = now;
+    for (auto& [partition, keys] : dirty_) {
+      for (const auto& key : keys) {
+        EmitWindow(PartitionId(partition), key, ctx);
+        ctx.txn->Delete(kDirty, PartitionId(partition), key);
+      }
+      keys.clear();
+    }
+  }
+  for (auto& [id, w] : windows_) {
+    if (!w.modified) continue;
+    w.state.SerializeToString(&value_);
+    ctx.txn->Put(kWindow, PartitionId(id.first), id.second, value_);
+    w.modified = false;
+  }
+}
+
+void AggregateProcessor::AfterCommit() { windows_.clear(); }
+
+}  // namespace voc::aggregate
