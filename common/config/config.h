@@ -43,6 +43,10 @@ class Config {
   // Every key under prefix (a pass-through section such as kafka.consumer), prefix removed.
   std::map<std::string, std::string> Section(const std::string& prefix);
 
+  // Keys under prefix belong to another reader (another service's section in a shared
+  // file): not this reader's to reject.
+  void Ignore(const std::string& prefix) { used_prefixes_.push_back(prefix + "."); }
+
   // Throws ConfigError naming every key no getter asked for.
   void RejectUnknownKeys() const;
 

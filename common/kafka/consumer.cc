@@ -68,7 +68,8 @@ class ConsumerImpl final : public Consumer {
         {"fetch.message.max.bytes", "16777216"},
         {"receive.message.max.bytes", "67108864"},
     };
-    if (!options_.group_id.empty()) defaults["group.id"] = options_.group_id;
+    // librdkafka will not assign without a group id, even when it never joins the group.
+    defaults["group.id"] = options_.group_id.empty() ? "voc-unjoined-reader" : options_.group_id;
     auto conf = internal::MakeConf(defaults, options_.properties);
     if (!conf.ok()) return conf.status();
     rd_kafka_conf_set_opaque(conf->get(), this);

@@ -26,4 +26,19 @@ RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
   return o;
 }
 
+PipelineTopicNames LoadTopicNames(config::Config& c) {
+  PipelineTopicNames n;
+  n.raw_tickets = c.String("topics.raw_tickets", n.raw_tickets);
+  n.raw_surveys = c.String("topics.raw_surveys", n.raw_surveys);
+  n.raw_reviews = c.String("topics.raw_reviews", n.raw_reviews);
+  n.customers = c.String("topics.customers", n.customers);
+  n.feedback = c.String("topics.feedback", n.feedback);
+  n.enriched = c.String("topics.enriched", n.enriched);
+  n.mentions = c.String("topics.mentions", n.mentions);
+  n.aggregates = c.String("topics.aggregates", n.aggregates);
+  n.alerts = c.String("topics.alerts", n.alerts);
+  n.dlq = c.String("topics.dlq", n.dlq);
+  return n;
+}
+
 }  // namespace voc::runtime

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/config/config.h"
+#include "common/runtime/pipeline_topics.h"
 #include "common/runtime/service_runner.h"
 
 namespace voc::runtime {
@@ -14,5 +15,8 @@ namespace voc::runtime {
 // batch.max_wait, state.dir, state.block_cache_mb, state.write_buffer_mb, state.rocksdb.*.
 RuntimeOptions LoadRuntimeOptions(config::Config& config, const std::string& service,
                                   const std::vector<std::string>& input_topics, const std::string& default_http);
+
+// Keys topics.raw_tickets, ... topics.dlq: every topic name of the pipeline.
+PipelineTopicNames LoadTopicNames(config::Config& config);
 
 }  // namespace voc::runtime

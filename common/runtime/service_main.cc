@@ -34,6 +34,10 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& service) {
     auto registry = std::make_shared<prometheus::Registry>();
     auto processor = service.make(config, &inputs, *registry);
     auto options = LoadRuntimeOptions(config, service.name, inputs, service.default_http);
+    LoadTopicNames(config);  // every topics.* key is known, whichever this service uses
+    for (const char* section : {"ingest", "enrich", "aggregate", "demo", "gen"}) {
+      if (service.name != std::string("voc-") + section) config.Ignore(section);
+    }
     config.RejectUnknownKeys();
     auto created = ServiceRunner::Create(std::move(options), std::move(processor), registry);
     if (!created.ok()) {
