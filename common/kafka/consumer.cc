@@ -233,7 +233,9 @@ class ConsumerImpl final : public Consumer {
       }
     }
     for (int i = 0; i < parts->cnt; ++i) {
-      if (parts->elems[i].offset < 0) parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+      if (parts->elems[i].offset < 0 && parts->elems[i].offset != RD_KAFKA_OFFSET_END) {
+        parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+      }
     }
   }
 

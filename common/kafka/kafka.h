@@ -21,6 +21,10 @@ namespace voc::kafka {
 // librdkafka properties passed through as given ("linger.ms" -> "20").
 using Properties = std::map<std::string, std::string>;
 
+// Logical start offsets a start_offset callback may return.
+inline constexpr Offset kOffsetBeginning{-2};
+inline constexpr Offset kOffsetEnd{-1};
+
 // One consumed record. Its views stay valid while the RecordBatch that holds it lives.
 struct Record {
   std::string_view topic;

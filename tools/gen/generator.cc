@@ -334,7 +334,8 @@ GeneratedRecord Generator::Malformed() {
   s.feedback.external_id += "-bad" + std::to_string(index_);
   std::string title = "Broken";
   std::string body = "This record is malformed on purpose.";
-  switch (Pick(6)) {
+  // JSON-only output (files of JSON lines) has no protobuf records to truncate.
+  switch (Pick(options_.protobuf_share > 0 ? 6 : 5)) {
     case 0:
       r.value = Encode(s, 1, title, body, false);
       r.value.resize(r.value.size() / 2);

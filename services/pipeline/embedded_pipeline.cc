@@ -1,0 +1,91 @@
+#include "services/pipeline/embedded_pipeline.h"
+
+#include <prometheus/registry.h>
+
+#include <filesystem>
+
+namespace voc::pipeline {
+
+Result<std::unique_ptr<EmbeddedPipeline>> EmbeddedPipeline::Start(EmbeddedPipelineOptions options) {
+  std::unique_ptr<EmbeddedPipeline> p(new EmbeddedPipeline(std::move(options)));
+  VOC_RETURN_IF_ERROR(p->Init());
+  return p;
+}
+
+Status EmbeddedPipeline::Init() {
+  auto& o = options_;
+  if (o.state_root.empty()) return Status::InvalidArgument("the embedded pipeline needs a state folder");
+  bootstrap_ = o.bootstrap_servers;
+  if (bootstrap_.empty()) {
+    auto broker = kafka::EmbeddedBroker::Start();
+    if (!broker.ok()) return broker.status();
+    broker_ = std::move(broker).value();
+    for (const auto& t : runtime::PipelineTopics(o.topics, o.partitions)) {
+      VOC_RETURN_IF_ERROR(broker_->CreateTopic(t.name, t.partitions));
+    }
+    bootstrap_ = broker_->bootstrap_servers();
+  }
+  const auto& n = o.topics;
+  o.ingest.inputs = {{n.raw_tickets, voc::v1::CHANNEL_TICKET, ingest::Format::kAuto},
+                     {n.raw_surveys, voc::v1::CHANNEL_SURVEY, ingest::Format::kAuto},
+                     {n.raw_reviews, voc::v1::CHANNEL_REVIEW, ingest::Format::kAuto}};
+  o.ingest.output_topic = n.feedback;
+  o.enrich.bootstrap_servers = bootstrap_;
+  o.enrich.consumer_properties = o.consumer_properties;
+  o.enrich.customers_topic = n.customers;
+  o.enrich.enriched_topic = n.enriched;
+  o.enrich.mentions_topic = n.mentions;
+  o.enrich.alerts_topic = n.alerts;
+  o.aggregate.aggregates_topic = n.aggregates;
+
+  auto analyzer = text::Analyzer::Create(o.enrich.analyzer);
+  if (!analyzer.ok()) return analyzer.status();
+
+  for (auto& r : registries_) r = std::make_shared<prometheus::Registry>();
+  std::array<std::unique_ptr<runtime::Processor>, 3> processors = {
+      std::make_unique<ingest::IngestProcessor>(o.ingest),
+      std::make_unique<enrich::EnrichProcessor>(o.enrich, std::move(analyzer).value(), *registries_[1]),
+      std::make_unique<aggregate::AggregateProcessor>(o.aggregate, *registries_[2])};
+  const std::array<const char*, 3> names = {"voc-ingest", "voc-enrich", "voc-aggregate"};
+  const std::array<std::vector<std::string>, 3> inputs = {
+      std::vector<std::string>{n.raw_tickets, n.raw_surveys, n.raw_reviews}, {n.feedback}, {n.mentions}};
+  for (int i = 0; i < 3; ++i) {
+    runtime::RuntimeOptions r;
+    r.service = names[i];
+    r.bootstrap_servers = bootstrap_;
+    r.group_id = names[i];
+    r.input_topics = inputs[i];
+    r.dead_letter_topic = n.dlq;
+    r.consumer_properties = o.consumer_properties;
+    r.producer_properties = o.producer_properties;
+    r.batch_max_records = o.batch_max_records;
+    r.batch_max_wait = o.batch_max_wait;
+    if (i > 0) r.state.path = (std::filesystem::path(o.state_root) / names[i]).string();
+    if (o.http) r.http_listen = "127.0.0.1:0";
+    auto runner = runtime::ServiceRunner::Create(std::move(r), std::move(processors[i]), registries_[i]);
+    if (!runner.ok()) return runner.status();
+    runners_[i] = std::move(runner).value();
+  }
+  for (int i = 0; i < 3; ++i) {
+    threads_[i] = std::thread([this, i] { results_[i] = runners_[i]->Run(stop_); });
+  }
+  return Status::Ok();
+}
+
+Status EmbeddedPipeline::Stop() {
+  stop_.store(true);
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  for (const auto& s : results_) {
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+EmbeddedPipeline::~EmbeddedPipeline() {
+  Stop().ok();
+  for (auto& r : runners_) r.reset();  // consumers leave before the broker goes
+}
+
+}  // namespace voc::pipeline

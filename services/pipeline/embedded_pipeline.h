@@ -1,0 +1,72 @@
+// The three services fused in one process, each on its own thread with its own
+// consumer, producer and state, talking through the topics of one broker (embedded
+// unless a bootstrap address is given). The demo, the end-to-end tests and the
+// whole-pipeline benchmark run the pipeline this way; production runs each service as
+// its own process, and the topics stay the contract either way.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/core/status.h"
+#include "common/kafka/embedded_broker.h"
+#include "common/runtime/pipeline_topics.h"
+#include "common/runtime/service_runner.h"
+#include "services/aggregate/aggregate_processor.h"
+#include "services/enrich/enrich_processor.h"
+#include "services/ingest/ingest_processor.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace voc::pipeline {
+
+struct EmbeddedPipelineOptions {
+  std::string bootstrap_servers;  // empty: start an embedded broker and create the topics
+  int partitions = 8;
+  std::string state_root;  // each stateful service keeps its RocksDB below this folder
+  runtime::PipelineTopicNames topics;
+  ingest::IngestOptions ingest;      // topic names are taken from `topics`
+  enrich::EnrichOptions enrich;      // likewise
+  aggregate::AggregateOptions aggregate;
+  kafka::Properties consumer_properties = {{"session.timeout.ms", "6000"}};
+  kafka::Properties producer_properties;
+  size_t batch_max_records = 5000;
+  std::chrono::milliseconds batch_max_wait{50};
+  bool http = false;  // serve each service's /metrics on 127.0.0.1:<free port>
+};
+
+enum class Stage { kIngest = 0, kEnrich = 1, kAggregate = 2 };
+
+// Start on one thread, Stop from the same thread; the stages run on their own.
+class EmbeddedPipeline {
+ public:
+  static Result<std::unique_ptr<EmbeddedPipeline>> Start(EmbeddedPipelineOptions options);
+  ~EmbeddedPipeline();
+
+  // Stops every stage (each finishes its batch and checkpoints) and reports the first error.
+  Status Stop();
+  const std::string& bootstrap_servers() const { return bootstrap_; }
+  prometheus::Registry& registry(Stage stage) { return *registries_[static_cast<int>(stage)]; }
+  int http_port(Stage stage) const { return runners_[static_cast<int>(stage)]->http_port(); }
+  const runtime::PipelineTopicNames& topics() const { return options_.topics; }
+
+ private:
+  explicit EmbeddedPipeline(EmbeddedPipelineOptions options) : options_(std::move(options)) {}
+  Status Init();
+
+  EmbeddedPipelineOptions options_;
+  std::unique_ptr<kafka::EmbeddedBroker> broker_;  // outlives the runners (destroyed last)
+  std::string bootstrap_;
+  std::array<std::shared_ptr<prometheus::Registry>, 3> registries_;
+  std::array<std::unique_ptr<runtime::ServiceRunner>, 3> runners_;
+  std::array<Status, 3> results_;
+  std::atomic<bool> stop_{false};
+  std::array<std::thread, 3> threads_;  // joined before the runners go
+};
+
+}  // namespace voc::pipeline

@@ -1,0 +1,97 @@
+// vocctl: the operator's and developer's command line for vocstream.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "common/config/config.h"
+#include "common/runtime/stop_signal.h"
+#include "tools/vocctl/commands.h"
+#include "tools/vocctl/score.h"
+
+namespace {
+
+std::chrono::milliseconds ParseDurationOrExit(const std::string& text, const char* flag) {
+  std::chrono::milliseconds d{};
+  if (!voc::config::ParseDuration(text, &d)) {
+    std::cerr << "vocctl: " << flag << " '" << text << "' is not a duration; use e.g. 30s, 5m or 1h\n";
+    std::exit(2);
+  }
+  return d;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  voc::runtime::StopSignal stop;
+  spdlog::set_level(spdlog::level::warn);
+  CLI::App app("vocctl: produce, inspect, generate and demo vocstream feedback.", "vocctl");
+  app.require_subcommand(1);
+
+  voc::vocctl::ProduceArgs produce;
+  auto* p = app.add_subcommand("produce", "Send a JSON-lines or CSV file to a topic, with a progress bar.");
+  p->add_option("-b,--bootstrap", produce.bootstrap_servers, "Kafka bootstrap servers")->required();
+  p->add_option("-t,--topic", produce.topic, "Topic, e.g. voc.raw.tickets")->required();
+  p->add_option("-i,--input", produce.input, "File of JSON lines (.jsonl) or CSV with a header row (.csv)")->required();
+  p->add_option("--key-field", produce.key_field, "Field whose value keys each record")->capture_default_str();
+  p->add_flag("--customers", produce.customers, "Rows are customer profiles: send them as CustomerProfile protobuf");
+  p->add_flag("!--no-progress", produce.progress, "No progress bar");
+
+  voc::vocctl::TailArgs tail;
+  std::string tail_idle = "0";
+  auto* t = app.add_subcommand("tail", "Print any pipeline topic as JSON, one record a line.");
+  t->add_option("-b,--bootstrap", tail.bootstrap_servers, "Kafka bootstrap servers")->required();
+  t->add_option("-t,--topic", tail.topic, "Topic, e.g. voc.theme.aggregates")->required();
+  t->add_option("--type", tail.type, "Message type when the topic name is not a default one");
+  t->add_flag("--from-end", tail.from_end, "Only records that arrive from now on");
+  t->add_option("-n,--max", tail.max_records, "Stop after this many records");
+  t->add_option("--exit-when-idle", tail_idle, "Stop when nothing arrived for this long, e.g. 2s");
+
+  voc::vocctl::GenArgs gen;
+  auto* g = app.add_subcommand("gen", "Write realistic synthetic feedback (JSON lines) and its ground truth.");
+  g->add_option("-n,--count", gen.count, "Raw records")->capture_default_str();
+  g->add_option("-o,--out", gen.out_dir, "Output folder")->required();
+  g->add_option("--seed", gen.options.seed, "Same seed, same records")->capture_default_str();
+  g->add_option("--customers", gen.options.customers, "Distinct customers")->capture_default_str()->check(CLI::Range(1, 1000000));
+  g->add_option("--malformed-share", gen.options.malformed_share, "Share of malformed records")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  g->add_option("--duplicate-share", gen.options.duplicate_share, "Share of exact duplicates")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  g->add_option("--revision-share", gen.options.revision_share, "Share of revisions")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+
+  voc::vocctl::DemoArgs demo;
+  std::string demo_duration = "30s";
+  auto* d = app.add_subcommand("demo", "Run the whole pipeline on the embedded broker with generated feedback and a live table.");
+  d->add_option("--duration", demo_duration, "How long, e.g. 30s or 5m; 0 runs until Ctrl-C")->capture_default_str();
+  d->add_option("--rate", demo.rate, "Raw records per second")->capture_default_str()->check(CLI::Range(1.0, 1e6));
+  d->add_option("--partitions", demo.partitions, "Partitions per topic")->capture_default_str()->check(CLI::Range(1, 256));
+  d->add_option("--state-dir", demo.state_dir, "Keep the services' state here (default: a temporary folder)");
+  d->add_option("--seed", demo.seed, "Generator seed")->capture_default_str();
+  d->add_flag("--plain", demo.plain, "Print tables one after another instead of redrawing the screen");
+
+  std::string score_input, taxonomy = VOC_DATA_DIR "/taxonomy/software.yaml", lexicons = VOC_DATA_DIR "/lexicons";
+  auto* s = app.add_subcommand("score", "Analyse texts (one per line) and print one JSON object per line.");
+  s->add_option("-i,--input", score_input, "Read texts from this file instead of stdin");
+  s->add_option("--taxonomy", taxonomy, "Taxonomy YAML")->capture_default_str();
+  s->add_option("--lexicons", lexicons, "Folder of sentiment lexicons")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*p) return voc::vocctl::RunProduce(produce);
+  if (*t) {
+    tail.exit_when_idle = ParseDurationOrExit(tail_idle, "--exit-when-idle");
+    return voc::vocctl::RunTail(tail, stop.flag());
+  }
+  if (*g) return voc::vocctl::RunGen(gen);
+  if (*d) {
+    demo.duration = ParseDurationOrExit(demo_duration, "--duration");
+    return voc::vocctl::RunDemo(demo, stop.flag());
+  }
+  voc::text::AnalyzerOptions options{taxonomy, lexicons};
+  if (score_input.empty()) return voc::vocctl::RunScore(std::cin, std::cout, options, std::cerr);
+  std::ifstream in(score_input);
+  if (!in) {
+    std::cerr << "vocctl score: cannot read " << score_input << ": check the path given to --input\n";
+    return 2;
+  }
+  return voc::vocctl::RunScore(in, std::cout, options, std::cerr);
+}
