@@ -165,10 +165,9 @@ std::string Generator::Text(const std::string& channel, int polarity, std::strin
                      : polarity > 0 ? kPositive[Pick(kPositive.size())]
                                     : kNeutral[Pick(kNeutral.size())];
   // Details that are not PII and must survive redaction untouched.
-  switch (Pick(4)) {
+  switch (Pick(3)) {
     case 0: body += " Order " + std::to_string(100000 + Pick(900000)) + "."; break;
     case 1: body += " Version 3." + std::to_string(Pick(10)) + "." + std::to_string(Pick(20)) + "."; break;
-    case 2: body += " Ticket ref " + std::to_string(Pick(100000)) + "."; break;
     default: break;
   }
   if (Uniform() < options_.pii_share) {
@@ -358,7 +357,9 @@ GeneratedRecord Generator::Malformed() {
       r.expected_reason = "UNKNOWN_CHANNEL";
       break;
     case 4:
-      r.value = Encode(s, 1, title, std::string("Bad bytes \xff\xfe here"), false);
+      // Raw bytes after encoding: the JSON writer would have replaced them.
+      r.value = Encode(s, 1, title, "Bad bytes @@ here", false);
+      r.value.replace(r.value.find("@@"), 2, "\xff\xfe");
       r.expected_reason = "INVALID_UTF8";
       break;
     default:

@@ -183,6 +183,8 @@ int RunDemo(const DemoArgs& args, const std::atomic<bool>& stop) {
               truth.records, truth.originals, truth.revisions, truth.exact_duplicates, truth.stale, truth.malformed);
   batch.Clear();
   (*reader)->Close(std::chrono::seconds(5)).ok();
+  reader->reset();
+  producer->reset();  // clients go before the broker they talk to
   Status stopped = p.Stop();
   pipe->reset();
   if (temporary) std::filesystem::remove_all(state);

@@ -1,0 +1,38 @@
+// The expected aggregates of a generated stream, computed straight from the generator's
+// ground truth (the final revision of every feedback) and the text analyzer: no Kafka,
+// no state, no dedupe. What the pipeline emits must equal this, window by window.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tools/gen/generator.h"
+#include "voc/v1/theme.pb.h"
+
+namespace voc::test {
+
+struct ExpectedWindow {
+  int64_t volume = 0;
+  int64_t sentiment_count = 0;
+  int64_t negative = 0, neutral = 0, positive = 0;
+  int64_t nps_responses = 0, promoters = 0, passives = 0, detractors = 0;
+  int64_t csat_responses = 0;
+  int64_t unique_customers = 0;
+  int64_t arr_affected = 0;
+  std::set<std::string> customers;
+};
+
+// Keyed like the aggregates topic: "size|start|theme|channel".
+std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth& truth,
+                                                         const std::vector<voc::v1::CustomerProfile>& customers,
+                                                         const std::vector<std::chrono::milliseconds>& window_sizes);
+
+// Compares the latest upsert of every window with the expectation; returns the
+// differences as readable lines (empty when equal).
+std::vector<std::string> CompareAggregates(const std::map<std::string, ExpectedWindow>& expected,
+                                           const std::map<std::string, voc::v1::ThemeAggregate>& actual);
+
+}  // namespace voc::test
