@@ -1,5 +1,7 @@
 #include "common/runtime/runtime_config.h"
 
+#include <cstdint>
+
 namespace voc::runtime {
 
 RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
@@ -16,6 +18,8 @@ RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
   o.batch_max_records = static_cast<size_t>(c.Int("batch.max_records", 5000, 1, 1'000'000));
   o.batch_max_wait = c.Duration("batch.max_wait", std::chrono::milliseconds(50));
   o.flush_timeout = c.Duration("batch.flush_timeout", std::chrono::seconds(30));
+  o.exit_before_commit_after_batches =
+      static_cast<uint64_t>(c.Int("testing.exit_before_commit_after_batches", 0, 0, INT64_MAX));
   o.input_topics = input_topics;
   o.state.path = c.String("state.dir", "");
   o.state.block_cache_bytes = static_cast<size_t>(c.Int("state.block_cache_mb", 64, 1, 1 << 20)) << 20;

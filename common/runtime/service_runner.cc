@@ -3,6 +3,7 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -218,6 +219,12 @@ class ServiceRunnerImpl final : public ServiceRunner {
       }
       probe_.produce_resent.Increment(static_cast<double>(producer_->resent() - resent_before));
       emitter_->Acknowledged();
+      if (options_.exit_before_commit_after_batches > 0 &&
+          ++acknowledged_batches_ >= options_.exit_before_commit_after_batches) {
+        spdlog::error("{}: exiting at the testing kill point before commit (testing.exit_before_commit_after_batches)",
+                      options_.service);
+        std::_Exit(137);
+      }
     }
     if (store_ && (txn_->pending_changes() > 0 || !next_offsets_.empty())) {
       for (const auto& [tp, next] : next_offsets_) txn_->SetNextOffset(tp, next);
@@ -251,6 +258,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
   std::unique_ptr<BatchEmitter> emitter_;
   kafka::RecordBatch batch_;
   std::map<TopicPartition, Offset> next_offsets_;
+  uint64_t acknowledged_batches_ = 0;
   std::unique_ptr<metrics::HttpServer> http_;
 };
 

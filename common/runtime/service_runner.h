@@ -37,6 +37,10 @@ struct RuntimeOptions {
   std::string http_listen;  // "host:port"; empty: no HTTP endpoint (embedded stages)
   uint64_t memory_budget_bytes = 0;  // reported as a gauge beside the resident size
   size_t dead_letter_payload_cap = 512 << 10;
+  // Testing kill point: after this many batches, die (_exit, like kill -9) once the
+  // batch's outputs are acknowledged and before its state and offsets commit, the one
+  // window where a crash makes redelivery certain. 0: never.
+  uint64_t exit_before_commit_after_batches = 0;
 };
 
 class ServiceRunner {
