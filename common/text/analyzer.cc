@@ -78,7 +78,8 @@ class AnalyzerImpl final : public Analyzer {
     const std::string_view red = out->redacted_text;
 
     scorer_.Tokenize(red);
-    const LanguageGuess lang = DetectLanguage(red, scorer_.word_count(), scorer_.stopword_count());
+    const LanguageGuess lang = DetectLanguage(
+        red, EnglishEvidence{scorer_.word_count(), scorer_.stopword_count(), scorer_.lexicon_word_count()});
     out->language.assign(lang.code);
     out->sentiment_scored = lang.english_or_unknown;
     out->compound = out->sentiment_scored ? scorer_.ScoreAll() : 0.0;

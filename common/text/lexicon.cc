@@ -11,6 +11,8 @@ namespace {
 
 // VADER's booster increment (Hutto & Gilbert 2014, empirically derived).
 constexpr float kBoosterIncrement = 0.293f;
+// Share of a base word's valence that its inflected forms inherit.
+constexpr float kDerivedScale = 0.8f;
 
 // VADER's NEGATE list plus a few spellings seen in feedback ("dont" is there already).
 constexpr std::array kNegators = {
@@ -161,13 +163,24 @@ void Lexicon::AddDerivedForms() {
     std::string base = keys_.substr(s.key_offset, s.key_length);
     if (!IsAlphaWord(base)) continue;
     const float v = s.entry.valence;
+    // Inflection shifts meaning now and then ("kind" -> "kinds", "clean" -> "cleaning"), so
+    // derived forms count for a little less than their base.
+    const float dv = v * kDerivedScale;
     const char last = base.back();
     std::string stem = base;
     if (last == 'e') stem.pop_back();
-    derived.emplace_back(base + (last == 's' || last == 'h' || last == 'x' ? "es" : "s"), v);
-    derived.emplace_back(stem + "ing", v);
-    derived.emplace_back(stem + "ed", v);
-    if (last == 'y' && base.size() > 4) derived.emplace_back(base.substr(0, base.size() - 1) + "ily", v);
+    derived.emplace_back(base + (last == 's' || last == 'h' || last == 'x' ? "es" : "s"), dv);
+    derived.emplace_back(stem + "ing", dv);
+    derived.emplace_back(stem + "ed", dv);
+    if (last == 'y' && base.size() > 4) derived.emplace_back(base.substr(0, base.size() - 1) + "ily", dv);
+    // Comparatives and superlatives ("cooler", "coolest", "happier").
+    if (last == 'y') {
+      derived.emplace_back(base.substr(0, base.size() - 1) + "ier", dv);
+      derived.emplace_back(base.substr(0, base.size() - 1) + "iest", dv);
+    } else {
+      derived.emplace_back(stem + "er", dv);
+      derived.emplace_back(stem + "est", dv);
+    }
   }
   for (auto& [word, v] : derived) {
     if (Find(word) != nullptr) continue;
