@@ -61,6 +61,7 @@ class SentimentScorer {
  private:
   void AddToken(uint32_t begin, uint32_t end);
   void AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry* entry);
+  void ResolveTokens();
   void ResolvePhrases();
   double ScoreRange(size_t first, size_t last);
   float TokenValence(size_t i, size_t first, size_t last) const;
@@ -68,6 +69,15 @@ class SentimentScorer {
   const Lexicon* lexicon_;
   std::string_view text_;
   std::vector<SentimentToken> tokens_;
+  // Per token, what the lookup pass needs: the stripped form's hash and the raw form.
+  struct Pending {
+    uint64_t hash = 0;
+    uint32_t raw_lower = 0;
+    uint32_t raw_len = 0;
+    bool has_letter = false;
+    bool resolved = false;  // emoji tokens arrive with their entry
+  };
+  std::vector<Pending> pending_;
   std::vector<char> lower_;        // lowercased token forms, back to back
   size_t lower_used_ = 0;
   std::vector<float> sentiments_;  // per-token valence of the range being scored
