@@ -99,8 +99,11 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
     }
   }
   for (const SignalCue& cue : SignalCues()) {
-    expressions.push_back(cue.is_regex ? "\\b(?:" + std::string(cue.expression) + ")\\b"
-                                       : PhraseToRegex(cue.expression));
+    const std::string_view e = cue.expression;
+    // A cue anchored at the start of the text keeps its anchor outside the word bounds.
+    expressions.push_back(!cue.is_regex        ? PhraseToRegex(cue.expression)
+                          : e.starts_with('^') ? "^(?:" + std::string(e.substr(1)) + ")\\b"
+                                               : "\\b(?:" + std::string(e) + ")\\b");
     ids.push_back(kSignalBase + static_cast<unsigned>(cue.signal));
     // Cues are counted once per cue: no spans, no repeats.
     flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
