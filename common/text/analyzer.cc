@@ -78,7 +78,8 @@ class AnalyzerImpl final : public Analyzer {
     const std::string_view red = out->redacted_text;
 
     scorer_.Tokenize(red);
-    const LanguageGuess lang = DetectLanguage(red, scorer_.word_count(), scorer_.stopword_count());
+    const LanguageGuess lang = DetectLanguage(
+        red, EnglishEvidence{scorer_.word_count(), scorer_.stopword_count(), scorer_.lexicon_word_count()});
     out->language.assign(lang.code);
     out->sentiment_scored = lang.english_or_unknown;
     out->compound = out->sentiment_scored ? scorer_.ScoreAll() : 0.0;
@@ -88,8 +89,20 @@ class AnalyzerImpl final : public Analyzer {
 
     SignalCounts cues;
     scanner_->Scan(red, &hits_, &cues);
-    // resize() keeps the surviving matches' string capacity for the assigns below.
-    out->themes.resize(hits_.size());
+    // Matches move between the result and a spare pool instead of being destroyed and
+    // rebuilt, so their id and path strings keep their buffers from record to record.
+    while (out->themes.size() > hits_.size()) {
+      spare_themes_.push_back(std::move(out->themes.back()));
+      out->themes.pop_back();
+    }
+    while (out->themes.size() < hits_.size()) {
+      if (spare_themes_.empty()) {
+        out->themes.emplace_back();
+      } else {
+        out->themes.push_back(std::move(spare_themes_.back()));
+        spare_themes_.pop_back();
+      }
+    }
     for (size_t i = 0; i < hits_.size(); ++i) {
       const ThemeHit& h = hits_[i];
       const Theme& theme = taxonomy_.themes[h.theme];
@@ -112,6 +125,7 @@ class AnalyzerImpl final : public Analyzer {
   SentimentScorer scorer_;
   std::unique_ptr<ThemeScanner> scanner_;
   std::vector<ThemeHit> hits_;
+  std::vector<ThemeMatch> spare_themes_;
   std::string version_;
 };
 

@@ -9,8 +9,10 @@
 
 namespace voc::text {
 
-LanguageGuess DetectLanguage(std::string_view text, uint32_t words, uint32_t stopwords) {
+LanguageGuess DetectLanguage(std::string_view text, const EnglishEvidence& evidence) {
   LanguageGuess guess;
+  const uint32_t words = evidence.words;
+  const uint32_t stopwords = evidence.stopwords;
   if (words == 0) return guess;  // emoji, numbers, punctuation: unknown but scoreable
   // At least 30% English function words (and a few of them) is English in practice; it
   // spares CLD2 on most feedback.
@@ -29,6 +31,10 @@ LanguageGuess DetectLanguage(std::string_view text, uint32_t words, uint32_t sto
   if (lang == CLD2::UNKNOWN_LANGUAGE || lang == CLD2::ENGLISH || !reliable) {
     // Short English texts often come back unreliable: score them rather than drop them.
     guess.code = lang == CLD2::UNKNOWN_LANGUAGE && stopwords == 0 ? "un" : "en";
+    return guess;
+  }
+  if ((stopwords + evidence.lexicon_words) * 5 >= words) {
+    guess.code = "en";
     return guess;
   }
   guess.code = CLD2::LanguageCode(lang);

@@ -12,9 +12,17 @@ struct LanguageGuess {
   bool english_or_unknown = true;  // whether the English sentiment lexicon applies
 };
 
-// `words` and `stopwords` are the scorer's counts of word tokens and English function
-// words in `text`: when function words are frequent the text is English and CLD2 is
-// skipped. Stateless and thread-safe; accepts invalid UTF-8.
-LanguageGuess DetectLanguage(std::string_view text, uint32_t words, uint32_t stopwords);
+// What the sentiment tokenizer already counted in the text.
+struct EnglishEvidence {
+  uint32_t words = 0;          // tokens with a letter
+  uint32_t stopwords = 0;      // English function words
+  uint32_t lexicon_words = 0;  // words in the English sentiment lexicon
+};
+
+// When function words are frequent the text is English and CLD2 is skipped; CLD2's
+// verdict for another language stands only when it is reliable and the text has little
+// English in it (CLD2 misreads short English chat: "glad u dig fam!" as Danish).
+// Stateless and thread-safe; accepts invalid UTF-8.
+LanguageGuess DetectLanguage(std::string_view text, const EnglishEvidence& evidence);
 
 }  // namespace voc::text

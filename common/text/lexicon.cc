@@ -11,6 +11,8 @@ namespace {
 
 // VADER's booster increment (Hutto & Gilbert 2014, empirically derived).
 constexpr float kBoosterIncrement = 0.293f;
+// Share of a base word's valence that its inflected forms inherit.
+constexpr float kDerivedScale = 0.8f;
 
 // VADER's NEGATE list plus a few spellings seen in feedback ("dont" is there already).
 constexpr std::array kNegators = {
@@ -69,14 +71,34 @@ constexpr std::array kIdioms = {
     PhraseValence{"in the black", 2.0f},  PhraseValence{"in the red", -2.0f},   PhraseValence{"on the ball", 2.0f},
     PhraseValence{"under the weather", -2.0f}};
 
-uint64_t HashKey(std::string_view key) {
-  // FNV-1a: short keys, and the table is small enough that its quality suffices.
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ull;
+uint64_t HashKeyImpl(std::string_view key) {
+  // Eight bytes at a time with a strong final mix: lexicon keys are short words.
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ key.size();
+  const char* p = key.data();
+  size_t n = key.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 31;
+    p += 8;
+    n -= 8;
   }
-  return h ^ (h >> 29);
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ w) * 0x94D049BB133111EBull;
+    h ^= h >> 29;
+  }
+  h *= 0xFF51AFD7ED558CCDull;
+  return h ^ (h >> 32);
+}
+
+uint64_t HashKey(std::string_view key) { return HashKeyImpl(key); }
+
+uint32_t TagOf(uint64_t h) {
+  const auto tag = static_cast<uint32_t>(h >> 32);
+  return tag == 0 ? 1 : tag;
 }
 
 bool HasUpper(std::string_view s) {
@@ -104,50 +126,47 @@ bool ReadFile(const std::string& path, std::string* out) {
 
 }  // namespace
 
-size_t Lexicon::SlotFor(std::string_view key) const {
-  const size_t mask = slots_.size() - 1;
-  size_t i = HashKey(key) & mask;
-  while (true) {
-    const Slot& s = slots_[i];
-    if (s.key_length == 0) return i;
-    if (s.key_length == key.size() && keys_.compare(s.key_offset, s.key_length, key) == 0) return i;
-    i = (i + 1) & mask;
-  }
-}
-
 void Lexicon::Grow() {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
-  for (const Slot& s : old) {
-    if (s.key_length == 0) continue;
-    slots_[SlotFor(std::string_view(keys_).substr(s.key_offset, s.key_length))] = s;
+  slots_.assign(slots_.empty() ? 1024 : slots_.size() * 2, Slot{});
+  const size_t mask = slots_.size() - 1;
+  for (size_t e = 0; e < entries_.size(); ++e) {
+    const uint64_t h = HashKey(KeyOf(entries_[e]));
+    size_t i = h & mask;
+    while (slots_[i].tag != 0) i = (i + 1) & mask;
+    slots_[i] = Slot{TagOf(h), static_cast<uint32_t>(e)};
   }
 }
 
 LexEntry* Lexicon::Upsert(std::string_view key) {
-  // Load factor at most 1/2 keeps probe chains short.
-  if ((count_ + 1) * 2 > slots_.size()) Grow();
-  Slot& s = slots_[SlotFor(key)];
-  if (s.key_length == 0) {
-    s.key_offset = static_cast<uint32_t>(keys_.size());
-    s.key_length = static_cast<uint32_t>(key.size());
-    keys_.append(key);
-    ++count_;
-  }
-  return &s.entry;
+  if (LexEntry* found = const_cast<LexEntry*>(Find(key)); found != nullptr) return found;
+  // Load factor at most 3/4: probe chains stay within a cache line or two of 8-byte
+  // slots, and the table stays small enough for L2.
+  if ((count_ + 1) * 4 > slots_.size() * 3) Grow();
+  const uint64_t h = HashKey(key);
+  const size_t mask = slots_.size() - 1;
+  size_t i = h & mask;
+  while (slots_[i].tag != 0) i = (i + 1) & mask;
+  slots_[i] = Slot{TagOf(h), static_cast<uint32_t>(entries_.size())};
+  entries_.push_back(Stored{static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size()), LexEntry{}});
+  keys_.append(key);
+  ++count_;
+  return &entries_.back().entry;
 }
 
-const LexEntry* Lexicon::Find(std::string_view key) const {
+uint64_t Lexicon::Hash(std::string_view key) { return HashKeyImpl(key); }
+
+const LexEntry* Lexicon::Find(std::string_view key, uint64_t h) const {
   if (key.empty() || slots_.empty()) return nullptr;
+  const uint32_t tag = TagOf(h);
   const size_t mask = slots_.size() - 1;
-  size_t i = HashKey(key) & mask;
-  while (true) {
-    const Slot& s = slots_[i];
-    if (s.key_length == 0) return nullptr;
-    if (s.key_length == key.size() && std::memcmp(keys_.data() + s.key_offset, key.data(), key.size()) == 0) {
-      return &s.entry;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const Slot s = slots_[i];
+    if (s.tag == 0) return nullptr;
+    if (s.tag != tag) continue;
+    const Stored& e = entries_[s.index];
+    if (e.key_length == key.size() && std::memcmp(keys_.data() + e.key_offset, key.data(), key.size()) == 0) {
+      return &e.entry;
     }
-    i = (i + 1) & mask;
   }
 }
 
@@ -156,18 +175,29 @@ void Lexicon::AddDerivedForms() {
   // that the lexicon lacks inherit the base valence: the VADER lexicon lists many
   // lemmas without their forms, and feedback is full of them.
   std::vector<std::pair<std::string, float>> derived;
-  for (const Slot& s : slots_) {
+  for (const Stored& s : entries_) {
     if (s.key_length < 4 || !(s.entry.flags & kLexValence) || (s.entry.flags & (kLexPhrase | kLexDerived))) continue;
-    std::string base = keys_.substr(s.key_offset, s.key_length);
+    std::string base(KeyOf(s));
     if (!IsAlphaWord(base)) continue;
     const float v = s.entry.valence;
+    // Inflection shifts meaning now and then ("kind" -> "kinds", "clean" -> "cleaning"), so
+    // derived forms count for a little less than their base.
+    const float dv = v * kDerivedScale;
     const char last = base.back();
     std::string stem = base;
     if (last == 'e') stem.pop_back();
-    derived.emplace_back(base + (last == 's' || last == 'h' || last == 'x' ? "es" : "s"), v);
-    derived.emplace_back(stem + "ing", v);
-    derived.emplace_back(stem + "ed", v);
-    if (last == 'y' && base.size() > 4) derived.emplace_back(base.substr(0, base.size() - 1) + "ily", v);
+    derived.emplace_back(base + (last == 's' || last == 'h' || last == 'x' ? "es" : "s"), dv);
+    derived.emplace_back(stem + "ing", dv);
+    derived.emplace_back(stem + "ed", dv);
+    if (last == 'y' && base.size() > 4) derived.emplace_back(base.substr(0, base.size() - 1) + "ily", dv);
+    // Comparatives and superlatives ("cooler", "coolest", "happier").
+    if (last == 'y') {
+      derived.emplace_back(base.substr(0, base.size() - 1) + "ier", dv);
+      derived.emplace_back(base.substr(0, base.size() - 1) + "iest", dv);
+    } else {
+      derived.emplace_back(stem + "er", dv);
+      derived.emplace_back(stem + "est", dv);
+    }
   }
   for (auto& [word, v] : derived) {
     if (Find(word) != nullptr) continue;
@@ -179,7 +209,6 @@ void Lexicon::AddDerivedForms() {
 
 Result<Lexicon> Lexicon::Load(const std::string& dir) {
   Lexicon lex;
-  lex.Grow();
   // Phrases are registered after their words so the start flag lands on the word entry.
   std::vector<std::pair<std::string, float>> phrases;
   std::string contents;

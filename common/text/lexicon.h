@@ -40,23 +40,36 @@ class Lexicon {
   static Result<Lexicon> Load(const std::string& dir);
 
   // `key` must already be lowercased; nullptr when absent.
-  const LexEntry* Find(std::string_view key) const;
+  const LexEntry* Find(std::string_view key) const { return Find(key, Hash(key)); }
+  // The same with the key's Hash() computed earlier, e.g. to Prefetch() a batch first.
+  const LexEntry* Find(std::string_view key, uint64_t hash) const;
+  static uint64_t Hash(std::string_view key);
+  void Prefetch(uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  }
 
   size_t size() const { return count_; }
 
  private:
+  // Open addressing over 8-byte slots (a hash tag and an entry index), so a miss, the
+  // common case for running text, touches one cache line of a compact array.
   struct Slot {
+    uint32_t tag = 0;    // upper hash bits, never 0; 0 marks an empty slot
+    uint32_t index = 0;  // into entries_
+  };
+  struct Stored {
     uint32_t key_offset = 0;
-    uint32_t key_length = 0;  // 0 marks an empty slot
+    uint32_t key_length = 0;
     LexEntry entry;
   };
 
   LexEntry* Upsert(std::string_view key);
   void Grow();
-  size_t SlotFor(std::string_view key) const;
   void AddDerivedForms();
+  std::string_view KeyOf(const Stored& s) const { return std::string_view(keys_).substr(s.key_offset, s.key_length); }
 
-  std::string keys_;  // every key, back to back; slots point into it
+  std::string keys_;  // every key, back to back
+  std::vector<Stored> entries_;
   std::vector<Slot> slots_;
   size_t count_ = 0;
 };

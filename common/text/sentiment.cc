@@ -61,8 +61,10 @@ double SentimentScorer::Score(std::string_view text) {
 void SentimentScorer::Tokenize(std::string_view text) {
   text_ = text;
   tokens_.clear();
+  pending_.clear();
   word_count_ = 0;
   stopword_count_ = 0;
+  lexicon_word_count_ = 0;
   // Lowercased forms never exceed the text; sizing once per growth keeps writes in bounds.
   if (lower_.size() < text.size() + 1) lower_.resize(text.size() + 1);
   lower_used_ = 0;
@@ -100,6 +102,7 @@ void SentimentScorer::Tokenize(std::string_view text) {
     i += len;
   }
   if (start != std::string_view::npos) AddToken(static_cast<uint32_t>(start), static_cast<uint32_t>(n));
+  ResolveTokens();
   ResolvePhrases();
 
   size_t caps = 0;
@@ -115,6 +118,7 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
   t.lower_len = 0;
   t.entry = entry;
   t.phrase_first = static_cast<uint32_t>(tokens_.size());
+  pending_.push_back(Pending{0, 0, 0, false, true});
   tokens_.push_back(t);
 }
 
@@ -156,28 +160,72 @@ void SentimentScorer::AddToken(uint32_t begin, uint32_t end) {
     }
   }
 
-  const std::string_view raw(out, end - begin);
-  const std::string_view stripped(out + (sb - begin), se - sb);
-  std::string_view form = stripped;
-  const LexEntry* e = stripped.empty() ? nullptr : lexicon_->Find(stripped);
-  // Emoticons (":)", ":-(") are all punctuation: fall back to the raw token.
-  if (e == nullptr && stripped.size() != raw.size()) {
-    if (const LexEntry* r = lexicon_->Find(raw); r != nullptr) {
-      e = r;
-      form = raw;
-    }
-  }
-  t.entry = e;
-  t.lower = static_cast<uint32_t>(form.data() - lower_.data());
-  t.lower_len = static_cast<uint32_t>(form.size());
+  // The lookup happens in a second pass (ResolveTokens) so that the hash-table slots of all
+  // tokens are prefetched first: their cache misses then overlap instead of queueing.
+  t.lower = lower_used_ + (sb - begin);
+  t.lower_len = se - sb;
+  const uint64_t hash = Lexicon::Hash(std::string_view(out + (sb - begin), se - sb));
+  lexicon_->Prefetch(hash);
+  pending_.push_back(Pending{hash, static_cast<uint32_t>(lower_used_), end - begin, has_letter});
   lower_used_ += end - begin;
-
-  if ((e != nullptr && (e->flags & kLexNegator)) || form.find("n't") != std::string_view::npos) {
-    t.flags |= kTokNegated;
-  }
-  if (has_letter) ++word_count_;
-  if (e != nullptr && (e->flags & kLexStopword)) ++stopword_count_;
   tokens_.push_back(t);
+}
+
+void SentimentScorer::ResolveTokens() {
+  for (size_t i = 0; i < tokens_.size(); ++i) {
+    const Pending& p = pending_[i];
+    if (p.resolved) continue;
+    SentimentToken& t = tokens_[i];
+    char* out = lower_.data() + p.raw_lower;
+    const std::string_view raw(out, p.raw_len);
+    const std::string_view stripped(lower_.data() + t.lower, t.lower_len);
+    std::string_view form = stripped;
+    const LexEntry* e = stripped.empty() ? nullptr : lexicon_->Find(stripped, p.hash);
+    // Emoticons (":)", ":-(", ":p") are mostly punctuation: as VADER does, a token whose
+    // stripped form is at most two characters is also looked up whole.
+    if (e == nullptr && stripped.size() <= 2 && stripped.size() != raw.size()) {
+      if (const LexEntry* r = lexicon_->Find(raw); r != nullptr) {
+        e = r;
+        form = raw;
+      }
+    }
+    if (e == nullptr && stripped.size() >= 4 && stripped.size() <= 64) {
+      // Elongation ("loooove", "soooo") is emphasis on a lexicon word: collapse runs of
+      // three or more letters to two, then to one, and look again.
+      char buf[64];
+      std::memcpy(buf, stripped.data(), stripped.size());
+      size_t cur = stripped.size();
+      for (size_t keep = 2; keep >= 1 && e == nullptr; --keep) {
+        size_t len = 0;
+        size_t run = 0;
+        for (size_t k = 0; k < cur; ++k) {
+          const char c = buf[k];
+          run = (len > 0 && buf[len - 1] == c) ? run + 1 : 1;
+          if (run > keep && c >= 'a' && c <= 'z') continue;
+          buf[len++] = c;
+        }
+        if (len == cur && keep == 2) break;  // no run of three: nothing elongated
+        cur = len;
+        if (const LexEntry* x = lexicon_->Find(std::string_view(buf, cur)); x != nullptr) {
+          e = x;
+          // The collapsed form is shorter than the stripped one: store it in its place.
+          char* w = lower_.data() + t.lower;
+          std::memcpy(w, buf, cur);
+          form = std::string_view(w, cur);
+          t.flags |= kTokElongated;
+        }
+      }
+    }
+    t.entry = e;
+    t.lower = static_cast<uint32_t>(form.data() - lower_.data());
+    t.lower_len = static_cast<uint32_t>(form.size());
+    if ((e != nullptr && (e->flags & kLexNegator)) || form.find("n't") != std::string_view::npos) {
+      t.flags |= kTokNegated;
+    }
+    if (p.has_letter) ++word_count_;
+    if (e != nullptr && (e->flags & kLexStopword)) ++stopword_count_;
+    if (p.has_letter && e != nullptr && (e->flags & kLexValence)) ++lexicon_word_count_;
+  }
 }
 
 void SentimentScorer::ResolvePhrases() {
@@ -231,7 +279,11 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
 
   // "no" before another sentiment word negates it rather than scoring itself.
   if (low(i) == "no" && i + 1 < last && in_lexicon(i + 1)) v = 0.0f;
-  if ((j > first && low(j - 1) == "no") || (j > first + 1 && low(j - 2) == "no") ||
+  // Negation does not reach emoji and emoticons (they are not propositions: "nope :-)"
+  // is still a smile), nor "no" itself ("NO NO NO" is emphatic, not a double negative).
+  const bool negatable = (t.flags & kTokWord) && !(t.flags & kTokNegated);
+  if (!negatable) {
+  } else if ((j > first && low(j - 1) == "no") || (j > first + 1 && low(j - 2) == "no") ||
       (j > first + 2 && low(j - 3) == "no" && (low(j - 1) == "or" || low(j - 1) == "nor"))) {
     v = e->valence * kNegationScalar;
   }
@@ -251,7 +303,9 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
     if (s == 1) scalar *= 0.95f;
     if (s == 2) scalar *= 0.9f;
     v += scalar;
-    if (s == 0) {
+    if (!negatable) {
+      // emphasis only
+    } else if (s == 0) {
       if (negated(k)) v *= kNegationScalar;
     } else if (s == 1) {
       if (low(j - 2) == "never" && so_or_this(j - 1)) {
@@ -262,7 +316,8 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
         v *= kNegationScalar;
       }
     } else {
-      if (low(j - 3) == "never" && (so_or_this(j - 2) || so_or_this(j - 1))) {
+      // As in vaderSentiment 3.3: "so"/"this" right before the word also emphasises it.
+      if ((low(j - 3) == "never" && so_or_this(j - 2)) || so_or_this(j - 1)) {
         v *= 1.25f;
       } else if (low(j - 3) == "without" && (low(j - 2) == "doubt" || low(j - 1) == "doubt")) {
       } else if (negated(k)) {

@@ -31,6 +31,7 @@ enum SentimentTokenFlag : uint16_t {
   kTokConsumed = 1u << 3,     // inner word of a phrase scored on its last token
   kTokNegated = 1u << 4,      // a negator ("not", "never", anything with "n't")
   kTokWord = 1u << 5,         // has at least one letter
+  kTokElongated = 1u << 6,    // "soooo goooood": found after collapsing repeated letters
 };
 
 // Reuses its buffers across calls: no allocation once they have grown to the largest
@@ -54,10 +55,13 @@ class SentimentScorer {
   std::string_view lower(const SentimentToken& t) const { return std::string_view(lower_.data() + t.lower, t.lower_len); }
   uint32_t word_count() const { return word_count_; }
   uint32_t stopword_count() const { return stopword_count_; }
+  // Words found in the (English) sentiment lexicon: evidence the text is English.
+  uint32_t lexicon_word_count() const { return lexicon_word_count_; }
 
  private:
   void AddToken(uint32_t begin, uint32_t end);
   void AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry* entry);
+  void ResolveTokens();
   void ResolvePhrases();
   double ScoreRange(size_t first, size_t last);
   float TokenValence(size_t i, size_t first, size_t last) const;
@@ -65,12 +69,22 @@ class SentimentScorer {
   const Lexicon* lexicon_;
   std::string_view text_;
   std::vector<SentimentToken> tokens_;
+  // Per token, what the lookup pass needs: the stripped form's hash and the raw form.
+  struct Pending {
+    uint64_t hash = 0;
+    uint32_t raw_lower = 0;
+    uint32_t raw_len = 0;
+    bool has_letter = false;
+    bool resolved = false;  // emoji tokens arrive with their entry
+  };
+  std::vector<Pending> pending_;
   std::vector<char> lower_;        // lowercased token forms, back to back
   size_t lower_used_ = 0;
   std::vector<float> sentiments_;  // per-token valence of the range being scored
   bool cap_differential_ = false;
   uint32_t word_count_ = 0;
   uint32_t stopword_count_ = 0;
+  uint32_t lexicon_word_count_ = 0;
 };
 
 // VADER's normalisation: x / sqrt(x^2 + 15), clamped to [-1, 1].

@@ -6,8 +6,8 @@ namespace voc::text {
 namespace {
 
 // Negated auxiliaries and the verbs users pair with them when something is broken.
-#define VOC_NEG_AUX "(?:won'?t|will not|can'?t|cannot|can not|doesn'?t|does not|didn'?t|did not|isn'?t|is not|wouldn'?t|couldn'?t|unable to|fails? to|failed to|not)"
-#define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair)\\w*"
+#define VOC_NEG_AUX "(?:won'?t|will not|can'?t|cannot|can not|doesn'?t|does not|don'?t|do not|didn'?t|did not|isn'?t|is not|wouldn'?t|couldn'?t|unable to|fails? to|failed to|no longer|not)"
+#define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair|watch|read|keep|remember|recogni[sz]e|detect|find|see|hear|stay|resume|seek|close|exit|quit|render|decode|convert|record|import|export|recover)\\w*"
 
 constexpr std::array kCues = {
     // Bug reports: the product misbehaves.
@@ -38,6 +38,21 @@ constexpr std::array kCues = {
     SignalCue{Signal::kBug, "distort*", false},
     SignalCue{Signal::kBug, "corrupt*", false},
     SignalCue{Signal::kBug, "unresponsive", false},
+    SignalCue{Signal::kBug, "skipping", false},
+    SignalCue{Signal::kBug, "flicker*", false},
+    SignalCue{Signal::kBug, "scrambled", false},
+    SignalCue{Signal::kBug, "pixelat*", false},
+    SignalCue{Signal::kBug, "unplayable", false},
+    SignalCue{Signal::kBug, "unviewable", false},
+    SignalCue{Signal::kBug, "green screen", false},
+    SignalCue{Signal::kBug, "lost frames", false},
+    SignalCue{Signal::kBug, "no signal", false},
+    SignalCue{Signal::kBug, "not detected", false},
+    SignalCue{Signal::kBug, "desync*", false},
+    SignalCue{Signal::kBug, "nothing happens", false},
+    SignalCue{Signal::kBug, "nothing happened", false},
+    SignalCue{Signal::kBug, "(?:stops|stopped|keeps|starts|started)\\s+(?:playing|skipping|freezing|crashing|stuttering|lagging|buffering|flickering|jumping)", true},
+    SignalCue{Signal::kBug, "(?:plays|works|runs|displays)\\s+(?:very\\s+)?(?:poorly|badly|wrong|incorrectly|choppy)", true},
     SignalCue{Signal::kBug, "doesn't work", false},
     SignalCue{Signal::kBug, "does not work", false},
     SignalCue{Signal::kBug, "didn't work", false},
@@ -66,7 +81,15 @@ constexpr std::array kCues = {
     SignalCue{Signal::kFeatureRequest, "option to", false},
     SignalCue{Signal::kFeatureRequest, "ability to", false},
     SignalCue{Signal::kFeatureRequest, "possibility to", false},
-    SignalCue{Signal::kFeatureRequest, "(?:wish|hope)\\s+(?:it|there|you|they|the app|i could|we could)", true},
+    SignalCue{Signal::kFeatureRequest, "request", false},
+    SignalCue{Signal::kFeatureRequest, "requests", false},
+    SignalCue{Signal::kFeatureRequest, "better yet", false},
+    SignalCue{Signal::kFeatureRequest, "(?:i|we)\\s+(?:just\\s+|really\\s+)?(?:want|need)\\s+(?:to be able|it to|an?\\s+(?:option|way|button|setting)|the ability)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:i'?d|i would|we would|we'?d)\\s+(?:really\\s+)?(?:like|love)\\s+(?:to|it|a|an|the|if|some)", true},
+    SignalCue{Signal::kFeatureRequest, "would be (?:a |an )?(?:\\w+ )?(?:solution|feature|addition|improvement|idea)", true},
+    SignalCue{Signal::kFeatureRequest, "there (?:should|could) be", true},
+    SignalCue{Signal::kFeatureRequest, "^\\W*(?:please\\s+)?(?:add|make|allow|enable|implement|include|integrate|support|disable)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:wish|hope)\\s+(?:that\\s+)?(?:it|there|you|they|the|i could|we could)", true},
     SignalCue{Signal::kFeatureRequest, "(?:could|can|would|will)\\s+you\\s+(?:please\\s+)?(?:add|make|implement|include|consider|bring)", true},
     SignalCue{Signal::kFeatureRequest, "should\\s+(?:have|add|include|support|allow|offer|be able)", true},
     SignalCue{Signal::kFeatureRequest, "(?:need|needs|want|wants)\\s+(?:an?\\s+)?(?:option|setting|feature|way)", true},

@@ -123,7 +123,8 @@ TEST_F(AnalyzerTest, HostileInputsDoNotCrash) {
   EXPECT_EQ(a.compound, 0.0);
   EXPECT_TRUE(a.themes.empty());
   EXPECT_TRUE(a.redacted_text.empty());
-  analyzer_->Analyze(std::string_view("\xFF\xFE\xC3\x28 crash \xF0\x9F\x98 \x00 bug", 23), &a);
+  static constexpr char kBad[] = "\xFF\xFE\xC3\x28 crash \xF0\x9F\x98 \x00 bug";
+  analyzer_->Analyze(std::string_view(kBad, sizeof(kBad) - 1), &a);
   EXPECT_NE(Find(a, "reliability.crashes"), nullptr);
   std::string huge;
   while (huge.size() < (3u << 20)) huge += "The app crashes and the battery drains. I love the design! ";
