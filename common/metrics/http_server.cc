@@ -41,7 +41,7 @@ class HttpServerImpl final : public HttpServer {
       server_ = std::make_unique<CivetServer>(options);
     } catch (const CivetException& e) {
       return Status::Unavailable("cannot listen on " + listen + " for HTTP: " + e.what() +
-                                 " (is the port in use? set http.listen to another address)");
+                                 " (is the port in use? set service.http_listen to another address)");
     }
     AddRoute("/metrics", [registry](const std::string&) {
       return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",

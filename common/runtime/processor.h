@@ -51,9 +51,11 @@ class Processor {
   virtual void AfterCommit() {}
   virtual void OnAssigned(const std::vector<TopicPartition>& /*partitions*/) {}
   virtual void OnRevoked(const std::vector<TopicPartition>& /*partitions*/) {}
-  // Work the runtime does each loop iteration before polling (e.g. reading a table).
+  // Work the runtime does each loop iteration before polling (e.g. reading a table);
+  // it returns within about a second so the loop keeps beating.
   virtual void Tick() {}
-  // False while the processor cannot serve (e.g. a table not yet read to its end).
+  // False while the processor cannot serve (e.g. a table not yet read to its end): the
+  // runtime does not poll its input, so no record is processed against half a table.
   virtual bool Ready() const { return true; }
 };
 

@@ -43,4 +43,11 @@ void RuntimeProbe::SetLag(const TopicPartition& tp, int64_t lag) {
   it->second->Set(static_cast<double>(lag));
 }
 
+void RuntimeProbe::RemoveLag(const TopicPartition& tp) {
+  auto it = lag_by_partition_.find(tp);
+  if (it == lag_by_partition_.end()) return;
+  lag_.Remove(it->second);
+  lag_by_partition_.erase(it);
+}
+
 }  // namespace voc::runtime

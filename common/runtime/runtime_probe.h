@@ -26,6 +26,8 @@ class RuntimeProbe {
   prometheus::Counter& dead_letters(const std::string& reason) { return Series(dead_letters_, dlq_by_reason_, "reason", reason); }
   prometheus::Counter& lost(const std::string& topic) { return Series(lost_, lost_by_topic_, "topic", topic); }
   void SetLag(const TopicPartition& tp, int64_t lag);
+  // A revoked partition's lag is another instance's to report: drop the series.
+  void RemoveLag(const TopicPartition& tp);
 
   prometheus::Counter& batches;
   prometheus::Counter& processing_errors;

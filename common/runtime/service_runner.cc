@@ -113,7 +113,14 @@ class ServiceRunnerImpl final : public ServiceRunner {
     co.group_id = options_.group_id;
     co.topics = options_.input_topics;
     co.properties = options_.consumer_properties;
-    if (store_) co.start_offset = [this](const TopicPartition& tp) { return store_->NextOffset(tp); };
+    // A partition this instance holds no state for (new instance, moved partition) is
+    // rebuilt by replaying its input from the log's start, never resumed at the group's
+    // offset with empty state.
+    if (store_) {
+      co.start_offset = [this](const TopicPartition& tp) {
+        return std::optional<Offset>(store_->NextOffset(tp).value_or(kafka::kOffsetBeginning));
+      };
+    }
     co.on_assigned = [this](const std::vector<TopicPartition>& tps) {
       spdlog::info("{}: assigned {} partition(s)", options_.service, tps.size());
       processor_->OnAssigned(tps);
@@ -121,6 +128,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     co.on_revoked = [this](const std::vector<TopicPartition>& tps) {
       spdlog::info("{}: revoked {} partition(s)", options_.service, tps.size());
       processor_->OnRevoked(tps);
+      for (const auto& tp : tps) probe_.RemoveLag(tp);
     };
     co.on_loss = [this](const TopicPartition& tp, int64_t lost) {
       spdlog::error("{}: {} record(s) of {}/{} fell off the log before they were read; resuming at the log's start",
@@ -153,6 +161,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     while (!stop.load(std::memory_order_relaxed)) {
       health_->Beat();
       processor_->Tick();
+      if (!processor_->Ready()) continue;  // e.g. the customer table is still being read
       auto started = std::chrono::steady_clock::now();
       Status s = consumer_->Poll(options_.batch_max_records, options_.batch_max_wait, &batch_);
       if (!s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());

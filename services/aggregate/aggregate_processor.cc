@@ -16,7 +16,7 @@ struct AggregateProbe {
       : mentions(prometheus::BuildCounter()
                      .Name("voc_aggregate_mentions_total")
                      .Help("What voc-aggregate did with each theme mention.")
-                     .Register(r)),
+                     .Labels({{"service", "voc-aggregate"}}).Register(r)),
         applied(mentions.Add({{"decision", "applied"}})),
         replaced(mentions.Add({{"decision", "replaced_revision"}})),
         retracted(mentions.Add({{"decision", "retracted"}})),
@@ -25,9 +25,9 @@ struct AggregateProbe {
         emitted(prometheus::BuildCounter()
                     .Name("voc_aggregate_window_emits_total")
                     .Help("Window upserts emitted to the aggregates topic.")
-                    .Register(r)
+                    .Labels({{"service", "voc-aggregate"}}).Register(r)
                     .Add({})),
-        closed(prometheus::BuildCounter().Name("voc_aggregate_windows_closed_total").Help("Windows closed by the watermark.").Register(r).Add({})) {}
+        closed(prometheus::BuildCounter().Name("voc_aggregate_windows_closed_total").Help("Windows closed by the watermark.").Labels({{"service", "voc-aggregate"}}).Register(r).Add({})) {}
   prometheus::Family<prometheus::Counter>& mentions;
   prometheus::Counter& applied;
   prometheus::Counter& replaced;

@@ -65,9 +65,9 @@ Status CustomerTable::ApplyBatch(state::StateStore* store, size_t* applied) {
   return store->Commit(txn.get());
 }
 
-Status CustomerTable::Follow(state::StateStore* store, std::chrono::milliseconds catch_up_deadline) {
+Status CustomerTable::Follow(state::StateStore* store, std::chrono::milliseconds slice) {
   if (!consumer_) VOC_RETURN_IF_ERROR(Start(store));
-  auto deadline = std::chrono::steady_clock::now() + catch_up_deadline;
+  auto deadline = std::chrono::steady_clock::now() + slice;
   do {
     VOC_RETURN_IF_ERROR(consumer_->Poll(10000, std::chrono::milliseconds(caught_up_ ? 0 : 100), &batch_));
     size_t applied = 0;

@@ -24,9 +24,9 @@ class CustomerTable {
                 state::StoreId store_id);
   ~CustomerTable();
 
-  // Reads what has arrived; before the first catch-up, blocks until the table is read to
-  // the end it had at start-up (or the deadline passes).
-  Status Follow(state::StateStore* store, std::chrono::milliseconds catch_up_deadline);
+  // Reads what has arrived: without waiting once caught up, before that for at most `slice`
+  // towards the end the table had at start-up.
+  Status Follow(state::StateStore* store, std::chrono::milliseconds slice);
   bool caught_up() const { return caught_up_; }
   // The latest profile, or false when the customer is unknown.
   bool Lookup(state::StateStore* store, std::string_view customer_id, voc::v1::CustomerProfile* out);

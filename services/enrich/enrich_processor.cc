@@ -15,6 +15,7 @@ struct EnrichProbe {
       : decisions(prometheus::BuildCounter()
                       .Name("voc_enrich_decisions_total")
                       .Help("What voc-enrich did with each feedback record.")
+                      .Labels({{"service", "voc-enrich"}})
                       .Register(r)),
         emitted(decisions.Add({{"decision", "emitted"}})),
         updates(decisions.Add({{"decision", "update"}})),
@@ -25,9 +26,10 @@ struct EnrichProbe {
         pii(prometheus::BuildCounter()
                 .Name("voc_enrich_pii_redactions_total")
                 .Help("PII spans replaced before text left voc-enrich.")
+                .Labels({{"service", "voc-enrich"}})
                 .Register(r)
                 .Add({})),
-        alerts(prometheus::BuildCounter().Name("voc_enrich_alerts_total").Help("Urgent-feedback alerts emitted.").Register(r).Add({})) {}
+        alerts(prometheus::BuildCounter().Name("voc_enrich_alerts_total").Help("Urgent-feedback alerts emitted.").Labels({{"service", "voc-enrich"}}).Register(r).Add({})) {}
   prometheus::Family<prometheus::Counter>& decisions;
   prometheus::Counter& emitted;
   prometheus::Counter& updates;
@@ -103,8 +105,14 @@ void EnrichProcessor::AttachStore(state::StateStore* store) {
 
 void EnrichProcessor::Tick() {
   if (!customers_) return;
-  Status s = customers_->Follow(store_, options_.customer_catch_up);
+  Status s = customers_->Follow(store_, std::chrono::milliseconds(500));
   if (!s.ok()) spdlog::warn("voc-enrich: customer table: {}", s.ToString());
+}
+
+bool EnrichProcessor::Ready() const {
+  if (!customers_) return false;
+  if (customers_->caught_up()) return true;
+  return std::chrono::steady_clock::now() - started_ > options_.customer_catch_up;
 }
 
 void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx) {

@@ -52,7 +52,9 @@ class EnrichProcessor final : public runtime::Processor {
   void AttachStore(state::StateStore* store) override;
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
   void Tick() override;
-  bool Ready() const override { return customers_ && customers_->caught_up(); }
+  // Ready once the customer table is read to its end, or once enrich.customer_catch_up
+  // has passed (then profiles that arrive later join later records only).
+  bool Ready() const override;
 
  private:
   enum Store : state::StoreId { kDedupe = 0, kNearDuplicates = 1, kCustomers = 2 };
@@ -66,6 +68,7 @@ class EnrichProcessor final : public runtime::Processor {
   std::unique_ptr<EnrichProbe> probe_;
   state::StateStore* store_ = nullptr;
   std::unique_ptr<CustomerTable> customers_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   // Reused per record: no allocation storms on the hot path.
   voc::v1::Feedback feedback_;
   voc::v1::EnrichedFeedback enriched_;

@@ -1,0 +1,351 @@
+// The whole-pipeline benchmark (DESIGN §9): the same generated stream through the real
+// pipeline and through a pass-through pipeline of the same shape (three stages on the
+// same runtime, consuming, producing and checkpointing the same way, doing no work), on
+// the same embedded broker, in one run. For each: events/s draining a preloaded backlog,
+// p50/p99 event-to-aggregate latency at a fixed offered rate, and peak RSS.
+//
+//   pipeline_bench [--events N] [--partitions P] [--rate R] [--latency-seconds S]
+#include <prometheus/registry.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/kafka/embedded_broker.h"
+#include "common/kafka/kafka.h"
+#include "common/metrics/metric_value.h"
+#include "common/metrics/process_metrics.h"
+#include "services/pipeline/embedded_pipeline.h"
+#include "tools/gen/generator.h"
+#include "voc/v1/theme.pb.h"
+
+namespace voc::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Stage 1 stamps the raw record's broker time in front of the payload, stages 2 and 3
+// copy; stages 2 and 3 checkpoint offsets in RocksDB like the real stateful services.
+class PassThrough final : public runtime::Processor {
+ public:
+  PassThrough(std::string output, bool first, bool stateful)
+      : output_(std::move(output)), first_(first), stateful_(stateful) {}
+  std::vector<state::StoreSpec> Stores() const override {
+    if (!stateful_) return {};
+    return {{"none", {}}};
+  }
+  void Process(const kafka::Record& r, runtime::Context& ctx) override {
+    if (first_) {
+      buf_.resize(8);
+      std::memcpy(buf_.data(), &r.timestamp_ms, 8);
+      buf_.append(r.value);
+      ctx.out.Emit(output_, r.key, buf_);
+    } else {
+      ctx.out.Emit(output_, r.key, r.value);
+    }
+  }
+
+ private:
+  std::string output_;
+  bool first_;
+  bool stateful_;
+  std::string buf_;
+};
+
+struct Result {
+  double events_per_s = 0;
+  double drain_s = 0;
+  double p50_ms = 0, p99_ms = 0;
+  size_t latency_samples = 0;
+  uint64_t peak_rss = 0;
+};
+
+void ResetPeakRss() {
+  std::ofstream f("/proc/self/clear_refs");
+  f << "5";
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+runtime::PipelineTopicNames Prefixed(const std::string& prefix) {
+  runtime::PipelineTopicNames n;
+  for (std::string* t : {&n.raw_tickets, &n.raw_surveys, &n.raw_reviews, &n.customers, &n.feedback, &n.enriched,
+                         &n.mentions, &n.aggregates, &n.alerts, &n.dlq}) {
+    *t = prefix + *t;
+  }
+  return n;
+}
+
+// A running pipeline, real or pass-through, and how to tell it has drained.
+class Pipeline {
+ public:
+  virtual ~Pipeline() = default;
+  virtual double Ingested() = 0;   // raw records consumed by stage 1
+  virtual bool Drained() = 0;      // every stage consumed all its predecessor produced
+  virtual Status Stop() = 0;
+};
+
+class RealPipeline final : public Pipeline {
+ public:
+  explicit RealPipeline(std::unique_ptr<pipeline::EmbeddedPipeline> p) : p_(std::move(p)) {}
+  double Ingested() override {
+    return metrics::MetricValue(p_->registry(pipeline::Stage::kIngest), "voc_records_consumed_total");
+  }
+  bool Drained() override {
+    using pipeline::Stage;
+    auto& in = p_->registry(Stage::kIngest);
+    auto& en = p_->registry(Stage::kEnrich);
+    auto& ag = p_->registry(Stage::kAggregate);
+    const auto& t = p_->topics();
+    return metrics::MetricValue(en, "voc_records_consumed_total") ==
+               metrics::MetricValue(in, "voc_records_produced_total", {{"topic", t.feedback}}) &&
+           metrics::MetricValue(ag, "voc_records_consumed_total") ==
+               metrics::MetricValue(en, "voc_records_produced_total", {{"topic", t.mentions}});
+  }
+  Status Stop() override { return p_->Stop(); }
+
+ private:
+  std::unique_ptr<pipeline::EmbeddedPipeline> p_;
+};
+
+class PassPipeline final : public Pipeline {
+ public:
+  PassPipeline(const std::string& bs, const runtime::PipelineTopicNames& n, const pipeline::EmbeddedPipelineOptions& o,
+               const std::string& state_root) {
+    const std::array<std::vector<std::string>, 3> inputs = {
+        std::vector<std::string>{n.raw_tickets, n.raw_surveys, n.raw_reviews}, {n.feedback}, {n.mentions}};
+    const std::array<std::string, 3> outputs = {n.feedback, n.mentions, n.aggregates};
+    for (int i = 0; i < 3; ++i) {
+      registries_[i] = std::make_shared<prometheus::Registry>();
+      runtime::RuntimeOptions r;
+      r.service = "pass-" + std::to_string(i + 1);
+      r.bootstrap_servers = bs;
+      r.group_id = r.service;
+      r.input_topics = inputs[i];
+      r.dead_letter_topic = n.dlq;
+      r.consumer_properties = o.consumer_properties;
+      r.producer_properties = o.producer_properties;
+      r.batch_max_records = o.batch_max_records;
+      r.batch_max_wait = o.batch_max_wait;
+      if (i > 0) r.state.path = state_root + "/" + r.service;
+      auto runner = runtime::ServiceRunner::Create(std::move(r), std::make_unique<PassThrough>(outputs[i], i == 0, i > 0),
+                                                   registries_[i]);
+      if (!runner.ok()) {
+        status_ = runner.status();
+        return;
+      }
+      runners_[i] = std::move(runner).value();
+    }
+    for (int i = 0; i < 3; ++i) threads_[i] = std::thread([this, i] { results_[i] = runners_[i]->Run(stop_); });
+  }
+  ~PassPipeline() override { Stop().ok(); }
+  const Status& status() const { return status_; }
+  double Ingested() override { return metrics::MetricValue(*registries_[0], "voc_records_consumed_total"); }
+  bool Drained() override {
+    return metrics::MetricValue(*registries_[1], "voc_records_consumed_total") ==
+               metrics::MetricValue(*registries_[0], "voc_records_produced_total") &&
+           metrics::MetricValue(*registries_[2], "voc_records_consumed_total") ==
+               metrics::MetricValue(*registries_[1], "voc_records_produced_total");
+  }
+  Status Stop() override {
+    stop_.store(true);
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    for (auto& s : results_) {
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status status_;
+  std::array<std::shared_ptr<prometheus::Registry>, 3> registries_;
+  std::array<std::unique_ptr<runtime::ServiceRunner>, 3> runners_;
+  std::array<Status, 3> results_;
+  std::atomic<bool> stop_{false};
+  std::array<std::thread, 3> threads_;
+};
+
+struct Args {
+  size_t events = 200'000;
+  int partitions = 32;
+  double rate = 20'000;
+  int latency_seconds = 10;
+};
+
+Status ProduceAll(kafka::Producer& producer, const std::vector<gen::GeneratedRecord>& records, size_t from, size_t to,
+                  const runtime::PipelineTopicNames& n) {
+  const runtime::PipelineTopicNames defaults;
+  for (size_t i = from; i < to; ++i) {
+    const auto& r = records[i];
+    const std::string& topic = r.topic == defaults.raw_tickets   ? n.raw_tickets
+                               : r.topic == defaults.raw_surveys ? n.raw_surveys
+                                                                 : n.raw_reviews;
+    VOC_RETURN_IF_ERROR(producer.Produce(topic, r.key, r.value));
+  }
+  return Status::Ok();
+}
+
+Result Run(bool real, kafka::EmbeddedBroker& broker, const Args& args, const gen::Generator& generator,
+           const std::vector<gen::GeneratedRecord>& records, const std::string& state_root) {
+  const std::string prefix = std::string(real ? "real." : "pass.");
+  const auto names = Prefixed(prefix);
+  for (const auto& t : runtime::PipelineTopics(names, args.partitions)) broker.CreateTopic(t.name, t.partitions).ok();
+  const std::string bs = broker.bootstrap_servers();
+  auto producer = kafka::Producer::Create({bs, {{"linger.ms", "25"}}});
+  for (const auto& c : generator.customers()) (*producer)->Produce(names.customers, c.customer_id(), c.SerializeAsString()).ok();
+  const size_t backlog = args.events;
+  std::fprintf(stderr, "%s: preloading %zu events...\n", prefix.c_str(), backlog);
+  ProduceAll(**producer, records, 0, backlog, names).ok();
+  (*producer)->Flush(std::chrono::seconds(120)).ok();
+
+  pipeline::EmbeddedPipelineOptions o;
+  o.bootstrap_servers = bs;
+  o.topics = names;
+  o.partitions = args.partitions;
+  o.state_root = state_root + "/" + prefix;
+  o.batch_max_records = 10'000;
+  o.batch_max_wait = std::chrono::milliseconds(50);
+  o.producer_properties = {{"linger.ms", "25"}};
+  o.aggregate.emit_interval = std::chrono::milliseconds(250);
+  ResetPeakRss();
+  const auto t0 = Clock::now();
+  std::unique_ptr<Pipeline> p;
+  if (real) {
+    auto started = pipeline::EmbeddedPipeline::Start(o);
+    if (!started.ok()) {
+      std::fprintf(stderr, "cannot start the pipeline: %s\n", started.status().ToString().c_str());
+      std::exit(1);
+    }
+    p = std::make_unique<RealPipeline>(std::move(started).value());
+  } else {
+    auto pass = std::make_unique<PassPipeline>(bs, names, o, o.state_root);
+    if (!pass->status().ok()) std::exit(1);
+    p = std::move(pass);
+  }
+  // Drain: from the start of the services (group joins included) until every stage is idle.
+  Result result;
+  auto last_report = Clock::now();
+  while (!(p->Ingested() >= static_cast<double>(backlog) && p->Drained())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (Clock::now() - last_report > std::chrono::seconds(2)) {
+      last_report = Clock::now();
+      std::fprintf(stderr, "%s: %.0f of %zu ingested\n", prefix.c_str(), p->Ingested(), backlog);
+    }
+  }
+  result.drain_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  result.events_per_s = static_cast<double>(backlog) / result.drain_s;
+
+  // Latency at a fixed offered rate, read back from the last topic as a dashboard would.
+  kafka::ConsumerOptions co;
+  co.bootstrap_servers = bs;
+  co.topics = {names.aggregates};
+  co.start_offset = [](const TopicPartition&) { return kafka::kOffsetEnd; };
+  auto reader = kafka::Consumer::Create(std::move(co));
+  std::vector<double> latencies;
+  std::atomic<bool> feeding{true};
+  std::thread feeder([&] {
+    const auto start = Clock::now();
+    size_t sent = 0;
+    const size_t total = static_cast<size_t>(args.rate * args.latency_seconds);
+    while (sent < total && backlog + sent < records.size()) {
+      const double due = std::chrono::duration<double>(Clock::now() - start).count() * args.rate;
+      const size_t upto = std::min({static_cast<size_t>(due), total, records.size() - backlog});
+      if (upto > sent) {
+        ProduceAll(**producer, records, backlog + sent, backlog + upto, names).ok();
+        sent = upto;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      (*producer)->Flush(std::chrono::seconds(10)).ok();
+    }
+    feeding.store(false);
+  });
+  kafka::RecordBatch batch;
+  voc::v1::ThemeAggregate agg;
+  const auto latency_end = Clock::now() + std::chrono::seconds(args.latency_seconds + 3);
+  while (Clock::now() < latency_end) {
+    batch.Clear();
+    (*reader)->Poll(10'000, std::chrono::milliseconds(50), &batch).ok();
+    const int64_t now = WallMs();
+    for (const auto& r : batch) {
+      int64_t source = 0;
+      if (real) {
+        if (!agg.ParseFromArray(r.value.data(), static_cast<int>(r.value.size()))) continue;
+        source = agg.meta().source_timestamp_ms();
+      } else if (r.value.size() >= 8) {
+        std::memcpy(&source, r.value.data(), 8);
+      }
+      // Only windows touched by the latency phase's own events count.
+      if (source >= WallMs() - 60'000) latencies.push_back(static_cast<double>(now - source));
+    }
+  }
+  feeder.join();
+  batch.Clear();
+  (*reader)->Close(std::chrono::seconds(5)).ok();
+  reader->reset();
+  producer->reset();
+  result.p50_ms = Percentile(latencies, 0.5);
+  result.p99_ms = Percentile(latencies, 0.99);
+  result.latency_samples = latencies.size();
+  result.peak_rss = metrics::PeakResidentBytes();
+  if (Status s = p->Stop(); !s.ok()) std::fprintf(stderr, "%s: %s\n", prefix.c_str(), s.ToString().c_str());
+  return result;
+}
+
+}  // namespace
+}  // namespace voc::bench
+
+int main(int argc, char** argv) {
+  using namespace voc;
+  bench::Args args;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i];
+    if (k == "--events") args.events = std::stoul(argv[i + 1]);
+    else if (k == "--partitions") args.partitions = std::stoi(argv[i + 1]);
+    else if (k == "--rate") args.rate = std::stod(argv[i + 1]);
+    else if (k == "--latency-seconds") args.latency_seconds = std::stoi(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "pipeline_bench: unknown option %s; use --events --partitions --rate --latency-seconds\n", argv[i]);
+      return 2;
+    }
+  }
+  auto broker = kafka::EmbeddedBroker::Start();
+  if (!broker.ok()) return 1;
+  gen::GenOptions go;
+  go.seed = 1;
+  go.customers = 500;
+  const size_t total = args.events + static_cast<size_t>(args.rate * args.latency_seconds);
+  go.planned_count = total;
+  go.pii_share = 0.05;
+  gen::Generator generator(go);
+  std::vector<gen::GeneratedRecord> records;
+  records.reserve(total);
+  for (size_t i = 0; i < total; ++i) records.push_back(generator.Next());
+  const std::string state = (std::filesystem::temp_directory_path() / ("voc-bench-" + std::to_string(getpid()))).string();
+  auto pass = bench::Run(false, **broker, args, generator, records, state);
+  auto real = bench::Run(true, **broker, args, generator, records, state);
+  std::filesystem::remove_all(state);
+  std::printf("whole-pipeline benchmark: %zu events, %d partitions, %u cores; latency at %.0f events/s offered\n",
+              args.events, args.partitions, std::thread::hardware_concurrency(), args.rate);
+  std::printf("%-14s %12s %10s %10s %10s %10s\n", "pipeline", "events/s", "drain s", "p50 ms", "p99 ms", "peak RSS MiB");
+  for (const auto& [name, r] : {std::pair{"pass-through", pass}, std::pair{"real", real}}) {
+    std::printf("%-14s %12.0f %10.2f %10.0f %10.0f %10.0f\n", name, r.events_per_s, r.drain_s, r.p50_ms, r.p99_ms,
+                static_cast<double>(r.peak_rss) / (1 << 20));
+  }
+  std::printf("real / pass-through throughput: %.2f\n", real.events_per_s / pass.events_per_s);
+  return 0;
+}
