@@ -267,17 +267,47 @@ class ConsumerImpl final : public Consumer {
       }
       const int64_t lost = msg->offset >= 0 && msg->offset < low ? low - msg->offset : 0;
       if (options_.on_loss) options_.on_loss(tp, lost);
-      PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
-      rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value)->offset = low;
-      if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_.get(), list.get(), 10000)) {
-        Status s = Status::Unavailable(std::string("seek after offset loss: ") + rd_kafka_error_string(e));
-        rd_kafka_error_destroy(e);
-        return s;
-      }
-      return Status::Ok();
+      return RestartAt(tp, low);
     }
     // Transient broker and transport errors are retried by librdkafka itself.
     return Status::Unavailable(std::string("consumer: ") + rd_kafka_message_errstr(msg));
+  }
+
+  // Fetching of tp starts again at offset. After an offset-out-of-range error librdkafka
+  // has stopped the partition and refuses to seek it (state "none"), so it is assigned
+  // again: alone where the assignment is incremental, or with the whole assignment, each
+  // other partition at its position, where it is eager.
+  Status RestartAt(const TopicPartition& tp, int64_t offset) {
+    auto check = [](rd_kafka_error_t* e) {
+      if (e == nullptr) return Status::Ok();
+      Status s = Status::Unavailable(std::string("restart after offset loss: ") + rd_kafka_error_string(e));
+      rd_kafka_error_destroy(e);
+      return s;
+    };
+    if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "EAGER") != 0) {
+      PartitionListPtr one(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(one.get(), tp.topic.c_str(), tp.partition.value)->offset = offset;
+      VOC_RETURN_IF_ERROR(check(rd_kafka_incremental_unassign(rk_.get(), one.get())));
+      return check(rd_kafka_incremental_assign(rk_.get(), one.get()));
+    }
+    PartitionListPtr all(rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size())));
+    for (const auto& a : assigned_) rd_kafka_topic_partition_list_add(all.get(), a.topic.c_str(), a.partition.value);
+    rd_kafka_position(rk_.get(), all.get());
+    PartitionListPtr unread(rd_kafka_topic_partition_list_new(0));  // nothing consumed yet
+    for (int i = 0; i < all->cnt; ++i) {
+      auto& e = all->elems[i];
+      if (tp.topic == e.topic && tp.partition.value == e.partition) e.offset = offset;
+      if (e.offset < 0) rd_kafka_topic_partition_list_add(unread.get(), e.topic, e.partition);
+    }
+    SetStartOffsets(unread.get());
+    for (int i = 0; i < unread->cnt; ++i) {
+      rd_kafka_topic_partition_list_find(all.get(), unread->elems[i].topic, unread->elems[i].partition)->offset =
+          unread->elems[i].offset;
+    }
+    if (auto err = rd_kafka_assign(rk_.get(), all.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::Unavailable(std::string("restart after offset loss: ") + rd_kafka_err2str(err));
+    }
+    return Status::Ok();
   }
 
   ConsumerOptions options_;

@@ -19,7 +19,8 @@ bool IsTimestampField(const FieldDescriptor* f) {
 }
 
 // Looks a field up under its proto name, its JSON (lowerCamelCase) name and, for
-// "*_at_ms" timestamps, the name without "_ms" ("created_at"), which takes RFC 3339 too.
+// "*_at_ms" timestamps, the name without "_ms" in either case ("created_at", "createdAt"),
+// which takes RFC 3339 too.
 simdjson::dom::element FindField(simdjson::dom::object obj, const FieldDescriptor* f, bool* found) {
   *found = true;
   for (const std::string& name : {f->name(), f->json_name()}) {
@@ -27,9 +28,11 @@ simdjson::dom::element FindField(simdjson::dom::object obj, const FieldDescripto
     if (obj[name].get(e) == simdjson::SUCCESS) return e;
   }
   if (IsTimestampField(f)) {
-    std::string base = f->name().substr(0, f->name().size() - 3);
-    simdjson::dom::element e;
-    if (obj[base].get(e) == simdjson::SUCCESS) return e;
+    for (const std::string& base : {f->name().substr(0, f->name().size() - 3),
+                                    f->json_name().substr(0, f->json_name().size() - 2)}) {
+      simdjson::dom::element e;
+      if (obj[base].get(e) == simdjson::SUCCESS) return e;
+    }
   }
   *found = false;
   return {};
@@ -98,10 +101,16 @@ Message* MessageFor(RawRecord* out) {
   }
 }
 
+bool NoChannel(Rejection* why) {
+  why->reason = "UNKNOWN_CHANNEL";
+  why->detail = "neither the topic nor the record says which channel (ticket, survey, review) it is";
+  return false;
+}
+
 bool LooksLikeJson(std::string_view payload) {
   for (char c : payload) {
     if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    return c == '{';
+    return c == '{' || c == '[';  // no raw protobuf starts with these (wire type 3)
   }
   return false;
 }
@@ -208,16 +217,29 @@ bool RawDecoder::Decode(std::string_view payload, std::string_view content_type,
 
   if (format == Format::kProtobuf) {
     Message* msg = MessageFor(out);
-    if (msg == nullptr || !msg->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    if (msg == nullptr) return NoChannel(why);
+    if (!msg->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
       why->reason = "MALFORMED_PROTOBUF";
-      why->detail = std::string("not a valid ") + (msg ? msg->GetDescriptor()->name() : "raw") +
+      why->detail = "not a valid " + msg->GetDescriptor()->name() +
                     " protobuf (truncated, another message type, or invalid UTF-8 in a string field)";
       return false;
     }
-    if (out->channel == voc::v1::CHANNEL_UNSPECIFIED) return false;
+    // The optional channel field, when present, must name this message's channel.
+    const FieldDescriptor* f = msg->GetDescriptor()->FindFieldByName("channel");
+    const std::string named = f != nullptr ? msg->GetReflection()->GetString(*msg, f) : std::string();
+    if (!named.empty() && ParseChannel(named) != out->channel) {
+      why->reason = ParseChannel(named) == voc::v1::CHANNEL_UNSPECIFIED ? "UNKNOWN_CHANNEL" : "INVALID_FIELD";
+      why->detail = "field 'channel' = '" + named + "' but the record is a " + msg->GetDescriptor()->name();
+      return false;
+    }
     return true;
   }
 
+  if (!LooksLikeJson(payload)) {  // binary data on a JSON topic is not a UTF-8 problem
+    why->reason = "MALFORMED_JSON";
+    why->detail = "not a JSON object: the payload does not start with '{'";
+    return false;
+  }
   simdjson::dom::element root;
   auto error = json_->parser.parse(payload.data(), payload.size(), /*realloc_if_needed=*/true).get(root);
   if (error == simdjson::UTF8_ERROR) {
@@ -246,6 +268,7 @@ bool RawDecoder::Decode(std::string_view payload, std::string_view content_type,
     }
   }
   Message* msg = MessageFor(out);
+  if (msg == nullptr) return NoChannel(why);  // a topic without a channel, and none in the record
   const auto* desc = msg->GetDescriptor();
   for (int i = 0; i < desc->field_count(); ++i) {
     const FieldDescriptor* f = desc->field(i);

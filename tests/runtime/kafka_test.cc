@@ -1,0 +1,230 @@
+// The Kafka module against the embedded broker (librdkafka's mock cluster, in-process).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "common/kafka/embedded_broker.h"
+#include "common/kafka/kafka.h"
+#include "tests/runtime/test_util.h"
+
+namespace voc::kafka {
+namespace {
+
+using namespace std::chrono_literals;
+
+class KafkaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto broker = EmbeddedBroker::Start();
+    ASSERT_TRUE(broker.ok()) << broker.status().ToString();
+    broker_ = std::move(broker).value();
+  }
+
+  const std::string& bootstrap() const { return broker_->bootstrap_servers(); }
+
+  std::unique_ptr<Producer> MakeProducer(Properties properties = {}) {
+    auto producer = Producer::Create({bootstrap(), std::move(properties)});
+    EXPECT_TRUE(producer.ok()) << producer.status().ToString();
+    return producer.ok() ? std::move(producer).value() : nullptr;
+  }
+
+  std::unique_ptr<Consumer> MakeConsumer(ConsumerOptions options) {
+    options.bootstrap_servers = bootstrap();
+    options.properties["session.timeout.ms"] = "6000";  // the mock's joins are slow otherwise
+    auto consumer = Consumer::Create(std::move(options));
+    EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
+    return consumer.ok() ? std::move(consumer).value() : nullptr;
+  }
+
+  // Polls until at least n records arrived or timeout passed.
+  static std::vector<std::pair<int64_t, std::string>> PollRecords(Consumer& consumer, size_t n,
+                                                                  std::chrono::milliseconds timeout) {
+    std::vector<std::pair<int64_t, std::string>> out;
+    RecordBatch batch;
+    test::WaitFor(
+        [&] {
+          consumer.Poll(1000, 100ms, &batch).ok();
+          for (const Record& r : batch) out.emplace_back(r.offset.value, std::string(r.value));
+          batch.Clear();
+          return out.size() >= n;
+        },
+        timeout);
+    return out;
+  }
+
+  void ProduceValues(const std::string& topic, int from, int to) {
+    auto producer = MakeProducer();
+    for (int i = from; i < to; ++i) ASSERT_TRUE(producer->Produce(topic, "k", test::Numbered("v", i)).ok());
+    ASSERT_TRUE(producer->Flush(10s).ok());
+  }
+
+  std::unique_ptr<EmbeddedBroker> broker_;
+};
+
+TEST_F(KafkaTest, ProducerDeliversAndConsumerReadsKeysAndContentType) {
+  ASSERT_TRUE(broker_->CreateTopic("t", 3).ok());
+  auto producer = MakeProducer();
+  constexpr int kRecords = 30;
+  for (int i = 0; i < kRecords; ++i) {
+    ASSERT_TRUE(producer->Produce("t", test::Numbered("key-", i % 5), test::Numbered("value-", i)).ok());
+  }
+  ASSERT_TRUE(producer->Flush(10s).ok());
+  EXPECT_EQ(producer->delivered(), uint64_t{kRecords});
+  ASSERT_TRUE(test::ProduceWithHeader(bootstrap(), "t", "key-h", R"({"a":1})", "content-type", "application/json").ok());
+
+  auto records = test::ReadTopic(bootstrap(), "t", kRecords + 1, 15s);
+  ASSERT_EQ(records.size(), size_t{kRecords + 1});
+  std::map<std::string, std::set<int32_t>> partitions_of_key;
+  std::set<std::string> values;
+  std::map<int32_t, int64_t> next_offset;
+  for (const auto& r : records) {
+    EXPECT_EQ(r.topic, "t");
+    partitions_of_key[r.key].insert(r.partition);
+    values.insert(r.value);
+    EXPECT_EQ(r.offset, next_offset[r.partition]++) << "gap or duplicate in partition " << r.partition;
+    if (r.key == "key-h") {
+      EXPECT_EQ(r.value, R"({"a":1})");
+      EXPECT_EQ(r.content_type, "application/json");
+    } else {
+      int i = std::stoi(r.value.substr(6));
+      EXPECT_EQ(r.key, test::Numbered("key-", i % 5));
+      EXPECT_EQ(r.content_type, "");
+    }
+  }
+  EXPECT_EQ(values.size(), size_t{kRecords + 1});
+  for (const auto& [key, parts] : partitions_of_key) EXPECT_EQ(parts.size(), 1u) << key << " spread over partitions";
+  EXPECT_GT(next_offset.size(), 1u) << "keys should spread over the partitions";
+}
+
+TEST_F(KafkaTest, StartOffsetCallbackDecidesWhereToStart) {
+  ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
+  ProduceValues("t", 0, 10);
+
+  std::vector<TopicPartition> assigned;
+  ConsumerOptions options;
+  options.topics = {"t"};
+  options.start_offset = [](const TopicPartition& tp) -> std::optional<Offset> {
+    return tp.partition.value == 0 ? std::optional<Offset>(Offset(6)) : std::nullopt;
+  };
+  options.on_assigned = [&](const std::vector<TopicPartition>& tps) { assigned = tps; };
+  auto consumer = MakeConsumer(options);
+  auto records = PollRecords(*consumer, 4, 10s);
+  ASSERT_TRUE(consumer->Close(5s).ok());
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records.front(), std::make_pair(int64_t{6}, std::string("v6")));
+  EXPECT_EQ(records.back(), std::make_pair(int64_t{9}, std::string("v9")));
+  EXPECT_EQ(assigned, (std::vector<TopicPartition>{{"t", PartitionId(0)}}));
+
+  // No answer: the log's start.
+  options.start_offset = [](const TopicPartition&) { return std::nullopt; };
+  auto from_start = MakeConsumer(options);
+  records = PollRecords(*from_start, 10, 10s);
+  ASSERT_TRUE(from_start->Close(5s).ok());
+  ASSERT_EQ(records.size(), 10u);
+  EXPECT_EQ(records.front().first, 0);
+}
+
+TEST_F(KafkaTest, GroupCommitIsPickedUpByNewConsumerInSameGroup) {
+  ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
+  ProduceValues("t", 0, 10);
+  const TopicPartition tp{"t", PartitionId(0)};
+
+  ConsumerOptions options;
+  options.topics = {"t"};
+  options.group_id = "g";
+  auto first = MakeConsumer(options);
+  auto records = PollRecords(*first, 4, 20s);
+  ASSERT_GE(records.size(), 4u);
+  EXPECT_EQ(records.front().first, 0);
+  ASSERT_TRUE(first->Commit({{tp, Offset(4)}}).ok());  // offsets 0..3 done
+  ASSERT_TRUE(first->Close(10s).ok());
+
+  // The same group resumes at the committed offset, not at the log's start.
+  auto second = MakeConsumer(options);
+  records = PollRecords(*second, 1, 20s);
+  ASSERT_TRUE(second->Close(10s).ok());
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.front(), std::make_pair(int64_t{4}, std::string("v4")));
+}
+
+// How the partition came to the consumer: no group (assigned whole), a cooperative group
+// (the default), an eager group.
+struct LossCase {
+  const char* name;
+  const char* group_id;
+  const char* assignor;
+};
+
+void PrintTo(const LossCase& c, std::ostream* os) { *os << c.name; }
+
+class OffsetLossTest : public KafkaTest, public ::testing::WithParamInterface<LossCase> {};
+
+// The mock keeps at most 5 MiB per partition and drops older batches silently: a consumer
+// that asks for a dropped offset must report the loss and go on at the log's start.
+TEST_P(OffsetLossTest, OffsetThatFellOffTheLogIsReportedAndReadingResumesAtLogStart) {
+  ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
+  const TopicPartition tp{"t", PartitionId(0)};
+  constexpr int kRecords = 120;  // 7.5 MiB
+  {
+    auto producer = MakeProducer();
+    const std::string value(64 << 10, 'x');
+    for (int i = 0; i < kRecords; ++i) ASSERT_TRUE(producer->Produce("t", std::to_string(i), value).ok());
+    ASSERT_TRUE(producer->Flush(20s).ok());
+  }
+  auto marks = Watermarks(bootstrap(), tp, 5s);
+  ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+  const int64_t low = marks->first.value;
+  ASSERT_GT(low, 0) << "the broker kept everything: the test proves nothing";
+  ASSERT_EQ(marks->second.value, kRecords);
+
+  std::vector<std::pair<TopicPartition, int64_t>> losses;
+  ConsumerOptions options;
+  options.topics = {"t"};
+  options.group_id = GetParam().group_id;
+  if (*GetParam().assignor != '\0') options.properties["partition.assignment.strategy"] = GetParam().assignor;
+  options.start_offset = [](const TopicPartition&) { return Offset(0); };
+  options.on_loss = [&](const TopicPartition& lost_tp, int64_t lost) { losses.emplace_back(lost_tp, lost); };
+  auto consumer = MakeConsumer(options);
+  auto records = PollRecords(*consumer, static_cast<size_t>(kRecords - low), 20s);
+  ASSERT_TRUE(consumer->Close(5s).ok());
+
+  ASSERT_EQ(losses.size(), 1u);
+  EXPECT_EQ(losses[0].first, tp);
+  EXPECT_EQ(losses[0].second, low);  // offsets 0 .. low-1 were never seen
+  ASSERT_EQ(records.size(), static_cast<size_t>(kRecords - low)) << "reading did not resume at the log's start";
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].first, low + static_cast<int64_t>(i));
+}
+
+INSTANTIATE_TEST_SUITE_P(Assignments, OffsetLossTest,
+                         ::testing::Values(LossCase{"NoGroup", "", ""}, LossCase{"CooperativeGroup", "g", ""},
+                                           LossCase{"EagerGroup", "g", "range"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(KafkaTest, FlushTimesOutWhileBrokerIsDownAndDeliversEverythingOnceItIsUp) {
+  ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
+  auto producer = MakeProducer({{"reconnect.backoff.ms", "50"}, {"reconnect.backoff.max.ms", "250"}});
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(producer->Produce("t", "k", test::Numbered("before-", i)).ok());
+  ASSERT_TRUE(producer->Flush(10s).ok());
+
+  ASSERT_TRUE(broker_->SetBrokerDown(1).ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(producer->Produce("t", "k", test::Numbered("during-", i)).ok());
+  Status down = producer->Flush(1500ms);
+  EXPECT_EQ(down.code(), Status::Code::kTimeout) << down.ToString();
+  EXPECT_EQ(producer->delivered(), 10u);
+
+  ASSERT_TRUE(broker_->SetBrokerUp(1).ok());
+  Status up = producer->Flush(20s);
+  ASSERT_TRUE(up.ok()) << up.ToString();
+  EXPECT_EQ(producer->delivered(), 20u);
+
+  std::set<std::string> values;
+  for (const auto& r : test::ReadTopic(bootstrap(), "t", 20, 15s)) values.insert(r.value);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(values.contains(test::Numbered("before-", i)));
+    EXPECT_TRUE(values.contains(test::Numbered("during-", i)));
+  }
+}
+
+}  // namespace
+}  // namespace voc::kafka

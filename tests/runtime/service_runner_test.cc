@@ -1,0 +1,253 @@
+// ServiceRunner end to end on the embedded broker and a real RocksDB state store, with a
+// small stateful processor that copies each input to an output topic and counts records.
+#include "common/runtime/service_runner.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/kafka/embedded_broker.h"
+#include "tests/runtime/test_util.h"
+#include "voc/v1/dead_letter.pb.h"
+
+namespace voc::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+constexpr state::StoreId kCounts = 0;
+
+// What the processor saw, shared with the test thread.
+struct Observed {
+  std::mutex mu;
+  std::vector<int64_t> offsets;  // guarded by mu
+  std::atomic<state::StateStore*> store{nullptr};
+  std::function<void(const kafka::Record&)> on_record;  // runs on the processing thread
+
+  std::vector<int64_t> Offsets() {
+    std::lock_guard lock(mu);
+    return offsets;
+  }
+};
+
+// Copies every input record to "out" and counts records per partition in its store;
+// throws for a record whose value is "boom".
+class CopyAndCountProcessor final : public Processor {
+ public:
+  explicit CopyAndCountProcessor(std::shared_ptr<Observed> observed) : observed_(std::move(observed)) {}
+
+  std::vector<state::StoreSpec> Stores() const override { return {{"counts", 0s}}; }
+  void AttachStore(state::StateStore* store) override { observed_->store = store; }
+
+  void Process(const kafka::Record& record, Context& ctx) override {
+    if (observed_->on_record) observed_->on_record(record);
+    if (record.value == "boom") throw std::runtime_error("cannot digest boom");
+    ctx.out.Emit("out", record.key, record.value);
+    std::string value;
+    auto found = ctx.txn->Get(kCounts, record.partition, "n", &value);
+    if (!found.ok()) throw FatalError(found.status().ToString());
+    ctx.txn->Put(kCounts, record.partition, "n", std::to_string((*found ? std::stoi(value) : 0) + 1));
+    std::lock_guard lock(observed_->mu);
+    observed_->offsets.push_back(record.offset.value);
+  }
+
+ private:
+  std::shared_ptr<Observed> observed_;
+};
+
+// Runs a ServiceRunner on its own thread until Stop.
+class RunningService {
+ public:
+  explicit RunningService(ServiceRunner& runner) : thread_([this, &runner] { status_ = runner.Run(stop_); }) {}
+  ~RunningService() {
+    if (thread_.joinable()) Stop().ok();
+  }
+  Status Stop() {
+    stop_ = true;
+    thread_.join();
+    return status_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  Status status_;
+  std::thread thread_;  // last: starts after the members it uses exist
+};
+
+class ServiceRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto broker = kafka::EmbeddedBroker::Start();
+    ASSERT_TRUE(broker.ok()) << broker.status().ToString();
+    broker_ = std::move(broker).value();
+    for (const char* topic : {"in", "out", "dlq"}) ASSERT_TRUE(broker_->CreateTopic(topic, 1).ok());
+  }
+
+  RuntimeOptions Options(const std::string& group_id) const {
+    RuntimeOptions o;
+    o.service = "voc-test";
+    o.bootstrap_servers = broker_->bootstrap_servers();
+    o.group_id = group_id;  // empty: no group, every partition assigned at once (no 3 s join)
+    o.input_topics = {"in"};
+    o.dead_letter_topic = "dlq";
+    o.consumer_properties = {{"session.timeout.ms", "6000"}};
+    o.producer_properties = {{"reconnect.backoff.ms", "50"}, {"reconnect.backoff.max.ms", "250"}};
+    o.state.path = dir_.path() + "/state";
+    o.state.block_cache_bytes = 8 << 20;
+    o.state.write_buffer_bytes = 8 << 20;
+    o.batch_max_wait = 20ms;
+    o.flush_timeout = 300ms;
+    return o;
+  }
+
+  std::unique_ptr<ServiceRunner> MakeRunner(RuntimeOptions options, std::shared_ptr<Observed> observed) {
+    auto runner = ServiceRunner::Create(std::move(options), std::make_unique<CopyAndCountProcessor>(observed),
+                                        registry_);
+    EXPECT_TRUE(runner.ok()) << runner.status().ToString();
+    return runner.ok() ? std::move(runner).value() : nullptr;
+  }
+
+  void ProduceInputs(const std::vector<std::string>& values) {
+    auto producer = kafka::Producer::Create({broker_->bootstrap_servers(), {}});
+    ASSERT_TRUE(producer.ok());
+    for (const auto& v : values) ASSERT_TRUE((*producer)->Produce("in", "key-" + v, v).ok());
+    ASSERT_TRUE((*producer)->Flush(10s).ok());
+  }
+
+  static std::vector<std::string> Values(const std::string& prefix, int from, int to) {
+    std::vector<std::string> out;
+    for (int i = from; i < to; ++i) out.push_back(prefix + std::to_string(i));
+    return out;
+  }
+
+  static std::string Count(state::StateStore& store) {
+    std::string value;
+    auto found = store.Get(kCounts, PartitionId(0), "n", &value);
+    return found.ok() && *found ? value : "<none>";
+  }
+
+  const TopicPartition input_{"in", PartitionId(0)};
+  test::TempDir dir_;
+  std::unique_ptr<kafka::EmbeddedBroker> broker_;
+  std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
+};
+
+// While the broker is down the batch's outputs cannot be acknowledged, so neither its
+// state nor its next offsets may be committed; once the broker is back, all are.
+TEST_F(ServiceRunnerTest, CommitsStateAndOffsetsOnlyAfterOutputsAreAcknowledged) {
+  ProduceInputs(Values("v", 0, 20));
+  auto observed = std::make_shared<Observed>();
+  std::atomic<bool> broker_down{false};
+  observed->on_record = [&](const kafka::Record&) {
+    if (!broker_down.exchange(true)) {
+      ASSERT_TRUE(broker_->SetBrokerDown(1).ok());
+    }
+  };
+  auto runner = MakeRunner(Options(""), observed);
+  ASSERT_NE(runner, nullptr);
+  state::StateStore* store = observed->store;
+  ASSERT_NE(store, nullptr);
+  RunningService service(*runner);
+
+  ASSERT_TRUE(test::WaitFor([&] { return test::MetricValue(*registry_, "voc_flush_retries_total") >= 2; }, 15s))
+      << "the runtime never waited for the broker";
+  EXPECT_FALSE(observed->Offsets().empty());
+  EXPECT_FALSE(store->NextOffset(input_).has_value()) << "offsets committed before the outputs were acknowledged";
+  EXPECT_EQ(Count(*store), "<none>") << "state committed before the outputs were acknowledged";
+
+  ASSERT_TRUE(broker_->SetBrokerUp(1).ok());
+  ASSERT_TRUE(test::WaitFor([&] { return store->NextOffset(input_) == Offset(20); }, 30s));
+  ASSERT_TRUE(service.Stop().ok());
+  EXPECT_EQ(Count(*store), "20");
+  EXPECT_EQ(observed->Offsets().size(), 20u);
+
+  std::set<std::string> outputs;
+  for (const auto& r : test::ReadTopic(broker_->bootstrap_servers(), "out", 20, 10s)) outputs.insert(r.value);
+  auto want = Values("v", 0, 20);
+  EXPECT_EQ(outputs, std::set<std::string>(want.begin(), want.end()));
+  EXPECT_GE(test::MetricValue(*registry_, "voc_records_produced_total", {{"topic", "out"}}), 20);
+}
+
+// A restart, in a group that has committed nothing, starts from the offset stored with
+// the state: nothing is processed twice and the count goes on. (The first run has no
+// group, so the group cannot know any offset; it also saves the mock's 3 s join.)
+TEST_F(ServiceRunnerTest, RestartResumesFromStoredOffsetWithoutReprocessing) {
+  ProduceInputs(Values("a", 0, 10));
+  {
+    auto observed = std::make_shared<Observed>();
+    auto runner = MakeRunner(Options(""), observed);
+    ASSERT_NE(runner, nullptr);
+    state::StateStore* store = observed->store;
+    RunningService service(*runner);
+    ASSERT_TRUE(test::WaitFor([&] { return store->NextOffset(input_) == Offset(10); }, 30s));
+    ASSERT_TRUE(service.Stop().ok());
+    EXPECT_EQ(Count(*store), "10");
+  }
+  ProduceInputs(Values("b", 0, 5));
+
+  registry_ = std::make_shared<prometheus::Registry>();
+  auto observed = std::make_shared<Observed>();
+  auto runner = MakeRunner(Options("voc-test"), observed);
+  ASSERT_NE(runner, nullptr);
+  state::StateStore* store = observed->store;
+  EXPECT_EQ(store->NextOffset(input_), Offset(10));
+  RunningService service(*runner);
+  ASSERT_TRUE(test::WaitFor([&] { return store->NextOffset(input_) == Offset(15); }, 30s));
+  ASSERT_TRUE(service.Stop().ok());
+  EXPECT_EQ(observed->Offsets(), (std::vector<int64_t>{10, 11, 12, 13, 14}));
+  EXPECT_EQ(Count(*store), "15");
+
+  auto outputs = test::ReadTopic(broker_->bootstrap_servers(), "out", 15, 10s);
+  EXPECT_EQ(outputs.size(), 15u) << "an input was processed twice";
+}
+
+TEST_F(ServiceRunnerTest, ThrowingRecordGoesToDeadLettersAndLaterRecordsFlow) {
+  ProduceInputs({"r0", "r1", "boom", "r3", "r4"});
+  RuntimeOptions options = Options("");
+  options.http_listen = "127.0.0.1:0";
+  auto observed = std::make_shared<Observed>();
+  auto runner = MakeRunner(options, observed);
+  ASSERT_NE(runner, nullptr);
+  state::StateStore* store = observed->store;
+  const int port = runner->http_port();
+  ASSERT_GT(port, 0);
+  EXPECT_EQ(test::HttpGet(port, "/readyz").status, 503) << "ready before it was assigned anything";
+
+  RunningService service(*runner);
+  ASSERT_TRUE(test::WaitFor([&] { return store->NextOffset(input_) == Offset(5); }, 20s));
+  EXPECT_TRUE(test::WaitFor([&] { return test::HttpGet(port, "/readyz").status == 200; }, 5s));
+  auto metrics = test::HttpGet(port, "/metrics");
+  EXPECT_THAT(metrics.body, HasSubstr("voc_dead_letters_total{"));
+  ASSERT_TRUE(service.Stop().ok());
+  EXPECT_EQ(test::HttpGet(port, "/readyz").status, 503) << "still ready after it stopped";
+
+  std::vector<std::string> outputs;
+  for (const auto& r : test::ReadTopic(broker_->bootstrap_servers(), "out", 4, 10s)) outputs.push_back(r.value);
+  EXPECT_EQ(outputs, (std::vector<std::string>{"r0", "r1", "r3", "r4"}));
+  EXPECT_EQ(Count(*store), "4");
+
+  auto letters = test::ReadTopic(broker_->bootstrap_servers(), "dlq", 1, 10s);
+  ASSERT_EQ(letters.size(), 1u);
+  voc::v1::DeadLetter letter;
+  ASSERT_TRUE(letter.ParseFromString(letters[0].value));
+  EXPECT_EQ(letter.reason(), "PROCESSING_ERROR");
+  EXPECT_THAT(letter.detail(), HasSubstr("cannot digest boom"));
+  EXPECT_EQ(letter.service(), "voc-test");
+  EXPECT_EQ(letter.origin_topic(), "in");
+  EXPECT_EQ(letter.origin_partition(), 0);
+  EXPECT_EQ(letter.origin_offset(), 2);
+  EXPECT_EQ(letter.payload(), "boom");
+  EXPECT_EQ(letter.key(), "key-boom");
+  EXPECT_FALSE(letter.payload_truncated());
+  EXPECT_EQ(letters[0].key, "key-boom");
+  EXPECT_EQ(test::MetricValue(*registry_, "voc_dead_letters_total", {{"reason", "PROCESSING_ERROR"}}), 1);
+  EXPECT_EQ(test::MetricValue(*registry_, "voc_processing_errors_total"), 1);
+}
+
+}  // namespace
+}  // namespace voc::runtime

@@ -1,0 +1,316 @@
+// StateStore against real RocksDB on a temporary folder.
+#include "common/state/state_store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "tests/runtime/test_util.h"
+
+namespace voc::state {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr StoreId kCounts = 0;
+constexpr StoreId kSeen = 1;  // a TTL store
+
+class StateStoreTest : public ::testing::Test {
+ protected:
+  StateOptions Options() const {
+    StateOptions o;
+    o.path = dir_.path() + "/db";
+    o.stores = {{"counts", 0s}, {"seen", 1s}};
+    return o;
+  }
+
+  std::unique_ptr<StateStore> Open(const StateOptions& options) {
+    auto store = StateStore::Open(options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+  std::unique_ptr<StateStore> Open() { return Open(Options()); }
+
+  // The committed value of key, or "<none>".
+  static std::string Read(StateStore& store, StoreId id, int partition, std::string_view key) {
+    std::string value;
+    auto found = store.Get(id, PartitionId(partition), key, &value);
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    return found.ok() && *found ? value : "<none>";
+  }
+
+  static std::vector<std::string> Keys(StateStore& store, StoreId id, int partition, std::string_view prefix) {
+    std::vector<std::string> keys;
+    EXPECT_TRUE(store.Scan(id, PartitionId(partition), prefix, [&](std::string_view k, std::string_view) {
+                       keys.emplace_back(k);
+                       return true;
+                     }).ok());
+    return keys;
+  }
+
+  static Status Commit(StateStore& store, std::unique_ptr<Transaction>& txn) { return store.Commit(txn.get()); }
+
+  const TopicPartition input0_{"voc.raw.tickets", PartitionId(0)};
+  const TopicPartition input1_{"voc.raw.tickets", PartitionId(1)};
+  test::TempDir dir_;
+};
+
+TEST_F(StateStoreTest, TransactionReadsItsOwnWrites) {
+  auto store = Open();
+  auto txn = store->Begin();
+  txn->Put(kCounts, PartitionId(0), "a", "1");
+  std::string value;
+  auto found = txn->Get(kCounts, PartitionId(0), "a", &value);
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(*found);
+  EXPECT_EQ(value, "1");
+  // Not yet visible outside the transaction.
+  EXPECT_EQ(Read(*store, kCounts, 0, "a"), "<none>");
+  EXPECT_EQ(txn->pending_changes(), 1u);
+
+  ASSERT_TRUE(Commit(*store, txn).ok());
+  EXPECT_EQ(txn->pending_changes(), 0u);
+  EXPECT_EQ(Read(*store, kCounts, 0, "a"), "1");
+
+  // A delete in the transaction hides the committed value from the transaction only.
+  txn->Delete(kCounts, PartitionId(0), "a");
+  found = txn->Get(kCounts, PartitionId(0), "a", &value);
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(*found);
+  EXPECT_EQ(Read(*store, kCounts, 0, "a"), "1");
+  ASSERT_TRUE(Commit(*store, txn).ok());
+  EXPECT_EQ(Read(*store, kCounts, 0, "a"), "<none>");
+}
+
+TEST_F(StateStoreTest, CommittedStateSurvivesReopen) {
+  {
+    auto store = Open();
+    auto txn = store->Begin();
+    txn->Put(kCounts, PartitionId(3), "customer-1", "42");
+    txn->Put(kSeen, PartitionId(3), "fb-1", "fingerprint");
+    ASSERT_TRUE(Commit(*store, txn).ok());
+  }
+  auto store = Open();
+  EXPECT_EQ(Read(*store, kCounts, 3, "customer-1"), "42");
+  EXPECT_EQ(Read(*store, kSeen, 3, "fb-1"), "fingerprint");
+}
+
+TEST_F(StateStoreTest, CommitsStateAndOffsetsAtomically) {
+  {
+    auto store = Open();
+    EXPECT_FALSE(store->NextOffset(input0_).has_value());
+    auto txn = store->Begin();
+    txn->Put(kCounts, PartitionId(0), "n", "7");
+    txn->SetNextOffset(input0_, Offset(7));
+    // The offset is part of the batch: invisible until the commit.
+    EXPECT_FALSE(store->NextOffset(input0_).has_value());
+    ASSERT_TRUE(Commit(*store, txn).ok());
+    EXPECT_EQ(store->NextOffset(input0_), Offset(7));
+  }
+  auto store = Open();
+  EXPECT_EQ(store->NextOffset(input0_), Offset(7));
+  EXPECT_EQ(Read(*store, kCounts, 0, "n"), "7");
+  // Offsets are per topic partition.
+  EXPECT_FALSE(store->NextOffset(input1_).has_value());
+  EXPECT_FALSE(store->NextOffset({"voc.raw.surveys", PartitionId(0)}).has_value());
+}
+
+// A child process commits one batch, stages a second and is killed with SIGKILL before
+// committing it: the reopened store has the first batch's state and offset, and nothing
+// of the second.
+TEST_F(StateStoreTest, KilledBeforeCommitLeavesNeitherStateNorOffset) {
+  const StateOptions options = Options();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = StateStore::Open(options);
+    if (!store.ok()) _exit(3);
+    auto txn = (*store)->Begin();
+    txn->Put(kCounts, PartitionId(0), "committed", "yes");
+    txn->SetNextOffset(input0_, Offset(10));
+    if (!(*store)->Commit(txn.get()).ok()) _exit(4);
+    txn->Put(kCounts, PartitionId(0), "uncommitted", "yes");
+    txn->Delete(kCounts, PartitionId(0), "committed");
+    txn->SetNextOffset(input0_, Offset(20));
+    raise(SIGKILL);  // kill -9: no destructor, no close, no flush
+    _exit(5);
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited with " << WEXITSTATUS(wstatus);
+  ASSERT_EQ(WTERMSIG(wstatus), SIGKILL);
+
+  auto store = Open(options);
+  EXPECT_EQ(store->NextOffset(input0_), Offset(10));
+  EXPECT_EQ(Read(*store, kCounts, 0, "committed"), "yes");
+  EXPECT_EQ(Read(*store, kCounts, 0, "uncommitted"), "<none>");
+}
+
+TEST_F(StateStoreTest, PartitionPrefixesIsolatePartitions) {
+  auto store = Open();
+  auto txn = store->Begin();
+  // Partitions 1 and 256 differ only in a byte that little-endian prefixes would share.
+  for (int p : {0, 1, 256}) {
+    txn->Put(kCounts, PartitionId(p), "k", test::Numbered("p", p));
+    txn->Put(kCounts, PartitionId(p), "k2", "x");
+  }
+  ASSERT_TRUE(Commit(*store, txn).ok());
+  EXPECT_EQ(Read(*store, kCounts, 0, "k"), "p0");
+  EXPECT_EQ(Read(*store, kCounts, 1, "k"), "p1");
+  EXPECT_EQ(Read(*store, kCounts, 256, "k"), "p256");
+  EXPECT_EQ(Read(*store, kCounts, 2, "k"), "<none>");
+  // A scan never crosses into another partition, and hides the partition bytes.
+  EXPECT_EQ(Keys(*store, kCounts, 1, ""), (std::vector<std::string>{"k", "k2"}));
+  EXPECT_EQ(Keys(*store, kCounts, 2, ""), std::vector<std::string>{});
+  // Nor into another store.
+  EXPECT_EQ(Keys(*store, kSeen, 1, ""), std::vector<std::string>{});
+}
+
+TEST_F(StateStoreTest, DropPartitionRemovesOnlyThatPartition) {
+  auto store = Open();
+  auto txn = store->Begin();
+  for (int p : {0, 1, 2}) {
+    txn->Put(kCounts, PartitionId(p), "k", test::Numbered("v", p));
+    txn->Put(kSeen, PartitionId(p), "k", test::Numbered("s", p));
+    txn->SetNextOffset({"voc.raw.tickets", PartitionId(p)}, Offset(100 + p));
+  }
+  ASSERT_TRUE(Commit(*store, txn).ok());
+
+  ASSERT_TRUE(store->DropPartition(PartitionId(1)).ok());
+  EXPECT_EQ(Read(*store, kCounts, 1, "k"), "<none>");
+  EXPECT_EQ(Read(*store, kSeen, 1, "k"), "<none>");
+  EXPECT_FALSE(store->NextOffset(input1_).has_value());
+  for (int p : {0, 2}) {
+    EXPECT_EQ(Read(*store, kCounts, p, "k"), test::Numbered("v", p));
+    EXPECT_EQ(Read(*store, kSeen, p, "k"), test::Numbered("s", p));
+    EXPECT_EQ(store->NextOffset({"voc.raw.tickets", PartitionId(p)}), Offset(100 + p));
+  }
+}
+
+TEST_F(StateStoreTest, TransactionScanSeesUncommittedPutsAndDeletes) {
+  auto store = Open();
+  auto txn = store->Begin();
+  for (const char* k : {"a1", "a2", "a3", "b1"}) txn->Put(kCounts, PartitionId(0), k, k);
+  txn->Put(kCounts, PartitionId(1), "a9", "other partition");
+  ASSERT_TRUE(Commit(*store, txn).ok());
+
+  txn->Put(kCounts, PartitionId(0), "a4", "new");
+  txn->Put(kCounts, PartitionId(0), "a0", "new");
+  txn->Put(kCounts, PartitionId(0), "a3", "changed");
+  txn->Delete(kCounts, PartitionId(0), "a2");
+
+  std::vector<std::pair<std::string, std::string>> seen;
+  ASSERT_TRUE(txn->Scan(kCounts, PartitionId(0), "a", [&](std::string_view k, std::string_view v) {
+                   seen.emplace_back(k, v);
+                   return true;
+                 }).ok());
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{
+                      {"a0", "new"}, {"a1", "a1"}, {"a3", "changed"}, {"a4", "new"}}));
+  // The store itself still shows only committed state.
+  EXPECT_EQ(Keys(*store, kCounts, 0, "a"), (std::vector<std::string>{"a1", "a2", "a3"}));
+
+  // fn returning false stops the scan.
+  int calls = 0;
+  ASSERT_TRUE(txn->Scan(kCounts, PartitionId(0), "a", [&](std::string_view, std::string_view) {
+                   return ++calls < 2;
+                 }).ok());
+  EXPECT_EQ(calls, 2);
+}
+
+TEST_F(StateStoreTest, TtlStoreHidesExpiredEntries) {
+  auto store = Open();
+  auto txn = store->Begin();
+  txn->Put(kSeen, PartitionId(0), "old", "1");
+  txn->Put(kCounts, PartitionId(0), "kept", "1");  // no TTL on this store
+  ASSERT_TRUE(Commit(*store, txn).ok());
+  EXPECT_EQ(Read(*store, kSeen, 0, "old"), "1");
+
+  std::this_thread::sleep_for(1100ms);  // the TTL is 1 s of wall clock
+  txn->Put(kSeen, PartitionId(0), "fresh", "2");
+  ASSERT_TRUE(Commit(*store, txn).ok());
+
+  EXPECT_EQ(Read(*store, kSeen, 0, "old"), "<none>");
+  EXPECT_EQ(Read(*store, kSeen, 0, "fresh"), "2");
+  EXPECT_EQ(Keys(*store, kSeen, 0, ""), std::vector<std::string>{"fresh"});
+  std::string value;
+  auto found = txn->Get(kSeen, PartitionId(0), "old", &value);
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(*found);
+  EXPECT_EQ(Read(*store, kCounts, 0, "kept"), "1");
+
+  // Rewriting an expired key makes it live again.
+  txn->Put(kSeen, PartitionId(0), "old", "3");
+  ASSERT_TRUE(Commit(*store, txn).ok());
+  EXPECT_EQ(Read(*store, kSeen, 0, "old"), "3");
+}
+
+TEST_F(StateStoreTest, InvalidRocksDbOptionFailsOpenNamingTheKey) {
+  StateOptions options = Options();
+  options.rocksdb_options = {{"max_background_jobz", "2"}};
+  auto store = StateStore::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("max_background_jobz"), std::string::npos) << store.status().message();
+
+  options.rocksdb_options = {{"max_background_jobs", "lots"}};
+  store = StateStore::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("max_background_jobs"), std::string::npos) << store.status().message();
+
+  // Valid DB and column family options pass through.
+  options.rocksdb_options = {{"max_background_jobs", "3"}, {"level0_file_num_compaction_trigger", "8"}};
+  store = StateStore::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+}
+
+TEST_F(StateStoreTest, MemoryStaysWithinConfiguredCacheAndWriteBuffers) {
+  StateOptions options = Options();
+  options.block_cache_bytes = 4 << 20;
+  options.write_buffer_bytes = 2 << 20;
+  auto store = Open(options);
+  const size_t bound = options.block_cache_bytes + options.write_buffer_bytes;
+
+  // 32 MiB of incompressible values: without the bounds, memtables and cached blocks
+  // would hold most of it.
+  std::mt19937_64 rng(7);
+  std::string value(4096, '\0');
+  auto txn = store->Begin();
+  constexpr int kKeys = 8192;
+  uint64_t peak = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    for (size_t j = 0; j < value.size(); j += 8) {
+      uint64_t r = rng();
+      std::memcpy(value.data() + j, &r, 8);
+    }
+    txn->Put(kCounts, PartitionId(i % 4), test::Numbered("key-", i), value);
+    if (i % 256 == 255) {
+      ASSERT_TRUE(Commit(*store, txn).ok());
+      peak = std::max(peak, store->MemoryUsage());
+    }
+  }
+  // Read everything back so the block cache fills as far as it may.
+  std::string out;
+  for (int i = 0; i < kKeys; ++i) {
+    auto found = store->Get(kCounts, PartitionId(i % 4), test::Numbered("key-", i), &out);
+    ASSERT_TRUE(found.ok() && *found) << i;
+    ASSERT_EQ(out.size(), value.size());
+    if (i % 256 == 0) peak = std::max(peak, store->MemoryUsage());
+  }
+  peak = std::max(peak, store->MemoryUsage());
+  EXPECT_GT(peak, 1u << 20) << "the cache was never used: the test proves nothing";
+  EXPECT_LE(peak, bound);
+  // Memtables were flushed to files rather than kept in memory.
+  size_t sst_files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(options.path)) sst_files += e.path().extension() == ".sst";
+  EXPECT_GT(sst_files, 0u);
+}
+
+}  // namespace
+}  // namespace voc::state
