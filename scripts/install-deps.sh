@@ -15,7 +15,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libsimdjson-dev libgtest-dev libgmock-dev libbenchmark-dev
   civetweb libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
-  kcat python3-confluent-kafka prometheus
+  kcat python3-confluent-kafka python3-protobuf prometheus
   clang libclang-rt-14-dev
 )
 

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/runtime/logging.h"
 #include "common/runtime/runtime_config.h"
 #include "common/runtime/stop_signal.h"
 
@@ -24,8 +25,7 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& service) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  InitLogging(log_level);
 
   std::unique_ptr<ServiceRunner> runner;
   try {

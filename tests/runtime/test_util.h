@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/core/status.h"
+#include "common/metrics/metric_value.h"
 
 namespace prometheus {
 class Registry;
@@ -72,9 +73,7 @@ std::vector<ConsumedRecord> ReadTopic(const std::string& bootstrap, const std::s
 Status ProduceWithHeader(const std::string& bootstrap, const std::string& topic, const std::string& key,
                          const std::string& value, const std::string& header, const std::string& header_value);
 
-// Sum of the counter (or gauge) series of family `name` whose labels include `labels`;
-// -1 when the family is not registered.
-double MetricValue(prometheus::Registry& registry, const std::string& name,
-                   const std::map<std::string, std::string>& labels = {});
+// Reading a metric back: common/metrics/metric_value.h.
+using metrics::MetricValue;
 
 }  // namespace voc::test

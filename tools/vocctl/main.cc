@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "common/config/config.h"
+#include "common/runtime/logging.h"
 #include "common/runtime/stop_signal.h"
 #include "tools/vocctl/commands.h"
 #include "tools/vocctl/score.h"
@@ -25,7 +26,7 @@ std::chrono::milliseconds ParseDurationOrExit(const std::string& text, const cha
 
 int main(int argc, char** argv) {
   voc::runtime::StopSignal stop;
-  spdlog::set_level(spdlog::level::warn);
+  voc::runtime::InitLogging("warn");
   CLI::App app("vocctl: produce, inspect, generate and demo vocstream feedback.", "vocctl");
   app.require_subcommand(1);
 
