@@ -4,6 +4,7 @@
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstring>
@@ -63,12 +64,17 @@ std::string OpenKey(int64_t end_ms, const std::string& window_key) {
 
 }  // namespace
 
-std::string WindowKey(int64_t size_ms, int64_t start_ms, std::string_view theme_id, std::string_view channel) {
+std::string WindowGroup(int64_t size_ms, int64_t start_ms, std::string_view theme_id) {
   std::string key = std::to_string(size_ms);
   key += '|';
   key += std::to_string(start_ms);
   key += '|';
   key += theme_id;
+  return key;
+}
+
+std::string WindowKey(int64_t size_ms, int64_t start_ms, std::string_view theme_id, std::string_view channel) {
+  std::string key = WindowGroup(size_ms, start_ms, theme_id);
   key += '|';
   key += channel;
   return key;
@@ -124,6 +130,18 @@ AggregateProcessor::CachedWindow& AggregateProcessor::Window(PartitionId partiti
   return it->second;
 }
 
+AggregateProcessor::CachedCustomer& AggregateProcessor::Customer(PartitionId partition, const std::string& key,
+                                                                 runtime::Context& ctx) {
+  auto [it, inserted] = customers_.try_emplace({partition.value, key});
+  if (inserted) {
+    auto found = ctx.txn->Get(kCustomer, partition, key, &value_);
+    if (!found.ok()) throw runtime::FatalError(found.status().ToString());
+    if (*found) it->second.entry.ParseFromString(value_);
+    it->second.entry.mutable_channel_counts()->Resize(4, 0);
+  }
+  return it->second;
+}
+
 void AggregateProcessor::MarkDirty(PartitionId partition, const std::string& key, runtime::Context& ctx) {
   if (dirty_[partition.value].insert(key).second) ctx.txn->Put(kDirty, partition, key, "");
 }
@@ -135,8 +153,21 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
   for (auto size : options_.window_sizes) {
     const int64_t size_ms = size.count();
     const int64_t start = FloorDiv(c.event_time_ms(), size_ms) * size_ms;
+    const std::string group = WindowGroup(size_ms, start, theme_id);
+    // Unique customers and the ARR they carry: one count per channel per customer, shared
+    // by the channel's window and the rollup.
+    CachedCustomer& customer = Customer(partition, group + kSep + c.customer_id(), ctx);
+    auto* counts = customer.entry.mutable_channel_counts();
+    if (sign > 0 && counts->Get(0) == 0) customer.entry.set_arr(c.arr());
+    customer.modified = true;
+    const std::string member = group + kSep + feedback_id;
+    if (sign > 0) {
+      ctx.txn->Put(kMember, partition, member, std::string(1, static_cast<char>(c.channel())));
+    } else {
+      ctx.txn->Delete(kMember, partition, member);
+    }
     for (int channel : {c.channel(), 0}) {
-      std::string key = WindowKey(size_ms, start, theme_id, ChannelName(channel));
+      std::string key = group + '|' + ChannelName(channel);
       bool created = false;
       CachedWindow& w = Window(partition, key, ctx, &created);
       auto& s = w.state;
@@ -176,31 +207,14 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
       if (sign > 0 && c.source_timestamp_ms() > s.last_source_timestamp_ms()) {
         s.set_last_source_timestamp_ms(c.source_timestamp_ms());
       }
-      // Unique customers and the ARR they carry: a count per customer per window.
-      std::string customer_key = key + kSep + c.customer_id();
-      voc::state::v1::WindowCustomer wc;
-      auto found = ctx.txn->Get(kCustomer, partition, customer_key, &value_);
-      if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-      if (*found) wc.ParseFromString(value_);
-      if (sign > 0) {
-        if (wc.count() == 0) {
-          s.set_unique_customers(s.unique_customers() + 1);
-          s.set_arr_affected(s.arr_affected() + c.arr());
-          wc.set_arr(c.arr());
-        }
-        wc.set_count(wc.count() + 1);
-        ctx.txn->Put(kCustomer, partition, customer_key, wc.SerializeAsString());
-        ctx.txn->Put(kMember, partition, key + kSep + feedback_id, "");
-      } else {
-        wc.set_count(wc.count() - 1);
-        if (wc.count() <= 0) {
-          s.set_unique_customers(s.unique_customers() - 1);
-          s.set_arr_affected(s.arr_affected() - wc.arr());
-          ctx.txn->Delete(kCustomer, partition, customer_key);
-        } else {
-          ctx.txn->Put(kCustomer, partition, customer_key, wc.SerializeAsString());
-        }
-        ctx.txn->Delete(kMember, partition, key + kSep + feedback_id);
+      const int64_t before = counts->Get(channel);
+      counts->Set(channel, before + sign);
+      if (before == 0 && sign > 0) {
+        s.set_unique_customers(s.unique_customers() + 1);
+        s.set_arr_affected(s.arr_affected() + customer.entry.arr());
+      } else if (before == 1 && sign < 0) {
+        s.set_unique_customers(s.unique_customers() - 1);
+        s.set_arr_affected(s.arr_affected() - customer.entry.arr());
       }
       w.modified = true;
       MarkDirty(partition, key, ctx);
@@ -320,8 +334,10 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
                                : 0.0);
   aggregate_.set_arr_affected(s.arr_affected());
   // The smallest ids: the same examples whatever order the mentions came in.
-  Status scan = ctx.txn->Scan(kMember, partition, key + kSep, [&](std::string_view member, std::string_view) {
-    aggregate_.add_example_feedback_ids(std::string(member.substr(key.size() + 1)));
+  const std::string prefix = WindowGroup(s.window_size_ms(), s.window_start_ms(), s.theme_id()) + kSep;
+  Status scan = ctx.txn->Scan(kMember, partition, prefix, [&](std::string_view member, std::string_view channel) {
+    if (s.channel() != 0 && (channel.empty() || channel[0] != static_cast<char>(s.channel()))) return true;
+    aggregate_.add_example_feedback_ids(std::string(member.substr(prefix.size())));
     return static_cast<size_t>(aggregate_.example_feedback_ids_size()) < options_.examples;
   });
   if (!scan.ok()) throw runtime::FatalError(scan.ToString());
@@ -363,8 +379,22 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
     ctx.txn->Put(kWindow, PartitionId(id.first), id.second, value_);
     w.modified = false;
   }
+  for (auto& [id, c] : customers_) {
+    if (!c.modified) continue;
+    const auto& counts = c.entry.channel_counts();
+    if (std::all_of(counts.begin(), counts.end(), [](int64_t n) { return n == 0; })) {
+      ctx.txn->Delete(kCustomer, PartitionId(id.first), id.second);
+    } else {
+      c.entry.SerializeToString(&value_);
+      ctx.txn->Put(kCustomer, PartitionId(id.first), id.second, value_);
+    }
+    c.modified = false;
+  }
 }
 
-void AggregateProcessor::AfterCommit() { windows_.clear(); }
+void AggregateProcessor::AfterCommit() {
+  windows_.clear();
+  customers_.clear();
+}
 
 }  // namespace voc::aggregate

@@ -57,10 +57,15 @@ class AggregateProcessor final : public runtime::Processor {
     voc::state::v1::WindowState state;
     bool modified = false;
   };
+  struct CachedCustomer {
+    voc::state::v1::WindowCustomer entry;
+    bool modified = false;
+  };
 
   void Apply(PartitionId partition, const voc::state::v1::Contribution& c, const std::string& feedback_id,
              const std::string& theme_id, const std::string& theme_path, int sign, runtime::Context& ctx);
   CachedWindow& Window(PartitionId partition, const std::string& key, runtime::Context& ctx, bool* created);
+  CachedCustomer& Customer(PartitionId partition, const std::string& key, runtime::Context& ctx);
   void MarkDirty(PartitionId partition, const std::string& key, runtime::Context& ctx);
   void CloseWindows(PartitionId partition, int64_t watermark, runtime::Context& ctx);
   void EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx);
@@ -71,6 +76,7 @@ class AggregateProcessor final : public runtime::Processor {
   state::StateStore* store_ = nullptr;
   // Per batch: windows read or changed, written back at EndBatch, dropped after commit.
   std::map<std::pair<int32_t, std::string>, CachedWindow> windows_;
+  std::map<std::pair<int32_t, std::string>, CachedCustomer> customers_;
   // Per assigned partition: windows changed since they were last emitted (also in kDirty),
   // and the event-time watermark (also in kMeta).
   std::map<int32_t, std::set<std::string>> dirty_;
@@ -85,6 +91,8 @@ class AggregateProcessor final : public runtime::Processor {
   std::string bytes_;
 };
 
+// "3600000|1763632800000|reliability.crashes": the windows of one theme, every channel.
+std::string WindowGroup(int64_t size_ms, int64_t start_ms, std::string_view theme_id);
 // "3600000|1763632800000|reliability.crashes|ticket": the window's key, on the topic too.
 std::string WindowKey(int64_t size_ms, int64_t start_ms, std::string_view theme_id, std::string_view channel);
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "common/core/hash.h"
 #include "common/text/analyzer.h"
 #include "services/aggregate/aggregate_processor.h"
 
@@ -39,6 +40,7 @@ std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth&
             (*f.nps >= 9 ? w.promoters : *f.nps >= 7 ? w.passives : w.detractors)++;
           }
           if (f.csat) w.csat_responses++;
+          w.feedback_ids.insert(HashHex128({f.source_system, f.channel, f.external_id}));
           if (w.customers.insert(f.customer_id).second) {
             w.unique_customers++;
             w.arr_affected += arr[f.customer_id];
@@ -75,6 +77,11 @@ std::vector<std::string> CompareAggregates(const std::map<std::string, ExpectedW
     check("csat_responses", e.csat_responses, a.csat_responses());
     check("unique_customers", e.unique_customers, a.unique_customers());
     check("arr_affected", e.arr_affected, a.arr_affected());
+    std::vector<std::string> examples(e.feedback_ids.begin(), e.feedback_ids.end());
+    examples.resize(std::min<size_t>(examples.size(), 3));
+    if (std::vector<std::string>(a.example_feedback_ids().begin(), a.example_feedback_ids().end()) != examples) {
+      diffs.push_back(key + ": example feedback ids differ from the three smallest");
+    }
   }
   // A window the stream should not have touched may exist only as an emptied one (a
   // revision moved its feedback elsewhere).

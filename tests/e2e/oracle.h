@@ -23,6 +23,7 @@ struct ExpectedWindow {
   int64_t unique_customers = 0;
   int64_t arr_affected = 0;
   std::set<std::string> customers;
+  std::set<std::string> feedback_ids;  // the examples are the smallest three
 };
 
 // Keyed like the aggregates topic: "size|start|theme|channel".
