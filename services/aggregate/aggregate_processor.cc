@@ -363,7 +363,7 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
   }
   watermark_changed_.clear();
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_emit_ >= options_.emit_interval) {
+  if (!last_emit_ || now - *last_emit_ >= options_.emit_interval) {
     last_emit_ = now;
     for (auto& [partition, keys] : dirty_) {
       for (const auto& key : keys) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -82,7 +83,8 @@ class AggregateProcessor final : public runtime::Processor {
   std::map<int32_t, std::set<std::string>> dirty_;
   std::map<int32_t, int64_t> watermark_;
   std::set<int32_t> watermark_changed_;
-  std::chrono::steady_clock::time_point last_emit_{};
+  // Unset until the first emission: a restarted service emits what is dirty at once.
+  std::optional<std::chrono::steady_clock::time_point> last_emit_;
   voc::v1::ThemeMention mention_;
   voc::v1::ThemeAggregate aggregate_;
   voc::state::v1::Contribution contribution_;

@@ -1,0 +1,221 @@
+// voc-aggregate's processor on a real RocksDB state store, driven batch by batch the
+// way the runtime drives it: process, EndBatch, commit. Outputs are collected from the
+// Emitter interface the runtime hands every processor.
+#include "services/aggregate/aggregate_processor.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include "tests/runtime/test_util.h"
+#include "voc/v1/dead_letter.pb.h"
+
+namespace voc::aggregate {
+namespace {
+
+constexpr int64_t kHour = 3'600'000;
+constexpr int64_t kT0 = 1'793'491'200'000;  // 2026-11-01T00:00:00Z, an hour boundary
+
+struct Output {
+  std::string topic, key;
+  voc::v1::ThemeAggregate aggregate;
+};
+
+class CollectingEmitter final : public runtime::Emitter {
+ public:
+  void Emit(std::string_view topic, std::string_view key, std::string_view value) override {
+    Output o{std::string(topic), std::string(key), {}};
+    o.aggregate.ParseFromArray(value.data(), static_cast<int>(value.size()));
+    outputs.push_back(o);
+  }
+  void DeadLetter(const kafka::Record&, std::string_view reason, std::string_view) override {
+    dead_letters.emplace_back(reason);
+  }
+  std::vector<Output> outputs;
+  std::vector<std::string> dead_letters;
+};
+
+voc::v1::ThemeMention Mention(const std::string& id, uint32_t revision, int64_t t, const std::string& theme = "ux.design",
+                              const std::string& customer = "c1") {
+  voc::v1::ThemeMention m;
+  m.set_theme_id(theme);
+  m.set_theme_path("UX > Design");
+  m.set_feedback_id(id);
+  m.set_revision(revision);
+  m.set_channel(voc::v1::CHANNEL_SURVEY);
+  m.set_customer_id(customer);
+  m.set_event_time_ms(t);
+  m.set_sentiment_scored(true);
+  m.set_sentiment(-0.5);
+  m.set_nps(3);
+  m.set_arr(1000);
+  return m;
+}
+
+class AggregateProcessorTest : public ::testing::Test {
+ protected:
+  void Open(std::chrono::milliseconds emit_interval = std::chrono::milliseconds(0)) {
+    AggregateOptions o;
+    o.window_sizes = {std::chrono::hours(1)};
+    o.allowed_lateness = std::chrono::hours(1);
+    o.retention = std::chrono::hours(24);
+    o.emit_interval = emit_interval;
+    processor_.reset();
+    store_.reset();
+    registry_ = std::make_shared<prometheus::Registry>();
+    processor_ = std::make_unique<AggregateProcessor>(o, *registry_);
+    state::StateOptions so;
+    so.path = dir_.path();
+    so.stores = processor_->Stores();
+    auto store = state::StateStore::Open(so);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    processor_->AttachStore(store_.get());
+    processor_->OnAssigned({{"voc.theme.mentions", PartitionId(0)}});
+  }
+
+  // One batch: process, EndBatch, commit; returns what it emitted.
+  CollectingEmitter Batch(const std::vector<voc::v1::ThemeMention>& mentions, bool commit = true) {
+    CollectingEmitter out;
+    auto txn = store_->Begin();
+    runtime::Context ctx{out, txn.get(), 0};
+    std::vector<std::string> bytes;
+    for (const auto& m : mentions) bytes.push_back(m.SerializeAsString());
+    int64_t offset = next_offset_;
+    for (const auto& b : bytes) {
+      kafka::Record r{.topic = "voc.theme.mentions", .partition = PartitionId(0), .offset = Offset(offset++),
+                      .key = "", .value = b, .timestamp_ms = 0, .content_type = ""};
+      processor_->Process(r, ctx);
+    }
+    processor_->EndBatch(ctx);
+    if (commit) {
+      txn->SetNextOffset({"voc.theme.mentions", PartitionId(0)}, Offset(offset));
+      EXPECT_TRUE(store_->Commit(txn.get()).ok());
+      processor_->AfterCommit();
+      next_offset_ = offset;
+    }
+    return out;
+  }
+
+  static const Output* Find(const CollectingEmitter& e, const std::string& key) {
+    const Output* last = nullptr;
+    for (const auto& o : e.outputs) {
+      if (o.key == key) last = &o;
+    }
+    return last;
+  }
+
+  test::TempDir dir_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<state::StateStore> store_;
+  std::unique_ptr<AggregateProcessor> processor_;
+  int64_t next_offset_ = 0;
+  const std::string all_ = WindowKey(kHour, kT0, "ux.design", "all");
+  const std::string survey_ = WindowKey(kHour, kT0, "ux.design", "survey");
+};
+
+TEST_F(AggregateProcessorTest, CountsOneWindowPerChannelAndTheRollup) {
+  Open();
+  auto out = Batch({Mention("a", 1, kT0 + 10), Mention("b", 1, kT0 + 20, "ux.design", "c2")});
+  ASSERT_NE(Find(out, all_), nullptr);
+  ASSERT_NE(Find(out, survey_), nullptr);
+  const auto& a = Find(out, all_)->aggregate;
+  EXPECT_EQ(a.volume(), 2);
+  EXPECT_EQ(a.unique_customers(), 2);
+  EXPECT_EQ(a.arr_affected(), 2000);
+  EXPECT_EQ(a.negative(), 2);
+  EXPECT_EQ(a.detractors(), 2);
+  EXPECT_DOUBLE_EQ(a.nps(), -100.0);
+  EXPECT_DOUBLE_EQ(a.sentiment_mean(), -0.5);
+}
+
+TEST_F(AggregateProcessorTest, RedeliveredMentionChangesNothing) {
+  Open();
+  Batch({Mention("a", 1, kT0 + 10)});
+  auto out = Batch({Mention("a", 1, kT0 + 10), Mention("a", 1, kT0 + 10)});
+  EXPECT_EQ(Find(out, all_), nullptr) << "a redelivery must not even re-emit";
+  out = Batch({Mention("b", 1, kT0 + 30)});
+  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 2);
+}
+
+TEST_F(AggregateProcessorTest, NewRevisionMovesTheContributionAndStaleOneIsIgnored) {
+  Open();
+  Batch({Mention("a", 1, kT0 + 10)});
+  auto moved = Mention("a", 2, kT0 + kHour + 10);  // edited: now in the next hour
+  auto out = Batch({moved, Mention("a", 1, kT0 + 10)});
+  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 0);
+  EXPECT_EQ(Find(out, all_)->aggregate.unique_customers(), 0);
+  EXPECT_EQ(Find(out, WindowKey(kHour, kT0 + kHour, "ux.design", "all"))->aggregate.volume(), 1);
+}
+
+TEST_F(AggregateProcessorTest, RetractionTakesTheThemeBackOut) {
+  Open();
+  Batch({Mention("a", 1, kT0 + 10), Mention("b", 1, kT0 + 20)});
+  auto retract = Mention("a", 2, kT0 + 10);
+  retract.set_retracted(true);
+  auto out = Batch({retract});
+  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 1);
+  EXPECT_EQ(Find(out, all_)->aggregate.example_feedback_ids_size(), 1);
+  EXPECT_EQ(Find(out, all_)->aggregate.example_feedback_ids(0), "b");
+}
+
+TEST_F(AggregateProcessorTest, DirtyWindowsSurviveACrashBeforeEmissionAndAreEmittedAfterRestart) {
+  Open(std::chrono::hours(1));
+  Batch({Mention("a", 1, kT0 + 10)});  // the first batch emits (nothing emitted yet)
+  auto out = Batch({Mention("b", 1, kT0 + 20)});
+  EXPECT_EQ(Find(out, all_), nullptr) << "within the emit interval nothing is emitted";
+  Open(std::chrono::hours(1));  // the process dies; state and its dirty marks were committed
+  out = Batch({});
+  ASSERT_NE(Find(out, all_), nullptr) << "a committed change was never emitted";
+  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 2);
+}
+
+TEST_F(AggregateProcessorTest, WindowClosesOnceTheWatermarkPassesAndLateDataIsACorrection) {
+  Open();
+  Batch({Mention("a", 1, kT0 + 10)});
+  auto out = Batch({Mention("b", 1, kT0 + 3 * kHour)});  // watermark: end + lateness passed
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_TRUE(Find(out, all_)->aggregate.window_closed());
+  EXPECT_FALSE(Find(out, all_)->aggregate.correction());
+  out = Batch({Mention("c", 1, kT0 + 50)});  // a backfill into the closed hour
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 2);
+  EXPECT_TRUE(Find(out, all_)->aggregate.correction());
+}
+
+TEST_F(AggregateProcessorTest, MentionOlderThanRetentionGoesToDeadLetters) {
+  Open();
+  Batch({Mention("a", 1, kT0 + 48 * kHour)});
+  auto out = Batch({Mention("old", 1, kT0)});
+  EXPECT_EQ(out.dead_letters, std::vector<std::string>{"TOO_LATE"});
+  EXPECT_EQ(Find(out, all_), nullptr);
+}
+
+TEST_F(AggregateProcessorTest, ExamplesAreTheSmallestIdsWhateverTheOrder) {
+  Open();
+  auto out = Batch({Mention("d", 1, kT0 + 1), Mention("b", 1, kT0 + 2), Mention("e", 1, kT0 + 3),
+                    Mention("a", 1, kT0 + 4), Mention("c", 1, kT0 + 5)});
+  const auto& ex = Find(out, all_)->aggregate.example_feedback_ids();
+  EXPECT_EQ(std::vector<std::string>(ex.begin(), ex.end()), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST_F(AggregateProcessorTest, MalformedMentionGoesToDeadLettersAndLaterOnesCount) {
+  Open();
+  CollectingEmitter out;
+  auto txn = store_->Begin();
+  runtime::Context ctx{out, txn.get(), 0};
+  std::string good = Mention("a", 1, kT0 + 10).SerializeAsString();
+  kafka::Record bad{.topic = "voc.theme.mentions", .partition = PartitionId(0), .offset = Offset(0), .key = "",
+                    .value = "\xff\xff\xff", .timestamp_ms = 0, .content_type = ""};
+  kafka::Record ok = bad;
+  ok.offset = Offset(1);
+  ok.value = good;
+  processor_->Process(bad, ctx);
+  processor_->Process(ok, ctx);
+  processor_->EndBatch(ctx);
+  EXPECT_EQ(out.dead_letters, std::vector<std::string>{"MALFORMED_PROTOBUF"});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 1);
+}
+
+}  // namespace
+}  // namespace voc::aggregate
