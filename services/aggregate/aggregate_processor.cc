@@ -86,7 +86,7 @@ AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Reg
 AggregateProcessor::~AggregateProcessor() = default;
 
 std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
-  return {{"contrib", {}}, {"window", {}}, {"customer", {}}, {"member", {}}, {"dirty", {}}, {"open", {}}, {"meta", {}}};
+  return {{"contrib", {}}, {"window", {}}, {"customer", {}}, {"dirty", {}}, {"open", {}}, {"meta", {}}};
 }
 
 void AggregateProcessor::Load(PartitionId partition) {
@@ -160,12 +160,6 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
     auto* counts = customer.entry.mutable_channel_counts();
     if (sign > 0 && counts->Get(0) == 0) customer.entry.set_arr(c.arr());
     customer.modified = true;
-    const std::string member = group + kSep + feedback_id;
-    if (sign > 0) {
-      ctx.txn->Put(kMember, partition, member, std::string(1, static_cast<char>(c.channel())));
-    } else {
-      ctx.txn->Delete(kMember, partition, member);
-    }
     for (int channel : {c.channel(), 0}) {
       std::string key = group + '|' + ChannelName(channel);
       bool created = false;
@@ -206,6 +200,18 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
       }
       if (sign > 0 && c.source_timestamp_ms() > s.last_source_timestamp_ms()) {
         s.set_last_source_timestamp_ms(c.source_timestamp_ms());
+      }
+      // Examples: the smallest ids, kept exact without an index of every member.
+      auto* ex = s.mutable_examples();
+      const auto at = std::lower_bound(ex->begin(), ex->end(), feedback_id) - ex->begin();
+      const bool present = at < ex->size() && ex->Get(static_cast<int>(at)) == feedback_id;
+      if (sign > 0 && !present && (static_cast<size_t>(ex->size()) < options_.examples || at < ex->size())) {
+        ex->Add(std::string(feedback_id));  // may reallocate: positions by index only
+        std::rotate(ex->begin() + at, ex->end() - 1, ex->end());
+        if (static_cast<size_t>(ex->size()) > options_.examples) ex->RemoveLast();
+      } else if (sign < 0 && present) {
+        ex->erase(ex->begin() + at);
+        s.set_examples_incomplete(true);
       }
       const int64_t before = counts->Get(channel);
       counts->Set(channel, before + sign);
@@ -302,7 +308,8 @@ void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, 
 
 void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx) {
   bool created = false;
-  const auto& s = Window(partition, key, ctx, &created).state;
+  CachedWindow& cached = Window(partition, key, ctx, &created);
+  const auto& s = cached.state;
   if (created) return;
   aggregate_.Clear();
   aggregate_.set_schema_version(1);
@@ -333,14 +340,8 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
                                ? static_cast<double>(s.csat_sum()) / static_cast<double>(s.csat_responses())
                                : 0.0);
   aggregate_.set_arr_affected(s.arr_affected());
-  // The smallest ids: the same examples whatever order the mentions came in.
-  const std::string prefix = WindowGroup(s.window_size_ms(), s.window_start_ms(), s.theme_id()) + kSep;
-  Status scan = ctx.txn->Scan(kMember, partition, prefix, [&](std::string_view member, std::string_view channel) {
-    if (s.channel() != 0 && (channel.empty() || channel[0] != static_cast<char>(s.channel()))) return true;
-    aggregate_.add_example_feedback_ids(std::string(member.substr(prefix.size())));
-    return static_cast<size_t>(aggregate_.example_feedback_ids_size()) < options_.examples;
-  });
-  if (!scan.ok()) throw runtime::FatalError(scan.ToString());
+  if (s.examples_incomplete()) RefillExamples(partition, &cached.state, ctx), cached.modified = true;
+  *aggregate_.mutable_example_feedback_ids() = s.examples();
   aggregate_.set_window_closed(s.closed());
   aggregate_.set_correction(s.correction());
   auto* meta = aggregate_.mutable_meta();
@@ -351,6 +352,24 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   aggregate_.SerializeToString(&bytes_);
   ctx.out.Emit(options_.aggregates_topic, key, bytes_);
   probe_->emitted.Increment();
+}
+
+// A removed example leaves a gap only the window's other contributions can fill: scan the
+// theme's contributions (in feedback id order) for the smallest that fall in the window.
+void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, runtime::Context& ctx) {
+  s->clear_examples();
+  const std::string prefix = s->theme_id() + kSep;
+  const int64_t end = s->window_start_ms() + s->window_size_ms();
+  voc::state::v1::Contribution c;
+  Status scan = ctx.txn->Scan(kContrib, partition, prefix, [&](std::string_view key, std::string_view value) {
+    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size())) || c.retracted()) return true;
+    if (c.event_time_ms() < s->window_start_ms() || c.event_time_ms() >= end) return true;
+    if (s->channel() != 0 && c.channel() != s->channel()) return true;
+    s->add_examples(std::string(key.substr(prefix.size())));
+    return static_cast<size_t>(s->examples_size()) < options_.examples;
+  });
+  if (!scan.ok()) throw runtime::FatalError(scan.ToString());
+  s->set_examples_incomplete(false);
 }
 
 void AggregateProcessor::EndBatch(runtime::Context& ctx) {

@@ -52,7 +52,7 @@ class AggregateProcessor final : public runtime::Processor {
   void OnRevoked(const std::vector<TopicPartition>& partitions) override;
 
  private:
-  enum Store : state::StoreId { kContrib = 0, kWindow, kCustomer, kMember, kDirty, kOpen, kMeta };
+  enum Store : state::StoreId { kContrib = 0, kWindow, kCustomer, kDirty, kOpen, kMeta };
 
   struct CachedWindow {
     voc::state::v1::WindowState state;
@@ -70,6 +70,7 @@ class AggregateProcessor final : public runtime::Processor {
   void MarkDirty(PartitionId partition, const std::string& key, runtime::Context& ctx);
   void CloseWindows(PartitionId partition, int64_t watermark, runtime::Context& ctx);
   void EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx);
+  void RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, runtime::Context& ctx);
   void Load(PartitionId partition);
 
   AggregateOptions options_;
