@@ -125,6 +125,10 @@ class StateStoreImpl final : public StateStore {
     rocksdb::ColumnFamilyOptions cf_base;
     cf_base.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf_base.write_buffer_size = std::max<size_t>(options.write_buffer_bytes / 4, 1 << 20);
+    // Most lookups are for keys that do not exist yet (a new feedback id, a new window):
+    // a bloom filter on the memtable answers those without walking its skiplist.
+    cf_base.memtable_prefix_bloom_size_ratio = 0.1;
+    cf_base.memtable_whole_key_filtering = true;
 
     if (!options.rocksdb_options.empty()) {
       rocksdb::ConfigOptions config;

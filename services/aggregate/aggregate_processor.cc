@@ -90,6 +90,12 @@ std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
 }
 
 void AggregateProcessor::Load(PartitionId partition) {
+  auto& open = open_[partition.value];
+  open.clear();
+  store_->Scan(kOpen, partition, "", [&](std::string_view key, std::string_view) {
+           open.emplace(std::strtoll(std::string(key.substr(0, 20)).c_str(), nullptr, 10), std::string(key.substr(21)));
+           return true;
+         }).ok();
   auto& dirty = dirty_[partition.value];
   dirty.clear();
   store_->Scan(kDirty, partition, "", [&](std::string_view key, std::string_view) {
@@ -111,6 +117,7 @@ void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions
   for (const auto& tp : partitions) {
     dirty_.erase(tp.partition.value);
     watermark_.erase(tp.partition.value);
+    open_.erase(tp.partition.value);
   }
 }
 
@@ -175,6 +182,7 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
           s.set_closed(true);  // born late: it never was open
         } else {
           ctx.txn->Put(kOpen, partition, OpenKey(end, key), "");
+          open_[partition.value].emplace(end, key);
         }
       }
       if (s.theme_path().empty() && !theme_path.empty()) s.set_theme_path(theme_path);
@@ -286,18 +294,13 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
 
 void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, runtime::Context& ctx) {
   const int64_t lateness = options_.allowed_lateness.count();
-  std::vector<std::pair<std::string, std::string>> closing;  // open key, window key
-  Status s = ctx.txn->Scan(kOpen, partition, "", [&](std::string_view key, std::string_view) {
-    int64_t end = std::strtoll(std::string(key.substr(0, 20)).c_str(), nullptr, 10);
-    if (end + lateness > watermark) return false;
-    closing.emplace_back(std::string(key), std::string(key.substr(21)));
-    return true;
-  });
-  if (!s.ok()) throw runtime::FatalError(s.ToString());
-  for (const auto& [open_key, window_key] : closing) {
+  auto& open = open_[partition.value];
+  while (!open.empty() && open.begin()->first + lateness <= watermark) {
+    const auto [end, window_key] = *open.begin();
+    open.erase(open.begin());
     bool created = false;
     CachedWindow& w = Window(partition, window_key, ctx, &created);
-    ctx.txn->Delete(kOpen, partition, open_key);
+    ctx.txn->Delete(kOpen, partition, OpenKey(end, window_key));
     if (created) continue;  // cannot happen: an open window has state
     w.state.set_closed(true);
     w.modified = true;

@@ -83,6 +83,9 @@ class AggregateProcessor final : public runtime::Processor {
   // and the event-time watermark (also in kMeta).
   std::map<int32_t, std::set<std::string>> dirty_;
   std::map<int32_t, int64_t> watermark_;
+  // Per assigned partition: open windows by the time they close (also in kOpen), so
+  // closing them never scans the store's tombstones of windows closed before.
+  std::map<int32_t, std::multimap<int64_t, std::string>> open_;
   std::set<int32_t> watermark_changed_;
   // Unset until the first emission: a restarted service emits what is dirty at once.
   std::optional<std::chrono::steady_clock::time_point> last_emit_;
