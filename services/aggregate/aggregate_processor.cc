@@ -209,17 +209,20 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
       if (sign > 0 && c.source_timestamp_ms() > s.last_source_timestamp_ms()) {
         s.set_last_source_timestamp_ms(c.source_timestamp_ms());
       }
-      // Examples: the smallest ids, kept exact without an index of every member.
+      // Examples: the smallest ids, an exact prefix kept without an index of every member.
+      // It covers every member while its size equals the volume (one id per feedback).
       auto* ex = s.mutable_examples();
       const auto at = std::lower_bound(ex->begin(), ex->end(), feedback_id) - ex->begin();
       const bool present = at < ex->size() && ex->Get(static_cast<int>(at)) == feedback_id;
-      if (sign > 0 && !present && (static_cast<size_t>(ex->size()) < options_.examples || at < ex->size())) {
+      const size_t depth = 2 * options_.examples;
+      const int64_t volume_before = s.volume() - sign;
+      if (sign > 0 && !present &&
+          (at < ex->size() || (ex->size() == volume_before && static_cast<size_t>(ex->size()) < depth))) {
         ex->Add(std::string(feedback_id));  // may reallocate: positions by index only
         std::rotate(ex->begin() + at, ex->end() - 1, ex->end());
-        if (static_cast<size_t>(ex->size()) > options_.examples) ex->RemoveLast();
+        if (static_cast<size_t>(ex->size()) > depth) ex->RemoveLast();
       } else if (sign < 0 && present) {
         ex->erase(ex->begin() + at);
-        s.set_examples_incomplete(true);
       }
       const int64_t before = counts->Get(channel);
       counts->Set(channel, before + sign);
@@ -343,8 +346,13 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
                                ? static_cast<double>(s.csat_sum()) / static_cast<double>(s.csat_responses())
                                : 0.0);
   aggregate_.set_arr_affected(s.arr_affected());
-  if (s.examples_incomplete()) RefillExamples(partition, &cached.state, ctx), cached.modified = true;
-  *aggregate_.mutable_example_feedback_ids() = s.examples();
+  if (static_cast<size_t>(s.examples_size()) < options_.examples && s.examples_size() < s.volume()) {
+    RefillExamples(partition, &cached.state, ctx);
+    cached.modified = true;
+  }
+  for (int i = 0; i < s.examples_size() && static_cast<size_t>(i) < options_.examples; ++i) {
+    aggregate_.add_example_feedback_ids(s.examples(i));
+  }
   aggregate_.set_window_closed(s.closed());
   aggregate_.set_correction(s.correction());
   auto* meta = aggregate_.mutable_meta();
@@ -369,10 +377,9 @@ void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::W
     if (c.event_time_ms() < s->window_start_ms() || c.event_time_ms() >= end) return true;
     if (s->channel() != 0 && c.channel() != s->channel()) return true;
     s->add_examples(std::string(key.substr(prefix.size())));
-    return static_cast<size_t>(s->examples_size()) < options_.examples;
+    return static_cast<size_t>(s->examples_size()) < 2 * options_.examples;
   });
   if (!scan.ok()) throw runtime::FatalError(scan.ToString());
-  s->set_examples_incomplete(false);
 }
 
 void AggregateProcessor::EndBatch(runtime::Context& ctx) {
