@@ -35,6 +35,8 @@ struct SignalCue {
 std::span<const SignalCue> SignalCues();
 
 struct SignalCounts {
+  // 1 when any cue of the signal occurs, else 0 (a signal's cues once shared one
+  // single-match Hyperscan id; the type rules were tuned on that).
   uint16_t count[static_cast<size_t>(Signal::kCount)] = {};
   uint16_t& operator[](Signal s) { return count[static_cast<size_t>(s)]; }
   uint16_t operator[](Signal s) const { return count[static_cast<size_t>(s)]; }

@@ -1,7 +1,8 @@
-// One Hyperscan database holding every theme phrase and pattern of a taxonomy and the
-// built-in feedback-type and urgency cues, compiled once. Scanning a text reports the
-// leftmost evidence span of each theme and counts each cue. Hyperscan stays inside
-// theme_matcher.cc.
+// Hyperscan databases of every theme phrase and pattern of a taxonomy and the built-in
+// feedback-type and urgency cues, compiled once: simple phrases as plain literals
+// (scanned in a lowercased, separator-collapsed copy of the text, word boundaries checked
+// per match), regexes in a second database. Scanning a text reports the leftmost evidence
+// span of each theme and which cue signals occur. Hyperscan stays inside theme_matcher.cc.
 #pragma once
 
 #include <cstdint>
