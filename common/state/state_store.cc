@@ -110,12 +110,13 @@ class StateStoreImpl final : public StateStore {
     std::filesystem::create_directories(options.path, ec);
     if (ec) return Status::IoError("cannot create state folder " + options.path + ": " + ec.message());
 
-    cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
+    // Memtables are charged to this cache so one number bounds both; it holds the block
+    // budget on top, or memtables would evict the index and filter blocks every read needs.
+    cache_ = rocksdb::NewLRUCache(options.block_cache_bytes + options.write_buffer_bytes);
     rocksdb::DBOptions db_options;
     db_options.create_if_missing = true;
     db_options.create_missing_column_families = true;
     db_options.max_background_jobs = 2;
-    // Memtables are charged to the block cache so the two share one bound.
     db_options.write_buffer_manager =
         std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes, cache_);
     rocksdb::BlockBasedTableOptions table;

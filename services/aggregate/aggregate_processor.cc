@@ -118,6 +118,8 @@ void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions
     dirty_.erase(tp.partition.value);
     watermark_.erase(tp.partition.value);
     open_.erase(tp.partition.value);
+    std::erase_if(windows_, [&](const auto& e) { return e.first.first == tp.partition.value; });
+    std::erase_if(customers_, [&](const auto& e) { return e.first.first == tp.partition.value; });
   }
 }
 
@@ -163,9 +165,11 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
     const std::string group = WindowGroup(size_ms, start, theme_id);
     // Unique customers and the ARR they carry: one count per channel per customer, shared
     // by the channel's window and the rollup.
-    CachedCustomer& customer = Customer(partition, group + kSep + c.customer_id(), ctx);
+    const std::string customer_key = group + kSep + c.customer_id();
+    CachedCustomer& customer = Customer(partition, customer_key, ctx);
     auto* counts = customer.entry.mutable_channel_counts();
     if (sign > 0 && counts->Get(0) == 0) customer.entry.set_arr(c.arr());
+    if (!customer.modified) modified_customers_.push_back(customers_.find({partition.value, customer_key}));
     customer.modified = true;
     for (int channel : {c.channel(), 0}) {
       std::string key = group + '|' + ChannelName(channel);
@@ -233,6 +237,7 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
         s.set_unique_customers(s.unique_customers() - 1);
         s.set_arr_affected(s.arr_affected() - customer.entry.arr());
       }
+      if (!w.modified) modified_windows_.push_back(windows_.find({partition.value, key}));
       w.modified = true;
       MarkDirty(partition, key, ctx);
     }
@@ -306,6 +311,7 @@ void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, 
     ctx.txn->Delete(kOpen, partition, OpenKey(end, window_key));
     if (created) continue;  // cannot happen: an open window has state
     w.state.set_closed(true);
+    if (!w.modified) modified_windows_.push_back(windows_.find({partition.value, window_key}));
     w.modified = true;
     MarkDirty(partition, window_key, ctx);
     probe_->closed.Increment();
@@ -348,6 +354,7 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   aggregate_.set_arr_affected(s.arr_affected());
   if (static_cast<size_t>(s.examples_size()) < options_.examples && s.examples_size() < s.volume()) {
     RefillExamples(partition, &cached.state, ctx);
+    if (!cached.modified) modified_windows_.push_back(windows_.find({partition.value, key}));
     cached.modified = true;
   }
   for (int i = 0; i < s.examples_size() && static_cast<size_t>(i) < options_.examples; ++i) {
@@ -402,14 +409,15 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
       keys.clear();
     }
   }
-  for (auto& [id, w] : windows_) {
-    if (!w.modified) continue;
+  for (auto it : modified_windows_) {
+    auto& [id, w] = *it;
     w.state.SerializeToString(&value_);
     ctx.txn->Put(kWindow, PartitionId(id.first), id.second, value_);
     w.modified = false;
   }
-  for (auto& [id, c] : customers_) {
-    if (!c.modified) continue;
+  modified_windows_.clear();
+  for (auto it : modified_customers_) {
+    auto& [id, c] = *it;
     const auto& counts = c.entry.channel_counts();
     if (std::all_of(counts.begin(), counts.end(), [](int64_t n) { return n == 0; })) {
       ctx.txn->Delete(kCustomer, PartitionId(id.first), id.second);
@@ -419,11 +427,14 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
     }
     c.modified = false;
   }
+  modified_customers_.clear();
 }
 
 void AggregateProcessor::AfterCommit() {
-  windows_.clear();
-  customers_.clear();
+  if (windows_.size() + customers_.size() > options_.cache_entries) {
+    windows_.clear();
+    customers_.clear();
+  }
 }
 
 }  // namespace voc::aggregate

@@ -32,6 +32,9 @@ struct AggregateOptions {
   std::chrono::milliseconds retention{std::chrono::hours(24 * 30)};   // older mentions go to the dead letters
   std::chrono::milliseconds emit_interval{1000};
   size_t examples = 3;  // example feedback ids per window
+  // Windows and customer counts kept in memory across batches (write-through: every
+  // change is also in the store); past this many entries the cache starts over.
+  size_t cache_entries = 200'000;
   std::string service_version = "0.1.0";
 };
 
@@ -76,9 +79,14 @@ class AggregateProcessor final : public runtime::Processor {
   AggregateOptions options_;
   std::unique_ptr<AggregateProbe> probe_;
   state::StateStore* store_ = nullptr;
-  // Per batch: windows read or changed, written back at EndBatch, dropped after commit.
+  // Windows read or changed, written back at EndBatch. This processor is the only writer
+  // of its partitions' state, so the cache stays true across batches; it is dropped for
+  // revoked partitions and when it outgrows options_.cache_entries.
   std::map<std::pair<int32_t, std::string>, CachedWindow> windows_;
   std::map<std::pair<int32_t, std::string>, CachedCustomer> customers_;
+  // The entries of windows_ and customers_ changed in this batch, to write back.
+  std::vector<std::map<std::pair<int32_t, std::string>, CachedWindow>::iterator> modified_windows_;
+  std::vector<std::map<std::pair<int32_t, std::string>, CachedCustomer>::iterator> modified_customers_;
   // Per assigned partition: windows changed since they were last emitted (also in kDirty),
   // and the event-time watermark (also in kMeta).
   std::map<int32_t, std::set<std::string>> dirty_;

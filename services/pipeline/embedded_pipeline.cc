@@ -2,6 +2,8 @@
 
 #include <prometheus/registry.h>
 
+#include <pthread.h>
+
 #include <filesystem>
 
 namespace voc::pipeline {
@@ -68,6 +70,7 @@ Status EmbeddedPipeline::Init() {
   }
   for (int i = 0; i < 3; ++i) {
     threads_[i] = std::thread([this, i] { results_[i] = runners_[i]->Run(stop_); });
+    pthread_setname_np(threads_[i].native_handle(), names[i]);  // top -H and perf show the stage
   }
   return Status::Ok();
 }
