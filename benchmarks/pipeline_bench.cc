@@ -124,24 +124,13 @@ class RealPipeline final : public Pipeline {
 
 class PassPipeline final : public Pipeline {
  public:
-  PassPipeline(const std::string& bs, const runtime::PipelineTopicNames& n, const pipeline::EmbeddedPipelineOptions& o,
-               const std::string& state_root) {
+  PassPipeline(const std::string& bs, const runtime::PipelineTopicNames& n, const pipeline::EmbeddedPipelineOptions& o) {
     const std::array<std::vector<std::string>, 3> inputs = {
         std::vector<std::string>{n.raw_tickets, n.raw_surveys, n.raw_reviews}, {n.feedback}, {n.mentions}};
     const std::array<std::string, 3> outputs = {n.feedback, n.mentions, n.aggregates};
     for (int i = 0; i < 3; ++i) {
       registries_[i] = std::make_shared<prometheus::Registry>();
-      runtime::RuntimeOptions r;
-      r.service = "pass-" + std::to_string(i + 1);
-      r.bootstrap_servers = bs;
-      r.group_id = r.service;
-      r.input_topics = inputs[i];
-      r.dead_letter_topic = n.dlq;
-      r.consumer_properties = o.consumer_properties;
-      r.producer_properties = o.producer_properties;
-      r.batch_max_records = o.batch_max_records;
-      r.batch_max_wait = o.batch_max_wait;
-      if (i > 0) r.state.path = state_root + "/" + r.service;
+      auto r = pipeline::StageOptions(o, bs, "pass-" + std::to_string(i + 1), inputs[i], i > 0);
       auto runner = runtime::ServiceRunner::Create(std::move(r), std::make_unique<PassThrough>(outputs[i], i == 0, i > 0),
                                                    registries_[i]);
       if (!runner.ok()) {
@@ -237,7 +226,7 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
     }
     p = std::make_unique<RealPipeline>(std::move(started).value());
   } else {
-    auto pass = std::make_unique<PassPipeline>(bs, names, o, o.state_root);
+    auto pass = std::make_unique<PassPipeline>(bs, names, o);
     if (!pass->status().ok()) std::exit(1);
     p = std::move(pass);
   }

@@ -8,6 +8,23 @@
 
 namespace voc::pipeline {
 
+runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& o, const std::string& bootstrap_servers,
+                                     const std::string& service, std::vector<std::string> inputs, bool stateful) {
+  runtime::RuntimeOptions r;
+  r.service = service;
+  r.bootstrap_servers = bootstrap_servers;
+  r.group_id = service;
+  r.input_topics = std::move(inputs);
+  r.dead_letter_topic = o.topics.dlq;
+  r.consumer_properties = o.consumer_properties;
+  r.producer_properties = o.producer_properties;
+  r.batch_max_records = o.batch_max_records;
+  r.batch_max_wait = o.batch_max_wait;
+  if (stateful) r.state.path = (std::filesystem::path(o.state_root) / service).string();
+  if (o.http) r.http_listen = "127.0.0.1:0";
+  return r;
+}
+
 Result<std::unique_ptr<EmbeddedPipeline>> EmbeddedPipeline::Start(EmbeddedPipelineOptions options) {
   std::unique_ptr<EmbeddedPipeline> p(new EmbeddedPipeline(std::move(options)));
   VOC_RETURN_IF_ERROR(p->Init());
@@ -52,19 +69,8 @@ Status EmbeddedPipeline::Init() {
   const std::array<std::vector<std::string>, 3> inputs = {
       std::vector<std::string>{n.raw_tickets, n.raw_surveys, n.raw_reviews}, {n.feedback}, {n.mentions}};
   for (int i = 0; i < 3; ++i) {
-    runtime::RuntimeOptions r;
-    r.service = names[i];
-    r.bootstrap_servers = bootstrap_;
-    r.group_id = names[i];
-    r.input_topics = inputs[i];
-    r.dead_letter_topic = n.dlq;
-    r.consumer_properties = o.consumer_properties;
-    r.producer_properties = o.producer_properties;
-    r.batch_max_records = o.batch_max_records;
-    r.batch_max_wait = o.batch_max_wait;
-    if (i > 0) r.state.path = (std::filesystem::path(o.state_root) / names[i]).string();
-    if (o.http) r.http_listen = "127.0.0.1:0";
-    auto runner = runtime::ServiceRunner::Create(std::move(r), std::move(processors[i]), registries_[i]);
+    auto runner = runtime::ServiceRunner::Create(StageOptions(o, bootstrap_, names[i], inputs[i], i > 0),
+                                                 std::move(processors[i]), registries_[i]);
     if (!runner.ok()) return runner.status();
     runners_[i] = std::move(runner).value();
   }

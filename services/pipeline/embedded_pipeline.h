@@ -42,6 +42,11 @@ struct EmbeddedPipelineOptions {
 
 enum class Stage { kIngest = 0, kEnrich = 1, kAggregate = 2 };
 
+// The runtime options of one fused stage: its group, inputs, batching and client
+// properties from `options`; a state folder below options.state_root when stateful.
+runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& options, const std::string& bootstrap_servers,
+                                     const std::string& service, std::vector<std::string> inputs, bool stateful);
+
 // Start on one thread, Stop from the same thread; the stages run on their own.
 class EmbeddedPipeline {
  public:

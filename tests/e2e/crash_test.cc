@@ -10,6 +10,7 @@
 #include "common/kafka/embedded_broker.h"
 #include "common/kafka/kafka.h"
 #include "tests/e2e/child_process.h"
+#include "tests/e2e/e2e_util.h"
 #include "tests/e2e/oracle.h"
 #include "tests/runtime/test_util.h"
 #include "voc/v1/dead_letter.pb.h"
@@ -41,11 +42,9 @@ std::unique_ptr<test::ChildProcess> Service(const std::string& name, const std::
 
 TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   test::TempDir dir;
-  auto broker = kafka::EmbeddedBroker::Start();
-  ASSERT_TRUE(broker.ok());
-  runtime::PipelineTopicNames topics;
-  for (const auto& t : runtime::PipelineTopics(topics, 4)) ASSERT_TRUE((*broker)->CreateTopic(t.name, t.partitions).ok());
-  const std::string bs = (*broker)->bootstrap_servers();
+  auto broker = test::StartBroker(4);
+  const std::string& bs = broker.bootstrap;
+  const auto& topics = broker.topics;
 
   gen::GenOptions go;
   go.seed = 11;
@@ -54,10 +53,7 @@ TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   gen::Generator generator(go);
   auto producer = kafka::Producer::Create({bs, {{"linger.ms", "5"}}});
   ASSERT_TRUE(producer.ok());
-  for (const auto& c : generator.customers()) {
-    ASSERT_TRUE((*producer)->Produce(topics.customers, c.customer_id(), c.SerializeAsString()).ok());
-  }
-  ASSERT_TRUE((*producer)->Flush(seconds(10)).ok());
+  test::ProduceCustomers(**producer, generator, topics.customers);
 
   // First lives end at the kill point before commit; later ones by kill -9 from outside.
   std::map<std::string, std::unique_ptr<test::ChildProcess>> services;
@@ -95,9 +91,7 @@ TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   std::vector<std::string> diffs;
   EXPECT_TRUE(test::WaitFor(
       [&] {
-        std::map<std::string, voc::v1::ThemeAggregate> latest;
-        for (const auto& r : test::ReadTopic(bs, topics.aggregates, 1, seconds(2))) latest[r.key].ParseFromString(r.value);
-        diffs = test::CompareAggregates(expected, latest);
+        diffs = test::CompareAggregates(expected, test::LatestAggregates(bs, topics.aggregates));
         return diffs.empty();
       },
       seconds(150)))

@@ -7,6 +7,7 @@
 #include "common/kafka/embedded_broker.h"
 #include "common/kafka/kafka.h"
 #include "services/pipeline/embedded_pipeline.h"
+#include "tests/e2e/e2e_util.h"
 #include "tests/e2e/oracle.h"
 #include "tests/runtime/test_util.h"
 #include "voc/v1/dead_letter.pb.h"
@@ -17,19 +18,11 @@ namespace {
 
 using std::chrono::seconds;
 
-std::map<std::string, voc::v1::ThemeAggregate> LatestAggregates(const std::vector<test::ConsumedRecord>& records) {
-  std::map<std::string, voc::v1::ThemeAggregate> latest;
-  for (const auto& r : records) latest[r.key].ParseFromString(r.value);
-  return latest;
-}
-
 TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
   test::TempDir dir;
-  auto broker = kafka::EmbeddedBroker::Start();
-  ASSERT_TRUE(broker.ok());
-  runtime::PipelineTopicNames topics;
-  for (const auto& t : runtime::PipelineTopics(topics, 4)) ASSERT_TRUE((*broker)->CreateTopic(t.name, t.partitions).ok());
-  const std::string bs = (*broker)->bootstrap_servers();
+  auto broker = test::StartBroker(4);
+  const std::string& bs = broker.bootstrap;
+  const auto& topics = broker.topics;
 
   gen::GenOptions go;
   go.seed = 7;
@@ -38,9 +31,7 @@ TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
   gen::Generator generator(go);
   auto producer = kafka::Producer::Create({bs, {}});
   ASSERT_TRUE(producer.ok());
-  for (const auto& c : generator.customers()) {
-    ASSERT_TRUE((*producer)->Produce(topics.customers, c.customer_id(), c.SerializeAsString()).ok());
-  }
+  test::ProduceCustomers(**producer, generator, topics.customers);
   size_t pii_in_input = 0;
   for (size_t i = 0; i < go.planned_count; ++i) {
     auto r = generator.Next();
@@ -66,7 +57,7 @@ TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
   std::vector<std::string> diffs;
   ASSERT_TRUE(test::WaitFor(
       [&] {
-        diffs = test::CompareAggregates(expected, LatestAggregates(test::ReadTopic(bs, topics.aggregates, 1, seconds(2))));
+        diffs = test::CompareAggregates(expected, test::LatestAggregates(bs, topics.aggregates));
         return diffs.empty();
       },
       seconds(120)))
