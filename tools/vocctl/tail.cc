@@ -93,6 +93,7 @@ int RunTail(const TailArgs& args, const std::atomic<bool>& stop) {
     for (const auto& r : batch) {
       if (args.max_records >= 0 && printed >= args.max_records) break;
       const bool raw_json = type.rfind("raw-", 0) == 0 && !r.value.empty() && r.value.front() == '{';
+      json.clear();  // MessageToJsonString appends
       if (raw_json) {
         std::cout << r.value << "\n";
       } else if (message->ParseFromArray(r.value.data(), static_cast<int>(r.value.size())) &&

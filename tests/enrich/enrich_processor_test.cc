@@ -1,0 +1,456 @@
+// voc-enrich's processor on a real RocksDB state store, the real text Analyzer (default
+// taxonomy and lexicons) and a customer table read from the embedded broker, driven
+// batch by batch the way the runtime drives it: process, EndBatch, commit.
+#include "services/enrich/enrich_processor.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <algorithm>
+
+#include "common/kafka/embedded_broker.h"
+#include "common/kafka/kafka.h"
+#include "services/enrich/simhash.h"
+#include "tests/runtime/test_util.h"
+#include "voc/v1/customer.pb.h"
+
+namespace voc::enrich {
+namespace {
+
+constexpr int64_t kT0 = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
+constexpr int64_t kDay = 86'400'000;
+constexpr char kInput[] = "voc.feedback";
+
+struct Output {
+  std::string topic, key, value;
+};
+
+class CollectingEmitter final : public runtime::Emitter {
+ public:
+  void Emit(std::string_view topic, std::string_view key, std::string_view value) override {
+    outputs.push_back({std::string(topic), std::string(key), std::string(value)});
+  }
+  void DeadLetter(const kafka::Record&, std::string_view reason, std::string_view) override {
+    dead_letters.emplace_back(reason);
+  }
+
+  template <typename Message>
+  std::vector<Message> On(const std::string& topic) const {
+    std::vector<Message> out;
+    for (const auto& o : outputs) {
+      if (o.topic != topic) continue;
+      Message m;
+      EXPECT_TRUE(m.ParseFromString(o.value)) << "an output on " << topic << " does not parse";
+      out.push_back(m);
+    }
+    return out;
+  }
+  std::vector<voc::v1::EnrichedFeedback> enriched() const { return On<voc::v1::EnrichedFeedback>("voc.feedback.enriched"); }
+  std::vector<voc::v1::ThemeMention> mentions() const { return On<voc::v1::ThemeMention>("voc.theme.mentions"); }
+  std::vector<voc::v1::Alert> alerts() const { return On<voc::v1::Alert>("voc.alerts"); }
+
+  std::vector<Output> outputs;
+  std::vector<std::string> dead_letters;
+};
+
+voc::v1::Feedback Feedback(const std::string& id, uint32_t source_revision, const std::string& text,
+                           const std::string& customer = "cust-1", int64_t t = kT0) {
+  voc::v1::Feedback f;
+  f.set_schema_version(1);
+  f.set_feedback_id(id);
+  f.set_source_revision(source_revision);
+  f.set_channel(voc::v1::CHANNEL_TICKET);
+  f.set_source_system("zendesk");
+  f.set_external_id("T-" + id);
+  f.set_customer_id(customer);
+  f.set_event_time_ms(t);
+  f.set_text(text);
+  f.mutable_ticket()->set_priority("normal");
+  return f;
+}
+
+// Themes by id, retracted ones prefixed with '-'.
+std::vector<std::string> ThemeKeys(const std::vector<voc::v1::ThemeMention>& mentions) {
+  std::vector<std::string> out;
+  for (const auto& m : mentions) out.push_back((m.retracted() ? "-" : "") + m.theme_id());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The processor owns its Analyzer; building one compiles the taxonomy (most of a second),
+// so every processor of the suite forwards to one real Analyzer built once.
+class SharedAnalyzer final : public text::Analyzer {
+ public:
+  explicit SharedAnalyzer(text::Analyzer& real) : real_(real) {}
+  void Analyze(std::string_view text, text::Analysis* out) override { real_.Analyze(text, out); }
+  const std::string& taxonomy_version() const override { return real_.taxonomy_version(); }
+
+ private:
+  text::Analyzer& real_;
+};
+
+// Texts chosen with `vocctl score` against data/taxonomy/software.yaml.
+constexpr char kCrashAndBattery[] = "The app crashes every time I open it and the battery drains in an hour.";
+constexpr char kCrashOnly[] = "The app crashes every time I open it.";
+constexpr char kLongText[] =
+    "The quarterly export to the spreadsheet keeps failing halfway through and I have to start it again each week.";
+constexpr char kLongTextRepeated[] =
+    "the quarterly export to the spreadsheet keeps failing halfway through, and I have to start it again each week!!";
+
+class EnrichProcessorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto analyzer = text::Analyzer::Create(
+        {VOC_SOURCE_DIR "/data/taxonomy/software.yaml", VOC_SOURCE_DIR "/data/lexicons"});
+    ASSERT_TRUE(analyzer.ok()) << analyzer.status().ToString();
+    analyzer_ = std::move(analyzer).value().release();
+    auto broker = kafka::EmbeddedBroker::Start();
+    ASSERT_TRUE(broker.ok()) << broker.status().ToString();
+    broker_ = std::move(broker).value().release();
+    ASSERT_TRUE(broker_->CreateTopic("voc.customers", 1).ok());
+    auto producer = kafka::Producer::Create({broker_->bootstrap_servers(), {}});
+    ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+    voc::v1::CustomerProfile p;
+    p.set_schema_version(1);
+    p.set_customer_id("cust-1");
+    p.set_name("Acme");
+    p.set_segment("enterprise");
+    p.set_plan("enterprise");
+    p.set_arr(250'000);
+    ASSERT_TRUE((*producer)->Produce("voc.customers", p.customer_id(), p.SerializeAsString()).ok());
+    p.set_customer_id("cust-2");
+    p.set_name("Globex");
+    p.set_segment("smb");
+    p.set_plan("pro");
+    p.set_arr(12'000);
+    ASSERT_TRUE((*producer)->Produce("voc.customers", p.customer_id(), p.SerializeAsString()).ok());
+    ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
+  }
+  static void TearDownTestSuite() {
+    delete broker_;
+    broker_ = nullptr;
+    delete analyzer_;
+    analyzer_ = nullptr;
+  }
+
+  void SetUp() override { Open(); }
+
+  void Open(EnrichOptions o = {}) {
+    processor_.reset();  // before its store: the customer table writes to it
+    store_.reset();
+    o.bootstrap_servers = broker_->bootstrap_servers();
+    // The table's consumer sometimes learns its topic's leader only on librdkafka's 1 s
+    // topic scan; a short metadata refresh keeps each test well under a second.
+    o.consumer_properties = {{"topic.metadata.refresh.interval.ms", "50"}};
+    registry_ = std::make_shared<prometheus::Registry>();
+    processor_ = std::make_unique<EnrichProcessor>(o, std::make_unique<SharedAnalyzer>(*analyzer_), *registry_);
+    state::StateOptions so;
+    so.path = dir_.path();
+    so.stores = processor_->Stores();
+    auto store = state::StateStore::Open(so);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    // A fresh table starts at offset 0 rather than at "the log's start": the rows are read
+    // all the same, without librdkafka's 500 ms retry of a logical-offset query per test.
+    const TopicPartition customers{"voc.customers", PartitionId(0)};
+    if (!store_->NextOffset(customers)) {
+      auto txn = store_->Begin();
+      txn->SetNextOffset(customers, Offset(0));
+      ASSERT_TRUE(store_->Commit(txn.get()).ok());
+    }
+    processor_->AttachStore(store_.get());
+    processor_->OnAssigned({{kInput, PartitionId(0)}});
+    ASSERT_TRUE(test::WaitFor(
+        [&] {
+          processor_->Tick();
+          return processor_->Ready();
+        },
+        std::chrono::seconds(10)))
+        << "the customer table never caught up";
+  }
+
+  // One batch of raw values: process, EndBatch, commit (unless told not to).
+  CollectingEmitter BatchOfBytes(const std::vector<std::string>& values, bool commit = true) {
+    CollectingEmitter out;
+    auto txn = store_->Begin();
+    runtime::Context ctx{out, txn.get(), kT0};
+    int64_t offset = next_offset_;
+    for (const auto& v : values) {
+      kafka::Record r{.topic = kInput, .partition = PartitionId(0), .offset = Offset(offset++), .key = "",
+                      .value = v, .timestamp_ms = 0, .content_type = ""};
+      processor_->Process(r, ctx);
+    }
+    processor_->EndBatch(ctx);
+    if (commit) {
+      txn->SetNextOffset({kInput, PartitionId(0)}, Offset(offset));
+      EXPECT_TRUE(store_->Commit(txn.get()).ok());
+      processor_->AfterCommit();
+      next_offset_ = offset;
+    }
+    return out;
+  }
+
+  CollectingEmitter Batch(const std::vector<voc::v1::Feedback>& records, bool commit = true) {
+    std::vector<std::string> values;
+    for (const auto& f : records) values.push_back(f.SerializeAsString());
+    return BatchOfBytes(values, commit);
+  }
+
+  double Decisions(const std::string& decision) {
+    return test::MetricValue(*registry_, "voc_enrich_decisions_total", {{"decision", decision}});
+  }
+
+  static inline text::Analyzer* analyzer_ = nullptr;
+  static inline kafka::EmbeddedBroker* broker_ = nullptr;
+  test::TempDir dir_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<state::StateStore> store_;  // declared before the processor: destroyed after it
+  std::unique_ptr<EnrichProcessor> processor_;
+  int64_t next_offset_ = 0;
+};
+
+TEST_F(EnrichProcessorTest, FirstVersionEmitsRevisionOneAndOneMentionPerThemeKeyedByTheme) {
+  auto out = Batch({Feedback("f1", 1, kCrashAndBattery)});
+  auto enriched = out.enriched();
+  ASSERT_EQ(enriched.size(), 1u);
+  const auto& e = enriched[0];
+  EXPECT_EQ(e.feedback_id(), "f1");
+  EXPECT_EQ(e.revision(), 1u);
+  EXPECT_EQ(e.source_revision(), 1u);
+  EXPECT_EQ(e.customer_id(), "cust-1");
+  EXPECT_EQ(e.redacted_text(), kCrashAndBattery);
+  EXPECT_EQ(e.language(), "en");
+  EXPECT_TRUE(e.sentiment_scored());
+  EXPECT_EQ(e.feedback_type(), voc::v1::FEEDBACK_TYPE_BUG_REPORT);
+  EXPECT_FALSE(e.taxonomy_version().empty());
+  std::vector<std::string> theme_ids;
+  for (const auto& t : e.themes()) theme_ids.push_back(t.id());
+  std::sort(theme_ids.begin(), theme_ids.end());
+  EXPECT_EQ(theme_ids, (std::vector<std::string>{"performance.battery", "reliability.crashes"}));
+
+  auto mentions = out.mentions();
+  EXPECT_EQ(ThemeKeys(mentions), theme_ids) << "one mention per theme, none retracted";
+  for (const auto& o : out.outputs) {
+    if (o.topic == "voc.feedback.enriched") {
+      EXPECT_EQ(o.key, "cust-1") << "enriched records are keyed by customer";
+    }
+  }
+  for (const auto& o : out.outputs) {
+    if (o.topic != "voc.theme.mentions") continue;
+    voc::v1::ThemeMention m;
+    ASSERT_TRUE(m.ParseFromString(o.value));
+    EXPECT_EQ(o.key, m.theme_id()) << "mentions are keyed by theme";
+    EXPECT_EQ(m.feedback_id(), "f1");
+    EXPECT_EQ(m.revision(), 1u);
+    EXPECT_FALSE(m.near_duplicate());
+  }
+  EXPECT_TRUE(out.alerts().empty());
+  EXPECT_EQ(Decisions("emitted"), 1);
+}
+
+TEST_F(EnrichProcessorTest, ExactDuplicateIsDroppedAndCounted) {
+  Batch({Feedback("f1", 1, kCrashOnly)});
+  auto out = Batch({Feedback("f1", 1, kCrashOnly)});
+  EXPECT_TRUE(out.outputs.empty()) << "an exact duplicate emits nothing";
+  EXPECT_EQ(Decisions("exact_duplicate"), 1);
+  EXPECT_EQ(Decisions("emitted"), 1);
+  // Within one batch too: the first write is read back before the commit.
+  out = Batch({Feedback("f2", 1, kCrashOnly), Feedback("f2", 1, kCrashOnly)});
+  EXPECT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(Decisions("exact_duplicate"), 2);
+}
+
+TEST_F(EnrichProcessorTest, HigherSourceRevisionIsRevisionTwoAndRetractsTheDroppedTheme) {
+  Batch({Feedback("f1", 1, kCrashAndBattery)});
+  auto out = Batch({Feedback("f1", 2, kCrashOnly)});
+  auto enriched = out.enriched();
+  ASSERT_EQ(enriched.size(), 1u);
+  EXPECT_EQ(enriched[0].revision(), 2u);
+  EXPECT_EQ(enriched[0].source_revision(), 2u);
+  auto mentions = out.mentions();
+  EXPECT_EQ(ThemeKeys(mentions), (std::vector<std::string>{"-performance.battery", "reliability.crashes"}));
+  for (const auto& m : mentions) {
+    EXPECT_EQ(m.revision(), 2u) << m.theme_id();
+    if (m.retracted()) {
+      EXPECT_FALSE(m.sentiment_scored()) << "a retraction carries no sentiment";
+    }
+  }
+  EXPECT_EQ(Decisions("update"), 1);
+}
+
+TEST_F(EnrichProcessorTest, OlderSourceRevisionAfterANewerOneIsDroppedAsStale) {
+  Batch({Feedback("f1", 2, kCrashOnly)});
+  auto out = Batch({Feedback("f1", 1, kCrashAndBattery)});
+  EXPECT_TRUE(out.outputs.empty()) << "a stale revision emits nothing";
+  EXPECT_EQ(Decisions("stale_revision"), 1);
+  EXPECT_EQ(Decisions("update"), 0);
+  // The newer revision is still the one remembered: its redelivery is a duplicate.
+  out = Batch({Feedback("f1", 2, kCrashOnly)});
+  EXPECT_TRUE(out.outputs.empty());
+  EXPECT_EQ(Decisions("exact_duplicate"), 1);
+}
+
+TEST_F(EnrichProcessorTest, SameRevisionWithChangedTextIsAnUpdate) {
+  Batch({Feedback("f1", 1, kCrashOnly)});
+  auto out = Batch({Feedback("f1", 1, kCrashAndBattery)});
+  auto enriched = out.enriched();
+  ASSERT_EQ(enriched.size(), 1u);
+  EXPECT_EQ(enriched[0].revision(), 2u);
+  EXPECT_EQ(enriched[0].source_revision(), 1u);
+  EXPECT_EQ(enriched[0].redacted_text(), kCrashAndBattery);
+  EXPECT_EQ(ThemeKeys(out.mentions()), (std::vector<std::string>{"performance.battery", "reliability.crashes"}));
+  EXPECT_EQ(Decisions("update"), 1);
+  EXPECT_EQ(Decisions("exact_duplicate"), 0);
+}
+
+TEST_F(EnrichProcessorTest, SameCustomerRepeatingALongTextIsANearDuplicateOfTheFirstAnotherCustomerIsNot) {
+  int words = 0;
+  ASSERT_LE(HammingDistance(SimHash(kLongText, &words), SimHash(kLongTextRepeated, &words)), 3)
+      << "the two texts must be near duplicates by construction";
+  auto out = Batch({Feedback("f1", 1, kLongText, "cust-1", kT0), Feedback("f2", 1, kLongTextRepeated, "cust-1", kT0 + kDay),
+                    Feedback("f3", 1, kLongText, "cust-2", kT0 + kDay)});
+  auto enriched = out.enriched();
+  ASSERT_EQ(enriched.size(), 3u);
+  EXPECT_EQ(enriched[0].duplicate_of(), "");
+  EXPECT_EQ(enriched[1].duplicate_of(), "f1");
+  EXPECT_EQ(enriched[2].duplicate_of(), "") << "another customer's identical text is not a near duplicate";
+  for (const auto& m : out.mentions()) {
+    EXPECT_EQ(m.near_duplicate(), m.feedback_id() == "f2") << m.feedback_id() << " " << m.theme_id();
+  }
+  EXPECT_EQ(Decisions("near_duplicate"), 1);
+
+  // A third repeat points at the same original, and so does one from a later batch.
+  out = Batch({Feedback("f4", 1, kLongText, "cust-1", kT0 + 2 * kDay)});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), "f1");
+}
+
+TEST_F(EnrichProcessorTest, RepeatBeyondTheHorizonIsNotANearDuplicate) {
+  Batch({Feedback("f1", 1, kLongText, "cust-1", kT0)});
+  auto out = Batch({Feedback("f2", 1, kLongText, "cust-1", kT0 + 8 * kDay)});  // horizon: 7 days
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), "");
+}
+
+TEST_F(EnrichProcessorTest, ShortTextsAreNeverNearDuplicates) {
+  auto out = Batch({Feedback("f1", 1, "App crashes constantly.", "cust-1"),
+                    Feedback("f2", 1, "App crashes constantly.", "cust-1")});
+  auto enriched = out.enriched();
+  ASSERT_EQ(enriched.size(), 2u);
+  EXPECT_EQ(enriched[1].duplicate_of(), "");
+  for (const auto& m : out.mentions()) EXPECT_FALSE(m.near_duplicate());
+  EXPECT_EQ(Decisions("near_duplicate"), 0);
+}
+
+TEST_F(EnrichProcessorTest, JoinsTheCustomerProfileAndCountsAnUnknownCustomer) {
+  auto out = Batch({Feedback("f1", 1, kCrashOnly, "cust-1"), Feedback("f2", 1, kCrashOnly, "cust-unknown")});
+  auto enriched = out.enriched();
+  ASSERT_EQ(enriched.size(), 2u);
+  EXPECT_TRUE(enriched[0].customer_known());
+  EXPECT_EQ(enriched[0].customer().segment(), "enterprise");
+  EXPECT_EQ(enriched[0].customer().arr(), 250'000);
+  EXPECT_FALSE(enriched[1].customer_known());
+  EXPECT_EQ(enriched[1].customer().segment(), "");
+  for (const auto& m : out.mentions()) {
+    if (m.feedback_id() == "f1") {
+      EXPECT_EQ(m.segment(), "enterprise");
+      EXPECT_EQ(m.arr(), 250'000);
+    } else {
+      EXPECT_EQ(m.arr(), 0);
+    }
+  }
+  EXPECT_EQ(Decisions("unknown_customer"), 1);
+}
+
+TEST_F(EnrichProcessorTest, PiiNeverAppearsInAnyEmittedBytes) {
+  const std::string text =
+      "The service is down and nobody can log in! Write to jane.doe@example.com or call +44 20 7946 0958; "
+      "my card 4111 1111 1111 1111 was charged twice, so I will cancel my subscription.";
+  auto out = Batch({Feedback("f1", 1, text)});
+  auto enriched = out.enriched();
+  ASSERT_EQ(enriched.size(), 1u);
+  EXPECT_EQ(enriched[0].pii_redactions().email(), 1u);
+  EXPECT_EQ(enriched[0].pii_redactions().phone(), 1u);
+  EXPECT_EQ(enriched[0].pii_redactions().card(), 1u);
+  EXPECT_FALSE(out.mentions().empty());
+  ASSERT_FALSE(out.alerts().empty()) << "the text is urgent, so its alert is checked too";
+  const std::vector<std::string> secrets = {"jane.doe", "example.com", "7946", "0958", "4111 1111", "4111111111111111"};
+  for (const auto& o : out.outputs) {
+    for (const auto& s : secrets) EXPECT_EQ(o.value.find(s), std::string::npos) << s << " leaked to " << o.topic;
+  }
+  EXPECT_GE(test::MetricValue(*registry_, "voc_enrich_pii_redactions_total"), 3);
+}
+
+TEST_F(EnrichProcessorTest, UrgentTextEmitsAnAlertWhoseIdIsStableAcrossARedelivery) {
+  const auto f = Feedback("f1", 1, "Your servers are down again, this is an outage and we will cancel our subscription.");
+  auto first = Batch({f}, /*commit=*/false);  // the process dies before the commit
+  auto alerts = first.alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  const auto& a = alerts[0];
+  EXPECT_EQ(a.kind(), voc::v1::Alert::KIND_URGENT_FEEDBACK);
+  EXPECT_EQ(a.feedback_id(), "f1");
+  EXPECT_EQ(a.revision(), 1u);
+  EXPECT_EQ(a.segment(), "enterprise");
+  std::vector<int> urgency(a.urgency().begin(), a.urgency().end());
+  EXPECT_NE(std::find(urgency.begin(), urgency.end(), voc::v1::URGENCY_OUTAGE), urgency.end());
+  EXPECT_NE(std::find(urgency.begin(), urgency.end(), voc::v1::URGENCY_CHURN_THREAT), urgency.end());
+  EXPECT_FALSE(a.alert_id().empty());
+
+  auto again = Batch({f});  // redelivered
+  ASSERT_EQ(again.alerts().size(), 1u);
+  EXPECT_EQ(again.alerts()[0].alert_id(), a.alert_id()) << "a redelivered alert must keep its id";
+  EXPECT_EQ(test::MetricValue(*registry_, "voc_enrich_alerts_total"), 2);
+
+  // A new revision is a new alert.
+  auto revised = Batch({Feedback("f1", 2, "Your servers are down again, this is an outage.")});
+  ASSERT_EQ(revised.alerts().size(), 1u);
+  EXPECT_NE(revised.alerts()[0].alert_id(), a.alert_id());
+}
+
+TEST_F(EnrichProcessorTest, AlertSummaryCutInsideAMultiByteCharacterStaysValidUtf8) {
+  // 279 ASCII bytes, then a two-byte character across the 280-byte summary cut.
+  std::string text = "Outage: the site is down. ";
+  while (text.size() < 279) text += 'x';
+  text += "\xC3\xA9 and more text after it.";
+  auto out = Batch({Feedback("f1", 1, text)});
+  ASSERT_EQ(out.alerts().size(), 1u) << "a summary cut inside a character must not make the alert unreadable";
+  EXPECT_EQ(out.alerts()[0].summary(), text.substr(0, 279)) << "the cut moves back to the character's start";
+}
+
+TEST_F(EnrichProcessorTest, TextWithoutAThemeGetsTheOtherTheme) {
+  auto out = Batch({Feedback("f1", 1, "Hello, just saying hi.")});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_TRUE(out.enriched()[0].themes().empty());
+  auto mentions = out.mentions();
+  ASSERT_EQ(mentions.size(), 1u);
+  EXPECT_EQ(mentions[0].theme_id(), "other");
+  EXPECT_EQ(out.outputs[1].key, "other");
+  // A later revision that finds a theme takes "other" back.
+  out = Batch({Feedback("f1", 2, kCrashOnly)});
+  EXPECT_EQ(ThemeKeys(out.mentions()), (std::vector<std::string>{"-other", "reliability.crashes"}));
+}
+
+TEST_F(EnrichProcessorTest, MalformedProtobufIsADeadLetterAndTheNextRecordIsStillProcessed) {
+  auto out = BatchOfBytes({"\xff\xff\xff\x01", Feedback("f1", 1, kCrashOnly).SerializeAsString(),
+                           Feedback("", 1, kCrashOnly).SerializeAsString()});
+  EXPECT_EQ(out.dead_letters, (std::vector<std::string>{"MALFORMED_PROTOBUF", "MISSING_FIELD"}));
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].feedback_id(), "f1");
+  EXPECT_EQ(out.enriched()[0].meta().origin_offset(), 1);
+}
+
+TEST_F(EnrichProcessorTest, StateSurvivesReopeningTheStore) {
+  Batch({Feedback("f1", 1, kCrashAndBattery)});
+  Open();  // a restart on the same folder
+  auto out = Batch({Feedback("f1", 1, kCrashAndBattery)});
+  EXPECT_TRUE(out.outputs.empty()) << "a duplicate after a restart must still be a duplicate";
+  EXPECT_EQ(Decisions("exact_duplicate"), 1);
+  // The themes of the stored revision survive too: an update still retracts.
+  out = Batch({Feedback("f1", 2, kCrashOnly)});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].revision(), 2u);
+  EXPECT_EQ(ThemeKeys(out.mentions()), (std::vector<std::string>{"-performance.battery", "reliability.crashes"}));
+}
+
+}  // namespace
+}  // namespace voc::enrich

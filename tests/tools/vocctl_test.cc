@@ -1,0 +1,292 @@
+// The real `vocctl` binary run as a subprocess against the real `voc-broker` binary:
+// gen, produce, tail and score as an operator uses them, and the CLI's error sentences.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <simdjson.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/e2e/child_process.h"
+#include "tests/runtime/test_util.h"
+
+namespace voc {
+namespace {
+
+const std::string kVocctl = VOC_BINARY_DIR "/tools/vocctl/vocctl";
+const std::string kBroker = VOC_BINARY_DIR "/tools/voc-broker";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+struct RunResult {
+  int rc = -1;  // -1: killed by a signal or by the timeout
+  std::string out, err;
+};
+
+// Runs vocctl with args to its end, stdin from stdin_path, capturing stdout and stderr apart.
+RunResult Vocctl(const std::vector<std::string>& args, const std::string& stdin_path = "/dev/null",
+                 std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  test::TempDir io;
+  const std::string out_path = io.path() + "/stdout", err_path = io.path() + "/stderr";
+  std::vector<std::string> storage = {kVocctl};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  const int spawned = posix_spawn(&pid, kVocctl.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  RunResult result;
+  if (spawned != 0) {
+    result.err = "posix_spawn failed";
+    return result;
+  }
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (WIFEXITED(status)) result.rc = WEXITSTATUS(status);
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
+  return result;
+}
+
+// One voc-broker process for the whole suite, with small topics.
+class VocctlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    const std::string log = dir_->path() + "/broker.log";
+    broker_ = new test::ChildProcess(kBroker, {"-p", "2", "--topic", "csv.feedback:1"}, log);
+    ASSERT_TRUE(broker_->Start());
+    std::string first_line;
+    ASSERT_TRUE(test::WaitFor(
+        [&] {
+          std::string text = ReadFile(log);
+          const size_t eol = text.find('\n');
+          if (eol == std::string::npos) return false;
+          first_line = text.substr(0, eol);
+          return true;
+        },
+        std::chrono::seconds(10)))
+        << "voc-broker printed no line";
+    ASSERT_EQ(first_line.rfind("127.0.0.1:", 0), 0u) << "the first line must be the bootstrap address: " << first_line;
+    bootstrap_ = first_line;
+  }
+  static void TearDownTestSuite() {
+    delete broker_;  // kills it
+    broker_ = nullptr;
+    delete dir_;
+    dir_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (broker_ == nullptr) GTEST_SKIP() << "no broker";
+  }
+
+  // `vocctl tail` of a topic until it is idle for 2 s.
+  static RunResult Tail(const std::string& topic, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"tail", "-b", bootstrap_, "-t", topic, "--exit-when-idle", "2s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Vocctl(args);
+  }
+
+  static RunResult Produce(const std::string& topic, const std::string& input, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"produce", "-b", bootstrap_, "-t", topic, "-i", input, "--no-progress"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Vocctl(args);
+  }
+
+  static inline test::TempDir* dir_ = nullptr;
+  static inline test::ChildProcess* broker_ = nullptr;
+  static inline std::string bootstrap_;
+  test::TempDir work_;
+};
+
+TEST_F(VocctlTest, GenIsDeterministicForASeedAndItsGroundTruthAddsUp) {
+  const std::string a = work_.path() + "/a", b = work_.path() + "/b", c = work_.path() + "/c";
+  for (const auto& [dir, seed] : {std::pair{a, "7"}, std::pair{b, "7"}, std::pair{c, "8"}}) {
+    auto r = Vocctl({"gen", "-n", "500", "-o", dir, "--seed", seed});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_EQ(r.out, "") << "gen reports on stderr only";
+  }
+  const std::vector<std::string> files = {"tickets.jsonl", "surveys.jsonl", "reviews.jsonl", "customers.jsonl",
+                                          "ground_truth.json"};
+  for (const auto& f : files) {
+    const std::string first = ReadFile(a + "/" + f);
+    EXPECT_FALSE(first.empty()) << f;
+    EXPECT_EQ(first, ReadFile(b + "/" + f)) << f << " differs for the same seed";
+  }
+  EXPECT_NE(ReadFile(a + "/tickets.jsonl"), ReadFile(c + "/tickets.jsonl")) << "another seed, other records";
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element truth;
+  ASSERT_EQ(parser.parse(ReadFile(a + "/ground_truth.json")).get(truth), simdjson::SUCCESS);
+  auto count = [&](const char* field) {
+    int64_t v = -1;
+    EXPECT_EQ(truth[field].get(v), simdjson::SUCCESS) << field;
+    return v;
+  };
+  const int64_t records = count("records");
+  EXPECT_EQ(records, 500);
+  EXPECT_EQ(records, count("originals") + count("revisions") + count("exact_duplicates") + count("stale") +
+                         count("malformed"));
+  EXPECT_EQ(count("expected_enriched"), count("originals") + count("revisions"));
+  EXPECT_GT(count("exact_duplicates"), 0);
+  EXPECT_GT(count("malformed"), 0);
+  int64_t dead_letters = 0;
+  simdjson::dom::object reasons;
+  ASSERT_EQ(truth["dead_letters_by_reason"].get(reasons), simdjson::SUCCESS);
+  for (auto [reason, n] : reasons) dead_letters += n.get_int64().value();
+  EXPECT_EQ(dead_letters, count("malformed"));
+  size_t lines = 0;
+  for (const char* f : {"tickets.jsonl", "surveys.jsonl", "reviews.jsonl"}) lines += Lines(ReadFile(a + "/" + f)).size();
+  EXPECT_EQ(static_cast<int64_t>(lines), records) << "one line per record";
+}
+
+TEST_F(VocctlTest, ProducedJsonLinesComeBackFromTailOneJsonLineEach) {
+  ASSERT_EQ(Vocctl({"gen", "-n", "300", "-o", work_.path(), "--seed", "11"}).rc, 0);
+  const std::string input = work_.path() + "/tickets.jsonl";
+  const auto sent = Lines(ReadFile(input));
+  ASSERT_GT(sent.size(), 50u);
+  auto p = Produce("voc.raw.tickets", input);
+  ASSERT_EQ(p.rc, 0) << p.err;
+  EXPECT_EQ(p.out, "");
+  auto t = Tail("voc.raw.tickets");
+  ASSERT_EQ(t.rc, 0) << t.err;
+  EXPECT_EQ(Sorted(Lines(t.out)), Sorted(sent)) << "every record, once, as it was sent";
+}
+
+TEST_F(VocctlTest, ProducedCsvBecomesJsonWithNumbersAsNumbers) {
+  const std::string input = work_.path() + "/feedback.csv";
+  WriteFile(input,
+            "customer_id,comment,nps\n"
+            "cust-1,\"Slow, but it works\",7\n"
+            "cust-2,\"She said \"\"great\"\"\",10\r\n");
+  auto p = Produce("csv.feedback", input);
+  ASSERT_EQ(p.rc, 0) << p.err;
+  auto t = Tail("csv.feedback", {"--type", "raw-survey"});
+  ASSERT_EQ(t.rc, 0) << t.err;
+  EXPECT_EQ(Lines(t.out), (std::vector<std::string>{
+                              R"({"customer_id":"cust-1","comment":"Slow, but it works","nps":7})",
+                              R"({"customer_id":"cust-2","comment":"She said \"great\"","nps":10})"}));
+  simdjson::dom::parser parser;
+  for (const auto& line : Lines(t.out)) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
+    EXPECT_TRUE(doc["nps"].is_int64()) << line;
+  }
+}
+
+TEST_F(VocctlTest, CustomersAreSentAsProtobufAndTailPrintsThemAsJson) {
+  ASSERT_EQ(Vocctl({"gen", "-n", "10", "-o", work_.path(), "--customers", "5"}).rc, 0);
+  const std::string input = work_.path() + "/customers.jsonl";
+  auto p = Produce("voc.customers", input, {"--customers"});
+  ASSERT_EQ(p.rc, 0) << p.err;
+  auto t = Tail("voc.customers");
+  ASSERT_EQ(t.rc, 0) << t.err;
+  EXPECT_EQ(t.err.find("is not a"), std::string::npos) << t.err;
+  simdjson::dom::parser parser;
+  std::set<std::string> ids;
+  for (const auto& line : Lines(t.out)) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
+    std::string_view id;
+    ASSERT_EQ(doc["customer_id"].get(id), simdjson::SUCCESS) << line;
+    ids.emplace(id);
+    int64_t schema_version = 0;
+    EXPECT_EQ(doc["schema_version"].get(schema_version), simdjson::SUCCESS) << "set by produce --customers: " << line;
+    EXPECT_EQ(schema_version, 1);
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"cust-0001", "cust-0002", "cust-0003", "cust-0004", "cust-0005"}));
+}
+
+TEST_F(VocctlTest, CliErrorsExitNonZeroWithASentenceOnStderrAndNothingOnStdout) {
+  auto missing = Vocctl({"produce", "-b", bootstrap_, "-t", "voc.raw.tickets", "-i", work_.path() + "/nope.jsonl"});
+  EXPECT_NE(missing.rc, 0);
+  EXPECT_NE(missing.err.find("cannot read " + work_.path() + "/nope.jsonl"), std::string::npos) << missing.err;
+  EXPECT_EQ(missing.out, "");
+
+  auto duration = Vocctl({"demo", "--duration", "banana"});
+  EXPECT_NE(duration.rc, 0);
+  EXPECT_NE(duration.err.find("--duration 'banana' is not a duration"), std::string::npos) << duration.err;
+  EXPECT_EQ(duration.out, "");
+
+  auto topic = Vocctl({"tail", "-b", bootstrap_, "-t", "my.own.topic"});
+  EXPECT_NE(topic.rc, 0);
+  EXPECT_NE(topic.err.find("cannot tell the message type of topic my.own.topic"), std::string::npos) << topic.err;
+  EXPECT_NE(topic.err.find("--type"), std::string::npos) << "the sentence says how to fix it: " << topic.err;
+  EXPECT_EQ(topic.out, "");
+}
+
+TEST_F(VocctlTest, ScorePrintsExactlyOneJsonLinePerInputLine) {
+  const std::string input = work_.path() + "/texts.txt";
+  const std::vector<std::string> texts = {
+      "I love the new design, it looks clean and modern.",
+      "",
+      "It crashes \"always\"\twith a tab; mail me at jane@example.com",
+      "bad bytes \xff\xfe here",
+      "Ceci est une application vraiment formidable, merci beaucoup.",
+  };
+  std::string content;
+  for (const auto& t : texts) content += t + "\n";
+  WriteFile(input, content);
+  for (const bool from_stdin : {false, true}) {
+    auto r = from_stdin ? Vocctl({"score"}, input) : Vocctl({"score", "-i", input});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    auto lines = Lines(r.out);
+    ASSERT_EQ(lines.size(), texts.size()) << r.out;
+    EXPECT_EQ(r.out.back(), '\n');
+    simdjson::dom::parser parser;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      simdjson::dom::element doc;
+      ASSERT_EQ(parser.parse(lines[i]).get(doc), simdjson::SUCCESS) << lines[i];
+      double compound = 2;
+      EXPECT_EQ(doc["compound"].get(compound), simdjson::SUCCESS) << lines[i];
+      EXPECT_GE(compound, -1);
+      EXPECT_LE(compound, 1);
+    }
+    EXPECT_EQ(lines[2].find("jane@example.com"), std::string::npos) << "score prints the redacted text";
+  }
+}
+
+}  // namespace
+}  // namespace voc
