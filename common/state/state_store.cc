@@ -6,11 +6,12 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_buffer_manager.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <unordered_map>
 
 namespace voc::state {
 namespace {
@@ -73,9 +74,11 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 
 class StateStoreImpl;
 
+// Pending changes in a hash map per store: point reads and writes cost a hash lookup, and
+// the rare scan merges a sorted view of the changes with the store's iterator.
 class TransactionImpl final : public Transaction {
  public:
-  explicit TransactionImpl(StateStoreImpl* store) : store_(store), batch_(rocksdb::BytewiseComparator(), 0, true) {}
+  TransactionImpl(StateStoreImpl* store, size_t stores) : store_(store), pending_(stores) {}
 
   void Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) override;
   void Delete(StoreId store, PartitionId partition, std::string_view key) override;
@@ -83,15 +86,25 @@ class TransactionImpl final : public Transaction {
   Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) override;
   void SetNextOffset(const TopicPartition& tp, Offset next) override;
-  size_t pending_changes() const override { return static_cast<size_t>(batch_.GetWriteBatch()->Count()); }
+  size_t pending_changes() const override {
+    size_t n = offsets_.size();
+    for (const auto& m : pending_) n += m.size();
+    return n;
+  }
 
-  rocksdb::WriteBatchWithIndex* batch() { return &batch_; }
+  // Moves every change and offset into batch and forgets them.
+  void Drain(rocksdb::WriteBatch* batch);
 
  private:
+  struct Change {
+    bool deleted = false;
+    std::string value;  // as stored: with the TTL header where the store has one
+  };
+
   StateStoreImpl* store_;
-  mutable rocksdb::WriteBatchWithIndex batch_;  // GetWriteBatch() is not const
+  std::vector<std::unordered_map<std::string, Change>> pending_;  // by store, keys encoded
+  std::unordered_map<std::string, std::string> offsets_;           // offset key -> 8 bytes
   std::string key_scratch_;
-  std::string value_scratch_;
 };
 
 class StateStoreImpl final : public StateStore {
@@ -166,22 +179,26 @@ class StateStoreImpl final : public StateStore {
     return Status::Ok();
   }
 
-  std::unique_ptr<Transaction> Begin() override { return std::make_unique<TransactionImpl>(this); }
+  std::unique_ptr<Transaction> Begin() override { return std::make_unique<TransactionImpl>(this, specs_.size()); }
 
   Status Commit(Transaction* txn) override {
-    auto* impl = static_cast<TransactionImpl*>(txn);
+    rocksdb::WriteBatch batch;
+    static_cast<TransactionImpl*>(txn)->Drain(&batch);
     rocksdb::WriteOptions wo;
     wo.sync = sync_;
-    Status s = FromRocks(db_->Write(wo, impl->batch()->GetWriteBatch()), "state commit");
-    impl->batch()->Clear();
-    return s;
+    return FromRocks(db_->Write(wo, &batch), "state commit");
   }
 
   Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) override {
     std::string encoded;
     EncodeKey(partition, key, &encoded);
+    return GetEncoded(store, encoded, value);
+  }
+
+  // For TransactionImpl too: a read by a key already prefixed with its partition.
+  Result<bool> GetEncoded(StoreId store, std::string_view encoded, std::string* value) {
     rocksdb::PinnableSlice slice;
-    auto s = db_->Get(rocksdb::ReadOptions(), family(store), encoded, &slice);
+    auto s = db_->Get(rocksdb::ReadOptions(), family(store), rocksdb::Slice(encoded.data(), encoded.size()), &slice);
     if (s.IsNotFound()) return false;
     if (!s.ok()) return FromRocks(s, "state read");
     return Unwrap(store, std::string_view(slice.data(), slice.size()), value);
@@ -258,42 +275,92 @@ class StateStoreImpl final : public StateStore {
 
 void TransactionImpl::Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) {
   EncodeKey(partition, key, &key_scratch_);
+  Change& c = pending_[static_cast<size_t>(store)][key_scratch_];
+  c.deleted = false;
+  c.value.clear();
   if (store_->has_ttl(store)) {
-    value_scratch_.resize(kTtlHeader);
-    int64_t now = WallMs();
-    std::memcpy(value_scratch_.data(), &now, kTtlHeader);
-    value_scratch_.append(value);
-    batch_.Put(store_->family(store), key_scratch_, value_scratch_).PermitUncheckedError();
-    return;
+    const int64_t now = WallMs();
+    c.value.resize(kTtlHeader);
+    std::memcpy(c.value.data(), &now, kTtlHeader);
   }
-  batch_.Put(store_->family(store), key_scratch_, rocksdb::Slice(value.data(), value.size())).PermitUncheckedError();
+  c.value.append(value);
 }
 
 void TransactionImpl::Delete(StoreId store, PartitionId partition, std::string_view key) {
   EncodeKey(partition, key, &key_scratch_);
-  batch_.Delete(store_->family(store), key_scratch_).PermitUncheckedError();
+  Change& c = pending_[static_cast<size_t>(store)][key_scratch_];
+  c.deleted = true;
+  c.value.clear();
 }
 
 Result<bool> TransactionImpl::Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) {
   EncodeKey(partition, key, &key_scratch_);
-  rocksdb::PinnableSlice slice;
-  auto s = batch_.GetFromBatchAndDB(store_->db(), rocksdb::ReadOptions(), store_->family(store), key_scratch_, &slice);
-  if (s.IsNotFound()) return false;
-  if (!s.ok()) return FromRocks(s, "state read");
-  return store_->Unwrap(store, std::string_view(slice.data(), slice.size()), value);
+  const auto& changes = pending_[static_cast<size_t>(store)];
+  if (auto it = changes.find(key_scratch_); it != changes.end()) {
+    return !it->second.deleted && store_->Unwrap(store, it->second.value, value);
+  }
+  return store_->GetEncoded(store, key_scratch_, value);
 }
 
 Status TransactionImpl::Scan(StoreId store, PartitionId partition, std::string_view prefix,
                              const std::function<bool(std::string_view, std::string_view)>& fn) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      batch_.NewIteratorWithBase(store_->family(store), store_->db()->NewIterator(rocksdb::ReadOptions(), store_->family(store))));
-  return store_->ScanIterator(it.get(), store, partition, prefix, fn);
+  std::string start;
+  EncodeKey(partition, prefix, &start);
+  // This transaction's changes under the prefix, in key order.
+  std::vector<std::pair<std::string_view, const Change*>> mine;
+  for (const auto& [k, c] : pending_[static_cast<size_t>(store)]) {
+    if (std::string_view(k).starts_with(start)) mine.emplace_back(k, &c);
+  }
+  std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto next_mine = mine.begin();
+  std::string value;
+  bool go_on = true;
+  // Emits a key unless deleted or expired; false once fn asks to stop.
+  auto emit = [&](std::string_view encoded, std::string_view stored) {
+    if (!store_->Unwrap(store, stored, &value)) return true;
+    return fn(encoded.substr(4), value);
+  };
+  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions(), store_->family(store)));
+  for (it->Seek(start); go_on && it->Valid() && it->key().starts_with(start); it->Next()) {
+    std::string_view db_key(it->key().data(), it->key().size());
+    while (go_on && next_mine != mine.end() && next_mine->first < db_key) {
+      if (!next_mine->second->deleted) go_on = emit(next_mine->first, next_mine->second->value);
+      ++next_mine;
+    }
+    if (!go_on) break;
+    if (next_mine != mine.end() && next_mine->first == db_key) {  // changed here: ours wins
+      if (!next_mine->second->deleted) go_on = emit(next_mine->first, next_mine->second->value);
+      ++next_mine;
+      continue;
+    }
+    go_on = emit(db_key, std::string_view(it->value().data(), it->value().size()));
+  }
+  for (; go_on && next_mine != mine.end(); ++next_mine) {
+    if (!next_mine->second->deleted) go_on = emit(next_mine->first, next_mine->second->value);
+  }
+  return FromRocks(it->status(), "state scan");
 }
 
 void TransactionImpl::SetNextOffset(const TopicPartition& tp, Offset next) {
-  char buf[8];
-  std::memcpy(buf, &next.value, 8);
-  batch_.Put(store_->offsets_family(), OffsetKey(tp), rocksdb::Slice(buf, 8)).PermitUncheckedError();
+  std::string bytes(8, '\0');
+  std::memcpy(bytes.data(), &next.value, 8);
+  offsets_[OffsetKey(tp)] = std::move(bytes);
+}
+
+void TransactionImpl::Drain(rocksdb::WriteBatch* batch) {
+  for (size_t store = 0; store < pending_.size(); ++store) {
+    auto* family = store_->family(static_cast<StoreId>(store));
+    for (const auto& [key, c] : pending_[store]) {
+      if (c.deleted) {
+        batch->Delete(family, key).PermitUncheckedError();
+      } else {
+        batch->Put(family, key, c.value).PermitUncheckedError();
+      }
+    }
+    pending_[store].clear();
+  }
+  for (const auto& [key, bytes] : offsets_) batch->Put(store_->offsets_family(), key, bytes).PermitUncheckedError();
+  offsets_.clear();
 }
 
 }  // namespace
