@@ -1,10 +1,12 @@
 #include "common/text/lexicon.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 
 namespace voc::text {
 namespace {
@@ -71,36 +73,6 @@ constexpr std::array kIdioms = {
     PhraseValence{"in the black", 2.0f},  PhraseValence{"in the red", -2.0f},   PhraseValence{"on the ball", 2.0f},
     PhraseValence{"under the weather", -2.0f}};
 
-uint64_t HashKeyImpl(std::string_view key) {
-  // Eight bytes at a time with a strong final mix: lexicon keys are short words.
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ key.size();
-  const char* p = key.data();
-  size_t n = key.size();
-  while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 31;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = (h ^ w) * 0x94D049BB133111EBull;
-    h ^= h >> 29;
-  }
-  h *= 0xFF51AFD7ED558CCDull;
-  return h ^ (h >> 32);
-}
-
-uint64_t HashKey(std::string_view key) { return HashKeyImpl(key); }
-
-uint32_t TagOf(uint64_t h) {
-  const auto tag = static_cast<uint32_t>(h >> 32);
-  return tag == 0 ? 1 : tag;
-}
-
 bool HasUpper(std::string_view s) {
   for (unsigned char c : s) {
     if (c >= 'A' && c <= 'Z') return true;
@@ -126,60 +98,34 @@ bool ReadFile(const std::string& path, std::string* out) {
 
 }  // namespace
 
-void Lexicon::Grow() {
-  slots_.assign(slots_.empty() ? 1024 : slots_.size() * 2, Slot{});
-  const size_t mask = slots_.size() - 1;
-  for (size_t e = 0; e < entries_.size(); ++e) {
-    const uint64_t h = HashKey(KeyOf(entries_[e]));
-    size_t i = h & mask;
-    while (slots_[i].tag != 0) i = (i + 1) & mask;
-    slots_[i] = Slot{TagOf(h), static_cast<uint32_t>(e)};
+// Entries in insertion order with a plain map: only Load() uses it.
+struct Lexicon::Builder {
+  std::vector<std::pair<std::string, LexEntry>> entries;
+  std::unordered_map<std::string, uint32_t> index;
+
+  LexEntry* Upsert(std::string_view key) {
+    auto [it, inserted] = index.try_emplace(std::string(key), static_cast<uint32_t>(entries.size()));
+    if (inserted) entries.emplace_back(std::string(key), LexEntry{});
+    return &entries[it->second].second;
   }
-}
-
-LexEntry* Lexicon::Upsert(std::string_view key) {
-  if (LexEntry* found = const_cast<LexEntry*>(Find(key)); found != nullptr) return found;
-  // Load factor at most 3/4: probe chains stay within a cache line or two of 8-byte
-  // slots, and the table stays small enough for L2.
-  if ((count_ + 1) * 4 > slots_.size() * 3) Grow();
-  const uint64_t h = HashKey(key);
-  const size_t mask = slots_.size() - 1;
-  size_t i = h & mask;
-  while (slots_[i].tag != 0) i = (i + 1) & mask;
-  slots_[i] = Slot{TagOf(h), static_cast<uint32_t>(entries_.size())};
-  entries_.push_back(Stored{static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size()), LexEntry{}});
-  keys_.append(key);
-  ++count_;
-  return &entries_.back().entry;
-}
-
-uint64_t Lexicon::Hash(std::string_view key) { return HashKeyImpl(key); }
-
-const LexEntry* Lexicon::Find(std::string_view key, uint64_t h) const {
-  if (key.empty() || slots_.empty()) return nullptr;
-  const uint32_t tag = TagOf(h);
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const Slot s = slots_[i];
-    if (s.tag == 0) return nullptr;
-    if (s.tag != tag) continue;
-    const Stored& e = entries_[s.index];
-    if (e.key_length == key.size() && std::memcmp(keys_.data() + e.key_offset, key.data(), key.size()) == 0) {
-      return &e.entry;
-    }
+  const LexEntry* Find(std::string_view key) const {
+    if (key.empty()) return nullptr;
+    auto it = index.find(std::string(key));
+    return it == index.end() ? nullptr : &entries[it->second].second;
   }
-}
+  void AddDerivedForms();
+};
 
-void Lexicon::AddDerivedForms() {
+void Lexicon::Builder::AddDerivedForms() {
   // Regular inflections of lexicon words ("crash" -> "crashes", "crashing", "crashed")
   // that the lexicon lacks inherit the base valence: the VADER lexicon lists many
   // lemmas without their forms, and feedback is full of them.
   std::vector<std::pair<std::string, float>> derived;
-  for (const Stored& s : entries_) {
-    if (s.key_length < 4 || !(s.entry.flags & kLexValence) || (s.entry.flags & (kLexPhrase | kLexDerived))) continue;
-    std::string base(KeyOf(s));
+  for (const auto& [key, entry] : entries) {
+    if (key.size() < 4 || !(entry.flags & kLexValence) || (entry.flags & (kLexPhrase | kLexDerived))) continue;
+    const std::string& base = key;
     if (!IsAlphaWord(base)) continue;
-    const float v = s.entry.valence;
+    const float v = entry.valence;
     // Inflection shifts meaning now and then ("kind" -> "kinds", "clean" -> "cleaning"), so
     // derived forms count for a little less than their base.
     const float dv = v * kDerivedScale;
@@ -207,8 +153,87 @@ void Lexicon::AddDerivedForms() {
   }
 }
 
+Status Lexicon::Freeze(const Builder& builder) {
+  // Load factor at most 2/3: a miss, the common case for running text, probes about
+  // five 32-byte slots, two or three cache lines.
+  size_t capacity = 1024;
+  while (capacity * 2 < builder.entries.size() * 3) capacity *= 2;
+  slots_.assign(capacity, Slot{});
+  tags_.assign(capacity, 0);
+  long_keys_.clear();
+  const size_t mask = capacity - 1;
+  for (const auto& [key, entry] : builder.entries) {
+    if (key.empty()) continue;  // never looked up
+    Slot s;
+    std::memcpy(s.key, key.data(), std::min<size_t>(key.size(), 16));
+    s.entry = entry;
+    if (key.size() <= 16) {
+      s.meta = static_cast<uint32_t>(key.size());
+    } else {
+      if (long_keys_.size() >= (1u << 24) - key.size() - 4) return Status::InvalidArgument("sentiment lexicon: keys too long");
+      s.meta = static_cast<uint32_t>(long_keys_.size() << 8) | kLongKey;
+      const auto n = static_cast<uint32_t>(key.size());
+      long_keys_.append(reinterpret_cast<const char*>(&n), 4);
+      long_keys_.append(key, 16);
+    }
+    const uint64_t h = HashLong(key);
+    size_t i = h & mask;
+    while (tags_[i] != 0) i = (i + 1) & mask;
+    tags_[i] = TagOf(h);
+    slots_[i] = s;
+  }
+  std::fill(second_words_.begin(), second_words_.end(), 0);
+  for (const auto& [key, entry] : builder.entries) {
+    if (!(entry.flags & kLexPhrase)) continue;
+    const size_t first_space = key.find(' ');
+    if (first_space == std::string::npos) continue;
+    const size_t second_end = key.find(' ', first_space + 1);
+    const std::string_view second = std::string_view(key).substr(
+        first_space + 1, second_end == std::string::npos ? std::string::npos : second_end - first_space - 1);
+    const uint64_t bit = (HashLong(second) >> 20) & (kSecondWordBits - 1);
+    second_words_[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
+  count_ = builder.entries.size();
+  return Status::Ok();
+}
+
+uint64_t Lexicon::HashLong(std::string_view key) {
+  char buf[16] = {};
+  std::memcpy(buf, key.data(), std::min<size_t>(key.size(), 16));
+  uint64_t h = HashShort(LoadWord(buf), LoadWord(buf + 8), key.size());
+  for (size_t i = 16; i < key.size(); i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, key.data() + i, std::min<size_t>(key.size() - i, 8));
+    h = Mix((h ^ w) * 0xBF58476D1CE4E5B9ull);
+  }
+  return h;
+}
+
+const LexEntry* Lexicon::FindLong(std::string_view key, uint64_t h) const {
+  const uint16_t tag = TagOf(h);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const uint16_t t = tags_[i];
+    if (t == 0) return nullptr;
+    if (t != tag) continue;
+    const Slot& s = slots_[i];
+    if ((s.meta & 0xFF) != kLongKey || std::memcmp(s.key, key.data(), 16) != 0) continue;
+    const char* rest = long_keys_.data() + (s.meta >> 8);
+    uint32_t n;
+    std::memcpy(&n, rest, 4);
+    if (n == key.size() && std::memcmp(rest + 4, key.data() + 16, n - 16) == 0) return &s.entry;
+  }
+}
+
+const LexEntry* Lexicon::Find(std::string_view key) const {
+  if (key.size() > 16) return FindLong(key, HashLong(key));
+  char buf[kPadding + 16] = {};
+  std::memcpy(buf, key.data(), key.size());
+  return FindPadded(std::string_view(buf, key.size()));
+}
+
 Result<Lexicon> Lexicon::Load(const std::string& dir) {
-  Lexicon lex;
+  Builder lex;
   // Phrases are registered after their words so the start flag lands on the word entry.
   std::vector<std::pair<std::string, float>> phrases;
   std::string contents;
@@ -332,7 +357,9 @@ Result<Lexicon> Lexicon::Load(const std::string& dir) {
       entry->flags |= kLexValence | kLexEmoji;
     }
   }
-  return lex;
+  Lexicon lexicon;
+  VOC_RETURN_IF_ERROR(lexicon.Freeze(lex));
+  return lexicon;
 }
 
 }  // namespace voc::text

@@ -1,10 +1,11 @@
 // The sentiment lexicon: every word class the scorer needs (valences, boosters,
 // negators, contrast words, English stop words, multi-word phrases, emoji) in one flat
-// open-addressing table keyed by the lowercased token, so scoring a token is one probe.
-// Immutable after Load; safe to share between threads.
+// open-addressing table keyed by the lowercased token, so scoring a token is one probe
+// of one cache line. Immutable after Load; safe to share between threads.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,38 +41,109 @@ class Lexicon {
   static Result<Lexicon> Load(const std::string& dir);
 
   // `key` must already be lowercased; nullptr when absent.
-  const LexEntry* Find(std::string_view key) const { return Find(key, Hash(key)); }
-  // The same with the key's Hash() computed earlier, e.g. to Prefetch() a batch first.
-  const LexEntry* Find(std::string_view key, uint64_t hash) const;
-  static uint64_t Hash(std::string_view key);
+  const LexEntry* Find(std::string_view key) const;
+
+  // The hot path: the same, but `key.data()` must be followed by at least kPadding
+  // readable bytes (whatever they hold), so short keys are read as two 8-byte words.
+  static constexpr size_t kPadding = 16;
+  static uint64_t HashPadded(std::string_view key) {
+    const size_t n = key.size();
+    if (n > 16) return HashLong(key);
+    return HashShort(LoadMasked(key.data(), n), n > 8 ? LoadMasked(key.data() + 8, n - 8) : 0, n);
+  }
+  const LexEntry* FindPadded(std::string_view key) const { return FindPadded(key, HashPadded(key)); }
+  // With the HashPadded() computed earlier, e.g. to Prefetch() a batch first.
+  const LexEntry* FindPadded(std::string_view key, uint64_t hash) const;
   void Prefetch(uint64_t hash) const {
-    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+    if (slots_.empty()) return;
+    __builtin_prefetch(&tags_[hash & (slots_.size() - 1)]);
+    __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  }
+
+  // False when no multi-word phrase has a second word with this HashPadded(): most
+  // phrase-start words ("the", "a", "not") are followed by none.
+  bool MaybePhraseSecondWord(uint64_t hash) const {
+    const uint64_t bit = (hash >> 20) & (kSecondWordBits - 1);
+    return (second_words_[bit >> 6] >> (bit & 63)) & 1u;
   }
 
   size_t size() const { return count_; }
 
  private:
-  // Open addressing over 8-byte slots (a hash tag and an entry index), so a miss, the
-  // common case for running text, touches one cache line of a compact array.
-  struct Slot {
-    uint32_t tag = 0;    // upper hash bits, never 0; 0 marks an empty slot
-    uint32_t index = 0;  // into entries_
-  };
-  struct Stored {
-    uint32_t key_offset = 0;
-    uint32_t key_length = 0;
+  // Open addressing (linear probing) over 32-byte slots that hold the key's first 16
+  // bytes and the entry itself, with a parallel array of 16-bit hash tags: a miss (most
+  // words of running text) reads only tags, 128 KiB for the whole table, and a hit one
+  // slot besides, both prefetched. Keys longer than 16 bytes (a few phrases and emoji
+  // sequences) keep the rest in long_keys_.
+  struct alignas(32) Slot {
+    char key[16] = {};  // zero-padded
     LexEntry entry;
+    // Key length 1..16, or kLongKey with the rest at long_keys_[meta >> 8]:
+    // a 4-byte full length, then bytes 16.. of the key.
+    uint32_t meta = 0;
   };
+  static_assert(sizeof(Slot) == 32);
+  static constexpr uint32_t kLongKey = 17;
 
-  LexEntry* Upsert(std::string_view key);
-  void Grow();
-  void AddDerivedForms();
-  std::string_view KeyOf(const Stored& s) const { return std::string_view(keys_).substr(s.key_offset, s.key_length); }
+  // Load() builds the entries in insertion order (derived forms depend on it) with a
+  // plain map, then lays them out in the table.
+  struct Builder;
+  Status Freeze(const Builder& builder);
+  const LexEntry* FindLong(std::string_view key, uint64_t hash) const;
 
-  std::string keys_;  // every key, back to back
-  std::vector<Stored> entries_;
+  static uint64_t LoadWord(const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+  // The first n (0..8) bytes at p as a little-endian word, the rest zero; p must have
+  // 8 readable bytes.
+  static uint64_t LoadMasked(const char* p, size_t n) {
+    const uint64_t w = LoadWord(p);
+    return n >= 8 ? w : w & ((uint64_t{1} << (n * 8)) - 1);
+  }
+  static uint64_t Mix(uint64_t h) {
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
+    h ^= h >> 32;
+    return h;
+  }
+  // Keys of up to 16 bytes, as two zero-padded words: two multiplies, no loop.
+  static uint64_t HashShort(uint64_t w0, uint64_t w1, size_t n) {
+    return Mix(((w0 ^ 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull) ^ ((w1 + n) * 0x94D049BB133111EBull));
+  }
+  // Any key, without reading past its end.
+  static uint64_t HashLong(std::string_view key);
+
+  static uint16_t TagOf(uint64_t hash) {
+    const auto tag = static_cast<uint16_t>(hash >> 48);
+    return tag == 0 ? 1 : tag;
+  }
+
+  static constexpr uint64_t kSecondWordBits = 1u << 15;
+
+  std::vector<uint16_t> tags_;  // per slot; 0 marks an empty one
   std::vector<Slot> slots_;
+  std::string long_keys_;
+  std::vector<uint64_t> second_words_ = std::vector<uint64_t>(kSecondWordBits / 64);  // a Bloom filter of one hash
   size_t count_ = 0;
 };
+
+inline const LexEntry* Lexicon::FindPadded(std::string_view key, uint64_t h) const {
+  const size_t n = key.size();
+  if (n == 0 || slots_.empty()) return nullptr;
+  if (n > 16) return FindLong(key, h);
+  const uint64_t w0 = LoadMasked(key.data(), n);
+  const uint64_t w1 = n > 8 ? LoadMasked(key.data() + 8, n - 8) : 0;
+  const uint16_t tag = TagOf(h);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const uint16_t t = tags_[i];
+    if (t == 0) return nullptr;
+    if (t != tag) continue;
+    const Slot& s = slots_[i];
+    if (s.meta == n && LoadWord(s.key) == w0 && LoadWord(s.key + 8) == w1) return &s.entry;
+  }
+}
 
 }  // namespace voc::text

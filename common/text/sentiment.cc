@@ -1,6 +1,7 @@
 #include "common/text/sentiment.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -17,10 +18,75 @@ constexpr double kNormalizeAlpha = 15.0;
 constexpr float kBeforeContrast = 0.5f;
 constexpr float kAfterContrast = 1.5f;
 
-bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-bool IsAsciiPunct(unsigned char c) {
+constexpr bool IsAsciiPunct(unsigned char c) {
   return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
+}
+
+// What the tokenizer needs to know of a byte, OR-ed over a token as it is copied.
+enum ByteClass : uint8_t {
+  kByteSpace = 1u << 0,       // ASCII whitespace: ends a token
+  kByteUpper = 1u << 1,       // A-Z
+  kByteLower = 1u << 2,       // a-z
+  kBytePunct = 1u << 3,       // ASCII punctuation: stripped from the ends of a token
+  kByteEmphasis = 1u << 4,    // '!' or '?'
+  kByteApostrophe = 1u << 5,  // only a token with one can hold "n't"
+};
+
+constexpr std::array<uint8_t, 256> kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 128; ++c) {
+    uint8_t k = 0;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') k |= kByteSpace;
+    if (c >= 'A' && c <= 'Z') k |= kByteUpper;
+    if (c >= 'a' && c <= 'z') k |= kByteLower;
+    if (IsAsciiPunct(static_cast<unsigned char>(c))) k |= kBytePunct;
+    if (c == '!' || c == '?') k |= kByteEmphasis;
+    if (c == '\'') k |= kByteApostrophe;
+    t[static_cast<size_t>(c)] = k;
+  }
+  return t;
+}();
+
+constexpr std::array<char, 256> kLowerByte = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return t;
+}();
+
+// Whether some letter a-z occurs three times in a row: the mark of an elongated word
+// ("loooove"), checked before the collapsing passes that most unknown words would waste.
+bool HasLetterRunOfThree(std::string_view w) {
+  unsigned found = 0;
+  for (size_t k = 2; k < w.size(); ++k) {
+    const char c = w[k];
+    found |= static_cast<unsigned>(c == w[k - 1]) & static_cast<unsigned>(c == w[k - 2]) &
+             static_cast<unsigned>(c >= 'a' && c <= 'z');
+  }
+  return found != 0;
+}
+
+// The words TokenValence's rules name, so they compare codes instead of strings.
+SpecialWord SpecialWordOf(std::string_view w) {
+  switch (w.size()) {
+    case 2:
+      if (w == "no") return kWordNo;
+      if (w == "so") return kWordSo;
+      if (w == "at") return kWordAt;
+      if (w == "or") return kWordOr;
+      return kWordNone;
+    case 3: return w == "nor" ? kWordNor : kWordNone;
+    case 4:
+      if (w == "this") return kWordThis;
+      if (w == "very") return kWordVery;
+      return kWordNone;
+    case 5:
+      if (w == "never") return kWordNever;
+      if (w == "doubt") return kWordDoubt;
+      if (w == "least") return kWordLeast;
+      return kWordNone;
+    case 7: return w == "without" ? kWordWithout : kWordNone;
+    default: return kWordNone;
+  }
 }
 
 // Length of the UTF-8 sequence at text[i], or 1 for a byte that does not start a valid
@@ -65,43 +131,56 @@ void SentimentScorer::Tokenize(std::string_view text) {
   word_count_ = 0;
   stopword_count_ = 0;
   lexicon_word_count_ = 0;
-  // Lowercased forms never exceed the text; sizing once per growth keeps writes in bounds.
-  if (lower_.size() < text.size() + 1) lower_.resize(text.size() + 1);
+  // Lowercased forms never exceed the text; sizing once per growth keeps writes in
+  // bounds. The lexicon reads keys as padded words: kPadding bytes of slack after them.
+  if (lower_.size() < text.size() + Lexicon::kPadding + 1) lower_.resize(text.size() + Lexicon::kPadding + 1);
   lower_used_ = 0;
 
   const size_t n = text.size();
-  size_t start = std::string_view::npos;
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   size_t i = 0;
   while (i < n) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      if (IsSpace(c)) {
-        if (start != std::string_view::npos) AddToken(static_cast<uint32_t>(start), static_cast<uint32_t>(i));
-        start = std::string_view::npos;
-      } else if (start == std::string_view::npos) {
-        start = i;
-      }
+    if (kByteClass[in[i]] & kByteSpace) {
       ++i;
       continue;
     }
-    const size_t len = Utf8Length(text, i);
-    if (len >= 2) {
-      const std::string_view cp = text.substr(i, len);
-      const LexEntry* emoji = len >= 3 ? lexicon_->Find(cp) : nullptr;
-      if (IsUnicodeSeparator(cp) || (emoji != nullptr && (emoji->flags & kLexEmoji))) {
-        if (start != std::string_view::npos) AddToken(static_cast<uint32_t>(start), static_cast<uint32_t>(i));
-        start = std::string_view::npos;
-        if (emoji != nullptr && (emoji->flags & kLexEmoji)) {
-          AddEmojiToken(static_cast<uint32_t>(i), static_cast<uint32_t>(i + len), emoji);
-        }
-        i += len;
+    // One token: copied lowercased as it is delimited, its byte classes gathered.
+    const size_t start = i;
+    char* out = lower_.data() + lower_used_;
+    unsigned classes = 0;
+    size_t stop_len = 0;  // a Unicode separator or an emoji ends the token
+    const LexEntry* emoji = nullptr;
+    while (i < n) {
+      const unsigned char c = in[i];
+      if (c < 0x80) {
+        const uint8_t k = kByteClass[c];
+        if (k & kByteSpace) break;
+        *out++ = kLowerByte[c];
+        classes |= k;
+        ++i;
         continue;
       }
+      const size_t len = Utf8Length(text, i);
+      if (len >= 2) {
+        const std::string_view cp = text.substr(i, len);
+        const LexEntry* e = len >= 3 ? lexicon_->Find(cp) : nullptr;
+        const bool is_emoji = e != nullptr && (e->flags & kLexEmoji);
+        if (is_emoji || IsUnicodeSeparator(cp)) {
+          stop_len = len;
+          emoji = is_emoji ? e : nullptr;
+          break;
+        }
+      }
+      std::memcpy(out, text.data() + i, len);
+      out += len;
+      i += len;
     }
-    if (start == std::string_view::npos) start = i;
-    i += len;
+    if (i > start) AddToken(static_cast<uint32_t>(start), static_cast<uint32_t>(i), classes);
+    if (stop_len > 0) {
+      if (emoji != nullptr) AddEmojiToken(static_cast<uint32_t>(i), static_cast<uint32_t>(i + stop_len), emoji);
+      i += stop_len;
+    }
   }
-  if (start != std::string_view::npos) AddToken(static_cast<uint32_t>(start), static_cast<uint32_t>(n));
   ResolveTokens();
   ResolvePhrases();
 
@@ -118,81 +197,86 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
   t.lower_len = 0;
   t.entry = entry;
   t.phrase_first = static_cast<uint32_t>(tokens_.size());
-  pending_.push_back(Pending{0, 0, 0, false, true});
+  // Its form is empty: ResolvePhrases filters on the empty form's hash.
+  pending_.push_back(Pending{Lexicon::HashPadded(std::string_view(lower_.data() + lower_used_, 0)), 0, 0, false, true});
   tokens_.push_back(t);
 }
 
-void SentimentScorer::AddToken(uint32_t begin, uint32_t end) {
-  SentimentToken t;
+void SentimentScorer::AddToken(uint32_t begin, uint32_t end, unsigned classes) {
+  // The lowercased raw token is already at lower_[lower_used_]; the stripped form is a
+  // sub-range of it.
+  // Filled in place: a local copy pushed afterwards costs a store-forwarding stall.
+  SentimentToken& t = tokens_.emplace_back();
   t.begin = begin;
   t.end = end;
-  t.phrase_first = static_cast<uint32_t>(tokens_.size());
-
-  // Lowercase the raw token once; the stripped form is a sub-range of it.
-  char* out = lower_.data() + lower_used_;
-  bool has_upper = false;
-  bool has_lower = false;
-  bool has_letter = false;
-  for (uint32_t k = begin; k < end; ++k) {
-    const unsigned char c = static_cast<unsigned char>(text_[k]);
-    if (c >= 'A' && c <= 'Z') {
-      has_upper = true;
-      out[k - begin] = static_cast<char>(c + 32);
-    } else {
-      if (c >= 'a' && c <= 'z') has_lower = true;
-      out[k - begin] = static_cast<char>(c);
-    }
-  }
-  has_letter = has_upper || has_lower;
+  t.phrase_first = static_cast<uint32_t>(tokens_.size() - 1);
+  const bool has_upper = classes & kByteUpper;
+  const bool has_lower = classes & kByteLower;
   if (has_upper && !has_lower) t.flags |= kTokAllCaps;
-  if (has_letter) t.flags |= kTokWord;
+  if (has_upper || has_lower) t.flags |= kTokWord;
 
   uint32_t sb = begin;
   uint32_t se = end;
-  while (sb < se && IsAsciiPunct(static_cast<unsigned char>(text_[sb]))) ++sb;
-  while (se > sb && IsAsciiPunct(static_cast<unsigned char>(text_[se - 1]))) --se;
-  for (uint32_t k = se; k < end; ++k) {
-    const char c = text_[k];
-    if (c == '.' || c == '!' || c == '?' || c == ';') {
-      t.flags |= kTokSentenceEnd;
-    } else if (c == ',' || c == ':' || c == '-') {
-      t.flags |= kTokClauseEnd;
+  if (classes & kBytePunct) {
+    const auto* in = reinterpret_cast<const unsigned char*>(text_.data());
+    while (sb < se && (kByteClass[in[sb]] & kBytePunct)) ++sb;
+    while (se > sb && (kByteClass[in[se - 1]] & kBytePunct)) --se;
+    for (uint32_t k = se; k < end; ++k) {
+      const char c = text_[k];
+      if (c == '.' || c == '!' || c == '?' || c == ';') {
+        t.flags |= kTokSentenceEnd;
+      } else if (c == ',' || c == ':' || c == '-') {
+        t.flags |= kTokClauseEnd;
+      }
+    }
+    if (classes & kByteEmphasis) {
+      // Counts saturate at 15: ScoreRange caps both at 4.
+      unsigned exclaims = 0;
+      unsigned questions = 0;
+      for (uint32_t k = begin; k < end; ++k) {
+        exclaims += text_[k] == '!';
+        questions += text_[k] == '?';
+      }
+      t.emphasis = static_cast<uint8_t>(std::min(exclaims, 15u) | std::min(questions, 15u) << 4);
     }
   }
 
   // The lookup happens in a second pass (ResolveTokens) so that the hash-table slots of all
   // tokens are prefetched first: their cache misses then overlap instead of queueing.
-  t.lower = lower_used_ + (sb - begin);
+  t.lower = static_cast<uint32_t>(lower_used_) + (sb - begin);
   t.lower_len = se - sb;
-  const uint64_t hash = Lexicon::Hash(std::string_view(out + (sb - begin), se - sb));
+  const uint64_t hash = Lexicon::HashPadded(std::string_view(lower_.data() + t.lower, t.lower_len));
   lexicon_->Prefetch(hash);
-  pending_.push_back(Pending{hash, static_cast<uint32_t>(lower_used_), end - begin, has_letter});
+  Pending& p = pending_.emplace_back();
+  p.hash = hash;
+  p.raw_lower = static_cast<uint32_t>(lower_used_);
+  p.raw_len = end - begin;
+  p.apostrophe = (classes & kByteApostrophe) != 0;
   lower_used_ += end - begin;
-  tokens_.push_back(t);
 }
 
 void SentimentScorer::ResolveTokens() {
   for (size_t i = 0; i < tokens_.size(); ++i) {
-    const Pending& p = pending_[i];
+    Pending& p = pending_[i];
     if (p.resolved) continue;
     SentimentToken& t = tokens_[i];
     char* out = lower_.data() + p.raw_lower;
     const std::string_view raw(out, p.raw_len);
     const std::string_view stripped(lower_.data() + t.lower, t.lower_len);
     std::string_view form = stripped;
-    const LexEntry* e = stripped.empty() ? nullptr : lexicon_->Find(stripped, p.hash);
+    const LexEntry* e = stripped.empty() ? nullptr : lexicon_->FindPadded(stripped, p.hash);
     // Emoticons (":)", ":-(", ":p") are mostly punctuation: as VADER does, a token whose
     // stripped form is at most two characters is also looked up whole.
     if (e == nullptr && stripped.size() <= 2 && stripped.size() != raw.size()) {
-      if (const LexEntry* r = lexicon_->Find(raw); r != nullptr) {
+      if (const LexEntry* r = lexicon_->FindPadded(raw); r != nullptr) {
         e = r;
         form = raw;
       }
     }
-    if (e == nullptr && stripped.size() >= 4 && stripped.size() <= 64) {
+    if (e == nullptr && stripped.size() >= 4 && stripped.size() <= 64 && HasLetterRunOfThree(stripped)) {
       // Elongation ("loooove", "soooo") is emphasis on a lexicon word: collapse runs of
       // three or more letters to two, then to one, and look again.
-      char buf[64];
+      char buf[64 + Lexicon::kPadding];
       std::memcpy(buf, stripped.data(), stripped.size());
       size_t cur = stripped.size();
       for (size_t keep = 2; keep >= 1 && e == nullptr; --keep) {
@@ -204,9 +288,9 @@ void SentimentScorer::ResolveTokens() {
           if (run > keep && c >= 'a' && c <= 'z') continue;
           buf[len++] = c;
         }
-        if (len == cur && keep == 2) break;  // no run of three: nothing elongated
+        if (len == cur && keep == 2) break;  // no run of three: nothing elongated (not reached)
         cur = len;
-        if (const LexEntry* x = lexicon_->Find(std::string_view(buf, cur)); x != nullptr) {
+        if (const LexEntry* x = lexicon_->FindPadded(std::string_view(buf, cur)); x != nullptr) {
           e = x;
           // The collapsed form is shorter than the stripped one: store it in its place.
           char* w = lower_.data() + t.lower;
@@ -219,22 +303,30 @@ void SentimentScorer::ResolveTokens() {
     t.entry = e;
     t.lower = static_cast<uint32_t>(form.data() - lower_.data());
     t.lower_len = static_cast<uint32_t>(form.size());
-    if ((e != nullptr && (e->flags & kLexNegator)) || form.find("n't") != std::string_view::npos) {
+    t.word = SpecialWordOf(form);
+    // ResolvePhrases looks the next word up in the lexicon's phrase filter.
+    if (form.data() != stripped.data() || form.size() != stripped.size()) p.hash = Lexicon::HashPadded(form);
+    if ((e != nullptr && (e->flags & kLexNegator)) ||
+        (p.apostrophe && form.find("n't") != std::string_view::npos)) {
       t.flags |= kTokNegated;
     }
-    if (p.has_letter) ++word_count_;
+    const bool has_letter = t.flags & kTokWord;
+    if (has_letter) ++word_count_;
     if (e != nullptr && (e->flags & kLexStopword)) ++stopword_count_;
-    if (p.has_letter && e != nullptr && (e->flags & kLexValence)) ++lexicon_word_count_;
+    if (has_letter && e != nullptr && (e->flags & kLexValence)) ++lexicon_word_count_;
   }
 }
 
 void SentimentScorer::ResolvePhrases() {
   // Longest phrase first (three words, then two), never across a sentence end.
-  char key[128];
+  char key[128 + Lexicon::kPadding];
   const size_t n = tokens_.size();
   for (size_t i = 0; i + 1 < n; ++i) {
     const SentimentToken& t = tokens_[i];
     if (t.entry == nullptr || !(t.entry->flags & kLexPhraseStart) || (t.flags & kTokSentenceEnd)) continue;
+    // Most phrase-start words ("the", "a", "not") start none here: skip them unless the
+    // next word is the second word of some phrase.
+    if (!lexicon_->MaybePhraseSecondWord(pending_[i + 1].hash)) continue;
     for (size_t words = 3; words >= 2; --words) {
       if (i + words > n) continue;
       size_t len = 0;
@@ -242,14 +334,14 @@ void SentimentScorer::ResolvePhrases() {
       for (size_t k = 0; k < words && fits; ++k) {
         const SentimentToken& w = tokens_[i + k];
         if (k > 0 && (tokens_[i + k - 1].flags & kTokSentenceEnd)) fits = false;
-        if (len + w.lower_len + 1 > sizeof(key)) fits = false;
+        if (len + w.lower_len + 1 > sizeof(key) - Lexicon::kPadding) fits = false;
         if (!fits) break;
         if (k > 0) key[len++] = ' ';
         std::memcpy(key + len, lower_.data() + w.lower, w.lower_len);
         len += w.lower_len;
       }
       if (!fits) continue;
-      const LexEntry* p = lexicon_->Find(std::string_view(key, len));
+      const LexEntry* p = lexicon_->FindPadded(std::string_view(key, len));
       if (p == nullptr || !(p->flags & kLexPhrase)) continue;
       for (size_t k = 0; k + 1 < words; ++k) tokens_[i + k].flags |= kTokConsumed;
       SentimentToken& last = tokens_[i + words - 1];
@@ -266,25 +358,25 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
   const LexEntry* e = t.entry;
   if ((t.flags & kTokConsumed) || e == nullptr || (e->flags & kLexBooster) || !(e->flags & kLexValence)) return 0.0f;
 
-  auto low = [&](size_t k) { return lower(tokens_[k]); };
+  auto word = [&](size_t k) { return tokens_[k].word; };
   auto in_lexicon = [&](size_t k) {
     const LexEntry* x = tokens_[k].entry;
     return x != nullptr && (x->flags & kLexValence) && !(x->flags & kLexBooster);
   };
   auto negated = [&](size_t k) { return (tokens_[k].flags & kTokNegated) != 0; };
-  auto so_or_this = [&](size_t k) { return low(k) == "so" || low(k) == "this"; };
+  auto so_or_this = [&](size_t k) { return word(k) == kWordSo || word(k) == kWordThis; };
 
   float v = e->valence;
   const size_t j = t.phrase_first;  // look back from the phrase's first word
 
   // "no" before another sentiment word negates it rather than scoring itself.
-  if (low(i) == "no" && i + 1 < last && in_lexicon(i + 1)) v = 0.0f;
+  if (word(i) == kWordNo && i + 1 < last && in_lexicon(i + 1)) v = 0.0f;
   // Negation does not reach emoji and emoticons (they are not propositions: "nope :-)"
   // is still a smile), nor "no" itself ("NO NO NO" is emphatic, not a double negative).
   const bool negatable = (t.flags & kTokWord) && !(t.flags & kTokNegated);
   if (!negatable) {
-  } else if ((j > first && low(j - 1) == "no") || (j > first + 1 && low(j - 2) == "no") ||
-      (j > first + 2 && low(j - 3) == "no" && (low(j - 1) == "or" || low(j - 1) == "nor"))) {
+  } else if ((j > first && word(j - 1) == kWordNo) || (j > first + 1 && word(j - 2) == kWordNo) ||
+             (j > first + 2 && word(j - 3) == kWordNo && (word(j - 1) == kWordOr || word(j - 1) == kWordNor))) {
     v = e->valence * kNegationScalar;
   }
   if ((t.flags & kTokAllCaps) && cap_differential_) v += v > 0 ? kCapsIncrement : -kCapsIncrement;
@@ -308,27 +400,27 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
     } else if (s == 0) {
       if (negated(k)) v *= kNegationScalar;
     } else if (s == 1) {
-      if (low(j - 2) == "never" && so_or_this(j - 1)) {
+      if (word(j - 2) == kWordNever && so_or_this(j - 1)) {
         v *= 1.25f;  // "never so good": emphasis, not negation
-      } else if (low(j - 2) == "without" && low(j - 1) == "doubt") {
+      } else if (word(j - 2) == kWordWithout && word(j - 1) == kWordDoubt) {
         // "without doubt good" is affirmation
       } else if (negated(k)) {
         v *= kNegationScalar;
       }
     } else {
       // As in vaderSentiment 3.3: "so"/"this" right before the word also emphasises it.
-      if ((low(j - 3) == "never" && so_or_this(j - 2)) || so_or_this(j - 1)) {
+      if ((word(j - 3) == kWordNever && so_or_this(j - 2)) || so_or_this(j - 1)) {
         v *= 1.25f;
-      } else if (low(j - 3) == "without" && (low(j - 2) == "doubt" || low(j - 1) == "doubt")) {
+      } else if (word(j - 3) == kWordWithout && (word(j - 2) == kWordDoubt || word(j - 1) == kWordDoubt)) {
       } else if (negated(k)) {
         v *= kNegationScalar;
       }
     }
   }
   // "least": "the least useful" flips, "at least useful" does not.
-  if (j > first + 1 && !in_lexicon(j - 1) && low(j - 1) == "least") {
-    if (low(j - 2) != "at" && low(j - 2) != "very") v *= kNegationScalar;
-  } else if (j > first && !in_lexicon(j - 1) && low(j - 1) == "least") {
+  if (j > first + 1 && !in_lexicon(j - 1) && word(j - 1) == kWordLeast) {
+    if (word(j - 2) != kWordAt && word(j - 2) != kWordVery) v *= kNegationScalar;
+  } else if (j > first && !in_lexicon(j - 1) && word(j - 1) == kWordLeast) {
     v *= kNegationScalar;
   }
   return v;
@@ -364,11 +456,12 @@ double SentimentScorer::ScoreRange(size_t first, size_t last) {
   if (sum == 0.0) return 0.0;
 
   // Exclamation and question marks intensify whichever way the text already leans.
+  // Every '!' and '?' of the range lies in one of its tokens.
   uint32_t exclaims = 0;
   uint32_t questions = 0;
-  for (uint32_t k = tokens_[first].begin; k < tokens_[last - 1].end; ++k) {
-    exclaims += text_[k] == '!';
-    questions += text_[k] == '?';
+  for (size_t i = first; i < last; ++i) {
+    exclaims += tokens_[i].emphasis & 15u;
+    questions += tokens_[i].emphasis >> 4;
   }
   double emphasis = std::min<uint32_t>(exclaims, 4) * kExclaimIncrement;
   if (questions > 1) emphasis += questions <= 3 ? questions * kQuestionIncrement : 0.96;

@@ -22,6 +22,25 @@ struct SentimentToken {
   const LexEntry* entry = nullptr;  // the word's own entry, or the phrase ending here
   uint32_t phrase_first = 0;        // first token of that phrase (== own index otherwise)
   uint16_t flags = 0;               // SentimentTokenFlag bits
+  uint8_t word = 0;                 // SpecialWord of the lowercased form
+  uint8_t emphasis = 0;             // '!' count (low 4 bits) and '?' count, each at most 15
+};
+
+// Words that the valence rules look for around a sentiment word ("no", "never so",
+// "without doubt", "at least", ...), found once per token.
+enum SpecialWord : uint8_t {
+  kWordNone,
+  kWordNo,
+  kWordSo,
+  kWordThis,
+  kWordNever,
+  kWordWithout,
+  kWordDoubt,
+  kWordLeast,
+  kWordAt,
+  kWordVery,
+  kWordOr,
+  kWordNor,
 };
 
 enum SentimentTokenFlag : uint16_t {
@@ -59,7 +78,7 @@ class SentimentScorer {
   uint32_t lexicon_word_count() const { return lexicon_word_count_; }
 
  private:
-  void AddToken(uint32_t begin, uint32_t end);
+  void AddToken(uint32_t begin, uint32_t end, unsigned byte_classes);
   void AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry* entry);
   void ResolveTokens();
   void ResolvePhrases();
@@ -69,12 +88,13 @@ class SentimentScorer {
   const Lexicon* lexicon_;
   std::string_view text_;
   std::vector<SentimentToken> tokens_;
-  // Per token, what the lookup pass needs: the stripped form's hash and the raw form.
+  // Per token, what the lookup pass needs: the stripped form's hash (then the final
+  // form's, for the phrase filter) and the raw form.
   struct Pending {
     uint64_t hash = 0;
     uint32_t raw_lower = 0;
     uint32_t raw_len = 0;
-    bool has_letter = false;
+    bool apostrophe = false;
     bool resolved = false;  // emoji tokens arrive with their entry
   };
   std::vector<Pending> pending_;
