@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "common/core/hash.h"
+#include "common/core/utf8.h"
 #include "services/enrich/simhash.h"
 
 namespace voc::enrich {
@@ -315,12 +316,9 @@ void EnrichProcessor::EmitAlert(runtime::Context& ctx) {
   alert_.set_arr(enriched_.customer().arr());
   alert_.set_channel(enriched_.channel());
   if (!enriched_.themes().empty()) alert_.set_theme_id(enriched_.themes(0).id());
-  // Cut at 280 bytes but never inside a character: a proto3 string must stay valid UTF-8,
-  // or no consumer can parse the alert. (Same rule as ingest's text cap.)
+  // A proto3 string must stay valid UTF-8, or no consumer can parse the alert.
   const std::string& text = enriched_.redacted_text();
-  size_t cut = std::min<size_t>(text.size(), 280);
-  while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  alert_.set_summary(text.substr(0, cut));
+  alert_.set_summary(text.substr(0, Utf8Prefix(text, 280)));
   alert_.set_event_time_ms(enriched_.event_time_ms());
   *alert_.mutable_meta() = enriched_.meta();
   alert_.SerializeToString(&bytes_);

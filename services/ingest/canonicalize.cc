@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "common/core/hash.h"
+#include "common/core/utf8.h"
 
 namespace voc::ingest {
 namespace {
@@ -44,14 +45,6 @@ std::string_view Trim(std::string_view s) {
   size_t b = s.find_first_not_of(ws);
   if (b == std::string_view::npos) return {};
   return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
-
-// The longest prefix of at most max bytes that ends on a code point boundary.
-size_t Utf8Prefix(std::string_view s, size_t max) {
-  if (s.size() <= max) return s.size();
-  size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return n;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <iostream>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -74,6 +75,16 @@ int RunTail(const TailArgs& args, const std::atomic<bool>& stop) {
               << " reachable?)\n";
     return 1;
   }
+  // --exit-when-idle counts only once every partition is read up to where the log ended
+  // at start, so a slow first fetch never ends the command before it printed anything.
+  std::map<int32_t, int64_t> end_at_start;
+  if (args.exit_when_idle.count() > 0 && !args.from_end) {
+    auto partitions = kafka::PartitionCount(args.bootstrap_servers, args.topic, std::chrono::seconds(10));
+    for (int p = 0; partitions.ok() && p < *partitions; ++p) {
+      auto marks = kafka::Watermarks(args.bootstrap_servers, {args.topic, PartitionId(p)}, std::chrono::seconds(10));
+      if (marks.ok() && marks->second > marks->first) end_at_start[p] = marks->second.value;
+    }
+  }
   google::protobuf::util::JsonPrintOptions print;
   print.preserve_proto_field_names = true;
   kafka::RecordBatch batch;
@@ -86,12 +97,16 @@ int RunTail(const TailArgs& args, const std::atomic<bool>& stop) {
       std::cerr << "vocctl tail: " << s.ToString() << "\n";
     }
     if (batch.empty()) {
+      if (!end_at_start.empty()) last_record = std::chrono::steady_clock::now();  // not caught up yet
       if (args.exit_when_idle.count() > 0 && std::chrono::steady_clock::now() - last_record > args.exit_when_idle) break;
       continue;
     }
     last_record = std::chrono::steady_clock::now();
     for (const auto& r : batch) {
       if (args.max_records >= 0 && printed >= args.max_records) break;
+      if (auto e = end_at_start.find(r.partition.value); e != end_at_start.end() && r.offset.value + 1 >= e->second) {
+        end_at_start.erase(e);
+      }
       const bool raw_json = type.rfind("raw-", 0) == 0 && !r.value.empty() && r.value.front() == '{';
       json.clear();  // MessageToJsonString appends
       if (raw_json) {
