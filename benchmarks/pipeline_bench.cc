@@ -173,7 +173,7 @@ class PassPipeline final : public Pipeline {
 struct Args {
   size_t events = 100'000;
   int partitions = 32;
-  double rate = 20'000;
+  double rate = 5'000;
   int latency_seconds = 10;
   std::string only;  // "real" or "pass": run one pipeline (for profiling)
 };
