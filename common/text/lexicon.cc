@@ -154,12 +154,11 @@ void Lexicon::Builder::AddDerivedForms() {
 }
 
 Status Lexicon::Freeze(const Builder& builder) {
-  // Load factor at most 2/3: a miss, the common case for running text, probes about
-  // five 32-byte slots, two or three cache lines.
+  // Load factor at most 1/3: a miss, the common case for running text, probes about
+  // two 32-byte slots, two to a cache line.
   size_t capacity = 1024;
-  while (capacity * 2 < builder.entries.size() * 3) capacity *= 2;
+  while (capacity < builder.entries.size() * 3) capacity *= 2;
   slots_.assign(capacity, Slot{});
-  tags_.assign(capacity, 0);
   long_keys_.clear();
   const size_t mask = capacity - 1;
   for (const auto& [key, entry] : builder.entries) {
@@ -178,8 +177,7 @@ Status Lexicon::Freeze(const Builder& builder) {
     }
     const uint64_t h = HashLong(key);
     size_t i = h & mask;
-    while (tags_[i] != 0) i = (i + 1) & mask;
-    tags_[i] = TagOf(h);
+    while (slots_[i].meta != 0) i = (i + 1) & mask;
     slots_[i] = s;
   }
   std::fill(second_words_.begin(), second_words_.end(), 0);
@@ -210,13 +208,10 @@ uint64_t Lexicon::HashLong(std::string_view key) {
 }
 
 const LexEntry* Lexicon::FindLong(std::string_view key, uint64_t h) const {
-  const uint16_t tag = TagOf(h);
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const uint16_t t = tags_[i];
-    if (t == 0) return nullptr;
-    if (t != tag) continue;
     const Slot& s = slots_[i];
+    if (s.meta == 0) return nullptr;
     if ((s.meta & 0xFF) != kLongKey || std::memcmp(s.key, key.data(), 16) != 0) continue;
     const char* rest = long_keys_.data() + (s.meta >> 8);
     uint32_t n;

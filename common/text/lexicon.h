@@ -56,7 +56,6 @@ class Lexicon {
   const LexEntry* FindPadded(std::string_view key, uint64_t hash) const;
   void Prefetch(uint64_t hash) const {
     if (slots_.empty()) return;
-    __builtin_prefetch(&tags_[hash & (slots_.size() - 1)]);
     __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
   }
 
@@ -71,15 +70,14 @@ class Lexicon {
 
  private:
   // Open addressing (linear probing) over 32-byte slots that hold the key's first 16
-  // bytes and the entry itself, with a parallel array of 16-bit hash tags: a miss (most
-  // words of running text) reads only tags, 128 KiB for the whole table, and a hit one
-  // slot besides, both prefetched. Keys longer than 16 bytes (a few phrases and emoji
-  // sequences) keep the rest in long_keys_.
+  // bytes and the entry itself, at most a third full: a lookup, hit or miss, nearly
+  // always reads one cache line, the one AddToken prefetched. Keys longer than 16 bytes
+  // (a few phrases and emoji sequences) keep the rest in long_keys_.
   struct alignas(32) Slot {
     char key[16] = {};  // zero-padded
     LexEntry entry;
     // Key length 1..16, or kLongKey with the rest at long_keys_[meta >> 8]:
-    // a 4-byte full length, then bytes 16.. of the key.
+    // a 4-byte full length, then bytes 16.. of the key. 0 marks an empty slot.
     uint32_t meta = 0;
   };
   static_assert(sizeof(Slot) == 32);
@@ -115,14 +113,8 @@ class Lexicon {
   // Any key, without reading past its end.
   static uint64_t HashLong(std::string_view key);
 
-  static uint16_t TagOf(uint64_t hash) {
-    const auto tag = static_cast<uint16_t>(hash >> 48);
-    return tag == 0 ? 1 : tag;
-  }
-
   static constexpr uint64_t kSecondWordBits = 1u << 15;
 
-  std::vector<uint16_t> tags_;  // per slot; 0 marks an empty one
   std::vector<Slot> slots_;
   std::string long_keys_;
   std::vector<uint64_t> second_words_ = std::vector<uint64_t>(kSecondWordBits / 64);  // a Bloom filter of one hash
@@ -135,14 +127,11 @@ inline const LexEntry* Lexicon::FindPadded(std::string_view key, uint64_t h) con
   if (n > 16) return FindLong(key, h);
   const uint64_t w0 = LoadMasked(key.data(), n);
   const uint64_t w1 = n > 8 ? LoadMasked(key.data() + 8, n - 8) : 0;
-  const uint16_t tag = TagOf(h);
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const uint16_t t = tags_[i];
-    if (t == 0) return nullptr;
-    if (t != tag) continue;
     const Slot& s = slots_[i];
     if (s.meta == n && LoadWord(s.key) == w0 && LoadWord(s.key + 8) == w1) return &s.entry;
+    if (s.meta == 0) return nullptr;
   }
 }
 

@@ -187,6 +187,7 @@ void SentimentScorer::Tokenize(std::string_view text) {
   size_t caps = 0;
   for (const SentimentToken& t : tokens_) caps += (t.flags & kTokAllCaps) ? 1 : 0;
   cap_differential_ = caps > 0 && caps < tokens_.size();
+  whole_text_valences_ready_ = false;
 }
 
 void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry* entry) {
@@ -428,8 +429,26 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
 
 double SentimentScorer::ScoreRange(size_t first, size_t last) {
   if (first >= last) return 0.0;
-  if (sentiments_.size() < tokens_.size()) sentiments_.resize(tokens_.size());
-  for (size_t i = first; i < last; ++i) sentiments_[i] = TokenValence(i, first, last);
+  if (sentiments_.size() < tokens_.size()) {
+    sentiments_.resize(tokens_.size());
+    whole_text_valences_.resize(tokens_.size());
+  }
+  const bool whole = first == 0 && last == tokens_.size();
+  for (size_t i = first; i < last; ++i) {
+    // A token's valence depends on the range only through the three words before its
+    // phrase and, for "no", the word after it: further inside, a clause reuses the
+    // whole text's value.
+    const SentimentToken& t = tokens_[i];
+    if (!whole && whole_text_valences_ready_ && t.phrase_first >= first + 3 && (i + 1 < last || t.word != kWordNo)) {
+      sentiments_[i] = whole_text_valences_[i];
+    } else {
+      sentiments_[i] = TokenValence(i, first, last);
+    }
+  }
+  if (whole) {
+    std::copy(sentiments_.begin(), sentiments_.begin() + static_cast<std::ptrdiff_t>(last), whole_text_valences_.begin());
+    whole_text_valences_ready_ = true;
+  }
 
   // Contrast weighting per sentence: VADER applies its first "but" to the whole text,
   // which lets one sentence's "but" reweight its neighbours.

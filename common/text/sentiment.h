@@ -101,6 +101,8 @@ class SentimentScorer {
   std::vector<char> lower_;        // lowercased token forms, back to back
   size_t lower_used_ = 0;
   std::vector<float> sentiments_;  // per-token valence of the range being scored
+  std::vector<float> whole_text_valences_;  // before contrast weighting, once ScoreAll ran
+  bool whole_text_valences_ready_ = false;
   bool cap_differential_ = false;
   uint32_t word_count_ = 0;
   uint32_t stopword_count_ = 0;
