@@ -67,6 +67,7 @@ struct Result {
   double drain_s = 0;
   double p50_ms = 0, p99_ms = 0;
   size_t latency_samples = 0;
+  std::array<double, 3> cpu_us_per_event{};  // per stage, over the timed backlog
   uint64_t peak_rss = 0;
 };
 
@@ -96,6 +97,7 @@ class Pipeline {
   virtual ~Pipeline() = default;
   virtual double Ingested() = 0;   // raw records consumed by stage 1
   virtual bool Drained() = 0;      // every stage consumed all its predecessor produced
+  virtual std::array<std::chrono::nanoseconds, 3> CpuTimes() = 0;  // per stage thread
   virtual Status Stop() = 0;
 };
 
@@ -117,6 +119,10 @@ class RealPipeline final : public Pipeline {
                metrics::MetricValue(en, "voc_records_produced_total", {{"topic", t.mentions}});
   }
   Status Stop() override { return p_->Stop(); }
+  std::array<std::chrono::nanoseconds, 3> CpuTimes() override {
+    using pipeline::Stage;
+    return {p_->CpuTime(Stage::kIngest), p_->CpuTime(Stage::kEnrich), p_->CpuTime(Stage::kAggregate)};
+  }
 
  private:
   std::unique_ptr<pipeline::EmbeddedPipeline> p_;
@@ -150,6 +156,10 @@ class PassPipeline final : public Pipeline {
            metrics::MetricValue(*registries_[2], "voc_records_consumed_total") ==
                metrics::MetricValue(*registries_[1], "voc_records_produced_total");
   }
+  std::array<std::chrono::nanoseconds, 3> CpuTimes() override {
+    return {pipeline::ThreadCpuTime(threads_[0]), pipeline::ThreadCpuTime(threads_[1]),
+            pipeline::ThreadCpuTime(threads_[2])};
+  }
   Status Stop() override {
     stop_.store(true);
     for (auto& t : threads_) {
@@ -171,7 +181,7 @@ class PassPipeline final : public Pipeline {
 };
 
 struct Args {
-  size_t events = 100'000;
+  size_t events = 80'000;
   int partitions = 32;
   double rate = 5'000;
   int latency_seconds = 10;
@@ -253,12 +263,18 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   (*producer)->Flush(std::chrono::seconds(60)).ok();
   wait_drained(kWarmUp, std::chrono::seconds(120));
   const auto first_in = Clock::now();
+  const auto cpu_before = p->CpuTimes();
   ProduceAll(**producer, records, kWarmUp, kWarmUp + backlog, names).ok();
   (*producer)->Flush(std::chrono::seconds(120)).ok();
   Result result;
   if (backlog > 0) wait_drained(kWarmUp + backlog, std::chrono::seconds(300));
   result.drain_s = std::chrono::duration<double>(Clock::now() - first_in).count();
   result.events_per_s = backlog > 0 ? static_cast<double>(backlog) / result.drain_s : 0;
+  const auto cpu_after = p->CpuTimes();
+  for (int i = 0; i < 3 && backlog > 0; ++i) {
+    result.cpu_us_per_event[i] =
+        std::chrono::duration<double, std::micro>(cpu_after[i] - cpu_before[i]).count() / static_cast<double>(backlog);
+  }
   if (!latency_phase) {
     result.peak_rss = metrics::PeakResidentBytes();
     producer->reset();
@@ -369,10 +385,12 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(state);
   std::printf("whole-pipeline benchmark: %zu events, %d partitions, %u cores; latency at %.0f events/s offered\n",
               args.events, args.partitions, std::thread::hardware_concurrency(), args.rate);
-  std::printf("%-14s %12s %10s %10s %10s %10s\n", "pipeline", "events/s", "drain s", "p50 ms", "p99 ms", "peak RSS MiB");
+  std::printf("%-14s %12s %10s %10s %10s %12s   %s\n", "pipeline", "events/s", "drain s", "p50 ms", "p99 ms",
+              "peak RSS MiB", "CPU us/event: stage 1 / 2 / 3");
   for (const auto& [name, r] : {std::pair{"pass-through", pass}, std::pair{"real", real}}) {
-    std::printf("%-14s %12.0f %10.2f %10.0f %10.0f %10.0f\n", name, r.events_per_s, r.drain_s, r.p50_ms, r.p99_ms,
-                static_cast<double>(r.peak_rss) / (1 << 20));
+    std::printf("%-14s %12.0f %10.2f %10.0f %10.0f %12.0f   %.1f / %.1f / %.1f\n", name, r.events_per_s, r.drain_s,
+                r.p50_ms, r.p99_ms, static_cast<double>(r.peak_rss) / (1 << 20), r.cpu_us_per_event[0],
+                r.cpu_us_per_event[1], r.cpu_us_per_event[2]);
   }
   std::printf("real / pass-through throughput: %.2f\n", real.events_per_s / pass.events_per_s);
   return 0;

@@ -348,13 +348,19 @@ void TransactionImpl::SetNextOffset(const TopicPartition& tp, Offset next) {
 }
 
 void TransactionImpl::Drain(rocksdb::WriteBatch* batch) {
+  // In key order: the memtable's skiplist reuses its search path from one insert to the
+  // next, so sorted inserts cost a fraction of random ones.
+  std::vector<const std::pair<const std::string, Change>*> sorted;
   for (size_t store = 0; store < pending_.size(); ++store) {
     auto* family = store_->family(static_cast<StoreId>(store));
-    for (const auto& [key, c] : pending_[store]) {
-      if (c.deleted) {
-        batch->Delete(family, key).PermitUncheckedError();
+    sorted.clear();
+    for (const auto& entry : pending_[store]) sorted.push_back(&entry);
+    std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto* entry : sorted) {
+      if (entry->second.deleted) {
+        batch->Delete(family, entry->first).PermitUncheckedError();
       } else {
-        batch->Put(family, key, c.value).PermitUncheckedError();
+        batch->Put(family, entry->first, entry->second.value).PermitUncheckedError();
       }
     }
     pending_[store].clear();

@@ -3,6 +3,7 @@
 #include <prometheus/registry.h>
 
 #include <pthread.h>
+#include <time.h>
 
 #include <filesystem>
 
@@ -79,6 +80,19 @@ Status EmbeddedPipeline::Init() {
     pthread_setname_np(threads_[i].native_handle(), names[i]);  // top -H and perf show the stage
   }
   return Status::Ok();
+}
+
+std::chrono::nanoseconds ThreadCpuTime(std::thread& thread) {
+  clockid_t clock;
+  timespec ts{};
+  if (pthread_getcpuclockid(thread.native_handle(), &clock) != 0 || clock_gettime(clock, &ts) != 0) {
+    return std::chrono::nanoseconds(0);
+  }
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+std::chrono::nanoseconds EmbeddedPipeline::CpuTime(Stage stage) const {
+  return ThreadCpuTime(const_cast<std::thread&>(threads_[static_cast<int>(stage)]));
 }
 
 Status EmbeddedPipeline::Stop() {

@@ -42,6 +42,9 @@ struct EmbeddedPipelineOptions {
 
 enum class Stage { kIngest = 0, kEnrich = 1, kAggregate = 2 };
 
+// CPU time a running thread has used.
+std::chrono::nanoseconds ThreadCpuTime(std::thread& thread);
+
 // The runtime options of one fused stage: its group, inputs, batching and client
 // properties from `options`; a state folder below options.state_root when stateful.
 runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& options, const std::string& bootstrap_servers,
@@ -59,6 +62,9 @@ class EmbeddedPipeline {
   prometheus::Registry& registry(Stage stage) { return *registries_[static_cast<int>(stage)]; }
   int http_port(Stage stage) const { return runners_[static_cast<int>(stage)]->http_port(); }
   const runtime::PipelineTopicNames& topics() const { return options_.topics; }
+  // CPU time the stage's thread has used so far (benchmarks: cost per event, robust to
+  // whatever else the machine runs).
+  std::chrono::nanoseconds CpuTime(Stage stage) const;
 
  private:
   explicit EmbeddedPipeline(EmbeddedPipelineOptions options) : options_(std::move(options)) {}
