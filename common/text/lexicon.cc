@@ -166,6 +166,7 @@ Status Lexicon::Freeze(const Builder& builder) {
     Slot s;
     std::memcpy(s.key, key.data(), std::min<size_t>(key.size(), 16));
     s.entry = entry;
+    s.entry.flags |= kLexKnown;
     if (key.size() <= 16) {
       s.meta = static_cast<uint32_t>(key.size());
     } else {

@@ -25,6 +25,7 @@ enum LexFlag : uint16_t {
   kLexPhrase = 1u << 6,       // the entry is a multi-word phrase
   kLexEmoji = 1u << 7,        // the key is one emoji code point
   kLexDerived = 1u << 8,      // valence inherited from a base form (e.g. "crashing" <- "crash")
+  kLexKnown = 1u << 9,        // set on every entry: a copied LexEntry with no flags is no entry
 };
 
 struct LexEntry {

@@ -1,5 +1,6 @@
 #include "common/text/pii.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -8,17 +9,33 @@ namespace {
 
 enum class PiiKind { kNone, kEmail, kPhone, kCard, kIban, kIp };
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || IsUpper(c); }
-bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
+constexpr bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+constexpr bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || IsUpper(c); }
+constexpr bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
 bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool IsWordChar(char c) { return IsAlnum(c) || c == '_'; }
+constexpr bool IsWordChar(char c) { return IsAlnum(c) || c == '_'; }
 bool IsLocalChar(char c) {
   return IsAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
 }
 
 char Lower(char c) { return IsUpper(c) ? static_cast<char>(c + 32) : c; }
+
+// IsWordChar, and the bytes a PII candidate can start with, as tables for the scan loop.
+constexpr std::array<bool, 256> kWordByte = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = IsWordChar(static_cast<char>(c));
+  return t;
+}();
+constexpr std::array<bool, 256> kCandidateStart = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const auto ch = static_cast<char>(c);
+    t[static_cast<size_t>(c)] =
+        IsAlnum(ch) || ch == '+' || ch == '(' || ch == ':' || ch == '.' || ch == '_' || ch == '%';
+  }
+  return t;
+}();
 
 // The word before position p (letters only, lowercased into buf), for context rules
 // such as "version 3.2.1.4" or "order #1234567890".
@@ -325,10 +342,11 @@ void RedactPii(std::string_view text, std::string* out, PiiCounts* counts) {
   size_t copied = 0;
   size_t p = 0;
   const size_t n = text.size();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   while (p < n) {
     const char c = text[p];
-    const bool boundary = p == 0 || !IsWordChar(text[p - 1]);
-    if (!boundary || (!IsAlnum(c) && c != '+' && c != '(' && c != ':' && c != '.' && c != '_' && c != '%')) {
+    const bool boundary = p == 0 || !kWordByte[bytes[p - 1]];
+    if (!boundary || !kCandidateStart[bytes[p]]) {
       ++p;
       continue;
     }
@@ -357,7 +375,10 @@ void RedactPii(std::string_view text, std::string* out, PiiCounts* counts) {
       if (kind == PiiKind::kNone && scanned > skip_to) skip_to = scanned;
     }
     if (kind == PiiKind::kNone) {
-      p = skip_to;
+      // The rest of this word holds no candidate start (none is at a word boundary).
+      size_t word_end = p;
+      while (word_end < n && kWordByte[bytes[word_end]]) ++word_end;
+      p = std::max(skip_to, word_end);
       continue;
     }
     out->append(text.substr(copied, p - copied));

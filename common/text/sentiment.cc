@@ -196,7 +196,7 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
   t.end = end;
   t.lower = static_cast<uint32_t>(lower_used_);
   t.lower_len = 0;
-  t.entry = entry;
+  t.entry = *entry;
   t.phrase_first = static_cast<uint32_t>(tokens_.size());
   // Its form is empty: ResolvePhrases filters on the empty form's hash.
   pending_.push_back(Pending{Lexicon::HashPadded(std::string_view(lower_.data() + lower_used_, 0)), 0, 0, false, true});
@@ -301,7 +301,7 @@ void SentimentScorer::ResolveTokens() {
         }
       }
     }
-    t.entry = e;
+    if (e != nullptr) t.entry = *e;  // a copy: scoring then never goes back to the table
     t.lower = static_cast<uint32_t>(form.data() - lower_.data());
     t.lower_len = static_cast<uint32_t>(form.size());
     t.word = SpecialWordOf(form);
@@ -324,7 +324,7 @@ void SentimentScorer::ResolvePhrases() {
   const size_t n = tokens_.size();
   for (size_t i = 0; i + 1 < n; ++i) {
     const SentimentToken& t = tokens_[i];
-    if (t.entry == nullptr || !(t.entry->flags & kLexPhraseStart) || (t.flags & kTokSentenceEnd)) continue;
+    if (!(t.entry.flags & kLexPhraseStart) || (t.flags & kTokSentenceEnd)) continue;
     // Most phrase-start words ("the", "a", "not") start none here: skip them unless the
     // next word is the second word of some phrase.
     if (!lexicon_->MaybePhraseSecondWord(pending_[i + 1].hash)) continue;
@@ -346,7 +346,7 @@ void SentimentScorer::ResolvePhrases() {
       if (p == nullptr || !(p->flags & kLexPhrase)) continue;
       for (size_t k = 0; k + 1 < words; ++k) tokens_[i + k].flags |= kTokConsumed;
       SentimentToken& last = tokens_[i + words - 1];
-      last.entry = p;
+      last.entry = *p;
       last.phrase_first = static_cast<uint32_t>(i);
       i += words - 1;
       break;
@@ -356,18 +356,18 @@ void SentimentScorer::ResolvePhrases() {
 
 float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
   const SentimentToken& t = tokens_[i];
-  const LexEntry* e = t.entry;
-  if ((t.flags & kTokConsumed) || e == nullptr || (e->flags & kLexBooster) || !(e->flags & kLexValence)) return 0.0f;
+  const LexEntry& e = t.entry;
+  if ((t.flags & kTokConsumed) || (e.flags & kLexBooster) || !(e.flags & kLexValence)) return 0.0f;
 
   auto word = [&](size_t k) { return tokens_[k].word; };
   auto in_lexicon = [&](size_t k) {
-    const LexEntry* x = tokens_[k].entry;
-    return x != nullptr && (x->flags & kLexValence) && !(x->flags & kLexBooster);
+    const uint16_t f = tokens_[k].entry.flags;
+    return (f & kLexValence) && !(f & kLexBooster);
   };
   auto negated = [&](size_t k) { return (tokens_[k].flags & kTokNegated) != 0; };
   auto so_or_this = [&](size_t k) { return word(k) == kWordSo || word(k) == kWordThis; };
 
-  float v = e->valence;
+  float v = e.valence;
   const size_t j = t.phrase_first;  // look back from the phrase's first word
 
   // "no" before another sentiment word negates it rather than scoring itself.
@@ -378,7 +378,7 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
   if (!negatable) {
   } else if ((j > first && word(j - 1) == kWordNo) || (j > first + 1 && word(j - 2) == kWordNo) ||
              (j > first + 2 && word(j - 3) == kWordNo && (word(j - 1) == kWordOr || word(j - 1) == kWordNor))) {
-    v = e->valence * kNegationScalar;
+    v = e.valence * kNegationScalar;
   }
   if ((t.flags & kTokAllCaps) && cap_differential_) v += v > 0 ? kCapsIncrement : -kCapsIncrement;
 
@@ -388,8 +388,8 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
     if (in_lexicon(k)) continue;
     const SentimentToken& p = tokens_[k];
     float scalar = 0.0f;
-    if (p.entry != nullptr && (p.entry->flags & kLexBooster) && !(p.flags & kTokConsumed)) {
-      scalar = v < 0 ? -p.entry->booster : p.entry->booster;
+    if ((p.entry.flags & kLexBooster) && !(p.flags & kTokConsumed)) {
+      scalar = v < 0 ? -p.entry.booster : p.entry.booster;
       if ((p.flags & kTokAllCaps) && cap_differential_) scalar += v > 0 ? kCapsIncrement : -kCapsIncrement;
     }
     // Modifiers further away count less.
@@ -456,7 +456,7 @@ double SentimentScorer::ScoreRange(size_t first, size_t last) {
   size_t contrast = last;
   for (size_t i = first; i < last; ++i) {
     const SentimentToken& t = tokens_[i];
-    if (contrast == last && i > sentence && t.entry != nullptr && (t.entry->flags & kLexContrast) &&
+    if (contrast == last && i > sentence && (t.entry.flags & kLexContrast) &&
         !(t.flags & kTokConsumed)) {
       contrast = i;
     }
@@ -496,8 +496,7 @@ double SentimentScorer::ScoreClauseAt(uint32_t offset) {
                              [](uint32_t off, const SentimentToken& t) { return off < t.begin; });
   size_t idx = it == tokens_.begin() ? 0 : static_cast<size_t>(it - tokens_.begin()) - 1;
   auto is_contrast = [&](size_t k) {
-    const LexEntry* e = tokens_[k].entry;
-    return e != nullptr && (e->flags & kLexContrast) && !(tokens_[k].flags & kTokConsumed);
+    return (tokens_[k].entry.flags & kLexContrast) && !(tokens_[k].flags & kTokConsumed);
   };
   constexpr uint16_t kBoundary = kTokSentenceEnd | kTokClauseEnd;
   size_t first = idx;

@@ -19,7 +19,7 @@ struct SentimentToken {
   uint32_t end = 0;
   uint32_t lower = 0;  // lowercased, punctuation-stripped form: offset into the scratch
   uint32_t lower_len = 0;
-  const LexEntry* entry = nullptr;  // the word's own entry, or the phrase ending here
+  LexEntry entry;  // a copy of the word's own entry or the phrase's ending here; flags 0: none
   uint32_t phrase_first = 0;        // first token of that phrase (== own index otherwise)
   uint16_t flags = 0;               // SentimentTokenFlag bits
   uint8_t word = 0;                 // SpecialWord of the lowercased form

@@ -2,6 +2,10 @@
 
 #include <hs.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -384,6 +388,14 @@ constexpr std::array<bool, 256> kRegexWord = [] {
   return t;
 }();
 
+#ifdef __SSE2__
+// Bytes of v in [lo, hi], unsigned: 0xFF where they are.
+__m128i ByteInRange(__m128i v, uint8_t lo, uint8_t hi) {
+  const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(lo)));
+  return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
+}
+#endif
+
 }  // namespace
 
 bool ThemeScanner::Impl::Normalise(std::string_view t) {
@@ -396,37 +408,64 @@ bool ThemeScanner::Impl::Normalise(std::string_view t) {
   uint32_t delta = 0;
   bool single_spaces = true;
   bool in_sep = false;
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char c = in[i];
-    // One predictable branch: a space after a non-separator (kind 1) and every other
-    // byte (kind 0) take the short path; hyphens, other whitespace, runs of separators
-    // and U+2019 (kind 2, or kind 1 after a separator) are rare.
-    const unsigned kind = kNormKind[c];
-    if (kind + in_sep >= 2) [[unlikely]] {
-      if (c == 0xE2) {
-        in_sep = false;
-        out[o++] = static_cast<char>(c);
-        if (i + 2 < n && in[i + 1] == 0x80 && in[i + 2] == 0x99) {
-          out[o - 1] = '\'';
-          i += 2;
-          delta += 2;
-          shifts.push_back(Shift{static_cast<uint32_t>(o), delta});
-        }
+  size_t i = 0;
+  while (i < n) {
+#ifdef __SSE2__
+    // Sixteen bytes at once while they hold no hyphen, no whitespace but lone spaces
+    // and no 0xE2: then normalising is lowercasing.
+    if (i > 0 && i + 16 <= n) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+      const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i - 1));
+      const __m128i hyphen_or_ws = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')), ByteInRange(v, 0x09, 0x0D));
+      const __m128i sep = _mm_or_si128(hyphen_or_ws, _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+      const __m128i sep_before = _mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(before, _mm_set1_epi8('-')), ByteInRange(before, 0x09, 0x0D)),
+          _mm_cmpeq_epi8(before, _mm_set1_epi8(' ')));
+      const __m128i special = _mm_or_si128(_mm_or_si128(hyphen_or_ws, _mm_and_si128(sep, sep_before)),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xE2))));
+      if (_mm_movemask_epi8(special) == 0) {
+        const __m128i upper = _mm_and_si128(ByteInRange(v, 'A', 'Z'), _mm_set1_epi8(0x20));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + o), _mm_add_epi8(v, upper));
+        o += 16;
+        i += 16;
+        in_sep = in[i - 1] == ' ';
         continue;
       }
-      // Whitespace other than a lone ' ' needs the exact regex database.
-      if (c != '-' && (c != ' ' || (i > 0 && in[i - 1] == ' '))) single_spaces = false;
-      if (in_sep) {
-        ++delta;
-        shifts.push_back(Shift{static_cast<uint32_t>(o), delta});
-        continue;
-      }
-      out[o++] = ' ';
-      in_sep = true;
-      continue;
     }
-    out[o++] = kNormChar[c];
-    in_sep = kind != 0;
+#endif
+    // Byte by byte up to the next block: a space after a non-separator (kind 1) and
+    // every other byte (kind 0) take the short path; hyphens, other whitespace, runs of
+    // separators and U+2019 (kind 2, or kind 1 after a separator) branch off.
+    const size_t stop = std::min(n, i + 16);
+    for (; i < stop; ++i) {
+      const unsigned char c = in[i];
+      const unsigned kind = kNormKind[c];
+      if (kind + in_sep >= 2) [[unlikely]] {
+        if (c == 0xE2) {
+          in_sep = false;
+          out[o++] = static_cast<char>(c);
+          if (i + 2 < n && in[i + 1] == 0x80 && in[i + 2] == 0x99) {
+            out[o - 1] = '\'';
+            i += 2;
+            delta += 2;
+            shifts.push_back(Shift{static_cast<uint32_t>(o), delta});
+          }
+          continue;
+        }
+        // Whitespace other than a lone ' ' needs the exact regex database.
+        if (c != '-' && (c != ' ' || (i > 0 && in[i - 1] == ' '))) single_spaces = false;
+        if (in_sep) {
+          ++delta;
+          shifts.push_back(Shift{static_cast<uint32_t>(o), delta});
+          continue;
+        }
+        out[o++] = ' ';
+        in_sep = true;
+        continue;
+      }
+      out[o++] = kNormChar[c];
+      in_sep = kind != 0;
+    }
   }
   norm_size = static_cast<uint32_t>(o);
   return single_spaces;
