@@ -98,6 +98,29 @@ bool ReadFile(const std::string& path, std::string* out) {
 
 }  // namespace
 
+SpecialWord SpecialWordOf(std::string_view w) {
+  switch (w.size()) {
+    case 2:
+      if (w == "no") return kWordNo;
+      if (w == "so") return kWordSo;
+      if (w == "at") return kWordAt;
+      if (w == "or") return kWordOr;
+      return kWordNone;
+    case 3: return w == "nor" ? kWordNor : kWordNone;
+    case 4:
+      if (w == "this") return kWordThis;
+      if (w == "very") return kWordVery;
+      return kWordNone;
+    case 5:
+      if (w == "never") return kWordNever;
+      if (w == "doubt") return kWordDoubt;
+      if (w == "least") return kWordLeast;
+      return kWordNone;
+    case 7: return w == "without" ? kWordWithout : kWordNone;
+    default: return kWordNone;
+  }
+}
+
 // Entries in insertion order with a plain map: only Load() uses it.
 struct Lexicon::Builder {
   std::vector<std::pair<std::string, LexEntry>> entries;
@@ -167,6 +190,7 @@ Status Lexicon::Freeze(const Builder& builder) {
     std::memcpy(s.key, key.data(), std::min<size_t>(key.size(), 16));
     s.entry = entry;
     s.entry.flags |= kLexKnown;
+    s.entry.word = SpecialWordOf(key);
     if (key.size() <= 16) {
       s.meta = static_cast<uint32_t>(key.size());
     } else {

@@ -28,10 +28,30 @@ enum LexFlag : uint16_t {
   kLexKnown = 1u << 9,        // set on every entry: a copied LexEntry with no flags is no entry
 };
 
+// Words that the valence rules look for around a sentiment word ("no", "never so",
+// "without doubt", "at least", ...).
+enum SpecialWord : uint8_t {
+  kWordNone,
+  kWordNo,
+  kWordSo,
+  kWordThis,
+  kWordNever,
+  kWordWithout,
+  kWordDoubt,
+  kWordLeast,
+  kWordAt,
+  kWordVery,
+  kWordOr,
+  kWordNor,
+};
+
+SpecialWord SpecialWordOf(std::string_view word);
+
 struct LexEntry {
   float valence = 0.0f;
   float booster = 0.0f;
   uint16_t flags = 0;
+  SpecialWord word = kWordNone;  // SpecialWordOf(key), so a found token need not compare
 };
 
 class Lexicon {

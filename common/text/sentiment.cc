@@ -5,6 +5,10 @@
 #include <cmath>
 #include <cstring>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace voc::text {
 namespace {
 
@@ -53,6 +57,27 @@ constexpr std::array<char, 256> kLowerByte = [] {
   return t;
 }();
 
+#ifdef __SSE2__
+// Bytes of v in [lo, hi], unsigned: 0xFF where they are.
+__m128i ByteInRange(__m128i v, uint8_t lo, uint8_t hi) {
+  const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(lo)));
+  return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
+}
+#endif
+
+// out[i] = in[i] with A-Z lowered, as Python's str.lower() does for ASCII.
+void LowercaseAscii(const unsigned char* in, size_t n, char* out) {
+  size_t i = 0;
+#ifdef __SSE2__
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    const __m128i upper = _mm_and_si128(ByteInRange(v, 'A', 'Z'), _mm_set1_epi8(0x20));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm_add_epi8(v, upper));
+  }
+#endif
+  for (; i < n; ++i) out[i] = kLowerByte[in[i]];
+}
+
 // Whether some letter a-z occurs three times in a row: the mark of an elongated word
 // ("loooove"), checked before the collapsing passes that most unknown words would waste.
 bool HasLetterRunOfThree(std::string_view w) {
@@ -65,29 +90,6 @@ bool HasLetterRunOfThree(std::string_view w) {
   return found != 0;
 }
 
-// The words TokenValence's rules name, so they compare codes instead of strings.
-SpecialWord SpecialWordOf(std::string_view w) {
-  switch (w.size()) {
-    case 2:
-      if (w == "no") return kWordNo;
-      if (w == "so") return kWordSo;
-      if (w == "at") return kWordAt;
-      if (w == "or") return kWordOr;
-      return kWordNone;
-    case 3: return w == "nor" ? kWordNor : kWordNone;
-    case 4:
-      if (w == "this") return kWordThis;
-      if (w == "very") return kWordVery;
-      return kWordNone;
-    case 5:
-      if (w == "never") return kWordNever;
-      if (w == "doubt") return kWordDoubt;
-      if (w == "least") return kWordLeast;
-      return kWordNone;
-    case 7: return w == "without" ? kWordWithout : kWordNone;
-    default: return kWordNone;
-  }
-}
 
 // Length of the UTF-8 sequence at text[i], or 1 for a byte that does not start a valid
 // one, so invalid input degrades to opaque bytes instead of being skipped or trusted.
@@ -131,35 +133,60 @@ void SentimentScorer::Tokenize(std::string_view text) {
   word_count_ = 0;
   stopword_count_ = 0;
   lexicon_word_count_ = 0;
-  // Lowercased forms never exceed the text; sizing once per growth keeps writes in
-  // bounds. The lexicon reads keys as padded words: kPadding bytes of slack after them.
-  if (lower_.size() < text.size() + Lexicon::kPadding + 1) lower_.resize(text.size() + Lexicon::kPadding + 1);
-  lower_used_ = 0;
-
+  all_caps_count_ = 0;
+  // The text lowercased at the same offsets; the lexicon reads keys as padded words, so
+  // kPadding bytes of slack follow it.
   const size_t n = text.size();
+  if (lower_.size() < n + Lexicon::kPadding) lower_.resize(n + Lexicon::kPadding);
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  LowercaseAscii(in, n, lower_.data());
+
   size_t i = 0;
   while (i < n) {
     if (kByteClass[in[i]] & kByteSpace) {
       ++i;
       continue;
     }
-    // One token: copied lowercased as it is delimited, its byte classes gathered.
+    // One token: ASCII runs are delimited (and their byte classes gathered) sixteen
+    // bytes at a time; a byte >= 0x80 stops the run to be looked at as a code point.
     const size_t start = i;
-    char* out = lower_.data() + lower_used_;
     unsigned classes = 0;
     size_t stop_len = 0;  // a Unicode separator or an emoji ends the token
     const LexEntry* emoji = nullptr;
-    while (i < n) {
-      const unsigned char c = in[i];
-      if (c < 0x80) {
-        const uint8_t k = kByteClass[c];
-        if (k & kByteSpace) break;
-        *out++ = kLowerByte[c];
-        classes |= k;
-        ++i;
-        continue;
+    for (;;) {
+#ifdef __SSE2__
+      bool stopped = false;
+      while (i + 16 <= n) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+        const unsigned stop = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), ByteInRange(v, 0x09, 0x0D)), v)));
+        const unsigned keep = stop == 0 ? 0xFFFFu : (1u << __builtin_ctz(stop)) - 1;
+        const auto any = [&](__m128i m) { return (static_cast<unsigned>(_mm_movemask_epi8(m)) & keep) != 0; };
+        if (any(ByteInRange(v, 'A', 'Z'))) classes |= kByteUpper;
+        if (any(ByteInRange(v, 'a', 'z'))) classes |= kByteLower;
+        const __m128i punct = _mm_or_si128(_mm_or_si128(ByteInRange(v, '!', '/'), ByteInRange(v, ':', '@')),
+                                           _mm_or_si128(ByteInRange(v, '[', '`'), ByteInRange(v, '{', '~')));
+        if (any(punct)) {
+          classes |= kBytePunct;
+          if (any(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')))) classes |= kByteApostrophe;
+          if (any(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('!')), _mm_cmpeq_epi8(v, _mm_set1_epi8('?'))))) {
+            classes |= kByteEmphasis;
+          }
+        }
+        if (stop != 0) {
+          i += static_cast<size_t>(__builtin_ctz(stop));
+          stopped = true;
+          break;
+        }
+        i += 16;
       }
+      if (!stopped) {
+#endif
+        while (i < n && in[i] < 0x80 && !(kByteClass[in[i]] & kByteSpace)) classes |= kByteClass[in[i++]];
+#ifdef __SSE2__
+      }
+#endif
+      if (i >= n || in[i] < 0x80) break;  // whitespace or the end: the token is complete
       const size_t len = Utf8Length(text, i);
       if (len >= 2) {
         const std::string_view cp = text.substr(i, len);
@@ -171,9 +198,7 @@ void SentimentScorer::Tokenize(std::string_view text) {
           break;
         }
       }
-      std::memcpy(out, text.data() + i, len);
-      out += len;
-      i += len;
+      i += len;  // part of the word (its bytes are their own lowercase)
     }
     if (i > start) AddToken(static_cast<uint32_t>(start), static_cast<uint32_t>(i), classes);
     if (stop_len > 0) {
@@ -184,9 +209,7 @@ void SentimentScorer::Tokenize(std::string_view text) {
   ResolveTokens();
   ResolvePhrases();
 
-  size_t caps = 0;
-  for (const SentimentToken& t : tokens_) caps += (t.flags & kTokAllCaps) ? 1 : 0;
-  cap_differential_ = caps > 0 && caps < tokens_.size();
+  cap_differential_ = all_caps_count_ > 0 && all_caps_count_ < tokens_.size();
   whole_text_valences_ready_ = false;
 }
 
@@ -194,18 +217,17 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
   SentimentToken t;
   t.begin = begin;
   t.end = end;
-  t.lower = static_cast<uint32_t>(lower_used_);
+  t.lower = begin;
   t.lower_len = 0;
   t.entry = *entry;
   t.phrase_first = static_cast<uint32_t>(tokens_.size());
   // Its form is empty: ResolvePhrases filters on the empty form's hash.
-  pending_.push_back(Pending{Lexicon::HashPadded(std::string_view(lower_.data() + lower_used_, 0)), 0, 0, false, true});
+  pending_.push_back(Pending{Lexicon::HashPadded(std::string_view(lower_.data() + begin, 0)), begin, 0, false, true});
   tokens_.push_back(t);
 }
 
 void SentimentScorer::AddToken(uint32_t begin, uint32_t end, unsigned classes) {
-  // The lowercased raw token is already at lower_[lower_used_]; the stripped form is a
-  // sub-range of it.
+  // The lowercased raw token is at lower_[begin, end); the stripped form is a sub-range.
   // Filled in place: a local copy pushed afterwards costs a store-forwarding stall.
   SentimentToken& t = tokens_.emplace_back();
   t.begin = begin;
@@ -213,7 +235,10 @@ void SentimentScorer::AddToken(uint32_t begin, uint32_t end, unsigned classes) {
   t.phrase_first = static_cast<uint32_t>(tokens_.size() - 1);
   const bool has_upper = classes & kByteUpper;
   const bool has_lower = classes & kByteLower;
-  if (has_upper && !has_lower) t.flags |= kTokAllCaps;
+  if (has_upper && !has_lower) {
+    t.flags |= kTokAllCaps;
+    ++all_caps_count_;
+  }
   if (has_upper || has_lower) t.flags |= kTokWord;
 
   uint32_t sb = begin;
@@ -244,16 +269,15 @@ void SentimentScorer::AddToken(uint32_t begin, uint32_t end, unsigned classes) {
 
   // The lookup happens in a second pass (ResolveTokens) so that the hash-table slots of all
   // tokens are prefetched first: their cache misses then overlap instead of queueing.
-  t.lower = static_cast<uint32_t>(lower_used_) + (sb - begin);
+  t.lower = sb;
   t.lower_len = se - sb;
   const uint64_t hash = Lexicon::HashPadded(std::string_view(lower_.data() + t.lower, t.lower_len));
   lexicon_->Prefetch(hash);
   Pending& p = pending_.emplace_back();
   p.hash = hash;
-  p.raw_lower = static_cast<uint32_t>(lower_used_);
+  p.raw_lower = begin;
   p.raw_len = end - begin;
   p.apostrophe = (classes & kByteApostrophe) != 0;
-  lower_used_ += end - begin;
 }
 
 void SentimentScorer::ResolveTokens() {
@@ -268,7 +292,7 @@ void SentimentScorer::ResolveTokens() {
     const LexEntry* e = stripped.empty() ? nullptr : lexicon_->FindPadded(stripped, p.hash);
     // Emoticons (":)", ":-(", ":p") are mostly punctuation: as VADER does, a token whose
     // stripped form is at most two characters is also looked up whole.
-    if (e == nullptr && stripped.size() <= 2 && stripped.size() != raw.size()) {
+    if (stripped.size() != raw.size() && stripped.size() <= 2 && e == nullptr) {
       if (const LexEntry* r = lexicon_->FindPadded(raw); r != nullptr) {
         e = r;
         form = raw;
@@ -304,17 +328,18 @@ void SentimentScorer::ResolveTokens() {
     if (e != nullptr) t.entry = *e;  // a copy: scoring then never goes back to the table
     t.lower = static_cast<uint32_t>(form.data() - lower_.data());
     t.lower_len = static_cast<uint32_t>(form.size());
-    t.word = SpecialWordOf(form);
+    t.word = e != nullptr ? e->word : SpecialWordOf(form);
     // ResolvePhrases looks the next word up in the lexicon's phrase filter.
     if (form.data() != stripped.data() || form.size() != stripped.size()) p.hash = Lexicon::HashPadded(form);
     if ((e != nullptr && (e->flags & kLexNegator)) ||
         (p.apostrophe && form.find("n't") != std::string_view::npos)) {
       t.flags |= kTokNegated;
     }
-    const bool has_letter = t.flags & kTokWord;
-    if (has_letter) ++word_count_;
-    if (e != nullptr && (e->flags & kLexStopword)) ++stopword_count_;
-    if (has_letter && e != nullptr && (e->flags & kLexValence)) ++lexicon_word_count_;
+    const unsigned has_letter = (t.flags & kTokWord) != 0;
+    const uint16_t found = e != nullptr ? e->flags : 0;
+    word_count_ += has_letter;
+    stopword_count_ += (found & kLexStopword) != 0;
+    lexicon_word_count_ += has_letter & ((found & kLexValence) != 0);
   }
 }
 

@@ -26,22 +26,6 @@ struct SentimentToken {
   uint8_t emphasis = 0;             // '!' count (low 4 bits) and '?' count, each at most 15
 };
 
-// Words that the valence rules look for around a sentiment word ("no", "never so",
-// "without doubt", "at least", ...), found once per token.
-enum SpecialWord : uint8_t {
-  kWordNone,
-  kWordNo,
-  kWordSo,
-  kWordThis,
-  kWordNever,
-  kWordWithout,
-  kWordDoubt,
-  kWordLeast,
-  kWordAt,
-  kWordVery,
-  kWordOr,
-  kWordNor,
-};
 
 enum SentimentTokenFlag : uint16_t {
   kTokAllCaps = 1u << 0,      // Python's str.isupper(): shouting
@@ -98,8 +82,8 @@ class SentimentScorer {
     bool resolved = false;  // emoji tokens arrive with their entry
   };
   std::vector<Pending> pending_;
-  std::vector<char> lower_;        // lowercased token forms, back to back
-  size_t lower_used_ = 0;
+  std::vector<char> lower_;  // the text lowercased, at its own offsets (token forms point here)
+  size_t all_caps_count_ = 0;
   std::vector<float> sentiments_;  // per-token valence of the range being scored
   std::vector<float> whole_text_valences_;  // before contrast weighting, once ScoreAll ran
   bool whole_text_valences_ready_ = false;
