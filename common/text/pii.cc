@@ -1,8 +1,9 @@
 #include "common/text/pii.h"
 
-#include <algorithm>
 #include <array>
 #include <cstring>
+
+#include "common/text/simd.h"
 
 namespace voc::text {
 namespace {
@@ -36,6 +37,60 @@ constexpr std::array<bool, 256> kCandidateStart = [] {
   }
   return t;
 }();
+// Without an '@': digit runs, IBANs (capital first), IPv4, and IPv6 from a hex digit or ':'.
+constexpr std::array<bool, 256> kCandidateNoAt = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const auto ch = static_cast<char>(c);
+    t[static_cast<size_t>(c)] = IsDigit(ch) || IsUpper(ch) || ch == '+' || ch == '(' || ch == ':' ||
+                                (ch >= 'a' && ch <= 'f');
+  }
+  return t;
+}();
+// Without an '@' or a ':': digit runs, IBANs and IPv4.
+constexpr std::array<bool, 256> kCandidateNoAtNoColon = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const auto ch = static_cast<char>(c);
+    t[static_cast<size_t>(c)] = IsDigit(ch) || IsUpper(ch) || ch == '+' || ch == '(';
+  }
+  return t;
+}();
+
+struct TextBytes {
+  bool at = false;
+  bool digit = false;
+  bool colon = false;
+};
+
+TextBytes ScanTextBytes(std::string_view text) {
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  unsigned at = 0;
+  unsigned digit = 0;
+  unsigned colon = 0;
+  size_t i = 0;
+#ifdef __SSE2__
+  __m128i at_v = _mm_setzero_si128();
+  __m128i digit_v = _mm_setzero_si128();
+  __m128i colon_v = _mm_setzero_si128();
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    at_v = _mm_or_si128(at_v, ByteIs(v, '@'));
+    digit_v = _mm_or_si128(digit_v, ByteInRange(v, '0', '9'));
+    colon_v = _mm_or_si128(colon_v, ByteIs(v, ':'));
+  }
+  at = static_cast<unsigned>(_mm_movemask_epi8(at_v));
+  digit = static_cast<unsigned>(_mm_movemask_epi8(digit_v));
+  colon = static_cast<unsigned>(_mm_movemask_epi8(colon_v));
+#endif
+  for (; i < n; ++i) {
+    at |= in[i] == '@';
+    digit |= IsDigit(static_cast<char>(in[i]));
+    colon |= in[i] == ':';
+  }
+  return TextBytes{at != 0, digit != 0, colon != 0};
+}
 
 // The word before position p (letters only, lowercased into buf), for context rules
 // such as "version 3.2.1.4" or "order #1234567890".
@@ -326,27 +381,25 @@ bool IbanValid(std::string_view iban) {
 
 void RedactPii(std::string_view text, std::string* out, PiiCounts* counts) {
   out->clear();
-  const bool has_at = std::memchr(text.data(), '@', text.size()) != nullptr;
-  bool has_digit = false;
-  for (char c : text) {
-    if (IsDigit(c)) {
-      has_digit = true;
-      break;
-    }
-  }
+  const TextBytes seen = ScanTextBytes(text);
+  const bool has_at = seen.at;
+  const bool has_digit = seen.digit;
   // Every kind of PII needs an '@' or a digit: most feedback has neither.
   if (!has_at && !has_digit) {
     out->append(text);
     return;
   }
+  // Where a match can start, given what the text holds: without an '@' no e-mail, and
+  // without a ':' no IPv6 (its hex letters then start nothing), so most words are passed
+  // over at a table lookup.
+  const std::array<bool, 256>& candidate = has_at ? kCandidateStart : seen.colon ? kCandidateNoAt : kCandidateNoAtNoColon;
   size_t copied = 0;
   size_t p = 0;
   const size_t n = text.size();
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   while (p < n) {
     const char c = text[p];
-    const bool boundary = p == 0 || !kWordByte[bytes[p - 1]];
-    if (!boundary || !kCandidateStart[bytes[p]]) {
+    if (!candidate[bytes[p]] || (p > 0 && kWordByte[bytes[p - 1]])) {
       ++p;
       continue;
     }
@@ -375,10 +428,7 @@ void RedactPii(std::string_view text, std::string* out, PiiCounts* counts) {
       if (kind == PiiKind::kNone && scanned > skip_to) skip_to = scanned;
     }
     if (kind == PiiKind::kNone) {
-      // The rest of this word holds no candidate start (none is at a word boundary).
-      size_t word_end = p;
-      while (word_end < n && kWordByte[bytes[word_end]]) ++word_end;
-      p = std::max(skip_to, word_end);
+      p = skip_to;
       continue;
     }
     out->append(text.substr(copied, p - copied));

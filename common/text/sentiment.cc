@@ -5,9 +5,7 @@
 #include <cmath>
 #include <cstring>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+#include "common/text/simd.h"
 
 namespace voc::text {
 namespace {
@@ -57,13 +55,6 @@ constexpr std::array<char, 256> kLowerByte = [] {
   return t;
 }();
 
-#ifdef __SSE2__
-// Bytes of v in [lo, hi], unsigned: 0xFF where they are.
-__m128i ByteInRange(__m128i v, uint8_t lo, uint8_t hi) {
-  const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(lo)));
-  return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
-}
-#endif
 
 // out[i] = in[i] with A-Z lowered, as Python's str.lower() does for ASCII.
 void LowercaseAscii(const unsigned char* in, size_t n, char* out) {

@@ -2,14 +2,12 @@
 
 #include <hs.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include <algorithm>
 #include <array>
 #include <limits>
 #include <string>
+
+#include "common/text/simd.h"
 
 namespace voc::text {
 namespace {
@@ -388,13 +386,6 @@ constexpr std::array<bool, 256> kRegexWord = [] {
   return t;
 }();
 
-#ifdef __SSE2__
-// Bytes of v in [lo, hi], unsigned: 0xFF where they are.
-__m128i ByteInRange(__m128i v, uint8_t lo, uint8_t hi) {
-  const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(lo)));
-  return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
-}
-#endif
 
 }  // namespace
 
