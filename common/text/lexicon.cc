@@ -206,6 +206,7 @@ Status Lexicon::Freeze(const Builder& builder) {
     slots_[i] = s;
   }
   std::fill(second_words_.begin(), second_words_.end(), 0);
+  std::fill(phrases_.begin(), phrases_.end(), 0);
   for (const auto& [key, entry] : builder.entries) {
     if (!(entry.flags & kLexPhrase)) continue;
     const size_t first_space = key.find(' ');
@@ -213,8 +214,8 @@ Status Lexicon::Freeze(const Builder& builder) {
     const size_t second_end = key.find(' ', first_space + 1);
     const std::string_view second = std::string_view(key).substr(
         first_space + 1, second_end == std::string::npos ? std::string::npos : second_end - first_space - 1);
-    const uint64_t bit = (HashLong(second) >> 20) & (kSecondWordBits - 1);
-    second_words_[bit >> 6] |= uint64_t{1} << (bit & 63);
+    SetBit(second_words_, HashLong(second));
+    SetBit(phrases_, HashLong(key));
   }
   count_ = builder.entries.size();
   return Status::Ok();

@@ -82,10 +82,10 @@ class Lexicon {
 
   // False when no multi-word phrase has a second word with this HashPadded(): most
   // phrase-start words ("the", "a", "not") are followed by none.
-  bool MaybePhraseSecondWord(uint64_t hash) const {
-    const uint64_t bit = (hash >> 20) & (kSecondWordBits - 1);
-    return (second_words_[bit >> 6] >> (bit & 63)) & 1u;
-  }
+  bool MaybePhraseSecondWord(uint64_t hash) const { return TestBit(second_words_, hash); }
+  // False when no multi-word phrase has this HashPadded(): spares the table probe (a
+  // cache miss) for "in the", "a bit more" and the like.
+  bool MaybePhrase(uint64_t hash) const { return TestBit(phrases_, hash); }
 
   size_t size() const { return count_; }
 
@@ -134,11 +134,23 @@ class Lexicon {
   // Any key, without reading past its end.
   static uint64_t HashLong(std::string_view key);
 
-  static constexpr uint64_t kSecondWordBits = 1u << 15;
+  // Bloom filters of one hash over 2^15 bits (4 KiB): a handful of phrases leaves them
+  // nearly empty.
+  static constexpr uint64_t kFilterBits = 1u << 15;
+  using Filter = std::vector<uint64_t>;
+  static bool TestBit(const Filter& f, uint64_t hash) {
+    const uint64_t bit = (hash >> 20) & (kFilterBits - 1);
+    return (f[bit >> 6] >> (bit & 63)) & 1u;
+  }
+  static void SetBit(Filter& f, uint64_t hash) {
+    const uint64_t bit = (hash >> 20) & (kFilterBits - 1);
+    f[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
 
   std::vector<Slot> slots_;
   std::string long_keys_;
-  std::vector<uint64_t> second_words_ = std::vector<uint64_t>(kSecondWordBits / 64);  // a Bloom filter of one hash
+  Filter second_words_ = Filter(kFilterBits / 64);  // second words of multi-word phrases
+  Filter phrases_ = Filter(kFilterBits / 64);       // multi-word phrases
   size_t count_ = 0;
 };
 

@@ -358,7 +358,10 @@ void SentimentScorer::ResolvePhrases() {
         len += w.lower_len;
       }
       if (!fits) continue;
-      const LexEntry* p = lexicon_->FindPadded(std::string_view(key, len));
+      const std::string_view phrase(key, len);
+      const uint64_t hash = Lexicon::HashPadded(phrase);
+      if (!lexicon_->MaybePhrase(hash)) continue;
+      const LexEntry* p = lexicon_->FindPadded(phrase, hash);
       if (p == nullptr || !(p->flags & kLexPhrase)) continue;
       for (size_t k = 0; k + 1 < words; ++k) tokens_[i + k].flags |= kTokConsumed;
       SentimentToken& last = tokens_[i + words - 1];
