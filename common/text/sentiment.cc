@@ -199,6 +199,9 @@ void SentimentScorer::Tokenize(std::string_view text) {
   }
   ResolveTokens();
   ResolvePhrases();
+  for (SentimentToken& t : tokens_) {
+    if ((t.entry.flags & kLexContrast) && !(t.flags & kTokConsumed)) t.flags |= kTokContrast;
+  }
 
   cap_differential_ = all_caps_count_ > 0 && all_caps_count_ < tokens_.size();
   whole_text_valences_ready_ = false;
@@ -452,34 +455,41 @@ double SentimentScorer::ScoreRange(size_t first, size_t last) {
     sentiments_.resize(tokens_.size());
     whole_text_valences_.resize(tokens_.size());
   }
+  if (nonzero_.size() < tokens_.size()) nonzero_.resize(tokens_.size());
   const bool whole = first == 0 && last == tokens_.size();
+  // Most tokens carry no valence, and adding a zero changes no sum: the sum below
+  // visits only the others, in the same order.
+  size_t nonzero = 0;
   for (size_t i = first; i < last; ++i) {
     // A token's valence depends on the range only through the three words before its
     // phrase and, for "no", the word after it: further inside, a clause reuses the
     // whole text's value.
     const SentimentToken& t = tokens_[i];
+    float v;
     if (!whole && whole_text_valences_ready_ && t.phrase_first >= first + 3 && (i + 1 < last || t.word != kWordNo)) {
-      sentiments_[i] = whole_text_valences_[i];
+      v = whole_text_valences_[i];
     } else {
-      sentiments_[i] = TokenValence(i, first, last);
+      v = TokenValence(i, first, last);
     }
+    sentiments_[i] = v;
+    nonzero_[nonzero] = static_cast<uint32_t>(i);
+    nonzero += v != 0.0f;
   }
   if (whole) {
     std::copy(sentiments_.begin(), sentiments_.begin() + static_cast<std::ptrdiff_t>(last), whole_text_valences_.begin());
     whole_text_valences_ready_ = true;
   }
+  if (nonzero == 0) return 0.0;
 
   // Contrast weighting per sentence: VADER applies its first "but" to the whole text,
   // which lets one sentence's "but" reweight its neighbours.
   size_t sentence = first;
   size_t contrast = last;
   for (size_t i = first; i < last; ++i) {
-    const SentimentToken& t = tokens_[i];
-    if (contrast == last && i > sentence && (t.entry.flags & kLexContrast) &&
-        !(t.flags & kTokConsumed)) {
-      contrast = i;
-    }
-    if ((t.flags & kTokSentenceEnd) || i + 1 == last) {
+    const uint16_t flags = tokens_[i].flags;
+    if (!(flags & (kTokContrast | kTokSentenceEnd)) && i + 1 != last) continue;
+    if (contrast == last && i > sentence && (flags & kTokContrast)) contrast = i;
+    if ((flags & kTokSentenceEnd) || i + 1 == last) {
       if (contrast != last) {
         for (size_t k = sentence; k < contrast; ++k) sentiments_[k] *= kBeforeContrast;
         for (size_t k = contrast + 1; k <= i; ++k) sentiments_[k] *= kAfterContrast;
@@ -490,7 +500,7 @@ double SentimentScorer::ScoreRange(size_t first, size_t last) {
   }
 
   double sum = 0.0;
-  for (size_t i = first; i < last; ++i) sum += sentiments_[i];
+  for (size_t k = 0; k < nonzero; ++k) sum += sentiments_[nonzero_[k]];
   if (sum == 0.0) return 0.0;
 
   // Exclamation and question marks intensify whichever way the text already leans.
@@ -514,9 +524,7 @@ double SentimentScorer::ScoreClauseAt(uint32_t offset) {
   auto it = std::upper_bound(tokens_.begin(), tokens_.end(), offset,
                              [](uint32_t off, const SentimentToken& t) { return off < t.begin; });
   size_t idx = it == tokens_.begin() ? 0 : static_cast<size_t>(it - tokens_.begin()) - 1;
-  auto is_contrast = [&](size_t k) {
-    return (tokens_[k].entry.flags & kLexContrast) && !(tokens_[k].flags & kTokConsumed);
-  };
+  auto is_contrast = [&](size_t k) { return (tokens_[k].flags & kTokContrast) != 0; };
   constexpr uint16_t kBoundary = kTokSentenceEnd | kTokClauseEnd;
   size_t first = idx;
   while (first > 0 && !(tokens_[first - 1].flags & kBoundary) && !is_contrast(first)) --first;

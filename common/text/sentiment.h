@@ -35,6 +35,7 @@ enum SentimentTokenFlag : uint16_t {
   kTokNegated = 1u << 4,      // a negator ("not", "never", anything with "n't")
   kTokWord = 1u << 5,         // has at least one letter
   kTokElongated = 1u << 6,    // "soooo goooood": found after collapsing repeated letters
+  kTokContrast = 1u << 7,     // "but" and kin, not inside a phrase
 };
 
 // Reuses its buffers across calls: no allocation once they have grown to the largest
@@ -85,6 +86,7 @@ class SentimentScorer {
   std::vector<char> lower_;  // the text lowercased, at its own offsets (token forms point here)
   size_t all_caps_count_ = 0;
   std::vector<float> sentiments_;  // per-token valence of the range being scored
+  std::vector<uint32_t> nonzero_;  // the tokens of that range whose valence is not zero
   std::vector<float> whole_text_valences_;  // before contrast weighting, once ScoreAll ran
   bool whole_text_valences_ready_ = false;
   bool cap_differential_ = false;
