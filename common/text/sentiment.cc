@@ -205,6 +205,7 @@ void SentimentScorer::Tokenize(std::string_view text) {
 
   cap_differential_ = all_caps_count_ > 0 && all_caps_count_ < tokens_.size();
   whole_text_valences_ready_ = false;
+  clause_scores_.clear();
 }
 
 void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry* entry) {
@@ -530,7 +531,13 @@ double SentimentScorer::ScoreClauseAt(uint32_t offset) {
   while (first > 0 && !(tokens_[first - 1].flags & kBoundary) && !is_contrast(first)) --first;
   size_t last = idx;
   while (last + 1 < tokens_.size() && !(tokens_[last].flags & kBoundary) && !is_contrast(last + 1)) ++last;
-  return ScoreRange(first, last + 1);
+  // Themes often share a clause ("battery drains and it lags"): score each one once.
+  for (const ClauseScore& c : clause_scores_) {
+    if (c.first == first && c.last == last) return c.compound;
+  }
+  const double compound = ScoreRange(first, last + 1);
+  clause_scores_.push_back(ClauseScore{static_cast<uint32_t>(first), static_cast<uint32_t>(last), compound});
+  return compound;
 }
 
 }  // namespace voc::text

@@ -87,6 +87,12 @@ class SentimentScorer {
   size_t all_caps_count_ = 0;
   std::vector<float> sentiments_;  // per-token valence of the range being scored
   std::vector<uint32_t> nonzero_;  // the tokens of that range whose valence is not zero
+  struct ClauseScore {
+    uint32_t first;  // token range [first, last]
+    uint32_t last;
+    double compound;
+  };
+  std::vector<ClauseScore> clause_scores_;  // of the tokenized text, as ScoreClauseAt found them
   std::vector<float> whole_text_valences_;  // before contrast weighting, once ScoreAll ran
   bool whole_text_valences_ready_ = false;
   bool cap_differential_ = false;

@@ -76,6 +76,15 @@ const std::vector<Case>& Cases() {
       {"it\xE2" "\x80" "\x99" "s slow\xE2" "\x80" "\x99" "",
         {{"performance.speed", 7, 11}, },
         {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, }},
+      {"The UI is ok; ui-ux, s7 and s8edge, build_ui, 'ad' (ad) 2GB GB mb_ lg",
+        {{"ux.design", 4, 6}, {"ux.usability", 17, 19}, {"compatibility.device", 21, 23}, {"pricing.ads", 47, 49}, {"performance.memory_storage", 60, 62}, },
+        {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, }},
+      {"ad",
+        {{"pricing.ads", 0, 2}, },
+        {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, }},
+      {"x ux",
+        {{"ux.usability", 2, 4}, },
+        {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, }},
   };
   return cases;
 }
