@@ -64,6 +64,7 @@ class ConsumerImpl final : public Consumer {
         {"auto.offset.reset", "error"},
         {"partition.assignment.strategy", "cooperative-sticky"},
         {"fetch.wait.max.ms", "50"},
+        {"socket.nagle.disable", "true"},
         {"queued.min.messages", "20000"},
         {"fetch.message.max.bytes", "16777216"},
         {"receive.message.max.bytes", "67108864"},
@@ -90,9 +91,21 @@ class ConsumerImpl final : public Consumer {
   }
 
   Status Poll(size_t max_records, std::chrono::milliseconds timeout, RecordBatch* batch) override {
+    if (max_records == 0) return Status::Ok();
     scratch_.resize(max_records);
-    ssize_t n = rd_kafka_consume_batch_queue(queue_, static_cast<int>(timeout.count()),
-                                             reinterpret_cast<rd_kafka_message_t**>(scratch_.data()), max_records);
+    auto** slots = reinterpret_cast<rd_kafka_message_t**>(scratch_.data());
+    // Take what is already queued without waiting; only an empty queue waits, and only
+    // for its first record: a batch call with a timeout would wait the whole timeout
+    // unless the batch filled, which puts the wait on every batch of a busy stream.
+    ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, slots, max_records);
+    if (n == 0) {
+      if (rd_kafka_message_t* first = rd_kafka_consume_queue(queue_, static_cast<int>(timeout.count()))) {
+        slots[0] = first;
+        ssize_t more = rd_kafka_consume_batch_queue(queue_, 0, slots + 1, max_records - 1);
+        n = more < 0 ? more : more + 1;
+        if (more < 0) rd_kafka_message_destroy(first);
+      }
+    }
     if (n < 0) return Status::Unavailable(std::string("consume failed: ") + rd_kafka_err2str(rd_kafka_last_error()));
     Status status;
     for (ssize_t i = 0; i < n; ++i) {

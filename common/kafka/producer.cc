@@ -23,6 +23,7 @@ class ProducerImpl final : public Producer {
     Properties defaults = {
         {"bootstrap.servers", options.bootstrap_servers},
         {"acks", "all"},
+        {"socket.nagle.disable", "true"},
         {"linger.ms", "20"},
         {"batch.num.messages", "10000"},
         {"batch.size", "1048576"},

@@ -1,6 +1,7 @@
 // The Kafka module against the embedded broker (librdkafka's mock cluster, in-process).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -123,6 +124,41 @@ TEST_F(KafkaTest, StartOffsetCallbackDecidesWhereToStart) {
   ASSERT_TRUE(from_start->Close(5s).ok());
   ASSERT_EQ(records.size(), 10u);
   EXPECT_EQ(records.front().first, 0);
+}
+
+// A stage polls for up to batch.max_records; a busy stream seldom fills that, so waiting
+// for a full batch would put the whole timeout on every batch.
+TEST_F(KafkaTest, PollReturnsQueuedRecordsWithoutWaitingForAFullBatch) {
+  ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
+  ProduceValues("t", 0, 10);
+  ConsumerOptions options;
+  options.topics = {"t"};
+  auto consumer = MakeConsumer(options);
+  RecordBatch batch;
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(consumer->Poll(100'000, 30s, &batch).ok());
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(batch.size(), 1u);
+  EXPECT_LT(waited, 15s) << "Poll waited for a full batch instead of returning what had arrived";
+  batch.Clear();
+  ASSERT_TRUE(consumer->Close(5s).ok());
+}
+
+// The embedded broker's sockets must send without Nagle's delay: a flush to several
+// partitions gets one response per partition, and the second would otherwise wait for
+// the client's delayed ACK (about 40 ms on Linux), on every batch of every stage.
+TEST_F(KafkaTest, FlushToManyPartitionsIsNotHeldByDelayedAcknowledgements) {
+  ASSERT_TRUE(broker_->CreateTopic("t", 8).ok());
+  auto producer = MakeProducer();
+  std::vector<double> flush_ms;
+  for (int round = 0; round < 15; ++round) {
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(producer->Produce("t", test::Numbered("k", i), "v").ok());
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(producer->Flush(10s).ok());
+    flush_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+  }
+  std::sort(flush_ms.begin(), flush_ms.end());
+  EXPECT_LT(flush_ms[flush_ms.size() / 2], 30.0) << "median flush to 8 partitions; a delayed-ACK stall is ~40 ms";
 }
 
 TEST_F(KafkaTest, GroupCommitIsPickedUpByNewConsumerInSameGroup) {
