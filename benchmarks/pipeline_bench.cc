@@ -5,6 +5,7 @@
 // p50/p99 event-to-aggregate latency at a fixed offered rate, and peak RSS.
 //
 //   pipeline_bench [--events N] [--partitions P] [--rate R] [--latency-seconds S]
+//                  [--only real|pass] [--timeline]
 #include <prometheus/registry.h>
 
 #include <algorithm>
@@ -62,7 +63,14 @@ class PassThrough final : public runtime::Processor {
   std::string buf_;
 };
 
+// Per stage: seconds of the processing loop by phase, and batches.
+constexpr std::array<const char*, 4> kPhases = {"wait", "process", "flush", "commit"};
+struct LoopTimes {
+  std::array<std::array<double, 5>, 3> v{};  // phases, then batches
+};
+
 struct Result {
+  LoopTimes loop;  // over the timed backlog
   double events_per_s = 0;
   double drain_s = 0;
   double p50_ms = 0, p99_ms = 0;
@@ -97,7 +105,9 @@ class Pipeline {
   virtual ~Pipeline() = default;
   virtual double Ingested() = 0;   // raw records consumed by stage 1
   virtual bool Drained() = 0;      // every stage consumed all its predecessor produced
+  virtual double Emitted() = 0;    // records the last stage's outputs the broker acknowledged
   virtual std::array<std::chrono::nanoseconds, 3> CpuTimes() = 0;  // per stage thread
+  virtual prometheus::Registry& StageRegistry(int stage) = 0;
   virtual Status Stop() = 0;
 };
 
@@ -118,7 +128,12 @@ class RealPipeline final : public Pipeline {
            metrics::MetricValue(ag, "voc_records_consumed_total") ==
                metrics::MetricValue(en, "voc_records_produced_total", {{"topic", t.mentions}});
   }
+  double Emitted() override {
+    return metrics::MetricValue(p_->registry(pipeline::Stage::kAggregate), "voc_records_produced_total",
+                                {{"topic", p_->topics().aggregates}});
+  }
   Status Stop() override { return p_->Stop(); }
+  prometheus::Registry& StageRegistry(int stage) override { return p_->registry(static_cast<pipeline::Stage>(stage)); }
   std::array<std::chrono::nanoseconds, 3> CpuTimes() override {
     using pipeline::Stage;
     return {p_->CpuTime(Stage::kIngest), p_->CpuTime(Stage::kEnrich), p_->CpuTime(Stage::kAggregate)};
@@ -150,6 +165,8 @@ class PassPipeline final : public Pipeline {
   ~PassPipeline() override { Stop().ok(); }
   const Status& status() const { return status_; }
   double Ingested() override { return metrics::MetricValue(*registries_[0], "voc_records_consumed_total"); }
+  prometheus::Registry& StageRegistry(int stage) override { return *registries_[stage]; }
+  double Emitted() override { return metrics::MetricValue(*registries_[2], "voc_records_produced_total"); }
   bool Drained() override {
     return metrics::MetricValue(*registries_[1], "voc_records_consumed_total") ==
                metrics::MetricValue(*registries_[0], "voc_records_produced_total") &&
@@ -180,13 +197,42 @@ class PassPipeline final : public Pipeline {
   std::array<std::thread, 3> threads_;
 };
 
+LoopTimes ReadLoopTimes(Pipeline& p) {
+  LoopTimes t;
+  for (int stage = 0; stage < 3; ++stage) {
+    auto& r = p.StageRegistry(stage);
+    for (size_t i = 0; i < kPhases.size(); ++i) {
+      t.v[stage][i] = metrics::MetricValue(r, "voc_loop_seconds_total", {{"phase", kPhases[i]}});
+    }
+    t.v[stage][4] = metrics::MetricValue(r, "voc_batches_total");
+  }
+  return t;
+}
+
 struct Args {
   size_t events = 80'000;
   int partitions = 32;
   double rate = 5'000;
   int latency_seconds = 10;
   std::string only;  // "real" or "pass": run one pipeline (for profiling)
+  bool timeline = false;  // every 100 ms: records consumed and loop seconds per stage
 };
+
+// One line per 100 ms while draining: where a stalled stage is stuck shows at once.
+void PrintTimeline(const std::string& prefix, Pipeline& p, double seconds) {
+  std::fprintf(stderr, "%s %5.1f s consumed", prefix.c_str(), seconds);
+  for (int stage = 0; stage < 3; ++stage) {
+    std::fprintf(stderr, " %8.0f", metrics::MetricValue(p.StageRegistry(stage), "voc_records_consumed_total"));
+  }
+  std::fprintf(stderr, "   loop s wait/process/flush/commit");
+  for (int stage = 0; stage < 3; ++stage) {
+    std::fprintf(stderr, " |");
+    for (const char* phase : kPhases) {
+      std::fprintf(stderr, " %.2f", metrics::MetricValue(p.StageRegistry(stage), "voc_loop_seconds_total", {{"phase", phase}}));
+    }
+  }
+  std::fprintf(stderr, "\n");
+}
 
 constexpr size_t kWarmUp = 2000;
 
@@ -242,13 +288,15 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   }
   // Drain: from the start of the services (group joins included) until every stage is idle.
   // Warm-up: group joins (3 s for a first join) and each client's first round trips to
-  // the broker (about 1 s) are start-up, not throughput.
+  // the broker (a producer's first acknowledgement takes about 1 s) are start-up, not
+  // throughput: it ends once the last stage's outputs have been acknowledged.
   const auto wait_drained = [&](size_t ingested, std::chrono::seconds limit) {
     const auto give_up = Clock::now() + limit;
     auto last_report = Clock::now();
     // Polled every 100 ms: reading the registries costs CPU the stages need.
-    while (!(p->Ingested() >= static_cast<double>(ingested) && p->Drained())) {
+    while (!(p->Ingested() >= static_cast<double>(ingested) && p->Drained() && p->Emitted() > 0)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (args.timeline) PrintTimeline(prefix, *p, std::chrono::duration<double>(Clock::now() - give_up + limit).count());
       if (Clock::now() > give_up) {
         std::fprintf(stderr, "%s: did not drain in time (records lost to the broker's size cap?)\n", prefix.c_str());
         std::exit(1);
@@ -264,6 +312,7 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   wait_drained(kWarmUp, std::chrono::seconds(120));
   const auto first_in = Clock::now();
   const auto cpu_before = p->CpuTimes();
+  const LoopTimes loop_before = ReadLoopTimes(*p);
   ProduceAll(**producer, records, kWarmUp, kWarmUp + backlog, names).ok();
   (*producer)->Flush(std::chrono::seconds(120)).ok();
   Result result;
@@ -271,6 +320,10 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   result.drain_s = std::chrono::duration<double>(Clock::now() - first_in).count();
   result.events_per_s = backlog > 0 ? static_cast<double>(backlog) / result.drain_s : 0;
   const auto cpu_after = p->CpuTimes();
+  const LoopTimes loop_after = ReadLoopTimes(*p);
+  for (int stage = 0; stage < 3; ++stage) {
+    for (int i = 0; i < 5; ++i) result.loop.v[stage][i] = loop_after.v[stage][i] - loop_before.v[stage][i];
+  }
   for (int i = 0; i < 3 && backlog > 0; ++i) {
     result.cpu_us_per_event[i] =
         std::chrono::duration<double, std::micro>(cpu_after[i] - cpu_before[i]).count() / static_cast<double>(backlog);
@@ -344,15 +397,24 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
 int main(int argc, char** argv) {
   using namespace voc;
   bench::Args args;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     std::string k = argv[i];
+    if (k == "--timeline") {
+      args.timeline = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "pipeline_bench: %s needs a value\n", argv[i]);
+      return 2;
+    }
     if (k == "--events") args.events = std::stoul(argv[i + 1]);
     else if (k == "--partitions") args.partitions = std::stoi(argv[i + 1]);
     else if (k == "--rate") args.rate = std::stod(argv[i + 1]);
     else if (k == "--latency-seconds") args.latency_seconds = std::stoi(argv[i + 1]);
     else if (k == "--only") args.only = argv[i + 1];
     else {
-      std::fprintf(stderr, "pipeline_bench: unknown option %s; use --events --partitions --rate --latency-seconds\n", argv[i]);
+      std::fprintf(stderr, "pipeline_bench: unknown option %s; use --events --partitions --rate --latency-seconds --only real|pass --timeline\n", argv[i]);
       return 2;
     }
   }
@@ -393,5 +455,13 @@ int main(int argc, char** argv) {
                 r.cpu_us_per_event[1], r.cpu_us_per_event[2]);
   }
   std::printf("real / pass-through throughput: %.2f\n", real.events_per_s / pass.events_per_s);
+  std::printf("\nwhere each stage's loop spent the drain, seconds: wait / process / flush / commit (batches)\n");
+  for (const auto& [name, r] : {std::pair{"pass-through", pass}, std::pair{"real", real}}) {
+    std::printf("%-14s", name);
+    for (const auto& stage : r.loop.v) {
+      std::printf("  %.2f / %.2f / %.2f / %.2f (%.0f)", stage[0], stage[1], stage[2], stage[3], stage[4]);
+    }
+    std::printf("\n");
+  }
   return 0;
 }

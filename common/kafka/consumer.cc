@@ -50,7 +50,11 @@ class ConsumerImpl final : public Consumer {
   explicit ConsumerImpl(ConsumerOptions options) : options_(std::move(options)) {}
 
   ~ConsumerImpl() override {
-    // Members are released in reverse order: the queue before the handle.
+    // Destroying the handle of a group member that was not closed leaves the group, which
+    // runs the rebalance callback: it must find this object whole, and must not call back
+    // into an owner that may be half destroyed itself.
+    destroying_ = true;
+    if (rk_ && !rd_kafka_consumer_closed(rk_.get())) rd_kafka_consumer_close(rk_.get());
     if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
   }
 
@@ -65,7 +69,11 @@ class ConsumerImpl final : public Consumer {
         {"partition.assignment.strategy", "cooperative-sticky"},
         {"fetch.wait.max.ms", "50"},
         {"socket.nagle.disable", "true"},
-        {"queued.min.messages", "20000"},
+        // The pre-fetch buffer is bounded by queued.max.messages.kbytes (for the whole
+        // consumer), not by a per-partition count: a partition that reaches the count stops
+        // being fetched, and librdkafka resumes it only on its next fetch cycle, which
+        // stalled a hot partition for up to half a second at a time.
+        {"queued.min.messages", "10000000"},
         {"fetch.message.max.bytes", "16777216"},
         {"receive.message.max.bytes", "67108864"},
     };
@@ -203,6 +211,14 @@ class ConsumerImpl final : public Consumer {
 
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0;
+    if (destroying_) {
+      if (!cooperative) {
+        rd_kafka_assign(rk_.get(), nullptr);
+      } else if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_.get(), parts)) {
+        rd_kafka_error_destroy(e);
+      }
+      return;
+    }
     auto tps = ToTopicPartitions(parts);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       SetStartOffsets(parts);
@@ -328,6 +344,7 @@ class ConsumerImpl final : public Consumer {
   rd_kafka_queue_t* queue_ = nullptr;
   std::set<TopicPartition> assigned_;
   std::vector<void*> scratch_;
+  bool destroying_ = false;
   bool closed_ = false;
 };
 

@@ -7,6 +7,15 @@ using prometheus::BuildCounter;
 using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 
+// Registering the same family again returns the one already there.
+prometheus::Family<prometheus::Counter>& PhaseFamily(prometheus::Registry& r, const std::string& service) {
+  return BuildCounter()
+      .Name("voc_loop_seconds_total")
+      .Help("Seconds the processing loop spent per phase: wait (for input), process, flush (for acknowledgements), commit.")
+      .Labels({{"service", service}})
+      .Register(r);
+}
+
 }  // namespace
 
 RuntimeProbe::RuntimeProbe(prometheus::Registry& r, const std::string& service)
@@ -15,6 +24,11 @@ RuntimeProbe::RuntimeProbe(prometheus::Registry& r, const std::string& service)
       produce_resent(BuildCounter().Name("voc_produce_resent_total").Help("Output records sent again after a retriable delivery failure.").Labels({{"service", service}}).Register(r).Add({})),
       flush_retries(BuildCounter().Name("voc_flush_retries_total").Help("Times a batch's outputs were not all acknowledged in time and the runtime waited again.").Labels({{"service", service}}).Register(r).Add({})),
       batch_seconds(BuildHistogram().Name("voc_batch_duration_seconds").Help("Time from poll to commit of one batch.").Labels({{"service", service}}).Register(r).Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
+      batch_records(BuildHistogram().Name("voc_batch_records").Help("Input records per batch.").Labels({{"service", service}}).Register(r).Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 1000, 10000, 100000})),
+      waiting_seconds(PhaseFamily(r, service).Add({{"phase", "wait"}})),
+      processing_seconds(PhaseFamily(r, service).Add({{"phase", "process"}})),
+      flushing_seconds(PhaseFamily(r, service).Add({{"phase", "flush"}})),
+      committing_seconds(PhaseFamily(r, service).Add({{"phase", "commit"}})),
       resident_bytes(BuildGauge().Name("voc_process_resident_memory_bytes").Help("Resident set size of the process.").Labels({{"service", service}}).Register(r).Add({})),
       memory_budget_bytes(BuildGauge().Name("voc_memory_budget_bytes").Help("The configured memory budget; 0 when none.").Labels({{"service", service}}).Register(r).Add({})),
       state_memory_bytes(BuildGauge().Name("voc_state_memory_bytes").Help("Bytes held by the state store's block cache and memtables.").Labels({{"service", service}}).Register(r).Add({})),

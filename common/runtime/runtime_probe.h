@@ -34,6 +34,13 @@ class RuntimeProbe {
   prometheus::Counter& produce_resent;
   prometheus::Counter& flush_retries;
   prometheus::Histogram& batch_seconds;
+  prometheus::Histogram& batch_records;
+  // Where the processing thread's time goes: waiting for input, processing, waiting for
+  // the broker to acknowledge outputs, committing state and offsets.
+  prometheus::Counter& waiting_seconds;
+  prometheus::Counter& processing_seconds;
+  prometheus::Counter& flushing_seconds;
+  prometheus::Counter& committing_seconds;
   prometheus::Gauge& resident_bytes;
   prometheus::Gauge& memory_budget_bytes;
   prometheus::Gauge& state_memory_bytes;

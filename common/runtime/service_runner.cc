@@ -127,6 +127,15 @@ class ServiceRunnerImpl final : public ServiceRunner {
     };
     co.on_revoked = [this](const std::vector<TopicPartition>& tps) {
       spdlog::info("{}: revoked {} partition(s)", options_.service, tps.size());
+      // A rebalance runs inside Poll, which may be in the middle of a batch: what the
+      // batch did so far is checkpointed while its partitions are still ours.
+      if (batch_ctx_ && !next_offsets_.empty() && checkpoint_status_.ok()) {
+        try {  // never let an exception cross librdkafka's C frames
+          checkpoint_status_ = FinishBatch(*batch_ctx_, revoke_stop_);
+        } catch (const FatalError& e) {
+          checkpoint_status_ = Status::Internal(std::string("stopped without committing the batch in hand: ") + e.what());
+        }
+      }
       processor_->OnRevoked(tps);
       for (const auto& tp : tps) probe_.RemoveLag(tp);
     };
@@ -162,25 +171,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
       health_->Beat();
       processor_->Tick();
       if (!processor_->Ready()) continue;  // e.g. the customer table is still being read
-      auto started = std::chrono::steady_clock::now();
-      Status s = consumer_->Poll(options_.batch_max_records, options_.batch_max_wait, &batch_);
-      if (!s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
-      Context ctx{*emitter_, txn_.get(), WallMs()};
-      next_offsets_.clear();
-      for (const kafka::Record& record : batch_) {
-        probe_.consumed(std::string(record.topic)).Increment();
-        ProcessOne(record, ctx);
-        next_offsets_[TopicPartition{std::string(record.topic), record.partition}] = Offset(record.offset.value + 1);
-      }
-      processor_->EndBatch(ctx);
-      result = Checkpoint(stop);
+      result = RunBatch(stop);
       if (!result.ok()) break;
-      if (!batch_.empty()) {
-        probe_.batches.Increment();
-        probe_.batch_seconds.Observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      }
-      batch_.Clear();
       const bool ready = processor_->Ready() && !consumer_->Assignment().empty();
       health_->SetReady(ready);
       probe_.ready.Set(ready ? 1 : 0);
@@ -200,6 +192,63 @@ class ServiceRunnerImpl final : public ServiceRunner {
   Processor& processor() override { return *processor_; }
 
  private:
+  using Clock = std::chrono::steady_clock;
+
+  static double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+  // One batch: records are processed as they arrive for up to batch.max_wait (or until
+  // batch.max_records), so the producer delivers the first outputs while later records
+  // are still being processed; then the batch is checkpointed once. A busy stream thus
+  // gets large batches, and large producer batches, without waiting idle for them.
+  Status RunBatch(const std::atomic<bool>& stop) {
+    const auto started = Clock::now();
+    const auto deadline = started + options_.batch_max_wait;
+    Context ctx{*emitter_, txn_.get(), WallMs()};
+    batch_ctx_ = &ctx;
+    revoke_stop_ = &stop;
+    next_offsets_.clear();
+    size_t taken = 0;
+    while (true) {
+      const auto poll_started = Clock::now();
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - poll_started);
+      Status s = consumer_->Poll(options_.batch_max_records - taken, std::max(wait, std::chrono::milliseconds(0)), &batch_);
+      const auto polled = Clock::now();
+      probe_.waiting_seconds.Increment(Seconds(polled - poll_started));
+      if (!s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
+      for (size_t i = taken; i < batch_.size(); ++i) {
+        const kafka::Record& record = batch_[i];
+        probe_.consumed(std::string(record.topic)).Increment();
+        ProcessOne(record, ctx);
+        next_offsets_[TopicPartition{std::string(record.topic), record.partition}] = Offset(record.offset.value + 1);
+      }
+      probe_.processing_seconds.Increment(Seconds(Clock::now() - polled));
+      if (!checkpoint_status_.ok()) break;
+      const bool got = batch_.size() > taken;
+      taken = batch_.size();
+      if (!got || taken >= options_.batch_max_records || Clock::now() >= deadline || stop.load()) break;
+    }
+    Status result = checkpoint_status_.ok() ? FinishBatch(ctx, &stop) : checkpoint_status_;
+    checkpoint_status_ = Status::Ok();
+    batch_ctx_ = nullptr;
+    if (result.ok() && taken > 0) {
+      probe_.batches.Increment();
+      probe_.batch_records.Observe(static_cast<double>(taken));
+      probe_.batch_seconds.Observe(Seconds(Clock::now() - started));
+    }
+    batch_.Clear();
+    return result;
+  }
+
+  // The processor's end of batch, then the checkpoint; afterwards the offsets are done.
+  Status FinishBatch(Context& ctx, const std::atomic<bool>* stop) {
+    const auto started = Clock::now();
+    processor_->EndBatch(ctx);
+    probe_.processing_seconds.Increment(Seconds(Clock::now() - started));
+    Status s = Checkpoint(*stop);
+    next_offsets_.clear();
+    return s;
+  }
+
   void ProcessOne(const kafka::Record& record, Context& ctx) {
     try {
       processor_->Process(record, ctx);
@@ -216,6 +265,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
   // Outputs first, then state and offsets together, then the group's offsets.
   Status Checkpoint(const std::atomic<bool>& stop) {
     VOC_RETURN_IF_ERROR(emitter_->TakeStatus());
+    const auto flush_started = Clock::now();
     if (emitter_->has_outputs()) {
       const uint64_t resent_before = producer_->resent();
       while (true) {
@@ -235,6 +285,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
         std::_Exit(137);
       }
     }
+    const auto commit_started = Clock::now();
+    probe_.flushing_seconds.Increment(Seconds(commit_started - flush_started));
     if (store_ && (txn_->pending_changes() > 0 || !next_offsets_.empty())) {
       for (const auto& [tp, next] : next_offsets_) txn_->SetNextOffset(tp, next);
       VOC_RETURN_IF_ERROR(store_->Commit(txn_.get()));
@@ -244,6 +296,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
       std::vector<std::pair<TopicPartition, Offset>> offsets(next_offsets_.begin(), next_offsets_.end());
       if (Status s = consumer_->Commit(offsets); !s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
     }
+    probe_.committing_seconds.Increment(Seconds(Clock::now() - commit_started));
     return Status::Ok();
   }
 
@@ -267,6 +320,10 @@ class ServiceRunnerImpl final : public ServiceRunner {
   std::unique_ptr<BatchEmitter> emitter_;
   kafka::RecordBatch batch_;
   std::map<TopicPartition, Offset> next_offsets_;
+  // The batch in progress, for a revoke that arrives in the middle of it.
+  Context* batch_ctx_ = nullptr;
+  const std::atomic<bool>* revoke_stop_ = nullptr;
+  Status checkpoint_status_;
   uint64_t acknowledged_batches_ = 0;
   std::unique_ptr<metrics::HttpServer> http_;
 };

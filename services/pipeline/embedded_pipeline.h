@@ -33,7 +33,10 @@ struct EmbeddedPipelineOptions {
   ingest::IngestOptions ingest;      // topic names are taken from `topics`
   enrich::EnrichOptions enrich;      // likewise
   aggregate::AggregateOptions aggregate;
-  kafka::Properties consumer_properties = {{"session.timeout.ms", "6000"}};
+  // The embedded broker holds a fetch that finds no new data for the whole
+  // fetch.wait.max.ms and does not answer early when data arrives (a real broker does), so
+  // every hop between stages would wait that long: keep it short here.
+  kafka::Properties consumer_properties = {{"session.timeout.ms", "6000"}, {"fetch.wait.max.ms", "5"}};
   kafka::Properties producer_properties;
   size_t batch_max_records = 5000;
   std::chrono::milliseconds batch_max_wait{50};

@@ -161,6 +161,23 @@ TEST_F(KafkaTest, FlushToManyPartitionsIsNotHeldByDelayedAcknowledgements) {
   EXPECT_LT(flush_ms[flush_ms.size() / 2], 30.0) << "median flush to 8 partitions; a delayed-ACK stall is ~40 ms";
 }
 
+// An owner that skips Close (an early return, an exception) still destroys the consumer:
+// leaving the group then runs a rebalance, which must neither touch the consumer's freed
+// members nor call back into the owner.
+TEST_F(KafkaTest, ConsumerDestroyedWithoutCloseLeavesTheGroupWithoutCallingBack) {
+  ASSERT_TRUE(broker_->CreateTopic("t", 4).ok());
+  ProduceValues("t", 0, 10);
+  int revoked_calls = 0;
+  ConsumerOptions options;
+  options.topics = {"t"};
+  options.group_id = "g";
+  options.on_revoked = [&](const std::vector<TopicPartition>&) { ++revoked_calls; };
+  auto consumer = MakeConsumer(options);
+  ASSERT_EQ(PollRecords(*consumer, 10, 20s).size(), 10u);
+  consumer.reset();
+  EXPECT_EQ(revoked_calls, 0);
+}
+
 TEST_F(KafkaTest, GroupCommitIsPickedUpByNewConsumerInSameGroup) {
   ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
   ProduceValues("t", 0, 10);
