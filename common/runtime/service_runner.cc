@@ -3,6 +3,7 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <thread>
@@ -210,8 +211,10 @@ class ServiceRunnerImpl final : public ServiceRunner {
     size_t taken = 0;
     while (true) {
       const auto poll_started = Clock::now();
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - poll_started);
-      Status s = consumer_->Poll(options_.batch_max_records - taken, std::max(wait, std::chrono::milliseconds(0)), &batch_);
+      // In slices, so a stop request is seen within one slice however long the batch.
+      const auto wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - poll_started),
+                                   std::chrono::milliseconds(0), std::chrono::milliseconds(100));
+      Status s = consumer_->Poll(options_.batch_max_records - taken, wait, &batch_);
       const auto polled = Clock::now();
       probe_.waiting_seconds.Increment(Seconds(polled - poll_started));
       if (!s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
@@ -223,9 +226,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
       }
       probe_.processing_seconds.Increment(Seconds(Clock::now() - polled));
       if (!checkpoint_status_.ok()) break;
-      const bool got = batch_.size() > taken;
       taken = batch_.size();
-      if (!got || taken >= options_.batch_max_records || Clock::now() >= deadline || stop.load()) break;
+      if (taken >= options_.batch_max_records || Clock::now() >= deadline || stop.load()) break;
     }
     Status result = checkpoint_status_.ok() ? FinishBatch(ctx, &stop) : checkpoint_status_;
     checkpoint_status_ = Status::Ok();

@@ -206,6 +206,53 @@ TEST_F(ServiceRunnerTest, RestartResumesFromStoredOffsetWithoutReprocessing) {
   EXPECT_EQ(outputs.size(), 15u) << "an input was processed twice";
 }
 
+// A batch gathers records for up to batch.max_wait, so a rebalance can take a partition
+// away in the middle of one: what the batch did for it must be checkpointed while the
+// partition is still this instance's, not at the batch's end (by then another instance
+// owns it, and the processor has dropped what it held for it).
+TEST_F(ServiceRunnerTest, RevokeInTheMiddleOfABatchCheckpointsWhatTheBatchDid) {
+  ASSERT_TRUE(broker_->CreateTopic("in2", 2).ok());
+  {
+    auto producer = kafka::Producer::Create({broker_->bootstrap_servers(), {}});
+    ASSERT_TRUE(producer.ok());
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE((*producer)->Produce("in2", "key-" + std::to_string(i), "v").ok());
+    ASSERT_TRUE((*producer)->Flush(10s).ok());
+  }
+  auto options = Options("voc-test");
+  options.input_topics = {"in2"};
+  options.batch_max_wait = 60s;  // the first instance's batch outlasts the rebalance
+  auto first_seen = std::make_shared<Observed>();
+  auto first = MakeRunner(options, first_seen);
+  ASSERT_NE(first, nullptr);
+  state::StateStore* first_store = first_seen->store;
+  RunningService first_service(*first);
+  ASSERT_TRUE(test::WaitFor([&] { return first_seen->Offsets().size() == 40; }, 30s));
+  for (int p = 0; p < 2; ++p) {
+    EXPECT_FALSE(first_store->NextOffset({"in2", PartitionId(p)}).has_value()) << "the batch ended early";
+  }
+
+  options.state.path = dir_.path() + "/second";
+  options.batch_max_wait = 20ms;
+  auto second_seen = std::make_shared<Observed>();
+  auto second = MakeRunner(options, second_seen);
+  ASSERT_NE(second, nullptr);
+  RunningService second_service(*second);
+  // The second instance rebuilds the partition it gets by replaying it from the start.
+  ASSERT_TRUE(test::WaitFor([&] { return !second_seen->Offsets().empty(); }, 30s)) << "no rebalance";
+  state::StateStore* second_store = second_seen->store;
+  ASSERT_TRUE(test::WaitFor(
+      [&] {
+        return second_store->NextOffset({"in2", PartitionId(0)}).has_value() ||
+               second_store->NextOffset({"in2", PartitionId(1)}).has_value();
+      },
+      30s));
+  int checkpointed = 0;
+  for (int p = 0; p < 2; ++p) checkpointed += first_store->NextOffset({"in2", PartitionId(p)}).has_value();
+  EXPECT_GE(checkpointed, 1) << "the revoked partition's part of the batch was not checkpointed at the revoke";
+  ASSERT_TRUE(second_service.Stop().ok());
+  ASSERT_TRUE(first_service.Stop().ok());
+}
+
 TEST_F(ServiceRunnerTest, ThrowingRecordGoesToDeadLettersAndLaterRecordsFlow) {
   ProduceInputs({"r0", "r1", "boom", "r3", "r4"});
   RuntimeOptions options = Options("");
