@@ -5,7 +5,9 @@
 // p50/p99 event-to-aggregate latency at a fixed offered rate, and peak RSS.
 //
 //   pipeline_bench [--events N] [--partitions P] [--rate R] [--latency-seconds S]
-//                  [--only real|pass] [--timeline]
+//                  [--instances N] [--only real|pass] [--timeline]
+// --instances: instances of each stateful stage in both pipelines (default 2, one per core
+// of the reference machine), as a deployment would run more processes.
 #include <prometheus/registry.h>
 
 #include <algorithm>
@@ -151,16 +153,23 @@ class PassPipeline final : public Pipeline {
     const std::array<std::string, 3> outputs = {n.feedback, n.mentions, n.aggregates};
     for (int i = 0; i < 3; ++i) {
       registries_[i] = std::make_shared<prometheus::Registry>();
-      auto r = pipeline::StageOptions(o, bs, "pass-" + std::to_string(i + 1), inputs[i], i > 0);
-      auto runner = runtime::ServiceRunner::Create(std::move(r), std::make_unique<PassThrough>(outputs[i], i == 0, i > 0),
-                                                   registries_[i]);
-      if (!runner.ok()) {
-        status_ = runner.status();
-        return;
+      for (int k = 0; k < o.instances[i]; ++k) {
+        auto r = pipeline::StageOptions(o, bs, "pass-" + std::to_string(i + 1), inputs[i], i > 0, k);
+        auto runner = runtime::ServiceRunner::Create(
+            std::move(r), std::make_unique<PassThrough>(outputs[i], i == 0, i > 0), registries_[i]);
+        if (!runner.ok()) {
+          status_ = runner.status();
+          return;
+        }
+        runners_[i].push_back(std::move(runner).value());
       }
-      runners_[i] = std::move(runner).value();
+      results_[i].resize(runners_[i].size());
     }
-    for (int i = 0; i < 3; ++i) threads_[i] = std::thread([this, i] { results_[i] = runners_[i]->Run(stop_); });
+    for (int i = 0; i < 3; ++i) {
+      for (size_t k = 0; k < runners_[i].size(); ++k) {
+        threads_[i].emplace_back([this, i, k] { results_[i][k] = runners_[i][k]->Run(stop_); });
+      }
+    }
   }
   ~PassPipeline() override { Stop().ok(); }
   const Status& status() const { return status_; }
@@ -174,16 +183,23 @@ class PassPipeline final : public Pipeline {
                metrics::MetricValue(*registries_[1], "voc_records_produced_total");
   }
   std::array<std::chrono::nanoseconds, 3> CpuTimes() override {
-    return {pipeline::ThreadCpuTime(threads_[0]), pipeline::ThreadCpuTime(threads_[1]),
-            pipeline::ThreadCpuTime(threads_[2])};
+    std::array<std::chrono::nanoseconds, 3> out{};
+    for (int i = 0; i < 3; ++i) {
+      for (auto& t : threads_[i]) out[i] += pipeline::ThreadCpuTime(t);
+    }
+    return out;
   }
   Status Stop() override {
     stop_.store(true);
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
+    for (auto& stage : threads_) {
+      for (auto& t : stage) {
+        if (t.joinable()) t.join();
+      }
     }
-    for (auto& s : results_) {
-      if (!s.ok()) return s;
+    for (const auto& stage : results_) {
+      for (const auto& s : stage) {
+        if (!s.ok()) return s;
+      }
     }
     return Status::Ok();
   }
@@ -191,10 +207,10 @@ class PassPipeline final : public Pipeline {
  private:
   Status status_;
   std::array<std::shared_ptr<prometheus::Registry>, 3> registries_;
-  std::array<std::unique_ptr<runtime::ServiceRunner>, 3> runners_;
-  std::array<Status, 3> results_;
+  std::array<std::vector<std::unique_ptr<runtime::ServiceRunner>>, 3> runners_;
+  std::array<std::vector<Status>, 3> results_;
   std::atomic<bool> stop_{false};
-  std::array<std::thread, 3> threads_;
+  std::array<std::vector<std::thread>, 3> threads_;
 };
 
 LoopTimes ReadLoopTimes(Pipeline& p) {
@@ -216,6 +232,7 @@ struct Args {
   int latency_seconds = 10;
   std::string only;  // "real" or "pass": run one pipeline (for profiling)
   bool timeline = false;  // every 100 ms: records consumed and loop seconds per stage
+  int instances = 2;      // of each stateful stage (enrich, aggregate), in both pipelines
 };
 
 // One line per 100 ms while draining: where a stalled stage is stuck shows at once.
@@ -271,6 +288,7 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   o.batch_max_records = 10'000;
   o.batch_max_wait = std::chrono::milliseconds(50);
   o.producer_properties = {{"linger.ms", "25"}};
+  o.instances = {1, args.instances, args.instances};
   o.aggregate.emit_interval = std::chrono::milliseconds(250);
   ResetPeakRss();
   std::unique_ptr<Pipeline> p;
@@ -413,8 +431,9 @@ int main(int argc, char** argv) {
     else if (k == "--rate") args.rate = std::stod(argv[i + 1]);
     else if (k == "--latency-seconds") args.latency_seconds = std::stoi(argv[i + 1]);
     else if (k == "--only") args.only = argv[i + 1];
+    else if (k == "--instances") args.instances = std::max(1, std::stoi(argv[i + 1]));
     else {
-      std::fprintf(stderr, "pipeline_bench: unknown option %s; use --events --partitions --rate --latency-seconds --only real|pass --timeline\n", argv[i]);
+      std::fprintf(stderr, "pipeline_bench: unknown option %s; use --events --partitions --rate --latency-seconds --instances --only real|pass --timeline\n", argv[i]);
       return 2;
     }
   }
@@ -445,8 +464,10 @@ int main(int argc, char** argv) {
   real.p50_ms = real_latency.p50_ms;
   real.p99_ms = real_latency.p99_ms;
   std::filesystem::remove_all(state);
-  std::printf("whole-pipeline benchmark: %zu events, %d partitions, %u cores; latency at %.0f events/s offered\n",
-              args.events, args.partitions, std::thread::hardware_concurrency(), args.rate);
+  std::printf(
+      "whole-pipeline benchmark: %zu events, %d partitions, %u cores, %d instance(s) of enrich and aggregate; latency "
+      "at %.0f events/s offered\n",
+      args.events, args.partitions, std::thread::hardware_concurrency(), args.instances, args.rate);
   std::printf("%-14s %12s %10s %10s %10s %12s   %s\n", "pipeline", "events/s", "drain s", "p50 ms", "p99 ms",
               "peak RSS MiB", "CPU us/event: stage 1 / 2 / 3");
   for (const auto& [name, r] : {std::pair{"pass-through", pass}, std::pair{"real", real}}) {

@@ -10,7 +10,8 @@
 namespace voc::pipeline {
 
 runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& o, const std::string& bootstrap_servers,
-                                     const std::string& service, std::vector<std::string> inputs, bool stateful) {
+                                     const std::string& service, std::vector<std::string> inputs, bool stateful,
+                                     int instance) {
   runtime::RuntimeOptions r;
   r.service = service;
   r.bootstrap_servers = bootstrap_servers;
@@ -21,7 +22,9 @@ runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& o, const std
   r.producer_properties = o.producer_properties;
   r.batch_max_records = o.batch_max_records;
   r.batch_max_wait = o.batch_max_wait;
-  if (stateful) r.state.path = (std::filesystem::path(o.state_root) / service).string();
+  if (stateful) {
+    r.state.path = (std::filesystem::path(o.state_root) / service / ("instance-" + std::to_string(instance))).string();
+  }
   if (o.http) r.http_listen = "127.0.0.1:0";
   return r;
 }
@@ -58,26 +61,37 @@ Status EmbeddedPipeline::Init() {
   o.enrich.alerts_topic = n.alerts;
   o.aggregate.aggregates_topic = n.aggregates;
 
-  auto analyzer = text::Analyzer::Create(o.enrich.analyzer);
-  if (!analyzer.ok()) return analyzer.status();
-
   for (auto& r : registries_) r = std::make_shared<prometheus::Registry>();
-  std::array<std::unique_ptr<runtime::Processor>, 3> processors = {
-      std::make_unique<ingest::IngestProcessor>(o.ingest),
-      std::make_unique<enrich::EnrichProcessor>(o.enrich, std::move(analyzer).value(), *registries_[1]),
-      std::make_unique<aggregate::AggregateProcessor>(o.aggregate, *registries_[2])};
   const std::array<const char*, 3> names = {"voc-ingest", "voc-enrich", "voc-aggregate"};
   const std::array<std::vector<std::string>, 3> inputs = {
       std::vector<std::string>{n.raw_tickets, n.raw_surveys, n.raw_reviews}, {n.feedback}, {n.mentions}};
-  for (int i = 0; i < 3; ++i) {
-    auto runner = runtime::ServiceRunner::Create(StageOptions(o, bootstrap_, names[i], inputs[i], i > 0),
-                                                 std::move(processors[i]), registries_[i]);
-    if (!runner.ok()) return runner.status();
-    runners_[i] = std::move(runner).value();
+  for (int stage = 0; stage < 3; ++stage) {
+    if (o.instances[stage] < 1) return Status::InvalidArgument(std::string(names[stage]) + " needs at least one instance");
+    for (int k = 0; k < o.instances[stage]; ++k) {
+      std::unique_ptr<runtime::Processor> processor;
+      if (stage == 0) {
+        processor = std::make_unique<ingest::IngestProcessor>(o.ingest);
+      } else if (stage == 1) {
+        auto analyzer = text::Analyzer::Create(o.enrich.analyzer);
+        if (!analyzer.ok()) return analyzer.status();
+        processor = std::make_unique<enrich::EnrichProcessor>(o.enrich, std::move(analyzer).value(), *registries_[1]);
+      } else {
+        processor = std::make_unique<aggregate::AggregateProcessor>(o.aggregate, *registries_[2]);
+      }
+      auto runner = runtime::ServiceRunner::Create(StageOptions(o, bootstrap_, names[stage], inputs[stage], stage > 0, k),
+                                                   std::move(processor), registries_[stage]);
+      if (!runner.ok()) return runner.status();
+      runners_[stage].push_back(std::move(runner).value());
+    }
+    results_[stage].resize(runners_[stage].size());
   }
-  for (int i = 0; i < 3; ++i) {
-    threads_[i] = std::thread([this, i] { results_[i] = runners_[i]->Run(stop_); });
-    pthread_setname_np(threads_[i].native_handle(), names[i]);  // top -H and perf show the stage
+  for (int stage = 0; stage < 3; ++stage) {
+    for (size_t k = 0; k < runners_[stage].size(); ++k) {
+      auto& thread = threads_[stage].emplace_back([this, stage, k] { results_[stage][k] = runners_[stage][k]->Run(stop_); });
+      // top -H and perf show the stage: "voc-aggregate", "voc-aggregate-2", ...
+      const std::string name = k == 0 ? names[stage] : std::string(names[stage]) + "-" + std::to_string(k + 1);
+      pthread_setname_np(thread.native_handle(), name.substr(0, 15).c_str());
+    }
   }
   return Status::Ok();
 }
@@ -92,23 +106,29 @@ std::chrono::nanoseconds ThreadCpuTime(std::thread& thread) {
 }
 
 std::chrono::nanoseconds EmbeddedPipeline::CpuTime(Stage stage) const {
-  return ThreadCpuTime(const_cast<std::thread&>(threads_[static_cast<int>(stage)]));
+  std::chrono::nanoseconds total{0};
+  for (const auto& t : threads_[static_cast<int>(stage)]) total += ThreadCpuTime(const_cast<std::thread&>(t));
+  return total;
 }
 
 Status EmbeddedPipeline::Stop() {
   stop_.store(true);
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
+  for (auto& stage : threads_) {
+    for (auto& t : stage) {
+      if (t.joinable()) t.join();
+    }
   }
-  for (const auto& s : results_) {
-    if (!s.ok()) return s;
+  for (const auto& stage : results_) {
+    for (const auto& s : stage) {
+      if (!s.ok()) return s;
+    }
   }
   return Status::Ok();
 }
 
 EmbeddedPipeline::~EmbeddedPipeline() {
   Stop().ok();
-  for (auto& r : runners_) r.reset();  // consumers leave before the broker goes
+  for (auto& stage : runners_) stage.clear();  // consumers leave before the broker goes
 }
 
 }  // namespace voc::pipeline

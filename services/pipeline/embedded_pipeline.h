@@ -41,6 +41,10 @@ struct EmbeddedPipelineOptions {
   size_t batch_max_records = 5000;
   std::chrono::milliseconds batch_max_wait{50};
   bool http = false;  // serve each service's /metrics on 127.0.0.1:<free port>
+  // Instances per stage (ingest, enrich, aggregate), each on its own thread and a member of
+  // the stage's group, as separate processes would be. A stage's instances share its
+  // registry: counters add up, gauges show whichever instance wrote last.
+  std::array<int, 3> instances{1, 1, 1};
 };
 
 enum class Stage { kIngest = 0, kEnrich = 1, kAggregate = 2 };
@@ -48,10 +52,12 @@ enum class Stage { kIngest = 0, kEnrich = 1, kAggregate = 2 };
 // CPU time a running thread has used.
 std::chrono::nanoseconds ThreadCpuTime(std::thread& thread);
 
-// The runtime options of one fused stage: its group, inputs, batching and client
-// properties from `options`; a state folder below options.state_root when stateful.
+// The runtime options of one instance of a fused stage: its group, inputs, batching and
+// client properties from `options`; a state folder of its own below options.state_root
+// when stateful.
 runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& options, const std::string& bootstrap_servers,
-                                     const std::string& service, std::vector<std::string> inputs, bool stateful);
+                                     const std::string& service, std::vector<std::string> inputs, bool stateful,
+                                     int instance = 0);
 
 // Start on one thread, Stop from the same thread; the stages run on their own.
 class EmbeddedPipeline {
@@ -63,9 +69,9 @@ class EmbeddedPipeline {
   Status Stop();
   const std::string& bootstrap_servers() const { return bootstrap_; }
   prometheus::Registry& registry(Stage stage) { return *registries_[static_cast<int>(stage)]; }
-  int http_port(Stage stage) const { return runners_[static_cast<int>(stage)]->http_port(); }
+  int http_port(Stage stage) const { return runners_[static_cast<int>(stage)].front()->http_port(); }
   const runtime::PipelineTopicNames& topics() const { return options_.topics; }
-  // CPU time the stage's thread has used so far (benchmarks: cost per event, robust to
+  // CPU time the stage's threads have used so far (benchmarks: cost per event, robust to
   // whatever else the machine runs).
   std::chrono::nanoseconds CpuTime(Stage stage) const;
 
@@ -77,10 +83,10 @@ class EmbeddedPipeline {
   std::unique_ptr<kafka::EmbeddedBroker> broker_;  // outlives the runners (destroyed last)
   std::string bootstrap_;
   std::array<std::shared_ptr<prometheus::Registry>, 3> registries_;
-  std::array<std::unique_ptr<runtime::ServiceRunner>, 3> runners_;
-  std::array<Status, 3> results_;
+  std::array<std::vector<std::unique_ptr<runtime::ServiceRunner>>, 3> runners_;
+  std::array<std::vector<Status>, 3> results_;
   std::atomic<bool> stop_{false};
-  std::array<std::thread, 3> threads_;  // joined before the runners go
+  std::array<std::vector<std::thread>, 3> threads_;  // joined before the runners go
 };
 
 }  // namespace voc::pipeline
