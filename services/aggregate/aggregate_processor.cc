@@ -118,16 +118,19 @@ void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions
     dirty_.erase(tp.partition.value);
     watermark_.erase(tp.partition.value);
     open_.erase(tp.partition.value);
-    std::erase_if(windows_, [&](const auto& e) { return e.first.first == tp.partition.value; });
-    std::erase_if(customers_, [&](const auto& e) { return e.first.first == tp.partition.value; });
+    if (auto it = cache_.find(tp.partition.value); it != cache_.end()) {
+      cached_entries_ -= it->second.windows.size() + it->second.customers.size();
+      cache_.erase(it);
+    }
   }
 }
 
-AggregateProcessor::CachedWindow& AggregateProcessor::Window(PartitionId partition, const std::string& key,
-                                                             runtime::Context& ctx, bool* created) {
+AggregateProcessor::WindowEntry& AggregateProcessor::Window(PartitionId partition, const std::string& key,
+                                                            runtime::Context& ctx, bool* created) {
   *created = false;
-  auto [it, inserted] = windows_.try_emplace({partition.value, key});
+  auto [it, inserted] = cache_[partition.value].windows.try_emplace(key);
   if (inserted) {
+    ++cached_entries_;
     auto found = ctx.txn->Get(kWindow, partition, key, &value_);
     if (!found.ok()) throw runtime::FatalError(found.status().ToString());
     if (*found) {
@@ -136,19 +139,25 @@ AggregateProcessor::CachedWindow& AggregateProcessor::Window(PartitionId partiti
       *created = true;
     }
   }
-  return it->second;
+  return *it;
 }
 
-AggregateProcessor::CachedCustomer& AggregateProcessor::Customer(PartitionId partition, const std::string& key,
-                                                                 runtime::Context& ctx) {
-  auto [it, inserted] = customers_.try_emplace({partition.value, key});
+AggregateProcessor::CustomerEntry& AggregateProcessor::Customer(PartitionId partition, const std::string& key,
+                                                                runtime::Context& ctx) {
+  auto [it, inserted] = cache_[partition.value].customers.try_emplace(key);
   if (inserted) {
+    ++cached_entries_;
     auto found = ctx.txn->Get(kCustomer, partition, key, &value_);
     if (!found.ok()) throw runtime::FatalError(found.status().ToString());
     if (*found) it->second.entry.ParseFromString(value_);
     it->second.entry.mutable_channel_counts()->Resize(4, 0);
   }
-  return it->second;
+  return *it;
+}
+
+void AggregateProcessor::Modified(PartitionId partition, WindowEntry& entry) {
+  if (!entry.second.modified) modified_windows_.emplace_back(partition.value, &entry);
+  entry.second.modified = true;
 }
 
 void AggregateProcessor::MarkDirty(PartitionId partition, const std::string& key, runtime::Context& ctx) {
@@ -166,16 +175,17 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
     // Unique customers and the ARR they carry: one count per channel per customer, shared
     // by the channel's window and the rollup.
     const std::string customer_key = group + kSep + c.customer_id();
-    CachedCustomer& customer = Customer(partition, customer_key, ctx);
+    CustomerEntry& customer_entry = Customer(partition, customer_key, ctx);
+    CachedCustomer& customer = customer_entry.second;
     auto* counts = customer.entry.mutable_channel_counts();
     if (sign > 0 && counts->Get(0) == 0) customer.entry.set_arr(c.arr());
-    if (!customer.modified) modified_customers_.push_back(customers_.find({partition.value, customer_key}));
+    if (!customer.modified) modified_customers_.emplace_back(partition.value, &customer_entry);
     customer.modified = true;
     for (int channel : {c.channel(), 0}) {
       std::string key = group + '|' + ChannelName(channel);
       bool created = false;
-      CachedWindow& w = Window(partition, key, ctx, &created);
-      auto& s = w.state;
+      WindowEntry& entry = Window(partition, key, ctx, &created);
+      auto& s = entry.second.state;
       if (created) {
         s.set_theme_id(theme_id);
         s.set_channel(channel);
@@ -237,8 +247,7 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
         s.set_unique_customers(s.unique_customers() - 1);
         s.set_arr_affected(s.arr_affected() - customer.entry.arr());
       }
-      if (!w.modified) modified_windows_.push_back(windows_.find({partition.value, key}));
-      w.modified = true;
+      Modified(partition, entry);
       MarkDirty(partition, key, ctx);
     }
   }
@@ -307,12 +316,11 @@ void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, 
     const auto [end, window_key] = *open.begin();
     open.erase(open.begin());
     bool created = false;
-    CachedWindow& w = Window(partition, window_key, ctx, &created);
+    WindowEntry& entry = Window(partition, window_key, ctx, &created);
     ctx.txn->Delete(kOpen, partition, OpenKey(end, window_key));
     if (created) continue;  // cannot happen: an open window has state
-    w.state.set_closed(true);
-    if (!w.modified) modified_windows_.push_back(windows_.find({partition.value, window_key}));
-    w.modified = true;
+    entry.second.state.set_closed(true);
+    Modified(partition, entry);
     MarkDirty(partition, window_key, ctx);
     probe_->closed.Increment();
   }
@@ -320,8 +328,8 @@ void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, 
 
 void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx) {
   bool created = false;
-  CachedWindow& cached = Window(partition, key, ctx, &created);
-  const auto& s = cached.state;
+  WindowEntry& entry = Window(partition, key, ctx, &created);
+  const auto& s = entry.second.state;
   if (created) return;
   aggregate_.Clear();
   aggregate_.set_schema_version(1);
@@ -353,9 +361,8 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
                                : 0.0);
   aggregate_.set_arr_affected(s.arr_affected());
   if (static_cast<size_t>(s.examples_size()) < options_.examples && s.examples_size() < s.volume()) {
-    RefillExamples(partition, &cached.state, ctx);
-    if (!cached.modified) modified_windows_.push_back(windows_.find({partition.value, key}));
-    cached.modified = true;
+    RefillExamples(partition, &entry.second.state, ctx);
+    Modified(partition, entry);
   }
   for (int i = 0; i < s.examples_size() && static_cast<size_t>(i) < options_.examples; ++i) {
     aggregate_.add_example_feedback_ids(s.examples(i));
@@ -409,21 +416,21 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
       keys.clear();
     }
   }
-  for (auto it : modified_windows_) {
-    auto& [id, w] = *it;
+  for (auto [partition, entry] : modified_windows_) {
+    auto& [key, w] = *entry;
     w.state.SerializeToString(&value_);
-    ctx.txn->Put(kWindow, PartitionId(id.first), id.second, value_);
+    ctx.txn->Put(kWindow, PartitionId(partition), key, value_);
     w.modified = false;
   }
   modified_windows_.clear();
-  for (auto it : modified_customers_) {
-    auto& [id, c] = *it;
+  for (auto [partition, entry] : modified_customers_) {
+    auto& [key, c] = *entry;
     const auto& counts = c.entry.channel_counts();
     if (std::all_of(counts.begin(), counts.end(), [](int64_t n) { return n == 0; })) {
-      ctx.txn->Delete(kCustomer, PartitionId(id.first), id.second);
+      ctx.txn->Delete(kCustomer, PartitionId(partition), key);
     } else {
       c.entry.SerializeToString(&value_);
-      ctx.txn->Put(kCustomer, PartitionId(id.first), id.second, value_);
+      ctx.txn->Put(kCustomer, PartitionId(partition), key, value_);
     }
     c.modified = false;
   }
@@ -431,9 +438,9 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
 }
 
 void AggregateProcessor::AfterCommit() {
-  if (windows_.size() + customers_.size() > options_.cache_entries) {
-    windows_.clear();
-    customers_.clear();
+  if (cached_entries_ > options_.cache_entries) {
+    cache_.clear();
+    cached_entries_ = 0;
   }
 }
 

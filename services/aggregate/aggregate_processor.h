@@ -65,11 +65,19 @@ class AggregateProcessor final : public runtime::Processor {
     voc::state::v1::WindowCustomer entry;
     bool modified = false;
   };
+  // Nodes of the caches' maps: their addresses survive rehashing.
+  using WindowEntry = std::pair<const std::string, CachedWindow>;
+  using CustomerEntry = std::pair<const std::string, CachedCustomer>;
+  struct PartitionCache {
+    std::unordered_map<std::string, CachedWindow> windows;
+    std::unordered_map<std::string, CachedCustomer> customers;
+  };
 
   void Apply(PartitionId partition, const voc::state::v1::Contribution& c, const std::string& feedback_id,
              const std::string& theme_id, const std::string& theme_path, int sign, runtime::Context& ctx);
-  CachedWindow& Window(PartitionId partition, const std::string& key, runtime::Context& ctx, bool* created);
-  CachedCustomer& Customer(PartitionId partition, const std::string& key, runtime::Context& ctx);
+  WindowEntry& Window(PartitionId partition, const std::string& key, runtime::Context& ctx, bool* created);
+  CustomerEntry& Customer(PartitionId partition, const std::string& key, runtime::Context& ctx);
+  void Modified(PartitionId partition, WindowEntry& entry);
   void MarkDirty(PartitionId partition, const std::string& key, runtime::Context& ctx);
   void CloseWindows(PartitionId partition, int64_t watermark, runtime::Context& ctx);
   void EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx);
@@ -79,14 +87,15 @@ class AggregateProcessor final : public runtime::Processor {
   AggregateOptions options_;
   std::unique_ptr<AggregateProbe> probe_;
   state::StateStore* store_ = nullptr;
-  // Windows read or changed, written back at EndBatch. This processor is the only writer
-  // of its partitions' state, so the cache stays true across batches; it is dropped for
-  // revoked partitions and when it outgrows options_.cache_entries.
-  std::map<std::pair<int32_t, std::string>, CachedWindow> windows_;
-  std::map<std::pair<int32_t, std::string>, CachedCustomer> customers_;
-  // The entries of windows_ and customers_ changed in this batch, to write back.
-  std::vector<std::map<std::pair<int32_t, std::string>, CachedWindow>::iterator> modified_windows_;
-  std::vector<std::map<std::pair<int32_t, std::string>, CachedCustomer>::iterator> modified_customers_;
+  // Windows and customer counts read or changed, by partition, written back at EndBatch.
+  // This processor is the only writer of its partitions' state, so the cache stays true
+  // across batches; a revoked partition's goes, and all of it when it outgrows
+  // options_.cache_entries.
+  std::unordered_map<int32_t, PartitionCache> cache_;
+  size_t cached_entries_ = 0;
+  // The entries changed in this batch, to write back.
+  std::vector<std::pair<int32_t, WindowEntry*>> modified_windows_;
+  std::vector<std::pair<int32_t, CustomerEntry*>> modified_customers_;
   // Per assigned partition: windows changed since they were last emitted (also in kDirty),
   // and the event-time watermark (also in kMeta).
   std::map<int32_t, std::set<std::string>> dirty_;
