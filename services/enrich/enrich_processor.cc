@@ -228,18 +228,29 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   ctx.txn->Put(kDedupe, record.partition, feedback_.feedback_id(), value_);
 }
 
+voc::state::v1::NearDuplicateIndex& EnrichProcessor::IndexOf(PartitionId partition, const std::string& customer_id,
+                                                             runtime::Context& ctx) {
+  auto [it, inserted] = indexes_[partition.value].try_emplace(customer_id);
+  if (inserted) {
+    ++cached_indexes_;
+    auto found = ctx.txn->Get(kNearDuplicates, partition, customer_id, &value_);
+    if (!found.ok()) throw runtime::FatalError(found.status().ToString());
+    if (*found) it->second.index.ParseFromString(value_);
+  }
+  if (!it->second.changed) changed_indexes_.emplace_back(partition.value, &*it);
+  it->second.changed = true;
+  return it->second.index;
+}
+
 std::string EnrichProcessor::NearDuplicateOf(const kafka::Record& record, runtime::Context& ctx, uint64_t simhash,
                                              int words) {
   if (words < options_.near_duplicate_min_words) return {};
-  index_.Clear();
-  auto found = ctx.txn->Get(kNearDuplicates, record.partition, feedback_.customer_id(), &value_);
-  if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-  if (*found) index_.ParseFromString(value_);
+  auto& index = IndexOf(record.partition, feedback_.customer_id(), ctx);
   const int64_t t = feedback_.event_time_ms();
   const int64_t horizon = options_.near_duplicate_horizon.count();
   std::string duplicate_of;
   int best = options_.near_duplicate_max_distance + 1;
-  auto* entries = index_.mutable_entries();
+  auto* entries = index.mutable_entries();
   for (int i = 0; i < entries->size();) {
     const auto& e = entries->Get(i);
     if (e.feedback_id() == feedback_.feedback_id()) {  // our own earlier revision
@@ -257,16 +268,39 @@ std::string EnrichProcessor::NearDuplicateOf(const kafka::Record& record, runtim
   if (!duplicate_of.empty()) {
     probe_->near_duplicates.Increment();
   }
-  auto* self = index_.add_entries();
+  auto* self = index.add_entries();
   self->set_simhash(simhash);
   self->set_feedback_id(feedback_.feedback_id());
   self->set_event_time_ms(t);
-  while (static_cast<size_t>(index_.entries_size()) > options_.near_duplicate_max_entries) {
-    index_.mutable_entries()->DeleteSubrange(0, 1);
+  if (static_cast<size_t>(index.entries_size()) > options_.near_duplicate_max_entries) {
+    entries->DeleteSubrange(0, index.entries_size() - static_cast<int>(options_.near_duplicate_max_entries));
   }
-  index_.SerializeToString(&value_);
-  ctx.txn->Put(kNearDuplicates, record.partition, feedback_.customer_id(), value_);
   return duplicate_of;
+}
+
+void EnrichProcessor::EndBatch(runtime::Context& ctx) {
+  for (auto [partition, entry] : changed_indexes_) {
+    entry->second.index.SerializeToString(&value_);
+    ctx.txn->Put(kNearDuplicates, PartitionId(partition), entry->first, value_);
+    entry->second.changed = false;
+  }
+  changed_indexes_.clear();
+}
+
+void EnrichProcessor::AfterCommit() {
+  if (cached_indexes_ > options_.near_duplicate_cache_entries) {
+    indexes_.clear();
+    cached_indexes_ = 0;
+  }
+}
+
+void EnrichProcessor::OnRevoked(const std::vector<TopicPartition>& partitions) {
+  for (const auto& tp : partitions) {
+    if (auto it = indexes_.find(tp.partition.value); it != indexes_.end()) {
+      cached_indexes_ -= it->second.size();
+      indexes_.erase(it);
+    }
+  }
 }
 
 void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "common/runtime/processor.h"
 #include "common/text/analyzer.h"
@@ -35,6 +36,9 @@ struct EnrichOptions {
   int near_duplicate_max_distance = 3;               // SimHash bits
   int near_duplicate_min_words = 6;                  // shorter texts are never near duplicates
   size_t near_duplicate_max_entries = 32;            // per customer
+  // Near-duplicate indexes kept in memory across batches (write-through: every change is
+  // also in the store); past this many customers the cache starts over.
+  size_t near_duplicate_cache_entries = 100'000;
   std::chrono::milliseconds customer_catch_up{60'000};
   std::string service_version = "0.1.0";
 };
@@ -55,11 +59,17 @@ class EnrichProcessor final : public runtime::Processor {
   // Ready once the customer table is read to its end, or once enrich.customer_catch_up
   // has passed (then profiles that arrive later join later records only).
   bool Ready() const override;
+  void EndBatch(runtime::Context& ctx) override;
+  void AfterCommit() override;
+  void OnRevoked(const std::vector<TopicPartition>& partitions) override;
 
  private:
   enum Store : state::StoreId { kDedupe = 0, kNearDuplicates = 1, kCustomers = 2 };
 
   std::string NearDuplicateOf(const kafka::Record& record, runtime::Context& ctx, uint64_t simhash, int words);
+  // The customer's near-duplicate index, read from the store on first use.
+  voc::state::v1::NearDuplicateIndex& IndexOf(PartitionId partition, const std::string& customer_id,
+                                              runtime::Context& ctx);
   void EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx);
   void EmitAlert(runtime::Context& ctx);
 
@@ -77,7 +87,17 @@ class EnrichProcessor final : public runtime::Processor {
   voc::v1::CustomerProfile profile_;
   voc::state::v1::DedupeEntry entry_;
   voc::state::v1::DedupeEntry previous_;
-  voc::state::v1::NearDuplicateIndex index_;
+  // Near-duplicate indexes by partition and customer; the ones changed in this batch are
+  // serialized once at EndBatch rather than once per record. Map nodes keep their
+  // addresses, so the changed list points into them.
+  struct CachedIndex {
+    voc::state::v1::NearDuplicateIndex index;
+    bool changed = false;
+  };
+  using IndexEntry = std::pair<const std::string, CachedIndex>;
+  std::unordered_map<int32_t, std::unordered_map<std::string, CachedIndex>> indexes_;
+  size_t cached_indexes_ = 0;
+  std::vector<std::pair<int32_t, IndexEntry*>> changed_indexes_;
   text::Analysis analysis_;
   std::string value_;
   std::string bytes_;

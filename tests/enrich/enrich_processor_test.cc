@@ -439,6 +439,14 @@ TEST_F(EnrichProcessorTest, MalformedProtobufIsADeadLetterAndTheNextRecordIsStil
   EXPECT_EQ(out.enriched()[0].meta().origin_offset(), 1);
 }
 
+TEST_F(EnrichProcessorTest, NearDuplicateIndexSurvivesARestart) {
+  Batch({Feedback("f1", 1, kLongText, "cust-1", kT0)});
+  Open();  // a restart on the same folder: the in-memory index is gone, the stored one is not
+  auto out = Batch({Feedback("f2", 1, kLongTextRepeated, "cust-1", kT0 + kDay)});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), "f1");
+}
+
 TEST_F(EnrichProcessorTest, StateSurvivesReopeningTheStore) {
   Batch({Feedback("f1", 1, kCrashAndBattery)});
   Open();  // a restart on the same folder
