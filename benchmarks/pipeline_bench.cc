@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <unordered_map>
 
 #include "common/kafka/embedded_broker.h"
 #include "common/kafka/kafka.h"
@@ -381,6 +382,7 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   kafka::RecordBatch batch;
   voc::v1::ThemeAggregate agg;
   const auto latency_end = Clock::now() + std::chrono::seconds(args.latency_seconds + 3);
+  std::unordered_map<std::string, int64_t> newest_source;  // by window (record key)
   while (Clock::now() < latency_end) {
     batch.Clear();
     (*reader)->Poll(10'000, std::chrono::milliseconds(50), &batch).ok();
@@ -393,8 +395,15 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
       } else if (r.value.size() >= 8) {
         std::memcpy(&source, r.value.data(), 8);
       }
-      // Only windows touched by the latency phase's own events count.
-      if (source >= WallMs() - 60'000) latencies.push_back(static_cast<double>(now - source));
+      // Only windows touched by the latency phase's own events count, and an upsert only
+      // when it carries a newer event than the window's previous one: a window re-emitted
+      // without a new event (closed by the watermark, or an older revision retracted) says
+      // nothing about how fast events reach the aggregates.
+      if (source < WallMs() - 60'000) continue;
+      int64_t& newest = newest_source[std::string(r.key)];
+      if (source <= newest) continue;
+      newest = source;
+      latencies.push_back(static_cast<double>(now - source));
     }
   }
   feeder.join();
