@@ -160,8 +160,12 @@ void AggregateProcessor::Modified(PartitionId partition, WindowEntry& entry) {
   entry.second.modified = true;
 }
 
-void AggregateProcessor::MarkDirty(PartitionId partition, const std::string& key, runtime::Context& ctx) {
-  if (dirty_[partition.value].insert(key).second) ctx.txn->Put(kDirty, partition, key, "");
+// A window touched again before the next emission is already marked: the flag spares the
+// set lookup on every mention.
+void AggregateProcessor::MarkDirty(PartitionId partition, WindowEntry& entry, runtime::Context& ctx) {
+  if (entry.second.dirty) return;
+  entry.second.dirty = true;
+  if (dirty_[partition.value].insert(entry.first).second) ctx.txn->Put(kDirty, partition, entry.first, "");
 }
 
 void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Contribution& c,
@@ -248,7 +252,7 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
         s.set_arr_affected(s.arr_affected() - customer.entry.arr());
       }
       Modified(partition, entry);
-      MarkDirty(partition, key, ctx);
+      MarkDirty(partition, entry, ctx);
     }
   }
 }
@@ -321,7 +325,7 @@ void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, 
     if (created) continue;  // cannot happen: an open window has state
     entry.second.state.set_closed(true);
     Modified(partition, entry);
-    MarkDirty(partition, window_key, ctx);
+    MarkDirty(partition, entry, ctx);
     probe_->closed.Increment();
   }
 }
@@ -330,6 +334,7 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   bool created = false;
   WindowEntry& entry = Window(partition, key, ctx, &created);
   const auto& s = entry.second.state;
+  entry.second.dirty = false;  // the caller takes it out of dirty_
   if (created) return;
   aggregate_.Clear();
   aggregate_.set_schema_version(1);

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/runtime/processor.h"
@@ -59,7 +60,8 @@ class AggregateProcessor final : public runtime::Processor {
 
   struct CachedWindow {
     voc::state::v1::WindowState state;
-    bool modified = false;
+    bool modified = false;  // in modified_windows_
+    bool dirty = false;     // known to be in dirty_ (false says nothing: not checked yet)
   };
   struct CachedCustomer {
     voc::state::v1::WindowCustomer entry;
@@ -78,7 +80,7 @@ class AggregateProcessor final : public runtime::Processor {
   WindowEntry& Window(PartitionId partition, const std::string& key, runtime::Context& ctx, bool* created);
   CustomerEntry& Customer(PartitionId partition, const std::string& key, runtime::Context& ctx);
   void Modified(PartitionId partition, WindowEntry& entry);
-  void MarkDirty(PartitionId partition, const std::string& key, runtime::Context& ctx);
+  void MarkDirty(PartitionId partition, WindowEntry& entry, runtime::Context& ctx);
   void CloseWindows(PartitionId partition, int64_t watermark, runtime::Context& ctx);
   void EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx);
   void RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, runtime::Context& ctx);
@@ -98,7 +100,7 @@ class AggregateProcessor final : public runtime::Processor {
   std::vector<std::pair<int32_t, CustomerEntry*>> modified_customers_;
   // Per assigned partition: windows changed since they were last emitted (also in kDirty),
   // and the event-time watermark (also in kMeta).
-  std::map<int32_t, std::set<std::string>> dirty_;
+  std::unordered_map<int32_t, std::unordered_set<std::string>> dirty_;
   std::map<int32_t, int64_t> watermark_;
   // Per assigned partition: open windows by the time they close (also in kOpen), so
   // closing them never scans the store's tombstones of windows closed before.
