@@ -6,7 +6,9 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "common/kafka/kafka.h"
 #include "common/state/state_store.h"
@@ -28,7 +30,8 @@ class CustomerTable {
   // towards the end the table had at start-up.
   Status Follow(state::StateStore* store, std::chrono::milliseconds slice);
   bool caught_up() const { return caught_up_; }
-  // The latest profile, or false when the customer is unknown.
+  // The latest profile, or false when the customer is unknown. Answers come from memory
+  // after the first lookup of a customer, until a change to the row arrives.
   bool Lookup(state::StateStore* store, std::string_view customer_id, voc::v1::CustomerProfile* out);
   uint64_t rows_applied() const { return rows_applied_; }
 
@@ -47,6 +50,9 @@ class CustomerTable {
   bool caught_up_ = false;
   uint64_t rows_applied_ = 0;
   std::string value_;
+  // Rows looked up, parsed; nullopt: not in the table. Past kMaxCached entries it starts over.
+  static constexpr size_t kMaxCached = 200'000;
+  std::unordered_map<std::string, std::optional<voc::v1::CustomerProfile>> cache_;
 };
 
 }  // namespace voc::enrich

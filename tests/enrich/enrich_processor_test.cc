@@ -362,6 +362,44 @@ TEST_F(EnrichProcessorTest, JoinsTheCustomerProfileAndCountsAnUnknownCustomer) {
   EXPECT_EQ(Decisions("unknown_customer"), 1);
 }
 
+// Profiles are remembered after the first lookup: a row that arrives, or changes, later
+// must still reach the records after it.
+TEST_F(EnrichProcessorTest, ProfileThatArrivesOrChangesLaterJoinsLaterRecords) {
+  auto out = Batch({Feedback("f1", 1, kCrashOnly, "cust-late")});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_FALSE(out.enriched()[0].customer_known());
+
+  auto producer = kafka::Producer::Create({broker_->bootstrap_servers(), {}});
+  ASSERT_TRUE(producer.ok());
+  voc::v1::CustomerProfile p;
+  p.set_schema_version(1);
+  p.set_customer_id("cust-late");
+  p.set_segment("mid-market");
+  const auto publish = [&](int64_t arr) {
+    p.set_arr(arr);
+    ASSERT_TRUE((*producer)->Produce("voc.customers", p.customer_id(), p.SerializeAsString()).ok());
+    ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
+  };
+  // Records keep coming while the table follows the topic; the ARR they carry moves on.
+  int records = 0;
+  const auto arr_reaches = [&](int64_t want) {
+    int64_t arr = -1;
+    test::WaitFor(
+        [&] {
+          processor_->Tick();
+          auto enriched = Batch({Feedback("f-" + std::to_string(++records), 1, kCrashOnly, "cust-late")}).enriched();
+          arr = enriched.size() == 1 && enriched[0].customer_known() ? enriched[0].customer().arr() : -1;
+          return arr == want;
+        },
+        std::chrono::seconds(10));
+    return arr;
+  };
+  publish(40'000);
+  EXPECT_EQ(arr_reaches(40'000), 40'000) << "a profile that arrived later never joined";
+  publish(90'000);
+  EXPECT_EQ(arr_reaches(90'000), 90'000) << "a changed profile never reached later records";
+}
+
 TEST_F(EnrichProcessorTest, PiiNeverAppearsInAnyEmittedBytes) {
   const std::string text =
       "The service is down and nobody can log in! Write to jane.doe@example.com or call +44 20 7946 0958; "
