@@ -154,21 +154,16 @@ class PassPipeline final : public Pipeline {
     const std::array<std::string, 3> outputs = {n.feedback, n.mentions, n.aggregates};
     for (int i = 0; i < 3; ++i) {
       registries_[i] = std::make_shared<prometheus::Registry>();
+      const std::string name = "pass-" + std::to_string(i + 1);
       for (int k = 0; k < o.instances[i]; ++k) {
-        auto r = pipeline::StageOptions(o, bs, "pass-" + std::to_string(i + 1), inputs[i], i > 0, k);
-        auto runner = runtime::ServiceRunner::Create(
-            std::move(r), std::make_unique<PassThrough>(outputs[i], i == 0, i > 0), registries_[i]);
+        auto runner = runtime::ServiceRunner::Create(pipeline::StageOptions(o, bs, name, inputs[i], i > 0, k),
+                                                     std::make_unique<PassThrough>(outputs[i], i == 0, i > 0),
+                                                     registries_[i]);
         if (!runner.ok()) {
           status_ = runner.status();
           return;
         }
-        runners_[i].push_back(std::move(runner).value());
-      }
-      results_[i].resize(runners_[i].size());
-    }
-    for (int i = 0; i < 3; ++i) {
-      for (size_t k = 0; k < runners_[i].size(); ++k) {
-        threads_[i].emplace_back([this, i, k] { results_[i][k] = runners_[i][k]->Run(stop_); });
+        stages_[i].Add(std::move(runner).value(), name);
       }
     }
   }
@@ -184,34 +179,22 @@ class PassPipeline final : public Pipeline {
                metrics::MetricValue(*registries_[1], "voc_records_produced_total");
   }
   std::array<std::chrono::nanoseconds, 3> CpuTimes() override {
-    std::array<std::chrono::nanoseconds, 3> out{};
-    for (int i = 0; i < 3; ++i) {
-      for (auto& t : threads_[i]) out[i] += pipeline::ThreadCpuTime(t);
-    }
-    return out;
+    return {stages_[0].CpuTime(), stages_[1].CpuTime(), stages_[2].CpuTime()};
   }
   Status Stop() override {
-    stop_.store(true);
-    for (auto& stage : threads_) {
-      for (auto& t : stage) {
-        if (t.joinable()) t.join();
-      }
+    for (auto& stage : stages_) stage.RequestStop();
+    Status first;
+    for (auto& stage : stages_) {
+      Status s = stage.Stop();
+      if (first.ok()) first = s;
     }
-    for (const auto& stage : results_) {
-      for (const auto& s : stage) {
-        if (!s.ok()) return s;
-      }
-    }
-    return Status::Ok();
+    return first;
   }
 
  private:
   Status status_;
   std::array<std::shared_ptr<prometheus::Registry>, 3> registries_;
-  std::array<std::vector<std::unique_ptr<runtime::ServiceRunner>>, 3> runners_;
-  std::array<std::vector<Status>, 3> results_;
-  std::atomic<bool> stop_{false};
-  std::array<std::vector<std::thread>, 3> threads_;
+  std::array<pipeline::RunnerThreads, 3> stages_;
 };
 
 LoopTimes ReadLoopTimes(Pipeline& p) {

@@ -81,54 +81,58 @@ Status EmbeddedPipeline::Init() {
       auto runner = runtime::ServiceRunner::Create(StageOptions(o, bootstrap_, names[stage], inputs[stage], stage > 0, k),
                                                    std::move(processor), registries_[stage]);
       if (!runner.ok()) return runner.status();
-      runners_[stage].push_back(std::move(runner).value());
-    }
-    results_[stage].resize(runners_[stage].size());
-  }
-  for (int stage = 0; stage < 3; ++stage) {
-    for (size_t k = 0; k < runners_[stage].size(); ++k) {
-      auto& thread = threads_[stage].emplace_back([this, stage, k] { results_[stage][k] = runners_[stage][k]->Run(stop_); });
-      // top -H and perf show the stage: "voc-aggregate", "voc-aggregate-2", ...
-      const std::string name = k == 0 ? names[stage] : std::string(names[stage]) + "-" + std::to_string(k + 1);
-      pthread_setname_np(thread.native_handle(), name.substr(0, 15).c_str());
+      // "voc-aggregate", "voc-aggregate-2", ...
+      stages_[stage].Add(std::move(runner).value(),
+                         k == 0 ? names[stage] : std::string(names[stage]) + "-" + std::to_string(k + 1));
     }
   }
   return Status::Ok();
 }
 
-std::chrono::nanoseconds ThreadCpuTime(std::thread& thread) {
+void RunnerThreads::Add(std::unique_ptr<runtime::ServiceRunner> runner, const std::string& thread_name) {
+  auto& r = *running_.emplace_back(std::make_unique<Running>());
+  r.runner = std::move(runner);
+  r.thread = std::thread([this, &r] { r.result = r.runner->Run(stop_); });
+  pthread_setname_np(r.thread.native_handle(), thread_name.substr(0, 15).c_str());
+}
+
+Status RunnerThreads::Stop() {
+  RequestStop();
+  for (auto& r : running_) {
+    if (r->thread.joinable()) r->thread.join();
+  }
+  for (const auto& r : running_) {
+    if (!r->result.ok()) return r->result;
+  }
+  return Status::Ok();
+}
+
+std::chrono::nanoseconds RunnerThreads::CpuTime() const {
+  std::chrono::nanoseconds total{0};
+  for (const auto& r : running_) total += ThreadCpuTime(r->thread);
+  return total;
+}
+
+std::chrono::nanoseconds ThreadCpuTime(const std::thread& thread) {
   clockid_t clock;
   timespec ts{};
-  if (pthread_getcpuclockid(thread.native_handle(), &clock) != 0 || clock_gettime(clock, &ts) != 0) {
+  auto handle = const_cast<std::thread&>(thread).native_handle();  // reading it changes nothing
+  if (pthread_getcpuclockid(handle, &clock) != 0 || clock_gettime(clock, &ts) != 0) {
     return std::chrono::nanoseconds(0);
   }
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
-std::chrono::nanoseconds EmbeddedPipeline::CpuTime(Stage stage) const {
-  std::chrono::nanoseconds total{0};
-  for (const auto& t : threads_[static_cast<int>(stage)]) total += ThreadCpuTime(const_cast<std::thread&>(t));
-  return total;
-}
-
 Status EmbeddedPipeline::Stop() {
-  stop_.store(true);
-  for (auto& stage : threads_) {
-    for (auto& t : stage) {
-      if (t.joinable()) t.join();
-    }
+  for (auto& stage : stages_) stage.RequestStop();  // in parallel: each finishes its batch
+  Status first;
+  for (auto& stage : stages_) {
+    Status s = stage.Stop();
+    if (first.ok()) first = s;
   }
-  for (const auto& stage : results_) {
-    for (const auto& s : stage) {
-      if (!s.ok()) return s;
-    }
-  }
-  return Status::Ok();
+  return first;
 }
 
-EmbeddedPipeline::~EmbeddedPipeline() {
-  Stop().ok();
-  for (auto& stage : runners_) stage.clear();  // consumers leave before the broker goes
-}
+EmbeddedPipeline::~EmbeddedPipeline() { Stop().ok(); }
 
 }  // namespace voc::pipeline

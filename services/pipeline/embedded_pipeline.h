@@ -50,7 +50,7 @@ struct EmbeddedPipelineOptions {
 enum class Stage { kIngest = 0, kEnrich = 1, kAggregate = 2 };
 
 // CPU time a running thread has used.
-std::chrono::nanoseconds ThreadCpuTime(std::thread& thread);
+std::chrono::nanoseconds ThreadCpuTime(const std::thread& thread);
 
 // The runtime options of one instance of a fused stage: its group, inputs, batching and
 // client properties from `options`; a state folder of its own below options.state_root
@@ -58,6 +58,36 @@ std::chrono::nanoseconds ThreadCpuTime(std::thread& thread);
 runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& options, const std::string& bootstrap_servers,
                                      const std::string& service, std::vector<std::string> inputs, bool stateful,
                                      int instance = 0);
+
+// Service runners, each run on a thread of its own (named, so top -H and perf show the
+// stage) until Stop. Add and Stop from one thread.
+class RunnerThreads {
+ public:
+  RunnerThreads() = default;
+  RunnerThreads(const RunnerThreads&) = delete;
+  RunnerThreads& operator=(const RunnerThreads&) = delete;
+  ~RunnerThreads() { Stop().ok(); }
+
+  // Starts running `runner` (thread names are cut to the 15 bytes Linux keeps).
+  void Add(std::unique_ptr<runtime::ServiceRunner> runner, const std::string& thread_name);
+  // Asks every runner to stop: each finishes its batch and checkpoints.
+  void RequestStop() { stop_.store(true); }
+  // RequestStop, then waits for the runners and reports the first error.
+  Status Stop();
+  // CPU time the threads have used so far.
+  std::chrono::nanoseconds CpuTime() const;
+  runtime::ServiceRunner& front() { return *running_.front()->runner; }
+  size_t size() const { return running_.size(); }
+
+ private:
+  struct Running {
+    std::unique_ptr<runtime::ServiceRunner> runner;
+    Status result;
+    std::thread thread;  // joined before the runner goes
+  };
+  std::atomic<bool> stop_{false};
+  std::vector<std::unique_ptr<Running>> running_;
+};
 
 // Start on one thread, Stop from the same thread; the stages run on their own.
 class EmbeddedPipeline {
@@ -69,11 +99,11 @@ class EmbeddedPipeline {
   Status Stop();
   const std::string& bootstrap_servers() const { return bootstrap_; }
   prometheus::Registry& registry(Stage stage) { return *registries_[static_cast<int>(stage)]; }
-  int http_port(Stage stage) const { return runners_[static_cast<int>(stage)].front()->http_port(); }
+  int http_port(Stage stage) { return stages_[static_cast<int>(stage)].front().http_port(); }
   const runtime::PipelineTopicNames& topics() const { return options_.topics; }
   // CPU time the stage's threads have used so far (benchmarks: cost per event, robust to
   // whatever else the machine runs).
-  std::chrono::nanoseconds CpuTime(Stage stage) const;
+  std::chrono::nanoseconds CpuTime(Stage stage) const { return stages_[static_cast<int>(stage)].CpuTime(); }
 
  private:
   explicit EmbeddedPipeline(EmbeddedPipelineOptions options) : options_(std::move(options)) {}
@@ -83,10 +113,7 @@ class EmbeddedPipeline {
   std::unique_ptr<kafka::EmbeddedBroker> broker_;  // outlives the runners (destroyed last)
   std::string bootstrap_;
   std::array<std::shared_ptr<prometheus::Registry>, 3> registries_;
-  std::array<std::vector<std::unique_ptr<runtime::ServiceRunner>>, 3> runners_;
-  std::array<std::vector<Status>, 3> results_;
-  std::atomic<bool> stop_{false};
-  std::array<std::vector<std::thread>, 3> threads_;  // joined before the runners go
+  std::array<RunnerThreads, 3> stages_;  // stopped before the broker goes
 };
 
 }  // namespace voc::pipeline

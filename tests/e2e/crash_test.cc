@@ -42,18 +42,13 @@ std::unique_ptr<test::ChildProcess> Service(const std::string& name, const std::
 
 TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   test::TempDir dir;
-  auto broker = test::StartBroker(4);
-  const std::string& bs = broker.bootstrap;
-  const auto& topics = broker.topics;
-
-  gen::GenOptions go;
-  go.seed = 11;
-  go.customers = 40;
-  go.planned_count = 4000;
-  gen::Generator generator(go);
-  auto producer = kafka::Producer::Create({bs, {{"linger.ms", "5"}}});
-  ASSERT_TRUE(producer.ok());
-  test::ProduceCustomers(**producer, generator, topics.customers);
+  auto stream = test::StartStream(11, 4000, {{"linger.ms", "5"}});
+  ASSERT_TRUE(stream.producer);
+  const std::string& bs = stream.broker.bootstrap;
+  const auto& topics = stream.broker.topics;
+  auto& generator = *stream.generator;
+  auto& producer = stream.producer;
+  const auto& go = stream.options;
 
   // First lives end at the kill point before commit; later ones by kill -9 from outside.
   std::map<std::string, std::unique_ptr<test::ChildProcess>> services;
@@ -65,13 +60,13 @@ TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   std::thread feeder([&] {
     for (size_t i = 0; i < go.planned_count; ++i) {
       auto r = generator.Next();
-      (*producer)->Produce(r.topic, r.key, r.value).ok();
+      producer->Produce(r.topic, r.key, r.value).ok();
       if (i % 100 == 99) {
-        (*producer)->Flush(seconds(10)).ok();
+        producer->Flush(seconds(10)).ok();
         std::this_thread::sleep_for(milliseconds(300));
       }
     }
-    (*producer)->Flush(seconds(30)).ok();
+    producer->Flush(seconds(30)).ok();
   });
   // A service that died at its kill point is restarted at its next kill time; the kill
   // is then a no-op on a dead process.
@@ -87,15 +82,9 @@ TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   feeder.join();
   const auto& truth = generator.truth();
 
-  const auto expected = test::ExpectedAggregates(truth, generator.customers(), {std::chrono::hours(1), std::chrono::hours(24)});
-  std::vector<std::string> diffs;
-  EXPECT_TRUE(test::WaitFor(
-      [&] {
-        diffs = test::CompareAggregates(expected, test::LatestAggregates(bs, topics.aggregates));
-        return diffs.empty();
-      },
-      seconds(150)))
-      << diffs.size() << " window(s) differ after the crashes, first: " << (diffs.empty() ? "" : diffs.front());
+  const auto diffs = test::AwaitGroundTruth(generator, bs, topics.aggregates, seconds(150));
+  EXPECT_TRUE(diffs.empty()) << diffs.size() << " window(s) differ after the crashes, first: "
+                             << (diffs.empty() ? "" : diffs.front());
 
   // No loss: every version of every feedback came out, every malformed record was dead-lettered
   // (redelivery after a crash may repeat some; each is counted once here).

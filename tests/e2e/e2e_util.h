@@ -13,6 +13,7 @@
 #include "common/kafka/kafka.h"
 #include "common/runtime/pipeline_topics.h"
 #include "tests/runtime/test_util.h"
+#include "tests/e2e/oracle.h"
 #include "tools/gen/generator.h"
 #include "voc/v1/theme.pb.h"
 
@@ -43,12 +44,54 @@ inline void ProduceCustomers(kafka::Producer& producer, const gen::Generator& ge
   EXPECT_TRUE(producer.Flush(std::chrono::seconds(10)).ok());
 }
 
+// A generated stream for the end-to-end tests: a broker with every topic at 4 partitions,
+// a generator of `records` records for 40 customers, and a producer that has already put
+// those customers on the customer table.
+struct E2eStream {
+  E2eBroker broker;
+  gen::GenOptions options;
+  std::unique_ptr<gen::Generator> generator;
+  std::unique_ptr<kafka::Producer> producer;
+};
+
+inline E2eStream StartStream(uint64_t seed, size_t records, kafka::Properties producer_properties = {}) {
+  E2eStream s;
+  s.broker = StartBroker(4);
+  s.options.seed = seed;
+  s.options.customers = 40;
+  s.options.planned_count = records;
+  s.generator = std::make_unique<gen::Generator>(s.options);
+  auto producer = kafka::Producer::Create({s.broker.bootstrap, std::move(producer_properties)});
+  EXPECT_TRUE(producer.ok()) << producer.status().ToString();
+  if (producer.ok()) {
+    s.producer = std::move(producer).value();
+    ProduceCustomers(*s.producer, *s.generator, s.broker.topics.customers);
+  }
+  return s;
+}
+
 // The last upsert of every window key, as a dashboard holds them.
 inline std::map<std::string, voc::v1::ThemeAggregate> LatestAggregates(const std::string& bootstrap,
                                                                       const std::string& topic) {
   std::map<std::string, voc::v1::ThemeAggregate> latest;
   for (const auto& r : ReadTopic(bootstrap, topic, 1, std::chrono::seconds(2))) latest[r.key].ParseFromString(r.value);
   return latest;
+}
+
+// Waits up to `timeout` for the aggregates on `topic` to equal what the generator's ground
+// truth says (hourly and daily windows); returns the windows that still differ.
+inline std::vector<std::string> AwaitGroundTruth(const gen::Generator& generator, const std::string& bootstrap,
+                                                 const std::string& topic, std::chrono::seconds timeout) {
+  const auto expected =
+      ExpectedAggregates(generator.truth(), generator.customers(), {std::chrono::hours(1), std::chrono::hours(24)});
+  std::vector<std::string> diffs;
+  WaitFor(
+      [&] {
+        diffs = CompareAggregates(expected, LatestAggregates(bootstrap, topic));
+        return diffs.empty();
+      },
+      timeout);
+  return diffs;
 }
 
 }  // namespace voc::test

@@ -21,25 +21,18 @@ using std::chrono::seconds;
 
 TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
   test::TempDir dir;
-  auto broker = test::StartBroker(4);
-  const std::string& bs = broker.bootstrap;
-  const auto& topics = broker.topics;
-
-  gen::GenOptions go;
-  go.seed = 7;
-  go.customers = 40;
-  go.planned_count = 3000;
-  gen::Generator generator(go);
-  auto producer = kafka::Producer::Create({bs, {}});
-  ASSERT_TRUE(producer.ok());
-  test::ProduceCustomers(**producer, generator, topics.customers);
+  auto stream = test::StartStream(7, 3000);
+  ASSERT_TRUE(stream.producer);
+  const std::string& bs = stream.broker.bootstrap;
+  const auto& topics = stream.broker.topics;
+  auto& generator = *stream.generator;
   size_t pii_in_input = 0;
-  for (size_t i = 0; i < go.planned_count; ++i) {
+  for (size_t i = 0; i < stream.options.planned_count; ++i) {
     auto r = generator.Next();
     pii_in_input += r.value.find("@example.com") != std::string::npos;
-    ASSERT_TRUE((*producer)->Produce(r.topic, r.key, r.value).ok());
+    ASSERT_TRUE(stream.producer->Produce(r.topic, r.key, r.value).ok());
   }
-  ASSERT_TRUE((*producer)->Flush(seconds(30)).ok());
+  ASSERT_TRUE(stream.producer->Flush(seconds(30)).ok());
   const auto& truth = generator.truth();
   ASSERT_GT(truth.exact_duplicates, 0u);
   ASSERT_GT(truth.revisions, 0u);
@@ -54,15 +47,8 @@ TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
   auto pipe = pipeline::EmbeddedPipeline::Start(std::move(po));
   ASSERT_TRUE(pipe.ok()) << pipe.status().ToString();
 
-  const auto expected = test::ExpectedAggregates(truth, generator.customers(), {std::chrono::hours(1), std::chrono::hours(24)});
-  std::vector<std::string> diffs;
-  ASSERT_TRUE(test::WaitFor(
-      [&] {
-        diffs = test::CompareAggregates(expected, test::LatestAggregates(bs, topics.aggregates));
-        return diffs.empty();
-      },
-      seconds(120)))
-      << diffs.size() << " window(s) differ, first: " << (diffs.empty() ? "" : diffs.front());
+  const auto diffs = test::AwaitGroundTruth(generator, bs, topics.aggregates, seconds(120));
+  ASSERT_TRUE(diffs.empty()) << diffs.size() << " window(s) differ, first: " << diffs.front();
 
   // Every record: an enriched output, a counted duplicate or stale revision, or a dead letter.
   auto enriched = test::ReadTopic(bs, topics.enriched, truth.expected_enriched(), seconds(30));
@@ -104,24 +90,19 @@ TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
 // aggregates equal the ground truth.
 TEST(Pipeline, TwoInstancesOfEachStatefulStageMatchGroundTruth) {
   test::TempDir dir;
-  auto broker = test::StartBroker(4);
-  const std::string& bs = broker.bootstrap;
-  const auto& topics = broker.topics;
-
-  gen::GenOptions go;
-  go.seed = 11;
-  go.customers = 40;
-  go.planned_count = 2000;
-  gen::Generator generator(go);
-  auto producer = kafka::Producer::Create({bs, {}});
-  ASSERT_TRUE(producer.ok());
-  test::ProduceCustomers(**producer, generator, topics.customers);
+  auto stream = test::StartStream(11, 2000);
+  ASSERT_TRUE(stream.producer);
+  const std::string& bs = stream.broker.bootstrap;
+  const auto& topics = stream.broker.topics;
+  auto& generator = *stream.generator;
+  auto& producer = *stream.producer;
+  const size_t records = stream.options.planned_count;
   // Half before the services start, half while they join and settle.
-  for (size_t i = 0; i < go.planned_count / 2; ++i) {
+  for (size_t i = 0; i < records / 2; ++i) {
     auto r = generator.Next();
-    ASSERT_TRUE((*producer)->Produce(r.topic, r.key, r.value).ok());
+    ASSERT_TRUE(producer.Produce(r.topic, r.key, r.value).ok());
   }
-  ASSERT_TRUE((*producer)->Flush(seconds(30)).ok());
+  ASSERT_TRUE(producer.Flush(seconds(30)).ok());
 
   pipeline::EmbeddedPipelineOptions po;
   po.bootstrap_servers = bs;
@@ -130,23 +111,16 @@ TEST(Pipeline, TwoInstancesOfEachStatefulStageMatchGroundTruth) {
   po.instances = {1, 2, 2};
   auto pipe = pipeline::EmbeddedPipeline::Start(std::move(po));
   ASSERT_TRUE(pipe.ok()) << pipe.status().ToString();
-  for (size_t i = go.planned_count / 2; i < go.planned_count; ++i) {
+  for (size_t i = records / 2; i < records; ++i) {
     auto r = generator.Next();
-    ASSERT_TRUE((*producer)->Produce(r.topic, r.key, r.value).ok());
+    ASSERT_TRUE(producer.Produce(r.topic, r.key, r.value).ok());
     if (i % 100 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_TRUE((*producer)->Flush(seconds(30)).ok());
+  ASSERT_TRUE(producer.Flush(seconds(30)).ok());
   const auto& truth = generator.truth();
 
-  const auto expected = test::ExpectedAggregates(truth, generator.customers(), {std::chrono::hours(1), std::chrono::hours(24)});
-  std::vector<std::string> diffs;
-  ASSERT_TRUE(test::WaitFor(
-      [&] {
-        diffs = test::CompareAggregates(expected, test::LatestAggregates(bs, topics.aggregates));
-        return diffs.empty();
-      },
-      seconds(120)))
-      << diffs.size() << " window(s) differ, first: " << (diffs.empty() ? "" : diffs.front());
+  const auto diffs = test::AwaitGroundTruth(generator, bs, topics.aggregates, seconds(120));
+  ASSERT_TRUE(diffs.empty()) << diffs.size() << " window(s) differ, first: " << diffs.front();
 
   // A moved partition is replayed, so an (id, revision) may be enriched twice; none is missing.
   auto enriched = test::ReadTopic(bs, topics.enriched, truth.expected_enriched(), seconds(30));
