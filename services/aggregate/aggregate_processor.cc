@@ -85,8 +85,13 @@ AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Reg
 
 AggregateProcessor::~AggregateProcessor() = default;
 
+// Contributions, windows and customer counts are only ever needed again for data within
+// the retention behind the watermark; one not written for twice that long is dropped, so
+// state stays bounded. (Their age is wall time: the factor 2 covers a watermark that lags
+// the wall clock, as in a replay, by up to one retention.)
 std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
-  return {{"contrib", {}}, {"window", {}}, {"customer", {}}, {"dirty", {}}, {"open", {}}, {"meta", {}}};
+  const auto ttl = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(2 * options_.retention));
+  return {{"contrib", ttl}, {"window", ttl}, {"customer", ttl}, {"dirty", {}}, {"open", {}}, {"meta", {}}};
 }
 
 void AggregateProcessor::Load(PartitionId partition) {

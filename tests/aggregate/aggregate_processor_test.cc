@@ -4,6 +4,8 @@
 #include "services/aggregate/aggregate_processor.h"
 
 #include <gtest/gtest.h>
+
+#include <thread>
 #include <prometheus/registry.h>
 
 #include "tests/runtime/test_util.h"
@@ -53,11 +55,12 @@ voc::v1::ThemeMention Mention(const std::string& id, uint32_t revision, int64_t 
 
 class AggregateProcessorTest : public ::testing::Test {
  protected:
-  void Open(std::chrono::milliseconds emit_interval = std::chrono::milliseconds(0)) {
+  void Open(std::chrono::milliseconds emit_interval = std::chrono::milliseconds(0),
+            std::chrono::milliseconds retention = std::chrono::hours(24)) {
     AggregateOptions o;
     o.window_sizes = {std::chrono::hours(1)};
     o.allowed_lateness = std::chrono::hours(1);
-    o.retention = std::chrono::hours(24);
+    o.retention = retention;
     o.emit_interval = emit_interval;
     processor_.reset();
     store_.reset();
@@ -126,6 +129,26 @@ TEST_F(AggregateProcessorTest, CountsOneWindowPerChannelAndTheRollup) {
   EXPECT_EQ(a.detractors(), 2);
   EXPECT_DOUBLE_EQ(a.nps(), -100.0);
   EXPECT_DOUBLE_EQ(a.sentiment_mean(), -0.5);
+}
+
+// State is bounded: what nothing can touch any more (older than the retention behind the
+// watermark) expires once unwritten for twice the retention.
+TEST_F(AggregateProcessorTest, StateUnwrittenForTwiceTheRetentionExpires) {
+  Open(std::chrono::milliseconds(0), std::chrono::seconds(1));
+  constexpr state::StoreId kContrib = 0, kWindow = 1;  // the order of Stores()
+  const std::string contribution = std::string("ux.design") + '\x1f' + "a";
+  const auto stored = [&](state::StoreId id, const std::string& key) {
+    std::string value;
+    auto found = store_->Get(id, PartitionId(0), key, &value);
+    EXPECT_TRUE(found.ok());
+    return found.ok() && *found;
+  };
+  Batch({Mention("a", 1, kT0 + 10)});
+  ASSERT_TRUE(stored(kWindow, all_));
+  ASSERT_TRUE(stored(kContrib, contribution));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+  EXPECT_FALSE(stored(kWindow, all_)) << "the window outlived twice the retention";
+  EXPECT_FALSE(stored(kContrib, contribution));
 }
 
 TEST_F(AggregateProcessorTest, RedeliveredMentionChangesNothing) {
