@@ -207,6 +207,12 @@ class ServiceRunnerImpl final : public ServiceRunner {
     Context ctx{*emitter_, txn_.get(), WallMs()};
     batch_ctx_ = &ctx;
     revoke_stop_ = &stop;
+    // However this batch ends (a FatalError included), a later revoke, e.g. the close
+    // after a fatal error, must not checkpoint it.
+    struct Forget {
+      Context*& ctx;
+      ~Forget() { ctx = nullptr; }
+    } forget{batch_ctx_};
     next_offsets_.clear();
     size_t taken = 0;
     while (true) {
@@ -231,7 +237,6 @@ class ServiceRunnerImpl final : public ServiceRunner {
     }
     Status result = checkpoint_status_.ok() ? FinishBatch(ctx, &stop) : checkpoint_status_;
     checkpoint_status_ = Status::Ok();
-    batch_ctx_ = nullptr;
     if (result.ok() && taken > 0) {
       probe_.batches.Increment();
       probe_.batch_records.Observe(static_cast<double>(taken));

@@ -296,5 +296,39 @@ TEST_F(ServiceRunnerTest, ThrowingRecordGoesToDeadLettersAndLaterRecordsFlow) {
   EXPECT_EQ(test::MetricValue(*registry_, "voc_processing_errors_total"), 1);
 }
 
+// A FatalError (the store failed) stops the service without committing the batch in hand,
+// and leaving the group afterwards (a revoke) must not commit it either.
+TEST_F(ServiceRunnerTest, FatalErrorStopsWithoutCommittingEvenWhenTheGroupIsLeftAfterwards) {
+  ProduceInputs({"r0", "r1", "fatal", "r3"});
+  auto observed = std::make_shared<Observed>();
+  std::atomic<bool> failed{false};
+  observed->on_record = [&](const kafka::Record& r) {
+    if (r.value != "fatal") return;
+    failed = true;
+    throw FatalError("the state store failed");
+  };
+  auto options = Options("voc-test");
+  options.batch_max_wait = 2s;  // all four records in one batch
+  options.flush_timeout = 10s;  // a checkpoint that wrongly ran would get its acknowledgements
+  const auto state_path = options.state.path;
+  auto runner = MakeRunner(options, observed);
+  ASSERT_NE(runner, nullptr);
+  {
+    RunningService service(*runner);
+    ASSERT_TRUE(test::WaitFor([&] { return failed.load(); }, 20s));
+    const Status stopped = service.Stop();
+    EXPECT_EQ(stopped.code(), Status::Code::kInternal) << stopped.ToString();
+  }
+  runner.reset();  // closes the consumer: the group is left and the partition revoked
+
+  state::StateOptions so;
+  so.path = state_path;
+  so.stores = {{"counts", 0s}};
+  auto store = state::StateStore::Open(so);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_FALSE((*store)->NextOffset(input_).has_value()) << "the failed batch was committed";
+  EXPECT_EQ(Count(**store), "<none>");
+}
+
 }  // namespace
 }  // namespace voc::runtime
