@@ -99,26 +99,10 @@ bool ReadFile(const std::string& path, std::string* out) {
 }  // namespace
 
 SpecialWord SpecialWordOf(std::string_view w) {
-  switch (w.size()) {
-    case 2:
-      if (w == "no") return kWordNo;
-      if (w == "so") return kWordSo;
-      if (w == "at") return kWordAt;
-      if (w == "or") return kWordOr;
-      return kWordNone;
-    case 3: return w == "nor" ? kWordNor : kWordNone;
-    case 4:
-      if (w == "this") return kWordThis;
-      if (w == "very") return kWordVery;
-      return kWordNone;
-    case 5:
-      if (w == "never") return kWordNever;
-      if (w == "doubt") return kWordDoubt;
-      if (w == "least") return kWordLeast;
-      return kWordNone;
-    case 7: return w == "without" ? kWordWithout : kWordNone;
-    default: return kWordNone;
+  for (size_t i = 1; i < kSpecialWordNames.size(); ++i) {
+    if (kSpecialWordNames[i] == w) return static_cast<SpecialWord>(i);
   }
+  return kWordNone;
 }
 
 // Entries in insertion order with a plain map: only Load() uses it.
@@ -322,6 +306,10 @@ Result<Lexicon> Lexicon::Load(const std::string& dir) {
   };
   for (const char* w : kBoostersUp) add_booster(w, kBoosterIncrement);
   for (const char* w : kBoostersDown) add_booster(w, -kBoosterIncrement);
+  // Every word the valence rules look for has an entry (only "least" lacks one otherwise),
+  // so a token that is not in the table is no SpecialWord either: the scorer never
+  // compares strings.
+  for (size_t i = 1; i < kSpecialWordNames.size(); ++i) lex.Upsert(kSpecialWordNames[i]);
   for (const PhraseValence& p : kIdioms) {
     if (std::string_view(p.phrase).find(' ') == std::string_view::npos) {
       LexEntry* e = lex.Upsert(p.phrase);

@@ -4,6 +4,7 @@
 // of one cache line. Immutable after Load; safe to share between threads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -45,6 +46,12 @@ enum SpecialWord : uint8_t {
   kWordNor,
 };
 
+// The spelling of each SpecialWord, indexed by its value.
+inline constexpr std::array<std::string_view, kWordNor + 1> kSpecialWordNames = {
+    "", "no", "so", "this", "never", "without", "doubt", "least", "at", "very", "or", "nor"};
+
+// kWordNone for any other word. Every special word is a lexicon key, so the hot path
+// takes it from LexEntry::word instead.
 SpecialWord SpecialWordOf(std::string_view word);
 
 struct LexEntry {

@@ -28,34 +28,71 @@ constexpr std::array<bool, 256> kWordByte = [] {
   for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = IsWordChar(static_cast<char>(c));
   return t;
 }();
-constexpr std::array<bool, 256> kCandidateStart = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    const auto ch = static_cast<char>(c);
-    t[static_cast<size_t>(c)] =
-        IsAlnum(ch) || ch == '+' || ch == '(' || ch == ':' || ch == '.' || ch == '_' || ch == '%';
+
+// Which bytes can start a match depends on what the text holds: without an '@' no
+// e-mail, and without a ':' no IPv6 (its hex letters then start nothing).
+enum class Candidates {
+  kAll,          // alphanumerics and + ( : . _ %
+  kNoAt,         // digit runs, IBANs (capital first), IPv4, and IPv6 from a hex digit or ':'
+  kNoAtNoColon,  // digit runs, IBANs and IPv4
+};
+
+constexpr bool IsCandidateStart(Candidates set, char c) {
+  switch (set) {
+    case Candidates::kAll: return IsAlnum(c) || c == '+' || c == '(' || c == ':' || c == '.' || c == '_' || c == '%';
+    case Candidates::kNoAt: return IsDigit(c) || IsUpper(c) || c == '+' || c == '(' || c == ':' || (c >= 'a' && c <= 'f');
+    case Candidates::kNoAtNoColon: return IsDigit(c) || IsUpper(c) || c == '+' || c == '(';
   }
+  return false;
+}
+
+template <Candidates kSet>
+constexpr std::array<bool, 256> kCandidateByte = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = IsCandidateStart(kSet, static_cast<char>(c));
   return t;
 }();
-// Without an '@': digit runs, IBANs (capital first), IPv4, and IPv6 from a hex digit or ':'.
-constexpr std::array<bool, 256> kCandidateNoAt = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    const auto ch = static_cast<char>(c);
-    t[static_cast<size_t>(c)] = IsDigit(ch) || IsUpper(ch) || ch == '+' || ch == '(' || ch == ':' ||
-                                (ch >= 'a' && ch <= 'f');
+
+#ifdef __SSE2__
+// 0xFF in each byte of v that IsWordChar.
+inline __m128i WordBytes(__m128i v) {
+  return _mm_or_si128(_mm_or_si128(ByteInRange(v, '0', '9'), ByteInRange(v, 'A', 'Z')),
+                      _mm_or_si128(ByteInRange(v, 'a', 'z'), ByteIs(v, '_')));
+}
+
+// 0xFF in each byte of v that IsCandidateStart(kSet, .).
+template <Candidates kSet>
+inline __m128i CandidateBytes(__m128i v) {
+  const __m128i common = _mm_or_si128(_mm_or_si128(ByteInRange(v, '0', '9'), ByteInRange(v, 'A', 'Z')),
+                                      _mm_or_si128(ByteIs(v, '+'), ByteIs(v, '(')));
+  if constexpr (kSet == Candidates::kNoAtNoColon) return common;
+  const __m128i colon = _mm_or_si128(common, ByteIs(v, ':'));
+  if constexpr (kSet == Candidates::kNoAt) return _mm_or_si128(colon, ByteInRange(v, 'a', 'f'));
+  return _mm_or_si128(_mm_or_si128(colon, ByteInRange(v, 'a', 'z')),
+                      _mm_or_si128(_mm_or_si128(ByteIs(v, '.'), ByteIs(v, '_')), ByteIs(v, '%')));
+}
+#endif
+
+// The first position from p on where a match may start (a candidate byte not preceded by
+// a word byte), or n. Most bytes start nothing: they are passed over sixteen at a time.
+template <Candidates kSet>
+size_t NextCandidate(const unsigned char* in, size_t p, size_t n) {
+#ifdef __SSE2__
+  if (p > 0) {
+    for (; p + 16 <= n; p += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + p));
+      const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + p - 1));
+      const auto starts =
+          static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(WordBytes(before), CandidateBytes<kSet>(v))));
+      if (starts != 0) return p + static_cast<size_t>(__builtin_ctz(starts));
+    }
   }
-  return t;
-}();
-// Without an '@' or a ':': digit runs, IBANs and IPv4.
-constexpr std::array<bool, 256> kCandidateNoAtNoColon = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    const auto ch = static_cast<char>(c);
-    t[static_cast<size_t>(c)] = IsDigit(ch) || IsUpper(ch) || ch == '+' || ch == '(';
+#endif
+  for (; p < n; ++p) {
+    if (kCandidateByte<kSet>[in[p]] && (p == 0 || !kWordByte[in[p - 1]])) return p;
   }
-  return t;
-}();
+  return n;
+}
 
 struct TextBytes {
   bool at = false;
@@ -389,20 +426,16 @@ void RedactPii(std::string_view text, std::string* out, PiiCounts* counts) {
     out->append(text);
     return;
   }
-  // Where a match can start, given what the text holds: without an '@' no e-mail, and
-  // without a ':' no IPv6 (its hex letters then start nothing), so most words are passed
-  // over at a table lookup.
-  const std::array<bool, 256>& candidate = has_at ? kCandidateStart : seen.colon ? kCandidateNoAt : kCandidateNoAtNoColon;
+  // Where a match can start, given what the text holds, so most words are passed over.
+  const auto next_candidate = has_at       ? NextCandidate<Candidates::kAll>
+                              : seen.colon ? NextCandidate<Candidates::kNoAt>
+                                           : NextCandidate<Candidates::kNoAtNoColon>;
   size_t copied = 0;
   size_t p = 0;
   const size_t n = text.size();
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  while (p < n) {
+  while ((p = next_candidate(bytes, p, n)) < n) {
     const char c = text[p];
-    if (!candidate[bytes[p]] || (p > 0 && kWordByte[bytes[p - 1]])) {
-      ++p;
-      continue;
-    }
     PiiKind kind = PiiKind::kNone;
     size_t end = 0;
     size_t skip_to = p + 1;  // where to resume when nothing matched here

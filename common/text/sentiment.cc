@@ -81,6 +81,26 @@ bool HasLetterRunOfThree(std::string_view w) {
   return found != 0;
 }
 
+// Whether some byte of w equals the two after it, eight bytes at a time: a cheap filter
+// in front of HasLetterRunOfThree, as most words have no such run. w.data() must be
+// followed by at least 8 readable bytes (the lexicon's padding).
+bool MayHaveRunOfThree(std::string_view w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  // Windows of eight bytes overlapping by two, so that every run of three lies in one.
+  for (size_t k = 0; k + 2 < w.size(); k += 6) {
+    uint64_t x;
+    std::memcpy(&x, w.data() + k, 8);
+    const uint64_t pair = x ^ (x >> 8);         // byte i zero: bytes i and i+1 equal
+    const uint64_t triple = pair | (pair >> 8);  // byte i zero: bytes i, i+1, i+2 equal
+    // Only runs starting at window bytes 0..5 that end inside the word count.
+    const size_t starts = std::min<size_t>(6, w.size() - 2 - k);
+    const uint64_t t = triple | ~((uint64_t{1} << (starts * 8)) - 1);
+    if (((t - kOnes) & ~t & kHighs) != 0) return true;  // some byte of t is zero
+  }
+  return false;
+}
+
 
 // Length of the UTF-8 sequence at text[i], or 1 for a byte that does not start a valid
 // one, so invalid input degrades to opaque bytes instead of being skipped or trusted.
@@ -294,7 +314,8 @@ void SentimentScorer::ResolveTokens() {
         form = raw;
       }
     }
-    if (e == nullptr && stripped.size() >= 4 && stripped.size() <= 64 && HasLetterRunOfThree(stripped)) {
+    if (e == nullptr && stripped.size() >= 4 && stripped.size() <= 64 && MayHaveRunOfThree(stripped) &&
+        HasLetterRunOfThree(stripped)) {
       // Elongation ("loooove", "soooo") is emphasis on a lexicon word: collapse runs of
       // three or more letters to two, then to one, and look again.
       char buf[64 + Lexicon::kPadding];
@@ -324,8 +345,8 @@ void SentimentScorer::ResolveTokens() {
     if (e != nullptr) t.entry = *e;  // a copy: scoring then never goes back to the table
     t.lower = static_cast<uint32_t>(form.data() - lower_.data());
     t.lower_len = static_cast<uint32_t>(form.size());
-    // Special words are two to seven letters long; found ones carry their code.
-    t.word = e != nullptr ? e->word : form.size() - 2 <= 5 ? SpecialWordOf(form) : kWordNone;
+    // Every special word is in the lexicon, so one not found is none.
+    t.word = e != nullptr ? e->word : kWordNone;
     // ResolvePhrases looks the next word up in the lexicon's phrase filter.
     if (form.data() != stripped.data() || form.size() != stripped.size()) p.hash = Lexicon::HashPadded(form);
     if ((e != nullptr && (e->flags & kLexNegator)) ||
@@ -463,11 +484,19 @@ double SentimentScorer::ScoreRange(size_t first, size_t last) {
   // Most tokens carry no valence, and adding a zero changes no sum: the sum below
   // visits only the others, in the same order.
   size_t nonzero = 0;
+  // Gathered in the same pass: whether the range holds a contrast word at all, and its
+  // '!' and '?' (every one of them lies in one of its tokens).
+  unsigned range_flags = 0;
+  uint32_t exclaims = 0;
+  uint32_t questions = 0;
   for (size_t i = first; i < last; ++i) {
     // A token's valence depends on the range only through the three words before its
     // phrase and, for "no", the word after it: further inside, a clause reuses the
     // whole text's value.
     const SentimentToken& t = tokens_[i];
+    range_flags |= t.flags;
+    exclaims += t.emphasis & 15u;
+    questions += t.emphasis >> 4u;
     float v;
     if ((t.flags & kTokConsumed) || (t.entry.flags & (kLexValence | kLexBooster)) != kLexValence) {
       v = 0.0f;  // TokenValence's own first test, without the call
@@ -486,9 +515,22 @@ double SentimentScorer::ScoreRange(size_t first, size_t last) {
     whole_text_valences_ready_ = true;
   }
   if (nonzero == 0) return 0.0;
+  if (range_flags & kTokContrast) WeighContrast(first, last);
 
-  // Contrast weighting per sentence: VADER applies its first "but" to the whole text,
-  // which lets one sentence's "but" reweight its neighbours.
+  double sum = 0.0;
+  for (size_t k = 0; k < nonzero; ++k) sum += sentiments_[nonzero_[k]];
+  if (sum == 0.0) return 0.0;
+
+  // Exclamation and question marks intensify whichever way the text already leans.
+  double emphasis = std::min<uint32_t>(exclaims, 4) * kExclaimIncrement;
+  if (questions > 1) emphasis += questions <= 3 ? questions * kQuestionIncrement : 0.96;
+  sum += sum > 0 ? emphasis : -emphasis;
+  return NormalizeCompound(sum);
+}
+
+void SentimentScorer::WeighContrast(size_t first, size_t last) {
+  // Per sentence: VADER applies its first "but" to the whole text, which lets one
+  // sentence's "but" reweight its neighbours.
   size_t sentence = first;
   size_t contrast = last;
   for (size_t i = first; i < last; ++i) {
@@ -504,29 +546,17 @@ double SentimentScorer::ScoreRange(size_t first, size_t last) {
       contrast = last;
     }
   }
-
-  double sum = 0.0;
-  for (size_t k = 0; k < nonzero; ++k) sum += sentiments_[nonzero_[k]];
-  if (sum == 0.0) return 0.0;
-
-  // Exclamation and question marks intensify whichever way the text already leans.
-  // Every '!' and '?' of the range lies in one of its tokens.
-  uint32_t exclaims = 0;
-  uint32_t questions = 0;
-  for (size_t i = first; i < last; ++i) {
-    exclaims += tokens_[i].emphasis & 15u;
-    questions += tokens_[i].emphasis >> 4;
-  }
-  double emphasis = std::min<uint32_t>(exclaims, 4) * kExclaimIncrement;
-  if (questions > 1) emphasis += questions <= 3 ? questions * kQuestionIncrement : 0.96;
-  sum += sum > 0 ? emphasis : -emphasis;
-  return NormalizeCompound(sum);
 }
 
 double SentimentScorer::ScoreAll() { return ScoreRange(0, tokens_.size()); }
 
 double SentimentScorer::ScoreClauseAt(uint32_t offset) {
   if (tokens_.empty()) return 0.0;
+  // Themes often share a clause ("battery drains and it lags"): each clause is scored
+  // once, and an offset inside one already scored skips the search for its bounds.
+  for (const ClauseScore& c : clause_scores_) {
+    if (offset >= c.begin_offset && offset < c.end_offset) return c.compound;
+  }
   auto it = std::upper_bound(tokens_.begin(), tokens_.end(), offset,
                              [](uint32_t off, const SentimentToken& t) { return off < t.begin; });
   size_t idx = it == tokens_.begin() ? 0 : static_cast<size_t>(it - tokens_.begin()) - 1;
@@ -536,12 +566,12 @@ double SentimentScorer::ScoreClauseAt(uint32_t offset) {
   while (first > 0 && !(tokens_[first - 1].flags & kBoundary) && !is_contrast(first)) --first;
   size_t last = idx;
   while (last + 1 < tokens_.size() && !(tokens_[last].flags & kBoundary) && !is_contrast(last + 1)) ++last;
-  // Themes often share a clause ("battery drains and it lags"): score each one once.
-  for (const ClauseScore& c : clause_scores_) {
-    if (c.first == first && c.last == last) return c.compound;
-  }
   const double compound = ScoreRange(first, last + 1);
-  clause_scores_.push_back(ClauseScore{static_cast<uint32_t>(first), static_cast<uint32_t>(last), compound});
+  // The offsets that the search above maps into [first, last]: the walks give every token
+  // of a clause the same bounds, so they are the clause's.
+  const uint32_t begin_offset = first == 0 ? 0 : tokens_[first].begin;
+  const uint32_t end_offset = last + 1 < tokens_.size() ? tokens_[last + 1].begin : UINT32_MAX;
+  clause_scores_.push_back(ClauseScore{begin_offset, end_offset, compound});
   return compound;
 }
 

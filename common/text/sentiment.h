@@ -68,6 +68,8 @@ class SentimentScorer {
   void ResolveTokens();
   void ResolvePhrases();
   double ScoreRange(size_t first, size_t last);
+  // Contrast weighting of sentiments_ over the token range [first, last).
+  void WeighContrast(size_t first, size_t last);
   float TokenValence(size_t i, size_t first, size_t last) const;
 
   const Lexicon* lexicon_;
@@ -88,8 +90,8 @@ class SentimentScorer {
   std::vector<float> sentiments_;  // per-token valence of the range being scored
   std::vector<uint32_t> nonzero_;  // the tokens of that range whose valence is not zero
   struct ClauseScore {
-    uint32_t first;  // token range [first, last]
-    uint32_t last;
+    uint32_t begin_offset;  // the offsets [begin_offset, end_offset) lie in the clause
+    uint32_t end_offset;
     double compound;
   };
   std::vector<ClauseScore> clause_scores_;  // of the tokenized text, as ScoreClauseAt found them

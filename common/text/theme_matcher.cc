@@ -37,28 +37,36 @@ int SimplePhraseWords(const std::string& phrase) {
   return words;
 }
 
-bool IsWordByte(char c) {
+constexpr bool IsWordByte(char c) {
   const auto u = static_cast<unsigned char>(c);
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '\'' ||
          u >= 0x80;
 }
 
-bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+constexpr bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // Hyperscan's \w (ASCII letters, digits, '_'): what its \b looks at.
-bool IsRegexWordChar(char c) { return IsAlnum(c) || c == '_'; }
+constexpr bool IsRegexWordChar(char c) { return IsAlnum(c) || c == '_'; }
+
+// What PhraseStart walks back over, per byte: a phrase's word bytes and the [\s-]
+// between its words.
+enum PhraseByte : uint8_t { kPhraseWordByte = 1u << 0, kPhraseSeparator = 1u << 1 };
+constexpr std::array<uint8_t, 256> kPhraseByte = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = IsWordByte(static_cast<char>(c)) ? kPhraseWordByte : 0;
+  for (int c : {' ', '-', '\t', '\n', '\r', '\f', '\v'}) t[static_cast<size_t>(c)] = kPhraseSeparator;
+  return t;
+}();
 
 // Start of the `words`-word phrase ending at `end`.
 uint32_t PhraseStart(std::string_view text, uint32_t end, int words) {
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   size_t p = end;
   for (int w = 0; w < words; ++w) {
     if (w > 0) {
-      while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == '-' || text[p - 1] == '\t' || text[p - 1] == '\n' ||
-                       text[p - 1] == '\r' || text[p - 1] == '\f' || text[p - 1] == '\v')) {
-        --p;
-      }
+      while (p > 0 && (kPhraseByte[in[p - 1]] & kPhraseSeparator)) --p;
     }
-    while (p > 0 && IsWordByte(text[p - 1])) --p;
+    while (p > 0 && (kPhraseByte[in[p - 1]] & kPhraseWordByte)) --p;
   }
   while (p < end && !IsAlnum(text[p])) ++p;  // a leading quote is not evidence
   return static_cast<uint32_t>(p);
