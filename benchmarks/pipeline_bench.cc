@@ -181,15 +181,7 @@ class PassPipeline final : public Pipeline {
   std::array<std::chrono::nanoseconds, 3> CpuTimes() override {
     return {stages_[0].CpuTime(), stages_[1].CpuTime(), stages_[2].CpuTime()};
   }
-  Status Stop() override {
-    for (auto& stage : stages_) stage.RequestStop();
-    Status first;
-    for (auto& stage : stages_) {
-      Status s = stage.Stop();
-      if (first.ok()) first = s;
-    }
-    return first;
-  }
+  Status Stop() override { return pipeline::StopAll(stages_); }
 
  private:
   Status status_;

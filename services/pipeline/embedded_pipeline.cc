@@ -123,15 +123,17 @@ std::chrono::nanoseconds ThreadCpuTime(const std::thread& thread) {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
-Status EmbeddedPipeline::Stop() {
-  for (auto& stage : stages_) stage.RequestStop();  // in parallel: each finishes its batch
+Status StopAll(std::array<RunnerThreads, 3>& stages) {
+  for (auto& stage : stages) stage.RequestStop();
   Status first;
-  for (auto& stage : stages_) {
+  for (auto& stage : stages) {
     Status s = stage.Stop();
     if (first.ok()) first = s;
   }
   return first;
 }
+
+Status EmbeddedPipeline::Stop() { return StopAll(stages_); }
 
 EmbeddedPipeline::~EmbeddedPipeline() { Stop().ok(); }
 

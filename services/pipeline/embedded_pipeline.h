@@ -89,6 +89,10 @@ class RunnerThreads {
   std::vector<std::unique_ptr<Running>> running_;
 };
 
+// Asks every stage to stop at once (each finishes its batch), then waits for them all;
+// the first error wins.
+Status StopAll(std::array<RunnerThreads, 3>& stages);
+
 // Start on one thread, Stop from the same thread; the stages run on their own.
 class EmbeddedPipeline {
  public:

@@ -2,6 +2,7 @@
 // accounted for exactly, and the aggregates equal the ground truth.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -132,6 +133,13 @@ TEST(Pipeline, TwoInstancesOfEachStatefulStageMatchGroundTruth) {
   }
   EXPECT_EQ(versions.size(), truth.expected_enriched());
   ASSERT_TRUE((*pipe)->Stop().ok());
+  // Both instances of each stateful stage ran, each with its own store.
+  for (const char* stage : {"voc-enrich", "voc-aggregate"}) {
+    for (const char* instance : {"instance-0", "instance-1"}) {
+      EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(dir.path()) / stage / instance / "CURRENT"))
+          << stage << "/" << instance << " has no state store";
+    }
+  }
 }
 
 }  // namespace
