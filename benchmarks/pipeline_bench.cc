@@ -410,14 +410,20 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "pipeline_bench: %s needs a value\n", argv[i]);
       return 2;
     }
-    if (k == "--events") args.events = std::stoul(argv[i + 1]);
-    else if (k == "--partitions") args.partitions = std::stoi(argv[i + 1]);
-    else if (k == "--rate") args.rate = std::stod(argv[i + 1]);
-    else if (k == "--latency-seconds") args.latency_seconds = std::stoi(argv[i + 1]);
-    else if (k == "--only") args.only = argv[i + 1];
-    else if (k == "--instances") args.instances = std::max(1, std::stoi(argv[i + 1]));
-    else {
-      std::fprintf(stderr, "pipeline_bench: unknown option %s; use --events --partitions --rate --latency-seconds --instances --only real|pass --timeline\n", argv[i]);
+    const std::string value = argv[i + 1];
+    try {
+      if (k == "--events") args.events = std::stoul(value);
+      else if (k == "--partitions") args.partitions = std::stoi(value);
+      else if (k == "--rate") args.rate = std::stod(value);
+      else if (k == "--latency-seconds") args.latency_seconds = std::stoi(value);
+      else if (k == "--only") args.only = value;
+      else if (k == "--instances") args.instances = std::max(1, std::stoi(value));
+      else {
+        std::fprintf(stderr, "pipeline_bench: unknown option %s; use --events --partitions --rate --latency-seconds --instances --only real|pass --timeline\n", argv[i]);
+        return 2;
+      }
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "pipeline_bench: %s needs a number, not '%s'\n", argv[i], value.c_str());
       return 2;
     }
   }
