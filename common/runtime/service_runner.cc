@@ -217,8 +217,9 @@ class ServiceRunnerImpl final : public ServiceRunner {
     size_t taken = 0;
     while (true) {
       const auto poll_started = Clock::now();
-      // In slices, so a stop request is seen within one slice however long the batch.
-      const auto wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - poll_started),
+      // In slices, so a stop request is seen within one slice however long the batch;
+      // rounded up, or the last fraction of a millisecond would spin on zero-wait polls.
+      const auto wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(deadline - poll_started),
                                    std::chrono::milliseconds(0), std::chrono::milliseconds(100));
       Status s = consumer_->Poll(options_.batch_max_records - taken, wait, &batch_);
       const auto polled = Clock::now();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include <ctime>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -28,6 +29,7 @@ struct Observed {
   std::vector<int64_t> offsets;  // guarded by mu
   std::atomic<state::StateStore*> store{nullptr};
   std::function<void(const kafka::Record&)> on_record;  // runs on the processing thread
+  std::function<void()> on_tick;                        // likewise, once per loop iteration
 
   std::vector<int64_t> Offsets() {
     std::lock_guard lock(mu);
@@ -43,6 +45,9 @@ class CopyAndCountProcessor final : public Processor {
 
   std::vector<state::StoreSpec> Stores() const override { return {{"counts", 0s}}; }
   void AttachStore(state::StateStore* store) override { observed_->store = store; }
+  void Tick() override {
+    if (observed_->on_tick) observed_->on_tick();
+  }
 
   void Process(const kafka::Record& record, Context& ctx) override {
     if (observed_->on_record) observed_->on_record(record);
@@ -171,6 +176,32 @@ TEST_F(ServiceRunnerTest, CommitsStateAndOffsetsOnlyAfterOutputsAreAcknowledged)
   auto want = Values("v", 0, 20);
   EXPECT_EQ(outputs, std::set<std::string>(want.begin(), want.end()));
   EXPECT_GE(test::MetricValue(*registry_, "voc_records_produced_total", {{"topic", "out"}}), 20);
+}
+
+// With nothing to read, the loop waits in the consumer for the rest of each batch window
+// instead of polling without a wait: the last fraction of a millisecond of every window
+// once spun on zero-wait polls, a fifth of a core at a 5 ms batch.max_wait.
+TEST_F(ServiceRunnerTest, IdleLoopWaitsInsteadOfSpinning) {
+  auto observed = std::make_shared<Observed>();
+  std::atomic<int64_t> first_cpu_ns{-1}, last_cpu_ns{-1};
+  observed->on_tick = [&] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    const int64_t ns = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+    int64_t unset = -1;
+    first_cpu_ns.compare_exchange_strong(unset, ns);
+    last_cpu_ns = ns;
+  };
+  auto options = Options("");
+  options.batch_max_wait = 5ms;
+  auto runner = MakeRunner(options, observed);
+  ASSERT_NE(runner, nullptr);
+  RunningService service(*runner);
+  ASSERT_TRUE(test::WaitFor([&] { return first_cpu_ns >= 0; }, 10s));
+  std::this_thread::sleep_for(2s);
+  ASSERT_TRUE(service.Stop().ok());
+  const double cpu_ms = static_cast<double>(last_cpu_ns - first_cpu_ns) / 1e6;
+  EXPECT_LT(cpu_ms, 150) << "the idle loop used " << cpu_ms << " ms of CPU in 2 s";
 }
 
 // A restart, in a group that has committed nothing, starts from the offset stored with
