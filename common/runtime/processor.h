@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +42,9 @@ class Processor {
   virtual ~Processor() = default;
   // The state stores this processor keeps; none means a stateless service.
   virtual std::vector<state::StoreSpec> Stores() const { return {}; }
+  // What the stored state means, e.g. "voc-aggregate/2": a release that changes it names a
+  // new format, and a state folder written in another one is refused at start-up.
+  virtual std::string StateFormat() const { return {}; }
   // Called once the state store is open (stateful services only), before any record.
   virtual void AttachStore(state::StateStore* /*store*/) {}
   virtual void Process(const kafka::Record& record, Context& ctx) = 0;

@@ -94,6 +94,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     if (!stores.empty()) {
       if (options_.state.path.empty()) return Status::InvalidArgument(options_.service + " needs a state directory");
       options_.state.stores = stores;
+      options_.state.format = processor_->StateFormat();
       auto store = state::StateStore::Open(options_.state);
       if (!store.ok()) return store.status();
       store_ = std::move(store).value();

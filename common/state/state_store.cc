@@ -17,6 +17,7 @@ namespace voc::state {
 namespace {
 
 constexpr char kOffsetsFamily[] = "offsets";
+constexpr char kFormatKey[] = "voc.state_format";  // in the default family, which holds nothing else
 
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -176,7 +177,35 @@ class StateStoreImpl final : public StateStore {
     VOC_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, options.path, families, &handles_, &db),
                                   "cannot open state store " + options.path));
     db_.reset(db);
-    return Status::Ok();
+    return CheckFormat(options);
+  }
+
+  // A new folder records the format; a folder that holds state must have recorded the same.
+  Status CheckFormat(const StateOptions& options) {
+    if (options.format.empty()) return Status::Ok();
+    std::string recorded;
+    auto s = db_->Get(rocksdb::ReadOptions(), handles_[0], kFormatKey, &recorded);
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "cannot read the state format of " + options.path);
+    const std::string rebuild =
+        "; stop the service, delete the folder and start it again to rebuild the state from the input topics "
+        "(their retention must cover the state's horizon)";
+    if (s.ok() && recorded != options.format) {
+      return Status::InvalidArgument("state folder " + options.path + " holds state format '" + recorded +
+                                     "', but this build keeps '" + options.format + "'" + rebuild);
+    }
+    if (s.ok()) return Status::Ok();
+    for (auto* handle : handles_) {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle));
+      it->SeekToFirst();
+      if (it->Valid()) {
+        return Status::InvalidArgument("state folder " + options.path +
+                                       " was written by a build that did not record its state format; this build "
+                                       "keeps '" + options.format + "'" + rebuild);
+      }
+    }
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    return FromRocks(db_->Put(sync, handles_[0], kFormatKey, options.format), "cannot record the state format");
   }
 
   std::unique_ptr<Transaction> Begin() override { return std::make_unique<TransactionImpl>(this, specs_.size()); }

@@ -28,6 +28,10 @@ struct StoreSpec {
 struct StateOptions {
   std::string path;                      // the database folder; created when missing
   std::vector<StoreSpec> stores;         // column families besides the offsets
+  // What the stored state means (e.g. "voc-aggregate/2"), recorded when the folder is
+  // created: Open refuses a folder recorded with another format, or created before
+  // formats were recorded, rather than let a service misread it. Empty: not checked.
+  std::string format;
   size_t block_cache_bytes = 64 << 20;   // default 64 MiB, shared by all stores
   size_t write_buffer_bytes = 64 << 20;  // default 64 MiB for all memtables together
   bool sync_writes = false;              // WAL fsync per commit; a process crash loses nothing without it

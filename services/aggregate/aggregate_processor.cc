@@ -5,6 +5,7 @@
 #include <prometheus/registry.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cinttypes>
 #include <cmath>
 #include <cstring>
@@ -62,14 +63,49 @@ std::string OpenKey(int64_t end_ms, const std::string& window_key) {
   return std::string(buf) + kSep + window_key;
 }
 
+void AppendDecimal(std::string* out, int64_t v) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out->append(buf, end);
+}
+
+void AppendWindowGroup(std::string* out, int64_t size_ms, int64_t start_ms, std::string_view theme_id) {
+  AppendDecimal(out, size_ms);
+  *out += '|';
+  AppendDecimal(out, start_ms);
+  *out += '|';
+  out->append(theme_id);
+}
+
+// Contribution keys: [theme length, 1 byte][theme][customer length, 2 bytes big-endian]
+// [customer][feedback id]. Lengths, not separators, end the ids, so no id's bytes can make
+// one customer's key range overlap another's.
+constexpr size_t kMaxThemeId = 0xff;
+constexpr size_t kMaxCustomerId = 0xffff;
+
+void AccountKey(std::string_view theme_id, std::string_view customer_id, std::string* out) {
+  out->clear();
+  out->push_back(static_cast<char>(theme_id.size()));
+  out->append(theme_id);
+  out->push_back(static_cast<char>(customer_id.size() >> 8));
+  out->push_back(static_cast<char>(customer_id.size() & 0xff));
+  out->append(customer_id);
+}
+
+// The feedback id of a contribution key under a theme's prefix; empty when malformed.
+std::string_view FeedbackIdOf(std::string_view key_after_theme) {
+  if (key_after_theme.size() < 2) return {};
+  const size_t n = (static_cast<size_t>(static_cast<unsigned char>(key_after_theme[0])) << 8) |
+                   static_cast<unsigned char>(key_after_theme[1]);
+  if (key_after_theme.size() < 2 + n) return {};
+  return key_after_theme.substr(2 + n);
+}
+
 }  // namespace
 
 std::string WindowGroup(int64_t size_ms, int64_t start_ms, std::string_view theme_id) {
-  std::string key = std::to_string(size_ms);
-  key += '|';
-  key += std::to_string(start_ms);
-  key += '|';
-  key += theme_id;
+  std::string key;
+  AppendWindowGroup(&key, size_ms, start_ms, theme_id);
   return key;
 }
 
@@ -85,13 +121,13 @@ AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Reg
 
 AggregateProcessor::~AggregateProcessor() = default;
 
-// Contributions, windows and customer counts are only ever needed again for data within
-// the retention behind the watermark; one not written for twice that long is dropped, so
-// state stays bounded. (Their age is wall time: the factor 2 covers a watermark that lags
-// the wall clock, as in a replay, by up to one retention.)
+// Contributions and windows are only ever needed again for data within the retention
+// behind the watermark; one not written for twice that long is dropped, so state stays
+// bounded. (Their age is wall time: the factor 2 covers a watermark that lags the wall
+// clock, as in a replay, by up to one retention.)
 std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
   const auto ttl = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(2 * options_.retention));
-  return {{"contrib", ttl}, {"window", ttl}, {"customer", ttl}, {"dirty", {}}, {"open", {}}, {"meta", {}}};
+  return {{"contrib", ttl}, {"window", ttl}, {"dirty", {}}, {"open", {}}, {"meta", {}}};
 }
 
 void AggregateProcessor::Load(PartitionId partition) {
@@ -124,16 +160,18 @@ void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions
     watermark_.erase(tp.partition.value);
     open_.erase(tp.partition.value);
     if (auto it = cache_.find(tp.partition.value); it != cache_.end()) {
-      cached_entries_ -= it->second.windows.size() + it->second.customers.size();
+      cached_entries_ -= it->second.windows.size();
+      for (const auto& [key, account] : it->second.accounts) cached_entries_ -= account.contributions.size();
       cache_.erase(it);
     }
   }
 }
 
-AggregateProcessor::WindowEntry& AggregateProcessor::Window(PartitionId partition, const std::string& key,
-                                                            runtime::Context& ctx, bool* created) {
+AggregateProcessor::WindowEntry& AggregateProcessor::Window(PartitionId partition, PartitionCache& cache,
+                                                            const std::string& key, runtime::Context& ctx,
+                                                            bool* created) {
   *created = false;
-  auto [it, inserted] = cache_[partition.value].windows.try_emplace(key);
+  auto [it, inserted] = cache.windows.try_emplace(key);
   if (inserted) {
     ++cached_entries_;
     auto found = ctx.txn->Get(kWindow, partition, key, &value_);
@@ -147,17 +185,73 @@ AggregateProcessor::WindowEntry& AggregateProcessor::Window(PartitionId partitio
   return *it;
 }
 
-AggregateProcessor::CustomerEntry& AggregateProcessor::Customer(PartitionId partition, const std::string& key,
-                                                                runtime::Context& ctx) {
-  auto [it, inserted] = cache_[partition.value].customers.try_emplace(key);
-  if (inserted) {
-    ++cached_entries_;
-    auto found = ctx.txn->Get(kCustomer, partition, key, &value_);
-    if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-    if (*found) it->second.entry.ParseFromString(value_);
-    it->second.entry.mutable_channel_counts()->Resize(4, 0);
+// An account not in the cache has no uncommitted change (the cache only starts over
+// right after a commit), so the committed state is all of it.
+AggregateProcessor::Account& AggregateProcessor::LoadAccount(PartitionId partition, PartitionCache& cache) {
+  auto [it, inserted] = cache.accounts.try_emplace(account_key_);
+  Account& account = it->second;
+  if (!inserted) return account;
+  const size_t prefix = account_key_.size();
+  Status scan = store_->Scan(kContrib, partition, account_key_, [&](std::string_view key, std::string_view value) {
+    if (!stored_.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    Contribution& c = account.contributions.emplace_back();
+    c.feedback_id.assign(key.substr(prefix));
+    c.revision = stored_.revision();
+    c.retracted = stored_.retracted();
+    c.sentiment_scored = stored_.sentiment_scored();
+    c.near_duplicate = stored_.near_duplicate();
+    c.channel = stored_.channel();
+    c.nps = stored_.nps();
+    c.csat = stored_.csat();
+    c.event_time_ms = stored_.event_time_ms();
+    c.sentiment_micros = stored_.sentiment_micros();
+    c.arr = stored_.arr();
+    c.source_timestamp_ms = stored_.source_timestamp_ms();
+    c.applied_offset = stored_.applied_offset();
+    return true;
+  });
+  if (!scan.ok()) throw runtime::FatalError(scan.ToString());
+  // The spans, as the mentions built them: counts, and the ARR of the latest contribution.
+  for (const Contribution& c : account.contributions) {
+    if (c.retracted || c.channel < 1 || c.channel > 3) continue;
+    for (auto size : options_.window_sizes) {
+      Span& span = SpanOf(account, size.count(), FloorDiv(c.event_time_ms, size.count()) * size.count());
+      span.counts[0]++;
+      span.counts[c.channel]++;
+      if (c.applied_offset > span.arr_offset) {
+        span.arr = c.arr;
+        span.arr_offset = c.applied_offset;
+      }
+    }
+  }
+  cached_entries_ += account.contributions.size() + 1;
+  return account;
+}
+
+AggregateProcessor::Span& AggregateProcessor::SpanOf(Account& account, int64_t size_ms, int64_t start_ms) {
+  auto it = std::lower_bound(account.spans.begin(), account.spans.end(), std::pair{size_ms, start_ms},
+                             [](const Span& s, const std::pair<int64_t, int64_t>& k) {
+                               return std::pair{s.size_ms, s.start_ms} < k;
+                             });
+  if (it == account.spans.end() || it->size_ms != size_ms || it->start_ms != start_ms) {
+    it = account.spans.insert(it, Span{.size_ms = size_ms, .start_ms = start_ms});
   }
   return *it;
+}
+
+// Credits the span with the ARR of its latest live contribution, leaving out the one
+// being taken back; nothing when none is left.
+void AggregateProcessor::Recredit(const Account& account, Span* span, std::string_view excluded_feedback_id) {
+  span->arr = 0;
+  span->arr_offset = -1;
+  for (const Contribution& c : account.contributions) {
+    if (c.retracted || c.feedback_id == excluded_feedback_id || c.event_time_ms < span->start_ms ||
+        c.event_time_ms >= span->start_ms + span->size_ms || c.applied_offset <= span->arr_offset) {
+      continue;
+    }
+    span->arr = c.arr;
+    span->arr_offset = c.applied_offset;
+  }
 }
 
 void AggregateProcessor::Modified(PartitionId partition, WindowEntry& entry) {
@@ -173,27 +267,39 @@ void AggregateProcessor::MarkDirty(PartitionId partition, WindowEntry& entry, ru
   if (dirty_[partition.value].insert(entry.first).second) ctx.txn->Put(kDirty, partition, entry.first, "");
 }
 
-void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Contribution& c,
-                               const std::string& feedback_id, const std::string& theme_id,
-                               const std::string& theme_path, int sign, runtime::Context& ctx) {
+void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Account& account, const Contribution& c,
+                               const std::string& theme_id, const std::string& theme_path, int sign,
+                               runtime::Context& ctx) {
   const int64_t watermark = watermark_[partition.value];
   for (auto size : options_.window_sizes) {
     const int64_t size_ms = size.count();
-    const int64_t start = FloorDiv(c.event_time_ms(), size_ms) * size_ms;
-    const std::string group = WindowGroup(size_ms, start, theme_id);
-    // Unique customers and the ARR they carry: one count per channel per customer, shared
-    // by the channel's window and the rollup.
-    const std::string customer_key = group + kSep + c.customer_id();
-    CustomerEntry& customer_entry = Customer(partition, customer_key, ctx);
-    CachedCustomer& customer = customer_entry.second;
-    auto* counts = customer.entry.mutable_channel_counts();
-    if (sign > 0 && counts->Get(0) == 0) customer.entry.set_arr(c.arr());
-    if (!customer.modified) modified_customers_.emplace_back(partition.value, &customer_entry);
-    customer.modified = true;
-    for (int channel : {c.channel(), 0}) {
-      std::string key = group + '|' + ChannelName(channel);
+    const int64_t start = FloorDiv(c.event_time_ms, size_ms) * size_ms;
+    // Unique customers and the ARR they carry: the customer counts in a window while one
+    // of its contributions is there, with the ARR of its latest one in the span.
+    Span& span = SpanOf(account, size_ms, start);
+    const std::array<int64_t, 4> before = span.counts;
+    const int64_t old_arr = span.arr;
+    span.counts[0] += sign;
+    span.counts[c.channel] += sign;
+    if (sign > 0) {
+      span.arr = c.arr;  // the latest contribution: its offset is the highest yet
+      span.arr_offset = c.applied_offset;
+    } else if (c.applied_offset == span.arr_offset) {
+      Recredit(account, &span, c.feedback_id);
+    }
+    const int64_t new_arr = span.arr;
+    window_key_.clear();
+    AppendWindowGroup(&window_key_, size_ms, start, theme_id);
+    window_key_ += '|';
+    const size_t group_size = window_key_.size();
+    for (int channel = 0; channel < 4; ++channel) {
+      const bool touched = channel == 0 || channel == c.channel;
+      const bool counted_before = before[channel] > 0, counted_after = span.counts[channel] > 0;
+      if (!touched && !(counted_before && counted_after && new_arr != old_arr)) continue;
+      window_key_.resize(group_size);
+      window_key_ += ChannelName(channel);
       bool created = false;
-      WindowEntry& entry = Window(partition, key, ctx, &created);
+      WindowEntry& entry = Window(partition, cache, window_key_, ctx, &created);
       auto& s = entry.second.state;
       if (created) {
         s.set_theme_id(theme_id);
@@ -204,60 +310,64 @@ void AggregateProcessor::Apply(PartitionId partition, const voc::state::v1::Cont
         if (end + options_.allowed_lateness.count() <= watermark) {
           s.set_closed(true);  // born late: it never was open
         } else {
-          ctx.txn->Put(kOpen, partition, OpenKey(end, key), "");
-          open_[partition.value].emplace(end, key);
+          ctx.txn->Put(kOpen, partition, OpenKey(end, window_key_), "");
+          open_[partition.value].emplace(end, window_key_);
         }
       }
-      if (s.theme_path().empty() && !theme_path.empty()) s.set_theme_path(theme_path);
-      if (s.closed()) s.set_correction(true);
-      s.set_volume(s.volume() + sign);
-      if (!c.near_duplicate()) s.set_unique_volume(s.unique_volume() + sign);
-      if (c.sentiment_scored()) {
-        s.set_sentiment_count(s.sentiment_count() + sign);
-        s.set_sentiment_sum_micros(s.sentiment_sum_micros() + sign * c.sentiment_micros());
-        if (c.sentiment_micros() >= 50'000) s.set_positive(s.positive() + sign);
-        else if (c.sentiment_micros() <= -50'000) s.set_negative(s.negative() + sign);
-        else s.set_neutral(s.neutral() + sign);
-      }
-      if (c.nps() >= 0) {
-        s.set_nps_responses(s.nps_responses() + sign);
-        if (c.nps() >= 9) s.set_promoters(s.promoters() + sign);
-        else if (c.nps() >= 7) s.set_passives(s.passives() + sign);
-        else s.set_detractors(s.detractors() + sign);
-      }
-      if (c.csat() > 0) {
-        s.set_csat_responses(s.csat_responses() + sign);
-        s.set_csat_sum(s.csat_sum() + sign * c.csat());
-      }
-      if (sign > 0 && c.source_timestamp_ms() > s.last_source_timestamp_ms()) {
-        s.set_last_source_timestamp_ms(c.source_timestamp_ms());
-      }
-      // Examples: the smallest ids, an exact prefix kept without an index of every member.
-      // It covers every member while its size equals the volume (one id per feedback).
-      auto* ex = s.mutable_examples();
-      const auto at = std::lower_bound(ex->begin(), ex->end(), feedback_id) - ex->begin();
-      const bool present = at < ex->size() && ex->Get(static_cast<int>(at)) == feedback_id;
-      const size_t depth = 2 * options_.examples;
-      const int64_t volume_before = s.volume() - sign;
-      if (sign > 0 && !present &&
-          (at < ex->size() || (ex->size() == volume_before && static_cast<size_t>(ex->size()) < depth))) {
-        ex->Add(std::string(feedback_id));  // may reallocate: positions by index only
-        std::rotate(ex->begin() + at, ex->end() - 1, ex->end());
-        if (static_cast<size_t>(ex->size()) > depth) ex->RemoveLast();
-      } else if (sign < 0 && present) {
-        ex->erase(ex->begin() + at);
-      }
-      const int64_t before = counts->Get(channel);
-      counts->Set(channel, before + sign);
-      if (before == 0 && sign > 0) {
-        s.set_unique_customers(s.unique_customers() + 1);
-        s.set_arr_affected(s.arr_affected() + customer.entry.arr());
-      } else if (before == 1 && sign < 0) {
-        s.set_unique_customers(s.unique_customers() - 1);
-        s.set_arr_affected(s.arr_affected() - customer.entry.arr());
+      if (counted_before && counted_after) s.set_arr_affected(s.arr_affected() + new_arr - old_arr);
+      if (touched) {
+        if (s.theme_path().empty() && !theme_path.empty()) s.set_theme_path(theme_path);
+        if (s.closed()) s.set_correction(true);
+        s.set_volume(s.volume() + sign);
+        if (!c.near_duplicate) s.set_unique_volume(s.unique_volume() + sign);
+        if (c.sentiment_scored) {
+          s.set_sentiment_count(s.sentiment_count() + sign);
+          s.set_sentiment_sum_micros(s.sentiment_sum_micros() + sign * c.sentiment_micros);
+          if (c.sentiment_micros >= 50'000) s.set_positive(s.positive() + sign);
+          else if (c.sentiment_micros <= -50'000) s.set_negative(s.negative() + sign);
+          else s.set_neutral(s.neutral() + sign);
+        }
+        if (c.nps >= 0) {
+          s.set_nps_responses(s.nps_responses() + sign);
+          if (c.nps >= 9) s.set_promoters(s.promoters() + sign);
+          else if (c.nps >= 7) s.set_passives(s.passives() + sign);
+          else s.set_detractors(s.detractors() + sign);
+        }
+        if (c.csat > 0) {
+          s.set_csat_responses(s.csat_responses() + sign);
+          s.set_csat_sum(s.csat_sum() + sign * c.csat);
+        }
+        if (sign > 0 && c.source_timestamp_ms > s.last_source_timestamp_ms()) {
+          s.set_last_source_timestamp_ms(c.source_timestamp_ms);
+        }
+        // Examples: the smallest ids, an exact prefix kept without an index of every
+        // member. It covers every member while its size equals the volume.
+        auto* ex = s.mutable_examples();
+        const auto at = std::lower_bound(ex->begin(), ex->end(), c.feedback_id) - ex->begin();
+        const bool present = at < ex->size() && ex->Get(static_cast<int>(at)) == c.feedback_id;
+        const size_t depth = 2 * options_.examples;
+        const int64_t volume_before = s.volume() - sign;
+        if (sign > 0 && !present &&
+            (at < ex->size() || (ex->size() == volume_before && static_cast<size_t>(ex->size()) < depth))) {
+          ex->Add(std::string(c.feedback_id));  // may reallocate: positions by index only
+          std::rotate(ex->begin() + at, ex->end() - 1, ex->end());
+          if (static_cast<size_t>(ex->size()) > depth) ex->RemoveLast();
+        } else if (sign < 0 && present) {
+          ex->erase(ex->begin() + at);
+        }
+        if (!counted_before && counted_after) {
+          s.set_unique_customers(s.unique_customers() + 1);
+          s.set_arr_affected(s.arr_affected() + new_arr);
+        } else if (counted_before && !counted_after) {
+          s.set_unique_customers(s.unique_customers() - 1);
+          s.set_arr_affected(s.arr_affected() - old_arr);
+        }
       }
       Modified(partition, entry);
       MarkDirty(partition, entry, ctx);
+    }
+    if (span.counts[0] == 0) {
+      account.spans.erase(account.spans.begin() + (&span - account.spans.data()));
     }
   }
 }
@@ -272,6 +382,14 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
     ctx.out.DeadLetter(record, "MISSING_FIELD", "ThemeMention without theme_id, feedback_id, revision or event time");
     return;
   }
+  if (mention_.channel() < voc::v1::CHANNEL_TICKET || mention_.channel() > voc::v1::CHANNEL_REVIEW) {
+    ctx.out.DeadLetter(record, "INVALID_FIELD", "ThemeMention channel must be ticket, survey or review");
+    return;
+  }
+  if (mention_.theme_id().size() > kMaxThemeId || mention_.customer_id().size() > kMaxCustomerId) {
+    ctx.out.DeadLetter(record, "INVALID_FIELD", "ThemeMention theme_id over 255 bytes or customer_id over 65535 bytes");
+    return;
+  }
   const PartitionId p = record.partition;
   int64_t& watermark = watermark_[p.value];
   if (mention_.event_time_ms() + options_.retention.count() < watermark) {
@@ -279,43 +397,67 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
                        "event time is older than the retention (aggregate.retention) behind the watermark");
     return;
   }
-  const std::string contrib_key = mention_.theme_id() + kSep + mention_.feedback_id();
-  auto found = ctx.txn->Get(kContrib, p, contrib_key, &value_);
-  if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-  const bool had = *found && previous_.ParseFromString(value_);
-  if (had && previous_.revision() >= mention_.revision()) {
+  PartitionCache& cache = cache_[p.value];
+  AccountKey(mention_.theme_id(), mention_.customer_id(), &account_key_);
+  Account& account = LoadAccount(p, cache);
+  auto& contributions = account.contributions;
+  auto it = std::lower_bound(contributions.begin(), contributions.end(), mention_.feedback_id(),
+                             [](const Contribution& c, const std::string& id) { return c.feedback_id < id; });
+  const bool had = it != contributions.end() && it->feedback_id == mention_.feedback_id();
+  if (had && it->revision >= mention_.revision()) {
     probe_->redelivered.Increment();  // effectively once: this revision is already counted
     return;
   }
-  if (had && !previous_.retracted()) {
-    Apply(p, previous_, mention_.feedback_id(), mention_.theme_id(), "", -1, ctx);
+  if (had && !it->retracted) {
+    Apply(p, cache, account, *it, mention_.theme_id(), "", -1, ctx);
     probe_->replaced.Increment();
   }
-  contribution_.Clear();
-  contribution_.set_revision(mention_.revision());
-  contribution_.set_retracted(mention_.retracted());
-  contribution_.set_event_time_ms(mention_.event_time_ms());
-  contribution_.set_channel(mention_.channel());
-  contribution_.set_customer_id(mention_.customer_id());
-  contribution_.set_sentiment_scored(mention_.sentiment_scored());
-  contribution_.set_sentiment_micros(static_cast<int64_t>(std::llround(mention_.sentiment() * 1e6)));
-  contribution_.set_nps(mention_.has_nps() ? mention_.nps() : -1);
-  contribution_.set_csat(mention_.has_csat() ? mention_.csat() : 0);
-  contribution_.set_arr(mention_.arr());
-  contribution_.set_near_duplicate(mention_.near_duplicate());
-  contribution_.set_source_timestamp_ms(mention_.meta().source_timestamp_ms());
-  if (mention_.retracted()) {
+  Contribution c;
+  c.feedback_id = mention_.feedback_id();
+  c.revision = mention_.revision();
+  c.retracted = mention_.retracted();
+  c.sentiment_scored = mention_.sentiment_scored();
+  c.near_duplicate = mention_.near_duplicate();
+  c.channel = mention_.channel();
+  c.nps = mention_.has_nps() ? mention_.nps() : -1;
+  c.csat = mention_.has_csat() ? mention_.csat() : 0;
+  c.event_time_ms = mention_.event_time_ms();
+  c.sentiment_micros = static_cast<int64_t>(std::llround(mention_.sentiment() * 1e6));
+  c.arr = mention_.arr();
+  c.source_timestamp_ms = mention_.meta().source_timestamp_ms();
+  c.applied_offset = record.offset.value;
+  if (c.retracted) {
     probe_->retracted.Increment();
   } else {
-    Apply(p, contribution_, mention_.feedback_id(), mention_.theme_id(), mention_.theme_path(), +1, ctx);
+    Apply(p, cache, account, c, mention_.theme_id(), mention_.theme_path(), +1, ctx);
     probe_->applied.Increment();
-    if (mention_.event_time_ms() > watermark) {
-      watermark = mention_.event_time_ms();
+    if (c.event_time_ms > watermark) {
+      watermark = c.event_time_ms;
       watermark_changed_.insert(p.value);
     }
   }
-  contribution_.SerializeToString(&value_);
-  ctx.txn->Put(kContrib, p, contrib_key, value_);
+  stored_.Clear();
+  stored_.set_revision(c.revision);
+  stored_.set_retracted(c.retracted);
+  stored_.set_event_time_ms(c.event_time_ms);
+  stored_.set_channel(c.channel);
+  stored_.set_sentiment_scored(c.sentiment_scored);
+  stored_.set_sentiment_micros(c.sentiment_micros);
+  stored_.set_nps(c.nps);
+  stored_.set_csat(c.csat);
+  stored_.set_arr(c.arr);
+  stored_.set_near_duplicate(c.near_duplicate);
+  stored_.set_source_timestamp_ms(c.source_timestamp_ms);
+  stored_.set_applied_offset(c.applied_offset);
+  stored_.SerializeToString(&value_);
+  account_key_ += c.feedback_id;
+  ctx.txn->Put(kContrib, p, account_key_, value_);
+  if (had) {
+    *it = std::move(c);
+  } else {
+    contributions.insert(it, std::move(c));
+    ++cached_entries_;
+  }
 }
 
 void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, runtime::Context& ctx) {
@@ -325,7 +467,7 @@ void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, 
     const auto [end, window_key] = *open.begin();
     open.erase(open.begin());
     bool created = false;
-    WindowEntry& entry = Window(partition, window_key, ctx, &created);
+    WindowEntry& entry = Window(partition, cache_[partition.value], window_key, ctx, &created);
     ctx.txn->Delete(kOpen, partition, OpenKey(end, window_key));
     if (created) continue;  // cannot happen: an open window has state
     entry.second.state.set_closed(true);
@@ -337,7 +479,7 @@ void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, 
 
 void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx) {
   bool created = false;
-  WindowEntry& entry = Window(partition, key, ctx, &created);
+  WindowEntry& entry = Window(partition, cache_[partition.value], key, ctx, &created);
   const auto& s = entry.second.state;
   entry.second.dirty = false;  // the caller takes it out of dirty_
   if (created) return;
@@ -389,21 +531,28 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   probe_->emitted.Increment();
 }
 
-// A removed example leaves a gap only the window's other contributions can fill: scan the
-// theme's contributions (in feedback id order) for the smallest that fall in the window.
+// A removed example leaves a gap only the window's other contributions can fill: the
+// smallest ids among the theme's contributions that fall in the window.
 void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, runtime::Context& ctx) {
-  s->clear_examples();
-  const std::string prefix = s->theme_id() + kSep;
+  const size_t depth = 2 * options_.examples;
+  std::vector<std::string> smallest;  // sorted, at most depth
+  std::string prefix(1, static_cast<char>(s->theme_id().size()));
+  prefix += s->theme_id();
   const int64_t end = s->window_start_ms() + s->window_size_ms();
   voc::state::v1::Contribution c;
   Status scan = ctx.txn->Scan(kContrib, partition, prefix, [&](std::string_view key, std::string_view value) {
+    const std::string_view id = FeedbackIdOf(key.substr(prefix.size()));
+    if (id.empty() || (smallest.size() == depth && id >= smallest.back())) return true;
     if (!c.ParseFromArray(value.data(), static_cast<int>(value.size())) || c.retracted()) return true;
     if (c.event_time_ms() < s->window_start_ms() || c.event_time_ms() >= end) return true;
     if (s->channel() != 0 && c.channel() != s->channel()) return true;
-    s->add_examples(std::string(key.substr(prefix.size())));
-    return static_cast<size_t>(s->examples_size()) < 2 * options_.examples;
+    smallest.insert(std::lower_bound(smallest.begin(), smallest.end(), id), std::string(id));
+    if (smallest.size() > depth) smallest.pop_back();
+    return true;
   });
   if (!scan.ok()) throw runtime::FatalError(scan.ToString());
+  s->clear_examples();
+  for (auto& id : smallest) s->add_examples(std::move(id));
 }
 
 void AggregateProcessor::EndBatch(runtime::Context& ctx) {
@@ -433,18 +582,6 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
     w.modified = false;
   }
   modified_windows_.clear();
-  for (auto [partition, entry] : modified_customers_) {
-    auto& [key, c] = *entry;
-    const auto& counts = c.entry.channel_counts();
-    if (std::all_of(counts.begin(), counts.end(), [](int64_t n) { return n == 0; })) {
-      ctx.txn->Delete(kCustomer, PartitionId(partition), key);
-    } else {
-      c.entry.SerializeToString(&value_);
-      ctx.txn->Put(kCustomer, PartitionId(partition), key, value_);
-    }
-    c.modified = false;
-  }
-  modified_customers_.clear();
 }
 
 void AggregateProcessor::AfterCommit() {

@@ -4,14 +4,21 @@
 // changes nothing and a new revision replaces the old one exactly. Emits upserts of
 // absolute values at most once per emit interval per window, and once more when the
 // window closes; late data re-opens a closed window as a correction.
+//
+// State: one entry per contribution, keyed theme, customer, feedback id, so one prefix
+// scan reads everything a customer gave one theme (an "account"). Unique customers and
+// the ARR they carry derive from the account in memory and need no state of their own:
+// per mention the store takes one write, and a read only when an account is first used.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -33,8 +40,8 @@ struct AggregateOptions {
   std::chrono::milliseconds retention{std::chrono::hours(24 * 30)};   // older mentions go to the dead letters
   std::chrono::milliseconds emit_interval{1000};
   size_t examples = 3;  // example feedback ids per window
-  // Windows and customer counts kept in memory across batches (write-through: every
-  // change is also in the store); past this many entries the cache starts over.
+  // Contributions and windows kept in memory across batches (every change is also in the
+  // store by the end of its batch); past this many the cache starts over.
   size_t cache_entries = 200'000;
   std::string service_version = "0.1.0";
 };
@@ -48,6 +55,7 @@ class AggregateProcessor final : public runtime::Processor {
   ~AggregateProcessor() override;
 
   std::vector<state::StoreSpec> Stores() const override;
+  std::string StateFormat() const override { return "voc-aggregate/2"; }
   void AttachStore(state::StateStore* store) override { store_ = store; }
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
   void EndBatch(runtime::Context& ctx) override;
@@ -56,29 +64,60 @@ class AggregateProcessor final : public runtime::Processor {
   void OnRevoked(const std::vector<TopicPartition>& partitions) override;
 
  private:
-  enum Store : state::StoreId { kContrib = 0, kWindow, kCustomer, kDirty, kOpen, kMeta };
+  enum Store : state::StoreId { kContrib = 0, kWindow, kDirty, kOpen, kMeta };
 
+  // What one feedback adds to one theme, or, retracted, the tombstone that remembers the
+  // revision which took it back out.
+  struct Contribution {
+    std::string feedback_id;
+    uint32_t revision = 0;
+    bool retracted = false;
+    bool sentiment_scored = false;
+    bool near_duplicate = false;
+    int32_t channel = 0;
+    int32_t nps = -1;  // -1: none
+    int32_t csat = 0;  // 0: none
+    int64_t event_time_ms = 0;
+    int64_t sentiment_micros = 0;
+    int64_t arr = 0;
+    int64_t source_timestamp_ms = 0;
+    // Input offset of the mention that made it: in each window, a customer's ARR is the
+    // one its latest live contribution there carried (the same after a reload).
+    int64_t applied_offset = 0;
+  };
+  // One customer within one window span (size, start) of an account's theme: its live
+  // contributions there by channel (0: all channels) and the ARR credited to each window
+  // of the span in which the customer counts.
+  struct Span {
+    int64_t size_ms = 0;
+    int64_t start_ms = 0;
+    std::array<int64_t, 4> counts{};
+    int64_t arr = 0;
+    int64_t arr_offset = -1;  // applied offset of the contribution whose ARR that is
+  };
+  struct Account {
+    std::vector<Contribution> contributions;  // by feedback id
+    std::vector<Span> spans;                  // by (size, start)
+  };
   struct CachedWindow {
     voc::state::v1::WindowState state;
     bool modified = false;  // in modified_windows_
     bool dirty = false;     // known to be in dirty_ (false says nothing: not checked yet)
   };
-  struct CachedCustomer {
-    voc::state::v1::WindowCustomer entry;
-    bool modified = false;
-  };
   // Nodes of the caches' maps: their addresses survive rehashing.
   using WindowEntry = std::pair<const std::string, CachedWindow>;
-  using CustomerEntry = std::pair<const std::string, CachedCustomer>;
   struct PartitionCache {
-    std::unordered_map<std::string, CachedWindow> windows;
-    std::unordered_map<std::string, CachedCustomer> customers;
+    std::unordered_map<std::string, CachedWindow> windows;  // by window key
+    std::unordered_map<std::string, Account> accounts;      // by contribution key prefix
   };
 
-  void Apply(PartitionId partition, const voc::state::v1::Contribution& c, const std::string& feedback_id,
+  Account& LoadAccount(PartitionId partition, PartitionCache& cache);
+  static Span& SpanOf(Account& account, int64_t size_ms, int64_t start_ms);
+  static void Recredit(const Account& account, Span* span, std::string_view excluded_feedback_id);
+  void Apply(PartitionId partition, PartitionCache& cache, Account& account, const Contribution& c,
              const std::string& theme_id, const std::string& theme_path, int sign, runtime::Context& ctx);
-  WindowEntry& Window(PartitionId partition, const std::string& key, runtime::Context& ctx, bool* created);
-  CustomerEntry& Customer(PartitionId partition, const std::string& key, runtime::Context& ctx);
+  WindowEntry& Window(PartitionId partition, PartitionCache& cache, const std::string& key, runtime::Context& ctx,
+                      bool* created);
   void Modified(PartitionId partition, WindowEntry& entry);
   void MarkDirty(PartitionId partition, WindowEntry& entry, runtime::Context& ctx);
   void CloseWindows(PartitionId partition, int64_t watermark, runtime::Context& ctx);
@@ -89,15 +128,14 @@ class AggregateProcessor final : public runtime::Processor {
   AggregateOptions options_;
   std::unique_ptr<AggregateProbe> probe_;
   state::StateStore* store_ = nullptr;
-  // Windows and customer counts read or changed, by partition, written back at EndBatch.
-  // This processor is the only writer of its partitions' state, so the cache stays true
-  // across batches; a revoked partition's goes, and all of it when it outgrows
-  // options_.cache_entries.
+  // Accounts and windows read or changed, by partition. This processor is the only writer
+  // of its partitions' state, so the cache stays true across batches; a revoked
+  // partition's goes, and all of it when it outgrows options_.cache_entries (only after
+  // a commit, so an account missing from the cache has no uncommitted change).
   std::unordered_map<int32_t, PartitionCache> cache_;
   size_t cached_entries_ = 0;
-  // The entries changed in this batch, to write back.
+  // The windows changed in this batch, to write back.
   std::vector<std::pair<int32_t, WindowEntry*>> modified_windows_;
-  std::vector<std::pair<int32_t, CustomerEntry*>> modified_customers_;
   // Per assigned partition: windows changed since they were last emitted (also in kDirty),
   // and the event-time watermark (also in kMeta).
   std::unordered_map<int32_t, std::unordered_set<std::string>> dirty_;
@@ -108,10 +146,12 @@ class AggregateProcessor final : public runtime::Processor {
   std::set<int32_t> watermark_changed_;
   // Unset until the first emission: a restarted service emits what is dirty at once.
   std::optional<std::chrono::steady_clock::time_point> last_emit_;
+  // Reused per record: no allocation on the hot path.
   voc::v1::ThemeMention mention_;
   voc::v1::ThemeAggregate aggregate_;
-  voc::state::v1::Contribution contribution_;
-  voc::state::v1::Contribution previous_;
+  voc::state::v1::Contribution stored_;
+  std::string account_key_;  // contribution key prefix of the mention's account
+  std::string window_key_;
   std::string value_;
   std::string bytes_;
 };

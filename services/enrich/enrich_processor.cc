@@ -222,6 +222,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   entry_.set_fingerprint(fingerprint);
   entry_.set_revision(revision);
   entry_.set_event_time_ms(feedback_.event_time_ms());
+  entry_.set_customer_id(feedback_.customer_id());
   for (const auto& t : enriched_.themes()) entry_.add_theme_ids(t.id());
   if (enriched_.themes().empty()) entry_.add_theme_ids(kUnthemedId);
   entry_.SerializeToString(&value_);
@@ -330,10 +331,14 @@ void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, 
   for (const auto& t : enriched_.themes()) emit(t.id(), t.path(), false, t.clause_sentiment());
   if (enriched_.themes().empty()) emit(kUnthemedId, kUnthemedPath, false, enriched_.sentiment());
   if (previous == nullptr) return;
+  // A retraction names the customer whose contribution it takes back; when the customer
+  // changed, every theme moves, so each old one is retracted there.
+  const bool moved = !previous->customer_id().empty() && previous->customer_id() != enriched_.customer_id();
+  if (moved) mention_.set_customer_id(previous->customer_id());
   for (const auto& old_id : previous->theme_ids()) {
     bool kept = old_id == kUnthemedId ? enriched_.themes().empty() : false;
     for (const auto& t : enriched_.themes()) kept |= t.id() == old_id;
-    if (!kept) emit(old_id, "", true, 0.0);
+    if (!kept || moved) emit(old_id, "", true, 0.0);
   }
 }
 

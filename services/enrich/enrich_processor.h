@@ -53,6 +53,7 @@ class EnrichProcessor final : public runtime::Processor {
   ~EnrichProcessor() override;
 
   std::vector<state::StoreSpec> Stores() const override;
+  std::string StateFormat() const override { return "voc-enrich/1"; }
   void AttachStore(state::StateStore* store) override;
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
   void Tick() override;

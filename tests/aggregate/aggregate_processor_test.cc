@@ -136,7 +136,8 @@ TEST_F(AggregateProcessorTest, CountsOneWindowPerChannelAndTheRollup) {
 TEST_F(AggregateProcessorTest, StateUnwrittenForTwiceTheRetentionExpires) {
   Open(std::chrono::milliseconds(0), std::chrono::seconds(1));
   constexpr state::StoreId kContrib = 0, kWindow = 1;  // the order of Stores()
-  const std::string contribution = std::string("ux.design") + '\x1f' + "a";
+  // [theme length] theme [customer length, 2 bytes] customer feedback id
+  const std::string contribution = std::string("\x09ux.design") + '\0' + '\x02' + "c1" + "a";
   const auto stored = [&](state::StoreId id, const std::string& key) {
     std::string value;
     auto found = store_->Get(id, PartitionId(0), key, &value);
