@@ -37,7 +37,7 @@ class CollectingEmitter final : public runtime::Emitter {
 };
 
 voc::v1::ThemeMention Mention(const std::string& id, uint32_t revision, int64_t t, const std::string& theme = "ux.design",
-                              const std::string& customer = "c1") {
+                              const std::string& customer = "c1", int64_t arr = 1000) {
   voc::v1::ThemeMention m;
   m.set_theme_id(theme);
   m.set_theme_path("UX > Design");
@@ -49,7 +49,7 @@ voc::v1::ThemeMention Mention(const std::string& id, uint32_t revision, int64_t 
   m.set_sentiment_scored(true);
   m.set_sentiment(-0.5);
   m.set_nps(3);
-  m.set_arr(1000);
+  m.set_arr(arr);
   return m;
 }
 
@@ -180,6 +180,57 @@ TEST_F(AggregateProcessorTest, RetractionTakesTheThemeBackOut) {
   EXPECT_EQ(Find(out, all_)->aggregate.volume(), 1);
   EXPECT_EQ(Find(out, all_)->aggregate.example_feedback_ids_size(), 1);
   EXPECT_EQ(Find(out, all_)->aggregate.example_feedback_ids(0), "b");
+}
+
+// A customer counts once per window, with the ARR of its latest contribution there; the
+// counts derive from the stored contributions, so a restart (every cache gone) continues
+// exactly where the running process was.
+TEST_F(AggregateProcessorTest, UniqueCustomersAndTheirArrDeriveFromContributionsAcrossARestart) {
+  Open();
+  Batch({Mention("a", 1, kT0 + 10, "ux.design", "c1", 1000), Mention("b", 1, kT0 + 20, "ux.design", "c2", 500)});
+  auto out = Batch({Mention("c", 1, kT0 + 30, "ux.design", "c1", 3000)});  // c1's profile changed
+  EXPECT_EQ(Find(out, all_)->aggregate.unique_customers(), 2);
+  EXPECT_EQ(Find(out, all_)->aggregate.arr_affected(), 3500);
+  Open();  // a restart: only the store is left
+  auto retract = Mention("c", 2, kT0 + 30, "ux.design", "c1", 3000);
+  retract.set_retracted(true);
+  out = Batch({retract});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 2);
+  EXPECT_EQ(Find(out, all_)->aggregate.unique_customers(), 2);
+  EXPECT_EQ(Find(out, all_)->aggregate.arr_affected(), 1500) << "c1 counts again with its remaining contribution's ARR";
+  Open();
+  retract = Mention("a", 2, kT0 + 10, "ux.design", "c1", 1000);
+  retract.set_retracted(true);
+  out = Batch({retract, Mention("c", 2, kT0 + 30, "ux.design", "c1", 3000)});  // the redelivered retraction changes nothing
+  EXPECT_EQ(Find(out, all_)->aggregate.unique_customers(), 1);
+  EXPECT_EQ(Find(out, all_)->aggregate.arr_affected(), 500);
+  EXPECT_EQ(Find(out, survey_)->aggregate.unique_customers(), 1);
+}
+
+// A revision filed under another customer arrives as a retraction under the old one and
+// a new contribution under the new one (voc-enrich sends both).
+TEST_F(AggregateProcessorTest, FeedbackMovedToAnotherCustomerCountsOnlyThere) {
+  Open();
+  Batch({Mention("a", 1, kT0 + 10, "ux.design", "c1", 1000)});
+  auto retract = Mention("a", 2, kT0 + 10, "ux.design", "c1", 1000);
+  retract.set_retracted(true);
+  auto out = Batch({Mention("a", 2, kT0 + 10, "ux.design", "c2", 700), retract});
+  const auto& a = Find(out, all_)->aggregate;
+  EXPECT_EQ(a.volume(), 1);
+  EXPECT_EQ(a.unique_customers(), 1);
+  EXPECT_EQ(a.arr_affected(), 700);
+}
+
+TEST_F(AggregateProcessorTest, MentionWithoutAKnownChannelIsAnInvalidFieldDeadLetter) {
+  Open();
+  auto unspecified = Mention("a", 1, kT0 + 10);
+  unspecified.set_channel(voc::v1::CHANNEL_UNSPECIFIED);
+  auto unknown = Mention("b", 1, kT0 + 10);
+  unknown.set_channel(static_cast<voc::v1::Channel>(7));
+  auto out = Batch({unspecified, unknown, Mention("c", 1, kT0 + 10)});
+  EXPECT_EQ(out.dead_letters, (std::vector<std::string>{"INVALID_FIELD", "INVALID_FIELD"}));
+  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 1);
 }
 
 TEST_F(AggregateProcessorTest, DirtyWindowsSurviveACrashBeforeEmissionAndAreEmittedAfterRestart) {

@@ -278,6 +278,27 @@ TEST_F(EnrichProcessorTest, HigherSourceRevisionIsRevisionTwoAndRetractsTheDropp
   EXPECT_EQ(Decisions("update"), 1);
 }
 
+// voc-aggregate keeps a feedback's contributions under its customer: a revision filed
+// under another customer takes every old theme back out there, kept ones included.
+TEST_F(EnrichProcessorTest, RevisionUnderAnotherCustomerRetractsEveryOldThemeUnderTheOldCustomer) {
+  Batch({Feedback("f1", 1, kCrashAndBattery, "cust-1")});
+  auto out = Batch({Feedback("f1", 2, kCrashOnly, "cust-2")});
+  auto mentions = out.mentions();
+  EXPECT_EQ(ThemeKeys(mentions),
+            (std::vector<std::string>{"-performance.battery", "-reliability.crashes", "reliability.crashes"}));
+  for (const auto& m : mentions) {
+    EXPECT_EQ(m.customer_id(), m.retracted() ? "cust-1" : "cust-2") << m.theme_id();
+    EXPECT_EQ(m.revision(), 2u);
+  }
+  // Under the same customer only the dropped theme is retracted, and there.
+  out = Batch({Feedback("f1", 3, kCrashAndBattery, "cust-2")});
+  EXPECT_EQ(ThemeKeys(out.mentions()), (std::vector<std::string>{"performance.battery", "reliability.crashes"}));
+  out = Batch({Feedback("f1", 4, kCrashOnly, "cust-2")});
+  mentions = out.mentions();
+  EXPECT_EQ(ThemeKeys(mentions), (std::vector<std::string>{"-performance.battery", "reliability.crashes"}));
+  for (const auto& m : mentions) EXPECT_EQ(m.customer_id(), "cust-2");
+}
+
 TEST_F(EnrichProcessorTest, OlderSourceRevisionAfterANewerOneIsDroppedAsStale) {
   Batch({Feedback("f1", 2, kCrashOnly)});
   auto out = Batch({Feedback("f1", 1, kCrashAndBattery)});

@@ -270,6 +270,50 @@ TEST_F(StateStoreTest, InvalidRocksDbOptionFailsOpenNamingTheKey) {
   EXPECT_TRUE(store.ok()) << store.status().ToString();
 }
 
+// A folder remembers what its state means: a build that keeps another format refuses it
+// with a sentence that says how to rebuild, instead of misreading it; so does one that
+// finds state written before formats were recorded. An empty folder takes any format.
+TEST_F(StateStoreTest, FolderOfAnotherStateFormatIsRefusedSayingHowToRebuild) {
+  StateOptions options = Options();
+  options.format = "voc-test/1";
+  {
+    auto store = Open(options);
+    ASSERT_NE(store, nullptr);
+    auto txn = store->Begin();
+    txn->Put(kCounts, PartitionId(0), "n", "1");
+    ASSERT_TRUE(Commit(*store, txn).ok());
+  }
+  EXPECT_NE(Open(options), nullptr) << "the same format opens again";
+  options.format = "voc-test/2";
+  auto refused = StateStore::Open(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Status::Code::kInvalidArgument);
+  for (const char* part : {"'voc-test/1'", "'voc-test/2'", "delete the folder"}) {
+    EXPECT_NE(refused.status().message().find(part), std::string::npos) << refused.status().message();
+  }
+
+  StateOptions unversioned = Options();
+  unversioned.path = dir_.path() + "/unversioned";
+  {
+    auto store = Open(unversioned);
+    ASSERT_NE(store, nullptr);
+    auto txn = store->Begin();
+    txn->Put(kCounts, PartitionId(0), "n", "1");
+    ASSERT_TRUE(Commit(*store, txn).ok());
+  }
+  unversioned.format = "voc-test/1";
+  refused = StateStore::Open(unversioned);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("did not record its state format"), std::string::npos)
+      << refused.status().message();
+
+  StateOptions empty = Options();
+  empty.path = dir_.path() + "/empty";
+  EXPECT_NE(Open(empty), nullptr);  // created without a format, nothing stored
+  empty.format = "voc-test/2";
+  EXPECT_NE(Open(empty), nullptr) << "a folder without state takes the format";
+}
+
 TEST_F(StateStoreTest, MemoryStaysWithinConfiguredCacheAndWriteBuffers) {
   StateOptions options = Options();
   options.block_cache_bytes = 4 << 20;
