@@ -46,7 +46,7 @@ Status CustomerTable::ApplyBatch(state::StateStore* store, size_t* applied) {
   voc::v1::CustomerProfile profile;
   for (const auto& r : batch_) {
     next_[TopicPartition{std::string(r.topic), r.partition}] = Offset(r.offset.value + 1);
-    cache_.erase(std::string(r.key));
+    if (auto cached = cache_.find(r.key); cached != cache_.end()) cache_.erase(cached);
     // A tombstone (null value) deletes the row, as on any compacted topic.
     if (r.value.empty()) {
       txn->Delete(store_id_, kTablePartition, r.key);
@@ -82,19 +82,17 @@ Status CustomerTable::Follow(state::StateStore* store, std::chrono::milliseconds
   return Status::Ok();
 }
 
-bool CustomerTable::Lookup(state::StateStore* store, std::string_view customer_id, voc::v1::CustomerProfile* out) {
-  auto it = cache_.find(std::string(customer_id));
+const voc::v1::CustomerProfile* CustomerTable::Lookup(state::StateStore* store, std::string_view customer_id) {
+  auto it = cache_.find(customer_id);
   if (it == cache_.end()) {
     auto found = store->Get(store_id_, kTablePartition, customer_id, &value_);
-    if (!found.ok()) return false;  // a failed read is not an answer to remember
+    if (!found.ok()) return nullptr;  // a failed read is not an answer to remember
     std::optional<voc::v1::CustomerProfile> row;
     if (*found && !row.emplace().ParseFromString(value_)) row.reset();
     if (cache_.size() >= kMaxCached) cache_.clear();
     it = cache_.emplace(std::string(customer_id), std::move(row)).first;
   }
-  if (!it->second) return false;
-  *out = *it->second;
-  return true;
+  return it->second ? &*it->second : nullptr;
 }
 
 }  // namespace voc::enrich

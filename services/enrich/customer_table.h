@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/core/string_map.h"
 #include "common/kafka/kafka.h"
 #include "common/state/state_store.h"
 #include "voc/v1/customer.pb.h"
@@ -30,9 +31,10 @@ class CustomerTable {
   // towards the end the table had at start-up.
   Status Follow(state::StateStore* store, std::chrono::milliseconds slice);
   bool caught_up() const { return caught_up_; }
-  // The latest profile, or false when the customer is unknown. Answers come from memory
-  // after the first lookup of a customer, until a change to the row arrives.
-  bool Lookup(state::StateStore* store, std::string_view customer_id, voc::v1::CustomerProfile* out);
+  // The latest profile, or nullptr when the customer is unknown; valid until the next
+  // Follow or Lookup. Answers come from memory after the first lookup of a customer,
+  // until a change to the row arrives.
+  const voc::v1::CustomerProfile* Lookup(state::StateStore* store, std::string_view customer_id);
   uint64_t rows_applied() const { return rows_applied_; }
 
  private:
@@ -52,7 +54,7 @@ class CustomerTable {
   std::string value_;
   // Rows looked up, parsed; nullopt: not in the table. Past kMaxCached entries it starts over.
   static constexpr size_t kMaxCached = 200'000;
-  std::unordered_map<std::string, std::optional<voc::v1::CustomerProfile>> cache_;
+  StringMap<std::optional<voc::v1::CustomerProfile>> cache_;
 };
 
 }  // namespace voc::enrich

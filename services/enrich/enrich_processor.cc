@@ -187,8 +187,8 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
     if (s.has_csat()) enriched_.set_csat(s.csat());
   }
   if (feedback_.has_review()) enriched_.set_rating(feedback_.review().rating());
-  if (customers_->Lookup(store_, feedback_.customer_id(), &profile_)) {
-    *enriched_.mutable_customer() = profile_;
+  if (const voc::v1::CustomerProfile* profile = customers_->Lookup(store_, feedback_.customer_id())) {
+    enriched_.mutable_customer()->CopyFrom(*profile);
     enriched_.set_customer_known(true);
   } else {
     probe_->unknown_customers.Increment();
@@ -229,59 +229,73 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   ctx.txn->Put(kDedupe, record.partition, feedback_.feedback_id(), value_);
 }
 
-voc::state::v1::NearDuplicateIndex& EnrichProcessor::IndexOf(PartitionId partition, const std::string& customer_id,
-                                                             runtime::Context& ctx) {
-  auto [it, inserted] = indexes_[partition.value].try_emplace(customer_id);
-  if (inserted) {
+EnrichProcessor::CachedIndex& EnrichProcessor::IndexOf(PartitionId partition, const std::string& customer_id,
+                                                      runtime::Context& ctx) {
+  auto& indexes = indexes_[partition.value];
+  auto it = indexes.find(customer_id);
+  if (it == indexes.end()) {
+    it = indexes.try_emplace(customer_id).first;
     ++cached_indexes_;
     auto found = ctx.txn->Get(kNearDuplicates, partition, customer_id, &value_);
     if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-    if (*found) it->second.index.ParseFromString(value_);
+    if (*found && stored_index_.ParseFromString(value_) &&
+        stored_index_.simhash_size() == stored_index_.event_time_ms_size() &&
+        stored_index_.simhash_size() == stored_index_.feedback_id_size()) {
+      auto& texts = it->second.texts;
+      for (int i = 0; i < stored_index_.simhash_size(); ++i) {
+        texts.push_back({.simhash = stored_index_.simhash(i),
+                         .id_hash = Hash64(stored_index_.feedback_id(i)),
+                         .event_time_ms = stored_index_.event_time_ms(i),
+                         .feedback_id = std::move(*stored_index_.mutable_feedback_id(i))});
+      }
+    }
   }
   if (!it->second.changed) changed_indexes_.emplace_back(partition.value, &*it);
   it->second.changed = true;
-  return it->second.index;
+  return it->second;
 }
 
 std::string EnrichProcessor::NearDuplicateOf(const kafka::Record& record, runtime::Context& ctx, uint64_t simhash,
                                              int words) {
   if (words < options_.near_duplicate_min_words) return {};
-  auto& index = IndexOf(record.partition, feedback_.customer_id(), ctx);
+  auto& texts = IndexOf(record.partition, feedback_.customer_id(), ctx).texts;
+  const std::string& id = feedback_.feedback_id();
+  const uint64_t id_hash = Hash64(id);
   const int64_t t = feedback_.event_time_ms();
   const int64_t horizon = options_.near_duplicate_horizon.count();
-  std::string duplicate_of;
+  const RecentText* original = nullptr;
   int best = options_.near_duplicate_max_distance + 1;
-  auto* entries = index.mutable_entries();
-  for (int i = 0; i < entries->size();) {
-    const auto& e = entries->Get(i);
-    if (e.feedback_id() == feedback_.feedback_id()) {  // our own earlier revision
-      entries->DeleteSubrange(i, 1);
+  for (auto e = texts.begin(); e != texts.end();) {
+    if (e->id_hash == id_hash && e->feedback_id == id) {  // our own earlier revision
+      e = texts.erase(e);
       continue;
     }
-    int d = HammingDistance(e.simhash(), simhash);
+    const int d = HammingDistance(e->simhash, simhash);
     // The earliest-seen original wins ties, so every repeat points at the same one.
-    if (std::abs(e.event_time_ms() - t) <= horizon && d < best) {
+    if (d < best && std::abs(e->event_time_ms - t) <= horizon) {
       best = d;
-      duplicate_of = e.feedback_id();
+      original = &*e;
     }
-    ++i;
+    ++e;
   }
-  if (!duplicate_of.empty()) {
-    probe_->near_duplicates.Increment();
-  }
-  auto* self = index.add_entries();
-  self->set_simhash(simhash);
-  self->set_feedback_id(feedback_.feedback_id());
-  self->set_event_time_ms(t);
-  if (static_cast<size_t>(index.entries_size()) > options_.near_duplicate_max_entries) {
-    entries->DeleteSubrange(0, index.entries_size() - static_cast<int>(options_.near_duplicate_max_entries));
+  std::string duplicate_of = original ? original->feedback_id : std::string();
+  if (original) probe_->near_duplicates.Increment();
+  texts.push_back({.simhash = simhash, .id_hash = id_hash, .event_time_ms = t, .feedback_id = id});
+  if (texts.size() > options_.near_duplicate_max_entries) {
+    texts.erase(texts.begin(), texts.end() - static_cast<std::ptrdiff_t>(options_.near_duplicate_max_entries));
   }
   return duplicate_of;
 }
 
 void EnrichProcessor::EndBatch(runtime::Context& ctx) {
   for (auto [partition, entry] : changed_indexes_) {
-    entry->second.index.SerializeToString(&value_);
+    stored_index_.Clear();
+    for (const auto& text : entry->second.texts) {
+      stored_index_.add_simhash(text.simhash);
+      stored_index_.add_event_time_ms(text.event_time_ms);
+      stored_index_.add_feedback_id(text.feedback_id);
+    }
+    stored_index_.SerializeToString(&value_);
     ctx.txn->Put(kNearDuplicates, PartitionId(partition), entry->first, value_);
     entry->second.changed = false;
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/core/string_map.h"
 #include "common/runtime/processor.h"
 #include "common/text/analyzer.h"
 #include "services/enrich/customer_table.h"
@@ -67,10 +68,23 @@ class EnrichProcessor final : public runtime::Processor {
  private:
   enum Store : state::StoreId { kDedupe = 0, kNearDuplicates = 1, kCustomers = 2 };
 
+  // One recent text of a customer, as the near-duplicate search reads it.
+  struct RecentText {
+    uint64_t simhash = 0;
+    uint64_t id_hash = 0;  // of feedback_id: most comparisons end here
+    int64_t event_time_ms = 0;
+    std::string feedback_id;
+  };
+  // A customer's recent texts, oldest first.
+  struct CachedIndex {
+    std::vector<RecentText> texts;
+    bool changed = false;
+  };
+  using IndexEntry = std::pair<const std::string, CachedIndex>;
+
   std::string NearDuplicateOf(const kafka::Record& record, runtime::Context& ctx, uint64_t simhash, int words);
   // The customer's near-duplicate index, read from the store on first use.
-  voc::state::v1::NearDuplicateIndex& IndexOf(PartitionId partition, const std::string& customer_id,
-                                              runtime::Context& ctx);
+  CachedIndex& IndexOf(PartitionId partition, const std::string& customer_id, runtime::Context& ctx);
   void EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx);
   void EmitAlert(runtime::Context& ctx);
 
@@ -85,20 +99,15 @@ class EnrichProcessor final : public runtime::Processor {
   voc::v1::EnrichedFeedback enriched_;
   voc::v1::ThemeMention mention_;
   voc::v1::Alert alert_;
-  voc::v1::CustomerProfile profile_;
   voc::state::v1::DedupeEntry entry_;
   voc::state::v1::DedupeEntry previous_;
   // Near-duplicate indexes by partition and customer; the ones changed in this batch are
   // serialized once at EndBatch rather than once per record. Map nodes keep their
   // addresses, so the changed list points into them.
-  struct CachedIndex {
-    voc::state::v1::NearDuplicateIndex index;
-    bool changed = false;
-  };
-  using IndexEntry = std::pair<const std::string, CachedIndex>;
-  std::unordered_map<int32_t, std::unordered_map<std::string, CachedIndex>> indexes_;
+  std::unordered_map<int32_t, StringMap<CachedIndex>> indexes_;
   size_t cached_indexes_ = 0;
   std::vector<std::pair<int32_t, IndexEntry*>> changed_indexes_;
+  voc::state::v1::NearDuplicateIndex stored_index_;
   text::Analysis analysis_;
   std::string value_;
   std::string bytes_;

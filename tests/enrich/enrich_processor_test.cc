@@ -346,6 +346,16 @@ TEST_F(EnrichProcessorTest, SameCustomerRepeatingALongTextIsANearDuplicateOfTheF
   EXPECT_EQ(out.enriched()[0].duplicate_of(), "f1");
 }
 
+// Stored near-duplicate indexes hold SimHashes: the function must never change, or new
+// texts stop matching the ones already stored.
+TEST(SimHash, StaysTheSameForTheTextsAlreadyStored) {
+  int words = 0;
+  EXPECT_EQ(SimHash(kLongText, &words), 0xe005838a9527dd49ull);
+  EXPECT_EQ(words, 19);
+  EXPECT_EQ(SimHash("", &words), 0u);
+  EXPECT_EQ(words, 0);
+}
+
 TEST_F(EnrichProcessorTest, RepeatBeyondTheHorizonIsNotANearDuplicate) {
   Batch({Feedback("f1", 1, kLongText, "cust-1", kT0)});
   auto out = Batch({Feedback("f2", 1, kLongText, "cust-1", kT0 + 8 * kDay)});  // horizon: 7 days
