@@ -276,7 +276,6 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   o.state_root = state_root + "/" + prefix;
   o.batch_max_records = 10'000;
   o.batch_max_wait = std::chrono::milliseconds(50);
-  o.producer_properties = {{"linger.ms", "25"}};
   o.instances = {1, args.instances, args.instances};
   o.aggregate.emit_interval = std::chrono::milliseconds(250);
   ResetPeakRss();

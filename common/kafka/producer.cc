@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "common/core/string_map.h"
 #include "common/kafka/kafka.h"
 #include "common/kafka/rdkafka_util.h"
 
@@ -45,16 +46,20 @@ class ProducerImpl final : public Producer {
   }
 
   Status Produce(std::string_view topic, std::string_view key, std::string_view value) override {
-    const std::string topic_name(topic);
+    rd_kafka_topic_t* rkt = Topic(topic);
+    if (rkt == nullptr) {
+      return Status::InvalidArgument("cannot produce to " + std::string(topic) + ": " +
+                                     rd_kafka_err2str(rd_kafka_last_error()));
+    }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (true) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk_.get(), RD_KAFKA_V_TOPIC(topic_name.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
+          rk_.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_KEY(key.data(), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        return Status::InvalidArgument("cannot produce to " + topic_name + ": " + rd_kafka_err2str(err));
+        return Status::InvalidArgument("cannot produce to " + std::string(topic) + ": " + rd_kafka_err2str(err));
       }
       if (internal::RemainingMs(deadline) == 0) return Status::Timeout("producer queue stayed full for 30 s");
       rd_kafka_poll(rk_.get(), 10);  // serve delivery reports to make room
@@ -92,6 +97,17 @@ class ProducerImpl final : public Producer {
   uint64_t resent() const override { return resent_; }
 
  private:
+  // The topic's handle, made on first use: naming the topic on every record would look
+  // it up (under librdkafka's lock) every time.
+  rd_kafka_topic_t* Topic(std::string_view name) {
+    auto it = topics_.find(name);
+    if (it != topics_.end()) return it->second.get();
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), std::string(name).c_str(), nullptr);
+    if (rkt == nullptr) return nullptr;
+    topics_.emplace(std::string(name), TopicPtr(rkt));
+    return rkt;
+  }
+
   static void DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
     static_cast<ProducerImpl*>(opaque)->OnDelivery(msg);
   }
@@ -113,7 +129,13 @@ class ProducerImpl final : public Producer {
                        std::string(static_cast<const char*>(msg->payload), msg->len)});
   }
 
+  struct TopicDeleter {
+    void operator()(rd_kafka_topic_t* rkt) const { rd_kafka_topic_destroy(rkt); }
+  };
+  using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
+
   HandlePtr rk_;
+  StringMap<TopicPtr> topics_;  // destroyed before rk_, which they reference
   std::vector<FailedRecord> failed_;
   Status fatal_;
   uint64_t delivered_ = 0;

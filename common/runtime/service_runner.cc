@@ -106,7 +106,12 @@ class ServiceRunnerImpl final : public ServiceRunner {
       if (!http.ok()) return http.status();
       http_ = std::move(http).value();
     }
-    auto producer = kafka::Producer::Create({options_.bootstrap_servers, options_.producer_properties});
+    // A batch ends with a flush, which sends its outputs whatever the linger: lingering for
+    // the batch's window sends them in as few requests as possible (fewer, larger record
+    // batches per partition for the broker to store and serve).
+    kafka::Properties producer_properties = options_.producer_properties;
+    producer_properties.try_emplace("linger.ms", std::to_string(options_.batch_max_wait.count()));
+    auto producer = kafka::Producer::Create({options_.bootstrap_servers, producer_properties});
     if (!producer.ok()) return producer.status();
     producer_ = std::move(producer).value();
 
@@ -199,9 +204,9 @@ class ServiceRunnerImpl final : public ServiceRunner {
   static double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
   // One batch: records are processed as they arrive for up to batch.max_wait (or until
-  // batch.max_records), so the producer delivers the first outputs while later records
-  // are still being processed; then the batch is checkpointed once. A busy stream thus
-  // gets large batches, and large producer batches, without waiting idle for them.
+  // batch.max_records); then its outputs are flushed and the batch is checkpointed once.
+  // A busy stream thus gets large batches, and large producer batches, without waiting
+  // idle for them.
   Status RunBatch(const std::atomic<bool>& stop) {
     const auto started = Clock::now();
     const auto deadline = started + options_.batch_max_wait;
