@@ -17,6 +17,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
@@ -83,6 +84,9 @@ struct Result {
   size_t latency_samples = 0;
   std::array<double, 3> cpu_us_per_event{};  // per stage, over the timed backlog
   double process_cpu_us_per_event = 0;       // every thread: stages, clients, broker, feeder
+  // Of that, the threads librdkafka starts: the clients' (rdk:broker*, rdk:main) and the
+  // embedded broker's (rdk:mock).
+  double client_cpu_us_per_event = 0, broker_cpu_us_per_event = 0;
   uint64_t peak_rss = 0;
 };
 
@@ -90,6 +94,37 @@ std::chrono::nanoseconds ProcessCpuTime() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+// CPU seconds of this process's threads by name: "clients" (librdkafka's rdk:broker* and
+// rdk:main threads) and "broker" (the embedded broker, rdk:mock), from /proc (10 ms ticks).
+struct ThreadGroupsCpu {
+  double clients = 0, broker = 0;
+};
+
+ThreadGroupsCpu ReadThreadGroupsCpu() {
+  ThreadGroupsCpu out;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm_file(task.path() / "comm");
+    std::string comm;
+    std::getline(comm_file, comm);
+    const bool broker = comm == "rdk:mock";
+    if (!broker && !comm.starts_with("rdk:")) continue;
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    // Fields after the parenthesised name: state is the 3rd field, utime and stime the 14th and 15th.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i >= 14) ticks += std::strtod(field.c_str(), nullptr);
+    }
+    (broker ? out.broker : out.clients) += ticks / tick;
+  }
+  return out;
 }
 
 void ResetPeakRss() {
@@ -319,6 +354,7 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   const auto first_in = Clock::now();
   const auto cpu_before = p->CpuTimes();
   const auto process_cpu_before = ProcessCpuTime();
+  const auto threads_before = ReadThreadGroupsCpu();
   const LoopTimes loop_before = ReadLoopTimes(*p);
   ProduceAll(**producer, records, kWarmUp, kWarmUp + backlog, names).ok();
   (*producer)->Flush(std::chrono::seconds(120)).ok();
@@ -330,6 +366,9 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   if (backlog > 0) {
     result.process_cpu_us_per_event = std::chrono::duration<double, std::micro>(ProcessCpuTime() - process_cpu_before).count() /
                                       static_cast<double>(backlog);
+    const auto threads_after = ReadThreadGroupsCpu();
+    result.client_cpu_us_per_event = (threads_after.clients - threads_before.clients) * 1e6 / static_cast<double>(backlog);
+    result.broker_cpu_us_per_event = (threads_after.broker - threads_before.broker) * 1e6 / static_cast<double>(backlog);
   }
   const LoopTimes loop_after = ReadLoopTimes(*p);
   for (int stage = 0; stage < 3; ++stage) {
@@ -476,11 +515,12 @@ int main(int argc, char** argv) {
       "at %.0f events/s offered\n",
       args.events, args.partitions, std::thread::hardware_concurrency(), args.instances, args.rate);
   std::printf("%-14s %12s %10s %10s %10s %12s   %s\n", "pipeline", "events/s", "drain s", "p50 ms", "p99 ms",
-              "peak RSS MiB", "CPU us/event: stage 1 / 2 / 3 / whole process");
+              "peak RSS MiB", "CPU us/event: stage 1 / 2 / 3 / Kafka clients / broker / whole process");
   for (const auto& [name, r] : {std::pair{"pass-through", pass}, std::pair{"real", real}}) {
-    std::printf("%-14s %12.0f %10.2f %10.0f %10.0f %12.0f   %.1f / %.1f / %.1f / %.1f\n", name, r.events_per_s,
-                r.drain_s, r.p50_ms, r.p99_ms, static_cast<double>(r.peak_rss) / (1 << 20), r.cpu_us_per_event[0],
-                r.cpu_us_per_event[1], r.cpu_us_per_event[2], r.process_cpu_us_per_event);
+    std::printf("%-14s %12.0f %10.2f %10.0f %10.0f %12.0f   %.1f / %.1f / %.1f / %.1f / %.1f / %.1f\n", name,
+                r.events_per_s, r.drain_s, r.p50_ms, r.p99_ms, static_cast<double>(r.peak_rss) / (1 << 20),
+                r.cpu_us_per_event[0], r.cpu_us_per_event[1], r.cpu_us_per_event[2], r.client_cpu_us_per_event,
+                r.broker_cpu_us_per_event, r.process_cpu_us_per_event);
   }
   std::printf("real / pass-through: throughput %.2f, whole-process CPU per event %.2f\n",
               real.events_per_s / pass.events_per_s, real.process_cpu_us_per_event / pass.process_cpu_us_per_event);

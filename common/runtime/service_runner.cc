@@ -111,7 +111,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     // batches per partition for the broker to store and serve). Past a second it would
     // only hold back the outputs of a long batch.
     kafka::Properties producer_properties = options_.producer_properties;
-    producer_properties.try_emplace("linger.ms", 
+    producer_properties.try_emplace("linger.ms",
                                    std::to_string(std::min<int64_t>(options_.batch_max_wait.count(), 1000)));
     auto producer = kafka::Producer::Create({options_.bootstrap_servers, producer_properties});
     if (!producer.ok()) return producer.status();

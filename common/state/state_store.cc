@@ -95,6 +95,16 @@ class TransactionImpl final : public Transaction {
 
   // Moves every change and offset into batch and forgets them.
   void Drain(rocksdb::WriteBatch* batch);
+  // About what Drain writes into a batch: header, and per entry its tag, column family,
+  // lengths, key and value.
+  size_t EncodedBytes() const {
+    size_t n = 12;
+    for (const auto& changes : pending_) {
+      for (const auto& [key, c] : changes) n += 16 + key.size() + c.value.size();
+    }
+    for (const auto& [key, bytes] : offsets_) n += 16 + key.size() + bytes.size();
+    return n;
+  }
 
  private:
   struct Change {
@@ -211,8 +221,11 @@ class StateStoreImpl final : public StateStore {
   std::unique_ptr<Transaction> Begin() override { return std::make_unique<TransactionImpl>(this, specs_.size()); }
 
   Status Commit(Transaction* txn) override {
-    rocksdb::WriteBatch batch;
-    static_cast<TransactionImpl*>(txn)->Drain(&batch);
+    auto* changes = static_cast<TransactionImpl*>(txn);
+    // Sized up front: a large commit grown by doubling copies everything written so far
+    // at each step.
+    rocksdb::WriteBatch batch(changes->EncodedBytes());
+    changes->Drain(&batch);
     rocksdb::WriteOptions wo;
     wo.sync = sync_;
     return FromRocks(db_->Write(wo, &batch), "state commit");

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <thread>
 
 namespace voc::enrich {
@@ -23,6 +24,10 @@ Status CustomerTable::Start(state::StateStore* store) {
   co.bootstrap_servers = bootstrap_servers_;
   co.topics = {topic_};
   co.properties = properties_;
+  // A caught-up reader fetches once per fetch.wait.max.ms for as long as it runs; the table
+  // changes rarely, and a change may reach later records half a second late.
+  auto& wait = co.properties["fetch.wait.max.ms"];
+  if (std::atoi(wait.c_str()) < 500) wait = "500";
   co.start_offset = [store](const TopicPartition& tp) { return store->NextOffset(tp); };
   co.on_loss = [](const TopicPartition& tp, int64_t lost) {
     spdlog::error("customer table: {} row(s) of {}/{} fell off the log", lost, tp.topic, tp.partition.value);
