@@ -113,6 +113,10 @@ class Producer {
   // Waits until every queued record is acknowledged, re-sending the ones that failed
   // with a retriable error. Ok only when all are acknowledged before the deadline.
   virtual Status Flush(std::chrono::milliseconds deadline) = 0;
+  // Serves the delivery reports that have arrived, without waiting.
+  virtual void Poll() = 0;
+  // Calls fn with the records acknowledged per topic since the last call.
+  virtual void TakeAcknowledged(const std::function<void(std::string_view topic, uint64_t records)>& fn) = 0;
   virtual uint64_t delivered() const = 0;
   virtual uint64_t resent() const = 0;
 };

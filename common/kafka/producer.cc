@@ -1,6 +1,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <thread>
+#include <unordered_map>
 
 #include "common/core/string_map.h"
 #include "common/kafka/kafka.h"
@@ -93,6 +94,16 @@ class ProducerImpl final : public Producer {
     }
   }
 
+  void Poll() override { rd_kafka_poll(rk_.get(), 0); }
+
+  void TakeAcknowledged(const std::function<void(std::string_view topic, uint64_t records)>& fn) override {
+    for (auto& [rkt, n] : acknowledged_) {
+      if (n == 0) continue;
+      fn(rd_kafka_topic_name(rkt), n);
+      n = 0;
+    }
+  }
+
   uint64_t delivered() const override { return delivered_; }
   uint64_t resent() const override { return resent_; }
 
@@ -115,6 +126,7 @@ class ProducerImpl final : public Producer {
   void OnDelivery(const rd_kafka_message_t* msg) {
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       ++delivered_;
+      ++acknowledged_[msg->rkt];
       return;
     }
     const bool retriable = msg->err != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE &&
@@ -136,6 +148,7 @@ class ProducerImpl final : public Producer {
 
   HandlePtr rk_;
   StringMap<TopicPtr> topics_;  // destroyed before rk_, which they reference
+  std::unordered_map<rd_kafka_topic_t*, uint64_t> acknowledged_;  // since TakeAcknowledged, by topic
   std::vector<FailedRecord> failed_;
   Status fatal_;
   uint64_t delivered_ = 0;

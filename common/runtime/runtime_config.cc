@@ -18,8 +18,8 @@ RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
   o.batch_max_records = static_cast<size_t>(c.Int("batch.max_records", 5000, 1, 1'000'000));
   o.batch_max_wait = c.Duration("batch.max_wait", std::chrono::milliseconds(50));
   o.flush_timeout = c.Duration("batch.flush_timeout", std::chrono::seconds(30));
-  o.exit_before_commit_after_batches =
-      static_cast<uint64_t>(c.Int("testing.exit_before_commit_after_batches", 0, 0, INT64_MAX));
+  o.commit_interval = c.Duration("batch.commit_interval", std::chrono::milliseconds(1000));
+  o.exit_before_commit = static_cast<uint64_t>(c.Int("testing.exit_before_commit", 0, 0, INT64_MAX));
   o.input_topics = input_topics;
   o.state.path = c.String("state.dir", "");
   o.state.block_cache_bytes = static_cast<size_t>(c.Int("state.block_cache_mb", 64, 1, 1 << 20)) << 20;
@@ -27,6 +27,7 @@ RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
   o.state.sync_writes = c.Bool("state.sync_writes", false);
   for (const auto& [k, v] : c.Section("state.rocksdb")) o.state.rocksdb_options[k] = v;
   if (o.batch_max_wait.count() <= 0) throw config::ConfigError("configuration key 'batch.max_wait' must be above 0");
+  if (o.commit_interval.count() < 0) throw config::ConfigError("configuration key 'batch.commit_interval' must not be negative");
   return o;
 }
 

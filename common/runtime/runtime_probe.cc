@@ -19,11 +19,12 @@ prometheus::Family<prometheus::Counter>& PhaseFamily(prometheus::Registry& r, co
 }  // namespace
 
 RuntimeProbe::RuntimeProbe(prometheus::Registry& r, const std::string& service)
-    : batches(BuildCounter().Name("voc_batches_total").Help("Batches processed and committed.").Labels({{"service", service}}).Register(r).Add({})),
+    : batches(BuildCounter().Name("voc_batches_total").Help("Batches processed.").Labels({{"service", service}}).Register(r).Add({})),
+      checkpoints(BuildCounter().Name("voc_checkpoints_total").Help("Checkpoints: outputs acknowledged, then state and offsets committed.").Labels({{"service", service}}).Register(r).Add({})),
       processing_errors(BuildCounter().Name("voc_processing_errors_total").Help("Records whose processing threw; each went to the dead letters.").Labels({{"service", service}}).Register(r).Add({})),
       produce_resent(BuildCounter().Name("voc_produce_resent_total").Help("Output records sent again after a retriable delivery failure.").Labels({{"service", service}}).Register(r).Add({})),
-      flush_retries(BuildCounter().Name("voc_flush_retries_total").Help("Times a batch's outputs were not all acknowledged in time and the runtime waited again.").Labels({{"service", service}}).Register(r).Add({})),
-      batch_seconds(BuildHistogram().Name("voc_batch_duration_seconds").Help("Time from poll to commit of one batch.").Labels({{"service", service}}).Register(r).Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
+      flush_retries(BuildCounter().Name("voc_flush_retries_total").Help("Times a checkpoint's outputs were not all acknowledged in time and the runtime waited again.").Labels({{"service", service}}).Register(r).Add({})),
+      batch_seconds(BuildHistogram().Name("voc_batch_duration_seconds").Help("Time from the first poll of one batch to its end (and its checkpoint, when it took one).").Labels({{"service", service}}).Register(r).Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
       batch_records(BuildHistogram().Name("voc_batch_records").Help("Input records per batch.").Labels({{"service", service}}).Register(r).Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 1000, 10000, 100000})),
       waiting_seconds(PhaseFamily(r, service).Add({{"phase", "wait"}})),
       processing_seconds(PhaseFamily(r, service).Add({{"phase", "process"}})),

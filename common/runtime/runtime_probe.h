@@ -30,6 +30,7 @@ class RuntimeProbe {
   void RemoveLag(const TopicPartition& tp);
 
   prometheus::Counter& batches;
+  prometheus::Counter& checkpoints;
   prometheus::Counter& processing_errors;
   prometheus::Counter& produce_resent;
   prometheus::Counter& flush_retries;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <map>
 #include <thread>
+#include <utility>
 
 #include "common/metrics/http_server.h"
 #include "common/metrics/process_metrics.h"
@@ -21,7 +22,7 @@ int64_t WallMs() {
       .count();
 }
 
-// Hands outputs straight to the producer (which copies them) and counts them.
+// Hands outputs straight to the producer (which copies them).
 class BatchEmitter final : public Emitter {
  public:
   BatchEmitter(kafka::Producer& producer, RuntimeProbe& probe, const RuntimeOptions& options)
@@ -30,8 +31,7 @@ class BatchEmitter final : public Emitter {
   void Emit(std::string_view topic, std::string_view key, std::string_view value) override {
     Status s = producer_.Produce(topic, key, value);
     if (!s.ok() && status_.ok()) status_ = s;
-    auto& counter = pending_[std::string(topic)];
-    ++counter;
+    emitted_ = true;
   }
 
   void DeadLetter(const kafka::Record& record, std::string_view reason, std::string_view detail) override {
@@ -56,23 +56,15 @@ class BatchEmitter final : public Emitter {
                   record.partition.value, record.offset.value, detail);
   }
 
-  // After the batch is acknowledged: count what was produced.
-  void Acknowledged() {
-    for (auto& [topic, n] : pending_) probe_.produced(topic).Increment(static_cast<double>(n));
-    pending_.clear();
-  }
-  bool has_outputs() const { return !pending_.empty(); }
-  Status TakeStatus() {
-    Status s = status_;
-    status_ = Status::Ok();
-    return s;
-  }
+  // Whether anything was emitted since the last call.
+  bool TakeEmitted() { return std::exchange(emitted_, false); }
+  Status TakeStatus() { return std::exchange(status_, Status::Ok()); }
 
  private:
   kafka::Producer& producer_;
   RuntimeProbe& probe_;
   const RuntimeOptions& options_;
-  std::map<std::string, uint64_t> pending_;
+  bool emitted_ = false;
   Status status_;
   voc::v1::DeadLetter letter_;
   std::string scratch_;
@@ -106,10 +98,10 @@ class ServiceRunnerImpl final : public ServiceRunner {
       if (!http.ok()) return http.status();
       http_ = std::move(http).value();
     }
-    // A batch ends with a flush, which sends its outputs whatever the linger: lingering for
-    // the batch's window sends them in as few requests as possible (fewer, larger record
-    // batches per partition for the broker to store and serve). Past a second it would
-    // only hold back the outputs of a long batch.
+    // Lingering for the batch window sends a batch's outputs in as few requests as
+    // possible (fewer, larger record batches per partition for the broker to store and
+    // serve) and holds none back longer than the batch took. Past a second it would only
+    // hold back the outputs of a long batch.
     kafka::Properties producer_properties = options_.producer_properties;
     producer_properties.try_emplace("linger.ms",
                                    std::to_string(std::min<int64_t>(options_.batch_max_wait.count(), 1000)));
@@ -137,7 +129,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
     co.on_revoked = [this](const std::vector<TopicPartition>& tps) {
       spdlog::info("{}: revoked {} partition(s)", options_.service, tps.size());
       // A rebalance runs inside Poll, which may be in the middle of a batch: what the
-      // batch did so far is checkpointed while its partitions are still ours.
+      // batch (and the batches since the last checkpoint) did is checkpointed while the
+      // partitions are still ours.
       if (batch_ctx_ && !next_offsets_.empty() && checkpoint_status_.ok()) {
         try {  // never let an exception cross librdkafka's C frames
           checkpoint_status_ = FinishBatch(*batch_ctx_, revoke_stop_);
@@ -206,9 +199,10 @@ class ServiceRunnerImpl final : public ServiceRunner {
   static double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
   // One batch: records are processed as they arrive for up to batch.max_wait (or until
-  // batch.max_records); then its outputs are flushed and the batch is checkpointed once.
-  // A busy stream thus gets large batches, and large producer batches, without waiting
-  // idle for them.
+  // batch.max_records), then the processor ends the batch. Every commit_interval the
+  // batches since the last checkpoint are checkpointed together: their outputs flushed,
+  // then their state and offsets committed at once, so state a run of batches rewrites
+  // (windows, indexes) is written once, and the loop waits for acknowledgements once.
   Status RunBatch(const std::atomic<bool>& stop) {
     const auto started = Clock::now();
     const auto deadline = started + options_.batch_max_wait;
@@ -221,7 +215,6 @@ class ServiceRunnerImpl final : public ServiceRunner {
       Context*& ctx;
       ~Forget() { ctx = nullptr; }
     } forget{batch_ctx_};
-    next_offsets_.clear();
     size_t taken = 0;
     while (true) {
       const auto poll_started = Clock::now();
@@ -233,19 +226,30 @@ class ServiceRunnerImpl final : public ServiceRunner {
       const auto polled = Clock::now();
       probe_.waiting_seconds.Increment(Seconds(polled - poll_started));
       if (!s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
-      for (size_t i = taken; i < batch_.size(); ++i) {
-        const kafka::Record& record = batch_[i];
-        probe_.consumed(std::string(record.topic)).Increment();
-        ProcessOne(record, ctx);
-        next_offsets_[TopicPartition{std::string(record.topic), record.partition}] = Offset(record.offset.value + 1);
+      // Records come in runs of one partition: counted and tracked once per run.
+      for (size_t i = taken; i < batch_.size();) {
+        const kafka::Record& first = batch_[i];
+        size_t end = i;
+        for (; end < batch_.size() && batch_[end].partition == first.partition && batch_[end].topic == first.topic;
+             ++end) {
+          ProcessOne(batch_[end], ctx);
+        }
+        probe_.consumed(std::string(first.topic)).Increment(static_cast<double>(end - i));
+        next_offsets_[TopicPartition{std::string(first.topic), first.partition}] =
+            Offset(batch_[end - 1].offset.value + 1);
+        i = end;
       }
       probe_.processing_seconds.Increment(Seconds(Clock::now() - polled));
       if (!checkpoint_status_.ok()) break;
       taken = batch_.size();
       if (taken >= options_.batch_max_records || Clock::now() >= deadline || stop.load()) break;
     }
-    Status result = checkpoint_status_.ok() ? FinishBatch(ctx, &stop) : checkpoint_status_;
+    Status result = checkpoint_status_;
     checkpoint_status_ = Status::Ok();
+    if (result.ok()) {
+      EndBatch(ctx);
+      result = CheckpointDue(stop) ? Checkpoint(stop) : emitter_->TakeStatus();
+    }
     if (result.ok() && taken > 0) {
       probe_.batches.Increment();
       probe_.batch_records.Observe(static_cast<double>(taken));
@@ -255,14 +259,33 @@ class ServiceRunnerImpl final : public ServiceRunner {
     return result;
   }
 
-  // The processor's end of batch, then the checkpoint; afterwards the offsets are done.
-  Status FinishBatch(Context& ctx, const std::atomic<bool>* stop) {
+  // The processor's end of batch, and the outputs acknowledged so far counted.
+  void EndBatch(Context& ctx) {
     const auto started = Clock::now();
     processor_->EndBatch(ctx);
+    producer_->Poll();
+    CountAcknowledged();
     probe_.processing_seconds.Increment(Seconds(Clock::now() - started));
-    Status s = Checkpoint(*stop);
-    next_offsets_.clear();
-    return s;
+  }
+
+  // A stop, a revoke or the interval checkpoints; so does a transaction that has grown
+  // large, which bounds the memory it holds.
+  bool CheckpointDue(const std::atomic<bool>& stop) const {
+    return stop.load() || Clock::now() - last_checkpoint_ >= options_.commit_interval ||
+           (txn_ && txn_->pending_changes() >= kMaxPendingChanges);
+  }
+  static constexpr size_t kMaxPendingChanges = 200'000;
+
+  // The end of the batch in hand, then the checkpoint.
+  Status FinishBatch(Context& ctx, const std::atomic<bool>* stop) {
+    EndBatch(ctx);
+    return Checkpoint(*stop);
+  }
+
+  void CountAcknowledged() {
+    producer_->TakeAcknowledged([this](std::string_view topic, uint64_t records) {
+      probe_.produced(std::string(topic)).Increment(static_cast<double>(records));
+    });
   }
 
   void ProcessOne(const kafka::Record& record, Context& ctx) {
@@ -278,11 +301,12 @@ class ServiceRunnerImpl final : public ServiceRunner {
     }
   }
 
-  // Outputs first, then state and offsets together, then the group's offsets.
+  // Outputs first, then state and offsets together, then the group's offsets; afterwards
+  // the offsets are done.
   Status Checkpoint(const std::atomic<bool>& stop) {
     VOC_RETURN_IF_ERROR(emitter_->TakeStatus());
     const auto flush_started = Clock::now();
-    if (emitter_->has_outputs()) {
+    if (emitter_->TakeEmitted()) {
       const uint64_t resent_before = producer_->resent();
       while (true) {
         Status s = producer_->Flush(options_.flush_timeout);
@@ -290,13 +314,12 @@ class ServiceRunnerImpl final : public ServiceRunner {
         if (s.code() != Status::Code::kTimeout) return s;
         probe_.flush_retries.Increment();
         spdlog::warn("{}: {}; waiting for the broker", options_.service, s.ToString());
-        if (stop.load()) return Status::Unavailable("stopped before the batch's outputs were acknowledged");
+        if (stop.load()) return Status::Unavailable("stopped before the outputs were acknowledged");
       }
       probe_.produce_resent.Increment(static_cast<double>(producer_->resent() - resent_before));
-      emitter_->Acknowledged();
-      if (options_.exit_before_commit_after_batches > 0 &&
-          ++acknowledged_batches_ >= options_.exit_before_commit_after_batches) {
-        spdlog::error("{}: exiting at the testing kill point before commit (testing.exit_before_commit_after_batches)",
+      CountAcknowledged();
+      if (options_.exit_before_commit > 0 && ++acknowledged_checkpoints_ >= options_.exit_before_commit) {
+        spdlog::error("{}: exiting at the testing kill point before commit (testing.exit_before_commit)",
                       options_.service);
         std::_Exit(137);
       }
@@ -312,7 +335,10 @@ class ServiceRunnerImpl final : public ServiceRunner {
       std::vector<std::pair<TopicPartition, Offset>> offsets(next_offsets_.begin(), next_offsets_.end());
       if (Status s = consumer_->Commit(offsets); !s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
     }
-    probe_.committing_seconds.Increment(Seconds(Clock::now() - commit_started));
+    next_offsets_.clear();
+    last_checkpoint_ = Clock::now();
+    probe_.checkpoints.Increment();
+    probe_.committing_seconds.Increment(Seconds(last_checkpoint_ - commit_started));
     return Status::Ok();
   }
 
@@ -335,12 +361,15 @@ class ServiceRunnerImpl final : public ServiceRunner {
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<BatchEmitter> emitter_;
   kafka::RecordBatch batch_;
+  // Per partition, the next offset to read once the batches since the last checkpoint are
+  // committed.
   std::map<TopicPartition, Offset> next_offsets_;
+  Clock::time_point last_checkpoint_ = Clock::now();
   // The batch in progress, for a revoke that arrives in the middle of it.
   Context* batch_ctx_ = nullptr;
   const std::atomic<bool>* revoke_stop_ = nullptr;
   Status checkpoint_status_;
-  uint64_t acknowledged_batches_ = 0;
+  uint64_t acknowledged_checkpoints_ = 0;
   std::unique_ptr<metrics::HttpServer> http_;
 };
 

@@ -1,7 +1,7 @@
 // The processing loop every service shares: poll a batch, process it, hand the outputs
-// to the producer, and once every output is acknowledged commit the state changes with
-// the next input offset of each partition in one WriteBatch, then commit offsets to the
-// group. A crash anywhere replays from the last committed state, and since every stage
+// to the producer, and at each checkpoint (every commit interval), once every output is
+// acknowledged, commit the state changes with the next input offset of each partition in
+// one WriteBatch, then commit offsets to the group. A crash anywhere replays from the last committed state, and since every stage
 // is idempotent by (feedback_id, revision), the replay changes no final result.
 #pragma once
 
@@ -33,14 +33,18 @@ struct RuntimeOptions {
   state::StateOptions state;  // path empty for a stateless service; stores come from the Processor
   size_t batch_max_records = 5000;
   std::chrono::milliseconds batch_max_wait{50};
+  // How often the batches since the last checkpoint are checkpointed: outputs flushed,
+  // then state and offsets committed. Longer writes state rewritten by a run of batches
+  // once and waits for acknowledgements less often; a crash replays up to this much.
+  std::chrono::milliseconds commit_interval{1000};
   std::chrono::milliseconds flush_timeout{30'000};
   std::string http_listen;  // "host:port"; empty: no HTTP endpoint (embedded stages)
   uint64_t memory_budget_bytes = 0;  // reported as a gauge beside the resident size
   size_t dead_letter_payload_cap = 512 << 10;
-  // Testing kill point: after this many batches, die (_exit, like kill -9) once the
-  // batch's outputs are acknowledged and before its state and offsets commit, the one
-  // window where a crash makes redelivery certain. 0: never.
-  uint64_t exit_before_commit_after_batches = 0;
+  // Testing kill point: at this checkpoint (counting those with outputs), die (_exit,
+  // like kill -9) once its outputs are acknowledged and before its state and offsets
+  // commit, the one window where a crash makes redelivery certain. 0: never.
+  uint64_t exit_before_commit = 0;
 };
 
 class ServiceRunner {

@@ -22,6 +22,7 @@ runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& o, const std
   r.producer_properties = o.producer_properties;
   r.batch_max_records = o.batch_max_records;
   r.batch_max_wait = o.batch_max_wait;
+  r.commit_interval = o.commit_interval;
   if (stateful) {
     r.state.path = (std::filesystem::path(o.state_root) / service / ("instance-" + std::to_string(instance))).string();
   }

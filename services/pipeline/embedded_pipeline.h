@@ -43,6 +43,7 @@ struct EmbeddedPipelineOptions {
   kafka::Properties producer_properties;
   size_t batch_max_records = 5000;
   std::chrono::milliseconds batch_max_wait{50};
+  std::chrono::milliseconds commit_interval{1000};
   bool http = false;  // serve each service's /metrics on 127.0.0.1:<free port>
   // Instances per stage (ingest, enrich, aggregate), each on its own thread and a member of
   // the stage's group, as separate processes would be. A stage's instances share its

@@ -49,6 +49,17 @@ class ChildProcess {
     pid_ = -1;
   }
 
+  // Whether the process has exited on its own; then *exit_code is its exit code (-1 when
+  // a signal ended it).
+  bool Exited(int* exit_code) {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    pid_ = -1;
+    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return true;
+  }
+
   // SIGTERM and wait; the exit code, or -1 when it died of a signal.
   int Terminate() {
     if (pid_ <= 0) return -1;

@@ -22,8 +22,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// kill_point > 0: the service dies on its own right after a batch's outputs are
-// acknowledged and before its state commits, after that many batches.
+// kill_point > 0: the service dies on its own at that checkpoint, right after its
+// outputs are acknowledged and before its state commits. Checkpoints every 100 ms span
+// a few batches each, and the kill points come before the kills from outside.
 std::unique_ptr<test::ChildProcess> Service(const std::string& name, const std::string& bs, const std::string& dir,
                                             int kill_point = 0) {
   const std::string binary = std::string(VOC_BINARY_DIR) + "/services/" + name.substr(4) + "/" + name;
@@ -34,7 +35,8 @@ std::unique_ptr<test::ChildProcess> Service(const std::string& name, const std::
                                    "--set", "batch.max_records=100",
                                    "--set", "aggregate.emit_interval=200ms",
                                    "--set", "state.dir=" + dir + "/" + name,
-                                   "--set", "testing.exit_before_commit_after_batches=" + std::to_string(kill_point)};
+                                   "--set", "batch.commit_interval=100ms",
+                                   "--set", "testing.exit_before_commit=" + std::to_string(kill_point)};
   auto child = std::make_unique<test::ChildProcess>(binary, args, dir + "/" + name + ".log");
   EXPECT_TRUE(child->Start()) << binary;
   return child;
@@ -50,11 +52,14 @@ TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   auto& producer = stream.producer;
   const auto& go = stream.options;
 
-  // First lives end at the kill point before commit; later ones by kill -9 from outside.
+  // First lives end at the kill point before commit, each at its first checkpoint with
+  // outputs (ingest at its second); later ones by kill -9 from outside. A service that
+  // died on its own is restarted at once.
   std::map<std::string, std::unique_ptr<test::ChildProcess>> services;
-  services["voc-ingest"] = Service("voc-ingest", bs, dir.path(), 15);
-  services["voc-enrich"] = Service("voc-enrich", bs, dir.path(), 10);
-  services["voc-aggregate"] = Service("voc-aggregate", bs, dir.path(), 20);
+  services["voc-ingest"] = Service("voc-ingest", bs, dir.path(), 2);
+  services["voc-enrich"] = Service("voc-enrich", bs, dir.path(), 1);
+  services["voc-aggregate"] = Service("voc-aggregate", bs, dir.path(), 1);
+  std::map<std::string, int> first_exit;  // how each first life ended on its own
 
   // The stream flows while services die: 4000 records over about 12 s.
   std::thread feeder([&] {
@@ -68,16 +73,33 @@ TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
     }
     producer->Flush(seconds(30)).ok();
   });
-  // A service that died at its kill point is restarted at its next kill time; the kill
-  // is then a no-op on a dead process.
   const std::vector<std::pair<int, std::vector<const char*>>> kills = {
-      {4000, {"voc-enrich", "voc-ingest"}}, {6000, {"voc-aggregate"}}, {8000, {"voc-enrich"}},
-      {10000, {"voc-ingest", "voc-aggregate"}}, {12000, {"voc-enrich", "voc-aggregate"}}};
+      {8000, {"voc-enrich", "voc-ingest"}}, {10000, {"voc-aggregate"}}, {12000, {"voc-enrich"}},
+      {14000, {"voc-ingest", "voc-aggregate"}}, {16000, {"voc-enrich", "voc-aggregate"}}};
   const auto start = std::chrono::steady_clock::now();
+  const auto restart_the_dead = [&] {
+    for (auto& [name, child] : services) {
+      int exit_code = 0;
+      if (!child->Exited(&exit_code)) continue;
+      first_exit.try_emplace(name, exit_code);
+      child = Service(name, bs, dir.path());
+    }
+  };
   for (const auto& [at_ms, victims] : kills) {
-    std::this_thread::sleep_until(start + milliseconds(at_ms));
-    for (const char* v : victims) services[v]->Kill();
-    for (const char* v : victims) services[v] = Service(v, bs, dir.path());
+    while (std::chrono::steady_clock::now() < start + milliseconds(at_ms)) {
+      restart_the_dead();
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    for (const char* v : victims) {
+      EXPECT_TRUE(first_exit.contains(v)) << v << " was still in its first life at " << at_ms
+                                          << " ms: it never reached its kill point";
+      first_exit.try_emplace(v, -1);
+      services[v]->Kill();
+      services[v] = Service(v, bs, dir.path());
+    }
+  }
+  for (const auto& [name, exit_code] : first_exit) {
+    EXPECT_EQ(exit_code, 137) << name << "'s first life did not end at its kill point";
   }
   feeder.join();
   const auto& truth = generator.truth();
