@@ -178,6 +178,32 @@ TEST_F(ServiceRunnerTest, CommitsStateAndOffsetsOnlyAfterOutputsAreAcknowledged)
   EXPECT_GE(test::MetricValue(*registry_, "voc_records_produced_total", {{"topic", "out"}}), 20);
 }
 
+// Batches between checkpoints are committed together: while the commit interval has not
+// passed, batch after batch is processed and nothing is committed; the stop checkpoints
+// them all at once. (Each output is still counted as soon as it is acknowledged.)
+TEST_F(ServiceRunnerTest, BatchesBetweenCheckpointsCommitTogetherAtTheNextCheckpoint) {
+  auto options = Options("");
+  options.commit_interval = std::chrono::hours(1);
+  options.batch_max_records = 5;
+  auto observed = std::make_shared<Observed>();
+  auto runner = MakeRunner(options, observed);
+  ASSERT_NE(runner, nullptr);
+  state::StateStore* store = observed->store;
+  RunningService service(*runner);
+  ProduceInputs(Values("v", 0, 20));
+  ASSERT_TRUE(test::WaitFor([&] { return observed->Offsets().size() == 20; }, 30s));
+  ASSERT_TRUE(test::WaitFor([&] { return test::MetricValue(*registry_, "voc_records_produced_total", {{"topic", "out"}}) == 20; }, 30s))
+      << "outputs are counted as they are acknowledged, not at the checkpoint";
+  EXPECT_GE(test::MetricValue(*registry_, "voc_batches_total"), 4);
+  EXPECT_EQ(test::MetricValue(*registry_, "voc_checkpoints_total"), 0);
+  EXPECT_FALSE(store->NextOffset(input_).has_value()) << "committed before the commit interval passed";
+  EXPECT_EQ(Count(*store), "<none>");
+  ASSERT_TRUE(service.Stop().ok());
+  EXPECT_EQ(test::MetricValue(*registry_, "voc_checkpoints_total"), 1);
+  EXPECT_EQ(store->NextOffset(input_), Offset(20));
+  EXPECT_EQ(Count(*store), "20");
+}
+
 // With nothing to read, the loop waits in the consumer for the rest of each batch window
 // instead of polling without a wait: the last fraction of a millisecond of every window
 // once spun on zero-wait polls, a fifth of a core at a 5 ms batch.max_wait.
