@@ -5,6 +5,8 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
@@ -18,6 +20,7 @@ namespace {
 
 constexpr char kOffsetsFamily[] = "offsets";
 constexpr char kFormatKey[] = "voc.state_format";  // in the default family, which holds nothing else
+constexpr size_t kHashBuckets = 1 << 16;  // of a point store's memtable
 
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -141,6 +144,8 @@ class StateStoreImpl final : public StateStore {
     db_options.create_if_missing = true;
     db_options.create_missing_column_families = true;
     db_options.max_background_jobs = 2;
+    // One thread writes (the commit); hash memtables need this off.
+    db_options.allow_concurrent_memtable_write = false;
     db_options.write_buffer_manager =
         std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes, cache_);
     rocksdb::BlockBasedTableOptions table;
@@ -177,6 +182,12 @@ class StateStoreImpl final : public StateStore {
     families.emplace_back(kOffsetsFamily, cf_base);
     for (const auto& spec : specs_) {
       rocksdb::ColumnFamilyOptions cf = cf_base;
+      if (spec.point_lookups) {
+        // Each key its own prefix: the memtable hashes whole keys, and the memtable and
+        // table bloom filters are whole-key filters as before.
+        cf.prefix_extractor.reset(rocksdb::NewNoopTransform());
+        cf.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(kHashBuckets));
+      }
       if (spec.ttl.count() > 0) {
         filters_.push_back(std::make_unique<TtlFilter>(spec.ttl));
         cf.compaction_filter = filters_.back().get();
@@ -248,6 +259,7 @@ class StateStoreImpl final : public StateStore {
 
   Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    VOC_RETURN_IF_ERROR(Scannable(store));
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(store)));
     return ScanIterator(it.get(), store, partition, prefix, fn);
   }
@@ -293,6 +305,12 @@ class StateStoreImpl final : public StateStore {
   rocksdb::ColumnFamilyHandle* offsets_family() const { return handles_[1]; }
   rocksdb::DB* db() const { return db_.get(); }
   bool has_ttl(StoreId store) const { return specs_[static_cast<size_t>(store)].ttl.count() > 0; }
+  Status Scannable(StoreId store) const {
+    const auto& spec = specs_[static_cast<size_t>(store)];
+    if (!spec.point_lookups) return Status::Ok();
+    return Status::InvalidArgument("store '" + spec.name + "' is read by key only (point_lookups) and cannot be scanned");
+  }
+
 
   // Strips the TTL header; false when the entry has expired.
   bool Unwrap(StoreId store, std::string_view stored, std::string* value) const {
@@ -346,6 +364,7 @@ Result<bool> TransactionImpl::Get(StoreId store, PartitionId partition, std::str
 
 Status TransactionImpl::Scan(StoreId store, PartitionId partition, std::string_view prefix,
                              const std::function<bool(std::string_view, std::string_view)>& fn) {
+  VOC_RETURN_IF_ERROR(store_->Scannable(store));
   std::string start;
   EncodeKey(partition, prefix, &start);
   // This transaction's changes under the prefix, in key order.

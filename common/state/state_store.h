@@ -23,6 +23,9 @@ struct StoreSpec {
   // Entries older than this (wall clock since their last write) are gone: dropped by
   // compaction and invisible to reads. Zero keeps them forever.
   std::chrono::seconds ttl{0};
+  // Read by key only, never scanned: its recent writes are kept in a hash table rather
+  // than a skiplist, several times cheaper to insert into. Scan on it fails.
+  bool point_lookups = false;
 };
 
 struct StateOptions {

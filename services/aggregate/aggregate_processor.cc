@@ -127,7 +127,11 @@ AggregateProcessor::~AggregateProcessor() = default;
 // clock, as in a replay, by up to one retention.)
 std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
   const auto ttl = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(2 * options_.retention));
-  return {{"contrib", ttl}, {"window", ttl}, {"dirty", {}}, {"open", {}}, {"meta", {}}};
+  return {{.name = "contrib", .ttl = ttl},
+          {.name = "window", .ttl = ttl, .point_lookups = true},
+          {.name = "dirty"},
+          {.name = "open"},
+          {.name = "meta", .point_lookups = true}};
 }
 
 void AggregateProcessor::Load(PartitionId partition) {

@@ -97,7 +97,9 @@ EnrichProcessor::EnrichProcessor(EnrichOptions options, std::unique_ptr<text::An
 EnrichProcessor::~EnrichProcessor() = default;
 
 std::vector<state::StoreSpec> EnrichProcessor::Stores() const {
-  return {{"dedupe", options_.dedupe_ttl}, {"neardup", options_.dedupe_ttl}, {"customers", std::chrono::seconds(0)}};
+  return {{.name = "dedupe", .ttl = options_.dedupe_ttl, .point_lookups = true},
+          {.name = "neardup", .ttl = options_.dedupe_ttl, .point_lookups = true},
+          {.name = "customers", .point_lookups = true}};
 }
 
 void EnrichProcessor::AttachStore(state::StateStore* store) {
