@@ -74,6 +74,7 @@ std::vector<Output> Pass(runtime::Processor& processor, state::StateStore* store
       processor.Process(r, ctx);
     }
     processor.EndBatch(ctx);
+    if (store) processor.BeforeCommit(ctx);
     if (store && !store->Commit(txn.get()).ok()) std::abort();
     processor.AfterCommit();
   }

@@ -48,10 +48,15 @@ class Processor {
   // Called once the state store is open (stateful services only), before any record.
   virtual void AttachStore(state::StateStore* /*store*/) {}
   virtual void Process(const kafka::Record& record, Context& ctx) = 0;
-  // After the batch's records and before its outputs are flushed; also called when a
-  // poll brought nothing, so time-driven output (window emission) is not held back.
+  // After each batch's records, before its outputs are flushed (at a checkpoint, with the
+  // batches' since the last one); also called when a poll brought nothing, so time-driven
+  // output (window emission) is not held back.
   virtual void EndBatch(Context& /*ctx*/) {}
-  // After the batch's state and offsets are committed.
+  // At a checkpoint, just before state and offsets commit: write what the processor keeps
+  // in memory across batches into the transaction (state only a record changes: a
+  // revoke or stop always checkpoints after the last record processed).
+  virtual void BeforeCommit(Context& /*ctx*/) {}
+  // After a checkpoint's state and offsets are committed.
   virtual void AfterCommit() {}
   virtual void OnAssigned(const std::vector<TopicPartition>& /*partitions*/) {}
   virtual void OnRevoked(const std::vector<TopicPartition>& /*partitions*/) {}

@@ -248,7 +248,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     checkpoint_status_ = Status::Ok();
     if (result.ok()) {
       EndBatch(ctx);
-      result = CheckpointDue(stop) ? Checkpoint(stop) : emitter_->TakeStatus();
+      result = CheckpointDue(stop) ? Checkpoint(ctx, stop) : emitter_->TakeStatus();
     }
     if (result.ok() && taken > 0) {
       probe_.batches.Increment();
@@ -279,7 +279,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
   // The end of the batch in hand, then the checkpoint.
   Status FinishBatch(Context& ctx, const std::atomic<bool>* stop) {
     EndBatch(ctx);
-    return Checkpoint(*stop);
+    return Checkpoint(ctx, *stop);
   }
 
   void CountAcknowledged() {
@@ -303,7 +303,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
 
   // Outputs first, then state and offsets together, then the group's offsets; afterwards
   // the offsets are done.
-  Status Checkpoint(const std::atomic<bool>& stop) {
+  Status Checkpoint(Context& ctx, const std::atomic<bool>& stop) {
     VOC_RETURN_IF_ERROR(emitter_->TakeStatus());
     const auto flush_started = Clock::now();
     if (emitter_->TakeEmitted()) {
@@ -326,6 +326,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     }
     const auto commit_started = Clock::now();
     probe_.flushing_seconds.Increment(Seconds(commit_started - flush_started));
+    if (store_) processor_->BeforeCommit(ctx);
     if (store_ && (txn_->pending_changes() > 0 || !next_offsets_.empty())) {
       for (const auto& [tp, next] : next_offsets_) txn_->SetNextOffset(tp, next);
       VOC_RETURN_IF_ERROR(store_->Commit(txn_.get()));

@@ -77,9 +77,9 @@ void AppendWindowGroup(std::string* out, int64_t size_ms, int64_t start_ms, std:
   out->append(theme_id);
 }
 
-// Contribution keys: [theme length, 1 byte][theme][customer length, 2 bytes big-endian]
-// [customer][feedback id]. Lengths, not separators, end the ids, so no id's bytes can make
-// one customer's key range overlap another's.
+// Account keys: [theme length, 1 byte][theme][customer length, 2 bytes big-endian]
+// [customer]. Lengths, not separators, end the ids, so a theme's accounts are one key
+// range whatever bytes the ids hold.
 constexpr size_t kMaxThemeId = 0xff;
 constexpr size_t kMaxCustomerId = 0xffff;
 
@@ -90,15 +90,6 @@ void AccountKey(std::string_view theme_id, std::string_view customer_id, std::st
   out->push_back(static_cast<char>(customer_id.size() >> 8));
   out->push_back(static_cast<char>(customer_id.size() & 0xff));
   out->append(customer_id);
-}
-
-// The feedback id of a contribution key under a theme's prefix; empty when malformed.
-std::string_view FeedbackIdOf(std::string_view key_after_theme) {
-  if (key_after_theme.size() < 2) return {};
-  const size_t n = (static_cast<size_t>(static_cast<unsigned char>(key_after_theme[0])) << 8) |
-                   static_cast<unsigned char>(key_after_theme[1]);
-  if (key_after_theme.size() < 2 + n) return {};
-  return key_after_theme.substr(2 + n);
 }
 
 }  // namespace
@@ -125,13 +116,18 @@ AggregateProcessor::~AggregateProcessor() = default;
 // behind the watermark; one not written for twice that long is dropped, so state stays
 // bounded. (Their age is wall time: the factor 2 covers a watermark that lags the wall
 // clock, as in a replay, by up to one retention.)
+std::chrono::seconds AggregateProcessor::StateTtl() const {
+  return std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(2 * options_.retention));
+}
+
 std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
-  const auto ttl = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(2 * options_.retention));
-  return {{.name = "contrib", .ttl = ttl},
+  const auto ttl = StateTtl();
+  return {{.name = "account", .ttl = ttl, .point_lookups = true},
           {.name = "window", .ttl = ttl, .point_lookups = true},
           {.name = "dirty"},
           {.name = "open"},
-          {.name = "meta", .point_lookups = true}};
+          {.name = "meta", .point_lookups = true},
+          {.name = "members", .ttl = ttl}};
 }
 
 void AggregateProcessor::Load(PartitionId partition) {
@@ -165,7 +161,7 @@ void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions
     open_.erase(tp.partition.value);
     if (auto it = cache_.find(tp.partition.value); it != cache_.end()) {
       cached_entries_ -= it->second.windows.size();
-      for (const auto& [key, account] : it->second.accounts) cached_entries_ -= account.contributions.size();
+      for (const auto& [key, account] : it->second.accounts) cached_entries_ -= account.contributions.size() + 1;
       cache_.erase(it);
     }
   }
@@ -189,37 +185,37 @@ AggregateProcessor::WindowEntry& AggregateProcessor::Window(PartitionId partitio
   return *it;
 }
 
-// An account not in the cache has no uncommitted change (the cache only starts over
-// right after a commit), so the committed state is all of it.
-AggregateProcessor::Account& AggregateProcessor::LoadAccount(PartitionId partition, PartitionCache& cache) {
-  auto [it, inserted] = cache.accounts.try_emplace(account_key_);
-  Account& account = it->second;
-  if (!inserted) return account;
-  const size_t prefix = account_key_.size();
-  Status scan = store_->Scan(kContrib, partition, account_key_, [&](std::string_view key, std::string_view value) {
-    if (!stored_.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
-    Contribution& c = account.contributions.emplace_back();
-    c.feedback_id.assign(key.substr(prefix));
-    c.revision = stored_.revision();
-    c.retracted = stored_.retracted();
-    c.sentiment_scored = stored_.sentiment_scored();
-    c.near_duplicate = stored_.near_duplicate();
-    c.channel = stored_.channel();
-    c.nps = stored_.nps();
-    c.csat = stored_.csat();
-    c.event_time_ms = stored_.event_time_ms();
-    c.sentiment_micros = stored_.sentiment_micros();
-    c.arr = stored_.arr();
-    c.source_timestamp_ms = stored_.source_timestamp_ms();
-    c.applied_offset = stored_.applied_offset();
-    return true;
-  });
-  if (!scan.ok()) throw runtime::FatalError(scan.ToString());
-  // The spans, as the mentions built them: counts, and the ARR of the latest contribution.
-  for (const Contribution& c : account.contributions) {
+// Reads an account from the store, leaving out contributions past the store's TTL, and
+// derives its spans as the mentions built them: counts, and the ARR of the latest
+// contribution. False when the store has none.
+bool AggregateProcessor::ReadAccount(PartitionId partition, std::string_view key, Account* account, int64_t now_ms) {
+  auto found = store_->Get(kAccount, partition, key, &value_);
+  if (!found.ok()) throw runtime::FatalError(found.status().ToString());
+  if (!*found || !stored_.ParseFromString(value_)) return false;
+  const int64_t ttl_ms = StateTtl().count() * 1000;
+  account->listed_at_ms = stored_.listed_at_ms();
+  for (auto& s : *stored_.mutable_contributions()) {
+    if (now_ms - s.written_at_ms() > ttl_ms) continue;
+    Contribution& c = account->contributions.emplace_back();
+    c.feedback_id = std::move(*s.mutable_feedback_id());
+    c.revision = s.revision();
+    c.retracted = s.retracted();
+    c.sentiment_scored = s.sentiment_scored();
+    c.near_duplicate = s.near_duplicate();
+    c.channel = s.channel();
+    c.nps = s.nps();
+    c.csat = s.csat();
+    c.event_time_ms = s.event_time_ms();
+    c.sentiment_micros = s.sentiment_micros();
+    c.arr = s.arr();
+    c.source_timestamp_ms = s.source_timestamp_ms();
+    c.applied_offset = s.applied_offset();
+    c.written_at_ms = s.written_at_ms();
+  }
+  for (const Contribution& c : account->contributions) {
     if (c.retracted || c.channel < 1 || c.channel > 3) continue;
     for (auto size : options_.window_sizes) {
-      Span& span = SpanOf(account, size.count(), FloorDiv(c.event_time_ms, size.count()) * size.count());
+      Span& span = SpanOf(*account, size.count(), FloorDiv(c.event_time_ms, size.count()) * size.count());
       span.counts[0]++;
       span.counts[c.channel]++;
       if (c.applied_offset > span.arr_offset) {
@@ -228,8 +224,24 @@ AggregateProcessor::Account& AggregateProcessor::LoadAccount(PartitionId partiti
       }
     }
   }
+  return true;
+}
+
+// An account not in the cache has no uncommitted change (the cache only starts over
+// right after a commit), so the store's is all of it. A new one is listed at once among
+// its theme's accounts, where a scan over the theme finds it.
+AggregateProcessor::AccountEntry& AggregateProcessor::LoadAccount(PartitionId partition, PartitionCache& cache,
+                                                                  runtime::Context& ctx) {
+  auto it = cache.accounts.find(account_key_);
+  if (it != cache.accounts.end()) return *it;
+  it = cache.accounts.try_emplace(account_key_).first;
+  Account& account = it->second;
+  if (!ReadAccount(partition, account_key_, &account, ctx.now_ms)) {
+    account.listed_at_ms = ctx.now_ms;
+    ctx.txn->Put(kMembers, partition, account_key_, "");
+  }
   cached_entries_ += account.contributions.size() + 1;
-  return account;
+  return *it;
 }
 
 AggregateProcessor::Span& AggregateProcessor::SpanOf(Account& account, int64_t size_ms, int64_t start_ms) {
@@ -403,7 +415,8 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   }
   PartitionCache& cache = cache_[p.value];
   AccountKey(mention_.theme_id(), mention_.customer_id(), &account_key_);
-  Account& account = LoadAccount(p, cache);
+  AccountEntry& entry = LoadAccount(p, cache, ctx);
+  Account& account = entry.second;
   auto& contributions = account.contributions;
   auto it = std::lower_bound(contributions.begin(), contributions.end(), mention_.feedback_id(),
                              [](const Contribution& c, const std::string& id) { return c.feedback_id < id; });
@@ -440,22 +453,9 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
       watermark_changed_.insert(p.value);
     }
   }
-  stored_.Clear();
-  stored_.set_revision(c.revision);
-  stored_.set_retracted(c.retracted);
-  stored_.set_event_time_ms(c.event_time_ms);
-  stored_.set_channel(c.channel);
-  stored_.set_sentiment_scored(c.sentiment_scored);
-  stored_.set_sentiment_micros(c.sentiment_micros);
-  stored_.set_nps(c.nps);
-  stored_.set_csat(c.csat);
-  stored_.set_arr(c.arr);
-  stored_.set_near_duplicate(c.near_duplicate);
-  stored_.set_source_timestamp_ms(c.source_timestamp_ms);
-  stored_.set_applied_offset(c.applied_offset);
-  stored_.SerializeToString(&value_);
-  account_key_ += c.feedback_id;
-  ctx.txn->Put(kContrib, p, account_key_, value_);
+  c.written_at_ms = ctx.now_ms;
+  if (!account.modified) modified_accounts_.emplace_back(p.value, &entry);
+  account.modified = true;
   if (had) {
     *it = std::move(c);
   } else {
@@ -536,22 +536,32 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
 }
 
 // A removed example leaves a gap only the window's other contributions can fill: the
-// smallest ids among the theme's contributions that fall in the window.
+// smallest ids among the theme's contributions that fall in the window, from every
+// account the theme has (the cached one where there is one: it may be ahead of the store).
 void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, runtime::Context& ctx) {
   const size_t depth = 2 * options_.examples;
   std::vector<std::string> smallest;  // sorted, at most depth
   std::string prefix(1, static_cast<char>(s->theme_id().size()));
   prefix += s->theme_id();
   const int64_t end = s->window_start_ms() + s->window_size_ms();
-  voc::state::v1::Contribution c;
-  Status scan = ctx.txn->Scan(kContrib, partition, prefix, [&](std::string_view key, std::string_view value) {
-    const std::string_view id = FeedbackIdOf(key.substr(prefix.size()));
-    if (id.empty() || (smallest.size() == depth && id >= smallest.back())) return true;
-    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size())) || c.retracted()) return true;
-    if (c.event_time_ms() < s->window_start_ms() || c.event_time_ms() >= end) return true;
-    if (s->channel() != 0 && c.channel() != s->channel()) return true;
-    smallest.insert(std::lower_bound(smallest.begin(), smallest.end(), id), std::string(id));
-    if (smallest.size() > depth) smallest.pop_back();
+  auto& accounts = cache_[partition.value].accounts;
+  Account read;
+  Status scan = ctx.txn->Scan(kMembers, partition, prefix, [&](std::string_view key, std::string_view) {
+    const Account* account = nullptr;
+    if (auto it = accounts.find(key); it != accounts.end()) {
+      account = &it->second;
+    } else {
+      read = Account();
+      if (!ReadAccount(partition, key, &read, ctx.now_ms)) return true;
+      account = &read;
+    }
+    for (const Contribution& c : account->contributions) {
+      if (c.retracted || c.event_time_ms < s->window_start_ms() || c.event_time_ms >= end) continue;
+      if (s->channel() != 0 && c.channel != s->channel()) continue;
+      if (smallest.size() == depth && c.feedback_id >= smallest.back()) continue;
+      smallest.insert(std::lower_bound(smallest.begin(), smallest.end(), c.feedback_id), c.feedback_id);
+      if (smallest.size() > depth) smallest.pop_back();
+    }
     return true;
   });
   if (!scan.ok()) throw runtime::FatalError(scan.ToString());
@@ -586,6 +596,43 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
     w.modified = false;
   }
   modified_windows_.clear();
+}
+
+// Each account changed since the last checkpoint is written once, without contributions
+// past the store's TTL; its "members" entry is written again before it could expire.
+void AggregateProcessor::BeforeCommit(runtime::Context& ctx) {
+  const int64_t ttl_ms = StateTtl().count() * 1000;
+  for (auto [partition, entry] : modified_accounts_) {
+    auto& [key, account] = *entry;
+    stored_.Clear();
+    for (const Contribution& c : account.contributions) {
+      if (ctx.now_ms - c.written_at_ms > ttl_ms) continue;
+      auto* s = stored_.add_contributions();
+      s->set_feedback_id(c.feedback_id);
+      s->set_revision(c.revision);
+      s->set_retracted(c.retracted);
+      s->set_event_time_ms(c.event_time_ms);
+      s->set_channel(c.channel);
+      s->set_sentiment_scored(c.sentiment_scored);
+      s->set_sentiment_micros(c.sentiment_micros);
+      s->set_nps(c.nps);
+      s->set_csat(c.csat);
+      s->set_arr(c.arr);
+      s->set_near_duplicate(c.near_duplicate);
+      s->set_source_timestamp_ms(c.source_timestamp_ms);
+      s->set_applied_offset(c.applied_offset);
+      s->set_written_at_ms(c.written_at_ms);
+    }
+    if (ctx.now_ms - account.listed_at_ms > ttl_ms / 2) {
+      account.listed_at_ms = ctx.now_ms;
+      ctx.txn->Put(kMembers, PartitionId(partition), key, "");
+    }
+    stored_.set_listed_at_ms(account.listed_at_ms);
+    stored_.SerializeToString(&value_);
+    ctx.txn->Put(kAccount, PartitionId(partition), key, value_);
+    account.modified = false;
+  }
+  modified_accounts_.clear();
 }
 
 void AggregateProcessor::AfterCommit() {

@@ -5,10 +5,10 @@
 // absolute values at most once per emit interval per window, and once more when the
 // window closes; late data re-opens a closed window as a correction.
 //
-// State: one entry per contribution, keyed theme, customer, feedback id, so one prefix
-// scan reads everything a customer gave one theme (an "account"). Unique customers and
-// the ARR they carry derive from the account in memory and need no state of their own:
-// per mention the store takes one write, and a read only when an account is first used.
+// State: everything one customer gave one theme is one "account", read once when first
+// used and written once per checkpoint however many mentions changed it. Unique
+// customers and the ARR they carry derive from the account in memory and need no state of
+// their own.
 #pragma once
 
 #include <array>
@@ -23,6 +23,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/core/string_map.h"
 #include "common/runtime/processor.h"
 #include "voc/state/v1/state.pb.h"
 #include "voc/v1/theme.pb.h"
@@ -55,16 +56,17 @@ class AggregateProcessor final : public runtime::Processor {
   ~AggregateProcessor() override;
 
   std::vector<state::StoreSpec> Stores() const override;
-  std::string StateFormat() const override { return "voc-aggregate/2"; }
+  std::string StateFormat() const override { return "voc-aggregate/3"; }
   void AttachStore(state::StateStore* store) override { store_ = store; }
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
   void EndBatch(runtime::Context& ctx) override;
+  void BeforeCommit(runtime::Context& ctx) override;
   void AfterCommit() override;
   void OnAssigned(const std::vector<TopicPartition>& partitions) override;
   void OnRevoked(const std::vector<TopicPartition>& partitions) override;
 
  private:
-  enum Store : state::StoreId { kContrib = 0, kWindow, kDirty, kOpen, kMeta };
+  enum Store : state::StoreId { kAccount = 0, kWindow, kDirty, kOpen, kMeta, kMembers };
 
   // What one feedback adds to one theme, or, retracted, the tombstone that remembers the
   // revision which took it back out.
@@ -84,6 +86,7 @@ class AggregateProcessor final : public runtime::Processor {
     // Input offset of the mention that made it: in each window, a customer's ARR is the
     // one its latest live contribution there carried (the same after a reload).
     int64_t applied_offset = 0;
+    int64_t written_at_ms = 0;  // wall time: past the store's TTL it is dropped
   };
   // One customer within one window span (size, start) of an account's theme: its live
   // contributions there by channel (0: all channels) and the ARR credited to each window
@@ -98,6 +101,8 @@ class AggregateProcessor final : public runtime::Processor {
   struct Account {
     std::vector<Contribution> contributions;  // by feedback id
     std::vector<Span> spans;                  // by (size, start)
+    int64_t listed_at_ms = 0;                 // its "members" entry last written (wall time)
+    bool modified = false;                    // in modified_accounts_
   };
   struct CachedWindow {
     voc::state::v1::WindowState state;
@@ -106,12 +111,17 @@ class AggregateProcessor final : public runtime::Processor {
   };
   // Nodes of the caches' maps: their addresses survive rehashing.
   using WindowEntry = std::pair<const std::string, CachedWindow>;
+  using AccountEntry = std::pair<const std::string, Account>;
   struct PartitionCache {
-    std::unordered_map<std::string, CachedWindow> windows;  // by window key
-    std::unordered_map<std::string, Account> accounts;      // by contribution key prefix
+    StringMap<CachedWindow> windows;  // by window key
+    StringMap<Account> accounts;      // by account key
   };
 
-  Account& LoadAccount(PartitionId partition, PartitionCache& cache);
+  // The account of account_key_, read from the store on first use (and listed among the
+  // theme's accounts when new).
+  std::chrono::seconds StateTtl() const;
+  AccountEntry& LoadAccount(PartitionId partition, PartitionCache& cache, runtime::Context& ctx);
+  bool ReadAccount(PartitionId partition, std::string_view key, Account* account, int64_t now_ms);
   static Span& SpanOf(Account& account, int64_t size_ms, int64_t start_ms);
   static void Recredit(const Account& account, Span* span, std::string_view excluded_feedback_id);
   void Apply(PartitionId partition, PartitionCache& cache, Account& account, const Contribution& c,
@@ -134,8 +144,10 @@ class AggregateProcessor final : public runtime::Processor {
   // a commit, so an account missing from the cache has no uncommitted change).
   std::unordered_map<int32_t, PartitionCache> cache_;
   size_t cached_entries_ = 0;
-  // The windows changed in this batch, to write back.
+  // The windows changed in this batch, to write back at its end; the accounts changed
+  // since the last checkpoint, to write back at the next.
   std::vector<std::pair<int32_t, WindowEntry*>> modified_windows_;
+  std::vector<std::pair<int32_t, AccountEntry*>> modified_accounts_;
   // Per assigned partition: windows changed since they were last emitted (also in kDirty),
   // and the event-time watermark (also in kMeta).
   std::unordered_map<int32_t, std::unordered_set<std::string>> dirty_;
@@ -149,8 +161,8 @@ class AggregateProcessor final : public runtime::Processor {
   // Reused per record: no allocation on the hot path.
   voc::v1::ThemeMention mention_;
   voc::v1::ThemeAggregate aggregate_;
-  voc::state::v1::Contribution stored_;
-  std::string account_key_;  // contribution key prefix of the mention's account
+  voc::state::v1::Account stored_;
+  std::string account_key_;  // of the mention's account
   std::string window_key_;
   std::string value_;
   std::string bytes_;

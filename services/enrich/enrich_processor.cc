@@ -289,7 +289,7 @@ std::string EnrichProcessor::NearDuplicateOf(const kafka::Record& record, runtim
   return duplicate_of;
 }
 
-void EnrichProcessor::EndBatch(runtime::Context& ctx) {
+void EnrichProcessor::BeforeCommit(runtime::Context& ctx) {
   for (auto [partition, entry] : changed_indexes_) {
     stored_index_.Clear();
     for (const auto& text : entry->second.texts) {

@@ -61,7 +61,7 @@ class EnrichProcessor final : public runtime::Processor {
   // Ready once the customer table is read to its end, or once enrich.customer_catch_up
   // has passed (then profiles that arrive later join later records only).
   bool Ready() const override;
-  void EndBatch(runtime::Context& ctx) override;
+  void BeforeCommit(runtime::Context& ctx) override;
   void AfterCommit() override;
   void OnRevoked(const std::vector<TopicPartition>& partitions) override;
 
@@ -101,8 +101,8 @@ class EnrichProcessor final : public runtime::Processor {
   voc::v1::Alert alert_;
   voc::state::v1::DedupeEntry entry_;
   voc::state::v1::DedupeEntry previous_;
-  // Near-duplicate indexes by partition and customer; the ones changed in this batch are
-  // serialized once at EndBatch rather than once per record. Map nodes keep their
+  // Near-duplicate indexes by partition and customer; the ones changed since the last
+  // checkpoint are serialized once then rather than once per record. Map nodes keep their
   // addresses, so the changed list points into them.
   std::unordered_map<int32_t, StringMap<CachedIndex>> indexes_;
   size_t cached_indexes_ = 0;

@@ -1,5 +1,5 @@
 // voc-aggregate's processor on a real RocksDB state store, driven batch by batch the
-// way the runtime drives it: process, EndBatch, commit. Outputs are collected from the
+// way the runtime drives it: process, EndBatch, BeforeCommit, commit. Outputs are collected from the
 // Emitter interface the runtime hands every processor.
 #include "services/aggregate/aggregate_processor.h"
 
@@ -76,7 +76,7 @@ class AggregateProcessorTest : public ::testing::Test {
     processor_->OnAssigned({{"voc.theme.mentions", PartitionId(0)}});
   }
 
-  // One batch: process, EndBatch, commit; returns what it emitted.
+  // One batch: process, EndBatch, then a checkpoint; returns what it emitted.
   CollectingEmitter Batch(const std::vector<voc::v1::ThemeMention>& mentions, bool commit = true) {
     CollectingEmitter out;
     auto txn = store_->Begin();
@@ -91,6 +91,7 @@ class AggregateProcessorTest : public ::testing::Test {
     }
     processor_->EndBatch(ctx);
     if (commit) {
+      processor_->BeforeCommit(ctx);
       txn->SetNextOffset({"voc.theme.mentions", PartitionId(0)}, Offset(offset));
       EXPECT_TRUE(store_->Commit(txn.get()).ok());
       processor_->AfterCommit();
@@ -135,9 +136,9 @@ TEST_F(AggregateProcessorTest, CountsOneWindowPerChannelAndTheRollup) {
 // watermark) expires once unwritten for twice the retention.
 TEST_F(AggregateProcessorTest, StateUnwrittenForTwiceTheRetentionExpires) {
   Open(std::chrono::milliseconds(0), std::chrono::seconds(1));
-  constexpr state::StoreId kContrib = 0, kWindow = 1;  // the order of Stores()
-  // [theme length] theme [customer length, 2 bytes] customer feedback id
-  const std::string contribution = std::string("\x09ux.design") + '\0' + '\x02' + "c1" + "a";
+  constexpr state::StoreId kAccount = 0, kWindow = 1;  // the order of Stores()
+  // [theme length] theme [customer length, 2 bytes] customer
+  const std::string account = std::string("\x09ux.design") + '\0' + '\x02' + "c1";
   const auto stored = [&](state::StoreId id, const std::string& key) {
     std::string value;
     auto found = store_->Get(id, PartitionId(0), key, &value);
@@ -146,10 +147,10 @@ TEST_F(AggregateProcessorTest, StateUnwrittenForTwiceTheRetentionExpires) {
   };
   Batch({Mention("a", 1, kT0 + 10)});
   ASSERT_TRUE(stored(kWindow, all_));
-  ASSERT_TRUE(stored(kContrib, contribution));
+  ASSERT_TRUE(stored(kAccount, account));
   std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   EXPECT_FALSE(stored(kWindow, all_)) << "the window outlived twice the retention";
-  EXPECT_FALSE(stored(kContrib, contribution));
+  EXPECT_FALSE(stored(kAccount, account));
 }
 
 TEST_F(AggregateProcessorTest, RedeliveredMentionChangesNothing) {
@@ -271,6 +272,34 @@ TEST_F(AggregateProcessorTest, ExamplesAreTheSmallestIdsWhateverTheOrder) {
                     Mention("a", 1, kT0 + 4), Mention("c", 1, kT0 + 5)});
   const auto& ex = Find(out, all_)->aggregate.example_feedback_ids();
   EXPECT_EQ(std::vector<std::string>(ex.begin(), ex.end()), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+// Examples lost to retractions are refilled from every account of the theme: those in
+// the store after a restart, and one created in the same batch, not yet committed.
+TEST_F(AggregateProcessorTest, RetractedExamplesAreRefilledFromEveryAccountOfTheTheme) {
+  Open();
+  std::vector<voc::v1::ThemeMention> mentions;
+  for (char id = 'a'; id <= 'h'; ++id) {
+    // g and h belong to a customer nothing touches after the restart
+    const std::string customer = id >= 'g' ? "c7" : test::Numbered("c", id % 3);
+    mentions.push_back(Mention(std::string(1, id), 1, kT0 + 10, "ux.design", customer));
+  }
+  Batch(mentions);  // examples kept: a to f, an exact prefix of the eight ids
+  Open();           // a restart: every account is in the store only
+  // "f5" from a new account lies beyond the kept prefix, so it is not taken in directly;
+  // once a to e are retracted, only a refill finds it, and g.
+  std::vector<voc::v1::ThemeMention> batch = {Mention("f5", 1, kT0 + 20, "ux.design", "c9")};
+  for (char id = 'a'; id <= 'e'; ++id) {
+    auto r = Mention(std::string(1, id), 2, kT0 + 10, "ux.design", test::Numbered("c", id % 3));
+    r.set_retracted(true);
+    batch.push_back(r);
+  }
+  auto out = Batch(batch);
+  ASSERT_NE(Find(out, all_), nullptr);
+  const auto& a = Find(out, all_)->aggregate;
+  EXPECT_EQ(a.volume(), 4);
+  EXPECT_EQ(std::vector<std::string>(a.example_feedback_ids().begin(), a.example_feedback_ids().end()),
+            (std::vector<std::string>{"f", "f5", "g"}));
 }
 
 TEST_F(AggregateProcessorTest, MalformedMentionGoesToDeadLettersAndLaterOnesCount) {

@@ -1,6 +1,6 @@
 // voc-enrich's processor on a real RocksDB state store, the real text Analyzer (default
 // taxonomy and lexicons) and a customer table read from the embedded broker, driven
-// batch by batch the way the runtime drives it: process, EndBatch, commit.
+// batch by batch the way the runtime drives it: process, EndBatch, BeforeCommit, commit.
 #include "services/enrich/enrich_processor.h"
 
 #include <gtest/gtest.h>
@@ -169,7 +169,7 @@ class EnrichProcessorTest : public ::testing::Test {
         << "the customer table never caught up";
   }
 
-  // One batch of raw values: process, EndBatch, commit (unless told not to).
+  // One batch of raw values: process, EndBatch, then a checkpoint (unless told not to).
   CollectingEmitter BatchOfBytes(const std::vector<std::string>& values, bool commit = true) {
     CollectingEmitter out;
     auto txn = store_->Begin();
@@ -182,6 +182,7 @@ class EnrichProcessorTest : public ::testing::Test {
     }
     processor_->EndBatch(ctx);
     if (commit) {
+      processor_->BeforeCommit(ctx);
       txn->SetNextOffset({kInput, PartitionId(0)}, Offset(offset));
       EXPECT_TRUE(store_->Commit(txn.get()).ok());
       processor_->AfterCommit();
