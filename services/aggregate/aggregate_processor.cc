@@ -44,6 +44,7 @@ namespace {
 
 constexpr char kSep = '\x1f';
 constexpr char kWatermarkKey[] = "watermark";
+constexpr char kDirtyKey[] = "dirty";
 
 const char* ChannelName(int channel) {
   switch (channel) {
@@ -124,7 +125,6 @@ std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
   const auto ttl = StateTtl();
   return {{.name = "account", .ttl = ttl, .point_lookups = true},
           {.name = "window", .ttl = ttl, .point_lookups = true},
-          {.name = "dirty"},
           {.name = "open"},
           {.name = "meta", .point_lookups = true},
           {.name = "members", .ttl = ttl}};
@@ -139,11 +139,11 @@ void AggregateProcessor::Load(PartitionId partition) {
          }).ok();
   auto& dirty = dirty_[partition.value];
   dirty.clear();
-  store_->Scan(kDirty, partition, "", [&](std::string_view key, std::string_view) {
-           dirty.emplace(key);
-           return true;
-         }).ok();
   std::string value;
+  auto dirty_found = store_->Get(kMeta, partition, kDirtyKey, &value);
+  if (dirty_found.ok() && *dirty_found && dirty_windows_.ParseFromString(value)) {
+    for (auto& key : *dirty_windows_.mutable_window_keys()) dirty.insert(std::move(key));
+  }
   int64_t watermark = 0;
   auto found = store_->Get(kMeta, partition, kWatermarkKey, &value);
   if (found.ok() && *found && value.size() == 8) std::memcpy(&watermark, value.data(), 8);
@@ -157,6 +157,7 @@ void AggregateProcessor::OnAssigned(const std::vector<TopicPartition>& partition
 void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions) {
   for (const auto& tp : partitions) {
     dirty_.erase(tp.partition.value);
+    dirty_changed_.erase(tp.partition.value);
     watermark_.erase(tp.partition.value);
     open_.erase(tp.partition.value);
     if (auto it = cache_.find(tp.partition.value); it != cache_.end()) {
@@ -277,10 +278,10 @@ void AggregateProcessor::Modified(PartitionId partition, WindowEntry& entry) {
 
 // A window touched again before the next emission is already marked: the flag spares the
 // set lookup on every mention.
-void AggregateProcessor::MarkDirty(PartitionId partition, WindowEntry& entry, runtime::Context& ctx) {
+void AggregateProcessor::MarkDirty(PartitionId partition, WindowEntry& entry) {
   if (entry.second.dirty) return;
   entry.second.dirty = true;
-  if (dirty_[partition.value].insert(entry.first).second) ctx.txn->Put(kDirty, partition, entry.first, "");
+  if (dirty_[partition.value].insert(entry.first).second) dirty_changed_.insert(partition.value);
 }
 
 void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Account& account, const Contribution& c,
@@ -380,7 +381,7 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Acc
         }
       }
       Modified(partition, entry);
-      MarkDirty(partition, entry, ctx);
+      MarkDirty(partition, entry);
     }
     if (span.counts[0] == 0) {
       account.spans.erase(account.spans.begin() + (&span - account.spans.data()));
@@ -476,7 +477,7 @@ void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, 
     if (created) continue;  // cannot happen: an open window has state
     entry.second.state.set_closed(true);
     Modified(partition, entry);
-    MarkDirty(partition, entry, ctx);
+    MarkDirty(partition, entry);
     probe_->closed.Increment();
   }
 }
@@ -582,11 +583,10 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
   if (!last_emit_ || now - *last_emit_ >= options_.emit_interval) {
     last_emit_ = now;
     for (auto& [partition, keys] : dirty_) {
-      for (const auto& key : keys) {
-        EmitWindow(PartitionId(partition), key, ctx);
-        ctx.txn->Delete(kDirty, PartitionId(partition), key);
-      }
+      if (keys.empty()) continue;
+      for (const auto& key : keys) EmitWindow(PartitionId(partition), key, ctx);
       keys.clear();
+      dirty_changed_.insert(partition);
     }
   }
   for (auto [partition, entry] : modified_windows_) {
@@ -601,6 +601,13 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
 // Each account changed since the last checkpoint is written once, without contributions
 // past the store's TTL; its "members" entry is written again before it could expire.
 void AggregateProcessor::BeforeCommit(runtime::Context& ctx) {
+  for (int32_t partition : dirty_changed_) {
+    dirty_windows_.Clear();
+    for (const auto& key : dirty_[partition]) dirty_windows_.add_window_keys(key);
+    dirty_windows_.SerializeToString(&value_);
+    ctx.txn->Put(kMeta, PartitionId(partition), kDirtyKey, value_);
+  }
+  dirty_changed_.clear();
   const int64_t ttl_ms = StateTtl().count() * 1000;
   for (auto [partition, entry] : modified_accounts_) {
     auto& [key, account] = *entry;

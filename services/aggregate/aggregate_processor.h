@@ -66,7 +66,7 @@ class AggregateProcessor final : public runtime::Processor {
   void OnRevoked(const std::vector<TopicPartition>& partitions) override;
 
  private:
-  enum Store : state::StoreId { kAccount = 0, kWindow, kDirty, kOpen, kMeta, kMembers };
+  enum Store : state::StoreId { kAccount = 0, kWindow, kOpen, kMeta, kMembers };
 
   // What one feedback adds to one theme, or, retracted, the tombstone that remembers the
   // revision which took it back out.
@@ -129,7 +129,7 @@ class AggregateProcessor final : public runtime::Processor {
   WindowEntry& Window(PartitionId partition, PartitionCache& cache, const std::string& key, runtime::Context& ctx,
                       bool* created);
   void Modified(PartitionId partition, WindowEntry& entry);
-  void MarkDirty(PartitionId partition, WindowEntry& entry, runtime::Context& ctx);
+  void MarkDirty(PartitionId partition, WindowEntry& entry);
   void CloseWindows(PartitionId partition, int64_t watermark, runtime::Context& ctx);
   void EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx);
   void RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, runtime::Context& ctx);
@@ -148,9 +148,10 @@ class AggregateProcessor final : public runtime::Processor {
   // since the last checkpoint, to write back at the next.
   std::vector<std::pair<int32_t, WindowEntry*>> modified_windows_;
   std::vector<std::pair<int32_t, AccountEntry*>> modified_accounts_;
-  // Per assigned partition: windows changed since they were last emitted (also in kDirty),
-  // and the event-time watermark (also in kMeta).
+  // Per assigned partition: windows changed since they were last emitted (in kMeta at
+  // each checkpoint that changed them), and the event-time watermark (also in kMeta).
   std::unordered_map<int32_t, std::unordered_set<std::string>> dirty_;
+  std::set<int32_t> dirty_changed_;
   std::map<int32_t, int64_t> watermark_;
   // Per assigned partition: open windows by the time they close (also in kOpen), so
   // closing them never scans the store's tombstones of windows closed before.
@@ -162,6 +163,7 @@ class AggregateProcessor final : public runtime::Processor {
   voc::v1::ThemeMention mention_;
   voc::v1::ThemeAggregate aggregate_;
   voc::state::v1::Account stored_;
+  voc::state::v1::DirtyWindows dirty_windows_;
   std::string account_key_;  // of the mention's account
   std::string window_key_;
   std::string value_;
