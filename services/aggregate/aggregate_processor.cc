@@ -6,10 +6,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cinttypes>
 #include <cmath>
 #include <cstring>
-#include <cstdio>
 
 namespace voc::aggregate {
 
@@ -45,6 +43,7 @@ namespace {
 constexpr char kSep = '\x1f';
 constexpr char kWatermarkKey[] = "watermark";
 constexpr char kDirtyKey[] = "dirty";
+constexpr char kOpenKey[] = "open";
 
 const char* ChannelName(int channel) {
   switch (channel) {
@@ -56,13 +55,6 @@ const char* ChannelName(int channel) {
 }
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-// Open windows sort by the time they close: zero-padded end, then the window key.
-std::string OpenKey(int64_t end_ms, const std::string& window_key) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%020" PRId64, end_ms);
-  return std::string(buf) + kSep + window_key;
-}
 
 void AppendDecimal(std::string* out, int64_t v) {
   char buf[24];
@@ -125,7 +117,6 @@ std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
   const auto ttl = StateTtl();
   return {{.name = "account", .ttl = ttl, .point_lookups = true},
           {.name = "window", .ttl = ttl, .point_lookups = true},
-          {.name = "open"},
           {.name = "meta", .point_lookups = true},
           {.name = "members", .ttl = ttl}};
 }
@@ -133,13 +124,16 @@ std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
 void AggregateProcessor::Load(PartitionId partition) {
   auto& open = open_[partition.value];
   open.clear();
-  store_->Scan(kOpen, partition, "", [&](std::string_view key, std::string_view) {
-           open.emplace(std::strtoll(std::string(key.substr(0, 20)).c_str(), nullptr, 10), std::string(key.substr(21)));
-           return true;
-         }).ok();
+  std::string value;
+  auto open_found = store_->Get(kMeta, partition, kOpenKey, &value);
+  if (open_found.ok() && *open_found && open_windows_.ParseFromString(value) &&
+      open_windows_.end_ms_size() == open_windows_.window_key_size()) {
+    for (int i = 0; i < open_windows_.end_ms_size(); ++i) {
+      open.emplace(open_windows_.end_ms(i), std::move(*open_windows_.mutable_window_key(i)));
+    }
+  }
   auto& dirty = dirty_[partition.value];
   dirty.clear();
-  std::string value;
   auto dirty_found = store_->Get(kMeta, partition, kDirtyKey, &value);
   if (dirty_found.ok() && *dirty_found && dirty_windows_.ParseFromString(value)) {
     for (auto& key : *dirty_windows_.mutable_window_keys()) dirty.insert(std::move(key));
@@ -160,6 +154,7 @@ void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions
     dirty_changed_.erase(tp.partition.value);
     watermark_.erase(tp.partition.value);
     open_.erase(tp.partition.value);
+    open_changed_.erase(tp.partition.value);
     if (auto it = cache_.find(tp.partition.value); it != cache_.end()) {
       cached_entries_ -= it->second.windows.size();
       for (const auto& [key, account] : it->second.accounts) cached_entries_ -= account.contributions.size() + 1;
@@ -327,8 +322,8 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Acc
         if (end + options_.allowed_lateness.count() <= watermark) {
           s.set_closed(true);  // born late: it never was open
         } else {
-          ctx.txn->Put(kOpen, partition, OpenKey(end, window_key_), "");
           open_[partition.value].emplace(end, window_key_);
+          open_changed_.insert(partition.value);
         }
       }
       if (counted_before && counted_after) s.set_arr_affected(s.arr_affected() + new_arr - old_arr);
@@ -473,7 +468,7 @@ void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, 
     open.erase(open.begin());
     bool created = false;
     WindowEntry& entry = Window(partition, cache_[partition.value], window_key, ctx, &created);
-    ctx.txn->Delete(kOpen, partition, OpenKey(end, window_key));
+    open_changed_.insert(partition.value);
     if (created) continue;  // cannot happen: an open window has state
     entry.second.state.set_closed(true);
     Modified(partition, entry);
@@ -608,6 +603,16 @@ void AggregateProcessor::BeforeCommit(runtime::Context& ctx) {
     ctx.txn->Put(kMeta, PartitionId(partition), kDirtyKey, value_);
   }
   dirty_changed_.clear();
+  for (int32_t partition : open_changed_) {
+    open_windows_.Clear();
+    for (const auto& [end, key] : open_[partition]) {
+      open_windows_.add_end_ms(end);
+      open_windows_.add_window_key(key);
+    }
+    open_windows_.SerializeToString(&value_);
+    ctx.txn->Put(kMeta, PartitionId(partition), kOpenKey, value_);
+  }
+  open_changed_.clear();
   const int64_t ttl_ms = StateTtl().count() * 1000;
   for (auto [partition, entry] : modified_accounts_) {
     auto& [key, account] = *entry;

@@ -66,7 +66,7 @@ class AggregateProcessor final : public runtime::Processor {
   void OnRevoked(const std::vector<TopicPartition>& partitions) override;
 
  private:
-  enum Store : state::StoreId { kAccount = 0, kWindow, kOpen, kMeta, kMembers };
+  enum Store : state::StoreId { kAccount = 0, kWindow, kMeta, kMembers };
 
   // What one feedback adds to one theme, or, retracted, the tombstone that remembers the
   // revision which took it back out.
@@ -153,9 +153,10 @@ class AggregateProcessor final : public runtime::Processor {
   std::unordered_map<int32_t, std::unordered_set<std::string>> dirty_;
   std::set<int32_t> dirty_changed_;
   std::map<int32_t, int64_t> watermark_;
-  // Per assigned partition: open windows by the time they close (also in kOpen), so
-  // closing them never scans the store's tombstones of windows closed before.
+  // Per assigned partition: open windows by the time they close (in kMeta at each
+  // checkpoint that opened or closed one).
   std::map<int32_t, std::multimap<int64_t, std::string>> open_;
+  std::set<int32_t> open_changed_;
   std::set<int32_t> watermark_changed_;
   // Unset until the first emission: a restarted service emits what is dirty at once.
   std::optional<std::chrono::steady_clock::time_point> last_emit_;
@@ -164,6 +165,7 @@ class AggregateProcessor final : public runtime::Processor {
   voc::v1::ThemeAggregate aggregate_;
   voc::state::v1::Account stored_;
   voc::state::v1::DirtyWindows dirty_windows_;
+  voc::state::v1::OpenWindows open_windows_;
   std::string account_key_;  // of the mention's account
   std::string window_key_;
   std::string value_;
