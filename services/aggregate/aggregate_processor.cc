@@ -101,7 +101,9 @@ std::string WindowKey(int64_t size_ms, int64_t start_ms, std::string_view theme_
 }
 
 AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Registry& registry)
-    : options_(std::move(options)), probe_(std::make_unique<AggregateProbe>(registry)) {}
+    : options_(std::move(options)),
+      probe_(std::make_unique<AggregateProbe>(registry)),
+      memo_(options_.window_sizes.size()) {}
 
 AggregateProcessor::~AggregateProcessor() = default;
 
@@ -155,6 +157,11 @@ void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions
     watermark_.erase(tp.partition.value);
     open_.erase(tp.partition.value);
     open_changed_.erase(tp.partition.value);
+    // Changes not yet written belong to the batch the revoke checkpointed, except a
+    // refill of examples, which the next owner recomputes when it needs one.
+    std::erase_if(modified_windows_, [&](const auto& m) { return m.first == tp.partition.value; });
+    std::erase_if(modified_accounts_, [&](const auto& m) { return m.first == tp.partition.value; });
+    for (auto& memo : memo_) memo = GroupMemo();
     if (auto it = cache_.find(tp.partition.value); it != cache_.end()) {
       cached_entries_ -= it->second.windows.size();
       for (const auto& [key, account] : it->second.accounts) cached_entries_ -= account.contributions.size() + 1;
@@ -283,8 +290,8 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Acc
                                const std::string& theme_id, const std::string& theme_path, int sign,
                                runtime::Context& ctx) {
   const int64_t watermark = watermark_[partition.value];
-  for (auto size : options_.window_sizes) {
-    const int64_t size_ms = size.count();
+  for (size_t k = 0; k < options_.window_sizes.size(); ++k) {
+    const int64_t size_ms = options_.window_sizes[k].count();
     const int64_t start = FloorDiv(c.event_time_ms, size_ms) * size_ms;
     // Unique customers and the ARR they carry: the customer counts in a window while one
     // of its contributions is there, with the ARR of its latest one in the span.
@@ -300,18 +307,28 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Acc
       Recredit(account, &span, c.feedback_id);
     }
     const int64_t new_arr = span.arr;
-    window_key_.clear();
-    AppendWindowGroup(&window_key_, size_ms, start, theme_id);
-    window_key_ += '|';
-    const size_t group_size = window_key_.size();
+    // The mentions of a batch mostly fall in a few window groups: the group's windows are
+    // remembered, sparing most mentions the keys and their hashing.
+    GroupMemo& memo = memo_[k];
+    if (memo.partition != partition.value || memo.start_ms != start || memo.theme_id != theme_id) {
+      memo.partition = partition.value;
+      memo.start_ms = start;
+      memo.theme_id = theme_id;
+      memo.windows.fill(nullptr);
+    }
     for (int channel = 0; channel < 4; ++channel) {
       const bool touched = channel == 0 || channel == c.channel;
       const bool counted_before = before[channel] > 0, counted_after = span.counts[channel] > 0;
       if (!touched && !(counted_before && counted_after && new_arr != old_arr)) continue;
-      window_key_.resize(group_size);
-      window_key_ += ChannelName(channel);
       bool created = false;
-      WindowEntry& entry = Window(partition, cache, window_key_, ctx, &created);
+      if (memo.windows[channel] == nullptr) {
+        window_key_.clear();
+        AppendWindowGroup(&window_key_, size_ms, start, theme_id);
+        window_key_ += '|';
+        window_key_ += ChannelName(channel);
+        memo.windows[channel] = &Window(partition, cache, window_key_, ctx, &created);
+      }
+      WindowEntry& entry = *memo.windows[channel];
       auto& s = entry.second.state;
       if (created) {
         s.set_theme_id(theme_id);
@@ -322,7 +339,7 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Acc
         if (end + options_.allowed_lateness.count() <= watermark) {
           s.set_closed(true);  // born late: it never was open
         } else {
-          open_[partition.value].emplace(end, window_key_);
+          open_[partition.value].emplace(end, entry.first);
           open_changed_.insert(partition.value);
         }
       }
@@ -584,6 +601,12 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
       dirty_changed_.insert(partition);
     }
   }
+}
+
+// Each window, account and partition set changed since the last checkpoint is written
+// once; accounts without contributions past the store's TTL, their "members" entry again
+// before it could expire.
+void AggregateProcessor::BeforeCommit(runtime::Context& ctx) {
   for (auto [partition, entry] : modified_windows_) {
     auto& [key, w] = *entry;
     w.state.SerializeToString(&value_);
@@ -591,11 +614,6 @@ void AggregateProcessor::EndBatch(runtime::Context& ctx) {
     w.modified = false;
   }
   modified_windows_.clear();
-}
-
-// Each account changed since the last checkpoint is written once, without contributions
-// past the store's TTL; its "members" entry is written again before it could expire.
-void AggregateProcessor::BeforeCommit(runtime::Context& ctx) {
   for (int32_t partition : dirty_changed_) {
     dirty_windows_.Clear();
     for (const auto& key : dirty_[partition]) dirty_windows_.add_window_keys(key);
@@ -651,6 +669,7 @@ void AggregateProcessor::AfterCommit() {
   if (cached_entries_ > options_.cache_entries) {
     cache_.clear();
     cached_entries_ = 0;
+    for (auto& memo : memo_) memo = GroupMemo();
   }
 }
 

@@ -106,7 +106,7 @@ class AggregateProcessor final : public runtime::Processor {
   };
   struct CachedWindow {
     voc::state::v1::WindowState state;
-    bool modified = false;  // in modified_windows_
+    bool modified = false;  // in modified_windows_, to write at the next checkpoint
     bool dirty = false;     // known to be in dirty_ (false says nothing: not checked yet)
   };
   // Nodes of the caches' maps: their addresses survive rehashing.
@@ -144,8 +144,7 @@ class AggregateProcessor final : public runtime::Processor {
   // a commit, so an account missing from the cache has no uncommitted change).
   std::unordered_map<int32_t, PartitionCache> cache_;
   size_t cached_entries_ = 0;
-  // The windows changed in this batch, to write back at its end; the accounts changed
-  // since the last checkpoint, to write back at the next.
+  // The windows and accounts changed since the last checkpoint, to write back at the next.
   std::vector<std::pair<int32_t, WindowEntry*>> modified_windows_;
   std::vector<std::pair<int32_t, AccountEntry*>> modified_accounts_;
   // Per assigned partition: windows changed since they were last emitted (in kMeta at
@@ -158,6 +157,15 @@ class AggregateProcessor final : public runtime::Processor {
   std::map<int32_t, std::multimap<int64_t, std::string>> open_;
   std::set<int32_t> open_changed_;
   std::set<int32_t> watermark_changed_;
+  // By window size: the windows of the group (partition, start, theme) Apply touched last,
+  // filled as they are looked up. Cleared with the caches they point into.
+  struct GroupMemo {
+    int32_t partition = -1;
+    int64_t start_ms = 0;
+    std::string theme_id;
+    std::array<WindowEntry*, 4> windows{};  // by channel, 0: all
+  };
+  std::vector<GroupMemo> memo_;
   // Unset until the first emission: a restarted service emits what is dirty at once.
   std::optional<std::chrono::steady_clock::time_point> last_emit_;
   // Reused per record: no allocation on the hot path.
