@@ -138,7 +138,7 @@ class ConsumerImpl final : public Consumer {
           .key = {static_cast<const char*>(msg->key), msg->key_len},
           .value = {static_cast<const char*>(msg->payload), msg->len},
           .timestamp_ms = rd_kafka_message_timestamp(msg, nullptr),
-          .content_type = HeaderValue(msg, "content-type"),
+          .content_type = options_.read_content_type ? HeaderValue(msg, "content-type") : std::string_view(),
       });
     }
     return status;

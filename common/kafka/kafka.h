@@ -33,7 +33,7 @@ struct Record {
   std::string_view key;
   std::string_view value;
   int64_t timestamp_ms = 0;
-  std::string_view content_type;  // the "content-type" header, empty when absent
+  std::string_view content_type;  // the "content-type" header (when asked for), empty when absent
 };
 
 // Owns the broker's messages behind a batch of Records. NOT thread-safe.
@@ -69,6 +69,9 @@ struct ConsumerOptions {
   std::string group_id;
   std::vector<std::string> topics;
   Properties properties;  // pass-through, applied last
+  // Fill Record::content_type from the record's headers (reading them costs a little on
+  // every record; only a consumer that honours the header asks).
+  bool read_content_type = false;
   // Where a newly assigned partition starts; nullopt: the group's committed offset, or the
   // log's start when there is none. Stateful services answer from their state store.
   std::function<std::optional<Offset>(const TopicPartition&)> start_offset;

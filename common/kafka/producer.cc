@@ -1,5 +1,6 @@
 #include <librdkafka/rdkafka.h>
 
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -52,7 +53,7 @@ class ProducerImpl final : public Producer {
       return Status::InvalidArgument("cannot produce to " + std::string(topic) + ": " +
                                      rd_kafka_err2str(rd_kafka_last_error()));
     }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::optional<std::chrono::steady_clock::time_point> deadline;  // set once the queue is full
     while (true) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk_.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_KEY(key.data(), key.size()),
@@ -62,7 +63,8 @@ class ProducerImpl final : public Producer {
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         return Status::InvalidArgument("cannot produce to " + std::string(topic) + ": " + rd_kafka_err2str(err));
       }
-      if (internal::RemainingMs(deadline) == 0) return Status::Timeout("producer queue stayed full for 30 s");
+      if (!deadline) deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      if (internal::RemainingMs(*deadline) == 0) return Status::Timeout("producer queue stayed full for 30 s");
       rd_kafka_poll(rk_.get(), 10);  // serve delivery reports to make room
     }
   }

@@ -47,6 +47,8 @@ class Processor {
   virtual std::string StateFormat() const { return {}; }
   // Called once the state store is open (stateful services only), before any record.
   virtual void AttachStore(state::StateStore* /*store*/) {}
+  // Whether Process reads Record::content_type (the runtime reads record headers only then).
+  virtual bool ReadsContentType() const { return false; }
   virtual void Process(const kafka::Record& record, Context& ctx) = 0;
   // After each batch's records, before its outputs are flushed (at a checkpoint, with the
   // batches' since the last one); also called when a poll brought nothing, so time-driven

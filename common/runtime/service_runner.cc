@@ -114,6 +114,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     co.group_id = options_.group_id;
     co.topics = options_.input_topics;
     co.properties = options_.consumer_properties;
+    co.read_content_type = processor_->ReadsContentType();
     // A partition this instance holds no state for (new instance, moved partition) is
     // rebuilt by replaying its input from the log's start, never resumed at the group's
     // offset with empty state.

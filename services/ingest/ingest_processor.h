@@ -32,6 +32,8 @@ struct IngestOptions {
 class IngestProcessor final : public runtime::Processor {
  public:
   explicit IngestProcessor(IngestOptions options);
+  // A "content-type" header, when a record has one, says how to decode it.
+  bool ReadsContentType() const override { return true; }
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
 
  private:

@@ -175,5 +175,51 @@ TEST(IngestOnBroker, BadRecordsBecomeDeadLettersAndThePartitionKeepsFlowing) {
   EXPECT_EQ(ids, (std::vector<std::string>{"good-1", "good-proto", "good-2", "good-3", "good-4"}));
 }
 
+// A "content-type" header wins over telling the format by the payload, also through the
+// runtime's consumer: protobuf bytes labelled JSON are malformed JSON, a JSON ticket
+// labelled protobuf is malformed protobuf; a record without the header is still detected.
+TEST(IngestOnBroker, ContentTypeHeaderDecidesTheFormatOfItsRecord) {
+  auto started = kafka::EmbeddedBroker::Start();
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  auto broker = std::move(started).value();
+  for (const char* topic : {kRaw, "voc.feedback", "voc.dlq"}) ASSERT_TRUE(broker->CreateTopic(topic, 1).ok());
+  voc::v1::RawTicket proto;
+  proto.set_ticket_id("proto-as-json");
+  proto.set_customer_id("cust-1");
+  proto.set_created_at_ms(1746093600000);
+  proto.set_body("Refund please, it was charged twice");
+  const std::string bs = broker->bootstrap_servers();
+  ASSERT_TRUE(test::ProduceWithHeader(bs, kRaw, "k0", proto.SerializeAsString(), "content-type", "application/json").ok());
+  ASSERT_TRUE(test::ProduceWithHeader(bs, kRaw, "k1", Ticket("json-as-proto"), "content-type", "application/x-protobuf").ok());
+  ASSERT_TRUE(test::ProduceWithHeader(bs, kRaw, "k2", Ticket("good"), "x-other", "1").ok());
+
+  runtime::RuntimeOptions options;
+  options.service = "voc-ingest";
+  options.bootstrap_servers = bs;
+  options.input_topics = {kRaw};
+  options.dead_letter_topic = "voc.dlq";
+  options.batch_max_wait = 20ms;
+  IngestOptions ingest;
+  ingest.inputs = {{kRaw, voc::v1::CHANNEL_TICKET, Format::kAuto}};
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto runner = runtime::ServiceRunner::Create(options, std::make_unique<IngestProcessor>(ingest), registry);
+  ASSERT_TRUE(runner.ok()) << runner.status().ToString();
+  std::atomic<bool> stop{false};
+  std::thread loop([&] { (*runner)->Run(stop).ok(); });
+  auto letters = test::ReadTopic(bs, "voc.dlq", 2, 30s);
+  auto feedback = test::ReadTopic(bs, "voc.feedback", 1, 30s);
+  stop = true;
+  loop.join();
+  ASSERT_EQ(letters.size(), 2u);
+  std::vector<std::string> reasons;
+  for (const auto& r : letters) {
+    voc::v1::DeadLetter letter;
+    ASSERT_TRUE(letter.ParseFromString(r.value));
+    reasons.push_back(letter.reason());
+  }
+  EXPECT_EQ(reasons, (std::vector<std::string>{"MALFORMED_JSON", "MALFORMED_PROTOBUF"}));
+  ASSERT_EQ(feedback.size(), 1u);
+}
+
 }  // namespace
 }  // namespace voc::ingest

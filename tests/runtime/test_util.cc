@@ -89,6 +89,7 @@ std::vector<ConsumedRecord> ReadTopic(const std::string& bootstrap, const std::s
   kafka::ConsumerOptions options;
   options.bootstrap_servers = bootstrap;
   options.topics = {topic};
+  options.read_content_type = true;
   auto consumer = kafka::Consumer::Create(std::move(options));
   if (!consumer.ok()) throw std::runtime_error(consumer.status().ToString());
   const auto deadline = std::chrono::steady_clock::now() + timeout;
