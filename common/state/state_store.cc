@@ -151,6 +151,7 @@ class StateStoreImpl final : public StateStore {
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache_;
     table.cache_index_and_filter_blocks = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     rocksdb::ColumnFamilyOptions cf_base;
     cf_base.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
