@@ -116,6 +116,7 @@ class ConsumerImpl final : public Consumer {
     }
     if (n < 0) return Status::Unavailable(std::string("consume failed: ") + rd_kafka_err2str(rd_kafka_last_error()));
     Status status;
+    last_topic_ = nullptr;  // a rebalance may have run inside the calls above
     for (ssize_t i = 0; i < n; ++i) {
       auto* msg = static_cast<rd_kafka_message_t*>(scratch_[i]);
       if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -124,9 +125,14 @@ class ConsumerImpl final : public Consumer {
         rd_kafka_message_destroy(msg);
         continue;
       }
-      TopicPartition tp{rd_kafka_topic_name(msg->rkt), PartitionId(msg->partition)};
       // A record fetched just before its partition was revoked belongs to the new owner.
-      if (!assigned_.contains(tp)) {
+      // Records come in runs of one partition: the assignment is looked up once per run.
+      if (msg->rkt != last_topic_ || msg->partition != last_partition_) {
+        last_topic_ = msg->rkt;
+        last_partition_ = msg->partition;
+        last_assigned_ = assigned_.contains(TopicPartition{rd_kafka_topic_name(msg->rkt), PartitionId(msg->partition)});
+      }
+      if (!last_assigned_) {
         rd_kafka_message_destroy(msg);
         continue;
       }
@@ -343,6 +349,10 @@ class ConsumerImpl final : public Consumer {
   HandlePtr rk_;  // destroyed after queue_ (see destructor)
   rd_kafka_queue_t* queue_ = nullptr;
   std::set<TopicPartition> assigned_;
+  // The partition of the last record Poll checked against assigned_, within one Poll.
+  rd_kafka_topic_t* last_topic_ = nullptr;
+  int32_t last_partition_ = -1;
+  bool last_assigned_ = false;
   std::vector<void*> scratch_;
   bool destroying_ = false;
   bool closed_ = false;
