@@ -35,6 +35,22 @@ struct Input {
   std::string reason;  // empty: a good record
 };
 
+// voc-ingest on the runtime, reading kRaw as tickets of any format.
+std::unique_ptr<runtime::ServiceRunner> IngestRunner(const std::string& bootstrap_servers,
+                                                    runtime::RuntimeOptions options,
+                                                    std::shared_ptr<prometheus::Registry> registry) {
+  options.service = "voc-ingest";
+  options.bootstrap_servers = bootstrap_servers;
+  options.input_topics = {kRaw};
+  options.dead_letter_topic = "voc.dlq";
+  options.batch_max_wait = std::chrono::milliseconds(20);
+  IngestOptions ingest;
+  ingest.inputs = {{kRaw, voc::v1::CHANNEL_TICKET, Format::kAuto}};
+  auto runner = runtime::ServiceRunner::Create(options, std::make_unique<IngestProcessor>(ingest), std::move(registry));
+  EXPECT_TRUE(runner.ok()) << runner.status().ToString();
+  return runner.ok() ? std::move(runner).value() : nullptr;
+}
+
 TEST(IngestOnBroker, BadRecordsBecomeDeadLettersAndThePartitionKeepsFlowing) {
   auto started = kafka::EmbeddedBroker::Start();
   ASSERT_TRUE(started.ok()) << started.status().ToString();
@@ -87,23 +103,16 @@ TEST(IngestOnBroker, BadRecordsBecomeDeadLettersAndThePartitionKeepsFlowing) {
   const size_t good = inputs.size() - bad;
 
   runtime::RuntimeOptions options;
-  options.service = "voc-ingest";
-  options.bootstrap_servers = broker->bootstrap_servers();
   options.group_id = "voc-ingest";
-  options.input_topics = {kRaw};
-  options.dead_letter_topic = "voc.dlq";
   options.consumer_properties = {{"session.timeout.ms", "6000"}};
   options.batch_max_records = 4;  // several batches, so good records follow bad ones across batches too
-  options.batch_max_wait = 20ms;
-  IngestOptions ingest;
-  ingest.inputs = {{kRaw, voc::v1::CHANNEL_TICKET, Format::kAuto}};
   auto registry = std::make_shared<prometheus::Registry>();
-  auto runner = runtime::ServiceRunner::Create(options, std::make_unique<IngestProcessor>(ingest), registry);
-  ASSERT_TRUE(runner.ok()) << runner.status().ToString();
+  auto runner = IngestRunner(broker->bootstrap_servers(), options, registry);
+  ASSERT_NE(runner, nullptr);
 
   std::atomic<bool> stop{false};
   Status run_status;
-  std::thread loop([&] { run_status = (*runner)->Run(stop); });
+  std::thread loop([&] { run_status = runner->Run(stop); });
   const TopicPartition dlq{"voc.dlq", PartitionId(0)}, out{"voc.feedback", PartitionId(0)};
   auto high = [&](const TopicPartition& tp) {
     auto marks = kafka::Watermarks(broker->bootstrap_servers(), tp, 2s);
@@ -193,19 +202,11 @@ TEST(IngestOnBroker, ContentTypeHeaderDecidesTheFormatOfItsRecord) {
   ASSERT_TRUE(test::ProduceWithHeader(bs, kRaw, "k1", Ticket("json-as-proto"), "content-type", "application/x-protobuf").ok());
   ASSERT_TRUE(test::ProduceWithHeader(bs, kRaw, "k2", Ticket("good"), "x-other", "1").ok());
 
-  runtime::RuntimeOptions options;
-  options.service = "voc-ingest";
-  options.bootstrap_servers = bs;
-  options.input_topics = {kRaw};
-  options.dead_letter_topic = "voc.dlq";
-  options.batch_max_wait = 20ms;
-  IngestOptions ingest;
-  ingest.inputs = {{kRaw, voc::v1::CHANNEL_TICKET, Format::kAuto}};
   auto registry = std::make_shared<prometheus::Registry>();
-  auto runner = runtime::ServiceRunner::Create(options, std::make_unique<IngestProcessor>(ingest), registry);
-  ASSERT_TRUE(runner.ok()) << runner.status().ToString();
+  auto runner = IngestRunner(bs, {}, registry);
+  ASSERT_NE(runner, nullptr);
   std::atomic<bool> stop{false};
-  std::thread loop([&] { (*runner)->Run(stop).ok(); });
+  std::thread loop([&] { runner->Run(stop).ok(); });
   auto letters = test::ReadTopic(bs, "voc.dlq", 2, 30s);
   auto feedback = test::ReadTopic(bs, "voc.feedback", 1, 30s);
   stop = true;
