@@ -117,9 +117,9 @@ class AggregateProcessor final : public runtime::Processor {
     StringMap<Account> accounts;      // by account key
   };
 
+  std::chrono::seconds StateTtl() const;
   // The account of account_key_, read from the store on first use (and listed among the
   // theme's accounts when new).
-  std::chrono::seconds StateTtl() const;
   AccountEntry& LoadAccount(PartitionId partition, PartitionCache& cache, runtime::Context& ctx);
   bool ReadAccount(PartitionId partition, std::string_view key, Account* account, int64_t now_ms);
   static Span& SpanOf(Account& account, int64_t size_ms, int64_t start_ms);
