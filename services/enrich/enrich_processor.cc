@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "common/core/hash.h"
 #include "common/core/utf8.h"
@@ -76,15 +77,24 @@ void AddUrgency(uint32_t flags, google::protobuf::RepeatedField<int>* out) {
   if (flags & text::kUrgencyChurnThreat) out->Add(voc::v1::URGENCY_CHURN_THREAT);
 }
 
-uint64_t Fingerprint(const voc::v1::Feedback& f) {
-  std::string content = f.text();
+void AppendNumber(std::string* out, int64_t v) {
+  char buf[24];
+  out->append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+// The content an exact duplicate repeats, hashed; *scratch keeps its capacity between calls.
+uint64_t Fingerprint(const voc::v1::Feedback& f, std::string* scratch) {
+  std::string& content = *scratch;
+  content.assign(f.text());
   content += '\x1f';
   if (f.has_survey()) {
-    content += f.survey().has_nps() ? std::to_string(f.survey().nps()) : "-";
-    content += f.survey().has_csat() ? std::to_string(f.survey().csat()) : "-";
+    if (f.survey().has_nps()) AppendNumber(&content, f.survey().nps());
+    else content += '-';
+    if (f.survey().has_csat()) AppendNumber(&content, f.survey().csat());
+    else content += '-';
   }
-  if (f.has_review()) content += std::to_string(f.review().rating());
-  content += std::to_string(f.event_time_ms());
+  if (f.has_review()) AppendNumber(&content, f.review().rating());
+  AppendNumber(&content, f.event_time_ms());
   return Hash64(content);
 }
 
@@ -129,7 +139,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
     ctx.out.DeadLetter(record, "MISSING_FIELD", "Feedback without feedback_id or event_time_ms");
     return;
   }
-  const uint64_t fingerprint = Fingerprint(feedback_);
+  const uint64_t fingerprint = Fingerprint(feedback_, &value_);
   auto found = ctx.txn->Get(kDedupe, record.partition, feedback_.feedback_id(), &value_);
   if (!found.ok()) throw runtime::FatalError(found.status().ToString());  // the store failed, not the record
   const bool seen = *found && previous_.ParseFromString(value_);
@@ -173,7 +183,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
     auto* ref = enriched_.add_themes();
     ref->set_id(t.id);
     ref->set_path(t.path);
-    ref->set_evidence(analysis_.redacted_text.substr(t.begin, t.end - t.begin));
+    ref->set_evidence(analysis_.redacted_text.data() + t.begin, t.end - t.begin);
     ref->set_clause_sentiment(t.clause_compound);
   }
   enriched_.set_feedback_type(ToProto(analysis_.type));
@@ -208,7 +218,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   meta->set_service("voc-enrich");
   meta->set_service_version(options_.service_version);
   meta->set_processed_at_ms(ctx.now_ms);
-  meta->set_origin_topic(std::string(record.topic));
+  meta->set_origin_topic(record.topic.data(), record.topic.size());
   meta->set_origin_partition(record.partition.value);
   meta->set_origin_offset(record.offset.value);
   meta->set_source_timestamp_ms(feedback_.meta().source_timestamp_ms());

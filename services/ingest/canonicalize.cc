@@ -65,7 +65,7 @@ bool Canonicalizer::NormalizeText(std::string_view text, voc::v1::Feedback* out,
   text = Trim(text);
   if (text.empty()) return Missing(why, "text");
   size_t keep = Utf8Prefix(text, options_.max_text_bytes);
-  out->set_text(std::string(text.substr(0, keep)));
+  out->set_text(text.data(), keep);
   out->set_text_truncated(keep < text.size());
   return true;
 }
@@ -163,14 +163,14 @@ bool Canonicalizer::Canonicalize(const RawRecord& raw, int64_t now_ms, voc::v1::
   }
   if (!CheckEventTime(event_time, time_field, now_ms, why)) return false;
   if (source.empty()) source = "unspecified";
-  out->set_source_system(std::string(source));
-  out->set_external_id(std::string(external_id));
+  out->set_source_system(source.data(), source.size());
+  out->set_external_id(external_id.data(), external_id.size());
   if (customer.empty()) {
     // App stores rarely know the customer; the author is the best stable key there is.
     const auto& r = raw.review;
     out->set_customer_id("anon:" + r.store() + ":" + (r.author_id().empty() ? r.review_id() : r.author_id()));
   } else {
-    out->set_customer_id(std::string(customer));
+    out->set_customer_id(customer.data(), customer.size());
   }
   out->set_source_revision(revision == 0 ? 1 : revision);
   out->set_event_time_ms(event_time);

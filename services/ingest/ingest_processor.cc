@@ -29,7 +29,7 @@ void IngestProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   meta->set_service("voc-ingest");
   meta->set_service_version(options_.service_version);
   meta->set_processed_at_ms(ctx.now_ms);
-  meta->set_origin_topic(std::string(record.topic));
+  meta->set_origin_topic(record.topic.data(), record.topic.size());
   meta->set_origin_partition(record.partition.value);
   meta->set_origin_offset(record.offset.value);
   meta->set_source_timestamp_ms(record.timestamp_ms);
