@@ -5,9 +5,10 @@
 #include <prometheus/registry.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstring>
+
+#include "common/core/decimal.h"
 
 namespace voc::aggregate {
 
@@ -55,12 +56,6 @@ const char* ChannelName(int channel) {
 }
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-void AppendDecimal(std::string* out, int64_t v) {
-  char buf[24];
-  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  out->append(buf, end);
-}
 
 void AppendWindowGroup(std::string* out, int64_t size_ms, int64_t start_ms, std::string_view theme_id) {
   AppendDecimal(out, size_ms);

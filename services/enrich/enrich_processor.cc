@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 
+#include "common/core/decimal.h"
 #include "common/core/hash.h"
 #include "common/core/utf8.h"
 #include "services/enrich/simhash.h"
@@ -77,24 +77,19 @@ void AddUrgency(uint32_t flags, google::protobuf::RepeatedField<int>* out) {
   if (flags & text::kUrgencyChurnThreat) out->Add(voc::v1::URGENCY_CHURN_THREAT);
 }
 
-void AppendNumber(std::string* out, int64_t v) {
-  char buf[24];
-  out->append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
-
 // The content an exact duplicate repeats, hashed; *scratch keeps its capacity between calls.
 uint64_t Fingerprint(const voc::v1::Feedback& f, std::string* scratch) {
   std::string& content = *scratch;
   content.assign(f.text());
   content += '\x1f';
   if (f.has_survey()) {
-    if (f.survey().has_nps()) AppendNumber(&content, f.survey().nps());
+    if (f.survey().has_nps()) AppendDecimal(&content, f.survey().nps());
     else content += '-';
-    if (f.survey().has_csat()) AppendNumber(&content, f.survey().csat());
+    if (f.survey().has_csat()) AppendDecimal(&content, f.survey().csat());
     else content += '-';
   }
-  if (f.has_review()) AppendNumber(&content, f.review().rating());
-  AppendNumber(&content, f.event_time_ms());
+  if (f.has_review()) AppendDecimal(&content, f.review().rating());
+  AppendDecimal(&content, f.event_time_ms());
   return Hash64(content);
 }
 
