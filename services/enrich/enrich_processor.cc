@@ -134,7 +134,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
     ctx.out.DeadLetter(record, "MISSING_FIELD", "Feedback without feedback_id or event_time_ms");
     return;
   }
-  const uint64_t fingerprint = Fingerprint(feedback_, &value_);
+  const uint64_t fingerprint = Fingerprint(feedback_, &fingerprint_content_);
   auto found = ctx.txn->Get(kDedupe, record.partition, feedback_.feedback_id(), &value_);
   if (!found.ok()) throw runtime::FatalError(found.status().ToString());  // the store failed, not the record
   const bool seen = *found && previous_.ParseFromString(value_);

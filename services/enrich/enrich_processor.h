@@ -111,6 +111,7 @@ class EnrichProcessor final : public runtime::Processor {
   text::Analysis analysis_;
   std::string value_;
   std::string bytes_;
+  std::string fingerprint_content_;  // what Fingerprint hashes, its capacity kept
 };
 
 }  // namespace voc::enrich
