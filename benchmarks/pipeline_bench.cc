@@ -203,7 +203,7 @@ class PassPipeline final : public Pipeline {
       registries_[i] = std::make_shared<prometheus::Registry>();
       const std::string name = "pass-" + std::to_string(i + 1);
       for (int k = 0; k < o.instances[i]; ++k) {
-        auto runner = runtime::ServiceRunner::Create(pipeline::StageOptions(o, bs, name, inputs[i], i > 0, k),
+        auto runner = runtime::ServiceRunner::Create(pipeline::StageOptions(o, {bs}, name, inputs[i], i > 0, k),
                                                      std::make_unique<PassThrough>(outputs[i], i == 0, i > 0),
                                                      registries_[i]);
         if (!runner.ok()) {
@@ -300,7 +300,7 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   const auto names = Prefixed(prefix);
   for (const auto& t : runtime::PipelineTopics(names, args.partitions)) broker.CreateTopic(t.name, t.partitions).ok();
   const std::string bs = broker.bootstrap_servers();
-  auto producer = kafka::Producer::Create({bs, {{"linger.ms", "25"}}});
+  auto producer = kafka::Producer::Create({.client = {bs}, .properties = {{"linger.ms", "25"}}});
   for (const auto& c : generator.customers()) (*producer)->Produce(names.customers, c.customer_id(), c.SerializeAsString()).ok();
   const size_t backlog = latency_phase ? 0 : args.events;
 
@@ -387,7 +387,7 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
 
   // Latency at a fixed offered rate, read back from the last topic as a dashboard would.
   kafka::ConsumerOptions co;
-  co.bootstrap_servers = bs;
+  co.client = {bs};
   co.topics = {names.aggregates};
   co.start_offset = [](const TopicPartition&) { return kafka::kOffsetEnd; };
   auto reader = kafka::Consumer::Create(std::move(co));

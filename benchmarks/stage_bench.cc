@@ -112,7 +112,7 @@ struct Streams {
     }
     broker = std::move(kafka::EmbeddedBroker::Start()).value();
     if (!broker->CreateTopic("voc.customers", 1).ok()) std::abort();
-    auto producer = std::move(kafka::Producer::Create({broker->bootstrap_servers(), {}})).value();
+    auto producer = std::move(kafka::Producer::Create({.client = {broker->bootstrap_servers()}})).value();
     for (const auto& c : generator.customers()) producer->Produce("voc.customers", c.customer_id(), c.SerializeAsString()).ok();
     if (!producer->Flush(std::chrono::seconds(30)).ok()) std::abort();
 
@@ -132,7 +132,7 @@ struct Streams {
     Enrich e;
     enrich::EnrichOptions eo;
     eo.analyzer = {VOC_SOURCE_DIR "/data/taxonomy/software.yaml", VOC_SOURCE_DIR "/data/lexicons"};
-    eo.bootstrap_servers = broker->bootstrap_servers();
+    eo.kafka = {broker->bootstrap_servers()};
     auto analyzer = std::move(text::Analyzer::Create(eo.analyzer)).value();
     e.processor = std::make_unique<enrich::EnrichProcessor>(eo, std::move(analyzer), *e.registry);
     e.store = std::move(state::StateStore::Open(StoreOptions(scratch.Fresh(), e.processor->Stores()))).value();

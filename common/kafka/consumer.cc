@@ -60,7 +60,7 @@ class ConsumerImpl final : public Consumer {
 
   Status Init() {
     Properties defaults = {
-        {"bootstrap.servers", options_.bootstrap_servers},
+        {"bootstrap.servers", options_.client.bootstrap_servers},
         {"enable.auto.commit", "false"},
         {"enable.auto.offset.store", "false"},
         {"enable.partition.eof", "false"},
@@ -79,7 +79,7 @@ class ConsumerImpl final : public Consumer {
     };
     // librdkafka will not assign without a group id, even when it never joins the group.
     defaults["group.id"] = options_.group_id.empty() ? "voc-unjoined-reader" : options_.group_id;
-    auto conf = internal::MakeConf(defaults, options_.properties);
+    auto conf = internal::MakeConf({&defaults, &options_.client.properties, &options_.properties});
     if (!conf.ok()) return conf.status();
     rd_kafka_conf_set_opaque(conf->get(), this);
     if (!options_.group_id.empty()) rd_kafka_conf_set_rebalance_cb(conf->get(), &ConsumerImpl::RebalanceCallback);
@@ -184,6 +184,10 @@ class ConsumerImpl final : public Consumer {
     return out;
   }
 
+  Result<std::pair<Offset, Offset>> Watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout) override {
+    return internal::Watermarks(rk_.get(), tp, timeout);
+  }
+
   Status Close(std::chrono::milliseconds timeout) override {
     if (closed_) return Status::Ok();
     closed_ = true;
@@ -277,7 +281,7 @@ class ConsumerImpl final : public Consumer {
   Status AssignAll() {
     PartitionListPtr list(rd_kafka_topic_partition_list_new(8));
     for (const auto& topic : options_.topics) {
-      auto count = PartitionCount(options_.bootstrap_servers, topic, std::chrono::seconds(10));
+      auto count = internal::PartitionCount(rk_.get(), topic, std::chrono::seconds(10));
       if (!count.ok()) return count.status();
       for (int p = 0; p < *count; ++p) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
     }

@@ -20,7 +20,8 @@ class EmbeddedBrokerImpl final : public EmbeddedBroker {
     // The mock broker's sockets take their options from this handle. Without TCP_NODELAY
     // a response written right behind another waits for the client's delayed ACK
     // (about 40 ms): every flush of records to more than one partition would pay it.
-    auto conf = internal::MakeConf({{"log_level", "3"}, {"socket.nagle.disable", "true"}}, {});
+    const Properties host = {{"log_level", "3"}, {"socket.nagle.disable", "true"}};
+    auto conf = internal::MakeConf({&host});
     if (!conf.ok()) return conf.status();
     auto handle = internal::MakeHandle(RD_KAFKA_PRODUCER, std::move(conf).value());
     if (!handle.ok()) return handle.status();

@@ -21,6 +21,16 @@ namespace voc::kafka {
 // librdkafka properties passed through as given ("linger.ms" -> "20").
 using Properties = std::map<std::string, std::string>;
 
+// How a client reaches one cluster. Every handle — consumer, producer, the metadata
+// queries below, the tools' — is built from it, so a property set once here
+// (security.protocol, sasl.*, ssl.*, client.id, api.version.request,
+// broker.version.fallback) reaches them all.
+struct ClientConfig {
+  std::string bootstrap_servers;
+  Properties properties = {};  // applied to every handle, after its defaults, before its own
+};
+
+
 // Logical start offsets a start_offset callback may return.
 inline constexpr Offset kOffsetBeginning{-2};
 inline constexpr Offset kOffsetEnd{-1};
@@ -63,12 +73,12 @@ struct PartitionLag {
 };
 
 struct ConsumerOptions {
-  std::string bootstrap_servers;
+  ClientConfig client;
   // Consumer group; empty means no group: every partition of `topics` is assigned
   // (how a service reads a table such as voc.customers whole).
   std::string group_id;
   std::vector<std::string> topics;
-  Properties properties;  // pass-through, applied last
+  Properties properties;  // the consumer's own pass-through, applied after client.properties
   // Fill Record::content_type from the record's headers (reading them costs a little on
   // every record; only a consumer that honours the header asks).
   bool read_content_type = false;
@@ -96,13 +106,15 @@ class Consumer {
   virtual Status Commit(const std::vector<std::pair<TopicPartition, Offset>>& next_offsets) = 0;
   virtual std::vector<TopicPartition> Assignment() = 0;
   virtual std::vector<PartitionLag> Lag() = 0;
+  // Low and high watermark of a partition, asked on this consumer's own connection.
+  virtual Result<std::pair<Offset, Offset>> Watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout) = 0;
   // Leaves the group, waiting at most timeout. Must be called before destruction.
   virtual Status Close(std::chrono::milliseconds timeout) = 0;
 };
 
 struct ProducerOptions {
-  std::string bootstrap_servers;
-  Properties properties;  // pass-through, applied last
+  ClientConfig client;
+  Properties properties = {};  // the producer's own pass-through, applied after client.properties
 };
 
 // NOT thread-safe: all calls happen on one thread.
@@ -124,12 +136,12 @@ class Producer {
   virtual uint64_t resent() const = 0;
 };
 
-// How many partitions `topic` has, asking the cluster at most `timeout`.
-Result<int> PartitionCount(const std::string& bootstrap_servers, const std::string& topic,
-                           std::chrono::milliseconds timeout);
+// How many partitions `topic` has, asking the cluster at most `timeout`. NotFound when
+// the cluster does not know the topic.
+Result<int> PartitionCount(const ClientConfig& client, const std::string& topic, std::chrono::milliseconds timeout);
 
 // Low and high watermark (first offset kept, next offset to be written) of a partition.
-Result<std::pair<Offset, Offset>> Watermarks(const std::string& bootstrap_servers, const TopicPartition& tp,
+Result<std::pair<Offset, Offset>> Watermarks(const ClientConfig& client, const TopicPartition& tp,
                                              std::chrono::milliseconds timeout);
 
 }  // namespace voc::kafka

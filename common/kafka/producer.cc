@@ -24,7 +24,7 @@ class ProducerImpl final : public Producer {
  public:
   Status Init(const ProducerOptions& options) {
     Properties defaults = {
-        {"bootstrap.servers", options.bootstrap_servers},
+        {"bootstrap.servers", options.client.bootstrap_servers},
         {"acks", "all"},
         {"socket.nagle.disable", "true"},
         {"linger.ms", "20"},
@@ -37,7 +37,7 @@ class ProducerImpl final : public Producer {
         // Same key, same partition as the Java client computes.
         {"partitioner", "murmur2_random"},
     };
-    auto conf = internal::MakeConf(defaults, options.properties);
+    auto conf = internal::MakeConf({&defaults, &options.client.properties, &options.properties});
     if (!conf.ok()) return conf.status();
     rd_kafka_conf_set_opaque(conf->get(), this);
     rd_kafka_conf_set_dr_msg_cb(conf->get(), &ProducerImpl::DeliveryCallback);

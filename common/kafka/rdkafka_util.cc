@@ -2,10 +2,10 @@
 
 namespace voc::kafka::internal {
 
-Result<ConfPtr> MakeConf(const Properties& defaults, const Properties& overrides) {
+Result<ConfPtr> MakeConf(std::initializer_list<const Properties*> layers) {
   ConfPtr conf(rd_kafka_conf_new());
   char errstr[512];
-  for (const Properties* props : {&defaults, &overrides}) {
+  for (const Properties* props : layers) {
     for (const auto& [key, value] : *props) {
       if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
         return Status::InvalidArgument("Kafka property '" + key + "' = '" + value + "': " + errstr);

@@ -4,6 +4,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -22,9 +23,14 @@ struct HandleDeleter {
 };
 using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 
-// A configuration with `defaults` then `overrides` applied; an invalid property names
-// itself in the returned status.
-Result<ConfPtr> MakeConf(const Properties& defaults, const Properties& overrides);
+// A configuration with each layer applied in turn (defaults, then the cluster's
+// properties, then the handle's own); an invalid property names itself in the status.
+Result<ConfPtr> MakeConf(std::initializer_list<const Properties*> layers);
+
+// Partition count of a topic and a partition's watermarks, asked on an existing handle.
+Result<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds timeout);
+Result<std::pair<Offset, Offset>> Watermarks(rd_kafka_t* rk, const TopicPartition& tp,
+                                             std::chrono::milliseconds timeout);
 
 // Creates the handle; takes ownership of conf on success and on failure.
 Result<HandlePtr> MakeHandle(rd_kafka_type_t type, ConfPtr conf);

@@ -3,13 +3,33 @@
 #include <cstdint>
 
 namespace voc::runtime {
+namespace {
+
+// Consumer properties the runtime's guarantees rest on: offsets stored with the state and
+// committed by the runtime, the assignor its rebalance handling is written for, a lost
+// offset reported instead of skipped, each service in its own group.
+constexpr const char* kReservedProperties[] = {"group.id", "enable.auto.commit", "enable.auto.offset.store",
+                                               "auto.offset.reset", "partition.assignment.strategy"};
+
+void RejectReservedProperties(const std::string& section, const kafka::Properties& properties) {
+  for (const char* key : kReservedProperties) {
+    if (!properties.contains(key)) continue;
+    throw config::ConfigError("configuration key '" + section + "." + key +
+                              "' is not allowed: vocstream sets " + key +
+                              " itself (offsets are committed with the state; a service's group is service.group_id); "
+                              "remove the key");
+  }
+}
+
+}  // namespace
 
 RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
                                   const std::vector<std::string>& input_topics, const std::string& default_http) {
   RuntimeOptions o;
   o.service = service;
-  o.bootstrap_servers = c.String("kafka.bootstrap_servers", "localhost:9092");
+  o.kafka = LoadClientConfig(c);
   for (const auto& [k, v] : c.Section("kafka.consumer")) o.consumer_properties[k] = v;
+  RejectReservedProperties("kafka.consumer", o.consumer_properties);
   for (const auto& [k, v] : c.Section("kafka.producer")) o.producer_properties[k] = v;
   o.dead_letter_topic = c.String("topics.dlq", "voc.dlq");
   o.group_id = c.String("service.group_id", service);
@@ -29,6 +49,14 @@ RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
   if (o.batch_max_wait.count() <= 0) throw config::ConfigError("configuration key 'batch.max_wait' must be above 0");
   if (o.commit_interval.count() < 0) throw config::ConfigError("configuration key 'batch.commit_interval' must not be negative");
   return o;
+}
+
+kafka::ClientConfig LoadClientConfig(config::Config& c) {
+  kafka::ClientConfig client;
+  client.bootstrap_servers = c.String("kafka.bootstrap_servers", "localhost:9092");
+  for (const auto& [k, v] : c.Section("kafka.client")) client.properties[k] = v;
+  RejectReservedProperties("kafka.client", client.properties);
+  return client;
 }
 
 PipelineTopicNames LoadTopicNames(config::Config& c) {

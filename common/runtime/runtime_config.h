@@ -10,11 +10,15 @@
 
 namespace voc::runtime {
 
-// Keys: kafka.bootstrap_servers, kafka.consumer.*, kafka.producer.*, topics.dlq,
+// Keys: kafka.bootstrap_servers, kafka.client.*, kafka.consumer.*, kafka.producer.*, topics.dlq,
 // service.group_id, service.http_listen, service.memory_budget_mb, batch.max_records,
 // batch.max_wait, state.dir, state.block_cache_mb, state.write_buffer_mb, state.rocksdb.*.
 RuntimeOptions LoadRuntimeOptions(config::Config& config, const std::string& service,
                                   const std::vector<std::string>& input_topics, const std::string& default_http);
+
+// Keys kafka.bootstrap_servers and kafka.client.* (librdkafka properties every handle
+// gets: security, SASL/SSL, client.id, broker version).
+kafka::ClientConfig LoadClientConfig(config::Config& config);
 
 // Keys topics.raw_tickets, ... topics.dlq: every topic name of the pipeline.
 PipelineTopicNames LoadTopicNames(config::Config& config);

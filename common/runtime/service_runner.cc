@@ -105,12 +105,12 @@ class ServiceRunnerImpl final : public ServiceRunner {
     kafka::Properties producer_properties = options_.producer_properties;
     producer_properties.try_emplace("linger.ms",
                                    std::to_string(std::min<int64_t>(options_.batch_max_wait.count(), 1000)));
-    auto producer = kafka::Producer::Create({options_.bootstrap_servers, producer_properties});
+    auto producer = kafka::Producer::Create({.client = options_.kafka, .properties = producer_properties});
     if (!producer.ok()) return producer.status();
     producer_ = std::move(producer).value();
 
     kafka::ConsumerOptions co;
-    co.bootstrap_servers = options_.bootstrap_servers;
+    co.client = options_.kafka;
     co.group_id = options_.group_id;
     co.topics = options_.input_topics;
     co.properties = options_.consumer_properties;
@@ -125,6 +125,14 @@ class ServiceRunnerImpl final : public ServiceRunner {
     }
     co.on_assigned = [this](const std::vector<TopicPartition>& tps) {
       spdlog::info("{}: assigned {} partition(s)", options_.service, tps.size());
+      // The group's offset follows the state: a partition resumed from its stored offset
+      // commits that offset at the next checkpoint, so the group (what lag monitoring
+      // reads) is right even when an earlier commit was lost to a crash or a rebalance.
+      if (store_) {
+        for (const auto& tp : tps) {
+          if (auto stored = store_->NextOffset(tp)) next_offsets_.try_emplace(tp, *stored);
+        }
+      }
       processor_->OnAssigned(tps);
     };
     co.on_revoked = [this](const std::vector<TopicPartition>& tps) {

@@ -24,12 +24,12 @@ namespace voc::runtime {
 
 struct RuntimeOptions {
   std::string service;  // "voc-ingest", ...: metric label, dead-letter origin
-  std::string bootstrap_servers;
+  kafka::ClientConfig kafka;  // every handle's connection: bootstrap servers, client properties
   std::string group_id;
   std::vector<std::string> input_topics;
   std::string dead_letter_topic = "voc.dlq";
-  kafka::Properties consumer_properties;
-  kafka::Properties producer_properties;
+  kafka::Properties consumer_properties;  // after kafka.properties, for the consumer only
+  kafka::Properties producer_properties;  // after kafka.properties, for the producer only
   state::StateOptions state;  // path empty for a stateless service; stores come from the Processor
   size_t batch_max_records = 5000;
   std::chrono::milliseconds batch_max_wait{50};

@@ -7,9 +7,9 @@
 
 namespace voc::enrich {
 
-CustomerTable::CustomerTable(std::string bootstrap_servers, std::string topic, kafka::Properties properties,
+CustomerTable::CustomerTable(kafka::ClientConfig client, std::string topic, kafka::Properties properties,
                              state::StoreId store_id)
-    : bootstrap_servers_(std::move(bootstrap_servers)),
+    : client_(std::move(client)),
       topic_(std::move(topic)),
       properties_(std::move(properties)),
       store_id_(store_id) {}
@@ -21,7 +21,7 @@ CustomerTable::~CustomerTable() {
 
 Status CustomerTable::Start(state::StateStore* store) {
   kafka::ConsumerOptions co;
-  co.bootstrap_servers = bootstrap_servers_;
+  co.client = client_;
   co.topics = {topic_};
   co.properties = properties_;
   // A caught-up reader fetches once per fetch.wait.max.ms for as long as it runs; the table
@@ -36,7 +36,7 @@ Status CustomerTable::Start(state::StateStore* store) {
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(consumer).value();
   for (const auto& tp : consumer_->Assignment()) {
-    auto marks = kafka::Watermarks(bootstrap_servers_, tp, std::chrono::seconds(10));
+    auto marks = consumer_->Watermarks(tp, std::chrono::seconds(10));
     if (!marks.ok()) return marks.status();
     end_at_start_[tp] = marks->second;
     next_[tp] = store->NextOffset(tp).value_or(marks->first);

@@ -23,7 +23,7 @@ class CustomerTable {
   // Customers live under this reserved partition: no input partition reaches it.
   static constexpr PartitionId kTablePartition{-1};
 
-  CustomerTable(std::string bootstrap_servers, std::string topic, kafka::Properties properties,
+  CustomerTable(kafka::ClientConfig client, std::string topic, kafka::Properties properties,
                 state::StoreId store_id);
   ~CustomerTable();
 
@@ -41,7 +41,7 @@ class CustomerTable {
   Status Start(state::StateStore* store);
   Status ApplyBatch(state::StateStore* store, size_t* applied);
 
-  std::string bootstrap_servers_;
+  kafka::ClientConfig client_;
   std::string topic_;
   kafka::Properties properties_;
   state::StoreId store_id_;

@@ -109,7 +109,7 @@ std::vector<state::StoreSpec> EnrichProcessor::Stores() const {
 
 void EnrichProcessor::AttachStore(state::StateStore* store) {
   store_ = store;
-  customers_ = std::make_unique<CustomerTable>(options_.bootstrap_servers, options_.customers_topic,
+  customers_ = std::make_unique<CustomerTable>(options_.kafka, options_.customers_topic,
                                                options_.consumer_properties, kCustomers);
 }
 

@@ -25,7 +25,7 @@ class Registry;
 namespace voc::enrich {
 
 struct EnrichOptions {
-  std::string bootstrap_servers;  // for the customer table
+  kafka::ClientConfig kafka;  // for the customer table
   kafka::Properties consumer_properties;
   std::string customers_topic = "voc.customers";
   std::string enriched_topic = "voc.feedback.enriched";

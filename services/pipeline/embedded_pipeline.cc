@@ -9,12 +9,12 @@
 
 namespace voc::pipeline {
 
-runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& o, const std::string& bootstrap_servers,
+runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& o, const kafka::ClientConfig& client,
                                      const std::string& service, std::vector<std::string> inputs, bool stateful,
                                      int instance) {
   runtime::RuntimeOptions r;
   r.service = service;
-  r.bootstrap_servers = bootstrap_servers;
+  r.kafka = client;
   r.group_id = service;
   r.input_topics = std::move(inputs);
   r.dead_letter_topic = o.topics.dlq;
@@ -39,22 +39,22 @@ Result<std::unique_ptr<EmbeddedPipeline>> EmbeddedPipeline::Start(EmbeddedPipeli
 Status EmbeddedPipeline::Init() {
   auto& o = options_;
   if (o.state_root.empty()) return Status::InvalidArgument("the embedded pipeline needs a state folder");
-  bootstrap_ = o.bootstrap_servers;
-  if (bootstrap_.empty()) {
+  client_ = {o.bootstrap_servers, o.client_properties};
+  if (client_.bootstrap_servers.empty()) {
     auto broker = kafka::EmbeddedBroker::Start();
     if (!broker.ok()) return broker.status();
     broker_ = std::move(broker).value();
     for (const auto& t : runtime::PipelineTopics(o.topics, o.partitions)) {
       VOC_RETURN_IF_ERROR(broker_->CreateTopic(t.name, t.partitions));
     }
-    bootstrap_ = broker_->bootstrap_servers();
+    client_.bootstrap_servers = broker_->bootstrap_servers();
   }
   const auto& n = o.topics;
   o.ingest.inputs = {{n.raw_tickets, voc::v1::CHANNEL_TICKET, ingest::Format::kAuto},
                      {n.raw_surveys, voc::v1::CHANNEL_SURVEY, ingest::Format::kAuto},
                      {n.raw_reviews, voc::v1::CHANNEL_REVIEW, ingest::Format::kAuto}};
   o.ingest.output_topic = n.feedback;
-  o.enrich.bootstrap_servers = bootstrap_;
+  o.enrich.kafka = client_;
   o.enrich.consumer_properties = o.consumer_properties;
   o.enrich.customers_topic = n.customers;
   o.enrich.enriched_topic = n.enriched;
@@ -79,7 +79,7 @@ Status EmbeddedPipeline::Init() {
       } else {
         processor = std::make_unique<aggregate::AggregateProcessor>(o.aggregate, *registries_[2]);
       }
-      auto runner = runtime::ServiceRunner::Create(StageOptions(o, bootstrap_, names[stage], inputs[stage], stage > 0, k),
+      auto runner = runtime::ServiceRunner::Create(StageOptions(o, client_, names[stage], inputs[stage], stage > 0, k),
                                                    std::move(processor), registries_[stage]);
       if (!runner.ok()) return runner.status();
       // "voc-aggregate", "voc-aggregate-2", ...

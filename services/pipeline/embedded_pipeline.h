@@ -27,6 +27,7 @@ namespace voc::pipeline {
 
 struct EmbeddedPipelineOptions {
   std::string bootstrap_servers;  // empty: start an embedded broker and create the topics
+  kafka::Properties client_properties;  // every handle's (a real broker's version settings)
   int partitions = 8;
   std::string state_root;  // each stateful service keeps its RocksDB below this folder
   runtime::PipelineTopicNames topics;
@@ -59,7 +60,7 @@ std::chrono::nanoseconds ThreadCpuTime(const std::thread& thread);
 // The runtime options of one instance of a fused stage: its group, inputs, batching and
 // client properties from `options`; a state folder of its own below options.state_root
 // when stateful.
-runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& options, const std::string& bootstrap_servers,
+runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& options, const kafka::ClientConfig& client,
                                      const std::string& service, std::vector<std::string> inputs, bool stateful,
                                      int instance = 0);
 
@@ -105,7 +106,8 @@ class EmbeddedPipeline {
 
   // Stops every stage (each finishes its batch and checkpoints) and reports the first error.
   Status Stop();
-  const std::string& bootstrap_servers() const { return bootstrap_; }
+  const std::string& bootstrap_servers() const { return client_.bootstrap_servers; }
+  const kafka::ClientConfig& client() const { return client_; }
   prometheus::Registry& registry(Stage stage) { return *registries_[static_cast<int>(stage)]; }
   int http_port(Stage stage) { return stages_[static_cast<int>(stage)].front().http_port(); }
   const runtime::PipelineTopicNames& topics() const { return options_.topics; }
@@ -119,7 +121,7 @@ class EmbeddedPipeline {
 
   EmbeddedPipelineOptions options_;
   std::unique_ptr<kafka::EmbeddedBroker> broker_;  // outlives the runners (destroyed last)
-  std::string bootstrap_;
+  kafka::ClientConfig client_;
   std::array<std::shared_ptr<prometheus::Registry>, 3> registries_;
   std::array<RunnerThreads, 3> stages_;  // stopped before the broker goes
 };

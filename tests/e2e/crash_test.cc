@@ -107,26 +107,26 @@ TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   const auto diffs = test::AwaitGroundTruth(generator, bs, topics.aggregates, seconds(150));
   EXPECT_TRUE(diffs.empty()) << diffs.size() << " window(s) differ after the crashes, first: "
                              << (diffs.empty() ? "" : diffs.front());
+  EXPECT_EQ(test::AwaitPipelineCaughtUp(bs, topics, seconds(60)), "");
+  // Graceful shutdown still works after all that; then nothing more is written.
+  for (auto& [name, child] : services) EXPECT_EQ(child->Terminate(), 0) << name << " did not stop cleanly";
 
   // No loss: every version of every feedback came out, every malformed record was dead-lettered
   // (redelivery after a crash may repeat some; each is counted once here).
   std::set<std::pair<std::string, uint32_t>> versions;
   voc::v1::EnrichedFeedback e;
-  for (const auto& r : test::ReadTopic(bs, topics.enriched, truth.expected_enriched(), seconds(30))) {
+  for (const auto& r : test::ReadTopic({bs}, topics.enriched)) {
     ASSERT_TRUE(e.ParseFromString(r.value));
     versions.emplace(e.feedback_id(), e.revision());
   }
   EXPECT_EQ(versions.size(), truth.expected_enriched());
   std::set<std::tuple<std::string, int32_t, int64_t>> origins;
   voc::v1::DeadLetter d;
-  for (const auto& r : test::ReadTopic(bs, topics.dlq, truth.malformed, seconds(30))) {
+  for (const auto& r : test::ReadTopic({bs}, topics.dlq)) {
     ASSERT_TRUE(d.ParseFromString(r.value));
     origins.emplace(d.origin_topic(), d.origin_partition(), d.origin_offset());
   }
   EXPECT_EQ(origins.size(), truth.malformed);
-
-  // Graceful shutdown still works after all that.
-  for (auto& [name, child] : services) EXPECT_EQ(child->Terminate(), 0) << name << " did not stop cleanly";
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ inline E2eStream StartStream(uint64_t seed, size_t records, kafka::Properties pr
   s.options.customers = 40;
   s.options.planned_count = records;
   s.generator = std::make_unique<gen::Generator>(s.options);
-  auto producer = kafka::Producer::Create({s.broker.bootstrap, std::move(producer_properties)});
+  auto producer = kafka::Producer::Create({.client = {s.broker.bootstrap}, .properties = std::move(producer_properties)});
   EXPECT_TRUE(producer.ok()) << producer.status().ToString();
   if (producer.ok()) {
     s.producer = std::move(producer).value();
@@ -74,8 +74,24 @@ inline E2eStream StartStream(uint64_t seed, size_t records, kafka::Properties pr
 inline std::map<std::string, voc::v1::ThemeAggregate> LatestAggregates(const std::string& bootstrap,
                                                                       const std::string& topic) {
   std::map<std::string, voc::v1::ThemeAggregate> latest;
-  for (const auto& r : ReadTopic(bootstrap, topic, 1, std::chrono::seconds(2))) latest[r.key].ParseFromString(r.value);
+  for (const auto& r : ReadTopic({bootstrap}, topic)) latest[r.key].ParseFromString(r.value);
   return latest;
+}
+
+// Waits until each stage's group has read all of its input and acknowledged what it wrote
+// (in pipeline order, so each stage's input is final when it is checked): after this,
+// every topic holds everything the stream will ever put on it, and a read to its end is
+// exact. Empty when caught up; otherwise what is behind.
+inline std::string AwaitPipelineCaughtUp(const std::string& bootstrap, const runtime::PipelineTopicNames& topics,
+                                         std::chrono::seconds timeout) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> stages = {
+      {"voc-ingest", {topics.raw_tickets, topics.raw_surveys, topics.raw_reviews}},
+      {"voc-enrich", {topics.feedback}},
+      {"voc-aggregate", {topics.mentions}}};
+  for (const auto& [group, inputs] : stages) {
+    if (std::string behind = AwaitCaughtUp({bootstrap}, group, inputs, timeout); !behind.empty()) return behind;
+  }
+  return {};
 }
 
 // Waits up to `timeout` for the aggregates on `topic` to equal what the generator's ground

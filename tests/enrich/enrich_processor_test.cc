@@ -108,7 +108,7 @@ class EnrichProcessorTest : public ::testing::Test {
     ASSERT_TRUE(broker.ok()) << broker.status().ToString();
     broker_ = std::move(broker).value().release();
     ASSERT_TRUE(broker_->CreateTopic("voc.customers", 1).ok());
-    auto producer = kafka::Producer::Create({broker_->bootstrap_servers(), {}});
+    auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
     ASSERT_TRUE(producer.ok()) << producer.status().ToString();
     voc::v1::CustomerProfile p;
     p.set_schema_version(1);
@@ -138,7 +138,7 @@ class EnrichProcessorTest : public ::testing::Test {
   void Open(EnrichOptions o = {}) {
     processor_.reset();  // before its store: the customer table writes to it
     store_.reset();
-    o.bootstrap_servers = broker_->bootstrap_servers();
+    o.kafka = {broker_->bootstrap_servers()};
     // The table's consumer sometimes learns its topic's leader only on librdkafka's 1 s
     // topic scan; a short metadata refresh keeps each test well under a second.
     o.consumer_properties = {{"topic.metadata.refresh.interval.ms", "50"}};
@@ -401,7 +401,7 @@ TEST_F(EnrichProcessorTest, ProfileThatArrivesOrChangesLaterJoinsLaterRecords) {
   ASSERT_EQ(out.enriched().size(), 1u);
   EXPECT_FALSE(out.enriched()[0].customer_known());
 
-  auto producer = kafka::Producer::Create({broker_->bootstrap_servers(), {}});
+  auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
   ASSERT_TRUE(producer.ok());
   voc::v1::CustomerProfile p;
   p.set_schema_version(1);

@@ -40,7 +40,7 @@ std::unique_ptr<runtime::ServiceRunner> IngestRunner(const std::string& bootstra
                                                     runtime::RuntimeOptions options,
                                                     std::shared_ptr<prometheus::Registry> registry) {
   options.service = "voc-ingest";
-  options.bootstrap_servers = bootstrap_servers;
+  options.kafka = {bootstrap_servers};
   options.input_topics = {kRaw};
   options.dead_letter_topic = "voc.dlq";
   options.batch_max_wait = std::chrono::milliseconds(20);
@@ -91,7 +91,7 @@ TEST(IngestOnBroker, BadRecordsBecomeDeadLettersAndThePartitionKeepsFlowing) {
       {Ticket("good-4", "\"  Cafe\\u0301 is slow  \""), ""},
   };
   {
-    auto producer = kafka::Producer::Create({broker->bootstrap_servers(), {}});
+    auto producer = kafka::Producer::Create({.client = {broker->bootstrap_servers()}});
     ASSERT_TRUE(producer.ok());
     for (size_t i = 0; i < inputs.size(); ++i) {
       ASSERT_TRUE((*producer)->Produce(kRaw, test::Numbered("raw-key-", i), inputs[i].value).ok());
@@ -115,7 +115,7 @@ TEST(IngestOnBroker, BadRecordsBecomeDeadLettersAndThePartitionKeepsFlowing) {
   std::thread loop([&] { run_status = runner->Run(stop); });
   const TopicPartition dlq{"voc.dlq", PartitionId(0)}, out{"voc.feedback", PartitionId(0)};
   auto high = [&](const TopicPartition& tp) {
-    auto marks = kafka::Watermarks(broker->bootstrap_servers(), tp, 2s);
+    auto marks = kafka::Watermarks({broker->bootstrap_servers()}, tp, 2s);
     return marks.ok() ? static_cast<size_t>(marks->second.value) : 0;
   };
   const bool done = test::WaitFor([&] { return high(dlq) >= bad && high(out) >= good; }, 30s);
@@ -125,7 +125,7 @@ TEST(IngestOnBroker, BadRecordsBecomeDeadLettersAndThePartitionKeepsFlowing) {
   ASSERT_TRUE(run_status.ok()) << run_status.ToString();
 
   // Each bad record, in input order, with its reason, origin and bytes.
-  auto letters = test::ReadTopic(broker->bootstrap_servers(), "voc.dlq", bad, 10s);
+  auto letters = test::ReadTopic({broker->bootstrap_servers()}, "voc.dlq");
   ASSERT_EQ(letters.size(), bad);
   std::map<std::string, double> per_reason;
   size_t next = 0;
@@ -166,7 +166,7 @@ TEST(IngestOnBroker, BadRecordsBecomeDeadLettersAndThePartitionKeepsFlowing) {
             static_cast<double>(inputs.size()));
 
   // Every good record came out, in order, keyed by customer.
-  auto feedback = test::ReadTopic(broker->bootstrap_servers(), "voc.feedback", good, 10s);
+  auto feedback = test::ReadTopic({broker->bootstrap_servers()}, "voc.feedback");
   ASSERT_EQ(feedback.size(), good);
   std::vector<int64_t> origins;
   std::vector<std::string> ids;
@@ -207,10 +207,12 @@ TEST(IngestOnBroker, ContentTypeHeaderDecidesTheFormatOfItsRecord) {
   ASSERT_NE(runner, nullptr);
   std::atomic<bool> stop{false};
   std::thread loop([&] { runner->Run(stop).ok(); });
-  auto letters = test::ReadTopic(bs, "voc.dlq", 2, 30s);
-  auto feedback = test::ReadTopic(bs, "voc.feedback", 1, 30s);
+  const bool done = test::AwaitRecords({bs}, "voc.dlq", 2, 30s) && test::AwaitRecords({bs}, "voc.feedback", 1, 30s);
   stop = true;
   loop.join();
+  ASSERT_TRUE(done) << "voc-ingest did not write its dead letters and feedback";
+  auto letters = test::ReadTopic({bs}, "voc.dlq");
+  auto feedback = test::ReadTopic({bs}, "voc.feedback");
   ASSERT_EQ(letters.size(), 2u);
   std::vector<std::string> reasons;
   for (const auto& r : letters) {

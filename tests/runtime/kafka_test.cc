@@ -25,13 +25,13 @@ class KafkaTest : public ::testing::Test {
   const std::string& bootstrap() const { return broker_->bootstrap_servers(); }
 
   std::unique_ptr<Producer> MakeProducer(Properties properties = {}) {
-    auto producer = Producer::Create({bootstrap(), std::move(properties)});
+    auto producer = Producer::Create({.client = {bootstrap()}, .properties = std::move(properties)});
     EXPECT_TRUE(producer.ok()) << producer.status().ToString();
     return producer.ok() ? std::move(producer).value() : nullptr;
   }
 
   std::unique_ptr<Consumer> MakeConsumer(ConsumerOptions options) {
-    options.bootstrap_servers = bootstrap();
+    options.client = {bootstrap()};
     options.properties["session.timeout.ms"] = "6000";  // the mock's joins are slow otherwise
     auto consumer = Consumer::Create(std::move(options));
     EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
@@ -74,7 +74,7 @@ TEST_F(KafkaTest, ProducerDeliversAndConsumerReadsKeysAndContentType) {
   EXPECT_EQ(producer->delivered(), uint64_t{kRecords});
   ASSERT_TRUE(test::ProduceWithHeader(bootstrap(), "t", "key-h", R"({"a":1})", "content-type", "application/json").ok());
 
-  auto records = test::ReadTopic(bootstrap(), "t", kRecords + 1, 15s);
+  auto records = test::ReadTopic({bootstrap()}, "t", 15s);
   ASSERT_EQ(records.size(), size_t{kRecords + 1});
   std::map<std::string, std::set<int32_t>> partitions_of_key;
   std::set<std::string> values;
@@ -225,7 +225,7 @@ TEST_P(OffsetLossTest, OffsetThatFellOffTheLogIsReportedAndReadingResumesAtLogSt
     for (int i = 0; i < kRecords; ++i) ASSERT_TRUE(producer->Produce("t", std::to_string(i), value).ok());
     ASSERT_TRUE(producer->Flush(20s).ok());
   }
-  auto marks = Watermarks(bootstrap(), tp, 5s);
+  auto marks = Watermarks({bootstrap()}, tp, 5s);
   ASSERT_TRUE(marks.ok()) << marks.status().ToString();
   const int64_t low = marks->first.value;
   ASSERT_GT(low, 0) << "the broker kept everything: the test proves nothing";
@@ -272,7 +272,7 @@ TEST_F(KafkaTest, FlushTimesOutWhileBrokerIsDownAndDeliversEverythingOnceItIsUp)
   EXPECT_EQ(producer->delivered(), 20u);
 
   std::set<std::string> values;
-  for (const auto& r : test::ReadTopic(bootstrap(), "t", 20, 15s)) values.insert(r.value);
+  for (const auto& r : test::ReadTopic({bootstrap()}, "t", 15s)) values.insert(r.value);
   for (int i = 0; i < 10; ++i) {
     EXPECT_TRUE(values.contains(test::Numbered("before-", i)));
     EXPECT_TRUE(values.contains(test::Numbered("during-", i)));

@@ -96,7 +96,7 @@ class ServiceRunnerTest : public ::testing::Test {
   RuntimeOptions Options(const std::string& group_id) const {
     RuntimeOptions o;
     o.service = "voc-test";
-    o.bootstrap_servers = broker_->bootstrap_servers();
+    o.kafka = {broker_->bootstrap_servers()};
     o.group_id = group_id;  // empty: no group, every partition assigned at once (no 3 s join)
     o.input_topics = {"in"};
     o.dead_letter_topic = "dlq";
@@ -118,7 +118,7 @@ class ServiceRunnerTest : public ::testing::Test {
   }
 
   void ProduceInputs(const std::vector<std::string>& values) {
-    auto producer = kafka::Producer::Create({broker_->bootstrap_servers(), {}});
+    auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
     ASSERT_TRUE(producer.ok());
     for (const auto& v : values) ASSERT_TRUE((*producer)->Produce("in", "key-" + v, v).ok());
     ASSERT_TRUE((*producer)->Flush(10s).ok());
@@ -172,7 +172,7 @@ TEST_F(ServiceRunnerTest, CommitsStateAndOffsetsOnlyAfterOutputsAreAcknowledged)
   EXPECT_EQ(observed->Offsets().size(), 20u);
 
   std::set<std::string> outputs;
-  for (const auto& r : test::ReadTopic(broker_->bootstrap_servers(), "out", 20, 10s)) outputs.insert(r.value);
+  for (const auto& r : test::ReadTopic({broker_->bootstrap_servers()}, "out")) outputs.insert(r.value);
   auto want = Values("v", 0, 20);
   EXPECT_EQ(outputs, std::set<std::string>(want.begin(), want.end()));
   EXPECT_GE(test::MetricValue(*registry_, "voc_records_produced_total", {{"topic", "out"}}), 20);
@@ -259,7 +259,7 @@ TEST_F(ServiceRunnerTest, RestartResumesFromStoredOffsetWithoutReprocessing) {
   EXPECT_EQ(observed->Offsets(), (std::vector<int64_t>{10, 11, 12, 13, 14}));
   EXPECT_EQ(Count(*store), "15");
 
-  auto outputs = test::ReadTopic(broker_->bootstrap_servers(), "out", 15, 10s);
+  auto outputs = test::ReadTopic({broker_->bootstrap_servers()}, "out");
   EXPECT_EQ(outputs.size(), 15u) << "an input was processed twice";
 }
 
@@ -270,7 +270,7 @@ TEST_F(ServiceRunnerTest, RestartResumesFromStoredOffsetWithoutReprocessing) {
 TEST_F(ServiceRunnerTest, RevokeInTheMiddleOfABatchCheckpointsWhatTheBatchDid) {
   ASSERT_TRUE(broker_->CreateTopic("in2", 2).ok());
   {
-    auto producer = kafka::Producer::Create({broker_->bootstrap_servers(), {}});
+    auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
     ASSERT_TRUE(producer.ok());
     for (int i = 0; i < 40; ++i) ASSERT_TRUE((*producer)->Produce("in2", "key-" + std::to_string(i), "v").ok());
     ASSERT_TRUE((*producer)->Flush(10s).ok());
@@ -331,11 +331,11 @@ TEST_F(ServiceRunnerTest, ThrowingRecordGoesToDeadLettersAndLaterRecordsFlow) {
   EXPECT_EQ(test::HttpGet(port, "/readyz").status, 503) << "still ready after it stopped";
 
   std::vector<std::string> outputs;
-  for (const auto& r : test::ReadTopic(broker_->bootstrap_servers(), "out", 4, 10s)) outputs.push_back(r.value);
+  for (const auto& r : test::ReadTopic({broker_->bootstrap_servers()}, "out")) outputs.push_back(r.value);
   EXPECT_EQ(outputs, (std::vector<std::string>{"r0", "r1", "r3", "r4"}));
   EXPECT_EQ(Count(*store), "4");
 
-  auto letters = test::ReadTopic(broker_->bootstrap_servers(), "dlq", 1, 10s);
+  auto letters = test::ReadTopic({broker_->bootstrap_servers()}, "dlq");
   ASSERT_EQ(letters.size(), 1u);
   voc::v1::DeadLetter letter;
   ASSERT_TRUE(letter.ParseFromString(letters[0].value));

@@ -6,6 +6,7 @@
 #include <prometheus/registry.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -83,34 +84,144 @@ HttpReply HttpGet(int port, const std::string& path) {
   return reply;
 }
 
-std::vector<ConsumedRecord> ReadTopic(const std::string& bootstrap, const std::string& topic, size_t min_count,
+std::vector<ConsumedRecord> ReadTopic(const kafka::ClientConfig& cluster, const std::string& topic,
                                       std::chrono::milliseconds timeout) {
   std::vector<ConsumedRecord> out;
   kafka::ConsumerOptions options;
-  options.bootstrap_servers = bootstrap;
+  options.client = cluster;
   options.topics = {topic};
   options.read_content_type = true;
   auto consumer = kafka::Consumer::Create(std::move(options));
-  if (!consumer.ok()) throw std::runtime_error(consumer.status().ToString());
+  if (!consumer.ok()) {
+    ADD_FAILURE() << "cannot read topic " << topic << ": " << consumer.status().ToString();
+    return out;
+  }
+  // Per partition, the next offset to read and the end to read to.
+  std::map<int32_t, std::pair<int64_t, int64_t>> progress;
+  for (const TopicPartition& tp : (*consumer)->Assignment()) {
+    auto marks = (*consumer)->Watermarks(tp, std::chrono::seconds(10));
+    if (!marks.ok()) {
+      ADD_FAILURE() << "cannot read the end of " << topic << ": " << marks.status().ToString();
+      (*consumer)->Close(std::chrono::seconds(5)).ok();
+      return out;
+    }
+    progress[tp.partition.value] = {marks->first.value, marks->second.value};
+  }
+  const auto behind = [&] {
+    for (const auto& [partition, p] : progress) {
+      if (p.first < p.second) return partition;
+    }
+    return -1;
+  };
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto grace_end = std::chrono::steady_clock::time_point::max();
   kafka::RecordBatch batch;
-  while (std::chrono::steady_clock::now() < std::min(deadline, grace_end)) {
+  while (behind() >= 0 && std::chrono::steady_clock::now() < deadline) {
     (*consumer)->Poll(1000, std::chrono::milliseconds(100), &batch).ok();  // loss is reported by its callback
     for (const kafka::Record& r : batch) {
+      auto& next = progress[r.partition.value].first;
+      next = std::max(next, r.offset.value + 1);
       out.push_back({std::string(r.topic), r.partition.value, r.offset.value, std::string(r.key),
                      std::string(r.value), std::string(r.content_type)});
     }
     batch.Clear();
-    if (out.size() >= min_count && grace_end == std::chrono::steady_clock::time_point::max()) {
-      grace_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-    }
+  }
+  if (const int32_t partition = behind(); partition >= 0) {
+    const auto& p = progress[partition];
+    ADD_FAILURE() << "reading " << topic << " did not reach its end within " << timeout.count() << " ms: partition "
+                  << partition << " was read to offset " << p.first << " of " << p.second;
   }
   (*consumer)->Close(std::chrono::seconds(5)).ok();
   std::stable_sort(out.begin(), out.end(), [](const ConsumedRecord& a, const ConsumedRecord& b) {
     return std::tie(a.partition, a.offset) < std::tie(b.partition, b.offset);
   });
   return out;
+}
+
+int64_t CountRecords(const kafka::ClientConfig& cluster, const std::string& topic) {
+  auto partitions = kafka::PartitionCount(cluster, topic, std::chrono::seconds(5));
+  if (!partitions.ok()) return -1;
+  int64_t total = 0;
+  for (int p = 0; p < *partitions; ++p) {
+    auto marks = kafka::Watermarks(cluster, {topic, PartitionId(p)}, std::chrono::seconds(5));
+    if (!marks.ok()) return -1;
+    total += marks->second.value - marks->first.value;
+  }
+  return total;
+}
+
+bool AwaitRecords(const kafka::ClientConfig& cluster, const std::string& topic, int64_t min_count,
+                  std::chrono::milliseconds timeout) {
+  return WaitFor([&] { return CountRecords(cluster, topic) >= min_count; }, timeout);
+}
+
+namespace {
+
+// A consumer handle of `group` that never joins it: it only asks what the group committed.
+rd_kafka_t* GroupQueryHandle(const kafka::ClientConfig& cluster, const std::string& group, std::string* error) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  kafka::Properties props = cluster.properties;
+  props["bootstrap.servers"] = cluster.bootstrap_servers;
+  props["group.id"] = group;
+  props["log_level"] = "3";
+  for (const auto& [k, v] : props) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+      *error = errstr;
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+  }
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    *error = errstr;
+    rd_kafka_conf_destroy(conf);
+  }
+  return rk;
+}
+
+}  // namespace
+
+std::string AwaitCaughtUp(const kafka::ClientConfig& cluster, const std::string& group,
+                          const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
+  std::string error;
+  rd_kafka_t* rk = GroupQueryHandle(cluster, group, &error);
+  if (rk == nullptr) return "cannot ask what group " + group + " committed: " + error;
+  std::string behind;
+  WaitFor(
+      [&] {
+        behind.clear();
+        for (const auto& topic : topics) {
+          auto partitions = kafka::PartitionCount(cluster, topic, std::chrono::seconds(5));
+          if (!partitions.ok()) {
+            behind = partitions.status().ToString();
+            return false;
+          }
+          rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(*partitions);
+          for (int p = 0; p < *partitions; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
+          auto err = rd_kafka_committed(rk, list, 5000);
+          for (int p = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && p < list->cnt; ++p) {
+            auto marks = kafka::Watermarks(cluster, {topic, PartitionId(p)}, std::chrono::seconds(5));
+            if (!marks.ok()) {
+              behind = marks.status().ToString();
+              break;
+            }
+            const int64_t committed = list->elems[p].offset;
+            // A partition nothing was ever written to has nothing to commit.
+            if (marks->second.value > 0 && committed < marks->second.value) {
+              behind = "group " + group + " committed offset " + std::to_string(committed) + " of " + topic + "/" +
+                       std::to_string(p) + ", whose end is " + std::to_string(marks->second.value);
+              break;
+            }
+          }
+          if (err != RD_KAFKA_RESP_ERR_NO_ERROR) behind = std::string("cannot ask the group: ") + rd_kafka_err2str(err);
+          rd_kafka_topic_partition_list_destroy(list);
+          if (!behind.empty()) return false;
+        }
+        return true;
+      },
+      timeout);
+  rd_kafka_destroy(rk);
+  return behind;
 }
 
 Status ProduceWithHeader(const std::string& bootstrap, const std::string& topic, const std::string& key,

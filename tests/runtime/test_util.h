@@ -1,6 +1,7 @@
-// Helpers shared by the runtime, state and ingest tests: a temporary folder, a bare
-// HTTP GET, waiting on a condition, reading a topic back from the embedded broker, and
-// reading a counter from a prometheus::Registry. They use the real parts only.
+// Helpers shared by the runtime, state, ingest and end-to-end tests: a temporary folder,
+// a bare HTTP GET, waiting on a condition, reading a topic back to its end, waiting for a
+// consumer group to catch up, and reading a counter from a prometheus::Registry. They
+// use the real parts only, and work on the embedded broker and a real one alike.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "common/core/status.h"
+#include "common/kafka/kafka.h"
 #include "common/metrics/metric_value.h"
 
 namespace prometheus {
@@ -62,11 +64,29 @@ struct ConsumedRecord {
   std::string content_type;
 };
 
-// Reads every partition of topic from the log's start without a group until at least
-// min_count records arrived or timeout passed, then polls a little longer so that
-// records beyond min_count show up too. Records are in (partition, offset) order.
-std::vector<ConsumedRecord> ReadTopic(const std::string& bootstrap, const std::string& topic, size_t min_count,
-                                      std::chrono::milliseconds timeout);
+// Reads every partition of `topic`, without a group, from the log's start to the end
+// (high watermark) it had when the read began; records are in (partition, offset) order.
+// What was written after that is not read, so a test that asserts "exactly these" first
+// makes sure the writers are done (stopped, or AwaitCaughtUp). Not reaching the end
+// before `timeout` fails the test with a sentence naming the partition.
+std::vector<ConsumedRecord> ReadTopic(const kafka::ClientConfig& cluster, const std::string& topic,
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// Records the topic holds now, over all partitions (high minus low watermark); -1 when
+// the broker cannot say.
+int64_t CountRecords(const kafka::ClientConfig& cluster, const std::string& topic);
+
+// Waits until `topic` holds at least min_count records; false when timeout passed first.
+// For tests that assert "at least"; "exactly" reads to the end after the writers are done.
+bool AwaitRecords(const kafka::ClientConfig& cluster, const std::string& topic, int64_t min_count,
+                  std::chrono::milliseconds timeout);
+
+// Waits until consumer group `group` has committed, for every partition of `topics`, the
+// offset at the partition's end: every input read, and (since the runtime commits to the
+// group only after a checkpoint) every output acknowledged. Empty when it did; otherwise
+// a sentence naming a partition that is behind.
+std::string AwaitCaughtUp(const kafka::ClientConfig& cluster, const std::string& group,
+                          const std::vector<std::string>& topics, std::chrono::milliseconds timeout);
 
 // Produces one record with one header straight through librdkafka, as a third-party
 // producer would: voc::kafka::Producer writes no headers.

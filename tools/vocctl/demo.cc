@@ -121,7 +121,7 @@ int RunDemo(const DemoArgs& args, const std::atomic<bool>& stop) {
   std::cerr << "vocctl demo: broker at " << p.bootstrap_servers() << "; metrics at http://127.0.0.1:"
             << p.http_port(pipeline::Stage::kIngest) << "/metrics (ingest), :" << p.http_port(pipeline::Stage::kEnrich)
             << " (enrich), :" << p.http_port(pipeline::Stage::kAggregate) << " (aggregate)\n";
-  auto producer = kafka::Producer::Create({p.bootstrap_servers(), {{"linger.ms", "5"}}});
+  auto producer = kafka::Producer::Create({.client = p.client(), .properties = {{"linger.ms", "5"}}});
   if (!producer.ok()) {
     std::cerr << "vocctl demo: " << producer.status().ToString() << "\n";
     return 1;
@@ -135,7 +135,7 @@ int RunDemo(const DemoArgs& args, const std::atomic<bool>& stop) {
     (*producer)->Produce(p.topics().customers, c.customer_id(), c.SerializeAsString()).ok();
   }
   kafka::ConsumerOptions co;
-  co.bootstrap_servers = p.bootstrap_servers();
+  co.client = p.client();
   co.topics = {p.topics().aggregates, p.topics().dlq, p.topics().alerts};
   auto reader = kafka::Consumer::Create(std::move(co));
   if (!reader.ok()) {

@@ -79,7 +79,7 @@ int RunProduce(const ProduceArgs& args) {
   const auto total_bytes = static_cast<uint64_t>(in.tellg());
   in.seekg(0);
   const bool csv = args.input.size() > 4 && args.input.ends_with(".csv");
-  auto producer = kafka::Producer::Create({args.bootstrap_servers, {}});
+  auto producer = kafka::Producer::Create({.client = {args.bootstrap_servers}});
   if (!producer.ok()) {
     std::cerr << "vocctl produce: " << producer.status().ToString() << "\n";
     return 1;

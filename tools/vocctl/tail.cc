@@ -61,7 +61,7 @@ int RunTail(const TailArgs& args, const std::atomic<bool>& stop) {
     return 2;
   }
   kafka::ConsumerOptions co;
-  co.bootstrap_servers = args.bootstrap_servers;
+  co.client = {args.bootstrap_servers};
   co.topics = {args.topic};
   const bool from_end = args.from_end;
   co.start_offset = [from_end](const TopicPartition&) { return from_end ? kafka::kOffsetEnd : kafka::kOffsetBeginning; };
@@ -79,10 +79,9 @@ int RunTail(const TailArgs& args, const std::atomic<bool>& stop) {
   // at start, so a slow first fetch never ends the command before it printed anything.
   std::map<int32_t, int64_t> end_at_start;
   if (args.exit_when_idle.count() > 0 && !args.from_end) {
-    auto partitions = kafka::PartitionCount(args.bootstrap_servers, args.topic, std::chrono::seconds(10));
-    for (int p = 0; partitions.ok() && p < *partitions; ++p) {
-      auto marks = kafka::Watermarks(args.bootstrap_servers, {args.topic, PartitionId(p)}, std::chrono::seconds(10));
-      if (marks.ok() && marks->second > marks->first) end_at_start[p] = marks->second.value;
+    for (const TopicPartition& tp : (*consumer)->Assignment()) {
+      auto marks = (*consumer)->Watermarks(tp, std::chrono::seconds(10));
+      if (marks.ok() && marks->second > marks->first) end_at_start[tp.partition.value] = marks->second.value;
     }
   }
   google::protobuf::util::JsonPrintOptions print;
