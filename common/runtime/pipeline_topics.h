@@ -11,6 +11,9 @@ namespace voc::runtime {
 struct TopicSpec {
   std::string name;
   int partitions;
+  // Keyed tables whose latest value per key is what counts (cleanup.policy=compact on a
+  // real cluster; the embedded broker has no compaction).
+  bool compacted = false;
 };
 
 struct PipelineTopicNames {
@@ -26,11 +29,19 @@ struct PipelineTopicNames {
   std::string dlq = "voc.dlq";
 };
 
-// Every topic with `partitions` partitions, but the customers table with fewer.
+// Every topic with `partitions` partitions, but the customers table with fewer; the
+// customer table and the aggregates (upserts by window key) compacted.
 inline std::vector<TopicSpec> PipelineTopics(const PipelineTopicNames& n, int partitions) {
-  return {{n.raw_tickets, partitions}, {n.raw_surveys, partitions}, {n.raw_reviews, partitions},
-          {n.customers, std::max(1, partitions / 4)}, {n.feedback, partitions}, {n.enriched, partitions},
-          {n.mentions, partitions}, {n.aggregates, partitions}, {n.alerts, partitions}, {n.dlq, partitions}};
+  return {{n.raw_tickets, partitions},
+          {n.raw_surveys, partitions},
+          {n.raw_reviews, partitions},
+          {n.customers, std::max(1, partitions / 4), true},
+          {n.feedback, partitions},
+          {n.enriched, partitions},
+          {n.mentions, partitions},
+          {n.aggregates, partitions, true},
+          {n.alerts, partitions},
+          {n.dlq, partitions}};
 }
 
 }  // namespace voc::runtime

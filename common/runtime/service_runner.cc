@@ -341,7 +341,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
       VOC_RETURN_IF_ERROR(store_->Commit(txn_.get()));
     }
     processor_->AfterCommit();
-    if (!next_offsets_.empty()) {
+    {  // also with nothing new: the consumer sends again what the group has not confirmed
       std::vector<std::pair<TopicPartition, Offset>> offsets(next_offsets_.begin(), next_offsets_.end());
       if (Status s = consumer_->Commit(offsets); !s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
     }

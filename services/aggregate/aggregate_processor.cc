@@ -537,7 +537,11 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   meta->set_service("voc-aggregate");
   meta->set_service_version(options_.service_version);
   meta->set_processed_at_ms(ctx.now_ms);
-  meta->set_source_timestamp_ms(s.last_source_timestamp_ms());
+  if (s.last_source_timestamp_ms() > 0) {
+    meta->set_source_timestamp_ms(s.last_source_timestamp_ms());
+  } else {
+    meta->clear_source_timestamp_ms();
+  }
   aggregate_.SerializeToString(&bytes_);
   ctx.out.Emit(options_.aggregates_topic, key, bytes_);
   probe_->emitted.Increment();

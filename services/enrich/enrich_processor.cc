@@ -216,7 +216,11 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   meta->set_origin_topic(record.topic.data(), record.topic.size());
   meta->set_origin_partition(record.partition.value);
   meta->set_origin_offset(record.offset.value);
-  meta->set_source_timestamp_ms(feedback_.meta().source_timestamp_ms());
+  if (feedback_.meta().has_source_timestamp_ms()) {
+    meta->set_source_timestamp_ms(feedback_.meta().source_timestamp_ms());
+  } else {
+    meta->clear_source_timestamp_ms();
+  }
   enriched_.SerializeToString(&bytes_);
   ctx.out.Emit(options_.enriched_topic, enriched_.customer_id(), bytes_);
   probe_->emitted.Increment();

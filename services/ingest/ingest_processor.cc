@@ -32,7 +32,11 @@ void IngestProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   meta->set_origin_topic(record.topic.data(), record.topic.size());
   meta->set_origin_partition(record.partition.value);
   meta->set_origin_offset(record.offset.value);
-  meta->set_source_timestamp_ms(record.timestamp_ms);
+  if (record.timestamp_ms > 0) {
+    meta->set_source_timestamp_ms(record.timestamp_ms);
+  } else {
+    meta->clear_source_timestamp_ms();
+  }
   feedback_.SerializeToString(&bytes_);
   ctx.out.Emit(options_.output_topic, feedback_.customer_id(), bytes_);
 }

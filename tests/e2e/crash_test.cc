@@ -1,6 +1,7 @@
 // kill -9 of each stateful service (and of ingest) at several points while the stream
-// flows, then restart: nothing is lost and the final aggregates equal the ground truth,
-// which the uninterrupted run (pipeline_test) reproduces too.
+// flows, then restart, on the embedded broker and on a real Kafka broker: nothing is lost
+// and the final aggregates equal the ground truth, which the uninterrupted run
+// (pipeline_test) reproduces too.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
@@ -25,10 +26,10 @@ using std::chrono::seconds;
 // kill_point > 0: the service dies on its own at that checkpoint, right after its
 // outputs are acknowledged and before its state commits. Checkpoints every 100 ms span
 // a few batches each, and the kill points come before the kills from outside.
-std::unique_ptr<test::ChildProcess> Service(const std::string& name, const std::string& bs, const std::string& dir,
-                                            int kill_point = 0) {
+std::unique_ptr<test::ChildProcess> Service(const std::string& name, const kafka::ClientConfig& cluster,
+                                            const std::string& dir, int kill_point = 0) {
   const std::string binary = std::string(VOC_BINARY_DIR) + "/services/" + name.substr(4) + "/" + name;
-  std::vector<std::string> args = {"--set", "kafka.bootstrap_servers=" + bs,
+  std::vector<std::string> args = {"--set", "kafka.bootstrap_servers=" + cluster.bootstrap_servers,
                                    "--set", "service.http_listen=127.0.0.1:0",
                                    "--set", "kafka.consumer.session.timeout.ms=6000",
                                    "--set", "kafka.consumer.heartbeat.interval.ms=500",
@@ -37,16 +38,25 @@ std::unique_ptr<test::ChildProcess> Service(const std::string& name, const std::
                                    "--set", "state.dir=" + dir + "/" + name,
                                    "--set", "batch.commit_interval=100ms",
                                    "--set", "testing.exit_before_commit=" + std::to_string(kill_point)};
+  // The cluster's client properties (a real 0.9 broker's two) once, in the common section.
+  for (const auto& [key, value] : cluster.properties) args.insert(args.end(), {"--set", "kafka.client." + key + "=" + value});
   auto child = std::make_unique<test::ChildProcess>(binary, args, dir + "/" + name + ".log");
   EXPECT_TRUE(child->Start()) << binary;
   return child;
 }
 
-TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
+using test::BrokerKind;
+
+class CrashRecovery : public ::testing::TestWithParam<BrokerKind> {};
+
+INSTANTIATE_TEST_SUITE_P(Brokers, CrashRecovery, ::testing::Values(BrokerKind::kEmbedded, BrokerKind::kReal),
+                         test::BrokerName);
+
+TEST_P(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   test::TempDir dir;
-  auto stream = test::StartStream(11, 4000, {{"linger.ms", "5"}});
+  auto stream = test::StartStream(GetParam(), 11, 4000, {{"linger.ms", "5"}});
   ASSERT_TRUE(stream.producer);
-  const std::string& bs = stream.broker.bootstrap;
+  const kafka::ClientConfig& bs = stream.broker.client;
   const auto& topics = stream.broker.topics;
   auto& generator = *stream.generator;
   auto& producer = stream.producer;
@@ -115,14 +125,14 @@ TEST(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   // (redelivery after a crash may repeat some; each is counted once here).
   std::set<std::pair<std::string, uint32_t>> versions;
   voc::v1::EnrichedFeedback e;
-  for (const auto& r : test::ReadTopic({bs}, topics.enriched)) {
+  for (const auto& r : test::ReadTopic(bs, topics.enriched)) {
     ASSERT_TRUE(e.ParseFromString(r.value));
     versions.emplace(e.feedback_id(), e.revision());
   }
   EXPECT_EQ(versions.size(), truth.expected_enriched());
   std::set<std::tuple<std::string, int32_t, int64_t>> origins;
   voc::v1::DeadLetter d;
-  for (const auto& r : test::ReadTopic({bs}, topics.dlq)) {
+  for (const auto& r : test::ReadTopic(bs, topics.dlq)) {
     ASSERT_TRUE(d.ParseFromString(r.value));
     origins.emplace(d.origin_topic(), d.origin_partition(), d.origin_offset());
   }

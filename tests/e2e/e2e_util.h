@@ -1,5 +1,6 @@
-// Set-up shared by the end-to-end tests: a broker with the pipeline's topics, the
-// customer table loaded, and the latest aggregate of every window read back.
+// Set-up shared by the end-to-end tests: a broker (embedded, or a real Kafka) with the
+// pipeline's topics, the customer table loaded, and the latest aggregate of every window
+// read back.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include "common/kafka/embedded_broker.h"
 #include "common/kafka/kafka.h"
 #include "common/runtime/pipeline_topics.h"
+#include "tests/runtime/real_kafka.h"
 #include "tests/runtime/test_util.h"
 #include "tests/e2e/oracle.h"
 #include "tools/gen/generator.h"
@@ -19,20 +21,47 @@
 
 namespace voc::test {
 
+// Which broker an end-to-end test runs on; each runs on both.
+enum class BrokerKind { kEmbedded, kReal };
+
+inline std::string BrokerName(const ::testing::TestParamInfo<BrokerKind>& info) {
+  return info.param == BrokerKind::kEmbedded ? "EmbeddedBroker" : "RealKafka";
+}
+inline void PrintTo(BrokerKind kind, std::ostream* os) {
+  *os << (kind == BrokerKind::kEmbedded ? "the embedded broker" : "a real Kafka 0.9 broker");
+}
+
 struct E2eBroker {
-  std::unique_ptr<kafka::EmbeddedBroker> broker;
-  std::string bootstrap;
+  BrokerKind kind = BrokerKind::kEmbedded;
+  std::unique_ptr<kafka::EmbeddedBroker> embedded;
+  std::unique_ptr<RealKafka> real;
+  kafka::ClientConfig client;  // what every client of this broker needs
   runtime::PipelineTopicNames topics;
 };
 
-// An embedded broker with every pipeline topic created at `partitions`.
-inline E2eBroker StartBroker(int partitions) {
+// A broker with every pipeline topic created at `partitions` (compacted where DESIGN says,
+// on the real one). client.bootstrap_servers is empty when it did not start.
+inline E2eBroker StartBroker(BrokerKind kind, int partitions) {
   E2eBroker b;
-  auto started = kafka::EmbeddedBroker::Start();
-  EXPECT_TRUE(started.ok());
-  b.broker = std::move(started).value();
-  for (const auto& t : runtime::PipelineTopics(b.topics, partitions)) EXPECT_TRUE(b.broker->CreateTopic(t.name, t.partitions).ok());
-  b.bootstrap = b.broker->bootstrap_servers();
+  b.kind = kind;
+  const auto topics = runtime::PipelineTopics(b.topics, partitions);
+  if (kind == BrokerKind::kEmbedded) {
+    auto started = kafka::EmbeddedBroker::Start();
+    EXPECT_TRUE(started.ok()) << started.status().ToString();
+    if (!started.ok()) return b;
+    b.embedded = std::move(started).value();
+    for (const auto& t : topics) EXPECT_TRUE(b.embedded->CreateTopic(t.name, t.partitions).ok());
+    b.client = {b.embedded->bootstrap_servers()};
+  } else {
+    auto started = RealKafka::Start();
+    EXPECT_TRUE(started.ok()) << started.status().ToString();
+    if (!started.ok()) return b;
+    b.real = std::move(started).value();
+    Status created = b.real->CreateTopics(topics);
+    EXPECT_TRUE(created.ok()) << created.ToString();
+    if (!created.ok()) return b;
+    b.client = b.real->client();
+  }
   return b;
 }
 
@@ -54,14 +83,16 @@ struct E2eStream {
   std::unique_ptr<kafka::Producer> producer;
 };
 
-inline E2eStream StartStream(uint64_t seed, size_t records, kafka::Properties producer_properties = {}) {
+inline E2eStream StartStream(BrokerKind kind, uint64_t seed, size_t records,
+                             kafka::Properties producer_properties = {}) {
   E2eStream s;
-  s.broker = StartBroker(4);
+  s.broker = StartBroker(kind, 4);
+  if (s.broker.client.bootstrap_servers.empty()) return s;
   s.options.seed = seed;
   s.options.customers = 40;
   s.options.planned_count = records;
   s.generator = std::make_unique<gen::Generator>(s.options);
-  auto producer = kafka::Producer::Create({.client = {s.broker.bootstrap}, .properties = std::move(producer_properties)});
+  auto producer = kafka::Producer::Create({.client = s.broker.client, .properties = std::move(producer_properties)});
   EXPECT_TRUE(producer.ok()) << producer.status().ToString();
   if (producer.ok()) {
     s.producer = std::move(producer).value();
@@ -71,10 +102,10 @@ inline E2eStream StartStream(uint64_t seed, size_t records, kafka::Properties pr
 }
 
 // The last upsert of every window key, as a dashboard holds them.
-inline std::map<std::string, voc::v1::ThemeAggregate> LatestAggregates(const std::string& bootstrap,
+inline std::map<std::string, voc::v1::ThemeAggregate> LatestAggregates(const kafka::ClientConfig& cluster,
                                                                       const std::string& topic) {
   std::map<std::string, voc::v1::ThemeAggregate> latest;
-  for (const auto& r : ReadTopic({bootstrap}, topic)) latest[r.key].ParseFromString(r.value);
+  for (const auto& r : ReadTopic(cluster, topic)) latest[r.key].ParseFromString(r.value);
   return latest;
 }
 
@@ -82,28 +113,28 @@ inline std::map<std::string, voc::v1::ThemeAggregate> LatestAggregates(const std
 // (in pipeline order, so each stage's input is final when it is checked): after this,
 // every topic holds everything the stream will ever put on it, and a read to its end is
 // exact. Empty when caught up; otherwise what is behind.
-inline std::string AwaitPipelineCaughtUp(const std::string& bootstrap, const runtime::PipelineTopicNames& topics,
+inline std::string AwaitPipelineCaughtUp(const kafka::ClientConfig& cluster, const runtime::PipelineTopicNames& topics,
                                          std::chrono::seconds timeout) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> stages = {
       {"voc-ingest", {topics.raw_tickets, topics.raw_surveys, topics.raw_reviews}},
       {"voc-enrich", {topics.feedback}},
       {"voc-aggregate", {topics.mentions}}};
   for (const auto& [group, inputs] : stages) {
-    if (std::string behind = AwaitCaughtUp({bootstrap}, group, inputs, timeout); !behind.empty()) return behind;
+    if (std::string behind = AwaitCaughtUp(cluster, group, inputs, timeout); !behind.empty()) return behind;
   }
   return {};
 }
 
 // Waits up to `timeout` for the aggregates on `topic` to equal what the generator's ground
 // truth says (hourly and daily windows); returns the windows that still differ.
-inline std::vector<std::string> AwaitGroundTruth(const gen::Generator& generator, const std::string& bootstrap,
+inline std::vector<std::string> AwaitGroundTruth(const gen::Generator& generator, const kafka::ClientConfig& cluster,
                                                  const std::string& topic, std::chrono::seconds timeout) {
   const auto expected =
       ExpectedAggregates(generator.truth(), generator.customers(), {std::chrono::hours(1), std::chrono::hours(24)});
   std::vector<std::string> diffs;
   WaitFor(
       [&] {
-        diffs = CompareAggregates(expected, LatestAggregates(bootstrap, topic));
+        diffs = CompareAggregates(expected, LatestAggregates(cluster, topic));
         return diffs.empty();
       },
       timeout);

@@ -1,5 +1,6 @@
-// The whole pipeline on the embedded broker, uninterrupted: every generated record is
-// accounted for exactly, and the aggregates equal the ground truth.
+// The whole pipeline, uninterrupted, on the embedded broker and on a real Kafka broker:
+// every generated record is accounted for exactly, and the aggregates equal the ground
+// truth.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -19,12 +20,29 @@ namespace voc {
 namespace {
 
 using std::chrono::seconds;
+using test::BrokerKind;
 
-TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
+class Pipeline : public ::testing::TestWithParam<BrokerKind> {};
+
+INSTANTIATE_TEST_SUITE_P(Brokers, Pipeline, ::testing::Values(BrokerKind::kEmbedded, BrokerKind::kReal),
+                         test::BrokerName);
+
+// The fused pipeline's options for the stream's broker: on a real one, only its client
+// properties are added.
+pipeline::EmbeddedPipelineOptions PipelineOptions(const test::E2eStream& stream, const std::string& state_root) {
+  pipeline::EmbeddedPipelineOptions po;
+  po.bootstrap_servers = stream.broker.client.bootstrap_servers;
+  po.client_properties = stream.broker.client.properties;
+  po.state_root = state_root;
+  po.aggregate.emit_interval = std::chrono::milliseconds(200);
+  return po;
+}
+
+TEST_P(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
   test::TempDir dir;
-  auto stream = test::StartStream(7, 3000);
+  auto stream = test::StartStream(GetParam(), 7, 3000);
   ASSERT_TRUE(stream.producer);
-  const std::string& bs = stream.broker.bootstrap;
+  const kafka::ClientConfig& bs = stream.broker.client;
   const auto& topics = stream.broker.topics;
   auto& generator = *stream.generator;
   size_t pii_in_input = 0;
@@ -41,11 +59,7 @@ TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
   ASSERT_GT(truth.malformed, 0u);
   ASSERT_GT(pii_in_input, 0u);
 
-  pipeline::EmbeddedPipelineOptions po;
-  po.bootstrap_servers = bs;
-  po.state_root = dir.path();
-  po.aggregate.emit_interval = std::chrono::milliseconds(200);
-  auto pipe = pipeline::EmbeddedPipeline::Start(std::move(po));
+  auto pipe = pipeline::EmbeddedPipeline::Start(PipelineOptions(stream, dir.path()));
   ASSERT_TRUE(pipe.ok()) << pipe.status().ToString();
 
   const auto diffs = test::AwaitGroundTruth(generator, bs, topics.aggregates, seconds(120));
@@ -54,21 +68,25 @@ TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
   ASSERT_EQ(behind, "");
 
   // Every record: an enriched output, a counted duplicate or stale revision, or a dead letter.
-  auto enriched = test::ReadTopic({bs}, topics.enriched);
+  auto enriched = test::ReadTopic(bs, topics.enriched);
   EXPECT_EQ(enriched.size(), truth.expected_enriched());
   std::set<std::pair<std::string, uint32_t>> versions;
   voc::v1::EnrichedFeedback e;
+  size_t with_source_time = 0;
   for (const auto& r : enriched) {
     ASSERT_TRUE(e.ParseFromString(r.value));
     versions.emplace(e.feedback_id(), e.revision());
+    with_source_time += e.meta().has_source_timestamp_ms();
   }
   EXPECT_EQ(versions.size(), truth.expected_enriched());
+  // A broker without record timestamps (Kafka 0.9) leaves the source time unknown, not 0.
+  EXPECT_EQ(with_source_time, GetParam() == BrokerKind::kEmbedded ? enriched.size() : 0u);
   auto& enrich_metrics = (*pipe)->registry(pipeline::Stage::kEnrich);
   EXPECT_EQ(test::MetricValue(enrich_metrics, "voc_enrich_decisions_total", {{"decision", "exact_duplicate"}}),
             static_cast<double>(truth.exact_duplicates));
   EXPECT_EQ(test::MetricValue(enrich_metrics, "voc_enrich_decisions_total", {{"decision", "stale_revision"}}),
             static_cast<double>(truth.stale));
-  auto dead = test::ReadTopic({bs}, topics.dlq);
+  auto dead = test::ReadTopic(bs, topics.dlq);
   std::map<std::string, size_t> reasons;
   voc::v1::DeadLetter d;
   for (const auto& r : dead) {
@@ -80,7 +98,7 @@ TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
 
   // Invariant 4: no raw email address left voc-enrich, whichever topic carries it.
   for (const auto& topic : {topics.enriched, topics.mentions, topics.aggregates, topics.alerts}) {
-    for (const auto& r : test::ReadTopic({bs}, topic)) {
+    for (const auto& r : test::ReadTopic(bs, topic)) {
       EXPECT_EQ(r.value.find("@example.com"), std::string::npos) << "PII on " << topic;
     }
   }
@@ -91,11 +109,11 @@ TEST(Pipeline, AccountsForEveryRecordAndMatchesGroundTruth) {
 // the group's assignments and rebalances do while the stream flows (a partition that moves
 // is rebuilt by its new owner from the log's start), no (id, revision) is lost and the
 // aggregates equal the ground truth.
-TEST(Pipeline, TwoInstancesOfEachStatefulStageMatchGroundTruth) {
+TEST_P(Pipeline, TwoInstancesOfEachStatefulStageMatchGroundTruth) {
   test::TempDir dir;
-  auto stream = test::StartStream(11, 2000);
+  auto stream = test::StartStream(GetParam(), 11, 2000);
   ASSERT_TRUE(stream.producer);
-  const std::string& bs = stream.broker.bootstrap;
+  const kafka::ClientConfig& bs = stream.broker.client;
   const auto& topics = stream.broker.topics;
   auto& generator = *stream.generator;
   auto& producer = *stream.producer;
@@ -107,10 +125,7 @@ TEST(Pipeline, TwoInstancesOfEachStatefulStageMatchGroundTruth) {
   }
   ASSERT_TRUE(producer.Flush(seconds(30)).ok());
 
-  pipeline::EmbeddedPipelineOptions po;
-  po.bootstrap_servers = bs;
-  po.state_root = dir.path();
-  po.aggregate.emit_interval = std::chrono::milliseconds(200);
+  auto po = PipelineOptions(stream, dir.path());
   po.instances = {1, 2, 2};
   auto pipe = pipeline::EmbeddedPipeline::Start(std::move(po));
   ASSERT_TRUE(pipe.ok()) << pipe.status().ToString();
@@ -128,7 +143,7 @@ TEST(Pipeline, TwoInstancesOfEachStatefulStageMatchGroundTruth) {
   ASSERT_EQ(behind, "");
 
   // A moved partition is replayed, so an (id, revision) may be enriched twice; none is missing.
-  auto enriched = test::ReadTopic({bs}, topics.enriched);
+  auto enriched = test::ReadTopic(bs, topics.enriched);
   std::set<std::pair<std::string, uint32_t>> versions;
   voc::v1::EnrichedFeedback e;
   for (const auto& r : enriched) {
