@@ -13,6 +13,7 @@ std::string Status::ToString() const {
     case Code::kCorruption: name = "corruption"; break;
     case Code::kUnavailable: name = "unavailable"; break;
     case Code::kInternal: name = "internal error"; break;
+    case Code::kFailedPrecondition: name = "needs a configuration change"; break;
   }
   return std::string(name) + ": " + message_;
 }

@@ -86,6 +86,7 @@ class ConsumerImpl final : public Consumer {
     auto conf = internal::MakeConf({&defaults, &options_.client.properties, &options_.properties});
     if (!conf.ok()) return conf.status();
     rd_kafka_conf_set_opaque(conf->get(), this);
+    if (options_.on_statistics) rd_kafka_conf_set_stats_cb(conf->get(), &ConsumerImpl::StatisticsCallback);
     if (!options_.group_id.empty()) {
       rd_kafka_conf_set_rebalance_cb(conf->get(), &ConsumerImpl::RebalanceCallback);
       rd_kafka_conf_set_offset_commit_cb(conf->get(), &ConsumerImpl::CommitCallback);
@@ -233,6 +234,11 @@ class ConsumerImpl final : public Consumer {
     static_cast<ConsumerImpl*>(opaque)->OnRebalance(err, parts);
   }
 
+  static int StatisticsCallback(rd_kafka_t*, char* json, size_t len, void* opaque) {
+    static_cast<ConsumerImpl*>(opaque)->options_.on_statistics(std::string_view(json, len));
+    return 0;  // librdkafka frees json
+  }
+
   // Served inside Poll: a confirmed offset is forgotten, a failed one is sent again by the
   // next Commit.
   static void CommitCallback(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t* offsets,
@@ -338,6 +344,9 @@ class ConsumerImpl final : public Consumer {
       const int64_t lost = msg->offset >= 0 && msg->offset < low ? low - msg->offset : 0;
       if (options_.on_loss) options_.on_loss(tp, lost);
       return RestartAt(tp, low);
+    }
+    if (std::string hint = internal::UnhealableErrorHint(msg->err); !hint.empty()) {
+      return Status::FailedPrecondition(hint + " (librdkafka: " + rd_kafka_message_errstr(msg) + ")");
     }
     // Transient broker and transport errors are retried by librdkafka itself.
     return Status::Unavailable(std::string("consumer: ") + rd_kafka_message_errstr(msg));

@@ -31,6 +31,10 @@ struct ClientConfig {
 };
 
 
+// librdkafka's statistics, a JSON document (see librdkafka's STATISTICS.md), every
+// statistics.interval.ms when that property is set; called on the thread that polls.
+using StatisticsCallback = std::function<void(std::string_view json)>;
+
 // Logical start offsets a start_offset callback may return.
 inline constexpr Offset kOffsetBeginning{-2};
 inline constexpr Offset kOffsetEnd{-1};
@@ -91,6 +95,7 @@ struct ConsumerOptions {
   // An offset fell off the log (retention, or the embedded broker's size cap): `lost`
   // records were never seen. The consumer resumes at the log's start and reports it.
   std::function<void(const TopicPartition&, int64_t lost)> on_loss;
+  StatisticsCallback on_statistics;
 };
 
 // NOT thread-safe: all calls happen on the service's processing thread.
@@ -100,7 +105,9 @@ class Consumer {
   static Result<std::unique_ptr<Consumer>> Create(ConsumerOptions options);
 
   // Appends up to max_records to batch, waiting at most timeout for the first one.
-  // Rebalance callbacks run inside this call.
+  // Rebalance callbacks run inside this call. A broker error that waiting cannot heal
+  // (a setting the cluster refuses, failed authentication, a missing topic) comes back as
+  // kFailedPrecondition with a sentence naming the setting to change.
   virtual Status Poll(size_t max_records, std::chrono::milliseconds timeout, RecordBatch* batch) = 0;
   // Commits the next offset to read of each partition to the group (asynchronously), with
   // every earlier offset the group has not confirmed: call it at every checkpoint, also
@@ -117,6 +124,7 @@ class Consumer {
 struct ProducerOptions {
   ClientConfig client;
   Properties properties = {};  // the producer's own pass-through, applied after client.properties
+  StatisticsCallback on_statistics = {};  // served by Poll and Flush
 };
 
 // NOT thread-safe: all calls happen on one thread.

@@ -1,4 +1,5 @@
 #include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
 
 #include <optional>
 #include <thread>
@@ -41,6 +42,9 @@ class ProducerImpl final : public Producer {
     if (!conf.ok()) return conf.status();
     rd_kafka_conf_set_opaque(conf->get(), this);
     rd_kafka_conf_set_dr_msg_cb(conf->get(), &ProducerImpl::DeliveryCallback);
+    rd_kafka_conf_set_error_cb(conf->get(), &ProducerImpl::ErrorCallback);
+    on_statistics_ = options.on_statistics;
+    if (on_statistics_) rd_kafka_conf_set_stats_cb(conf->get(), &ProducerImpl::StatisticsCallback);
     auto handle = internal::MakeHandle(RD_KAFKA_PRODUCER, std::move(conf).value());
     if (!handle.ok()) return handle.status();
     rk_ = std::move(handle).value();
@@ -125,6 +129,23 @@ class ProducerImpl final : public Producer {
     static_cast<ProducerImpl*>(opaque)->OnDelivery(msg);
   }
 
+  static int StatisticsCallback(rd_kafka_t*, char* json, size_t len, void* opaque) {
+    static_cast<ProducerImpl*>(opaque)->on_statistics_(std::string_view(json, len));
+    return 0;  // librdkafka frees json
+  }
+
+  // Client-level errors (served by Poll and Flush): one that waiting cannot heal fails
+  // the next Flush with the setting to change, instead of a retry loop that says nothing.
+  static void ErrorCallback(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<ProducerImpl*>(opaque);
+    std::string hint = internal::UnhealableErrorHint(static_cast<rd_kafka_resp_err_t>(err));
+    if (hint.empty()) {
+      spdlog::warn("producer: {}", reason);  // librdkafka retries it
+    } else if (self->fatal_.ok()) {
+      self->fatal_ = Status::FailedPrecondition(hint + " (librdkafka: " + reason + ")");
+    }
+  }
+
   void OnDelivery(const rd_kafka_message_t* msg) {
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       ++delivered_;
@@ -153,6 +174,7 @@ class ProducerImpl final : public Producer {
   std::unordered_map<rd_kafka_topic_t*, uint64_t> acknowledged_;  // since TakeAcknowledged, by topic
   std::vector<FailedRecord> failed_;
   Status fatal_;
+  kafka::StatisticsCallback on_statistics_;
   uint64_t delivered_ = 0;
   uint64_t resent_ = 0;
 };

@@ -27,6 +27,10 @@ using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 // properties, then the handle's own); an invalid property names itself in the status.
 Result<ConfPtr> MakeConf(std::initializer_list<const Properties*> layers);
 
+// For a broker error that waiting cannot heal, a sentence naming the setting to look at;
+// empty for errors librdkafka retries on its own.
+std::string UnhealableErrorHint(rd_kafka_resp_err_t err);
+
 // Partition count of a topic and a partition's watermarks, asked on an existing handle.
 Result<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds timeout);
 Result<std::pair<Offset, Offset>> Watermarks(rd_kafka_t* rk, const TopicPartition& tp,

@@ -52,8 +52,9 @@ class HttpServerImpl final : public HttpServer {
       return HttpResponse{alive ? 200 : 503, "text/plain", alive ? "ok\n" : "processing loop stalled\n"};
     });
     AddRoute("/readyz", [health](const std::string&) {
-      bool ready = health->ready();
-      return HttpResponse{ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n"};
+      if (health->ready()) return HttpResponse{200, "text/plain", "ready\n"};
+      const std::string reason = health->reason();
+      return HttpResponse{503, "text/plain", reason.empty() ? "not ready\n" : "not ready: " + reason + "\n"};
     });
     return Status::Ok();
   }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/core/status.h"
@@ -17,11 +18,21 @@ class Registry;
 
 namespace voc::metrics {
 
-// Written by the processing thread, read by HTTP threads: atomics only.
+// Written by the processing thread, read by HTTP threads: atomics, and the reason under
+// reason_mutex_.
 class Health {
  public:
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
   bool ready() const { return ready_.load(std::memory_order_relaxed); }
+  // Why the service is not ready, for /readyz ("" when nothing more than "not ready" is known).
+  void SetReason(std::string reason) {
+    std::lock_guard lock(reason_mutex_);
+    reason_ = std::move(reason);
+  }
+  std::string reason() const {
+    std::lock_guard lock(reason_mutex_);
+    return reason_;
+  }
   // The processing loop calls this every iteration; /healthz fails when it stops.
   void Beat() { last_beat_ms_.store(NowMs(), std::memory_order_relaxed); }
   bool alive(std::chrono::milliseconds max_silence) const {
@@ -35,6 +46,8 @@ class Health {
         .count();
   }
   std::atomic<bool> ready_{false};
+  mutable std::mutex reason_mutex_;
+  std::string reason_;
   std::atomic<int64_t> last_beat_ms_{NowMs()};
 };
 

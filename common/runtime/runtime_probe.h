@@ -34,6 +34,8 @@ class RuntimeProbe {
   prometheus::Counter& processing_errors;
   prometheus::Counter& produce_resent;
   prometheus::Counter& flush_retries;
+  // Broker errors waiting cannot heal (a refused setting, credentials, a missing topic).
+  prometheus::Counter& blocked;
   prometheus::Histogram& batch_seconds;
   prometheus::Histogram& batch_records;
   // Where the processing thread's time goes: waiting for input, processing, waiting for

@@ -125,6 +125,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     }
     co.on_assigned = [this](const std::vector<TopicPartition>& tps) {
       spdlog::info("{}: assigned {} partition(s)", options_.service, tps.size());
+      blocked_.clear();
       // The group's offset follows the state: a partition resumed from its stored offset
       // commits that offset at the next checkpoint, so the group (what lag monitoring
       // reads) is right even when an earlier commit was lost to a crash or a rebalance.
@@ -186,6 +187,11 @@ class ServiceRunnerImpl final : public ServiceRunner {
       if (!result.ok()) break;
       const bool ready = processor_->Ready() && !consumer_->Assignment().empty();
       health_->SetReady(ready);
+      if (!ready) {
+        health_->SetReason(!blocked_.empty()       ? blocked_
+                           : !processor_->Ready() ? "the processor is still loading (e.g. its tables)"
+                                                  : "no partition is assigned yet");
+      }
       probe_.ready.Set(ready ? 1 : 0);
       if (std::chrono::steady_clock::now() - last_gauges > std::chrono::seconds(1)) {
         last_gauges = std::chrono::steady_clock::now();
@@ -234,7 +240,11 @@ class ServiceRunnerImpl final : public ServiceRunner {
       Status s = consumer_->Poll(options_.batch_max_records - taken, wait, &batch_);
       const auto polled = Clock::now();
       probe_.waiting_seconds.Increment(Seconds(polled - poll_started));
-      if (!s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
+      if (s.code() == Status::Code::kFailedPrecondition) {
+        ReportBlocked(s.message());
+      } else if (!s.ok()) {
+        spdlog::warn("{}: {}", options_.service, s.ToString());
+      }
       // Records come in runs of one partition: counted and tracked once per run.
       for (size_t i = taken; i < batch_.size();) {
         const kafka::Record& first = batch_[i];
@@ -352,6 +362,15 @@ class ServiceRunnerImpl final : public ServiceRunner {
     return Status::Ok();
   }
 
+  // A broker error waiting cannot heal: one log line naming the setting (not one per
+  // poll), and the readiness reason, until the next assignment shows it healed.
+  void ReportBlocked(const std::string& why) {
+    if (why == blocked_) return;
+    blocked_ = why;
+    spdlog::error("{}: {}", options_.service, why);
+    probe_.blocked.Increment();
+  }
+
   void UpdateGauges() {
     for (const auto& lag : consumer_->Lag()) probe_.SetLag(lag.partition, lag.lag);
     probe_.resident_bytes.Set(static_cast<double>(metrics::ResidentBytes()));
@@ -380,6 +399,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
   const std::atomic<bool>* revoke_stop_ = nullptr;
   Status checkpoint_status_;
   uint64_t acknowledged_checkpoints_ = 0;
+  std::string blocked_;  // the broker error that stops this service, until an assignment
   std::unique_ptr<metrics::HttpServer> http_;
 };
 

@@ -1,6 +1,7 @@
 // A service started as a real child process, for crash tests: kill -9 means kill -9.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -12,6 +13,11 @@
 extern char** environ;
 
 namespace voc::test {
+
+// The path of a service's executable in this build ("voc-enrich" -> .../services/enrich/voc-enrich).
+inline std::string ServiceBinary(const std::string& name) {
+  return std::string(VOC_BINARY_DIR) + "/services/" + name.substr(4) + "/" + name;
+}
 
 class ChildProcess {
  public:

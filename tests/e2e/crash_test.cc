@@ -28,7 +28,7 @@ using std::chrono::seconds;
 // a few batches each, and the kill points come before the kills from outside.
 std::unique_ptr<test::ChildProcess> Service(const std::string& name, const kafka::ClientConfig& cluster,
                                             const std::string& dir, int kill_point = 0) {
-  const std::string binary = std::string(VOC_BINARY_DIR) + "/services/" + name.substr(4) + "/" + name;
+  const std::string binary = test::ServiceBinary(name);
   std::vector<std::string> args = {"--set", "kafka.bootstrap_servers=" + cluster.bootstrap_servers,
                                    "--set", "service.http_listen=127.0.0.1:0",
                                    "--set", "kafka.consumer.session.timeout.ms=6000",

@@ -15,16 +15,6 @@ std::string Quoted(const std::string& s) {
   return out;
 }
 
-std::string FileText(const std::string& path) {
-  std::string text;
-  if (FILE* f = std::fopen(path.c_str(), "r")) {
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-    std::fclose(f);
-  }
-  return text;
-}
 
 }  // namespace
 

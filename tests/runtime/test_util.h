@@ -54,6 +54,12 @@ struct HttpReply {
 // GET http://127.0.0.1:port/path over a plain POSIX socket (HTTP/1.0, one request).
 HttpReply HttpGet(int port, const std::string& path);
 
+// A TCP port on 127.0.0.1 that was free a moment ago (for a child process to listen on).
+int FreePort();
+
+// The text of a file; empty when it cannot be read.
+std::string FileText(const std::string& path);
+
 // A consumed record, copied out of its batch.
 struct ConsumedRecord {
   std::string topic;

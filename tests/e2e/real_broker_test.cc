@@ -1,0 +1,113 @@
+// What only a real Kafka broker shows: a property set once in kafka.client reaches every
+// client handle of every service (the customer table's reader and the metadata queries
+// included), and a broker error that waiting cannot heal is one log line naming the
+// setting and a readiness reason, not a silent retry loop.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include "tests/e2e/child_process.h"
+#include "tests/e2e/e2e_util.h"
+#include "tests/runtime/real_kafka.h"
+#include "tests/runtime/test_util.h"
+
+namespace voc {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RealBroker : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    broker_ = new test::E2eBroker(test::StartBroker(test::BrokerKind::kReal, 2));
+  }
+  static void TearDownTestSuite() {
+    delete broker_;
+    broker_ = nullptr;
+  }
+  void SetUp() override { ASSERT_FALSE(broker_->client.bootstrap_servers.empty()) << "the real broker did not start"; }
+
+  // A service against the real broker with its two client properties in kafka.client
+  // only, /readyz on `port`, logging to <dir>/<name>.log.
+  std::unique_ptr<test::ChildProcess> Service(const std::string& name, int port,
+                                              std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--set", "kafka.bootstrap_servers=" + broker_->client.bootstrap_servers,
+                                     "--set", "service.http_listen=127.0.0.1:" + std::to_string(port),
+                                     "--set", "state.dir=" + dir_.path() + "/" + name};
+    for (const auto& [key, value] : broker_->client.properties) {
+      args.insert(args.end(), {"--set", "kafka.client." + key + "=" + value});
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto child = std::make_unique<test::ChildProcess>(test::ServiceBinary(name), args, Log(name));
+    EXPECT_TRUE(child->Start()) << name;
+    return child;
+  }
+  std::string Log(const std::string& name) const { return dir_.path() + "/" + name + ".log"; }
+
+  static size_t Count(const std::string& text, const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+  }
+
+  static test::E2eBroker* broker_;
+  test::TempDir dir_;
+};
+
+test::E2eBroker* RealBroker::broker_ = nullptr;
+
+// The 0.9 broker has no ApiVersions request: a handle that misses the two properties
+// never talks to it. voc-enrich has the most handles (consumer, producer, the customer
+// table's reader, its metadata and watermark queries); every service must get ready.
+TEST_F(RealBroker, EveryServiceGetsReadyWithTheBrokerPropertiesSetOnceInKafkaClient) {
+  std::map<std::string, std::pair<int, std::unique_ptr<test::ChildProcess>>> services;
+  for (const char* name : {"voc-ingest", "voc-enrich", "voc-aggregate"}) {
+    const int port = test::FreePort();
+    services[name] = {port, Service(name, port)};
+  }
+  for (auto& [name, service] : services) {
+    const int port = service.first;
+    EXPECT_TRUE(test::WaitFor([&] { return test::HttpGet(port, "/readyz").status == 200; }, 60s))
+        << name << " never got ready: " << test::HttpGet(port, "/readyz").body << test::FileText(Log(name));
+  }
+  for (auto& [name, service] : services) EXPECT_EQ(service.second->Terminate(), 0) << name;
+}
+
+// librdkafka's default session timeout (45 s) is above what brokers before 2.3 accept.
+TEST_F(RealBroker, RefusedSessionTimeoutIsOneLogLineAndAReadinessReasonNamingTheSetting) {
+  const int port = test::FreePort();
+  auto ingest = Service("voc-ingest", port, {"--set", "kafka.consumer.session.timeout.ms=45000"});
+  std::string reason;
+  EXPECT_TRUE(test::WaitFor(
+      [&] {
+        reason = test::HttpGet(port, "/readyz").body;
+        return reason.find("session.timeout.ms") != std::string::npos;
+      },
+      30s))
+      << "readiness: " << reason;
+  EXPECT_EQ(test::HttpGet(port, "/readyz").status, 503);
+  // The broker refuses every JoinGroup (every couple of seconds): still one line.
+  std::this_thread::sleep_for(5s);
+  const std::string log = test::FileText(Log("voc-ingest"));
+  EXPECT_EQ(Count(log, "kafka.consumer.session.timeout.ms"), 1u) << log;
+  EXPECT_EQ(ingest->Terminate(), 0);
+}
+
+// The real broker does not create topics on demand (auto.create.topics.enable=false).
+TEST_F(RealBroker, MissingInputTopicIsNamedInTheReadinessReason) {
+  const int port = test::FreePort();
+  auto ingest = Service("voc-ingest", port, {"--set", "ingest.inputs=no.such.topic:ticket:json"});
+  std::string reason;
+  EXPECT_TRUE(test::WaitFor(
+      [&] {
+        reason = test::HttpGet(port, "/readyz").body;
+        return reason.find("does not exist") != std::string::npos;
+      },
+      30s))
+      << "readiness: " << reason << test::FileText(Log("voc-ingest"));
+  EXPECT_EQ(ingest->Terminate(), 0);
+}
+
+}  // namespace
+}  // namespace voc
