@@ -6,7 +6,7 @@
 #include <string>
 
 #include "common/text/analyzer.h"
-#include "common/text/json.h"
+#include "common/core/json.h"
 
 int main() {
   std::ios::sync_with_stdio(false);
@@ -30,7 +30,7 @@ int main() {
     out.append(" pii=").append(std::to_string(a.pii.email)).append(",").append(std::to_string(a.pii.phone));
     out.append(",").append(std::to_string(a.pii.card)).append(",").append(std::to_string(a.pii.iban));
     out.append(",").append(std::to_string(a.pii.ip)).append(" ");
-    voc::text::AppendJsonString(a.redacted_text, &out);
+    voc::AppendJsonString(a.redacted_text, &out);
     for (const voc::text::ThemeMatch& m : a.themes) {
       std::snprintf(buf, sizeof(buf), " %u-%u %.17g", m.begin, m.end, m.clause_compound);
       out.append(" [").append(m.id).append(" ").append(m.path).append(buf).append("]");

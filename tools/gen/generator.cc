@@ -3,7 +3,7 @@
 #include <array>
 #include <cstdio>
 
-#include "common/text/json.h"
+#include "common/core/json.h"
 #include "voc/v1/raw.pb.h"
 
 namespace voc::gen {
@@ -77,14 +77,14 @@ std::string Rfc3339(int64_t ms) {
 
 void Field(std::string* out, const char* name, std::string_view value) {
   if (out->size() > 1) out->push_back(',');
-  text::AppendJsonString(name, out);
+  AppendJsonString(name, out);
   out->push_back(':');
-  text::AppendJsonString(value, out);
+  AppendJsonString(value, out);
 }
 
 void Field(std::string* out, const char* name, int64_t value) {
   if (out->size() > 1) out->push_back(',');
-  text::AppendJsonString(name, out);
+  AppendJsonString(name, out);
   out->push_back(':');
   out->append(std::to_string(value));
 }
@@ -121,7 +121,7 @@ std::string GroundTruth::ToJson() const {
   for (const auto& [reason, n] : dead_letters_by_reason) {
     if (!first) out += ",";
     first = false;
-    text::AppendJsonString(reason, &out);
+    AppendJsonString(reason, &out);
     out.push_back(':');
     out.append(std::to_string(n));
   }

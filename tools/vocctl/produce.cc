@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "common/kafka/kafka.h"
-#include "common/text/json.h"
+#include "common/core/json.h"
 #include "tools/vocctl/commands.h"
 #include "tools/vocctl/progress.h"
 #include "voc/v1/customer.pb.h"
@@ -56,12 +56,12 @@ std::string CsvRowToJson(const std::vector<std::string>& header, const std::vect
   for (size_t i = 0; i < header.size() && i < row.size(); ++i) {
     if (row[i].empty()) continue;
     if (out.size() > 1) out += ',';
-    text::AppendJsonString(header[i], &out);
+    AppendJsonString(header[i], &out);
     out += ':';
     if (IsInteger(row[i])) {
       out += row[i];
     } else {
-      text::AppendJsonString(row[i], &out);
+      AppendJsonString(row[i], &out);
     }
   }
   return out + "}";

@@ -5,7 +5,7 @@
 #include <ostream>
 #include <string>
 
-#include "common/text/json.h"
+#include "common/core/json.h"
 
 namespace voc::vocctl {
 namespace {
@@ -19,7 +19,7 @@ void AppendNumber(double v, std::string* out) {
 void AppendUint(uint32_t v, std::string* out) { out->append(std::to_string(v)); }
 
 void AppendAnalysis(const voc::text::Analysis& a, std::string* line) {
-  using voc::text::AppendJsonString;
+  using voc::AppendJsonString;
   line->append("{\"compound\":");
   AppendNumber(a.compound, line);
   line->append(",\"label\":");

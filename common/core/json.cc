@@ -1,6 +1,6 @@
-#include "common/text/json.h"
+#include "common/core/json.h"
 
-namespace voc::text {
+namespace voc {
 namespace {
 
 // Length of a well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates,
@@ -67,4 +67,4 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-}  // namespace voc::text
+}  // namespace voc
