@@ -53,7 +53,9 @@ size_t SpaceAt(std::string_view s, size_t i) {
   if (c == 0xE3) return at(1) == 0x80 && at(2) == 0x80 ? 3 : 0;  // U+3000
   if (c != 0xE2) return 0;
   const unsigned c1 = at(1), c2 = at(2);
-  if (c1 == 0x80) return (c2 >= 0x80 && c2 <= 0x8A) || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF ? 3 : 0;  // U+2000-200A, 2028, 2029, 202F
+  if (c1 == 0x80) {  // U+2000-200A, U+2028, U+2029, U+202F
+    return (c2 >= 0x80 && c2 <= 0x8A) || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF ? 3 : 0;
+  }
   return c1 == 0x81 && c2 == 0x9F ? 3 : 0;  // U+205F
 }
 
@@ -209,10 +211,12 @@ bool Canonicalizer::Canonicalize(const RawRecord& raw, int64_t now_ms, voc::v1::
     out->set_customer_id(customer.data(), customer.size());
   }
   if (out->customer_id().size() > kMaxCustomerIdBytes) {
+    const char* what = customer.empty() ? "the customer id made of 'store' and 'author_id' (or 'review_id')"
+                                        : "field 'customer_id'";
     return Reject(why, "INVALID_FIELD",
-                  std::string(customer.empty() ? "the customer id made of 'store' and 'author_id'" : "field 'customer_id'") +
-                      " is " + std::to_string(out->customer_id().size()) + " bytes, over the limit of " +
-                      std::to_string(kMaxCustomerIdBytes) + " that voc-aggregate's keys can hold");
+                  std::string(what) + " is " + std::to_string(out->customer_id().size()) +
+                      " bytes, over the limit of " + std::to_string(kMaxCustomerIdBytes) +
+                      " that voc-aggregate's keys can hold");
   }
   out->set_source_revision(revision == 0 ? 1 : revision);
   out->set_event_time_ms(event_time);
