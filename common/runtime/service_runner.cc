@@ -43,14 +43,21 @@ class BatchEmitter final : public Emitter {
     letter_.set_origin_topic(std::string(record.topic));
     letter_.set_origin_partition(record.partition.value);
     letter_.set_origin_offset(record.offset.value);
-    letter_.set_key(std::string(record.key));
+    // Keys are capped as payloads are, so that a dead letter (the key twice: in the
+    // letter and as its record key) stays far below a broker's ~1 MB message limit. Every
+    // key the pipeline writes itself fits whole (customer ids: kMaxCustomerIdBytes).
+    constexpr size_t kKeyCap = 64 << 10;
+    const std::string_view key = record.key.substr(0, kKeyCap);
+    letter_.set_key(std::string(key));
+    letter_.set_key_truncated(record.key.size() > kKeyCap);
+    letter_.set_key_size(static_cast<int64_t>(record.key.size()));
     const size_t cap = options_.dead_letter_payload_cap;
     letter_.set_payload(std::string(record.value.substr(0, cap)));
     letter_.set_payload_truncated(record.value.size() > cap);
     letter_.set_payload_size(static_cast<int64_t>(record.value.size()));
     letter_.set_failed_at_ms(WallMs());
     letter_.SerializeToString(&scratch_);
-    Emit(options_.dead_letter_topic, record.key, scratch_);
+    Emit(options_.dead_letter_topic, key, scratch_);
     probe_.dead_letters(std::string(reason)).Increment();
     spdlog::debug("{}: dead letter {} from {}/{}@{}: {}", options_.service, reason, record.topic,
                   record.partition.value, record.offset.value, detail);

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/core/decimal.h"
+#include "common/core/limits.h"
 
 namespace voc::aggregate {
 
@@ -69,7 +70,8 @@ void AppendWindowGroup(std::string* out, int64_t size_ms, int64_t start_ms, std:
 // [customer]. Lengths, not separators, end the ids, so a theme's accounts are one key
 // range whatever bytes the ids hold.
 constexpr size_t kMaxThemeId = 0xff;
-constexpr size_t kMaxCustomerId = 0xffff;
+constexpr size_t kMaxCustomerId = kMaxCustomerIdBytes;  // shared with voc-ingest, which refuses longer ids
+static_assert(kMaxCustomerId <= 0xffff, "the customer id's length is written in two bytes");
 
 void AccountKey(std::string_view theme_id, std::string_view customer_id, std::string* out) {
   out->clear();

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "common/core/hash.h"
+#include "common/core/limits.h"
 #include "common/core/utf8.h"
 
 namespace voc::ingest {
@@ -40,11 +41,46 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
+// The length of the white space code point at s[i], 0 when there is none there: ASCII
+// white space and the other Unicode White_Space characters (no-break, en, em, ideographic
+// spaces, line and paragraph separators...), which exports pad fields with too.
+size_t SpaceAt(std::string_view s, size_t i) {
+  const auto at = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  const unsigned c = at(0);
+  if (c == ' ' || (c >= 0x09 && c <= 0x0D)) return 1;
+  if (c == 0xC2) return at(1) == 0x85 || at(1) == 0xA0 ? 2 : 0;  // U+0085, U+00A0
+  if (c == 0xE1) return at(1) == 0x9A && at(2) == 0x80 ? 3 : 0;  // U+1680
+  if (c == 0xE3) return at(1) == 0x80 && at(2) == 0x80 ? 3 : 0;  // U+3000
+  if (c != 0xE2) return 0;
+  const unsigned c1 = at(1), c2 = at(2);
+  if (c1 == 0x80) {  // U+2000-200A, U+2028, U+2029, U+202F
+    return (c2 >= 0x80 && c2 <= 0x8A) || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF ? 3 : 0;
+  }
+  return c1 == 0x81 && c2 == 0x9F ? 3 : 0;  // U+205F
+}
+
+// Whether s is empty or white space only.
+bool IsBlank(std::string_view s) {
+  for (size_t i = 0, n = 0; i < s.size(); i += n) {
+    if ((n = SpaceAt(s, i)) == 0) return false;
+  }
+  return true;
+}
+
+// s without white space (as SpaceAt sees it) at either end; s is valid UTF-8.
 std::string_view Trim(std::string_view s) {
-  const char* ws = " \t\r\n\f\v";
-  size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+  size_t b = 0;
+  for (size_t n; b < s.size() && (n = SpaceAt(s, b)) > 0;) b += n;
+  size_t e = s.size();
+  while (e > b) {
+    size_t n = 0;
+    for (size_t len = 1; len <= 3 && len <= e - b && n == 0; ++len) {
+      if (SpaceAt(s, e - len) == len) n = len;
+    }
+    if (n == 0) break;
+    e -= n;
+  }
+  return s.substr(b, e - b);
 }
 
 }  // namespace
@@ -114,7 +150,9 @@ bool Canonicalizer::Canonicalize(const RawRecord& raw, int64_t now_ms, voc::v1::
       const auto& s = raw.survey;
       if (s.response_id().empty()) return Missing(why, "response_id");
       if (s.customer_id().empty()) return Missing(why, "customer_id");
-      if (s.comment().empty() && !s.has_nps() && !s.has_csat()) return Missing(why, "comment");
+      // A comment of white space only says nothing: the answer reads as one without a comment.
+      const bool has_comment = !IsBlank(s.comment());
+      if (!has_comment && !s.has_nps() && !s.has_csat()) return Missing(why, "comment");
       if (s.has_nps() && (s.nps() < 0 || s.nps() > 10)) {
         return Reject(why, "INVALID_FIELD", "field 'nps' = " + std::to_string(s.nps()) + " must be from 0 to 10");
       }
@@ -127,7 +165,7 @@ bool Canonicalizer::Canonicalize(const RawRecord& raw, int64_t now_ms, voc::v1::
       revision = s.revision();
       event_time = s.submitted_at_ms();
       time_field = "submitted_at";
-      joined_ = s.comment();
+      if (has_comment) joined_ = s.comment();
       auto* d = out->mutable_survey();
       d->set_survey_id(s.survey_id());
       if (s.has_nps()) d->set_nps(s.nps());
@@ -171,6 +209,14 @@ bool Canonicalizer::Canonicalize(const RawRecord& raw, int64_t now_ms, voc::v1::
     out->set_customer_id("anon:" + r.store() + ":" + (r.author_id().empty() ? r.review_id() : r.author_id()));
   } else {
     out->set_customer_id(customer.data(), customer.size());
+  }
+  if (out->customer_id().size() > kMaxCustomerIdBytes) {
+    const char* what = customer.empty() ? "the customer id made of 'store' and 'author_id' (or 'review_id')"
+                                        : "field 'customer_id'";
+    return Reject(why, "INVALID_FIELD",
+                  std::string(what) + " is " + std::to_string(out->customer_id().size()) +
+                      " bytes, over the limit of " + std::to_string(kMaxCustomerIdBytes) +
+                      " that voc-aggregate's keys can hold");
   }
   out->set_source_revision(revision == 0 ? 1 : revision);
   out->set_event_time_ms(event_time);

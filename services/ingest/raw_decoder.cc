@@ -4,8 +4,11 @@
 #include <google/protobuf/reflection.h>
 #include <simdjson.h>
 
-#include <charconv>
-#include <ctime>
+#include <algorithm>
+#include <unordered_map>
+#include <vector>
+
+#include "common/core/utf8.h"
 
 namespace voc::ingest {
 namespace {
@@ -18,27 +21,34 @@ bool IsTimestampField(const FieldDescriptor* f) {
   return f->cpp_type() == FieldDescriptor::CPPTYPE_INT64 && n.size() > 6 && n.ends_with("_at_ms");
 }
 
-// Looks a field up under its proto name, its JSON (lowerCamelCase) name and, for
-// "*_at_ms" timestamps, the name without "_ms" in either case ("created_at", "createdAt"),
-// which takes RFC 3339 too.
-simdjson::dom::element FindField(simdjson::dom::object obj, const FieldDescriptor* f, bool* found) {
-  *found = true;
-  for (const std::string& name : {f->name(), f->json_name()}) {
-    simdjson::dom::element e;
-    if (obj[name].get(e) == simdjson::SUCCESS) return e;
-  }
+// The JSON names a field is read under: its proto name, its JSON (lowerCamelCase) name
+// and, for "*_at_ms" timestamps, the name without "_ms" in either case ("created_at",
+// "createdAt"), which takes RFC 3339 too. Each name once.
+std::vector<std::string> JsonNames(const FieldDescriptor* f) {
+  std::vector<std::string> names = {f->name(), f->json_name()};
   if (IsTimestampField(f)) {
-    for (const std::string& base : {f->name().substr(0, f->name().size() - 3),
-                                    f->json_name().substr(0, f->json_name().size() - 2)}) {
-      simdjson::dom::element e;
-      if (obj[base].get(e) == simdjson::SUCCESS) return e;
-    }
+    names.push_back(f->name().substr(0, f->name().size() - 3));
+    names.push_back(f->json_name().substr(0, f->json_name().size() - 2));
   }
-  *found = false;
-  return {};
+  std::vector<std::string> distinct;
+  for (auto& n : names) {
+    if (std::find(distinct.begin(), distinct.end(), n) == distinct.end()) distinct.push_back(std::move(n));
+  }
+  return distinct;
 }
 
-bool SetField(Message* msg, const FieldDescriptor* f, simdjson::dom::element e, Rejection* why) {
+// A value quoted for a detail sentence, cut so that a hostile one cannot bloat the dead letter.
+std::string Quote(std::string_view value) {
+  constexpr size_t kMax = 64;
+  const size_t keep = Utf8Prefix(value, kMax);
+  std::string out = "'";
+  out.append(value.substr(0, keep));
+  out.append(keep < value.size() ? "...'" : "'");
+  return out;
+}
+
+bool SetField(Message* msg, const FieldDescriptor* f, std::string_view key, simdjson::dom::element e,
+              Rejection* why) {
   const auto* r = msg->GetReflection();
   auto invalid = [&](const char* expected) {
     why->reason = "INVALID_FIELD";
@@ -69,7 +79,13 @@ bool SetField(Message* msg, const FieldDescriptor* f, simdjson::dom::element e, 
       std::string_view s;
       if (IsTimestampField(f) && e.get(s) == simdjson::SUCCESS) {
         int64_t ms = 0;
-        if (!ParseRfc3339(s, &ms)) return invalid("an RFC 3339 time such as 2026-11-20T10:00:00Z, or epoch milliseconds");
+        std::string problem;
+        if (!ParseRfc3339(s, &ms, &problem)) {
+          why->reason = "INVALID_FIELD";
+          why->detail = "field '" + std::string(key) + "' = " + Quote(s) + " is not a valid RFC 3339 time (" + problem +
+                        "); give one such as 2026-11-20T10:00:00Z, or epoch milliseconds";
+          return false;
+        }
         r->SetInt64(msg, f, ms);
         return true;
       }
@@ -107,8 +123,16 @@ bool NoChannel(Rejection* why) {
   return false;
 }
 
+// Some exporters (Windows tools, spreadsheet software) start UTF-8 text with a byte-order
+// mark. No protobuf starts with it (0xEF is field 29 with wire type 7, which does not exist).
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+std::string_view WithoutBom(std::string_view payload) {
+  return payload.starts_with(kUtf8Bom) ? payload.substr(kUtf8Bom.size()) : payload;
+}
+
 bool LooksLikeJson(std::string_view payload) {
-  for (char c : payload) {
+  for (char c : WithoutBom(payload)) {
     if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
     return c == '{' || c == '[';  // no raw protobuf starts with these (wire type 3)
   }
@@ -119,6 +143,16 @@ bool LooksLikeJson(std::string_view payload) {
 
 struct RawDecoder::JsonState {
   simdjson::dom::parser parser;
+  std::unordered_map<const google::protobuf::Descriptor*, std::vector<std::vector<std::string>>> names;  // per field
+  std::vector<std::string_view> keys;  // the record's keys, sorted; point into parser's buffer
+
+  const std::vector<std::vector<std::string>>& NamesOf(const google::protobuf::Descriptor* desc) {
+    auto [it, added] = names.try_emplace(desc);
+    if (added) {
+      for (int i = 0; i < desc->field_count(); ++i) it->second.push_back(JsonNames(desc->field(i)));
+    }
+    return it->second;
+  }
 };
 
 RawDecoder::RawDecoder() : json_(std::make_unique<JsonState>()) {}
@@ -148,23 +182,43 @@ voc::v1::Channel ParseChannel(std::string_view name) {
   return voc::v1::CHANNEL_UNSPECIFIED;
 }
 
-bool ParseRfc3339(std::string_view s, int64_t* epoch_ms) {
-  // YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM|-HH:MM]
+bool ParseRfc3339(std::string_view s, int64_t* epoch_ms, std::string* error) {
+  auto fail = [&](std::string why) {
+    if (error != nullptr) *error = std::move(why);
+    return false;
+  };
+  // YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM|-HH:MM], every number a run of ASCII digits (no
+  // sign, no space: from_chars alone would take "-1" as an hour).
   auto num = [&](size_t pos, size_t len, int* out) {
     if (pos + len > s.size()) return false;
-    auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, *out);
-    return ec == std::errc() && p == s.data() + pos + len;
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
   };
+  const auto two = [](int v) { return std::string{static_cast<char>('0' + v / 10), static_cast<char>('0' + v % 10)}; };
   int y, mo, d, h, mi, sec;
   if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      s[13] != ':' || s[16] != ':') {
-    return false;
+      s[13] != ':' || s[16] != ':' || !num(0, 4, &y) || !num(5, 2, &mo) || !num(8, 2, &d) || !num(11, 2, &h) ||
+      !num(14, 2, &mi) || !num(17, 2, &sec)) {
+    return fail("not of the form YYYY-MM-DDTHH:MM:SS with a Z or a +HH:MM offset");
   }
-  if (!num(0, 4, &y) || !num(5, 2, &mo) || !num(8, 2, &d) || !num(11, 2, &h) || !num(14, 2, &mi) ||
-      !num(17, 2, &sec)) {
-    return false;
+  // Each part in its own range, the day within its month: 2026-02-31 is not March 3rd.
+  if (mo < 1 || mo > 12) return fail("month " + two(mo) + " does not exist");
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int month_days = kDays[mo - 1] + (mo == 2 && leap ? 1 : 0);
+  if (d < 1 || d > month_days) {
+    return fail("day " + two(d) + " does not exist in " + std::string(s.substr(0, 7)) + ", which has " +
+                std::to_string(month_days) + " days");
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+  if (h > 23) return fail("hour " + two(h) + " is not from 00 to 23");
+  if (mi > 59) return fail("minute " + two(mi) + " is not from 00 to 59");
+  // Leap seconds (:60) are refused, as the protobuf JSON mapping of Timestamp does.
+  if (sec > 59) return fail("second " + two(sec) + " is not from 00 to 59");
   size_t pos = 19;
   int64_t millis = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -175,7 +229,7 @@ bool ParseRfc3339(std::string_view s, int64_t* epoch_ms) {
       ++digits;
       ++pos;
     }
-    if (digits == 0) return false;
+    if (digits == 0) return fail("a '.' with no fraction digits after it");
     for (int i = digits; i < 3; ++i) millis *= 10;
   }
   int64_t offset_min = 0;
@@ -183,13 +237,19 @@ bool ParseRfc3339(std::string_view s, int64_t* epoch_ms) {
     ++pos;
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh, om;
-    if (pos + 6 != s.size() || s[pos + 3] != ':' || !num(pos + 1, 2, &oh) || !num(pos + 4, 2, &om)) return false;
+    if (pos + 6 != s.size() || s[pos + 3] != ':' || !num(pos + 1, 2, &oh) || !num(pos + 4, 2, &om)) {
+      return fail("the UTC offset is not of the form +HH:MM or -HH:MM");
+    }
+    // Real offsets run from -12:00 to +14:00; nothing beyond 14 hours either way is a time zone.
+    if (om > 59 || oh * 60 + om > 14 * 60) {
+      return fail("UTC offset " + std::string(s.substr(pos, 6)) + " is outside -14:00 to +14:00");
+    }
     offset_min = (s[pos] == '+' ? 1 : -1) * (oh * 60 + om);
     pos += 6;
   } else {
-    return false;
+    return fail("no Z or +HH:MM offset after the time");
   }
-  if (pos != s.size()) return false;
+  if (pos != s.size()) return fail("text after the time");
   // Days from civil (Howard Hinnant's algorithm): no locale, no timezone database.
   y -= mo <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -229,7 +289,7 @@ bool RawDecoder::Decode(std::string_view payload, std::string_view content_type,
     const std::string named = f != nullptr ? msg->GetReflection()->GetString(*msg, f) : std::string();
     if (!named.empty() && ParseChannel(named) != out->channel) {
       why->reason = ParseChannel(named) == voc::v1::CHANNEL_UNSPECIFIED ? "UNKNOWN_CHANNEL" : "INVALID_FIELD";
-      why->detail = "field 'channel' = '" + named + "' but the record is a " + msg->GetDescriptor()->name();
+      why->detail = "field 'channel' = " + Quote(named) + " but the record is a " + msg->GetDescriptor()->name();
       return false;
     }
     return true;
@@ -240,6 +300,7 @@ bool RawDecoder::Decode(std::string_view payload, std::string_view content_type,
     why->detail = "not a JSON object: the payload does not start with '{'";
     return false;
   }
+  payload = WithoutBom(payload);  // simdjson leaves the byte-order mark to its caller
   simdjson::dom::element root;
   auto error = json_->parser.parse(payload.data(), payload.size(), /*realloc_if_needed=*/true).get(root);
   if (error == simdjson::UTF8_ERROR) {
@@ -258,23 +319,49 @@ bool RawDecoder::Decode(std::string_view payload, std::string_view content_type,
     why->detail = "the JSON must be an object";
     return false;
   }
+  // Duplicate keys: parsers disagree on which one counts (simdjson the first, most others
+  // the last), so a record that a producer validated with one value could be read here with
+  // the other. A record gives each field once, under one of its names; anything else is
+  // refused whole rather than guessed at. Keys compare unescaped ("a\u0062" is "ab").
+  auto& keys = json_->keys;
+  keys.clear();
+  for (auto field : obj) keys.push_back(field.key);
+  std::sort(keys.begin(), keys.end());
+  if (auto dup = std::adjacent_find(keys.begin(), keys.end()); dup != keys.end()) {
+    why->reason = "MALFORMED_JSON";
+    why->detail = "key " + Quote(*dup) + " appears more than once; each field must be given once";
+    return false;
+  }
   std::string_view channel_name;
   if (obj["channel"].get(channel_name) == simdjson::SUCCESS) {
     out->channel = ParseChannel(channel_name);
     if (out->channel == voc::v1::CHANNEL_UNSPECIFIED) {
       why->reason = "UNKNOWN_CHANNEL";
-      why->detail = "channel '" + std::string(channel_name) + "' is not one of ticket, survey, review";
+      why->detail = "channel " + Quote(channel_name) + " is not one of ticket, survey, review";
       return false;
     }
   }
   Message* msg = MessageFor(out);
   if (msg == nullptr) return NoChannel(why);  // a topic without a channel, and none in the record
   const auto* desc = msg->GetDescriptor();
+  const auto& names = json_->NamesOf(desc);
   for (int i = 0; i < desc->field_count(); ++i) {
     const FieldDescriptor* f = desc->field(i);
-    bool found = false;
-    simdjson::dom::element e = FindField(obj, f, &found);
-    if (found && !SetField(msg, f, e, why)) return false;
+    std::string_view key;
+    simdjson::dom::element e;
+    for (const std::string& name : names[i]) {
+      simdjson::dom::element found;
+      if (obj[name].get(found) != simdjson::SUCCESS) continue;
+      if (!key.empty()) {
+        why->reason = "MALFORMED_JSON";
+        why->detail = "field '" + f->name() + "' is given twice, as '" + std::string(key) + "' and as '" + name +
+                      "'; each field must be given once, under one of its names";
+        return false;
+      }
+      key = name;
+      e = found;
+    }
+    if (!key.empty() && !SetField(msg, f, key, e, why)) return false;
   }
   return true;
 }

@@ -1,6 +1,7 @@
 // Decodes a raw channel record (JSON or protobuf) into its channel's raw message.
 // JSON is read with simdjson and filled into the same protobuf message the binary form
-// decodes to, so validation has one path whatever the wire format.
+// decodes to, so validation has one path whatever the wire format. JSON may start with a
+// UTF-8 byte-order mark; a key given twice, or a field under two of its names, is refused.
 #pragma once
 
 #include <memory>
@@ -49,7 +50,10 @@ const char* ChannelName(voc::v1::Channel channel);
 // "ticket", "survey", "review" -> the channel; CHANNEL_UNSPECIFIED otherwise.
 voc::v1::Channel ParseChannel(std::string_view name);
 
-// Parses RFC 3339 ("2026-11-20T10:00:00Z", "...T10:00:00.250+02:00") to epoch ms.
-bool ParseRfc3339(std::string_view text, int64_t* epoch_ms);
+// Parses RFC 3339 ("2026-11-20T10:00:00Z", "...T10:00:00.250+02:00") to epoch ms. Refuses
+// what names no instant rather than rolling it over: a day its month does not have
+// (2026-02-30), hours, minutes or seconds out of range (leap seconds too), a UTC offset
+// beyond ±14:00. On refusal *error (when given) says which part is wrong.
+bool ParseRfc3339(std::string_view text, int64_t* epoch_ms, std::string* error = nullptr);
 
 }  // namespace voc::ingest

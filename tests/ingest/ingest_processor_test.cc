@@ -9,7 +9,10 @@
 #include <tuple>
 #include <utility>
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include "common/core/hash.h"
+#include "common/core/limits.h"
 
 namespace voc::ingest {
 namespace {
@@ -498,6 +501,174 @@ TEST(RawDecoder, ParsesRfc3339WithOffsetsAndFractions) {
                           "2025-05-01T10:00:00.Z", "2025-05-01T10:00:00Zjunk", "not a time at all!!"}) {
     EXPECT_FALSE(ParseRfc3339(bad, &ms)) << bad;
   }
+}
+
+// Held-out hostile records (issue 11, item 9): each edge below once slipped through.
+
+TEST_F(IngestProcessorTest, ImpossibleDatesAndOffsetsBeyondFourteenHoursAreInvalidFieldNotRolledOver) {
+  // Each would otherwise roll into a real instant (2025-02-29 into March 1st, an hour 24
+  // into the next day, +15:00 into the day before), several of them inside the window.
+  for (const std::string& when :
+       {std::string("2026-02-31T10:00:00Z"), std::string("2026-02-30T10:00:00Z"), std::string("2025-02-29T10:00:00Z"),
+        std::string("2025-04-31T10:00:00Z"), std::string("2100-02-29T10:00:00Z"), std::string("2025-05-00T10:00:00Z"),
+        std::string("2025-05-01T24:00:00Z"), std::string("2025-05-01T10:60:00Z"), std::string("2025-05-01T10:00:60Z"),
+        std::string("2025-05-01T-1:00:00Z"), std::string("2025-05-01T10:00:00+14:01"),
+        std::string("2025-05-01T10:00:00-14:30"), std::string("2025-05-01T10:00:00+15:00"),
+        std::string("2025-05-01T10:00:00+02:60"), std::string("2025-05-01T10:00:00+99:00")}) {
+    auto letter = Refuse(kTickets, Json(With(Ticket(), "created_at", "\"" + when + "\"")));
+    EXPECT_EQ(letter.reason, "INVALID_FIELD") << when;
+    EXPECT_THAT(letter.detail, HasSubstr("'created_at' = '" + when + "'")) << "names the field and the value";
+  }
+  auto feb = Refuse(kTickets, Json(With(Without(Ticket(), "created_at"), "createdAt", R"("2025-02-29T10:00:00Z")")));
+  EXPECT_THAT(feb.detail, HasSubstr("'createdAt'")) << "the key as the record spells it";
+  EXPECT_THAT(feb.detail, HasSubstr("day 29 does not exist in 2025-02"));
+  EXPECT_THAT(Refuse(kTickets, Json(With(Ticket(), "created_at", R"("2025-05-01T10:00:00+15:00")"))).detail,
+              HasSubstr("-14:00 to +14:00"));
+  // The real edges are accepted: leap days, the widest offsets in use, the last second.
+  EXPECT_EQ(Accept(kTickets, Json(With(Ticket(), "created_at", R"("2024-02-29T12:00:00Z")"))).event_time_ms(),
+            1709208000000);
+  EXPECT_EQ(Accept(kTickets, Json(With(Ticket(), "created_at", R"("2025-05-02T14:00:00+14:00")"))).event_time_ms(),
+            kMay2Ms);
+  EXPECT_EQ(Accept(kTickets, Json(With(Ticket(), "created_at", R"("2025-05-01T10:00:00-14:00")"))).event_time_ms(),
+            kMay2Ms);
+  EXPECT_EQ(Accept(kTickets, Json(With(Ticket(), "created_at", R"("2025-05-01T23:59:59.999Z")"))).event_time_ms(),
+            kMay2Ms - 1);
+}
+
+TEST(RawDecoder, ParseRfc3339SaysWhichPartNamesNoInstant) {
+  int64_t ms = 7;
+  std::string error;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"2026-02-31T00:00:00Z", "day 31 does not exist in 2026-02, which has 28 days"},
+      {"2024-02-30T00:00:00Z", "day 30 does not exist in 2024-02, which has 29 days"},
+      {"2000-02-30T00:00:00Z", "day 30 does not exist in 2000-02, which has 29 days"},
+      {"2025-00-10T00:00:00Z", "month 00 does not exist"},
+      {"2025-05-01T23:59:60Z", "second 60"},
+      {"2025-05-01T00:00:00-14:01", "UTC offset -14:01 is outside -14:00 to +14:00"},
+      {"+025-05-01T00:00:00Z", "not of the form"},
+      {"2025-05-01T00:00:00+1:00", "+HH:MM"},
+  };
+  for (const auto& [text, why] : cases) {
+    error.clear();
+    EXPECT_FALSE(ParseRfc3339(text, &ms)) << text;
+    EXPECT_FALSE(ParseRfc3339(text, &ms, &error)) << text;
+    EXPECT_THAT(error, HasSubstr(why)) << text;
+  }
+  EXPECT_EQ(ms, 7) << "a refusal leaves the output alone";
+  ASSERT_TRUE(ParseRfc3339("2000-02-29T00:00:00+14:00", &ms, &error));
+  EXPECT_EQ(ms, 951782400000 - 14 * 3600 * 1000);
+  ASSERT_TRUE(ParseRfc3339("1999-12-31T23:59:59-00:00", &ms));
+  EXPECT_EQ(ms, 946684799000);
+}
+
+TEST_F(IngestProcessorTest, JsonStartingWithAByteOrderMarkIsJson) {
+  const std::string bom = "\xEF\xBB\xBF";
+  EXPECT_EQ(Accept(kTickets, bom + Json(Ticket())).external_id(), "T-100");  // auto
+  EXPECT_EQ(Accept(kTickets, bom + "\r\n " + Json(Ticket())).external_id(), "T-100");
+  EXPECT_EQ(Accept(kSurveys, bom + Json(Survey())).external_id(), "R-7");
+  options_.inputs = {{kTickets, voc::v1::CHANNEL_TICKET, Format::kJson},
+                     {kReviews, voc::v1::CHANNEL_REVIEW, Format::kProtobuf}};
+  EXPECT_EQ(Accept(kTickets, bom + Json(Ticket())).external_id(), "T-100");  // a JSON topic
+  EXPECT_EQ(Accept(kReviews, bom + Json(Review()), "application/json").external_id(), "98765");  // the header says so
+  // Only a whole mark at the very start is one: anything else stays what it was.
+  EXPECT_EQ(Refuse(kTickets, "\xEF\xBB" + Json(Ticket())).reason, "MALFORMED_JSON");
+  EXPECT_EQ(Refuse(kTickets, " " + bom + Json(Ticket())).reason, "MALFORMED_JSON");
+}
+
+TEST_F(IngestProcessorTest, CustomerIdTooLongForAggregateKeysIsRefusedAtIngest) {
+  const std::string longest(kMaxCustomerIdBytes, 'c');
+  EXPECT_EQ(Accept(kTickets, Json(With(Ticket(), "customer_id", "\"" + longest + "\""))).customer_id(), longest);
+  auto letter = Refuse(kTickets, Json(With(Ticket(), "customer_id", "\"" + longest + "c\"")));
+  EXPECT_EQ(letter.reason, "INVALID_FIELD");
+  EXPECT_THAT(letter.detail, HasSubstr("'customer_id'"));
+  EXPECT_THAT(letter.detail, HasSubstr(std::to_string(kMaxCustomerIdBytes + 1) + " bytes"));
+  EXPECT_THAT(letter.detail, HasSubstr(std::to_string(kMaxCustomerIdBytes)));
+  EXPECT_LT(letter.detail.size(), 200u) << "the detail does not copy the id";
+
+  voc::v1::RawSurveyResponse s;
+  s.set_response_id("R-1");
+  s.set_customer_id(longest + "c");
+  s.set_submitted_at_ms(kMay2Ms);
+  s.set_nps(5);
+  EXPECT_EQ(Refuse(kSurveys, s.SerializeAsString()).reason, "INVALID_FIELD");
+  // A review without a customer stands for its author, and that id is held to the limit too.
+  auto anonymous = Refuse(kReviews, Json(With(Without(Review(), "customer_id"), "author_id", "\"" + longest + "\"")));
+  EXPECT_EQ(anonymous.reason, "INVALID_FIELD");
+  EXPECT_THAT(anonymous.detail, HasSubstr("author_id"));
+}
+
+TEST_F(IngestProcessorTest, DuplicateKeysAreMalformedJsonInEveryShape) {
+  struct Case {
+    const char* topic;
+    Fields fields;
+    std::string named, also_named = "";
+  };
+  auto twice = [](Fields fields, const std::string& name, const std::string& value) {
+    fields.emplace_back(name, value);
+    return fields;
+  };
+  const std::vector<Case> cases = {
+      // The same key twice, with another value or the same one.
+      {kTickets, twice(Ticket(), "customer_id", R"("C-evil")"), "'customer_id'"},
+      {kTickets, twice(Ticket(), "body", R"("It crashes when I pay")"), "'body'"},
+      {kSurveys, twice(Survey(), "nps", "10"), "'nps'"},
+      {kReviews, twice(Review(), "rating", "5"), "'rating'"},
+      // Keys compare as JSON reads them: an escape is the same key.
+      {kReviews, twice(Review(), "review\\u005fid", R"("other")"), "'review_id'"},
+      // Keys that name no field and the channel follow the same rule.
+      {kTickets, twice(twice(Ticket(), "x_note", "1"), "x_note", "2"), "'x_note'"},
+      {kSurveys, twice(twice(Survey(), "channel", R"("survey")"), "channel", R"("ticket")"), "'channel'"},
+      // One field under two of its names.
+      {kTickets, twice(Ticket(), "customerId", R"("C-evil")"), "'customer_id'", "'customerId'"},
+      {kSurveys, twice(Survey(), "submitted_at", R"("2025-05-02T00:00:00Z")"), "'submitted_at'", "'submittedAtMs'"},
+      {kTickets, twice(Ticket(), "created_at_ms", "1746144000000"), "'created_at'", "'created_at_ms'"},
+  };
+  for (const auto& c : cases) {
+    auto letter = Refuse(c.topic, Json(c.fields));
+    EXPECT_EQ(letter.reason, "MALFORMED_JSON") << Json(c.fields);
+    EXPECT_THAT(letter.detail, HasSubstr(c.named)) << Json(c.fields);
+    EXPECT_THAT(letter.detail, HasSubstr(c.also_named)) << Json(c.fields);
+  }
+  // A hostile key is named, not copied whole.
+  const std::string huge(100'000, 'k');
+  auto letter = Refuse(kTickets, Json(twice(twice(Ticket(), huge, "1"), huge, "2")));
+  EXPECT_EQ(letter.reason, "MALFORMED_JSON");
+  EXPECT_LT(letter.detail.size(), 200u);
+}
+
+TEST_F(IngestProcessorTest, WhitespaceOnlySurveyCommentIsTheSameAsNoComment) {
+  using google::protobuf::util::MessageDifferencer;
+  for (const std::string& blank : {std::string(R"("")"), std::string(R"(" ")"), std::string(R"(" \n\t\r ")"),
+                                   std::string(R"("\u00a0\u3000\u2003\u2028")")}) {
+    const auto none = Accept(kSurveys, Json(Without(Survey(), "comment")));
+    const auto white = Accept(kSurveys, Json(With(Survey(), "comment", blank)));
+    EXPECT_TRUE(MessageDifferencer::Equals(none, white)) << blank << ":\n" << none.DebugString() << "vs\n"
+                                                          << white.DebugString();
+    EXPECT_EQ(white.text(), "");
+    // Without a score, neither says anything: both are the same missing comment.
+    const auto no_score = Without(Without(Survey(), "nps"), "csat");
+    const auto missing = Refuse(kSurveys, Json(Without(no_score, "comment")));
+    const auto blank_letter = Refuse(kSurveys, Json(With(no_score, "comment", blank)));
+    EXPECT_EQ(missing.reason, "MISSING_FIELD");
+    EXPECT_EQ(blank_letter.reason, missing.reason) << blank;
+    EXPECT_EQ(blank_letter.detail, missing.detail) << blank;
+  }
+  voc::v1::RawSurveyResponse s;
+  s.set_response_id("R-8");
+  s.set_customer_id("C-3");
+  s.set_submitted_at_ms(kMay2Ms);
+  s.set_csat(4);
+  const auto none = Accept(kSurveys, s.SerializeAsString());
+  s.set_comment("\t \xe3\x80\x80\n");  // a tab, an ideographic space, a newline
+  EXPECT_TRUE(MessageDifferencer::Equals(none, Accept(kSurveys, s.SerializeAsString())));
+}
+
+TEST_F(IngestProcessorTest, TrimsUnicodeWhiteSpaceAsWellAsAscii) {
+  auto f = Accept(kSurveys, Json(With(Survey(), "comment", R"("\u00a0\u3000 Too slow\u2003\u202f\n")")));
+  EXPECT_EQ(f.text(), "Too slow");
+  // Inside the text it stays, and other characters at the ends stay too.
+  auto inner = Accept(kSurveys, Json(With(Survey(), "comment", R"("Too\u00a0slow \u00e2")")));
+  EXPECT_EQ(inner.text(), "Too\xc2\xa0slow \xc3\xa2");
 }
 
 }  // namespace

@@ -387,5 +387,70 @@ TEST_F(ServiceRunnerTest, FatalErrorStopsWithoutCommittingEvenWhenTheGroupIsLeft
   EXPECT_EQ(Count(**store), "<none>");
 }
 
+// A dead letter copies the record's key twice (into the letter and as its own record
+// key): a huge key is capped, and the letter says so, so that it still fits on the topic.
+TEST_F(ServiceRunnerTest, DeadLetterOfARecordWithAHugeKeyCapsTheKeyAndSaysSo) {
+  const std::string huge_key(900'000, 'k');  // fits a record; twice it would not fit a dead letter
+  {
+    auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
+    ASSERT_TRUE(producer.ok());
+    ASSERT_TRUE((*producer)->Produce("in", huge_key, "boom").ok());
+    ASSERT_TRUE((*producer)->Produce("in", "key-r1", "r1").ok());
+    ASSERT_TRUE((*producer)->Flush(10s).ok());
+  }
+  auto observed = std::make_shared<Observed>();
+  auto runner = MakeRunner(Options(""), observed);
+  ASSERT_NE(runner, nullptr);
+  state::StateStore* store = observed->store;
+  RunningService service(*runner);
+  ASSERT_TRUE(test::WaitFor([&] { return store->NextOffset(input_) == Offset(2); }, 20s))
+      << "the dead letter was never acknowledged";
+  ASSERT_TRUE(service.Stop().ok());
+
+  std::vector<std::string> outputs;
+  for (const auto& r : test::ReadTopic({broker_->bootstrap_servers()}, "out")) outputs.push_back(r.value);
+  EXPECT_EQ(outputs, std::vector<std::string>{"r1"});
+  auto letters = test::ReadTopic({broker_->bootstrap_servers()}, "dlq");
+  ASSERT_EQ(letters.size(), 1u);
+  voc::v1::DeadLetter letter;
+  ASSERT_TRUE(letter.ParseFromString(letters[0].value));
+  EXPECT_EQ(letter.reason(), "PROCESSING_ERROR");
+  EXPECT_EQ(letter.origin_offset(), 0);
+  EXPECT_TRUE(letter.key_truncated());
+  EXPECT_EQ(letter.key_size(), 900'000);
+  EXPECT_EQ(letter.key().size(), 64u << 10);
+  EXPECT_EQ(letter.key(), huge_key.substr(0, 64 << 10)) << "the head of the key";
+  EXPECT_EQ(letters[0].key, letter.key()) << "the dead letter's record key is capped the same way";
+  EXPECT_EQ(letter.payload(), "boom");
+  EXPECT_FALSE(letter.payload_truncated());
+  EXPECT_LT(letters[0].key.size() + letters[0].value.size(), 1'000'000u);
+}
+
+// Keys of a usual size are copied whole and not flagged.
+TEST_F(ServiceRunnerTest, DeadLetterKeepsAKeyUpToTheCapWhole) {
+  const std::string key(64 << 10, 'q');
+  {
+    auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
+    ASSERT_TRUE(producer.ok());
+    ASSERT_TRUE((*producer)->Produce("in", key, "boom").ok());
+    ASSERT_TRUE((*producer)->Flush(10s).ok());
+  }
+  auto observed = std::make_shared<Observed>();
+  auto runner = MakeRunner(Options(""), observed);
+  ASSERT_NE(runner, nullptr);
+  state::StateStore* store = observed->store;
+  RunningService service(*runner);
+  ASSERT_TRUE(test::WaitFor([&] { return store->NextOffset(input_) == Offset(1); }, 20s));
+  ASSERT_TRUE(service.Stop().ok());
+  auto letters = test::ReadTopic({broker_->bootstrap_servers()}, "dlq");
+  ASSERT_EQ(letters.size(), 1u);
+  voc::v1::DeadLetter letter;
+  ASSERT_TRUE(letter.ParseFromString(letters[0].value));
+  EXPECT_FALSE(letter.key_truncated());
+  EXPECT_EQ(letter.key_size(), static_cast<int64_t>(key.size()));
+  EXPECT_EQ(letter.key(), key);
+  EXPECT_EQ(letters[0].key, key);
+}
+
 }  // namespace
 }  // namespace voc::runtime

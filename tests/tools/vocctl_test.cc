@@ -15,6 +15,7 @@
 
 #include "tests/e2e/child_process.h"
 #include "tests/runtime/test_util.h"
+#include "tools/vocctl/csv.h"
 
 namespace voc {
 namespace {
@@ -286,6 +287,119 @@ TEST_F(VocctlTest, ScorePrintsExactlyOneJsonLinePerInputLine) {
     }
     EXPECT_EQ(lines[2].find("jane@example.com"), std::string::npos) << "score prints the redacted text";
   }
+}
+
+// The CSV reader of `vocctl produce` on its own: RFC 4180 records, which are not lines.
+using vocctl::CsvReader;
+
+std::vector<std::vector<std::string>> ReadAllCsv(const std::string& text, std::vector<uint64_t>* lines = nullptr,
+                                                 std::string* error = nullptr) {
+  std::istringstream in(text);
+  CsvReader reader(in);
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::string> fields;
+  for (;;) {
+    const auto r = reader.Read(&fields);
+    if (r == CsvReader::Result::kEnd) break;
+    if (r == CsvReader::Result::kError) {
+      if (error != nullptr) *error = reader.error();
+      EXPECT_EQ(reader.Read(&fields), CsvReader::Result::kError) << "an error is sticky";
+      break;
+    }
+    records.push_back(fields);
+    if (lines != nullptr) lines->push_back(reader.record_line());
+  }
+  if (error == nullptr) {
+    EXPECT_EQ(reader.bytes_read(), text.size()) << "every byte read";
+  }
+  return records;
+}
+
+using Rows = std::vector<std::vector<std::string>>;
+
+TEST(CsvReader, QuotedFieldsHoldCommasDoubledQuotesAndLineBreaks) {
+  std::vector<uint64_t> lines;
+  const Rows rows = ReadAllCsv(
+      "id,comment,nps\r\n"
+      "1,\"Slow, but \"\"ok\"\"\",7\r\n"
+      "2,\"line one\nline two\r\nline three\",\r\n"
+      "\n"
+      "3,plain,10",
+      &lines);
+  EXPECT_EQ(rows, (Rows{{"id", "comment", "nps"},
+                        {"1", "Slow, but \"ok\"", "7"},
+                        {"2", "line one\nline two\r\nline three", ""},
+                        {"3", "plain", "10"}}));
+  EXPECT_EQ(lines, (std::vector<uint64_t>{1, 2, 3, 7})) << "the line each record begins on";
+}
+
+TEST(CsvReader, EmptyFieldsByteOrderMarkAndQuotesInsideUnquotedFields) {
+  EXPECT_EQ(ReadAllCsv("\xEF\xBB\xBF" "a,b,c\n,,\n\"\",x,\n5\" screen,\"\"\"\",\"\"\"x\"\"\"\n"),
+            (Rows{{"a", "b", "c"}, {"", "", ""}, {"", "x", ""}, {"5\" screen", "\"", "\"x\""}}));
+  EXPECT_EQ(ReadAllCsv(""), Rows{});
+  EXPECT_EQ(ReadAllCsv("\n\r\n"), Rows{});
+  EXPECT_EQ(ReadAllCsv("a\rb,c\r"), (Rows{{"a\rb", "c"}})) << "a CR that ends no line is text";
+}
+
+TEST(CsvReader, UnterminatedQuoteIsAnErrorNamingTheLineItOpensOn) {
+  std::string error;
+  const Rows rows = ReadAllCsv("id,comment\n1,fine\n2,\"never closed\n3,x\n4,y\n", nullptr, &error);
+  EXPECT_EQ(rows, (Rows{{"id", "comment"}, {"1", "fine"}}));
+  EXPECT_NE(error.find("line 3"), std::string::npos) << error;
+  EXPECT_NE(error.find("never closed"), std::string::npos) << error;
+
+  error.clear();
+  ReadAllCsv("id,comment\n1,\"said \"hi\" twice\"\n", nullptr, &error);
+  EXPECT_NE(error.find("line 2: text after the closing quote of field 2"), std::string::npos) << error;
+}
+
+TEST(CsvReader, RecordsAcrossReadBufferBoundaries) {
+  // The reader takes 64 KiB at a time: put a CRLF astride the boundary, and a long quoted
+  // field with doubled quotes and line breaks across the next one.
+  const std::string first(65536 - 2 - 1, 'x');  // "a\n" + first: its CR is byte 65535, its LF byte 65536
+  std::string quoted;
+  for (int i = 0; i < 20000; ++i) quoted += "q\"\"\r\n";
+  std::string unquoted_value;
+  for (int i = 0; i < 20000; ++i) unquoted_value += "q\"\r\n";
+  std::vector<uint64_t> lines;
+  EXPECT_EQ(ReadAllCsv("a\n" + first + "\r\n\"" + quoted + "\"\r\ny\r\n", &lines),
+            (Rows{{"a"}, {first}, {unquoted_value}, {"y"}}));
+  EXPECT_EQ(lines, (std::vector<uint64_t>{1, 2, 3, 20004}));
+}
+
+// A survey export whose comment holds a line break: one record, the break kept, where
+// reading line by line made two broken ones (and two dead letters downstream).
+TEST_F(VocctlTest, CsvCommentWithALineBreakInQuotesIsOneRecord) {
+  const std::string input = work_.path() + "/survey_export.csv";
+  WriteFile(input,
+            "\xEF\xBB\xBF" "response_id,customer_id,comment,nps\r\n"
+            "R-1,cust-1,\"Checkout is slow.\r\nAlso, the \"\"pay\"\" button hides.\",4\r\n"
+            "R-2,cust-2,Fine,9\r\n");
+  auto p = Produce("csv.surveys", input);
+  ASSERT_EQ(p.rc, 0) << p.err;
+  auto t = Tail("csv.surveys", {"--type", "raw-survey"});
+  ASSERT_EQ(t.rc, 0) << t.err;
+  EXPECT_EQ(Sorted(Lines(t.out)),
+            (std::vector<std::string>{
+                R"({"response_id":"R-1","customer_id":"cust-1","comment":"Checkout is slow.\r\nAlso, the \"pay\" button hides.","nps":4})",
+                R"({"response_id":"R-2","customer_id":"cust-2","comment":"Fine","nps":9})"}));
+}
+
+TEST_F(VocctlTest, CsvErrorsNameTheLineAndExitNonZero) {
+  const std::string unterminated = work_.path() + "/unterminated.csv";
+  WriteFile(unterminated, "customer_id,comment\ncust-1,ok\ncust-2,\"never closed\ncust-3,x\n");
+  auto u = Produce("csv.errors", unterminated);
+  EXPECT_EQ(u.rc, 2);
+  EXPECT_NE(u.err.find(unterminated + ", line 3: a quoted field opens here and is never closed"), std::string::npos)
+      << u.err;
+  EXPECT_EQ(u.out, "");
+
+  const std::string ragged = work_.path() + "/ragged.csv";
+  WriteFile(ragged, "customer_id,comment\ncust-1,ok\ncust-2,slow, and broken\n");
+  auto r = Produce("csv.errors", ragged);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find(ragged + ", line 3: 3 fields where the header has 2"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "common/kafka/kafka.h"
 #include "common/core/json.h"
 #include "tools/vocctl/commands.h"
+#include "tools/vocctl/csv.h"
 #include "tools/vocctl/progress.h"
 #include "voc/v1/customer.pb.h"
 
@@ -23,32 +24,6 @@ bool IsInteger(const std::string& s) {
     if (s[i] < '0' || s[i] > '9') return false;
   }
   return true;
-}
-
-// Splits one CSV line (RFC 4180 quoting; no newlines inside fields).
-std::vector<std::string> SplitCsv(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c != '\r') {
-      fields.back() += c;
-    }
-  }
-  return fields;
 }
 
 std::string CsvRowToJson(const std::vector<std::string>& header, const std::vector<std::string>& row) {
@@ -86,18 +61,39 @@ int RunProduce(const ProduceArgs& args) {
   }
   Progress progress("producing " + args.input, total_bytes, args.progress);
   simdjson::dom::parser parser;
-  std::vector<std::string> header;
+  std::vector<std::string> header, row;
   std::string line, key, value;
   uint64_t done_bytes = 0, records = 0, line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    done_bytes += line.size() + 1;
-    if (line.empty() || (line.size() == 1 && line[0] == '\r')) continue;
-    if (csv && header.empty()) {
-      header = SplitCsv(line);
-      continue;
+  CsvReader csv_reader(in);  // a CSV record may span lines: a comment with line breaks in quotes
+  for (;;) {
+    std::string json;
+    if (csv) {
+      const CsvReader::Result read = csv_reader.Read(&row);
+      if (read == CsvReader::Result::kEnd) break;
+      if (read == CsvReader::Result::kError) {
+        std::cerr << "\nvocctl produce: " << args.input << ", " << csv_reader.error() << "\n";
+        return 2;
+      }
+      line_no = csv_reader.record_line();
+      done_bytes = csv_reader.bytes_read();
+      if (header.empty()) {
+        header = row;
+        continue;
+      }
+      if (row.size() != header.size()) {
+        std::cerr << "\nvocctl produce: " << args.input << ", line " << line_no << ": " << row.size()
+                  << " fields where the header has " << header.size()
+                  << "; a field holding a comma or a line break must be in double quotes\n";
+        return 2;
+      }
+      json = CsvRowToJson(header, row);
+    } else {
+      if (!std::getline(in, line)) break;
+      ++line_no;
+      done_bytes += line.size() + 1;
+      if (line.empty() || (line.size() == 1 && line[0] == '\r')) continue;
+      json = line;
     }
-    std::string json = csv ? CsvRowToJson(header, SplitCsv(line)) : line;
     key.clear();
     simdjson::dom::element doc;
     std::string_view key_view;
