@@ -25,7 +25,7 @@
 #include "common/kafka/kafka.h"
 #include "common/metrics/metric_value.h"
 #include "common/metrics/process_metrics.h"
-#include "common/runtime/logging.h"
+#include "common/logging/logging.h"
 #include "services/pipeline/embedded_pipeline.h"
 #include "tools/gen/generator.h"
 #include "voc/v1/theme.pb.h"
@@ -483,7 +483,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  runtime::InitLogging("warn");
+  logging::Init({.program = "pipeline_bench", .level = "warn"}).ok();
   auto broker = kafka::EmbeddedBroker::Start();
   if (!broker.ok()) return 1;
   gen::GenOptions go;

@@ -1,25 +1,26 @@
 #include "common/kafka/rdkafka_util.h"
 
-#include <spdlog/spdlog.h>
+#include "common/logging/logging.h"
 
 namespace voc::kafka::internal {
 namespace {
 
 // librdkafka's own log lines (syslog levels) go through the process's logger, in its
-// format (text or JSON lines), never straight to stderr. Called on librdkafka's threads;
-// spdlog's loggers are thread-safe.
+// format (text or JSON lines, the client and facility as fields), never straight to
+// stderr. Called on librdkafka's threads; the logger is thread-safe.
 void LogCallback(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-  spdlog::level::level_enum spd = spdlog::level::debug;
+  logging::Level ours = logging::Level::kDebug;
   if (level <= 2) {
-    spd = spdlog::level::critical;
+    ours = logging::Level::kCritical;
   } else if (level == 3) {
-    spd = spdlog::level::err;
+    ours = logging::Level::kError;
   } else if (level == 4) {
-    spd = spdlog::level::warn;
+    ours = logging::Level::kWarn;
   } else if (level <= 6) {
-    spd = spdlog::level::info;
+    ours = logging::Level::kInfo;
   }
-  spdlog::log(spd, "librdkafka {} {}: {}", rk != nullptr ? rd_kafka_name(rk) : "-", facility, message);
+  logging::Log(ours, std::string("librdkafka: ") + message,
+               {{"client", rk != nullptr ? rd_kafka_name(rk) : "-"}, {"facility", facility}});
 }
 
 }  // namespace

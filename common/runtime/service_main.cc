@@ -3,9 +3,8 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
-#include <CLI/CLI.hpp>
-
-#include "common/runtime/logging.h"
+#include "common/logging/logging.h"
+#include "common/runtime/command_line.h"
 #include "common/runtime/runtime_config.h"
 #include "common/runtime/stop_signal.h"
 
@@ -16,16 +15,18 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& service) {
   CLI::App app(service.description, service.name);
   std::string config_path;
   std::vector<std::string> overrides;
-  std::string log_level = "info";
+  logging::Options log{.program = service.name};
   app.add_option("-c,--config", config_path, "YAML configuration file (see config/" + service.name + ".yaml)");
   app.add_option("--set", overrides, "Override one key, e.g. --set kafka.bootstrap_servers=localhost:9092");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+  app.add_option("--log-level", log.level, logging::kLevels)->capture_default_str();
+  app.add_option("--log-format", log.format, std::string(logging::kFormats) + ": JSON is one object a line")
+      ->capture_default_str();
+  AddVersionFlag(app);
+  if (auto exit_code = ParseCommandLine(app, argc, argv)) return *exit_code;
+  if (Status s = logging::Init(log); !s.ok()) {
+    std::cerr << service.name << ": " << s.message() << "\n";
+    return 2;
   }
-  InitLogging(log_level);
 
   std::unique_ptr<ServiceRunner> runner;
   try {

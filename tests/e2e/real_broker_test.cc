@@ -4,6 +4,7 @@
 // setting and a readiness reason, not a silent retry loop.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -107,6 +108,35 @@ TEST_F(RealBroker, MissingInputTopicIsNamedInTheReadinessReason) {
       30s))
       << "readiness: " << reason << test::FileText(Log("voc-ingest"));
   EXPECT_EQ(ingest->Terminate(), 0);
+}
+
+// vocctl reaches the old broker with the two properties as -X flags, and a topic the
+// cluster does not have is an error (the embedded broker creates any topic it is asked
+// about, so only a real one shows this).
+TEST_F(RealBroker, VocctlProducesAndTailsWithDashXAndRefusesAMissingTopic) {
+  const std::string vocctl = std::string(VOC_BINARY_DIR) + "/tools/vocctl/vocctl";
+  std::vector<std::string> x;
+  for (const auto& [key, value] : broker_->client.properties) x.insert(x.end(), {"-X", key + "=" + value});
+  const std::string input = dir_.path() + "/one.jsonl";
+  {
+    std::ofstream(input) << R"({"customer_id":"vocctl-1","ticket_id":"T-1"})" << "\n";
+  }
+  const auto run = [&](std::vector<std::string> args, const std::string& name) {
+    args.insert(args.end(), x.begin(), x.end());
+    test::ChildProcess child(vocctl, args, Log(name));
+    EXPECT_TRUE(child.Start());
+    int exit_code = -1;
+    EXPECT_TRUE(test::WaitFor([&] { return child.Exited(&exit_code); }, 60s)) << name << " did not end";
+    return exit_code;
+  };
+  const std::string& bs = broker_->client.bootstrap_servers;
+  EXPECT_EQ(run({"produce", "-b", bs, "-t", broker_->topics.raw_tickets, "-i", input}, "produce"), 0)
+      << test::FileText(Log("produce"));
+  EXPECT_EQ(run({"tail", "-b", bs, "-t", broker_->topics.raw_tickets, "--exit-when-idle", "2s"}, "tail"), 0);
+  EXPECT_NE(test::FileText(Log("tail")).find("vocctl-1"), std::string::npos) << test::FileText(Log("tail"));
+  EXPECT_EQ(run({"tail", "-b", bs, "-t", "no.such.topic", "--type", "dlq"}, "missing"), 1);
+  EXPECT_NE(test::FileText(Log("missing")).find("topic no.such.topic does not exist"), std::string::npos)
+      << test::FileText(Log("missing"));
 }
 
 }  // namespace

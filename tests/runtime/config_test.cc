@@ -141,5 +141,31 @@ TEST_F(ConfigTest, RuntimeOptionsPassRocksDbAndKafkaSectionsThrough) {
               HasSubstr("'batch.max_wait'"));
 }
 
+// The common kafka.client section reaches every handle; consumer and producer sections
+// add what differs.
+TEST_F(ConfigTest, KafkaClientSectionIsTheClientConfigOfEveryHandle) {
+  Config c = Config::Load("", {},
+                          {"kafka.bootstrap_servers=broker:9092", "kafka.client.security.protocol=SASL_SSL",
+                           "kafka.consumer.fetch.wait.max.ms=100"});
+  auto o = runtime::LoadRuntimeOptions(c, "voc-test", {"in"}, "127.0.0.1:0");
+  EXPECT_EQ(o.kafka.bootstrap_servers, "broker:9092");
+  EXPECT_EQ(o.kafka.properties, (kafka::Properties{{"security.protocol", "SASL_SSL"}}));
+  EXPECT_EQ(o.consumer_properties, (kafka::Properties{{"fetch.wait.max.ms", "100"}}));
+  c.RejectUnknownKeys();
+}
+
+// The runtime's guarantees rest on these: refused at start-up, naming the key.
+TEST_F(ConfigTest, PropertiesTheGuaranteesRestOnCannotBeOverridden) {
+  for (const char* key : {"group.id", "enable.auto.commit", "enable.auto.offset.store", "auto.offset.reset",
+                          "partition.assignment.strategy"}) {
+    for (const char* section : {"kafka.consumer.", "kafka.client."}) {
+      const std::string full = std::string(section) + key;
+      Config c = Config::Load("", {}, {full + "=x"});
+      EXPECT_THAT(ErrorOf([&] { runtime::LoadRuntimeOptions(c, "voc-test", {"in"}, ""); }),
+                  HasSubstr("'" + full + "' is not allowed"));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace voc::config

@@ -51,12 +51,12 @@ struct RunResult {
   std::string out, err;
 };
 
-// Runs vocctl with args to its end, stdin from stdin_path, capturing stdout and stderr apart.
-RunResult Vocctl(const std::vector<std::string>& args, const std::string& stdin_path = "/dev/null",
-                 std::chrono::seconds timeout = std::chrono::seconds(60)) {
+// Runs binary with args to its end, stdin from stdin_path, capturing stdout and stderr apart.
+RunResult RunBinary(const std::string& binary, const std::vector<std::string>& args,
+              const std::string& stdin_path = "/dev/null", std::chrono::seconds timeout = std::chrono::seconds(60)) {
   test::TempDir io;
   const std::string out_path = io.path() + "/stdout", err_path = io.path() + "/stderr";
-  std::vector<std::string> storage = {kVocctl};
+  std::vector<std::string> storage = {binary};
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : storage) argv.push_back(a.data());
@@ -67,7 +67,7 @@ RunResult Vocctl(const std::vector<std::string>& args, const std::string& stdin_
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  const int spawned = posix_spawn(&pid, kVocctl.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   RunResult result;
   if (spawned != 0) {
@@ -88,6 +88,11 @@ RunResult Vocctl(const std::vector<std::string>& args, const std::string& stdin_
   result.out = ReadFile(out_path);
   result.err = ReadFile(err_path);
   return result;
+}
+
+RunResult Vocctl(const std::vector<std::string>& args, const std::string& stdin_path = "/dev/null",
+                 std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  return RunBinary(kVocctl, args, stdin_path, timeout);
 }
 
 // One voc-broker process for the whole suite, with small topics.
@@ -400,6 +405,153 @@ TEST_F(VocctlTest, CsvErrorsNameTheLineAndExitNonZero) {
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find(ragged + ", line 3: 3 fields where the header has 2"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+// A mistyped command or flag is named, with exit code 2 (CLI11's own codes were 105-109).
+TEST_F(VocctlTest, MistypedCommandOrFlagIsNamedWithExitCodeTwo) {
+  auto command = Vocctl({"prodcue", "-b", bootstrap_});
+  EXPECT_EQ(command.rc, 2);
+  EXPECT_NE(command.err.find("'prodcue' is not a command"), std::string::npos) << command.err;
+  auto none = Vocctl({});
+  EXPECT_EQ(none.rc, 2);
+  EXPECT_NE(none.err.find("name a command (produce, tail"), std::string::npos) << none.err;
+  auto flag = Vocctl({"tail", "-b", bootstrap_, "-t", "voc.dlq", "--frm-end"});
+  EXPECT_EQ(flag.rc, 2);
+  EXPECT_NE(flag.err.find("--frm-end"), std::string::npos) << flag.err;
+  auto service = RunBinary(test::ServiceBinary("voc-ingest"), {"--lgo-level", "info"});
+  EXPECT_EQ(service.rc, 2);
+  EXPECT_NE(service.err.find("--lgo-level"), std::string::npos) << service.err;
+}
+
+TEST_F(VocctlTest, EveryBinaryPrintsItsVersion) {
+  for (const std::string& binary : {kVocctl, kBroker, test::ServiceBinary("voc-ingest"),
+                                    test::ServiceBinary("voc-enrich"), test::ServiceBinary("voc-aggregate")}) {
+    auto r = RunBinary(binary, {"--version"});
+    EXPECT_EQ(r.rc, 0) << binary << ": " << r.err;
+    const std::string name = binary.substr(binary.rfind('/') + 1);
+    EXPECT_EQ(r.out, name + " " VOC_VERSION "\n") << binary;
+  }
+}
+
+// Before, an unreachable broker froze the bar at 0% for the records' 60 s timeout.
+TEST_F(VocctlTest, UnreachableBrokerIsOneSentenceWithinSeconds) {
+  const std::string input = work_.path() + "/one.jsonl";
+  WriteFile(input, "{\"customer_id\":\"c1\"}\n");
+  const std::string nobody = "127.0.0.1:" + std::to_string(test::FreePort());
+  const auto started = std::chrono::steady_clock::now();
+  auto r = Vocctl({"produce", "-b", nobody, "-t", "voc.raw.tickets", "-i", input}, "/dev/null", std::chrono::seconds(40));
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(r.rc, 1) << r.err;
+  EXPECT_LT(took, std::chrono::seconds(30)) << "it waited for the records to time out";
+  EXPECT_EQ(Lines(r.err).size(), 1u) << "one sentence, no librdkafka lines: " << r.err;
+  EXPECT_NE(r.err.find("did not answer"), std::string::npos) << r.err;
+  auto t = Vocctl({"tail", "-b", nobody, "-t", "voc.dlq"}, "/dev/null", std::chrono::seconds(40));
+  EXPECT_EQ(t.rc, 1) << t.err;
+  EXPECT_EQ(Lines(t.err).size(), 1u) << t.err;
+}
+
+// -X and --config reach the client (kcat's convention): an invalid property is refused
+// by librdkafka with its name, and a broker named only in the file is used.
+TEST_F(VocctlTest, KafkaPropertiesComeFromDashXAndAConfigFile) {
+  const std::string input = work_.path() + "/props.jsonl";
+  WriteFile(input, "{\"customer_id\":\"props-1\"}\n");
+  auto bad = Vocctl({"produce", "-b", bootstrap_, "-t", "csv.feedback", "-i", input, "-X", "linger.ms=banana"});
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.err.find("linger.ms"), std::string::npos) << bad.err;
+  auto malformed = Vocctl({"tail", "-b", bootstrap_, "-t", "voc.dlq", "-X", "linger.ms"});
+  EXPECT_EQ(malformed.rc, 2);
+  EXPECT_NE(malformed.err.find("-X 'linger.ms' must be key=value"), std::string::npos) << malformed.err;
+
+  const std::string config = work_.path() + "/client.properties";
+  WriteFile(config, "# the cluster\nbootstrap.servers=" + bootstrap_ + "\nclient.id = from-file\n");
+  auto good = Vocctl({"produce", "--config", config, "-t", "csv.feedback", "-i", input, "--no-progress"});
+  EXPECT_EQ(good.rc, 0) << good.err;
+  WriteFile(config, "bootstrap.servers=" + bootstrap_ + "\nno equals sign here\n");
+  auto wrong = Vocctl({"produce", "--config", config, "-t", "csv.feedback", "-i", input});
+  EXPECT_EQ(wrong.rc, 2);
+  EXPECT_NE(wrong.err.find("line 2"), std::string::npos) << wrong.err;
+}
+
+TEST_F(VocctlTest, TailWithMetaPrintsTopicPartitionOffsetTimestampAndKey) {
+  const std::string input = work_.path() + "/meta.jsonl";
+  WriteFile(input, "{\"customer_id\":\"meta-1\",\"body\":\"hello\"}\n");
+  ASSERT_EQ(Produce("csv.feedback", input).rc, 0);
+  auto r = Tail("csv.feedback", {"--type", "raw-ticket", "--with-meta"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  bool found = false;
+  simdjson::dom::parser parser;
+  for (const auto& line : Lines(r.out)) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
+    std::string_view key;
+    if (doc["key"].get(key) != simdjson::SUCCESS || key != "meta-1") continue;
+    found = true;
+    std::string_view topic, body;
+    int64_t partition = -1, offset = -1, timestamp = -1;
+    EXPECT_EQ(doc["topic"].get(topic), simdjson::SUCCESS);
+    EXPECT_EQ(topic, "csv.feedback");
+    EXPECT_EQ(doc["partition"].get(partition), simdjson::SUCCESS);
+    EXPECT_EQ(partition, 0);
+    EXPECT_EQ(doc["offset"].get(offset), simdjson::SUCCESS);
+    EXPECT_GE(offset, 0);
+    EXPECT_EQ(doc["timestamp"].get(timestamp), simdjson::SUCCESS) << "the embedded broker keeps timestamps";
+    EXPECT_GT(timestamp, 1'700'000'000'000);
+    EXPECT_EQ(doc["value"]["body"].get(body), simdjson::SUCCESS) << line;
+    EXPECT_EQ(body, "hello");
+  }
+  EXPECT_TRUE(found) << r.out;
+}
+
+// A bar redrawn with carriage returns is for a terminal; a log file or a pipe gets the
+// summary line only.
+TEST_F(VocctlTest, ProduceDrawsNoProgressBarWhenStderrIsNotATerminal) {
+  const std::string input = work_.path() + "/bar.jsonl";
+  std::string content;
+  for (int i = 0; i < 200; ++i) content += "{\"customer_id\":\"bar-" + std::to_string(i) + "\"}\n";
+  WriteFile(input, content);
+  auto r = Vocctl({"produce", "-b", bootstrap_, "-t", "csv.feedback", "-i", input});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("200 records acknowledged by the broker"), std::string::npos) << r.err;
+}
+
+// --log-format json: one object a line with time, level, service, message and fields,
+// librdkafka's own lines included (its client and facility as fields); an unknown level
+// is an error, not silence.
+TEST_F(VocctlTest, ServicesLogJsonLinesWhenAskedAndRefuseAnUnknownLevel) {
+  const std::string nobody = "127.0.0.1:" + std::to_string(test::FreePort());
+  const std::string log = work_.path() + "/ingest-json.log";
+  {
+    test::ChildProcess ingest(test::ServiceBinary("voc-ingest"),
+                              {"--log-format", "json", "--set", "kafka.bootstrap_servers=" + nobody, "--set",
+                               "service.http_listen=127.0.0.1:0"},
+                              log);
+    ASSERT_TRUE(ingest.Start());
+    ASSERT_TRUE(test::WaitFor([&] { return ReadFile(log).find("\"facility\"") != std::string::npos; },
+                              std::chrono::seconds(20)))
+        << "no librdkafka line: " << ReadFile(log);
+    EXPECT_EQ(ingest.Terminate(), 0);
+  }
+  simdjson::dom::parser parser;
+  size_t lines = 0;
+  for (const auto& line : Lines(ReadFile(log))) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << "not a JSON line: " << line;
+    std::string_view time, level, service, message;
+    simdjson::dom::object fields;
+    EXPECT_EQ(doc["time"].get(time), simdjson::SUCCESS) << line;
+    EXPECT_EQ(doc["level"].get(level), simdjson::SUCCESS) << line;
+    EXPECT_EQ(doc["service"].get(service), simdjson::SUCCESS) << line;
+    EXPECT_EQ(service, "voc-ingest");
+    EXPECT_EQ(doc["message"].get(message), simdjson::SUCCESS) << line;
+    EXPECT_EQ(doc["fields"].get(fields), simdjson::SUCCESS) << line;
+    ++lines;
+  }
+  EXPECT_GE(lines, 2u);
+
+  auto verbose = RunBinary(test::ServiceBinary("voc-ingest"), {"--log-level", "verbose"});
+  EXPECT_EQ(verbose.rc, 2);
+  EXPECT_NE(verbose.err.find("log level 'verbose' is not one of"), std::string::npos) << verbose.err;
 }
 
 }  // namespace

@@ -2,12 +2,12 @@
 // topics up front and prints its bootstrap address on the first line of stdout.
 #include <spdlog/spdlog.h>
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
 #include <thread>
 
 #include "common/kafka/embedded_broker.h"
+#include "common/runtime/command_line.h"
 #include "common/runtime/pipeline_topics.h"
 #include "common/runtime/stop_signal.h"
 
@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   app.add_option("--brokers", brokers, "Brokers in the cluster")->check(CLI::Range(1, 9))->capture_default_str();
   app.add_option("--topic", extra, "Another topic to create, as name:partitions");
   app.add_option("--bootstrap-file", bootstrap_file, "Also write the bootstrap address to this file");
-  CLI11_PARSE(app, argc, argv);
+  voc::runtime::AddVersionFlag(app);
+  if (auto exit_code = voc::runtime::ParseCommandLine(app, argc, argv)) return *exit_code;
 
   auto broker = voc::kafka::EmbeddedBroker::Start(brokers);
   if (!broker.ok()) {

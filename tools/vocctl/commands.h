@@ -7,25 +7,29 @@
 #include <cstdint>
 #include <string>
 
+#include "common/kafka/kafka.h"
 #include "tools/gen/generator.h"
 
 namespace voc::vocctl {
 
 struct ProduceArgs {
-  std::string bootstrap_servers;
+  kafka::ClientConfig client;
   std::string topic;
   std::string input;              // a .jsonl or .csv file
   std::string key_field = "customer_id";
   bool customers = false;         // rows are customer profiles: sent as CustomerProfile protobuf
-  bool progress = true;
+  bool progress = true;  // drawn only when stderr is a terminal
 };
 int RunProduce(const ProduceArgs& args);
 
 struct TailArgs {
-  std::string bootstrap_servers;
+  kafka::ClientConfig client;
   std::string topic;
   std::string type;  // feedback, enriched, mention, aggregate, alert, dlq, customer, raw; empty: from the topic name
   bool from_end = false;
+  // Each line an object with topic, partition, offset, timestamp (null when the broker
+  // keeps none) and key beside the record as "value".
+  bool with_meta = false;
   int64_t max_records = -1;
   std::chrono::milliseconds exit_when_idle{0};  // 0: follow until Ctrl-C
 };

@@ -1,17 +1,34 @@
 // vocctl: the operator's and developer's command line for vocstream.
-#include <spdlog/spdlog.h>
+#include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
 #include "common/config/config.h"
-#include "common/runtime/logging.h"
+#include "common/logging/logging.h"
+#include "common/runtime/command_line.h"
 #include "common/runtime/stop_signal.h"
 #include "tools/vocctl/commands.h"
+#include "tools/vocctl/kafka_args.h"
 #include "tools/vocctl/score.h"
 
 namespace {
+
+void AddKafkaOptions(CLI::App* command, voc::vocctl::KafkaArgs* args) {
+  command->add_option("-b,--bootstrap", args->bootstrap_servers, "Kafka bootstrap servers, host:port[,host:port]");
+  command->add_option("-X", args->properties, "A librdkafka property, key=value (repeatable), e.g. -X security.protocol=SASL_SSL");
+  command->add_option("--config", args->config_file, "A file of librdkafka properties, key=value a line");
+}
+
+// The cluster the Kafka flags name; a mistake is a sentence and exit code 2.
+voc::kafka::ClientConfig ClientOrExit(const voc::vocctl::KafkaArgs& args, const char* command) {
+  auto client = voc::vocctl::ToClientConfig(args);
+  if (!client.ok()) {
+    std::cerr << "vocctl " << command << ": " << client.status().message() << "\n";
+    std::exit(2);
+  }
+  return std::move(client).value();
+}
 
 std::chrono::milliseconds ParseDurationOrExit(const std::string& text, const char* flag) {
   std::chrono::milliseconds d{};
@@ -26,26 +43,31 @@ std::chrono::milliseconds ParseDurationOrExit(const std::string& text, const cha
 
 int main(int argc, char** argv) {
   voc::runtime::StopSignal stop;
-  voc::runtime::InitLogging("warn");
+  // librdkafka's warnings and errors, clear of the progress bar on a terminal.
+  voc::logging::Init({.program = "vocctl", .level = "warn", .clear_terminal_line = isatty(STDERR_FILENO) == 1}).ok();
   CLI::App app("vocctl: produce, inspect, generate and demo vocstream feedback.", "vocctl");
   app.require_subcommand(1);
+  voc::runtime::AddVersionFlag(app);
 
   voc::vocctl::ProduceArgs produce;
   auto* p = app.add_subcommand("produce", "Send a JSON-lines or CSV file to a topic, with a progress bar.");
-  p->add_option("-b,--bootstrap", produce.bootstrap_servers, "Kafka bootstrap servers")->required();
+  voc::vocctl::KafkaArgs produce_kafka;
+  AddKafkaOptions(p, &produce_kafka);
   p->add_option("-t,--topic", produce.topic, "Topic, e.g. voc.raw.tickets")->required();
   p->add_option("-i,--input", produce.input, "File of JSON lines (.jsonl) or CSV with a header row (.csv)")->required();
   p->add_option("--key-field", produce.key_field, "Field whose value keys each record")->capture_default_str();
   p->add_flag("--customers", produce.customers, "Rows are customer profiles: send them as CustomerProfile protobuf");
-  p->add_flag("!--no-progress", produce.progress, "No progress bar");
+  p->add_flag("!--no-progress", produce.progress, "No progress bar (there is none unless stderr is a terminal)");
 
   voc::vocctl::TailArgs tail;
   std::string tail_idle = "0";
   auto* t = app.add_subcommand("tail", "Print any pipeline topic as JSON, one record a line.");
-  t->add_option("-b,--bootstrap", tail.bootstrap_servers, "Kafka bootstrap servers")->required();
+  voc::vocctl::KafkaArgs tail_kafka;
+  AddKafkaOptions(t, &tail_kafka);
   t->add_option("-t,--topic", tail.topic, "Topic, e.g. voc.theme.aggregates")->required();
   t->add_option("--type", tail.type, "Message type when the topic name is not a default one");
   t->add_flag("--from-end", tail.from_end, "Only records that arrive from now on");
+  t->add_flag("--with-meta", tail.with_meta, "Print each record as {topic, partition, offset, timestamp, key, value}");
   t->add_option("-n,--max", tail.max_records, "Stop after this many records");
   t->add_option("--exit-when-idle", tail_idle, "Stop when nothing arrived for this long, e.g. 2s");
 
@@ -75,10 +97,14 @@ int main(int argc, char** argv) {
   s->add_option("--taxonomy", taxonomy, "Taxonomy YAML")->capture_default_str();
   s->add_option("--lexicons", lexicons, "Folder of sentiment lexicons")->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_code = voc::runtime::ParseCommandLine(app, argc, argv)) return *exit_code;
 
-  if (*p) return voc::vocctl::RunProduce(produce);
+  if (*p) {
+    produce.client = ClientOrExit(produce_kafka, "produce");
+    return voc::vocctl::RunProduce(produce);
+  }
   if (*t) {
+    tail.client = ClientOrExit(tail_kafka, "tail");
     tail.exit_when_idle = ParseDurationOrExit(tail_idle, "--exit-when-idle");
     return voc::vocctl::RunTail(tail, stop.flag());
   }

@@ -2,14 +2,17 @@
 #include <google/protobuf/util/json_util.h>
 #include <simdjson.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
-#include "common/kafka/kafka.h"
 #include "common/core/json.h"
+#include "common/kafka/kafka.h"
 #include "tools/vocctl/commands.h"
 #include "tools/vocctl/csv.h"
+#include "tools/vocctl/kafka_args.h"
 #include "tools/vocctl/progress.h"
 #include "voc/v1/customer.pb.h"
 
@@ -54,12 +57,31 @@ int RunProduce(const ProduceArgs& args) {
   const auto total_bytes = static_cast<uint64_t>(in.tellg());
   in.seekg(0);
   const bool csv = args.input.size() > 4 && args.input.ends_with(".csv");
-  auto producer = kafka::Producer::Create({.client = {args.bootstrap_servers}});
-  if (!producer.ok()) {
-    std::cerr << "vocctl produce: " << producer.status().ToString() << "\n";
+  // A cluster that does not answer is a sentence within seconds, before any record is
+  // queued, not a frozen bar until the records time out.
+  constexpr auto kReachTimeout = std::chrono::seconds(5);
+  if (auto partitions = kafka::PartitionCount(args.client, args.topic, kReachTimeout); !partitions.ok()) {
+    if (partitions.status().code() == Status::Code::kInvalidArgument) {
+      std::cerr << "vocctl produce: " << partitions.status().message() << "; fix the -X or --config property\n";
+      return 2;
+    }
+    if (partitions.status().code() == Status::Code::kNotFound) {
+      std::cerr << "vocctl produce: topic " << args.topic << " does not exist on " << args.client.bootstrap_servers
+                << "; create it first (deploy/README.md lists the pipeline's topics)\n";
+    } else {
+      std::cerr << "vocctl produce: the Kafka cluster at " << args.client.bootstrap_servers << " did not answer within "
+                << kReachTimeout.count() << " s (" << partitions.status().message() << "); " << kUnreachableHint
+                << "\n";
+    }
     return 1;
   }
-  Progress progress("producing " + args.input, total_bytes, args.progress);
+  auto producer = kafka::Producer::Create({.client = args.client});
+  if (!producer.ok()) {
+    std::cerr << "vocctl produce: " << producer.status().message() << "\n";
+    return 2;
+  }
+  // The bar counts what the broker acknowledged, and is drawn only on a terminal.
+  Progress progress("producing " + args.input, total_bytes, args.progress && isatty(STDERR_FILENO) == 1);
   simdjson::dom::parser parser;
   std::vector<std::string> header, row;
   std::string line, key, value;
@@ -119,14 +141,22 @@ int RunProduce(const ProduceArgs& args) {
       return 1;
     }
     ++records;
-    progress.Update(done_bytes, records);
+    (*producer)->Poll();
+    progress.Update(done_bytes, (*producer)->delivered());
   }
-  if (Status s = (*producer)->Flush(std::chrono::seconds(60)); !s.ok()) {
-    std::cerr << "\nvocctl produce: " << s.ToString() << " (is the broker at " << args.bootstrap_servers
-              << " reachable?)\n";
+  // Flushed in slices, so the bar keeps moving while the last records are acknowledged.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  Status flushed;
+  do {
+    flushed = (*producer)->Flush(std::chrono::milliseconds(200));
+    progress.Update(done_bytes, (*producer)->delivered());
+  } while (flushed.code() == Status::Code::kTimeout && std::chrono::steady_clock::now() < deadline);
+  if (!flushed.ok()) {
+    std::cerr << "\nvocctl produce: " << (*producer)->delivered() << " of " << records
+              << " records acknowledged: " << flushed.message() << "; " << kUnreachableHint << "\n";
     return 1;
   }
-  progress.Finish(records);
+  progress.Finish((*producer)->delivered());
   return 0;
 }
 

@@ -7,9 +7,11 @@
 #include <memory>
 #include <thread>
 
+#include "common/core/json.h"
 #include "common/kafka/kafka.h"
 #include "common/runtime/pipeline_topics.h"
 #include "tools/vocctl/commands.h"
+#include "tools/vocctl/kafka_args.h"
 #include "voc/v1/alert.pb.h"
 #include "voc/v1/customer.pb.h"
 #include "voc/v1/dead_letter.pb.h"
@@ -61,7 +63,7 @@ int RunTail(const TailArgs& args, const std::atomic<bool>& stop) {
     return 2;
   }
   kafka::ConsumerOptions co;
-  co.client = {args.bootstrap_servers};
+  co.client = args.client;
   co.topics = {args.topic};
   const bool from_end = args.from_end;
   co.start_offset = [from_end](const TopicPartition&) { return from_end ? kafka::kOffsetEnd : kafka::kOffsetBeginning; };
@@ -71,8 +73,17 @@ int RunTail(const TailArgs& args, const std::atomic<bool>& stop) {
   };
   auto consumer = kafka::Consumer::Create(std::move(co));
   if (!consumer.ok()) {
-    std::cerr << "vocctl tail: " << consumer.status().ToString() << " (is the broker at " << args.bootstrap_servers
-              << " reachable?)\n";
+    if (consumer.status().code() == Status::Code::kInvalidArgument) {
+      std::cerr << "vocctl tail: " << consumer.status().message() << "; fix the -X or --config property\n";
+      return 2;
+    }
+    if (consumer.status().code() == Status::Code::kNotFound) {
+      std::cerr << "vocctl tail: topic " << args.topic << " does not exist on " << args.client.bootstrap_servers
+                << "; check the name given to -t\n";
+    } else {
+      std::cerr << "vocctl tail: the Kafka cluster at " << args.client.bootstrap_servers << " did not answer ("
+                << consumer.status().message() << "); " << kUnreachableHint << "\n";
+    }
     return 1;
   }
   // --exit-when-idle counts only once every partition is read up to where the log ended
@@ -108,10 +119,23 @@ int RunTail(const TailArgs& args, const std::atomic<bool>& stop) {
       }
       const bool raw_json = type.rfind("raw-", 0) == 0 && !r.value.empty() && r.value.front() == '{';
       json.clear();  // MessageToJsonString appends
+      bool printable = raw_json;
       if (raw_json) {
-        std::cout << r.value << "\n";
-      } else if (message->ParseFromArray(r.value.data(), static_cast<int>(r.value.size())) &&
-                 google::protobuf::util::MessageToJsonString(*message, &json, print).ok()) {
+        json.assign(r.value);
+      } else {
+        printable = message->ParseFromArray(r.value.data(), static_cast<int>(r.value.size())) &&
+                    google::protobuf::util::MessageToJsonString(*message, &json, print).ok();
+      }
+      if (printable && args.with_meta) {
+        std::string line = "{\"topic\":";
+        AppendJsonString(r.topic, &line);
+        line += ",\"partition\":" + std::to_string(r.partition.value) + ",\"offset\":" + std::to_string(r.offset.value);
+        line += ",\"timestamp\":" + (r.timestamp_ms >= 0 ? std::to_string(r.timestamp_ms) : std::string("null"));
+        line += ",\"key\":";
+        AppendJsonString(r.key, &line);
+        line.append(",\"value\":").append(json).append("}");
+        std::cout << line << "\n";
+      } else if (printable) {
         std::cout << json << "\n";
       } else {
         std::cerr << "vocctl tail: record " << r.topic << "/" << r.partition.value << "@" << r.offset.value
