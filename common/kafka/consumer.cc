@@ -207,6 +207,7 @@ class ConsumerImpl final : public Consumer {
     if (closed_) return Status::Ok();
     closed_ = true;
     auto deadline = std::chrono::steady_clock::now() + timeout;
+    AwaitFirstAssignment(std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(10)));
     rd_kafka_queue_t* q = rd_kafka_queue_new(rk_.get());
     rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_.get(), q);
     Status status;
@@ -252,6 +253,21 @@ class ConsumerImpl final : public Consumer {
     }
   }
 
+  // librdkafka before 2.3.0 aborts when it destroys a cooperative-sticky member that
+  // joined its group but never received an assignment (librdkafka issue #4312: the
+  // assignor's state is still null), e.g. an instance stopped during its first
+  // rebalance. A member that has not had one lets its join finish first, without taking
+  // any record or telling its owner of partitions it holds only for the moment.
+  void AwaitFirstAssignment(std::chrono::steady_clock::time_point deadline) {
+    if (options_.group_id.empty() || synced_ || rd_kafka_version() >= 0x020300ff) return;
+    closing_ = true;
+    while (!synced_ && internal::RemainingMs(deadline) > 0) {
+      if (rd_kafka_message_t* m = rd_kafka_consume_queue(queue_, std::min(100, internal::RemainingMs(deadline)))) {
+        rd_kafka_message_destroy(m);
+      }
+    }
+  }
+
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0;
     if (destroying_) {
@@ -264,6 +280,15 @@ class ConsumerImpl final : public Consumer {
     }
     auto tps = ToTopicPartitions(parts);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      synced_ = true;
+      if (closing_) {  // held only until the close that follows: nobody is told
+        if (!cooperative) {
+          rd_kafka_assign(rk_.get(), parts);
+        } else if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_.get(), parts)) {
+          rd_kafka_error_destroy(e);
+        }
+        return;
+      }
       SetStartOffsets(parts);
       if (options_.on_assigned) options_.on_assigned(tps);
       assigned_.insert(tps.begin(), tps.end());
@@ -275,8 +300,10 @@ class ConsumerImpl final : public Consumer {
       return;
     }
     // Revoked or lost: the runtime has already checkpointed every finished batch, since
-    // rebalances only run inside Poll, between batches.
-    if (options_.on_revoked) options_.on_revoked(tps);
+    // rebalances only run inside Poll, between batches. The owner hears only of
+    // partitions it was told it had.
+    std::erase_if(tps, [this](const TopicPartition& tp) { return !assigned_.contains(tp); });
+    if (options_.on_revoked && !tps.empty()) options_.on_revoked(tps);
     for (const auto& tp : tps) {
       assigned_.erase(tp);
       uncommitted_.erase(tp);  // the new owner commits it
@@ -402,6 +429,8 @@ class ConsumerImpl final : public Consumer {
   std::vector<void*> scratch_;
   bool destroying_ = false;
   bool closed_ = false;
+  bool synced_ = false;   // the group gave this member an assignment (maybe empty)
+  bool closing_ = false;  // Close is letting a first join finish
 };
 
 Result<std::unique_ptr<Consumer>> Consumer::Create(ConsumerOptions options) {
