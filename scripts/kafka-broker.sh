@@ -3,8 +3,10 @@
 # OpenJDK) with its ZooKeeper, on loopback ports, for the tests that prove the pipeline does
 # not depend on the embedded broker. scripts/install-deps.sh installs both.
 #
-#   kafka-broker.sh start DIR          starts ZooKeeper and Kafka with their data under DIR and
-#                                      prints the bootstrap address (127.0.0.1:PORT)
+#   kafka-broker.sh start DIR [PID]    starts ZooKeeper and Kafka with their data under DIR and
+#                                      prints the bootstrap address (127.0.0.1:PORT); with PID,
+#                                      stops them when that process is gone (a test that crashed
+#                                      leaves no broker behind)
 #   kafka-broker.sh create DIR NAME:PARTITIONS[:compact] ...
 #                                      creates topics with Kafka's own kafka-topics.sh
 #   kafka-broker.sh stop DIR           stops both and waits for them
@@ -39,7 +41,7 @@ wait_for_line() {
 }
 
 start() {
-  local dir=$1
+  local dir=$1 owner=${2:-}
   [ -x "$kafka_home/bin/kafka-server-start.sh" ] ||
     die "no Kafka distribution at $kafka_home; run scripts/install-deps.sh (or set VOC_KAFKA_HOME)"
   command -v java >/dev/null || die "no java on PATH; run scripts/install-deps.sh (it installs openjdk-17-jre-headless)"
@@ -81,6 +83,9 @@ PROPS
   setsid "$kafka_home/bin/kafka-server-start.sh" "$dir/server.properties" > "$dir/kafka.out" 2>&1 &
   echo $! > "$dir/kafka.pid"
   wait_for_line "$dir/kafka.out" "started (kafka.server.KafkaServer)" 120 "$dir/kafka.pid"
+  if [ -n "$owner" ]; then
+    setsid bash -c "while kill -0 $owner 2>/dev/null; do sleep 1; done; '$0' stop '$dir'" > /dev/null 2>&1 < /dev/null &
+  fi
   echo "127.0.0.1:$kafka_port"
 }
 
@@ -118,7 +123,7 @@ stop() {
 }
 
 case "${1:-}" in
-  start) [ $# -eq 2 ] || die "usage: kafka-broker.sh start DIR"; start "$2" ;;
+  start) [ $# -ge 2 ] && [ $# -le 3 ] || die "usage: kafka-broker.sh start DIR [OWNER_PID]"; start "${@:2}" ;;
   create) [ $# -ge 3 ] || die "usage: kafka-broker.sh create DIR NAME:PARTITIONS[:compact] ..."; create "${@:2}" ;;
   stop) [ $# -eq 2 ] || die "usage: kafka-broker.sh stop DIR"; stop "$2" ;;
   *) die "usage: kafka-broker.sh start|create|stop DIR ... (see the comment at the top of this script)" ;;

@@ -1,5 +1,7 @@
 #include "tests/runtime/real_kafka.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -20,7 +22,9 @@ std::string Quoted(const std::string& s) {
 
 Result<std::unique_ptr<RealKafka>> RealKafka::Start() {
   std::unique_ptr<RealKafka> broker(new RealKafka());
-  const std::string command = kScript + " start " + Quoted(broker->dir()) + " 2>" + Quoted(broker->dir() + "/start.err");
+  // The broker goes when this process does, also when a test crashes.
+  const std::string command = kScript + " start " + Quoted(broker->dir()) + " " + std::to_string(getpid()) + " 2>" +
+                              Quoted(broker->dir() + "/start.err");
   FILE* out = popen(command.c_str(), "r");
   if (out == nullptr) return Status::Internal("cannot run " + kScript);
   char line[256] = {};
