@@ -257,11 +257,20 @@ class ConsumerImpl final : public Consumer {
   // joined its group but never received an assignment (librdkafka issue #4312: the
   // assignor's state is still null), e.g. an instance stopped during its first
   // rebalance. A member that has not had one lets its join finish first, without taking
-  // any record or telling its owner of partitions it holds only for the moment.
+  // any record or telling its owner of partitions it holds only for the moment. One that
+  // has no member id after a moment never joined (a broker down or refusing it): it has
+  // no assignor state to lose, and stops without waiting longer.
   void AwaitFirstAssignment(std::chrono::steady_clock::time_point deadline) {
     if (options_.group_id.empty() || synced_ || rd_kafka_version() >= 0x020300ff) return;
     closing_ = true;
-    while (!synced_ && internal::RemainingMs(deadline) > 0) {
+    const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    const auto joined = [this] {
+      char* id = rd_kafka_memberid(rk_.get());
+      const bool has_id = id != nullptr && *id != '\0';
+      if (id != nullptr) rd_kafka_mem_free(rk_.get(), id);
+      return has_id;
+    };
+    while (!synced_ && internal::RemainingMs(deadline) > 0 && (std::chrono::steady_clock::now() < grace || joined())) {
       if (rd_kafka_message_t* m = rd_kafka_consume_queue(queue_, std::min(100, internal::RemainingMs(deadline)))) {
         rd_kafka_message_destroy(m);
       }
