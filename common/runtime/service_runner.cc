@@ -389,13 +389,14 @@ class ServiceRunnerImpl final : public ServiceRunner {
     const int64_t now_ms = WallMs();
     for (const auto& lag : consumer_->Lag()) {
       // Caught up: 0 s behind. Behind: the age of the last record read, where records
-      // carry a broker timestamp (none before Kafka 0.10: -1) and one was read.
+      // carry a broker timestamp and one was read. Records of brokers before Kafka 0.10
+      // have none: librdkafka gives them 0 (or -1), and no lag in seconds is published.
       std::optional<double> seconds;
       auto last = last_record_ms_.find(lag.partition);
-      const bool timed = last == last_record_ms_.end() || last->second >= 0;
+      const bool timed = last == last_record_ms_.end() || last->second > 0;
       if (lag.lag == 0 && timed) {
         seconds = 0;
-      } else if (lag.lag > 0 && last != last_record_ms_.end() && last->second >= 0) {
+      } else if (lag.lag > 0 && last != last_record_ms_.end() && last->second > 0) {
         seconds = static_cast<double>(std::max<int64_t>(0, now_ms - last->second)) / 1000;
       }
       probe_.SetLag(lag.partition, lag.lag, seconds);
@@ -436,6 +437,13 @@ class ServiceRunnerImpl final : public ServiceRunner {
   std::shared_ptr<prometheus::Registry> registry_;
   RuntimeProbe probe_;
   std::shared_ptr<metrics::Health> health_;
+  // Touched by the clients' callbacks (revoke, statistics): declared before the clients,
+  // so they outlive them. Broker timestamp of the last record read from each assigned
+  // partition (0 or -1: the broker keeps none), for voc_consumer_lag_seconds.
+  std::map<TopicPartition, int64_t> last_record_ms_;
+  bool statistics_error_logged_ = false;
+  static constexpr auto kDiskWalkInterval = std::chrono::seconds(10);
+  Clock::time_point last_disk_walk_ = Clock::now() - kDiskWalkInterval;
   // Destruction order matters: the HTTP server stops before the probe it reads goes,
   // the consumer closes before the producer, the batch's messages go before the consumer.
   std::unique_ptr<state::StateStore> store_;
@@ -454,12 +462,6 @@ class ServiceRunnerImpl final : public ServiceRunner {
   Status checkpoint_status_;
   uint64_t acknowledged_checkpoints_ = 0;
   std::string blocked_;  // the broker error that stops this service, until an assignment
-  // Broker timestamp of the last record read from each assigned partition (-1: the broker
-  // keeps none), for voc_consumer_lag_seconds.
-  std::map<TopicPartition, int64_t> last_record_ms_;
-  static constexpr auto kDiskWalkInterval = std::chrono::seconds(10);
-  Clock::time_point last_disk_walk_ = Clock::now() - kDiskWalkInterval;
-  bool statistics_error_logged_ = false;
   std::unique_ptr<metrics::HttpServer> http_;
 };
 

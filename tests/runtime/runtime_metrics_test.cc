@@ -1,6 +1,7 @@
 // What operators read from a running ServiceRunner's /metrics, on the embedded broker and
 // a real RocksDB state store: librdkafka's statistics, RocksDB's properties and the state
-// folder's size, the standard process_* metrics, build info, and lag in seconds.
+// folder's size, the standard process_* metrics, build info, and lag in seconds; and, on a
+// real Kafka 0.9 broker, which keeps no record timestamps, no lag in seconds at all.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
@@ -14,6 +15,7 @@
 #include "common/kafka/embedded_broker.h"
 #include "common/metrics/build_info.h"
 #include "common/runtime/service_runner.h"
+#include "tests/runtime/real_kafka.h"
 #include "tests/runtime/test_util.h"
 
 namespace voc::runtime {
@@ -183,9 +185,12 @@ TEST_F(RuntimeMetricsTest, ScrapeHasKafkaStateProcessAndBuildFamiliesWithPlausib
         for (const auto& f : families) {
           if (Values(m, f).empty()) missing += " " + f;
         }
-        // Both clients have had a broker round trip.
+        // Both clients have had a broker round trip, and statistics since the assignment came.
         for (const char* client : {"client=\"consumer\"", "client=\"producer\""}) {
           if (Values(m, "voc_kafka_broker_rtt_avg_seconds", {client}).empty()) missing += std::string(" rtt of ") + client;
+        }
+        if (Values(m, "voc_kafka_assigned_partitions", {"client=\"consumer\""}) != std::vector<double>{1}) {
+          missing += " statistics since the assignment";
         }
         return missing.empty();
       },
@@ -273,6 +278,72 @@ TEST_F(RuntimeMetricsTest, LagSecondsGrowsWhileBehindAndIsZeroWhenCaughtUp) {
       },
       30s))
       << "lag " << records << " records, " << seconds << " s";
+  ASSERT_TRUE(service.Stop().ok());
+}
+
+// Series of `name` in the registry whose labels include topic="in".
+size_t SeriesOfInput(prometheus::Registry& registry, const std::string& name) {
+  size_t n = 0;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) n += label.name == "topic" && label.value == "in";
+    }
+  }
+  return n;
+}
+
+// Kafka 0.9 keeps no record timestamps (every record reads -1): lag in seconds would be
+// garbage, so there is none, behind or caught up, while lag in records is there; and
+// librdkafka's statistics work against that broker too.
+TEST(RuntimeMetricsRealKafka, NoLagSecondsWhereTheBrokerKeepsNoTimestamps) {
+  auto broker = test::RealKafka::Start();
+  ASSERT_TRUE(broker.ok()) << broker.status().ToString();
+  ASSERT_TRUE((*broker)->CreateTopics({{"in", 1}, {"out", 1}, {"dlq", 1}}).ok());
+  {
+    auto producer = kafka::Producer::Create({.client = (*broker)->client()});
+    ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE((*producer)->Produce("in", test::Numbered("k", i), "v").ok());
+    ASSERT_TRUE((*producer)->Flush(30s).ok());
+  }
+  test::TempDir dir;
+  RuntimeOptions o;
+  o.service = "voc-test";
+  o.kafka = (*broker)->client();
+  o.kafka.properties["statistics.interval.ms"] = "200";
+  o.input_topics = {"in"};
+  o.dead_letter_topic = "dlq";
+  o.state.path = dir.path() + "/state";
+  o.state.block_cache_bytes = 8 << 20;
+  o.state.write_buffer_bytes = 8 << 20;
+  o.batch_max_wait = 20ms;
+  o.batch_max_records = 1;
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto runner = ServiceRunner::Create(std::move(o), std::make_unique<CountingProcessor>(100ms), registry);
+  ASSERT_TRUE(runner.ok()) << runner.status().ToString();
+  RunningService service(**runner);
+  bool behind_seen = false;
+  ASSERT_TRUE(test::WaitFor(
+      [&] {
+        if (test::MetricValue(*registry, "voc_consumer_lag", {{"topic", "in"}}) > 0) {
+          behind_seen = true;
+          EXPECT_EQ(SeriesOfInput(*registry, "voc_consumer_lag_seconds"), 0u) << "lag in seconds while behind";
+        }
+        return behind_seen && test::MetricValue(*registry, "voc_records_produced_total") >= 40;
+      },
+      60s))
+      << "behind seen: " << behind_seen;
+  ASSERT_TRUE(test::WaitFor([&] { return test::MetricValue(*registry, "voc_consumer_lag", {{"topic", "in"}}) == 0; },
+                            10s));
+  EXPECT_EQ(SeriesOfInput(*registry, "voc_consumer_lag"), 1u);
+  EXPECT_EQ(SeriesOfInput(*registry, "voc_consumer_lag_seconds"), 0u) << "lag in seconds when caught up";
+  EXPECT_TRUE(test::WaitFor(
+      [&] {
+        return test::MetricValue(*registry, "voc_kafka_broker_rtt_avg_seconds", {{"client", "consumer"}}) > 0 &&
+               test::MetricValue(*registry, "voc_kafka_broker_rtt_avg_seconds", {{"client", "producer"}}) > 0;
+      },
+      10s))
+      << "no round trips from librdkafka's statistics on Kafka 0.9";
   ASSERT_TRUE(service.Stop().ok());
 }
 
