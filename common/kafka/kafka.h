@@ -46,7 +46,9 @@ struct Record {
   Offset offset;
   std::string_view key;
   std::string_view value;
-  int64_t timestamp_ms = -1;  // the broker's timestamp; -1 where it keeps none (Kafka before 0.10)
+  // The broker's timestamp; 0 or less where it keeps none (librdkafka gives 0 for records
+  // of Kafka before 0.10).
+  int64_t timestamp_ms = -1;
   std::string_view content_type;  // the "content-type" header (when asked for), empty when absent
 };
 

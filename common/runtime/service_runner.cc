@@ -6,11 +6,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <utility>
 
+#include "common/kafka/statistics.h"
 #include "common/metrics/http_server.h"
-#include "common/metrics/process_metrics.h"
+#include "common/metrics/process_collector.h"
 #include "common/runtime/runtime_probe.h"
 #include "voc/v1/dead_letter.pb.h"
 
@@ -104,15 +107,23 @@ class ServiceRunnerImpl final : public ServiceRunner {
       auto http = metrics::HttpServer::Start(options_.http_listen, registry_, health_);
       if (!http.ok()) return http.status();
       http_ = std::move(http).value();
+      // Read at each scrape, so a scrape sees the moment's values.
+      http_->AddCollectable(std::make_shared<metrics::ProcessCollector>(prometheus::Labels{{"service", options_.service}}));
     }
     // Lingering for the batch window sends a batch's outputs in as few requests as
     // possible (fewer, larger record batches per partition for the broker to store and
     // serve) and holds none back longer than the batch took. Past a second it would only
     // hold back the outputs of a long batch.
     kafka::Properties producer_properties = options_.producer_properties;
-    producer_properties.try_emplace("linger.ms",
-                                   std::to_string(std::min<int64_t>(options_.batch_max_wait.count(), 1000)));
-    auto producer = kafka::Producer::Create({.client = options_.kafka, .properties = producer_properties});
+    if (!options_.kafka.properties.contains("linger.ms")) {  // a kafka.client setting wins too
+      producer_properties.try_emplace("linger.ms",
+                                     std::to_string(std::min<int64_t>(options_.batch_max_wait.count(), 1000)));
+    }
+    auto producer = kafka::Producer::Create({.client = options_.kafka,
+                                             .properties = WithStatistics(std::move(producer_properties)),
+                                             .on_statistics = [this](std::string_view json) {
+                                               OnStatistics("producer", json);
+                                             }});
     if (!producer.ok()) return producer.status();
     producer_ = std::move(producer).value();
 
@@ -120,7 +131,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
     co.client = options_.kafka;
     co.group_id = options_.group_id;
     co.topics = options_.input_topics;
-    co.properties = options_.consumer_properties;
+    co.properties = WithStatistics(options_.consumer_properties);
+    co.on_statistics = [this](std::string_view json) { OnStatistics("consumer", json); };
     co.read_content_type = processor_->ReadsContentType();
     // A partition this instance holds no state for (new instance, moved partition) is
     // rebuilt by replaying its input from the log's start, never resumed at the group's
@@ -156,7 +168,10 @@ class ServiceRunnerImpl final : public ServiceRunner {
         }
       }
       processor_->OnRevoked(tps);
-      for (const auto& tp : tps) probe_.RemoveLag(tp);
+      for (const auto& tp : tps) {
+        probe_.RemoveLag(tp);
+        last_record_ms_.erase(tp);
+      }
     };
     co.on_loss = [this](const TopicPartition& tp, int64_t lost) {
       spdlog::error("{}: {} record(s) of {}/{} fell off the log before they were read; resuming at the log's start",
@@ -263,6 +278,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
         probe_.consumed(std::string(first.topic)).Increment(static_cast<double>(end - i));
         next_offsets_[TopicPartition{std::string(first.topic), first.partition}] =
             Offset(batch_[end - 1].offset.value + 1);
+        last_record_ms_[TopicPartition{std::string(first.topic), first.partition}] = batch_[end - 1].timestamp_ms;
         i = end;
       }
       probe_.processing_seconds.Increment(Seconds(Clock::now() - polled));
@@ -379,9 +395,50 @@ class ServiceRunnerImpl final : public ServiceRunner {
   }
 
   void UpdateGauges() {
-    for (const auto& lag : consumer_->Lag()) probe_.SetLag(lag.partition, lag.lag);
-    probe_.resident_bytes.Set(static_cast<double>(metrics::ResidentBytes()));
-    if (store_) probe_.state_memory_bytes.Set(static_cast<double>(store_->MemoryUsage()));
+    const int64_t now_ms = WallMs();
+    for (const auto& lag : consumer_->Lag()) {
+      // Caught up: 0 s behind. Behind: the age of the last record read, where records
+      // carry a broker timestamp and one was read. Records of brokers before Kafka 0.10
+      // have none: librdkafka gives them 0 (or -1), and no lag in seconds is published.
+      std::optional<double> seconds;
+      auto last = last_record_ms_.find(lag.partition);
+      const bool timed = last == last_record_ms_.end() || last->second > 0;
+      if (lag.lag == 0 && timed) {
+        seconds = 0;
+      } else if (lag.lag > 0 && last != last_record_ms_.end() && last->second > 0) {
+        seconds = static_cast<double>(std::max<int64_t>(0, now_ms - last->second)) / 1000;
+      }
+      probe_.SetLag(lag.partition, lag.lag, seconds);
+    }
+    if (store_) {
+      probe_.state_memory_bytes.Set(static_cast<double>(store_->MemoryUsage()));
+      probe_.SetStateProperties(store_->Properties());
+      // Walking the folder costs a system call per file: every few seconds is enough.
+      if (Clock::now() - last_disk_walk_ >= kDiskWalkInterval) {
+        last_disk_walk_ = Clock::now();
+        probe_.SetStateDiskBytes(store_->DiskBytes());
+      }
+    }
+  }
+
+  // librdkafka's statistics every statistics.interval.ms (15 s unless set), unless the
+  // client properties say otherwise (0 turns them off).
+  kafka::Properties WithStatistics(kafka::Properties properties) const {
+    if (!options_.kafka.properties.contains("statistics.interval.ms")) {
+      properties.try_emplace("statistics.interval.ms", "15000");
+    }
+    return properties;
+  }
+
+  // On the processing thread (inside Poll and Flush).
+  void OnStatistics(const std::string& client, std::string_view json) {
+    auto stats = kafka::ParseStatistics(json);
+    if (!stats.ok()) {
+      if (!statistics_error_logged_) spdlog::warn("{}: {}", options_.service, stats.status().ToString());
+      statistics_error_logged_ = true;
+      return;
+    }
+    probe_.SetKafkaStatistics(client, *stats);
   }
 
   RuntimeOptions options_;
@@ -389,6 +446,13 @@ class ServiceRunnerImpl final : public ServiceRunner {
   std::shared_ptr<prometheus::Registry> registry_;
   RuntimeProbe probe_;
   std::shared_ptr<metrics::Health> health_;
+  // Touched by the clients' callbacks (revoke, statistics): declared before the clients,
+  // so they outlive them. Broker timestamp of the last record read from each assigned
+  // partition (0 or -1: the broker keeps none), for voc_consumer_lag_seconds.
+  std::map<TopicPartition, int64_t> last_record_ms_;
+  bool statistics_error_logged_ = false;
+  static constexpr auto kDiskWalkInterval = std::chrono::seconds(10);
+  Clock::time_point last_disk_walk_ = Clock::now() - kDiskWalkInterval;
   // Destruction order matters: the HTTP server stops before the probe it reads goes,
   // the consumer closes before the producer, the batch's messages go before the consumer.
   std::unique_ptr<state::StateStore> store_;
