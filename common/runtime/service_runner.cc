@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -14,7 +15,9 @@
 #include "common/kafka/statistics.h"
 #include "common/metrics/http_server.h"
 #include "common/metrics/process_collector.h"
+#include "common/runtime/processor_driver.h"
 #include "common/runtime/runtime_probe.h"
+#include "common/runtime/table_reader.h"
 #include "voc/v1/dead_letter.pb.h"
 
 namespace voc::runtime {
@@ -85,24 +88,19 @@ class ServiceRunnerImpl final : public ServiceRunner {
   ServiceRunnerImpl(RuntimeOptions options, std::unique_ptr<Processor> processor,
                     std::shared_ptr<prometheus::Registry> registry)
       : options_(std::move(options)),
-        processor_(std::move(processor)),
+        pending_processor_(std::move(processor)),
         registry_(std::move(registry)),
         probe_(*registry_, options_.service),
         health_(std::make_shared<metrics::Health>()) {}
 
   Status Init() {
     probe_.memory_budget_bytes.Set(static_cast<double>(options_.memory_budget_bytes));
-    auto stores = processor_->Stores();
-    if (!stores.empty()) {
-      if (options_.state.path.empty()) return Status::InvalidArgument(options_.service + " needs a state directory");
-      options_.state.stores = stores;
-      options_.state.format = processor_->StateFormat();
-      auto store = state::StateStore::Open(options_.state);
-      if (!store.ok()) return store.status();
-      store_ = std::move(store).value();
-      processor_->AttachStore(store_.get());
-      txn_ = store_->Begin();
-    }
+    auto driver = ProcessorDriver::Open(
+        {.service = options_.service, .state = options_.state, .cache_bytes = options_.state_cache_bytes},
+        std::move(pending_processor_));
+    if (!driver.ok()) return driver.status();
+    driver_ = std::move(driver).value();
+    store_ = driver_->db();
     if (!options_.http_listen.empty()) {
       auto http = metrics::HttpServer::Start(options_.http_listen, registry_, health_);
       if (!http.ok()) return http.status();
@@ -133,13 +131,13 @@ class ServiceRunnerImpl final : public ServiceRunner {
     co.topics = options_.input_topics;
     co.properties = WithStatistics(options_.consumer_properties);
     co.on_statistics = [this](std::string_view json) { OnStatistics("consumer", json); };
-    co.read_content_type = processor_->ReadsContentType();
+    co.read_content_type = driver_->reads_content_type();
     // A partition this instance holds no state for (new instance, moved partition) is
     // rebuilt by replaying its input from the log's start, never resumed at the group's
     // offset with empty state.
-    if (store_) {
+    if (driver_->stateful()) {
       co.start_offset = [this](const TopicPartition& tp) {
-        return std::optional<Offset>(store_->NextOffset(tp).value_or(kafka::kOffsetBeginning));
+        return std::optional<Offset>(driver_->StoredOffset(tp).value_or(kafka::kOffsetBeginning));
       };
     }
     co.on_assigned = [this](const std::vector<TopicPartition>& tps) {
@@ -148,12 +146,11 @@ class ServiceRunnerImpl final : public ServiceRunner {
       // The group's offset follows the state: a partition resumed from its stored offset
       // commits that offset at the next checkpoint, so the group (what lag monitoring
       // reads) is right even when an earlier commit was lost to a crash or a rebalance.
-      if (store_) {
-        for (const auto& tp : tps) {
-          if (auto stored = store_->NextOffset(tp)) next_offsets_.try_emplace(tp, *stored);
-        }
+      for (const auto& tp : tps) {
+        if (auto stored = driver_->StoredOffset(tp)) next_offsets_.try_emplace(tp, *stored);
       }
-      processor_->OnAssigned(tps);
+      held_.insert(tps.begin(), tps.end());
+      HeldPartitions();
     };
     co.on_revoked = [this](const std::vector<TopicPartition>& tps) {
       spdlog::info("{}: revoked {} partition(s)", options_.service, tps.size());
@@ -167,7 +164,9 @@ class ServiceRunnerImpl final : public ServiceRunner {
           checkpoint_status_ = Status::Internal(std::string("stopped without committing the batch in hand: ") + e.what());
         }
       }
-      processor_->OnRevoked(tps);
+      driver_->Forget(tps);
+      for (const auto& tp : tps) held_.erase(tp);
+      HeldPartitions();
       for (const auto& tp : tps) {
         probe_.RemoveLag(tp);
         last_record_ms_.erase(tp);
@@ -182,6 +181,9 @@ class ServiceRunnerImpl final : public ServiceRunner {
     if (!consumer.ok()) return consumer.status();
     consumer_ = std::move(consumer).value();
     emitter_ = std::make_unique<BatchEmitter>(*producer_, probe_, options_);
+    auto tables = TableReader::Create(*driver_, options_.kafka, options_.consumer_properties);
+    if (!tables.ok()) return tables.status();
+    tables_ = std::move(tables).value();
     return Status::Ok();
   }
 
@@ -203,17 +205,19 @@ class ServiceRunnerImpl final : public ServiceRunner {
     Status result;
     while (!stop.load(std::memory_order_relaxed)) {
       health_->Beat();
-      processor_->Tick();
-      if (!processor_->Ready()) continue;  // e.g. the customer table is still being read
+      // Tables first: no record is processed against half a table.
+      result = FollowTables(stop);
+      if (!result.ok()) break;
+      if (!tables_->ready()) {
+        health_->SetReady(false);
+        health_->SetReason(tables_->progress());
+        continue;
+      }
       result = RunBatch(stop);
       if (!result.ok()) break;
-      const bool ready = processor_->Ready() && !consumer_->Assignment().empty();
+      const bool ready = !consumer_->Assignment().empty();
       health_->SetReady(ready);
-      if (!ready) {
-        health_->SetReason(!blocked_.empty()       ? blocked_
-                           : !processor_->Ready() ? "the processor is still loading (e.g. its tables)"
-                                                  : "no partition is assigned yet");
-      }
+      if (!ready) health_->SetReason(!blocked_.empty() ? blocked_ : "no partition is assigned yet");
       probe_.ready.Set(ready ? 1 : 0);
       if (std::chrono::steady_clock::now() - last_gauges > std::chrono::seconds(1)) {
         last_gauges = std::chrono::steady_clock::now();
@@ -228,7 +232,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
   }
 
   int http_port() const override { return http_ ? http_->port() : 0; }
-  Processor& processor() override { return *processor_; }
+  Processor& processor() override { return driver_->processor(); }
+  state::StateStore* state() override { return driver_->db(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -243,7 +248,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
   Status RunBatch(const std::atomic<bool>& stop) {
     const auto started = Clock::now();
     const auto deadline = started + options_.batch_max_wait;
-    Context ctx{*emitter_, txn_.get(), WallMs()};
+    Context ctx{*emitter_, WallMs(), held_partitions_};
     batch_ctx_ = &ctx;
     revoke_stop_ = &stop;
     // However this batch ends (a FatalError included), a later revoke, e.g. the close
@@ -290,7 +295,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     checkpoint_status_ = Status::Ok();
     if (result.ok()) {
       EndBatch(ctx);
-      result = CheckpointDue(stop) ? Checkpoint(ctx, stop) : emitter_->TakeStatus();
+      result = CheckpointDue(stop) ? Checkpoint(stop) : emitter_->TakeStatus();
     }
     if (result.ok() && taken > 0) {
       probe_.batches.Increment();
@@ -301,10 +306,20 @@ class ServiceRunnerImpl final : public ServiceRunner {
     return result;
   }
 
-  // The processor's end of batch, and the outputs acknowledged so far counted.
+  // Table rows that arrived (waiting for them while a table is not read yet), and a
+  // checkpoint of them when one is due while processing waits.
+  Status FollowTables(const std::atomic<bool>& stop) {
+    const bool waiting = !tables_->ready();
+    VOC_RETURN_IF_ERROR(tables_->Follow(waiting ? std::chrono::milliseconds(100) : std::chrono::milliseconds(0),
+                                        *emitter_, &next_offsets_));
+    if (!waiting || !CheckpointDue(stop)) return Status::Ok();
+    return Checkpoint(stop);
+  }
+
+  // The processor's end of batch (and timer), and the outputs acknowledged so far counted.
   void EndBatch(Context& ctx) {
     const auto started = Clock::now();
-    processor_->EndBatch(ctx);
+    driver_->EndBatch(ctx);
     producer_->Poll();
     CountAcknowledged();
     probe_.processing_seconds.Increment(Seconds(Clock::now() - started));
@@ -314,14 +329,14 @@ class ServiceRunnerImpl final : public ServiceRunner {
   // large, which bounds the memory it holds.
   bool CheckpointDue(const std::atomic<bool>& stop) const {
     return stop.load() || Clock::now() - last_checkpoint_ >= options_.commit_interval ||
-           (txn_ && txn_->pending_changes() >= kMaxPendingChanges);
+           driver_->unwritten() >= kMaxPendingChanges;
   }
   static constexpr size_t kMaxPendingChanges = 200'000;
 
   // The end of the batch in hand, then the checkpoint.
   Status FinishBatch(Context& ctx, const std::atomic<bool>* stop) {
     EndBatch(ctx);
-    return Checkpoint(ctx, *stop);
+    return Checkpoint(*stop);
   }
 
   void CountAcknowledged() {
@@ -331,21 +346,12 @@ class ServiceRunnerImpl final : public ServiceRunner {
   }
 
   void ProcessOne(const kafka::Record& record, Context& ctx) {
-    try {
-      processor_->Process(record, ctx);
-    } catch (const FatalError&) {
-      throw;
-    } catch (const std::exception& e) {
-      // A processor reports bad input as a dead letter itself; this is the last line of
-      // defence so one record can never stop the partition.
-      probe_.processing_errors.Increment();
-      emitter_->DeadLetter(record, "PROCESSING_ERROR", e.what());
-    }
+    if (driver_->Process(record, ctx)) probe_.processing_errors.Increment();
   }
 
   // Outputs first, then state and offsets together, then the group's offsets; afterwards
   // the offsets are done.
-  Status Checkpoint(Context& ctx, const std::atomic<bool>& stop) {
+  Status Checkpoint(const std::atomic<bool>& stop) {
     VOC_RETURN_IF_ERROR(emitter_->TakeStatus());
     const auto flush_started = Clock::now();
     if (emitter_->TakeEmitted()) {
@@ -368,12 +374,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     }
     const auto commit_started = Clock::now();
     probe_.flushing_seconds.Increment(Seconds(commit_started - flush_started));
-    if (store_) processor_->BeforeCommit(ctx);
-    if (store_ && (txn_->pending_changes() > 0 || !next_offsets_.empty())) {
-      for (const auto& [tp, next] : next_offsets_) txn_->SetNextOffset(tp, next);
-      VOC_RETURN_IF_ERROR(store_->Commit(txn_.get()));
-    }
-    processor_->AfterCommit();
+    VOC_RETURN_IF_ERROR(driver_->Commit(next_offsets_));
     {  // also with nothing new: the consumer sends again what the group has not confirmed
       std::vector<std::pair<TopicPartition, Offset>> offsets(next_offsets_.begin(), next_offsets_.end());
       if (Status s = consumer_->Commit(offsets); !s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
@@ -383,6 +384,14 @@ class ServiceRunnerImpl final : public ServiceRunner {
     probe_.checkpoints.Increment();
     probe_.committing_seconds.Increment(Seconds(last_checkpoint_ - commit_started));
     return Status::Ok();
+  }
+
+  // The input partitions held, each once (a service may read several topics).
+  void HeldPartitions() {
+    held_partitions_.clear();
+    for (const auto& tp : held_) held_partitions_.push_back(tp.partition);
+    std::sort(held_partitions_.begin(), held_partitions_.end());
+    held_partitions_.erase(std::unique(held_partitions_.begin(), held_partitions_.end()), held_partitions_.end());
   }
 
   // A broker error waiting cannot heal: one log line naming the setting (not one per
@@ -442,7 +451,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
   }
 
   RuntimeOptions options_;
-  std::unique_ptr<Processor> processor_;
+  std::unique_ptr<Processor> pending_processor_;  // until the driver takes it in Init
   std::shared_ptr<prometheus::Registry> registry_;
   RuntimeProbe probe_;
   std::shared_ptr<metrics::Health> health_;
@@ -455,11 +464,12 @@ class ServiceRunnerImpl final : public ServiceRunner {
   Clock::time_point last_disk_walk_ = Clock::now() - kDiskWalkInterval;
   // Destruction order matters: the HTTP server stops before the probe it reads goes,
   // the consumer closes before the producer, the batch's messages go before the consumer.
-  std::unique_ptr<state::StateStore> store_;
-  std::unique_ptr<state::Transaction> txn_;
+  std::unique_ptr<ProcessorDriver> driver_;
+  state::StateStore* store_ = nullptr;  // the driver's database, for metrics; null when stateless
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<BatchEmitter> emitter_;
+  std::unique_ptr<TableReader> tables_;
   kafka::RecordBatch batch_;
   // Per partition, the next offset to read once the batches since the last checkpoint are
   // committed.
@@ -471,6 +481,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
   Status checkpoint_status_;
   uint64_t acknowledged_checkpoints_ = 0;
   std::string blocked_;  // the broker error that stops this service, until an assignment
+  std::set<TopicPartition> held_;            // the input partitions assigned
+  std::vector<PartitionId> held_partitions_;  // their partition ids, each once
   std::unique_ptr<metrics::HttpServer> http_;
 };
 

@@ -31,6 +31,8 @@ struct RuntimeOptions {
   kafka::Properties consumer_properties;  // after kafka.properties, for the consumer only
   kafka::Properties producer_properties;  // after kafka.properties, for the producer only
   state::StateOptions state;  // path empty for a stateless service; stores come from the Processor
+  // The typed stores' caches together (state.cache_mb); entries with unwritten changes stay.
+  size_t state_cache_bytes = 128 << 20;
   size_t batch_max_records = 5000;
   std::chrono::milliseconds batch_max_wait{50};
   // How often the batches since the last checkpoint are checkpointed: outputs flushed,
@@ -57,6 +59,8 @@ class ServiceRunner {
   virtual Status Run(const std::atomic<bool>& stop) = 0;
   virtual int http_port() const = 0;
   virtual Processor& processor() = 0;
+  // The state store, for tests and tools reading committed state; nullptr when stateless.
+  virtual state::StateStore* state() = 0;
 };
 
 }  // namespace voc::runtime

@@ -65,6 +65,8 @@ class CachedStore {
   virtual void Forget(PartitionId partition) = 0;
   // Bytes the cache holds: keys and values as last read or written, plus overhead.
   virtual size_t cached_bytes() const = 0;
+  // Entries changed since the last WriteChanges.
+  virtual size_t unwritten() const = 0;
   // Evicts entries without unwritten changes, least recently used first, until at most
   // target bytes remain.
   virtual void Shrink(size_t target_bytes) = 0;
@@ -97,6 +99,20 @@ class KeyValueStore final : public CachedStore {
     return e.value ? &*e.value : nullptr;
   }
 
+  // Like Get, but a value not cached is decoded into *scratch and not kept: for reading
+  // many entries once (a scan's worth) without pushing the working set out of the cache.
+  const V* Peek(PartitionId partition, std::string_view key, V* scratch) {
+    if (auto p = partitions_.find(partition); p != partitions_.end()) {
+      if (auto it = p->second.find(key); it != p->second.end()) return it->second.value ? &*it->second.value : nullptr;
+    }
+    auto found = db_->Get(id_, partition, key, &scratch_);
+    if (!found.ok()) Failed(found.status());
+    if (!*found) return nullptr;
+    *scratch = V();
+    if (!Codec<V>::Decode(scratch_, scratch)) Unreadable(partition, key);
+    return scratch;
+  }
+
   // The value to change in place, default-constructed when there is none (*created then
   // says so); written at the next checkpoint.
   V& Update(PartitionId partition, std::string_view key, bool* created = nullptr) {
@@ -109,6 +125,38 @@ class KeyValueStore final : public CachedStore {
   }
 
   void Put(PartitionId partition, std::string_view key, V value) { Update(partition, key) = std::move(value); }
+
+  // An entry a processor holds across calls (a memo of its hot entries), to change again
+  // without looking it up: valid while generation() stays the same.
+  class Ref {
+   public:
+    Ref() = default;
+    explicit operator bool() const { return node_ != nullptr; }
+    const std::string& key() const { return *key_; }
+
+   private:
+    friend class KeyValueStore;
+    Ref(PartitionId partition, void* node, const std::string* key) : partition_(partition), node_(node), key_(key) {}
+    PartitionId partition_;
+    void* node_ = nullptr;  // the entry's node in the cache
+    const std::string* key_ = nullptr;
+  };
+
+  // Update, and a Ref to the entry.
+  Ref UpdateRef(PartitionId partition, std::string_view key, bool* created = nullptr) {
+    Node* node = Load(partition, key);
+    if (created != nullptr) *created = !node->second.value.has_value();
+    if (!node->second.value) node->second.value.emplace();
+    MarkDirty(partition, node);
+    return Ref(partition, node, &node->first);
+  }
+  // The value of a Ref to change again (written at the next checkpoint).
+  V& Touch(const Ref& ref) {
+    Node* node = static_cast<Node*>(ref.node_);
+    node->second.used = clock_;
+    MarkDirty(ref.partition_, node);
+    return *node->second.value;
+  }
 
   void Delete(PartitionId partition, std::string_view key) {
     auto* node = Load(partition, key);
@@ -179,6 +227,7 @@ class KeyValueStore final : public CachedStore {
   }
 
   size_t cached_bytes() const override { return bytes_; }
+  size_t unwritten() const override { return dirty_.size(); }
 
   void Shrink(size_t target_bytes) override {
     if (bytes_ <= target_bytes) return;

@@ -1,13 +1,9 @@
 #include "services/enrich/enrich_config.h"
 
-#include "common/runtime/runtime_config.h"
-
 namespace voc::enrich {
 
 EnrichOptions LoadEnrichOptions(config::Config& c) {
   EnrichOptions o;
-  o.kafka = runtime::LoadClientConfig(c);
-  for (const auto& [k, v] : c.Section("kafka.consumer")) o.consumer_properties[k] = v;
   o.customers_topic = c.String("topics.customers", o.customers_topic);
   o.enriched_topic = c.String("topics.enriched", o.enriched_topic);
   o.mentions_topic = c.String("topics.mentions", o.mentions_topic);

@@ -12,6 +12,32 @@
 #include "common/core/utf8.h"
 #include "services/enrich/simhash.h"
 
+void voc::state::Codec<voc::enrich::RecentTexts>::Encode(const voc::enrich::RecentTexts& index, std::string* out) {
+  voc::state::v1::NearDuplicateIndex stored;
+  for (const auto& text : index.texts) {
+    stored.add_simhash(text.simhash);
+    stored.add_event_time_ms(text.event_time_ms);
+    stored.add_feedback_id(text.feedback_id);
+  }
+  stored.SerializeToString(out);
+}
+
+bool voc::state::Codec<voc::enrich::RecentTexts>::Decode(std::string_view bytes, voc::enrich::RecentTexts* index) {
+  voc::state::v1::NearDuplicateIndex stored;
+  if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+      stored.simhash_size() != stored.event_time_ms_size() || stored.simhash_size() != stored.feedback_id_size()) {
+    return false;
+  }
+  index->texts.clear();
+  for (int i = 0; i < stored.simhash_size(); ++i) {
+    index->texts.push_back({.simhash = stored.simhash(i),
+                            .id_hash = voc::Hash64(stored.feedback_id(i)),
+                            .event_time_ms = stored.event_time_ms(i),
+                            .feedback_id = std::move(*stored.mutable_feedback_id(i))});
+  }
+  return true;
+}
+
 namespace voc::enrich {
 
 struct EnrichProbe {
@@ -101,28 +127,14 @@ EnrichProcessor::EnrichProcessor(EnrichOptions options, std::unique_ptr<text::An
 
 EnrichProcessor::~EnrichProcessor() = default;
 
-std::vector<state::StoreSpec> EnrichProcessor::Stores() const {
-  return {{.name = "dedupe", .ttl = options_.dedupe_ttl, .point_lookups = true},
-          {.name = "neardup", .ttl = options_.dedupe_ttl, .point_lookups = true},
-          {.name = "customers", .point_lookups = true}};
-}
-
-void EnrichProcessor::AttachStore(state::StateStore* store) {
-  store_ = store;
-  customers_ = std::make_unique<CustomerTable>(options_.kafka, options_.customers_topic,
-                                               options_.consumer_properties, kCustomers);
-}
-
-void EnrichProcessor::Tick() {
-  if (!customers_) return;
-  Status s = customers_->Follow(store_, std::chrono::milliseconds(500));
-  if (!s.ok()) spdlog::warn("voc-enrich: customer table: {}", s.ToString());
-}
-
-bool EnrichProcessor::Ready() const {
-  if (!customers_) return false;
-  if (customers_->caught_up()) return true;
-  return std::chrono::steady_clock::now() - started_ > options_.customer_catch_up;
+void EnrichProcessor::Open(runtime::Setup& setup) {
+  setup.StateFormat("voc-enrich/1");
+  dedupe_ = setup.Store<voc::state::v1::DedupeEntry>(
+      {.name = "dedupe", .ttl = options_.dedupe_ttl, .point_lookups = true});
+  near_duplicates_ = setup.Store<RecentTexts>({.name = "neardup", .ttl = options_.dedupe_ttl, .point_lookups = true});
+  customers_ = setup.ReadTable<voc::v1::CustomerProfile>(options_.customers_topic,
+                                                         {.name = "customers", .point_lookups = true},
+                                                         options_.customer_catch_up);
 }
 
 void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx) {
@@ -135,9 +147,9 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
     return;
   }
   const uint64_t fingerprint = Fingerprint(feedback_, &fingerprint_content_);
-  auto found = ctx.txn->Get(kDedupe, record.partition, feedback_.feedback_id(), &value_);
-  if (!found.ok()) throw runtime::FatalError(found.status().ToString());  // the store failed, not the record
-  const bool seen = *found && previous_.ParseFromString(value_);
+  const voc::state::v1::DedupeEntry* stored = dedupe_->Get(record.partition, feedback_.feedback_id());
+  const bool seen = stored != nullptr;
+  if (seen) previous_ = *stored;  // the entry is rewritten below
   uint32_t revision = 1;
   if (seen) {
     if (feedback_.source_revision() < previous_.source_revision()) {
@@ -155,7 +167,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   analyzer_->Analyze(feedback_.text(), &analysis_);
   int words = 0;
   const uint64_t simhash = SimHash(analysis_.redacted_text, &words);
-  std::string duplicate_of = NearDuplicateOf(record, ctx, simhash, words);
+  std::string duplicate_of = NearDuplicateOf(record, simhash, words);
 
   enriched_.Clear();
   enriched_.set_schema_version(1);
@@ -194,7 +206,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
     if (s.has_csat()) enriched_.set_csat(s.csat());
   }
   if (feedback_.has_review()) enriched_.set_rating(feedback_.review().rating());
-  if (const voc::v1::CustomerProfile* profile = customers_->Lookup(store_, feedback_.customer_id())) {
+  if (const voc::v1::CustomerProfile* profile = customers_->Get(feedback_.customer_id())) {
     enriched_.mutable_customer()->CopyFrom(*profile);
     enriched_.set_customer_known(true);
   } else {
@@ -228,53 +240,25 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   EmitMentions(seen ? &previous_ : nullptr, ctx);
   if (analysis_.urgency != text::kUrgencyNone) EmitAlert(ctx);
 
-  entry_.Clear();
-  entry_.set_source_revision(feedback_.source_revision());
-  entry_.set_fingerprint(fingerprint);
-  entry_.set_revision(revision);
-  entry_.set_event_time_ms(feedback_.event_time_ms());
-  entry_.set_customer_id(feedback_.customer_id());
-  for (const auto& t : enriched_.themes()) entry_.add_theme_ids(t.id());
-  if (enriched_.themes().empty()) entry_.add_theme_ids(kUnthemedId);
-  entry_.SerializeToString(&value_);
-  ctx.txn->Put(kDedupe, record.partition, feedback_.feedback_id(), value_);
+  voc::state::v1::DedupeEntry& entry = dedupe_->Update(record.partition, feedback_.feedback_id());
+  entry.Clear();
+  entry.set_source_revision(feedback_.source_revision());
+  entry.set_fingerprint(fingerprint);
+  entry.set_revision(revision);
+  entry.set_event_time_ms(feedback_.event_time_ms());
+  entry.set_customer_id(feedback_.customer_id());
+  for (const auto& t : enriched_.themes()) entry.add_theme_ids(t.id());
+  if (enriched_.themes().empty()) entry.add_theme_ids(kUnthemedId);
 }
 
-EnrichProcessor::CachedIndex& EnrichProcessor::IndexOf(PartitionId partition, const std::string& customer_id,
-                                                      runtime::Context& ctx) {
-  auto& indexes = indexes_[partition.value];
-  auto it = indexes.find(customer_id);
-  if (it == indexes.end()) {
-    it = indexes.try_emplace(customer_id).first;
-    ++cached_indexes_;
-    auto found = ctx.txn->Get(kNearDuplicates, partition, customer_id, &value_);
-    if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-    if (*found && stored_index_.ParseFromString(value_) &&
-        stored_index_.simhash_size() == stored_index_.event_time_ms_size() &&
-        stored_index_.simhash_size() == stored_index_.feedback_id_size()) {
-      auto& texts = it->second.texts;
-      for (int i = 0; i < stored_index_.simhash_size(); ++i) {
-        texts.push_back({.simhash = stored_index_.simhash(i),
-                         .id_hash = Hash64(stored_index_.feedback_id(i)),
-                         .event_time_ms = stored_index_.event_time_ms(i),
-                         .feedback_id = std::move(*stored_index_.mutable_feedback_id(i))});
-      }
-    }
-  }
-  if (!it->second.changed) changed_indexes_.emplace_back(partition.value, &*it);
-  it->second.changed = true;
-  return it->second;
-}
-
-std::string EnrichProcessor::NearDuplicateOf(const kafka::Record& record, runtime::Context& ctx, uint64_t simhash,
-                                             int words) {
+std::string EnrichProcessor::NearDuplicateOf(const kafka::Record& record, uint64_t simhash, int words) {
   if (words < options_.near_duplicate_min_words) return {};
-  auto& texts = IndexOf(record.partition, feedback_.customer_id(), ctx).texts;
+  auto& texts = near_duplicates_->Update(record.partition, feedback_.customer_id()).texts;
   const std::string& id = feedback_.feedback_id();
   const uint64_t id_hash = Hash64(id);
   const int64_t t = feedback_.event_time_ms();
   const int64_t horizon = options_.near_duplicate_horizon.count();
-  const RecentText* original = nullptr;
+  const RecentTexts::Text* original = nullptr;
   int best = options_.near_duplicate_max_distance + 1;
   for (auto e = texts.begin(); e != texts.end();) {
     if (e->id_hash == id_hash && e->feedback_id == id) {  // our own earlier revision
@@ -296,37 +280,6 @@ std::string EnrichProcessor::NearDuplicateOf(const kafka::Record& record, runtim
     texts.erase(texts.begin(), texts.end() - static_cast<std::ptrdiff_t>(options_.near_duplicate_max_entries));
   }
   return duplicate_of;
-}
-
-void EnrichProcessor::BeforeCommit(runtime::Context& ctx) {
-  for (auto [partition, entry] : changed_indexes_) {
-    stored_index_.Clear();
-    for (const auto& text : entry->second.texts) {
-      stored_index_.add_simhash(text.simhash);
-      stored_index_.add_event_time_ms(text.event_time_ms);
-      stored_index_.add_feedback_id(text.feedback_id);
-    }
-    stored_index_.SerializeToString(&value_);
-    ctx.txn->Put(kNearDuplicates, PartitionId(partition), entry->first, value_);
-    entry->second.changed = false;
-  }
-  changed_indexes_.clear();
-}
-
-void EnrichProcessor::AfterCommit() {
-  if (cached_indexes_ > options_.near_duplicate_cache_entries) {
-    indexes_.clear();
-    cached_indexes_ = 0;
-  }
-}
-
-void EnrichProcessor::OnRevoked(const std::vector<TopicPartition>& partitions) {
-  for (const auto& tp : partitions) {
-    if (auto it = indexes_.find(tp.partition.value); it != indexes_.end()) {
-      cached_indexes_ -= it->second.size();
-      indexes_.erase(it);
-    }
-  }
 }
 
 void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx) {

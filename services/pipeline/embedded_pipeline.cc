@@ -54,8 +54,6 @@ Status EmbeddedPipeline::Init() {
                      {n.raw_surveys, voc::v1::CHANNEL_SURVEY, ingest::Format::kAuto},
                      {n.raw_reviews, voc::v1::CHANNEL_REVIEW, ingest::Format::kAuto}};
   o.ingest.output_topic = n.feedback;
-  o.enrich.kafka = client_;
-  o.enrich.consumer_properties = o.consumer_properties;
   o.enrich.customers_topic = n.customers;
   o.enrich.enriched_topic = n.enriched;
   o.enrich.mentions_topic = n.mentions;

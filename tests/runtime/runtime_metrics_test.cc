@@ -14,6 +14,7 @@
 
 #include "common/kafka/embedded_broker.h"
 #include "common/metrics/build_info.h"
+#include "tests/runtime/processor_harness.h"
 #include "common/runtime/service_runner.h"
 #include "tests/runtime/real_kafka.h"
 #include "tests/runtime/test_util.h"
@@ -27,18 +28,16 @@ using namespace std::chrono_literals;
 class CountingProcessor final : public Processor {
  public:
   explicit CountingProcessor(std::chrono::milliseconds delay) : delay_(delay) {}
-  std::vector<state::StoreSpec> Stores() const override { return {{"counts", 0s}}; }
+  void Open(Setup& setup) override { counts_ = setup.Store<test::Counter>({.name = "counts"}); }
   void Process(const kafka::Record& record, Context& ctx) override {
     if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
     ctx.out.Emit("out", record.key, record.value);
-    std::string value;
-    auto found = ctx.txn->Get(0, record.partition, "n", &value);
-    if (!found.ok()) throw FatalError(found.status().ToString());
-    ctx.txn->Put(0, record.partition, "n", std::to_string((*found ? std::stoi(value) : 0) + 1));
+    counts_->Update(record.partition, "n").n++;
   }
 
  private:
   std::chrono::milliseconds delay_;
+  state::KeyValueStore<test::Counter>* counts_ = nullptr;
 };
 
 class RunningService {
