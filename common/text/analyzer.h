@@ -41,7 +41,9 @@ struct PiiCounts {
   uint32_t card = 0;
   uint32_t iban = 0;
   uint32_t ip = 0;
-  uint32_t total() const { return email + phone + card + iban + ip; }
+  uint32_t name = 0;     // a person's name after a reliable cue ("my name is", a sign-off)
+  uint32_t address = 0;  // a street address (house number beside a street word)
+  uint32_t total() const { return email + phone + card + iban + ip + name + address; }
 };
 
 // The result of one Analyze call. Reused across calls: Analyze clears and refills it,
@@ -54,7 +56,7 @@ struct Analysis {
   std::vector<ThemeMatch> themes;  // one per theme, in order of first evidence
   FeedbackType type = FeedbackType::kUnspecified;
   uint32_t urgency = kUrgencyNone;  // UrgencyFlag bits
-  std::string redacted_text;        // the input with PII replaced by [EMAIL], [PHONE], ...
+  std::string redacted_text;        // the input with PII replaced by [EMAIL], [PHONE], [NAME], ...
   PiiCounts pii;
 };
 

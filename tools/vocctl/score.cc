@@ -64,6 +64,10 @@ void AppendAnalysis(const voc::text::Analysis& a, std::string* line) {
   AppendUint(a.pii.iban, line);
   line->append(",\"ip\":");
   AppendUint(a.pii.ip, line);
+  line->append(",\"name\":");
+  AppendUint(a.pii.name, line);
+  line->append(",\"address\":");
+  AppendUint(a.pii.address, line);
   line->append("}}\n");
 }
 
