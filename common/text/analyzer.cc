@@ -82,13 +82,20 @@ class AnalyzerImpl final : public Analyzer {
         red, EnglishEvidence{scorer_.word_count(), scorer_.stopword_count(), scorer_.lexicon_word_count()});
     out->language.assign(lang.code);
     out->sentiment_scored = lang.english_or_unknown;
+
+    SignalCounts cues;
+    scanner_->Scan(red, &hits_, &cues);
+    // Problem themes lend their evidence a valence before scoring ("uses 2 GB of storage").
+    if (out->sentiment_scored) {
+      for (const ThemeHit& h : hits_) {
+        const float v = taxonomy_.themes[h.theme].implied_valence;
+        if (v != 0.0f) scorer_.SetImplicitValence(h.begin, v);
+      }
+    }
     out->compound = out->sentiment_scored ? scorer_.ScoreAll() : 0.0;
     out->label = out->compound >= 0.05    ? SentimentLabel::kPositive
                  : out->compound <= -0.05 ? SentimentLabel::kNegative
                                           : SentimentLabel::kNeutral;
-
-    SignalCounts cues;
-    scanner_->Scan(red, &hits_, &cues);
     // Matches move between the result and a spare pool instead of being destroyed and
     // rebuilt, so their id and path strings keep their buffers from record to record.
     while (out->themes.size() > hits_.size()) {

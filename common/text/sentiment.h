@@ -36,6 +36,9 @@ enum SentimentTokenFlag : uint16_t {
   kTokWord = 1u << 5,         // has at least one letter
   kTokElongated = 1u << 6,    // "soooo goooood": found after collapsing repeated letters
   kTokContrast = 1u << 7,     // "but" and kin, not inside a phrase
+  kTokConstruction = 1u << 8,  // valence from a construction ("won't open"): negation already applied
+  kTokImplicit = 1u << 9,      // valence implied by a problem theme; counts only in a clause without opinion words
+  kTokFlipped = 1u << 10,      // its sentiment is undone ("fixed the lag", "removed my favourite feature")
 };
 
 // Reuses its buffers across calls: no allocation once they have grown to the largest
@@ -49,6 +52,10 @@ class SentimentScorer {
 
   // Tokenizes `text` (kept by reference until the next call) for the calls below.
   void Tokenize(std::string_view text);
+  // Gives the word at byte `offset` of the tokenized text a valence of its own (a problem
+  // theme's evidence: "battery", "ads"), used only where its clause has no opinion word
+  // and not in questions. Call after Tokenize, before the scores.
+  void SetImplicitValence(uint32_t offset, float valence);
   // Compound of the whole tokenized text.
   double ScoreAll();
   // Compound of the clause (sentence part between punctuation or contrast words)
@@ -67,6 +74,10 @@ class SentimentScorer {
   void AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry* entry);
   void ResolveTokens();
   void ResolvePhrases();
+  // Valences of complaint and praise constructions that hold no opinion word.
+  void ApplyConstructions();
+  // Zeroes implicit valences in clauses with an opinion word, and in questions.
+  void DropImplicitValences(size_t first, size_t last);
   double ScoreRange(size_t first, size_t last);
   // Contrast weighting of sentiments_ over the token range [first, last).
   void WeighContrast(size_t first, size_t last);
@@ -98,6 +109,8 @@ class SentimentScorer {
   std::vector<float> whole_text_valences_;  // before contrast weighting, once ScoreAll ran
   bool whole_text_valences_ready_ = false;
   bool cap_differential_ = false;
+  bool cue_seen_ = false;       // some token is a construction word
+  bool implicit_seen_ = false;  // SetImplicitValence gave some token a valence
   uint32_t word_count_ = 0;
   uint32_t stopword_count_ = 0;
   uint32_t lexicon_word_count_ = 0;

@@ -59,7 +59,7 @@ Status ParseThemes(const YAML::Node& list, const std::string& source, int parent
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string key = it->first.as<std::string>();
       if (key != "id" && key != "name" && key != "description" && key != "phrases" && key != "patterns" &&
-          key != "themes") {
+          key != "themes" && key != "polarity") {
         return Status::InvalidArgument(where + ": unknown key '" + key + "'");
       }
     }
@@ -69,6 +69,16 @@ Status ParseThemes(const YAML::Node& list, const std::string& source, int parent
     theme.name = node["name"].Scalar();
     VOC_RETURN_IF_ERROR(StringList(node, where, "phrases", &theme.phrases));
     VOC_RETURN_IF_ERROR(StringList(node, where, "patterns", &theme.patterns));
+    if (const YAML::Node polarity = node["polarity"]; polarity) {
+      const std::string value = polarity.IsScalar() ? polarity.Scalar() : "";
+      if (value == "problem") {
+        theme.implied_valence = kProblemValence;
+      } else if (value == "praise") {
+        theme.implied_valence = -kProblemValence;
+      } else if (value != "neutral") {
+        return Status::InvalidArgument(where + ": key 'polarity' must be problem, praise or neutral");
+      }
+    }
     theme.parent = parent;
     theme.depth = parent < 0 ? 0 : tax->themes[static_cast<size_t>(parent)].depth + 1;
     theme.path = parent < 0 ? theme.name : tax->themes[static_cast<size_t>(parent)].path + " > " + theme.name;

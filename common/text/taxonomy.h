@@ -12,12 +12,15 @@
 //           name: Crashes
 //           phrases: ["crash*", "force close*", "keeps closing"]
 //           patterns: ['shuts? (itself )?down']
+//           polarity: problem   # optional: problem, praise or neutral (the default)
 //
 // Phrases are literal words, matched caseless on word boundaries; a trailing '*' on a
 // word matches any ending ("crash*": crash, crashes, crashing), spaces match any run of
 // spaces or hyphens, and an apostrophe is optional. Patterns are Hyperscan regular
 // expressions, also caseless and word-bounded (so they must begin and end with a word
-// character). A child's id extends its parent's ("reliability.crashes").
+// character). A child's id extends its parent's ("reliability.crashes"). A theme whose
+// polarity is "problem" gives its evidence a negative valence where the clause around it
+// has no opinion word ("uses 2 GB of storage"); "praise" a positive one.
 #pragma once
 
 #include <string>
@@ -35,7 +38,12 @@ struct Theme {
   int depth = 0;     // 0 for top-level themes
   std::vector<std::string> phrases;
   std::vector<std::string> patterns;
+  float implied_valence = 0.0f;  // from `polarity`: kProblemValence, its opposite, or 0
 };
+
+// The valence a problem theme's evidence implies, on VADER's scale (like "problem" -1.7,
+// a little milder: a mention is weaker evidence than a complaint word).
+inline constexpr float kProblemValence = -1.2f;
 
 struct Taxonomy {
   std::string name;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <string>
 
 namespace voc::text {
 namespace {
@@ -81,6 +83,45 @@ TEST_F(AnalyzerTest, FeedbackTypes) {
   EXPECT_EQ(a.type, FeedbackType::kPraise);
   analyzer_->Analyze("Way too expensive for what it does, a waste of money", &a);
   EXPECT_EQ(a.type, FeedbackType::kComplaint);
+}
+
+// Plain feedback without generic opinion words (tests/text/data/feedback_polarity_dev.tsv):
+// the dev set the complaint constructions and problem themes were tuned on.
+TEST_F(AnalyzerTest, PlainFeedbackPolarityOnTheDevSet) {
+  std::ifstream in(std::string(VOC_SOURCE_DIR) + "/tests/text/data/feedback_polarity_dev.tsv");
+  ASSERT_TRUE(in) << "feedback_polarity_dev.tsv";
+  std::string line;
+  int total = 0;
+  int right = 0;
+  Analysis a;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    const int gold = std::stoi(line.substr(0, tab));
+    analyzer_->Analyze(line.substr(tab + 1), &a);
+    const int got = a.label == SentimentLabel::kPositive ? 1 : a.label == SentimentLabel::kNegative ? -1 : 0;
+    ++total;
+    right += got == gold;
+  }
+  ASSERT_GE(total, 200);
+  EXPECT_GE(static_cast<double>(right) / total, 0.85) << right << " of " << total;
+}
+
+TEST_F(AnalyzerTest, ProblemThemesWithoutOpinionWordsAreNegative) {
+  Analysis a;
+  for (const char* text : {"Battery dies in two hours", "Uses 2 GB of storage", "The app is 500 MB now",
+                           "Battery went from 100 to 20 in an hour", "An ad after every single tap"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.label, SentimentLabel::kNegative) << text;
+  }
+  // An opinion word decides its clause; a question names a theme without complaining.
+  analyzer_->Analyze("Battery lasts all day now", &a);
+  EXPECT_EQ(a.label, SentimentLabel::kPositive);
+  analyzer_->Analyze("Love the battery life", &a);
+  EXPECT_EQ(a.label, SentimentLabel::kPositive);
+  analyzer_->Analyze("How much storage does it use?", &a);
+  EXPECT_EQ(a.label, SentimentLabel::kNeutral);
 }
 
 TEST_F(AnalyzerTest, UrgencyFlags) {
