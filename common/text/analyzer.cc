@@ -1,5 +1,7 @@
 #include "common/text/analyzer.h"
 
+#include <climits>
+#include <cstdlib>
 #include <filesystem>
 
 #include "common/text/language.h"
@@ -51,6 +53,11 @@ class AnalyzerImpl final : public Analyzer {
   }
 
   void Analyze(std::string_view text, Analysis* out) override {
+    out->aspects.clear();
+    AnalyzeText(text, out);
+  }
+
+  void AnalyzeText(std::string_view text, Analysis* out) {
     try {
       AnalyzeOrThrow(Truncate(text), out);
     } catch (...) {
@@ -67,9 +74,68 @@ class AnalyzerImpl final : public Analyzer {
     }
   }
 
+  void AnalyzeAspects(std::string_view text, std::span<const AspectQuery> aspects, Analysis* out) override {
+    AnalyzeText(text, out);
+    out->aspects.resize(aspects.size());
+    for (size_t i = 0; i < aspects.size(); ++i) {
+      AspectSentiment& a = out->aspects[i];
+      try {
+        a.term.assign(aspects[i].term);
+      } catch (...) {
+        a.term.clear();
+      }
+      a.found = false;
+      a.begin = a.end = 0;
+      a.compound = 0.0;
+      const size_t at = FindAspect(out->redacted_text, aspects[i], text.size());
+      if (at != std::string::npos) {
+        a.found = true;
+        a.begin = static_cast<uint32_t>(at);
+        a.end = static_cast<uint32_t>(at + aspects[i].term.size());
+        if (out->sentiment_scored) a.compound = scorer_.ScoreAspect(a.begin, a.end);
+      }
+      a.label = a.compound >= 0.05 ? SentimentLabel::kPositive
+                : a.compound <= -0.05 ? SentimentLabel::kNegative
+                                      : SentimentLabel::kNeutral;
+    }
+  }
+
   const std::string& taxonomy_version() const override { return version_; }
 
  private:
+  // Where the aspect occurs in the redacted text: the caseless, word-bounded mention
+  // nearest its requested offset (redaction may have moved it), or its first; npos.
+  static size_t FindAspect(std::string_view red, const AspectQuery& q, size_t input_size) {
+    const std::string_view term = q.term;
+    if (term.empty() || term.size() > red.size()) return std::string::npos;
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    const auto word = [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    };
+    // Offsets past a redaction move by the length difference; the nearest mention wins.
+    const int64_t shift = static_cast<int64_t>(red.size()) - static_cast<int64_t>(input_size);
+    size_t best = std::string::npos;
+    int64_t best_distance = INT64_MAX;
+    for (size_t p = 0; p + term.size() <= red.size(); ++p) {
+      if (lower(red[p]) != lower(term[0])) continue;
+      size_t k = 1;
+      while (k < term.size() && lower(red[p + k]) == lower(term[k])) ++k;
+      if (k < term.size()) continue;
+      if ((p > 0 && word(red[p - 1]) && word(term.front())) ||
+          (p + k < red.size() && word(red[p + k]) && word(term.back()))) {
+        continue;
+      }
+      if (q.offset < 0) return p;
+      const int64_t pos = static_cast<int64_t>(p);
+      const int64_t distance = std::min(std::llabs(pos - q.offset), std::llabs(pos - (q.offset + shift)));
+      if (distance < best_distance) {
+        best_distance = distance;
+        best = p;
+      }
+    }
+    return best;
+  }
+
   void AnalyzeOrThrow(std::string_view text, Analysis* out) {
     // Themes, clauses and evidence all refer to the redacted text, the only text that
     // may be stored downstream.

@@ -127,7 +127,8 @@ constexpr std::array kActionVerbs = {
     "scan", "search", "upgrade", "restore", "share", "edit", "tell", "notify", "appear", "function", "process",
     "complete", "finish", "submit", "check", "track", "deliver", "ship", "pick", "bother", "care", "fix",
     "solve", "resolve", "return", "hold", "recognise", "transfer", "backup", "link", "add",
-    "remove", "switch", "enter", "translate", "listen", "mute", "rotate", "zoom", "reload", "vibrate"};
+    "remove", "switch", "enter", "translate", "listen", "mute", "rotate", "zoom", "reload", "vibrate", "offer", "honor",
+    "honour", "explain", "apologize", "apologise"};
 // Past forms and participles that the regular rules below do not make.
 constexpr std::array kIrregularActions = {"ran", "running", "got", "gotten", "came", "went", "gone", "saw", "seen",
                                           "heard", "found", "sent", "told", "shown", "rang", "kept", "paid", "held",

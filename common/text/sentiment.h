@@ -61,6 +61,11 @@ class SentimentScorer {
   // Compound of the clause (sentence part between punctuation or contrast words)
   // holding byte `offset` of the tokenized text.
   double ScoreClauseAt(uint32_t offset);
+  // Sentiment toward the aspect at bytes [begin, end) of the tokenized text: the opinion
+  // words of its clause, the nearer the heavier ("the X is great", "great X", "X works
+  // well"), negation included; when its clause holds none, its sentence's sentiment.
+  // Call after ScoreAll.
+  double ScoreAspect(uint32_t begin, uint32_t end);
 
   const std::vector<SentimentToken>& tokens() const { return tokens_; }
   std::string_view lower(const SentimentToken& t) const { return std::string_view(lower_.data() + t.lower, t.lower_len); }

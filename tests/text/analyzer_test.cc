@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <string>
 
@@ -122,6 +123,44 @@ TEST_F(AnalyzerTest, ProblemThemesWithoutOpinionWordsAreNegative) {
   EXPECT_EQ(a.label, SentimentLabel::kPositive);
   analyzer_->Analyze("How much storage does it use?", &a);
   EXPECT_EQ(a.label, SentimentLabel::kNeutral);
+}
+
+TEST_F(AnalyzerTest, AspectSentimentFollowsTheWordsAboutEachAspect) {
+  Analysis a;
+  const AspectQuery queries[] = {{"battery life", -1}, {"screen", -1}, {"keyboard", -1}, {"price", -1}};
+  analyzer_->AnalyzeAspects("The battery life is amazing, but the screen is dim and washed out. I use the keyboard daily.",
+                            queries, &a);
+  ASSERT_EQ(a.aspects.size(), 4u);
+  EXPECT_EQ(a.aspects[0].term, "battery life");
+  EXPECT_TRUE(a.aspects[0].found);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kPositive);
+  EXPECT_EQ(std::string_view(a.redacted_text).substr(a.aspects[0].begin, a.aspects[0].end - a.aspects[0].begin),
+            "battery life");
+  EXPECT_EQ(a.aspects[1].label, SentimentLabel::kNegative);
+  // No opinion word in its clause: the keyboard's sentence says nothing good or bad.
+  EXPECT_EQ(a.aspects[2].label, SentimentLabel::kNeutral);
+  EXPECT_FALSE(a.aspects[3].found);
+  EXPECT_EQ(a.aspects[3].compound, 0.0);
+
+  // Negation, an adjective before the aspect, and a predicate after it.
+  const AspectQuery one[] = {{"support", -1}};
+  analyzer_->AnalyzeAspects("Support was not helpful at all", one, &a);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kNegative);
+  analyzer_->AnalyzeAspects("Great support, terrible app", one, &a);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kPositive);
+  analyzer_->AnalyzeAspects("The export works great", std::array{AspectQuery{"export", -1}}, &a);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kPositive);
+
+  // Of two mentions, the one at the requested offset.
+  const std::string text = "The food is great. Their food delivery is awful.";
+  const AspectQuery second[] = {{"food", static_cast<int64_t>(text.rfind("food"))}};
+  analyzer_->AnalyzeAspects(text, second, &a);
+  EXPECT_EQ(a.aspects[0].begin, text.rfind("food"));
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kNegative);
+
+  // Analyze alone leaves no aspects behind.
+  analyzer_->Analyze(text, &a);
+  EXPECT_TRUE(a.aspects.empty());
 }
 
 TEST_F(AnalyzerTest, UrgencyFlags) {

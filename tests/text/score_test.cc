@@ -57,6 +57,27 @@ TEST(RunScore, InvalidUtf8StaysValidJson) {
   EXPECT_NE(out.str().find("bad \\ufffd\\ufffd bytes\\u0001"), std::string::npos) << out.str();
 }
 
+TEST(RunScore, AspectsGetTheirOwnSentiment) {
+  std::istringstream in("The food was great but the service was painfully slow.\nNothing about either here.\n");
+  std::ostringstream out;
+  std::ostringstream err;
+  ASSERT_EQ(RunScore(in, out, Options(), err, {"food", "service"}), 0) << err.str();
+  std::istringstream lines(out.str());
+  std::string first, second;
+  ASSERT_TRUE(std::getline(lines, first));
+  ASSERT_TRUE(std::getline(lines, second));
+  EXPECT_NE(first.find("\"aspects\":[{\"term\":\"food\",\"found\":true,\"evidence\":\"food\",\"compound\":0."),
+            std::string::npos)
+      << first;
+  EXPECT_NE(first.find("\"label\":\"positive\"},{\"term\":\"service\",\"found\":true,\"evidence\":\"service\","
+                       "\"compound\":-0."),
+            std::string::npos)
+      << first;
+  EXPECT_NE(second.find("{\"term\":\"food\",\"found\":false,\"evidence\":\"\",\"compound\":0.0000,\"label\":\"neutral\"}"),
+            std::string::npos)
+      << second;
+}
+
 TEST(RunScore, BadOptionsGoToErr) {
   std::istringstream in("text\n");
   std::ostringstream out;
