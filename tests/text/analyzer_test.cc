@@ -64,6 +64,25 @@ TEST_F(AnalyzerTest, EvidenceSpansPointIntoRedactedText) {
   EXPECT_EQ(battery->begin, a.redacted_text.find("battery"));
 }
 
+TEST_F(AnalyzerTest, ThemesOfSecurityHardwareAndUi) {
+  Analysis a;
+  for (const char* text : {"Please add a pattern lock or a PIN", "Needs password protection", "It needs root access",
+                           "No security option on the lockscreen"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_NE(Find(a, "account.security"), nullptr) << text;
+  }
+  // "display" alone is the app's screen, not hardware; a physical part is.
+  analyzer_->Analyze("The display of my notes is messy", &a);
+  EXPECT_EQ(Find(a, "compatibility.hardware"), nullptr);
+  analyzer_->Analyze("The power button no longer wakes it", &a);
+  EXPECT_NE(Find(a, "compatibility.hardware"), nullptr);
+  analyzer_->Analyze("Swipe to dismiss is so smooth", &a);
+  EXPECT_NE(Find(a, "ux.design"), nullptr);
+  // A prefix phrase must not match another language's word: "visualizador" is no "visual".
+  analyzer_->Analyze("El visualizador de PDF funciona bien", &a);
+  EXPECT_EQ(Find(a, "ux.design"), nullptr);
+}
+
 TEST_F(AnalyzerTest, MultiWordPhraseEvidence) {
   Analysis a;
   analyzer_->Analyze("I cannot LOG-IN since yesterday", &a);
@@ -227,7 +246,7 @@ TEST_F(AnalyzerTest, ReusedAnalysisIsCleared) {
   EXPECT_EQ(a.pii.total(), 0u);
 }
 
-TEST_F(AnalyzerTest, TaxonomyVersionNamesTheFile) { EXPECT_EQ(analyzer_->taxonomy_version(), "software@1.0.0"); }
+TEST_F(AnalyzerTest, TaxonomyVersionNamesTheFile) { EXPECT_EQ(analyzer_->taxonomy_version(), "software@1.1.0"); }
 
 TEST_F(AnalyzerTest, MissingFilesAreReported) {
   AnalyzerOptions options;
