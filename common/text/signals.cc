@@ -1,13 +1,14 @@
 #include "common/text/signals.h"
 
 #include <array>
+#include <cctype>
 
 namespace voc::text {
 namespace {
 
 // Negated auxiliaries and the verbs users pair with them when something is broken.
 #define VOC_NEG_AUX "(?:won'?t|will not|can'?t|cannot|can not|doesn'?t|does not|don'?t|do not|didn'?t|did not|isn'?t|is not|wouldn'?t|couldn'?t|unable to|fails? to|failed to|no longer|not)"
-#define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair|watch|read|keep|remember|recogni[sz]e|detect|find|see|hear|stay|resume|seek|close|exit|quit|render|decode|convert|record|import|export|recover)\\w*"
+#define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair|watch|read|keep|remember|recogni[sz]e|detect|find|see|hear|stay|resume|seek|close|exit|quit|render|decode|convert|record|import|export|recover|scroll|go off|ring|sync|rotate|zoom|print|delete|uninstall|appear|function|activate|access)\\w*"
 
 constexpr std::array kCues = {
     // Bug reports: the product misbehaves.
@@ -59,6 +60,47 @@ constexpr std::array kCues = {
     SignalCue{Signal::kBug, "won't work", false},
     SignalCue{Signal::kBug, VOC_NEG_AUX "\\s+(?:\\w+\\s+)?" VOC_BROKEN_VERB, true},
     SignalCue{Signal::kBug, "(?:it|app|player|video|file|program)\\s+(?:just\\s+)?(?:closes|quits|dies|hangs|lags|skips|jumps)", true},
+    // Misbehaviour described without a bug word ("shows the wrong date", "my photos
+    // disappeared", "resets every time", "the button does nothing").
+    SignalCue{Signal::kBug, "wrong", false},
+    SignalCue{Signal::kBug, "disappear*", false},
+    SignalCue{Signal::kBug, "vanish*", false},
+    SignalCue{Signal::kBug, "stuck", false},
+    SignalCue{Signal::kBug, "does nothing", false},
+    SignalCue{Signal::kBug, "did nothing", false},
+    SignalCue{Signal::kBug, "randomly", false},
+    SignalCue{Signal::kBug, "by itself", false},
+    SignalCue{Signal::kBug, "on its own", false},
+    SignalCue{Signal::kBug, "sideways", false},
+    SignalCue{Signal::kBug, "cut off", false},
+    SignalCue{Signal::kBug, "blurry", false},
+    SignalCue{Signal::kBug, "duplicat*", false},
+    SignalCue{Signal::kBug, "login loop", false},
+    SignalCue{Signal::kBug, "without sound", false},
+    SignalCue{Signal::kBug, "strange problem", false},
+    SignalCue{Signal::kBug, "weird problem", false},
+    SignalCue{Signal::kBug, "for some reason", false},
+    SignalCue{Signal::kBug, "tearing", false},
+    SignalCue{Signal::kBug, "but not (?:with|on|in|when|for|from)", true},
+    SignalCue{Signal::kBug, "(?:can|could) no longer", true},
+    SignalCue{Signal::kBug, "instead of the", false},
+    SignalCue{Signal::kBug, "(?:isn'?t|is not|aren'?t|are not|wasn'?t)\\s+(?:activating|appearing|showing|loading|responding|playing|saving|syncing|opening|starting|updating|working)", true},
+    SignalCue{Signal::kBug, "(?:just|suddenly|always|randomly|still)\\s+(?:stops|stopped|closes|crashes|freezes|quits|dies|plays)", true},
+    SignalCue{Signal::kBug, "(?:issue|problem|bug|error)\\s+(?:happens|occurs|appears|persists|started|began|remains)", true},
+    SignalCue{Signal::kBug, "(?:playback|video|audio|sound|display|rendering|sync|subtitle|codec|install\\w*|update|loading|login)\\s+(?:issue|problem|error|failure)s?", true},
+    SignalCue{Signal::kBug, "failure*", false},
+    SignalCue{Signal::kBug, "no (?:picture|image|video|display|sound)s?", true},
+    SignalCue{Signal::kBug, "white screen", false},
+    SignalCue{Signal::kBug, "blanks out", false},
+    SignalCue{Signal::kBug, "(?:resets?|jumps?|reverts?|switches|turns)\\s+(?:\\w+\\s+){0,3}(?:to|back|itself|off)", true},
+    SignalCue{Signal::kBug, "(?:fails?|failed|failing)\\s+(?:to|at|with|on|every|when|after)", true},
+    SignalCue{Signal::kBug, "(?:keeps|kept)\\s+(?:\\w+ing)", true},
+    SignalCue{Signal::kBug, "(?:stops|stopped)\\s+(?:\\w+ing|when|after|at)", true},
+    SignalCue{Signal::kBug, "never\\s+(?:arrives?|shows? up|loads?|works?|opens?|came|comes|arrived|syncs?|finishes|plays)", true},
+    SignalCue{Signal::kBug, "(?:is|are|was|were|goes|went)\\s+(?:completely\\s+)?(?:blank|empty|gone|missing|black|white)", true},
+    SignalCue{Signal::kBug, "(?:says|shows|claims)\\s+(?:\\w+\\s+){1,6}but", true},
+    SignalCue{Signal::kBug, "(?:can'?t|cannot|couldn'?t)\\s+get\\s+(?:\\w+\\s+){0,4}to\\s+work", true},
+    SignalCue{Signal::kBug, "(?:i\\s+)?(?:have|got|get|having)\\s+(?:a|an|the|this|same|some)\\s+(?:\\w+\\s+)?(?:problem|issue)", true},
     // Feature requests: something missing is wanted.
     SignalCue{Signal::kFeatureRequest, "please add", false},
     SignalCue{Signal::kFeatureRequest, "pls add", false},
@@ -95,6 +137,23 @@ constexpr std::array kCues = {
     SignalCue{Signal::kFeatureRequest, "(?:need|needs|want|wants)\\s+(?:an?\\s+)?(?:option|setting|feature|way)", true},
     SignalCue{Signal::kFeatureRequest, "(?:allow|let)\\s+(?:me|us|users?)\\s+(?:to\\s+)?\\w+", true},
     SignalCue{Signal::kFeatureRequest, "(?:add|implement|include)\\s+(?:an?|the|some)\\s+(?:option|setting|feature|button|way)", true},
+    // App-store requests: stars promised for a change, removals, what is missing.
+    SignalCue{Signal::kFeatureRequest, "(?:would|will|'d|i'?ll)\\s+(?:give|rate|be)\\s+(?:it\\s+|this\\s+)?(?:a\\s+)?(?:5|five|4|four)\\s*(?:stars?|\\*)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:5|five|4|four)\\s*(?:stars?|\\*)\\s+(?:if|once|when|until)", true},
+    SignalCue{Signal::kFeatureRequest, "would be (?:perfect|great|better|awesome|amazing|nice|ideal) if", true},
+    SignalCue{Signal::kFeatureRequest, "^\\W*(?:please\\s+)?(?:remove|bring back|give (?:me|us)|make (?:it|the|a|an|this)|stop (?:\\w+ing))", true},
+    SignalCue{Signal::kFeatureRequest, "please (?:remove|bring|make (?:it|the|a|an|this)|allow|give us|change|add|include|support)", true},
+    SignalCue{Signal::kFeatureRequest, "bring back", false},
+    SignalCue{Signal::kFeatureRequest, "besides the fact", false},
+    SignalCue{Signal::kFeatureRequest, "(?:except|besides|other than|apart from)\\s+(?:for\\s+)?(?:the fact\\s+)?(?:that\\s+)?(?:you|it|i|one)\\s+(?:can'?t|cannot|can not|doesn'?t|don'?t)", true},
+    SignalCue{Signal::kFeatureRequest, "only thing (?:missing|lacking|i miss|it lacks|i'?d like|i would like|i want)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:missing|lacks|lacking)\\s+(?:a|an|the|any|some)", true},
+    SignalCue{Signal::kFeatureRequest, "needs\\s+(?:a|an|more|to have|the ability)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:there'?s|there is|there are)\\s+no\\s+(?:option|way|setting|button|feature|support)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:doesn'?t|does not|don'?t)\\s+have\\s+(?:a|an|the|any)\\s+(?:option|way|setting|button|feature|mode)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:any chance|how about (?:a|an|adding|some|the option)|why not add|why is there no|can we get|could we get|can we have)", true},
+    SignalCue{Signal::kFeatureRequest, "wish (?:it|there|you|i could|we could)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:it|app|there)\\s+should\\s+(?:be|have|let|allow|support|sync|offer|show|include)", true},
     // Questions.
     SignalCue{Signal::kQuestion, "how (do|can|to|does|would|should) (i|you|we|one)", true},
     SignalCue{Signal::kQuestion, "is there (a|any) way", true},
@@ -108,6 +167,28 @@ constexpr std::array kCues = {
     SignalCue{Signal::kQuestion, "need help", false},
     SignalCue{Signal::kQuestion, "i was wondering", false},
     SignalCue{Signal::kQuestion, "i wonder", false},
+    SignalCue{Signal::kQuestion, "thanks in advance", false},
+    SignalCue{Signal::kQuestion, "thank you in advance", false},
+    SignalCue{Signal::kQuestion, "any help", false},
+    SignalCue{Signal::kQuestion, "any suggestion*", false},
+    SignalCue{Signal::kQuestion, "any advice", false},
+    SignalCue{Signal::kQuestion, "would be appreciated", false},
+    SignalCue{Signal::kQuestion, "(?:can|could) (?:anyone|someone|somebody|you) (?:please )?help", true},
+    SignalCue{Signal::kQuestion, "(?:is there )?anyone (?:out there |here )?who (?:can|could|knows)", true},
+    SignalCue{Signal::kQuestion, "help me", false},
+    SignalCue{Signal::kQuestion, "(?:i )?(?:don'?t|do not|didn'?t) (?:know|understand) (?:how|why|what|if|whether|where)", true},
+    SignalCue{Signal::kQuestion, "(?:couldn'?t|can'?t|cannot) figure out", true},
+    SignalCue{Signal::kQuestion, "how (?:can|do|should|would) i", true},
+    SignalCue{Signal::kQuestion, "(?:i )?came (?:here )?for help", true},
+    SignalCue{Signal::kQuestion, "appreciated", false},
+    SignalCue{Signal::kQuestion, "thanks for any", false},
+    SignalCue{Signal::kQuestion, "thank you for your help", false},
+    SignalCue{Signal::kQuestion, "(?:need|needs|needing)\\s+(?:some\\s+)?(?:help|assistance)", true},
+    SignalCue{Signal::kQuestion, "question", false},
+    SignalCue{Signal::kQuestion, "^\\W*how to", true},
+    SignalCue{Signal::kQuestion, "is (?:this|it|that) a bug", true},
+    SignalCue{Signal::kQuestion, "(?:hoping|trying|want) to (?:learn|find out|understand|know)", true},
+    SignalCue{Signal::kQuestion, "any (?:news|input|pointers|tips|hints)", true},
     // Praise and complaint cues that sentiment alone misses.
     SignalCue{Signal::kPraise, "thank you", false},
     SignalCue{Signal::kPraise, "thanks", false},
@@ -183,19 +264,97 @@ constexpr std::array kCues = {
 #undef VOC_NEG_AUX
 #undef VOC_BROKEN_VERB
 
+// Whether the text says "you" or "your" as a word.
+bool AddressesReader(std::string_view text) {
+  for (size_t p = text.find("you"); p != std::string_view::npos; p = text.find("you", p + 1)) {
+    const bool start = p == 0 || !std::isalpha(static_cast<unsigned char>(text[p - 1]));
+    const size_t e = p + 3;
+    const bool end = e >= text.size() || !std::isalpha(static_cast<unsigned char>(text[e])) ||
+                     (e + 1 <= text.size() && text.substr(e, 1) == "r" &&
+                      (e + 1 == text.size() || !std::isalpha(static_cast<unsigned char>(text[e + 1]))));
+    if (start && end) return true;
+  }
+  return false;
+}
+
+// Whether `needle` (lowercase) occurs in `text`, ASCII caseless; at its start only when
+// `at_start`.
+bool FindCaseless(std::string_view text, std::string_view needle, bool at_start = false) {
+  const size_t last = at_start ? 0 : text.size() >= needle.size() ? text.size() - needle.size() : 0;
+  for (size_t p = 0; p <= last && p + needle.size() <= text.size(); ++p) {
+    size_t k = 0;
+    while (k < needle.size() && std::tolower(static_cast<unsigned char>(text[p + k])) == needle[k]) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+// Whether the text advises the reader: "you can", "you should", "make sure", "try ...".
+bool GivesAdvice(std::string_view text) {
+  for (std::string_view cue : {"you can ", "you could try", "you should", "you need", "you may ", "you might",
+                               "you will need", "make sure", "try to ", "try the ", " go to ", " click ",
+                               "can be caused", "this issue can", "to fix this"}) {
+    if (FindCaseless(text, cue)) return true;
+  }
+  for (std::string_view start : {"try ", "go to ", "click ", "open ", "see ", "check ", "type "}) {
+    if (FindCaseless(text, start, true)) return true;
+  }
+  return false;
+}
+
+// "Success?", "Right ?", "Ctrl-M?": a word or two is a reply, not a request for help.
+bool TooShortToAsk(std::string_view text) {
+  int words = 0;
+  bool in_word = false;
+  for (const char c : text) {
+    const bool letter = std::isalpha(static_cast<unsigned char>(c)) != 0;
+    words += letter && !in_word;
+    in_word = letter;
+  }
+  return words <= 2;
+}
+
+// Whether the writer speaks of themself: "I", "I'm", "my", "me", "we", "our".
+bool SpeaksForItself(std::string_view text) {
+  const auto word_at = [&](size_t p, std::string_view w) {
+    if (p + w.size() > text.size()) return false;
+    for (size_t k = 0; k < w.size(); ++k) {
+      if (std::tolower(static_cast<unsigned char>(text[p + k])) != w[k]) return false;
+    }
+    const size_t e = p + w.size();
+    return (p == 0 || !std::isalpha(static_cast<unsigned char>(text[p - 1]))) &&
+           (e == text.size() || !std::isalpha(static_cast<unsigned char>(text[e])));
+  };
+  for (size_t p = 0; p < text.size(); ++p) {
+    const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[p])));
+    if ((c == 'i' && word_at(p, "i")) || (c == 'm' && (word_at(p, "my") || word_at(p, "me"))) ||
+        (c == 'w' && word_at(p, "we")) || (c == 'o' && word_at(p, "our"))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::span<const SignalCue> SignalCues() { return kCues; }
 
 FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool sentiment_scored, std::string_view text) {
   const bool question_mark = text.find('?') != std::string_view::npos;
-  const int bug = cues[Signal::kBug];
-  const int feature = cues[Signal::kFeatureRequest];
+  // Advice to the reader ("If Firefox is not running, you can ...", "Make sure your
+  // extensions are updated") names problems without reporting one.
+  const bool advice = (cues[Signal::kBug] > 0 || cues[Signal::kFeatureRequest] > 0) && GivesAdvice(text) &&
+                      !SpeaksForItself(text);
+  const int bug = advice ? 0 : cues[Signal::kBug];
+  const int feature = advice ? 0 : cues[Signal::kFeatureRequest];
   // A request outranks a bug cue it mentions ("please add an option to stop the crashes").
   if (feature > 0 && feature >= bug) return FeedbackType::kFeatureRequest;
   if (bug > 0) return FeedbackType::kBugReport;
   if (feature > 0) return FeedbackType::kFeatureRequest;
-  if (question_mark || cues[Signal::kQuestion] > 0) return FeedbackType::kQuestion;
+  if (cues[Signal::kQuestion] > 0) return FeedbackType::kQuestion;
+  // A question mark asks, unless the question is put to the reader ("Which version are
+  // you using?" asks for details, it seeks no help).
+  if (question_mark && !AddressesReader(text) && !TooShortToAsk(text)) return FeedbackType::kQuestion;
   const double s = sentiment_scored ? compound : 0.0;
   if (cues[Signal::kComplaint] > 0 || s <= -0.25) return FeedbackType::kComplaint;
   if (cues[Signal::kPraise] > 0 || s >= 0.25) return FeedbackType::kPraise;

@@ -182,6 +182,57 @@ TEST_F(AnalyzerTest, AspectSentimentFollowsTheWordsAboutEachAspect) {
   EXPECT_TRUE(a.aspects.empty());
 }
 
+TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
+  Analysis a;
+  for (const char* text : {"Would give five stars if you fix the widget", "Please remove the sound on startup",
+                           "Awesome besides the fact you can't export to PDF", "Great app, only thing missing is a search bar",
+                           "Any chance of a desktop version?", "Bring back the old layout please"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kFeatureRequest) << text;
+  }
+  for (const char* text : {"The widget shows the wrong date", "Half of my photos disappeared after the backup",
+                           "The sync button does nothing", "Stuck on the loading screen forever",
+                           "It works on Chrome but not with Firefox"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kBugReport) << text;
+  }
+  // Advice to the reader names a problem without reporting one; a question put to the
+  // reader asks for details, not for help.
+  analyzer_->Analyze("If the video stutters, you can turn off hardware decoding", &a);
+  EXPECT_NE(a.type, FeedbackType::kBugReport);
+  analyzer_->Analyze("Which version are you using?", &a);
+  EXPECT_NE(a.type, FeedbackType::kQuestion);
+  analyzer_->Analyze("Any help would be appreciated, thanks in advance", &a);
+  EXPECT_EQ(a.type, FeedbackType::kQuestion);
+}
+
+// tests/text/data/review_types_dev.tsv: the dev set the type cues were tuned on.
+TEST_F(AnalyzerTest, ReviewTypesOnTheDevSet) {
+  std::ifstream in(std::string(VOC_SOURCE_DIR) + "/tests/text/data/review_types_dev.tsv");
+  ASSERT_TRUE(in);
+  std::string line;
+  int tp[2] = {0, 0}, fp[2] = {0, 0}, fn[2] = {0, 0};
+  Analysis a;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    const std::string gold = line.substr(0, tab);
+    analyzer_->Analyze(line.substr(tab + 1), &a);
+    const FeedbackType types[2] = {FeedbackType::kBugReport, FeedbackType::kFeatureRequest};
+    for (int k = 0; k < 2; ++k) {
+      const bool g = gold == ToString(types[k]);
+      const bool p = a.type == types[k];
+      tp[k] += g && p;
+      fp[k] += p && !g;
+      fn[k] += g && !p;
+    }
+  }
+  for (int k = 0; k < 2; ++k) {
+    const double f1 = 2.0 * tp[k] / (2.0 * tp[k] + fp[k] + fn[k]);
+    EXPECT_GE(f1, 0.85) << (k == 0 ? "bug_report" : "feature_request");
+  }
+}
+
 TEST_F(AnalyzerTest, UrgencyFlags) {
   Analysis a;
   analyzer_->Analyze("The site is down and nobody can log in", &a);
