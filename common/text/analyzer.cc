@@ -186,7 +186,9 @@ class AnalyzerImpl final : public Analyzer {
       m.end = h.end;
       m.clause_compound = out->sentiment_scored ? scorer_.ScoreClauseAt(h.begin) : 0.0;
     }
-    out->type = ClassifyFeedback(cues, out->compound, out->sentiment_scored, red);
+    const TextFacts facts{red.find('?') != std::string_view::npos, scorer_.word_count(), scorer_.first_person(),
+                          scorer_.second_person()};
+    out->type = ClassifyFeedback(cues, out->compound, out->sentiment_scored, facts);
     out->urgency = UrgencyFlags(cues);
   }
 

@@ -82,11 +82,20 @@ enum SpecialWord : uint8_t {
   kWordVery,
   kWordOr,
   kWordNor,
+  // Persons, for the feedback type: who reports, and who is addressed.
+  kWordI,
+  kWordMe,
+  kWordMy,
+  kWordWe,
+  kWordOur,
+  kWordYou,
+  kWordYour,
 };
 
 // The spelling of each SpecialWord, indexed by its value.
-inline constexpr std::array<std::string_view, kWordNor + 1> kSpecialWordNames = {
-    "", "no", "so", "this", "never", "without", "doubt", "least", "at", "very", "or", "nor"};
+inline constexpr std::array<std::string_view, kWordYour + 1> kSpecialWordNames = {
+    "", "no", "so", "this", "never", "without", "doubt", "least", "at", "very", "or", "nor",
+    "i", "me", "my", "we", "our", "you", "your"};
 
 // kWordNone for any other word. Every special word is a lexicon key, so the hot path
 // takes it from LexEntry::word instead.

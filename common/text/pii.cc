@@ -90,16 +90,17 @@ constexpr std::array<bool, 256> kWordByte = [] {
   return t;
 }();
 
-// Where a match other than an e-mail can start (e-mails are found from their '@'): digit
-// runs, '+' and '(' before a phone, IBANs (two letters, two digits), and with a ':' in
-// the text IPv6 from a hex digit or ':'. The candidate must not follow a word byte.
+// Where a match other than an e-mail can start (e-mails are found from their '@'): the
+// first digit of a digit run, '+' and '(' before a phone, and with a ':' in the text IPv6
+// from a hex digit or ':'. Except for digits, not after a word byte. A digit run glued to
+// a word is either an IBAN's check digits ("de89 ...") or nothing: RedactPii decides.
 template <bool kColon>
-constexpr bool IsCandidateAt(const unsigned char* in, size_t p, size_t n) {
+constexpr bool IsCandidateAt(const unsigned char* in, size_t p) {
   const char c = static_cast<char>(in[p]);
-  if (IsDigit(c) || c == '+' || c == '(') return true;
-  if (kColon && (c == ':' || IsHex(c))) return true;
-  return IsAlpha(c) && p + 3 < n && IsAlpha(static_cast<char>(in[p + 1])) && IsDigit(static_cast<char>(in[p + 2])) &&
-         IsDigit(static_cast<char>(in[p + 3]));
+  if (IsDigit(c)) return p == 0 || !IsDigit(static_cast<char>(in[p - 1]));
+  if (p > 0 && kWordByte[in[p - 1]]) return false;
+  if (c == '+' || c == '(') return true;
+  return kColon && (c == ':' || IsHex(c));
 }
 
 #ifdef __SSE2__
@@ -107,38 +108,35 @@ inline __m128i WordBytes(__m128i v) {
   return _mm_or_si128(_mm_or_si128(ByteInRange(v, '0', '9'), ByteInRange(v, 'A', 'Z')),
                       _mm_or_si128(ByteInRange(v, 'a', 'z'), ByteIs(v, '_')));
 }
-inline __m128i LetterBytes(__m128i v) {
-  return ByteInRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
-}
 #endif
 
 // The first position from p on where a match may start, or n. Most bytes start nothing:
 // they are passed over sixteen at a time.
 template <bool kColon>
 size_t NextCandidate(const unsigned char* in, size_t p, size_t n) {
+  // Byte 0 has no byte before it: checked here, so the vector loop can start at 1.
+  if (p == 0) {
+    if (n == 0 || IsCandidateAt<kColon>(in, 0)) return 0;
+    p = 1;
+  }
 #ifdef __SSE2__
-  if (p > 0) {
-    for (; p + 19 <= n; p += 16) {
+  {
+    for (; p + 16 <= n; p += 16) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + p));
       const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + p - 1));
-      const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + p + 1));
-      const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + p + 2));
-      const __m128i v3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + p + 3));
-      __m128i cand = _mm_or_si128(ByteInRange(v, '0', '9'), _mm_or_si128(ByteIs(v, '+'), ByteIs(v, '(')));
-      const __m128i iban = _mm_and_si128(_mm_and_si128(LetterBytes(v), LetterBytes(v1)),
-                                         _mm_and_si128(ByteInRange(v2, '0', '9'), ByteInRange(v3, '0', '9')));
-      cand = _mm_or_si128(cand, iban);
+      const __m128i digit_starts = _mm_andnot_si128(ByteInRange(before, '0', '9'), ByteInRange(v, '0', '9'));
+      __m128i others = _mm_or_si128(ByteIs(v, '+'), ByteIs(v, '('));
       if constexpr (kColon) {
-        const __m128i hex = ByteInRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'f');
-        cand = _mm_or_si128(cand, _mm_or_si128(ByteIs(v, ':'), hex));
+        others = _mm_or_si128(others, _mm_or_si128(ByteIs(v, ':'), ByteInRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'f')));
       }
-      const auto starts = static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(WordBytes(before), cand)));
-      if (starts != 0) return p + static_cast<size_t>(__builtin_ctz(starts));
+      const __m128i starts = _mm_or_si128(digit_starts, _mm_andnot_si128(WordBytes(before), others));
+      const auto mask = static_cast<unsigned>(_mm_movemask_epi8(starts));
+      if (mask != 0) return p + static_cast<size_t>(__builtin_ctz(mask));
     }
   }
 #endif
   for (; p < n; ++p) {
-    if ((p == 0 || !kWordByte[in[p - 1]]) && IsCandidateAt<kColon>(in, p, n)) return p;
+    if (IsCandidateAt<kColon>(in, p)) return p;
   }
   return n;
 }
@@ -148,8 +146,9 @@ struct TextBytes {
   bool digit = false;
   bool colon = false;
   // Where a person's name may follow a cue: "nam"/"nom" in any case ("my name is",
-  // "Name:", "mon nom est", "nombre"), or a capital after "s ", "m ", ": ", ", " or "- "
-  // ("this is Sam from", "I'm Bo from"). The first kMaxNameCues of them.
+  // "Name:", "mon nom est", "nombre"), or a capital after "s ", "m " or ": " ("this is Sam
+  // from", "I'm Bo from"). The first kMaxNameCues of them. (Sign-offs are looked for at
+  // the end of the text only.)
   static constexpr size_t kMaxNameCues = 8;
   std::array<uint32_t, kMaxNameCues> name_cues;
   size_t name_cue_count = 0;
@@ -158,7 +157,7 @@ struct TextBytes {
   }
 };
 
-constexpr bool IsNameCueByte(char c) { return c == 's' || c == 'm' || c == ':' || c == ',' || c == '-'; }
+constexpr bool IsNameCueByte(char c) { return c == 's' || c == 'm' || c == ':'; }
 
 TextBytes ScanTextBytes(std::string_view text) {
   TextBytes seen;
@@ -200,8 +199,7 @@ TextBytes ScanTextBytes(std::string_view text) {
       const __m128i a2 = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 2)), case_bit);
       const __m128i nam = _mm_and_si128(_mm_and_si128(ByteIs(_mm_or_si128(v, case_bit), 'n'), ByteIs(a2, 'm')),
                                         _mm_or_si128(ByteIs(a1, 'a'), ByteIs(a1, 'o')));
-      const __m128i cue_before = _mm_or_si128(_mm_or_si128(_mm_or_si128(ByteIs(b2, 's'), ByteIs(b2, 'm')), ByteIs(b2, ':')),
-                                              _mm_or_si128(ByteIs(b2, ','), ByteIs(b2, '-')));
+      const __m128i cue_before = _mm_or_si128(_mm_or_si128(ByteIs(b2, 's'), ByteIs(b2, 'm')), ByteIs(b2, ':'));
       const __m128i capital = _mm_and_si128(_mm_and_si128(ByteInRange(v, 'A', 'Z'), ByteIs(b1, ' ')), cue_before);
       for (auto cues = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(nam, capital))); cues != 0; cues &= cues - 1) {
         seen.AddNameCue(i + static_cast<size_t>(__builtin_ctz(cues)));
@@ -718,7 +716,13 @@ bool IsStreetSuffix(std::string_view w) {
 // Street types written before the street's name (French, Spanish, Portuguese, Italian).
 bool IsStreetPrefix(std::string_view w) {
   char buf[12];
-  if (w.size() > sizeof(buf)) return false;
+  if (w.size() < 2 || w.size() > sizeof(buf)) return false;
+  // Most words after a number ("2 days", "5 stars") start with another letter.
+  const char first = Lower(w[0]);
+  if (first != 'r' && first != 'a' && first != 'b' && first != 'c' && first != 'i' && first != 'q' && first != 'v' &&
+      first != 'p') {
+    return false;
+  }
   for (size_t k = 0; k < w.size(); ++k) buf[k] = Lower(w[k]);
   return Contains(std::string_view(buf, w.size()),
                   {"rue", "avenue", "boulevard", "bd", "chemin", "impasse", "quai", "route", "calle", "avenida",
@@ -1081,7 +1085,17 @@ void RedactPii(std::string_view text, std::string* out, PiiCounts* counts) {
     while (next_name < name_count && names[next_name].begin < copied) ++next_name;
     const size_t name_begin = next_name < name_count ? names[next_name].begin : std::string_view::npos;
     if (email.begin != std::string_view::npos && email.begin < copied) email = NextEmail(text, copied, copied);
-    const size_t q = seen.digit || seen.colon ? next_candidate(bytes, p, n) : n;
+    size_t q = seen.digit || seen.colon ? next_candidate(bytes, p, n) : n;
+    if (q < n && q > 0 && IsDigit(text[q]) && kWordByte[bytes[q - 1]]) {
+      // Digits glued to a word: an IBAN when two letters start the word ("DE89 3704 ...").
+      if (q >= 2 && IsAlpha(text[q - 1]) && IsAlpha(text[q - 2]) && (q == 2 || !kWordByte[bytes[q - 3]]) &&
+          q + 1 < n && IsDigit(text[q + 1]) && q - 2 >= p) {
+        q -= 2;
+      } else if (email.begin > q && name_begin > q) {
+        p = q + 1;
+        continue;
+      }
+    }
     const size_t first = std::min({q, email.begin, name_begin});
     if (first >= n) break;
     if (first == email.begin) {

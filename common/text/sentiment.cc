@@ -137,6 +137,21 @@ bool IsUnicodeSeparator(std::string_view cp) {
   return b(0) == 0xEF && b(1) == 0xB8 && b(2) == 0x8F;
 }
 
+// A run of digits as a number, saturating at 9999 (only "20 seconds" vs "2" matters).
+int ParseSmallNumber(std::string_view digits) {
+  int v = 0;
+  for (const char c : digits) v = std::min(9999, v * 10 + (c - '0'));
+  return v;
+}
+
+// Per SpecialWord: 1 for a first-person word, 2 for a second-person one.
+constexpr std::array<uint8_t, kSpecialWordNames.size()> kPersonOf = [] {
+  std::array<uint8_t, kSpecialWordNames.size()> t{};
+  for (SpecialWord w : {kWordI, kWordMe, kWordMy, kWordWe, kWordOur}) t[w] = 1;
+  for (SpecialWord w : {kWordYou, kWordYour}) t[w] = 2;
+  return t;
+}();
+
 }  // namespace
 
 double NormalizeCompound(double sum) {
@@ -225,8 +240,10 @@ void SentimentScorer::Tokenize(std::string_view text) {
   stopword_count_ = 0;
   lexicon_word_count_ = 0;
   all_caps_count_ = 0;
-  cue_seen_ = false;
+  cue_mask_ = 0;
+  question_seen_ = false;
   implicit_seen_ = false;
+  persons_ = 0;
   // The text lowercased at the same offsets; the lexicon reads keys as padded words, so
   // kPadding bytes of slack follow it.
   const size_t n = text.size();
@@ -304,7 +321,8 @@ void SentimentScorer::Tokenize(std::string_view text) {
   for (SentimentToken& t : tokens_) {
     if ((t.entry.flags & kLexContrast) && !(t.flags & kTokConsumed)) t.flags |= kTokContrast;
   }
-  if (cue_seen_) ApplyConstructions();
+  if (MayHoldConstruction()) ApplyConstructions();
+  if (question_seen_) MarkQuestions();
 
   cap_differential_ = all_caps_count_ > 0 && all_caps_count_ < tokens_.size();
   whole_text_valences_ready_ = false;
@@ -370,7 +388,9 @@ void SentimentScorer::ResolveTokens() {
     }
     const unsigned has_letter = (t.flags & kTokWord) != 0;
     const uint16_t found = e != nullptr ? e->flags : 0;
-    cue_seen_ |= (found & kLexCue) != 0;
+    cue_mask_ |= uint64_t{1} << t.entry.cue;
+    question_seen_ |= (t.emphasis >> 4) != 0;
+    persons_ |= kPersonOf[t.word];
     word_count_ += has_letter;
     stopword_count_ += (found & kLexStopword) != 0;
     lexicon_word_count_ += has_letter & ((found & kLexValence) != 0);
@@ -416,6 +436,33 @@ void SentimentScorer::ResolvePhrases() {
   }
 }
 
+namespace {
+constexpr uint64_t CueBit(CueWord c) { return uint64_t{1} << c; }
+// The CueWords that ApplyConstructions looks at (the rest only ever follow one of them).
+constexpr uint64_t kConstructionStarts =
+    CueBit(kCueToo) | CueBit(kCueTake) | CueBit(kCueWait) | CueBit(kCueKeep) | CueBit(kCueStill) | CueBit(kCueCharge) |
+    CueBit(kCueHave) | CueBit(kCueRemoved) | CueBit(kCueBring) | CueBit(kCueFix) | CueBit(kCueUsed) |
+    CueBit(kCueNothing) | CueBit(kCueSeconds) | CueBit(kCueTimeUnit) | CueBit(kCueFail);
+}  // namespace
+
+bool SentimentScorer::MayHoldConstruction() const {
+  // Most texts hold none: the pass runs only when a construction's head word occurs, or
+  // an action verb with a negator or "have" before it could.
+  constexpr auto bit = [](CueWord c) { return uint64_t{1} << c; };
+  constexpr uint64_t kHeads = bit(kCueToo) | bit(kCueTake) | bit(kCueWait) | bit(kCueKeep) | bit(kCueStill) |
+                              bit(kCueCharge) | bit(kCueFail) | bit(kCueRemoved) | bit(kCueBring) | bit(kCueFix) |
+                              bit(kCueUsed) | bit(kCueNothing) | bit(kCueLonger) | bit(kCueSeconds) |
+                              bit(kCueTimeUnit) | bit(kCueRedo);
+  constexpr uint64_t kObjects = bit(kCueAction) | bit(kCueDo) | bit(kCueMissing);
+  if (cue_mask_ & kHeads) return true;
+  if (!(cue_mask_ & kObjects)) return false;
+  if (cue_mask_ & bit(kCueHave)) return true;
+  for (const SentimentToken& t : tokens_) {
+    if (t.flags & kTokNegated) return true;
+  }
+  return false;
+}
+
 void SentimentScorer::ApplyConstructions() {
   const size_t n = tokens_.size();
   const auto cue = [&](size_t k) { return tokens_[k].entry.cue; };
@@ -444,7 +491,7 @@ void SentimentScorer::ApplyConstructions() {
       const CueWord c = cue(k);
       const std::string_view form = lower(tokens_[k]);
       const bool digits = !form.empty() && form.find_first_not_of("0123456789") == std::string_view::npos;
-      if (digits && number != nullptr) *number = form.size() > 4 ? 9999 : std::stoi(std::string(form));
+      if (digits && number != nullptr) *number = ParseSmallNumber(form);
       if (c != kCueFiller && c != kCueTo && c != kCueLess && !digits && tokens_[k].word != kWordNo) return k;
       if (ends_sentence(k)) return n;
       k = k + 1;
@@ -462,7 +509,8 @@ void SentimentScorer::ApplyConstructions() {
   };
   for (size_t i = 0; i < n; ++i) {
     const CueWord c = cue(i);
-    if (c == kCueNone && !(tokens_[i].flags & kTokNegated)) continue;
+    // Most tokens start no construction: fillers, plain words.
+    if (!((kConstructionStarts >> c) & 1u) && !(tokens_[i].flags & kTokNegated)) continue;
     const size_t j = next(i);
     switch (c) {
       case kCueToo:
@@ -566,27 +614,35 @@ void SentimentScorer::ApplyConstructions() {
           }
         }
         break;
-      case kCueDo:
+      case kCueNothing:
         // "the button does nothing", "search returns nothing".
-        if (j < n && cue(j) == kCueNothing) set(j, kComplaint);
+        if (i > 0 && cue(i - 1) == kCueDo && !ends_sentence(i - 1)) set(i, kComplaint);
         break;
-      case kCueWithin: {
-        // "replied within an hour", "fixed within a day".
-        const size_t k = skip_fillers(j, 3, nullptr);
-        if (k < n && (cue(k) == kCueTimeUnit || cue(k) == kCueSeconds)) set(k, kPraise);
-        break;
-      }
-      case kCueFiller:
-        // "in a second", "in minutes" (not "dies in two hours": hours are not quick).
-        if (lower(tokens_[i]) == "in") {
-          int number = 0;
-          const size_t k = skip_fillers(j, 3, &number);
-          if (k < n && (cue(k) == kCueSeconds || (cue(k) == kCueTimeUnit && lower(tokens_[k]).starts_with("min") &&
-                                                   number < 10))) {
-            set(k, kPraise);
+      case kCueSeconds:
+      case kCueTimeUnit: {
+        // "replied within an hour", "loads in a second", "in minutes"; not "dies in two
+        // hours" (hours are not quick).
+        int number = 0;
+        size_t k = i;
+        for (int w = 0; w < 3 && k > 0 && !ends_sentence(k - 1); ++w) {
+          --k;
+          const std::string_view form = lower(tokens_[k]);
+          if (cue(k) == kCueWithin) {
+            set(i, kPraise);
+            break;
           }
+          if (form == "in") {
+            if (c == kCueSeconds || (form.size() == 2 && lower(tokens_[i]).starts_with("min") && number < 10)) {
+              set(i, kPraise);
+            }
+            break;
+          }
+          const bool digits = !form.empty() && form.find_first_not_of("0123456789") == std::string_view::npos;
+          if (digits) number = ParseSmallNumber(form);
+          if (!digits && cue(k) != kCueFiller && cue(k) != kCueLess) break;
         }
         break;
+      }
       default:
         break;
     }
@@ -812,6 +868,16 @@ double SentimentScorer::ScoreAspect(uint32_t begin, uint32_t end) {
   return kAspectSentenceShare * ScoreRange(s0, s1 + 1);
 }
 
+void SentimentScorer::MarkQuestions() {
+  // Backwards: a token is in a question when a '?' ends its sentence (or the text).
+  bool question = false;
+  for (size_t i = tokens_.size(); i-- > 0;) {
+    SentimentToken& t = tokens_[i];
+    if ((t.flags & kTokSentenceEnd) || i + 1 == tokens_.size()) question = (t.emphasis >> 4) != 0;
+    if (question) t.flags |= kTokInQuestion;
+  }
+}
+
 void SentimentScorer::DropImplicitValences(size_t first, size_t last) {
   // Per clause (between , : ; . ! ? and contrast words): a theme's implied valence stands
   // only where no word of the clause carries one, and never in a question.
@@ -836,10 +902,7 @@ void SentimentScorer::DropImplicitValences(size_t first, size_t last) {
     }
     if (!(t.flags & (kTokSentenceEnd | kTokClauseEnd)) && i + 1 != last) continue;
     // A question asks; it does not complain about what it names.
-    bool question = (t.emphasis >> 4) != 0;
-    for (size_t k = i + 1; k < last && !question && !(tokens_[k - 1].flags & kTokSentenceEnd); ++k) {
-      question = (tokens_[k].emphasis >> 4) != 0;
-    }
+    const bool question = (t.flags & kTokInQuestion) != 0;
     if (implicit && (opinion || question)) {
       for (size_t k = clause; k <= i; ++k) {
         if (tokens_[k].flags & kTokImplicit) sentiments_[k] = 0.0f;

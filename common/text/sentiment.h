@@ -39,6 +39,7 @@ enum SentimentTokenFlag : uint16_t {
   kTokConstruction = 1u << 8,  // valence from a construction ("won't open"): negation already applied
   kTokImplicit = 1u << 9,      // valence implied by a problem theme; counts only in a clause without opinion words
   kTokFlipped = 1u << 10,      // its sentiment is undone ("fixed the lag", "removed my favourite feature")
+  kTokInQuestion = 1u << 11,   // in a sentence that ends with '?' (marked only when the text has one)
 };
 
 // Reuses its buffers across calls: no allocation once they have grown to the largest
@@ -73,6 +74,9 @@ class SentimentScorer {
   uint32_t stopword_count() const { return stopword_count_; }
   // Words found in the (English) sentiment lexicon: evidence the text is English.
   uint32_t lexicon_word_count() const { return lexicon_word_count_; }
+  // Whether the writer speaks of themself ("I", "my", "we") or to the reader ("you").
+  bool first_person() const { return (persons_ & kFirstPerson) != 0; }
+  bool second_person() const { return (persons_ & kSecondPerson) != 0; }
 
  private:
   void AddToken(uint32_t begin, uint32_t end, unsigned byte_classes);
@@ -80,7 +84,10 @@ class SentimentScorer {
   void ResolveTokens();
   void ResolvePhrases();
   // Valences of complaint and praise constructions that hold no opinion word.
+  bool MayHoldConstruction() const;
   void ApplyConstructions();
+  // Sets kTokInQuestion on the tokens of sentences that end with '?'.
+  void MarkQuestions();
   // Zeroes implicit valences in clauses with an opinion word, and in questions.
   void DropImplicitValences(size_t first, size_t last);
   double ScoreRange(size_t first, size_t last);
@@ -114,11 +121,15 @@ class SentimentScorer {
   std::vector<float> whole_text_valences_;  // before contrast weighting, once ScoreAll ran
   bool whole_text_valences_ready_ = false;
   bool cap_differential_ = false;
-  bool cue_seen_ = false;       // some token is a construction word
+  uint64_t cue_mask_ = 0;       // bit c: some token's CueWord is c
+  bool question_seen_ = false;  // some token holds a '?' 
   bool implicit_seen_ = false;  // SetImplicitValence gave some token a valence
   uint32_t word_count_ = 0;
   uint32_t stopword_count_ = 0;
   uint32_t lexicon_word_count_ = 0;
+  static constexpr uint8_t kFirstPerson = 1;
+  static constexpr uint8_t kSecondPerson = 2;
+  uint8_t persons_ = 0;  // kFirstPerson | kSecondPerson bits of the tokens' words
 };
 
 // VADER's normalisation: x / sqrt(x^2 + 15), clamped to [-1, 1].

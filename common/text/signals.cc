@@ -1,7 +1,7 @@
 #include "common/text/signals.h"
 
+#include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace voc::text {
 namespace {
@@ -81,26 +81,55 @@ constexpr std::array kCues = {
     SignalCue{Signal::kBug, "weird problem", false},
     SignalCue{Signal::kBug, "for some reason", false},
     SignalCue{Signal::kBug, "tearing", false},
-    SignalCue{Signal::kBug, "but not (?:with|on|in|when|for|from)", true},
-    SignalCue{Signal::kBug, "(?:can|could) no longer", true},
+    SignalCue{Signal::kBug, "but not with", false},
+    SignalCue{Signal::kBug, "but not on", false},
+    SignalCue{Signal::kBug, "but not in", false},
+    SignalCue{Signal::kBug, "but not when", false},
+    SignalCue{Signal::kBug, "can no longer", false},
+    SignalCue{Signal::kBug, "could no longer", false},
     SignalCue{Signal::kBug, "instead of the", false},
-    SignalCue{Signal::kBug, "(?:isn'?t|is not|aren'?t|are not|wasn'?t)\\s+(?:activating|appearing|showing|loading|responding|playing|saving|syncing|opening|starting|updating|working)", true},
-    SignalCue{Signal::kBug, "(?:just|suddenly|always|randomly|still)\\s+(?:stops|stopped|closes|crashes|freezes|quits|dies|plays)", true},
-    SignalCue{Signal::kBug, "(?:issue|problem|bug|error)\\s+(?:happens|occurs|appears|persists|started|began|remains)", true},
+    SignalCue{Signal::kBug, "(?:isn't|is not|aren't|are not|wasn't) (?:activating|appearing|showing|loading|responding|playing|saving|syncing|opening|starting|updating|working)", false, true},
+    SignalCue{Signal::kBug, "(?:just|suddenly|always|randomly|still) (?:stops|stopped|closes|crashes|freezes|quits|dies|plays)", false, true},
+    SignalCue{Signal::kBug, "(?:issue|problem|bug|error) (?:happens|occurs|appears|persists|started|began|remains)", false, true},
     SignalCue{Signal::kBug, "(?:playback|video|audio|sound|display|rendering|sync|subtitle|codec|install\\w*|update|loading|login)\\s+(?:issue|problem|error|failure)s?", true},
     SignalCue{Signal::kBug, "failure*", false},
-    SignalCue{Signal::kBug, "no (?:picture|image|video|display|sound)s?", true},
+    SignalCue{Signal::kBug, "no (?:picture|image|video|display|sound)s?", false, true},
     SignalCue{Signal::kBug, "white screen", false},
     SignalCue{Signal::kBug, "blanks out", false},
-    SignalCue{Signal::kBug, "(?:resets?|jumps?|reverts?|switches|turns)\\s+(?:\\w+\\s+){0,3}(?:to|back|itself|off)", true},
-    SignalCue{Signal::kBug, "(?:fails?|failed|failing)\\s+(?:to|at|with|on|every|when|after)", true},
+    SignalCue{Signal::kBug, "resets", false},
+    SignalCue{Signal::kBug, "reverts", false},
+    SignalCue{Signal::kBug, "jumps back", false},
+    SignalCue{Signal::kBug, "switches back", false},
+    SignalCue{Signal::kBug, "fails", false},
+    SignalCue{Signal::kBug, "failed to", false},
+    SignalCue{Signal::kBug, "failing to", false},
     SignalCue{Signal::kBug, "(?:keeps|kept)\\s+(?:\\w+ing)", true},
     SignalCue{Signal::kBug, "(?:stops|stopped)\\s+(?:\\w+ing|when|after|at)", true},
-    SignalCue{Signal::kBug, "never\\s+(?:arrives?|shows? up|loads?|works?|opens?|came|comes|arrived|syncs?|finishes|plays)", true},
-    SignalCue{Signal::kBug, "(?:is|are|was|were|goes|went)\\s+(?:completely\\s+)?(?:blank|empty|gone|missing|black|white)", true},
-    SignalCue{Signal::kBug, "(?:says|shows|claims)\\s+(?:\\w+\\s+){1,6}but", true},
-    SignalCue{Signal::kBug, "(?:can'?t|cannot|couldn'?t)\\s+get\\s+(?:\\w+\\s+){0,4}to\\s+work", true},
-    SignalCue{Signal::kBug, "(?:i\\s+)?(?:have|got|get|having)\\s+(?:a|an|the|this|same|some)\\s+(?:\\w+\\s+)?(?:problem|issue)", true},
+    SignalCue{Signal::kBug, "never (?:arrives?|shows? up|loads?|works?|opens?|came|comes|arrived|syncs?|finishes|plays)", false, true},
+    SignalCue{Signal::kBug, "is blank", false},
+    SignalCue{Signal::kBug, "are blank", false},
+    SignalCue{Signal::kBug, "is empty", false},
+    SignalCue{Signal::kBug, "are empty", false},
+    SignalCue{Signal::kBug, "is gone", false},
+    SignalCue{Signal::kBug, "are gone", false},
+    SignalCue{Signal::kBug, "is missing", false},
+    SignalCue{Signal::kBug, "are missing", false},
+    SignalCue{Signal::kBug, "goes blank", false},
+    SignalCue{Signal::kBug, "went blank", false},
+    SignalCue{Signal::kBug, "goes black", false},
+    SignalCue{Signal::kBug, "went black", false},
+    SignalCue{Signal::kBug, "get it to work", false},
+    SignalCue{Signal::kBug, "get this to work", false},
+    SignalCue{Signal::kBug, "get it working", false},
+    SignalCue{Signal::kBug, "have a problem", false},
+    SignalCue{Signal::kBug, "have an issue", false},
+    SignalCue{Signal::kBug, "having a problem", false},
+    SignalCue{Signal::kBug, "having an issue", false},
+    SignalCue{Signal::kBug, "having problems", false},
+    SignalCue{Signal::kBug, "having issues", false},
+    SignalCue{Signal::kBug, "same problem", false},
+    SignalCue{Signal::kBug, "same issue", false},
+    SignalCue{Signal::kBug, "got a problem", false},
     // Feature requests: something missing is wanted.
     SignalCue{Signal::kFeatureRequest, "please add", false},
     SignalCue{Signal::kFeatureRequest, "pls add", false},
@@ -140,20 +169,21 @@ constexpr std::array kCues = {
     // App-store requests: stars promised for a change, removals, what is missing.
     SignalCue{Signal::kFeatureRequest, "(?:would|will|'d|i'?ll)\\s+(?:give|rate|be)\\s+(?:it\\s+|this\\s+)?(?:a\\s+)?(?:5|five|4|four)\\s*(?:stars?|\\*)", true},
     SignalCue{Signal::kFeatureRequest, "(?:5|five|4|four)\\s*(?:stars?|\\*)\\s+(?:if|once|when|until)", true},
-    SignalCue{Signal::kFeatureRequest, "would be (?:perfect|great|better|awesome|amazing|nice|ideal) if", true},
+    SignalCue{Signal::kFeatureRequest, "would be (?:perfect|great|better|awesome|amazing|nice|ideal) if", false, true},
     SignalCue{Signal::kFeatureRequest, "^\\W*(?:please\\s+)?(?:remove|bring back|give (?:me|us)|make (?:it|the|a|an|this)|stop (?:\\w+ing))", true},
-    SignalCue{Signal::kFeatureRequest, "please (?:remove|bring|make (?:it|the|a|an|this)|allow|give us|change|add|include|support)", true},
+    SignalCue{Signal::kFeatureRequest, "please (?:remove|bring|make (?:it|the|a|an|this)|allow|give us|change|add|include|support)", false, true},
     SignalCue{Signal::kFeatureRequest, "bring back", false},
     SignalCue{Signal::kFeatureRequest, "besides the fact", false},
-    SignalCue{Signal::kFeatureRequest, "(?:except|besides|other than|apart from)\\s+(?:for\\s+)?(?:the fact\\s+)?(?:that\\s+)?(?:you|it|i|one)\\s+(?:can'?t|cannot|can not|doesn'?t|don'?t)", true},
-    SignalCue{Signal::kFeatureRequest, "only thing (?:missing|lacking|i miss|it lacks|i'?d like|i would like|i want)", true},
-    SignalCue{Signal::kFeatureRequest, "(?:missing|lacks|lacking)\\s+(?:a|an|the|any|some)", true},
-    SignalCue{Signal::kFeatureRequest, "needs\\s+(?:a|an|more|to have|the ability)", true},
-    SignalCue{Signal::kFeatureRequest, "(?:there'?s|there is|there are)\\s+no\\s+(?:option|way|setting|button|feature|support)", true},
-    SignalCue{Signal::kFeatureRequest, "(?:doesn'?t|does not|don'?t)\\s+have\\s+(?:a|an|the|any)\\s+(?:option|way|setting|button|feature|mode)", true},
-    SignalCue{Signal::kFeatureRequest, "(?:any chance|how about (?:a|an|adding|some|the option)|why not add|why is there no|can we get|could we get|can we have)", true},
-    SignalCue{Signal::kFeatureRequest, "wish (?:it|there|you|i could|we could)", true},
-    SignalCue{Signal::kFeatureRequest, "(?:it|app|there)\\s+should\\s+(?:be|have|let|allow|support|sync|offer|show|include)", true},
+    SignalCue{Signal::kFeatureRequest, "(?:except|other than|apart from) (?:the fact|that|for the fact)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:except|besides) (?:you|it|that you|that it) (?:can't|cannot|can not|doesn't|don't)", false, true},
+    SignalCue{Signal::kFeatureRequest, "only thing (?:missing|lacking|i miss|it lacks|i'd like|i would like|i want)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:missing|lacks|lacking) (?:a|an|the|any|some)", false, true},
+    SignalCue{Signal::kFeatureRequest, "needs (?:a|an|more|to have|the ability)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:there's|there is|there are) no (?:option|way|setting|button|feature|support)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:doesn't|does not|don't) have (?:a|an|the|any) (?:option|way|setting|button|feature|mode)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:any chance|how about (?:a|an|adding|some|the option)|why not add|why is there no|can we get|could we get|can we have)", false, true},
+    SignalCue{Signal::kFeatureRequest, "wish (?:it|there|you|i could|we could)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:it|app|there) should (?:be|have|let|allow|support|sync|offer|show|include)", false, true},
     // Questions.
     SignalCue{Signal::kQuestion, "how (do|can|to|does|would|should) (i|you|we|one)", true},
     SignalCue{Signal::kQuestion, "is there (a|any) way", true},
@@ -173,22 +203,22 @@ constexpr std::array kCues = {
     SignalCue{Signal::kQuestion, "any suggestion*", false},
     SignalCue{Signal::kQuestion, "any advice", false},
     SignalCue{Signal::kQuestion, "would be appreciated", false},
-    SignalCue{Signal::kQuestion, "(?:can|could) (?:anyone|someone|somebody|you) (?:please )?help", true},
-    SignalCue{Signal::kQuestion, "(?:is there )?anyone (?:out there |here )?who (?:can|could|knows)", true},
+    SignalCue{Signal::kQuestion, "(?:can|could) (?:anyone|someone|somebody|you) (?:please )?help", false, true},
+    SignalCue{Signal::kQuestion, "(?:is there )?anyone (?:out there |here )?who (?:can|could|knows)", false, true},
     SignalCue{Signal::kQuestion, "help me", false},
-    SignalCue{Signal::kQuestion, "(?:i )?(?:don'?t|do not|didn'?t) (?:know|understand) (?:how|why|what|if|whether|where)", true},
-    SignalCue{Signal::kQuestion, "(?:couldn'?t|can'?t|cannot) figure out", true},
-    SignalCue{Signal::kQuestion, "how (?:can|do|should|would) i", true},
-    SignalCue{Signal::kQuestion, "(?:i )?came (?:here )?for help", true},
+    SignalCue{Signal::kQuestion, "(?:i )?(?:don't|do not|didn't) (?:know|understand) (?:how|why|what|if|whether|where)", false, true},
+    SignalCue{Signal::kQuestion, "(?:couldn't|can't|cannot) figure out", false, true},
+    SignalCue{Signal::kQuestion, "how (?:can|do|should|would) i", false, true},
+    SignalCue{Signal::kQuestion, "(?:i )?came (?:here )?for help", false, true},
     SignalCue{Signal::kQuestion, "appreciated", false},
     SignalCue{Signal::kQuestion, "thanks for any", false},
     SignalCue{Signal::kQuestion, "thank you for your help", false},
-    SignalCue{Signal::kQuestion, "(?:need|needs|needing)\\s+(?:some\\s+)?(?:help|assistance)", true},
+    SignalCue{Signal::kQuestion, "(?:need|needs|needing) (?:some )?(?:help|assistance)", false, true},
     SignalCue{Signal::kQuestion, "question", false},
     SignalCue{Signal::kQuestion, "^\\W*how to", true},
-    SignalCue{Signal::kQuestion, "is (?:this|it|that) a bug", true},
-    SignalCue{Signal::kQuestion, "(?:hoping|trying|want) to (?:learn|find out|understand|know)", true},
-    SignalCue{Signal::kQuestion, "any (?:news|input|pointers|tips|hints)", true},
+    SignalCue{Signal::kQuestion, "is (?:this|it|that) a bug", false, true},
+    SignalCue{Signal::kQuestion, "(?:hoping|trying|want) to (?:learn|find out|understand|know)", false, true},
+    SignalCue{Signal::kQuestion, "any (?:news|input|pointers|tips|hints)", false, true},
     // Praise and complaint cues that sentiment alone misses.
     SignalCue{Signal::kPraise, "thank you", false},
     SignalCue{Signal::kPraise, "thanks", false},
@@ -211,6 +241,18 @@ constexpr std::array kCues = {
     SignalCue{Signal::kComplaint, "horrible", false},
     SignalCue{Signal::kComplaint, "useless", false},
     SignalCue{Signal::kComplaint, "disappointed", false},
+    // Advice to the reader.
+    // (Not "you can" alone: the literal path would find it in "you can't".)
+    SignalCue{Signal::kAdvice, "you (?:can|could|should|may|might|will need to|need to) (?:try|use|change|go|set|also|find|disable|enable|turn|open|click|check|select|install|download|restart|reset|create|add|remove|see|be|update|make|contact|look|read|want|have)", false, true},
+    SignalCue{Signal::kAdvice, "make sure", false},
+    SignalCue{Signal::kAdvice, "try to", false},
+    SignalCue{Signal::kAdvice, "try the", false},
+    SignalCue{Signal::kAdvice, "go to", false},
+    SignalCue{Signal::kAdvice, "click", false},
+    SignalCue{Signal::kAdvice, "can be caused", false},
+    SignalCue{Signal::kAdvice, "this issue can", false},
+    SignalCue{Signal::kAdvice, "to fix this", false},
+    SignalCue{Signal::kAdvice, "^\\W*(?:try|open|see|check|type)", true},
     // Urgency: outage.
     SignalCue{Signal::kOutage, "outage", false},
     SignalCue{Signal::kOutage, "service unavailable", false},
@@ -264,87 +306,82 @@ constexpr std::array kCues = {
 #undef VOC_NEG_AUX
 #undef VOC_BROKEN_VERB
 
-// Whether the text says "you" or "your" as a word.
-bool AddressesReader(std::string_view text) {
-  for (size_t p = text.find("you"); p != std::string_view::npos; p = text.find("you", p + 1)) {
-    const bool start = p == 0 || !std::isalpha(static_cast<unsigned char>(text[p - 1]));
-    const size_t e = p + 3;
-    const bool end = e >= text.size() || !std::isalpha(static_cast<unsigned char>(text[e])) ||
-                     (e + 1 <= text.size() && text.substr(e, 1) == "r" &&
-                      (e + 1 == text.size() || !std::isalpha(static_cast<unsigned char>(text[e + 1]))));
-    if (start && end) return true;
-  }
-  return false;
-}
-
-// Whether `needle` (lowercase) occurs in `text`, ASCII caseless; at its start only when
-// `at_start`.
-bool FindCaseless(std::string_view text, std::string_view needle, bool at_start = false) {
-  const size_t last = at_start ? 0 : text.size() >= needle.size() ? text.size() - needle.size() : 0;
-  for (size_t p = 0; p <= last && p + needle.size() <= text.size(); ++p) {
-    size_t k = 0;
-    while (k < needle.size() && std::tolower(static_cast<unsigned char>(text[p + k])) == needle[k]) ++k;
-    if (k == needle.size()) return true;
-  }
-  return false;
-}
-
-// Whether the text advises the reader: "you can", "you should", "make sure", "try ...".
-bool GivesAdvice(std::string_view text) {
-  for (std::string_view cue : {"you can ", "you could try", "you should", "you need", "you may ", "you might",
-                               "you will need", "make sure", "try to ", "try the ", " go to ", " click ",
-                               "can be caused", "this issue can", "to fix this"}) {
-    if (FindCaseless(text, cue)) return true;
-  }
-  for (std::string_view start : {"try ", "go to ", "click ", "open ", "see ", "check ", "type "}) {
-    if (FindCaseless(text, start, true)) return true;
-  }
-  return false;
-}
-
-// "Success?", "Right ?", "Ctrl-M?": a word or two is a reply, not a request for help.
-bool TooShortToAsk(std::string_view text) {
-  int words = 0;
-  bool in_word = false;
-  for (const char c : text) {
-    const bool letter = std::isalpha(static_cast<unsigned char>(c)) != 0;
-    words += letter && !in_word;
-    in_word = letter;
-  }
-  return words <= 2;
-}
-
-// Whether the writer speaks of themself: "I", "I'm", "my", "me", "we", "our".
-bool SpeaksForItself(std::string_view text) {
-  const auto word_at = [&](size_t p, std::string_view w) {
-    if (p + w.size() > text.size()) return false;
-    for (size_t k = 0; k < w.size(); ++k) {
-      if (std::tolower(static_cast<unsigned char>(text[p + k])) != w[k]) return false;
-    }
-    const size_t e = p + w.size();
-    return (p == 0 || !std::isalpha(static_cast<unsigned char>(text[p - 1]))) &&
-           (e == text.size() || !std::isalpha(static_cast<unsigned char>(text[e])));
-  };
-  for (size_t p = 0; p < text.size(); ++p) {
-    const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[p])));
-    if ((c == 'i' && word_at(p, "i")) || (c == 'm' && (word_at(p, "my") || word_at(p, "me"))) ||
-        (c == 'w' && word_at(p, "we")) || (c == 'o' && word_at(p, "our"))) {
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 std::span<const SignalCue> SignalCues() { return kCues; }
 
-FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool sentiment_scored, std::string_view text) {
-  const bool question_mark = text.find('?') != std::string_view::npos;
+namespace {
+
+// Appends to *out every spelling of expression[i..) up to the ')' or '|' that ends the
+// current group, each prefixed by one of `prefixes`; returns the position after it.
+size_t ExpandSequence(std::string_view e, size_t i, std::vector<std::string> prefixes, std::vector<std::string>* out,
+                      bool* ok);
+
+// A group "(?:a|b|c)" at e[i] (after "(?:"): its alternatives, each after each prefix.
+size_t ExpandGroup(std::string_view e, size_t i, const std::vector<std::string>& prefixes,
+                   std::vector<std::string>* out, bool* ok) {
+  for (;;) {
+    std::vector<std::string> alternative;
+    i = ExpandSequence(e, i, prefixes, &alternative, ok);
+    out->insert(out->end(), alternative.begin(), alternative.end());
+    if (!*ok || i >= e.size()) {
+      *ok = false;
+      return i;
+    }
+    if (e[i] == ')') return i + 1;
+    ++i;  // '|'
+  }
+}
+
+size_t ExpandSequence(std::string_view e, size_t i, std::vector<std::string> prefixes, std::vector<std::string>* out,
+                      bool* ok) {
+  while (*ok && i < e.size() && e[i] != ')' && e[i] != '|') {
+    std::vector<std::string> next;
+    if (e.substr(i, 3) == "(?:") {
+      i = ExpandGroup(e, i + 3, prefixes, &next, ok);
+    } else if (e[i] == '(' || e[i] == '\\' || e[i] == '[' || e[i] == '*' || e[i] == '+' || e[i] == '.' ||
+               e[i] == '^' || e[i] == '$' || e[i] == '{') {
+      *ok = false;
+      return i;
+    } else {
+      for (const std::string& p : prefixes) next.push_back(p + e[i]);
+      ++i;
+    }
+    if (i < e.size() && e[i] == '?') {
+      next.insert(next.end(), prefixes.begin(), prefixes.end());  // optional: or nothing
+      ++i;
+    }
+    prefixes = std::move(next);
+    if (prefixes.size() > 4096) *ok = false;
+  }
+  *out = std::move(prefixes);
+  return i;
+}
+
+}  // namespace
+
+std::vector<std::string> ExpandAlternatives(std::string_view expression) {
+  bool ok = true;
+  std::vector<std::string> raw;
+  const size_t end = ExpandSequence(expression, 0, {std::string()}, &raw, &ok);
+  if (!ok || end != expression.size()) return {};
+  std::vector<std::string> phrases;
+  for (const std::string& r : raw) {
+    std::string p;
+    for (const char c : r) {
+      if (c == ' ' && (p.empty() || p.back() == ' ')) continue;
+      p.push_back(c);
+    }
+    while (!p.empty() && p.back() == ' ') p.pop_back();
+    if (!p.empty() && std::find(phrases.begin(), phrases.end(), p) == phrases.end()) phrases.push_back(std::move(p));
+  }
+  return phrases;
+}
+
+FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool sentiment_scored, const TextFacts& facts) {
   // Advice to the reader ("If Firefox is not running, you can ...", "Make sure your
   // extensions are updated") names problems without reporting one.
-  const bool advice = (cues[Signal::kBug] > 0 || cues[Signal::kFeatureRequest] > 0) && GivesAdvice(text) &&
-                      !SpeaksForItself(text);
+  const bool advice = cues[Signal::kAdvice] > 0 && !facts.first_person;
   const int bug = advice ? 0 : cues[Signal::kBug];
   const int feature = advice ? 0 : cues[Signal::kFeatureRequest];
   // A request outranks a bug cue it mentions ("please add an option to stop the crashes").
@@ -354,7 +391,8 @@ FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool se
   if (cues[Signal::kQuestion] > 0) return FeedbackType::kQuestion;
   // A question mark asks, unless the question is put to the reader ("Which version are
   // you using?" asks for details, it seeks no help).
-  if (question_mark && !AddressesReader(text) && !TooShortToAsk(text)) return FeedbackType::kQuestion;
+  // "Success?", "Ctrl-M?": a word or two is a reply, not a request for help.
+  if (facts.question_mark && !facts.second_person && facts.words > 2) return FeedbackType::kQuestion;
   const double s = sentiment_scored ? compound : 0.0;
   if (cues[Signal::kComplaint] > 0 || s <= -0.25) return FeedbackType::kComplaint;
   if (cues[Signal::kPraise] > 0 || s >= 0.25) return FeedbackType::kPraise;

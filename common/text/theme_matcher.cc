@@ -265,6 +265,17 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
   }
   for (const SignalCue& cue : SignalCues()) {
     const std::string_view e = cue.expression;
+    if (cue.alternatives) {
+      const std::vector<std::string> phrases = ExpandAlternatives(e);
+      if (phrases.empty()) return Status::Internal(std::string("built-in cue '") + cue.expression + "' does not expand");
+      for (const std::string& phrase : phrases) {
+        if (!PhraseAsLiterals(phrase, &lp)) {
+          return Status::Internal(std::string("built-in cue '") + cue.expression + "': '" + phrase + "' is no phrase");
+        }
+        add_literals(static_cast<uint32_t>(cue.signal), true, 0);
+      }
+      continue;
+    }
     if (!cue.is_regex && PhraseAsLiterals(cue.expression, &lp)) {
       add_literals(static_cast<uint32_t>(cue.signal), true, 0);
       continue;
