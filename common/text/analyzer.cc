@@ -144,13 +144,14 @@ class AnalyzerImpl final : public Analyzer {
     const std::string_view red = out->redacted_text;
 
     scorer_.Tokenize(red);
-    const LanguageGuess lang = DetectLanguage(
-        red, EnglishEvidence{scorer_.word_count(), scorer_.stopword_count(), scorer_.lexicon_word_count()});
+    const LanguageGuess lang =
+        DetectLanguage(red, EnglishEvidence{scorer_.word_count(), scorer_.stopword_count(),
+                                            scorer_.lexicon_word_count(), scorer_.foreign_stopword_counts()});
     out->language.assign(lang.code);
     out->sentiment_scored = lang.english_or_unknown;
 
     SignalCounts cues;
-    scanner_->Scan(red, &hits_, &cues);
+    scanner_->Scan(red, &hits_, &cues, PhraseLanguageOf(out->language));
     // Problem themes lend their evidence a valence before scoring ("uses 2 GB of storage").
     if (out->sentiment_scored) {
       for (const ThemeHit& h : hits_) {

@@ -58,6 +58,31 @@ constexpr std::array kStopwords = {
     "it's", "i'm",   "don't", "can't", "doesn't", "no",  "only",  "out",   "up",    "get",   "got",   "any",
     "some", "every", "into",  "over",  "because", "again", "still", "now", "too",  "am",    "these", "those"};
 
+// Frequent function words of Spanish, French, German and Portuguese (words that are also
+// English words, such as "a", "no", "me", "die", are left out).
+constexpr std::array kStopwordsEs = {"el", "la", "de", "en", "un", "los", "las", "una", "unos", "del", "que", "es", "por", "para", "con", "muy",
+                                     "pero", "mi", "lo", "se", "su", "y", "como", "esta", "este", "está", "hay",
+                                     "funciona", "cuando", "todo", "también", "aplicación", "esa", "ese", "eso", "esto",
+                                     "estos", "sus", "le", "les", "más", "cada", "vez", "porque", "desde", "hasta",
+                                     "puedo", "tengo", "sería", "añadan", "por"};
+constexpr std::array kStopwordsFr = {"le", "la", "de", "en", "un", "que", "les", "des", "une", "du", "est", "et", "pour", "avec", "très", "mais",
+                                     "je", "ne", "pas", "sur", "ce", "cette", "mon", "ma", "mes", "qui", "quand",
+                                     "dans", "il", "elle", "c'est", "j'ai", "fonctionne", "aussi", "tout", "au", "aux",
+                                     "sa", "ses", "nous", "vous", "ils", "sans", "peu", "depuis", "toutes", "tous",
+                                     "être", "avoir", "fait", "peut", "faut", "n'est", "marche", "plus"};
+constexpr std::array kStopwordsDe = {"der", "das", "und", "ist", "nicht", "mit", "ein", "eine", "ich", "es", "sehr",
+                                     "aber", "zu", "den", "dem", "auf", "für", "wenn", "auch", "noch", "mein", "meine",
+                                     "kann", "nur", "sich", "funktioniert", "immer", "schon", "ab", "jetzt", "wieder",
+                                     "seit", "bitte", "leider", "keine", "kein", "nach", "beim", "oder", "habe", "hat",
+                                     "wird", "dass", "einen", "ständig", "im", "vom", "zum", "zur", "sie", "wir", "ihr",
+                                     "dann", "gibt", "wäre", "sein", "ohne", "alle", "diese", "dieser", "dieses",
+                                     "mehr", "geht"};
+constexpr std::array kStopwordsPt = {"o", "os", "de", "e", "uma", "da", "na", "no", "ao", "dos", "das", "que", "é", "não",
+                                     "para", "com", "muito", "mas", "meu", "minha", "em", "se", "quando", "está",
+                                     "funciona", "também", "aplicativo", "você", "isso", "tudo", "nem", "sem", "ele",
+                                     "ela", "eles", "pelo", "pela", "numa", "num", "mais", "já", "porque", "depois",
+                                     "seria", "tem", "fica", "foi", "vou", "minha", "meus", "minhas", "abre"};
+
 // VADER's special cases and idioms, as phrases whose valence replaces their words'.
 struct PhraseValence {
   const char* phrase;
@@ -386,6 +411,10 @@ Result<Lexicon> Lexicon::Load(const std::string& dir) {
   for (const char* v : kIrregularActions) add_cue(v, kCueAction);
   for (const char* w : kContrast) lex.Upsert(w)->flags |= kLexContrast;
   for (const char* w : kStopwords) lex.Upsert(w)->flags |= kLexStopword;
+  for (const char* w : kStopwordsEs) lex.Upsert(w)->flags |= kLexStopEs;
+  for (const char* w : kStopwordsFr) lex.Upsert(w)->flags |= kLexStopFr;
+  for (const char* w : kStopwordsDe) lex.Upsert(w)->flags |= kLexStopDe;
+  for (const char* w : kStopwordsPt) lex.Upsert(w)->flags |= kLexStopPt;
   auto add_booster = [&](std::string_view w, float b) {
     if (w.find(' ') != std::string_view::npos) {
       phrases.emplace_back(std::string(w), 0.0f);

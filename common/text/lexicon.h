@@ -28,6 +28,13 @@ enum LexFlag : uint16_t {
   kLexDerived = 1u << 8,      // valence inherited from a base form (e.g. "crashing" <- "crash")
   kLexKnown = 1u << 9,        // set on every entry: a copied LexEntry with no flags is no entry
   kLexCue = 1u << 10,         // takes part in a complaint or praise construction (LexEntry::cue)
+  // Function words of the other languages with phrases of their own (taxonomy.h): evidence
+  // that a short text CLD2 or the English check took for English is not.
+  kLexStopEs = 1u << 11,
+  kLexStopFr = 1u << 12,
+  kLexStopDe = 1u << 13,
+  kLexStopPt = 1u << 14,
+  kLexStopForeign = kLexStopEs | kLexStopFr | kLexStopDe | kLexStopPt,
 };
 
 // Words of the constructions that carry sentiment in feedback without any opinion word

@@ -244,6 +244,7 @@ void SentimentScorer::Tokenize(std::string_view text) {
   question_seen_ = false;
   implicit_seen_ = false;
   persons_ = 0;
+  foreign_counts_ = {};
   // The text lowercased at the same offsets; the lexicon reads keys as padded words, so
   // kPadding bytes of slack follow it.
   const size_t n = text.size();
@@ -391,6 +392,12 @@ void SentimentScorer::ResolveTokens() {
     cue_mask_ |= uint64_t{1} << t.entry.cue;
     question_seen_ |= (t.emphasis >> 4) != 0;
     persons_ |= kPersonOf[t.word];
+    if (found & kLexStopForeign) [[unlikely]] {
+      foreign_counts_[0] += (found & kLexStopEs) != 0;
+      foreign_counts_[1] += (found & kLexStopFr) != 0;
+      foreign_counts_[2] += (found & kLexStopDe) != 0;
+      foreign_counts_[3] += (found & kLexStopPt) != 0;
+    }
     word_count_ += has_letter;
     stopword_count_ += (found & kLexStopword) != 0;
     lexicon_word_count_ += has_letter & ((found & kLexValence) != 0);

@@ -36,6 +36,7 @@ struct SignalCue {
   // word or group: expanded to plain phrases when compiled, so it takes Hyperscan's cheap
   // literal path instead of the regex database.
   bool alternatives = false;
+  uint8_t language = 0;  // kPhraseLanguages index (taxonomy.h); other languages' cues are phrases
 };
 
 // The phrases an `alternatives` expression stands for, spaces collapsed; empty when it

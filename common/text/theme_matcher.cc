@@ -103,13 +103,16 @@ bool PhraseAsLiterals(const std::string& phrase, LiteralPhrase* out) {
   }
   std::string joined;
   int apostrophes = 0;
+  // Bytes of non-ASCII letters ("não", "échec") are word bytes here as in the regex
+  // path's ASCII \b: both look only at the ASCII neighbours of a match.
+  const auto word_byte = [](char c) { return IsRegexWordChar(c) || static_cast<unsigned char>(c) >= 0x80; };
   for (const std::string& w : words) {
-    if (!IsRegexWordChar(w.front()) || !IsRegexWordChar(w.back())) return false;
+    if (!word_byte(w.front()) || !word_byte(w.back())) return false;
     for (char c : w) {
       if (c == '\'') {
         ++apostrophes;
-      } else if (!IsRegexWordChar(c)) {
-        return false;  // '*' inside, punctuation, non-ASCII: leave it to the regex path
+      } else if (!word_byte(c)) {
+        return false;  // '*' inside, punctuation: leave it to the regex path
       }
     }
     if (!joined.empty()) joined.push_back(' ');
@@ -195,6 +198,7 @@ struct ThemeDatabase::Impl {
   struct Pattern {
     uint32_t theme;
     int words;  // > 0: simple phrase of that many words; 0: Hyperscan reports the start
+    uint8_t language;  // kPhraseLanguages index; 0 (English) patterns apply to every text
   };
   std::vector<Pattern> patterns;
   // Literal-path phrases and cues; each literal id indexes `literals`.
@@ -207,6 +211,10 @@ struct ThemeDatabase::Impl {
     uint32_t phrase;  // into `phrases`
     uint32_t length;
     bool star;
+    // kPhraseLanguages index. A literal of another language than the text's is skipped;
+    // an English one applies to any text, except that a '*' ending ("visual*") applies
+    // only to English (it would match Portuguese "visualizador").
+    uint8_t language;
   };
   std::vector<Phrase> phrases;
   std::vector<Literal> literals;
@@ -230,17 +238,18 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
   std::vector<std::string> owners;  // what to name in an error
   std::vector<std::string> literal_forms;
   LiteralPhrase lp;
-  auto add_literals = [&](uint32_t owner, bool cue, int words) {
+  auto add_literals = [&](uint32_t owner, bool cue, int words, uint8_t language) {
     const auto phrase = static_cast<uint32_t>(impl->phrases.size());
     impl->phrases.push_back(Impl::Phrase{owner, cue, words});
     for (std::string& form : lp.forms) {
-      impl->literals.push_back(Impl::Literal{phrase, static_cast<uint32_t>(form.size()), lp.star});
+      impl->literals.push_back(Impl::Literal{phrase, static_cast<uint32_t>(form.size()), lp.star, language});
       literal_forms.push_back(std::move(form));
     }
   };
-  auto add_theme_pattern = [&](uint32_t theme, std::string expression, int words, std::string owner) {
+  auto add_theme_pattern = [&](uint32_t theme, std::string expression, int words, std::string owner,
+                               uint8_t language) {
     ids.push_back(static_cast<unsigned>(impl->patterns.size()));
-    impl->patterns.push_back(Impl::Pattern{theme, words});
+    impl->patterns.push_back(Impl::Pattern{theme, words, language});
     expressions.push_back(std::move(expression));
     // A simple phrase needs only its first (earliest-ending) match: its start is found by
     // walking back. Other patterns report every match with the leftmost start.
@@ -249,18 +258,20 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
   };
   for (size_t t = 0; t < taxonomy.themes.size(); ++t) {
     const Theme& theme = taxonomy.themes[t];
-    for (const std::string& p : theme.phrases) {
+    auto add_phrase = [&](const std::string& p, uint8_t language) {
       const int words = SimplePhraseWords(p);
       if (words > 0 && PhraseAsLiterals(p, &lp)) {
-        add_literals(static_cast<uint32_t>(t), false, words);
-        continue;
+        add_literals(static_cast<uint32_t>(t), false, words, language);
+        return;
       }
       add_theme_pattern(static_cast<uint32_t>(t), PhraseToRegex(p), words,
-                        "theme '" + theme.id + "': phrase '" + p + "'");
-    }
+                        "theme '" + theme.id + "': phrase '" + p + "'", language);
+    };
+    for (const std::string& p : theme.phrases) add_phrase(p, 0);
+    for (const auto& [language, p] : theme.local_phrases) add_phrase(p, language);
     for (const std::string& p : theme.patterns) {
       add_theme_pattern(static_cast<uint32_t>(t), "\\b(?:" + p + ")\\b", 0,
-                        "theme '" + theme.id + "': pattern '" + p + "'");
+                        "theme '" + theme.id + "': pattern '" + p + "'", 0);
     }
   }
   for (const SignalCue& cue : SignalCues()) {
@@ -272,13 +283,17 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
         if (!PhraseAsLiterals(phrase, &lp)) {
           return Status::Internal(std::string("built-in cue '") + cue.expression + "': '" + phrase + "' is no phrase");
         }
-        add_literals(static_cast<uint32_t>(cue.signal), true, 0);
+        add_literals(static_cast<uint32_t>(cue.signal), true, 0, cue.language);
       }
       continue;
     }
     if (!cue.is_regex && PhraseAsLiterals(cue.expression, &lp)) {
-      add_literals(static_cast<uint32_t>(cue.signal), true, 0);
+      add_literals(static_cast<uint32_t>(cue.signal), true, 0, cue.language);
       continue;
+    }
+    // Regex cues carry no language: every one of them is English and applies to any text.
+    if (cue.language != 0) {
+      return Status::Internal(std::string("built-in cue '") + cue.expression + "' of another language is no phrase");
     }
     // A cue anchored at the start of the text keeps its anchor outside the word bounds.
     expressions.push_back(!cue.is_regex        ? PhraseToRegex(cue.expression)
@@ -343,6 +358,7 @@ struct ThemeScanner::Impl {
   std::vector<ThemeHit>* hits = nullptr;
   SignalCounts* cues = nullptr;
   std::string_view text;
+  uint8_t language = 0;  // kPhraseLanguages index of the text, or kOtherLanguage
   // The normalised text; from each shift's `from` on, a byte of it lies `delta` bytes
   // further on in `text` (collapsed separators and apostrophes make it shorter).
   struct Shift {
@@ -505,7 +521,7 @@ Result<std::unique_ptr<ThemeScanner>> ThemeScanner::Create(const ThemeDatabase* 
   return scanner;
 }
 
-void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, SignalCounts* cues) {
+void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, SignalCounts* cues, uint8_t language) {
   hits->clear();
   *cues = SignalCounts{};
   Impl& s = *impl_;
@@ -518,6 +534,7 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
   s.hits = hits;
   s.cues = cues;
   s.text = text;
+  s.language = language;
   const ThemeDatabase::Impl& db = *s.db->impl_;
   const bool single_spaces = s.Normalise(text);
 
@@ -526,6 +543,7 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
     auto on_literal = [](unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) -> int {
       Impl& st = *static_cast<Impl*>(ctx);
       const ThemeDatabase::Impl::Literal& lit = st.db->impl_->literals[id];
+      if (lit.language != st.language && (lit.language != 0 || lit.star)) return 0;
       const char* norm = st.norm.data();
       const uint32_t n = st.norm_size;
       auto end = static_cast<uint32_t>(to);
@@ -571,6 +589,7 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
         return 0;
       }
       const ThemeDatabase::Impl::Pattern& pattern = st.db->impl_->patterns[id];
+      if (pattern.language != 0 && pattern.language != st.language) return 0;
       const auto t = static_cast<uint32_t>(to);
       const uint32_t f = pattern.words > 0 ? PhraseStart(st.text, t, pattern.words) : static_cast<uint32_t>(from);
       st.AddEvidence(pattern.theme, f, t);

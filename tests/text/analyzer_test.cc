@@ -267,6 +267,58 @@ TEST_F(AnalyzerTest, NonEnglishIsNotScored) {
   EXPECT_EQ(a.label, SentimentLabel::kPositive);
 }
 
+TEST_F(AnalyzerTest, SpanishFrenchGermanPortugueseThemesTypesAndUrgency) {
+  struct Case {
+    const char* text;
+    const char* language;
+    const char* theme;
+    FeedbackType type;
+    uint32_t urgency;
+  };
+  const Case kCases[] = {
+      {"La aplicación se cierra sola cada vez que abro un archivo", "es", "reliability.crashes", FeedbackType::kBugReport,
+       kUrgencyNone},
+      {"Sería genial poder exportar a PDF, por favor añadan esa opción", "es", "content.feature_request",
+       FeedbackType::kFeatureRequest, kUrgencyNone},
+      {"Cette application plante tout le temps depuis la mise à jour", "fr", "reliability.crashes",
+       FeedbackType::kBugReport, kUrgencyNone},
+      {"J'ai perdu toutes mes photos, je vais désinstaller cette application", "fr", "data.loss",
+       FeedbackType::kUnspecified, kUrgencyDataLoss | kUrgencyChurnThreat},
+      {"Die App stürzt ständig ab und der Akku ist sofort leer", "de", "performance.battery", FeedbackType::kBugReport,
+       kUrgencyNone},
+      {"Es wäre schön, wenn es einen Dunkelmodus gäbe", "de", "ux.design", FeedbackType::kFeatureRequest, kUrgencyNone},
+      {"O aplicativo não abre e a bateria acaba rápido demais", "pt", "performance.battery", FeedbackType::kBugReport,
+       kUrgencyNone},
+      {"Minha conta foi hackeada e vou procurar um advogado", "pt", "account.security", FeedbackType::kUnspecified,
+       kUrgencySecurity | kUrgencyLegalThreat},
+  };
+  Analysis a;
+  for (const Case& c : kCases) {
+    analyzer_->Analyze(c.text, &a);
+    EXPECT_EQ(a.language, c.language) << c.text;
+    EXPECT_FALSE(a.sentiment_scored) << c.text;  // no lexicon of these languages ships
+    EXPECT_NE(Find(a, c.theme), nullptr) << c.text;
+    if (c.type != FeedbackType::kUnspecified) {
+      EXPECT_EQ(a.type, c.type) << c.text;
+    }
+    EXPECT_EQ(a.urgency & c.urgency, c.urgency) << c.text;
+  }
+}
+
+TEST_F(AnalyzerTest, ShortNonEnglishTextsGetASecondLook) {
+  Analysis a;
+  for (const auto& [text, language] : std::vector<std::pair<const char*, const char*>>{
+           {"La app no funciona", "es"}, {"Ne marche pas du tout", "fr"}, {"Geht nicht mehr", "de"},
+           {"O app não abre", "pt"}}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.language, language) << text;
+    EXPECT_EQ(a.type, FeedbackType::kBugReport) << text;
+  }
+  // English with a foreign word or two stays English.
+  analyzer_->Analyze("I love the app, es muy bueno and I use it daily", &a);
+  EXPECT_EQ(a.language, "en");
+}
+
 TEST_F(AnalyzerTest, HostileInputsDoNotCrash) {
   Analysis a;
   analyzer_->Analyze("", &a);
