@@ -218,11 +218,14 @@ struct ThemeDatabase::Impl {
   };
   std::vector<Phrase> phrases;
   std::vector<Literal> literals;
-  hs_database_t* literal_db = nullptr;  // over the normalised text
+  // Over the normalised text, one per text language (kPhraseLanguages index, then
+  // kOtherLanguage): the literals that apply to it, so English texts do not pay for the
+  // other languages' phrases.
+  std::array<hs_database_t*, kOtherLanguage + 1> literal_dbs{};
   hs_database_t* regex_db = nullptr;    // over the text
   hs_database_t* regex_single_space_db = nullptr;  // the same, for texts spaced by single spaces
   ~Impl() {
-    hs_free_database(literal_db);
+    for (hs_database_t* d : literal_dbs) hs_free_database(d);
     hs_free_database(regex_db);
     hs_free_database(regex_single_space_db);
   }
@@ -323,20 +326,23 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
     impl->regex_single_space_db = fast.db;
   }
 
-  if (!literal_forms.empty()) {
+  for (uint8_t language = 0; language <= kOtherLanguage; ++language) {
     std::vector<const char*> ptrs;
     std::vector<size_t> lens;
-    std::vector<unsigned> lit_flags(literal_forms.size(), 0);
     std::vector<unsigned> lit_ids;
     for (size_t i = 0; i < literal_forms.size(); ++i) {
+      const Impl::Literal& lit = impl->literals[i];
+      if (lit.language != language && (lit.language != 0 || lit.star)) continue;
       ptrs.push_back(literal_forms[i].data());
       lens.push_back(literal_forms[i].size());
       lit_ids.push_back(static_cast<unsigned>(i));
     }
+    if (ptrs.empty()) continue;
+    std::vector<unsigned> lit_flags(ptrs.size(), 0);
     hs_compile_error_t* error = nullptr;
     if (hs_compile_lit_multi(ptrs.data(), lit_flags.data(), lit_ids.data(), lens.data(),
-                             static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK, nullptr, &impl->literal_db,
-                             &error) != HS_SUCCESS) {
+                             static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK, nullptr,
+                             &impl->literal_dbs[language], &error) != HS_SUCCESS) {
       std::string msg = error != nullptr && error->message != nullptr ? error->message : "unknown error";
       hs_free_compile_error(error);
       return Status::InvalidArgument(taxonomy.name + ": phrases do not compile: " + msg);
@@ -507,7 +513,10 @@ ThemeScanner::~ThemeScanner() = default;
 Result<std::unique_ptr<ThemeScanner>> ThemeScanner::Create(const ThemeDatabase* db) {
   auto impl = std::make_unique<Impl>();
   impl->db = db;
-  for (const hs_database_t* d : {db->impl_->literal_db, db->impl_->regex_db, db->impl_->regex_single_space_db}) {
+  std::vector<const hs_database_t*> dbs(db->impl_->literal_dbs.begin(), db->impl_->literal_dbs.end());
+  dbs.push_back(db->impl_->regex_db);
+  dbs.push_back(db->impl_->regex_single_space_db);
+  for (const hs_database_t* d : dbs) {
     if (d != nullptr && hs_alloc_scratch(d, &impl->scratch) != HS_SUCCESS) {
       return Status::Internal("hyperscan: cannot allocate scratch space");
     }
@@ -538,12 +547,12 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
   const ThemeDatabase::Impl& db = *s.db->impl_;
   const bool single_spaces = s.Normalise(text);
 
-  if (db.literal_db != nullptr && s.norm_size > 0) {
+  const hs_database_t* literal_db = db.literal_dbs[std::min<uint8_t>(language, kOtherLanguage)];
+  if (literal_db != nullptr && s.norm_size > 0) {
     s.matched_phrases.clear();
     auto on_literal = [](unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) -> int {
       Impl& st = *static_cast<Impl*>(ctx);
       const ThemeDatabase::Impl::Literal& lit = st.db->impl_->literals[id];
-      if (lit.language != st.language && (lit.language != 0 || lit.star)) return 0;
       const char* norm = st.norm.data();
       const uint32_t n = st.norm_size;
       auto end = static_cast<uint32_t>(to);
@@ -565,7 +574,7 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
       }
       return 0;
     };
-    (void)hs_scan(db.literal_db, s.norm.data(), s.norm_size, 0, s.scratch, on_literal, &s);
+    (void)hs_scan(literal_db, s.norm.data(), s.norm_size, 0, s.scratch, on_literal, &s);
     for (const uint32_t p : s.matched_phrases) {
       const ThemeDatabase::Impl::Phrase& phrase = db.phrases[p];
       if (phrase.cue) {
