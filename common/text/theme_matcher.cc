@@ -270,8 +270,25 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
       add_theme_pattern(static_cast<uint32_t>(t), PhraseToRegex(p), words,
                         "theme '" + theme.id + "': phrase '" + p + "'", language);
     };
-    for (const std::string& p : theme.phrases) add_phrase(p, 0);
-    for (const auto& [language, p] : theme.local_phrases) add_phrase(p, language);
+    // A phrase with alternatives ("(?:won't|can't) (?:open|load)*") stands for each of its
+    // spellings: they take the literal path, where a regex with them would need
+    // start-of-match tracking.
+    auto add_phrases = [&](const std::string& p, uint8_t language) -> Status {
+      if (p.find("(?:") == std::string::npos) {
+        add_phrase(p, language);
+        return Status::Ok();
+      }
+      const bool star = p.size() > 1 && p.back() == '*';
+      const std::vector<std::string> spellings = ExpandAlternatives(star ? p.substr(0, p.size() - 1) : p);
+      if (spellings.empty()) {
+        return Status::InvalidArgument(taxonomy.name + ": theme '" + theme.id + "': phrase '" + p +
+                                       "' has alternatives other than (?:a|b), '?' and spaces");
+      }
+      for (const std::string& spelling : spellings) add_phrase(star ? spelling + "*" : spelling, language);
+      return Status::Ok();
+    };
+    for (const std::string& p : theme.phrases) VOC_RETURN_IF_ERROR(add_phrases(p, 0));
+    for (const auto& [language, p] : theme.local_phrases) VOC_RETURN_IF_ERROR(add_phrases(p, language));
     for (const std::string& p : theme.patterns) {
       add_theme_pattern(static_cast<uint32_t>(t), "\\b(?:" + p + ")\\b", 0,
                         "theme '" + theme.id + "': pattern '" + p + "'", 0);
