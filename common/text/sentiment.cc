@@ -242,7 +242,7 @@ void SentimentScorer::Tokenize(std::string_view text) {
   all_caps_count_ = 0;
   cue_mask_ = 0;
   question_seen_ = false;
-  implicit_seen_ = false;
+  implicit_pending_ = false;
   persons_ = 0;
   foreign_counts_ = {};
   // The text lowercased at the same offsets; the lexicon reads keys as padded words, so
@@ -752,6 +752,7 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
 
 double SentimentScorer::ScoreRange(size_t first, size_t last) {
   if (first >= last) return 0.0;
+  if (implicit_pending_) DropImplicitValences();
   if (sentiments_.size() < tokens_.size()) {
     sentiments_.resize(tokens_.size());
     whole_text_valences_.resize(tokens_.size());
@@ -792,7 +793,6 @@ double SentimentScorer::ScoreRange(size_t first, size_t last) {
     whole_text_valences_ready_ = true;
   }
   if (nonzero == 0) return 0.0;
-  if (range_flags & kTokImplicit) DropImplicitValences(first, last);
   if (range_flags & kTokContrast) WeighContrast(first, last);
 
   double sum = 0.0;
@@ -885,36 +885,40 @@ void SentimentScorer::MarkQuestions() {
   }
 }
 
-void SentimentScorer::DropImplicitValences(size_t first, size_t last) {
+void SentimentScorer::DropImplicitValences() {
   // Per clause (between , : ; . ! ? and contrast words): a theme's implied valence stands
-  // only where no word of the clause carries one, and never in a question.
-  size_t clause = first;
+  // only where no word of the clause carries one, and never in a question. Clauses are
+  // the same for every range scored, so this is decided once per text.
+  implicit_pending_ = false;
+  const size_t n = tokens_.size();
+  size_t clause = 0;
   bool opinion = false;
   bool implicit = false;
-  for (size_t i = first; i < last; ++i) {
+  const auto drop = [&](size_t from, size_t to) {
+    for (size_t k = from; k < to; ++k) {
+      SentimentToken& t = tokens_[k];
+      if (!(t.flags & kTokImplicit)) continue;
+      t.flags &= static_cast<uint16_t>(~kTokImplicit);
+      t.entry.valence = 0.0f;
+      t.entry.flags &= static_cast<uint16_t>(~kLexValence);
+    }
+  };
+  for (size_t i = 0; i < n; ++i) {
     const SentimentToken& t = tokens_[i];
     if ((t.flags & kTokContrast) && i > clause) {
-      if (opinion && implicit) {
-        for (size_t k = clause; k < i; ++k) {
-          if (tokens_[k].flags & kTokImplicit) sentiments_[k] = 0.0f;
-        }
-      }
+      if (opinion && implicit) drop(clause, i);
       clause = i;
       opinion = implicit = false;
     }
+    const uint16_t f = t.entry.flags;
     if (t.flags & kTokImplicit) {
       implicit = true;
-    } else if (sentiments_[i] != 0.0f) {
+    } else if ((f & kLexValence) && !(f & kLexBooster) && !(t.flags & kTokConsumed) && t.entry.valence != 0.0f) {
       opinion = true;
     }
-    if (!(t.flags & (kTokSentenceEnd | kTokClauseEnd)) && i + 1 != last) continue;
+    if (!(t.flags & (kTokSentenceEnd | kTokClauseEnd)) && i + 1 != n) continue;
     // A question asks; it does not complain about what it names.
-    const bool question = (t.flags & kTokInQuestion) != 0;
-    if (implicit && (opinion || question)) {
-      for (size_t k = clause; k <= i; ++k) {
-        if (tokens_[k].flags & kTokImplicit) sentiments_[k] = 0.0f;
-      }
-    }
+    if (implicit && (opinion || (t.flags & kTokInQuestion))) drop(clause, i + 1);
     clause = i + 1;
     opinion = implicit = false;
   }
@@ -929,7 +933,7 @@ void SentimentScorer::SetImplicitValence(uint32_t offset, float valence) {
   t.entry.valence = valence;
   t.entry.flags |= kLexValence;
   t.flags |= kTokImplicit;
-  implicit_seen_ = true;
+  implicit_pending_ = true;
   whole_text_valences_ready_ = false;
   clause_scores_.clear();
 }

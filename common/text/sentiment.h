@@ -91,8 +91,8 @@ class SentimentScorer {
   void ApplyConstructions();
   // Sets kTokInQuestion on the tokens of sentences that end with '?'.
   void MarkQuestions();
-  // Zeroes implicit valences in clauses with an opinion word, and in questions.
-  void DropImplicitValences(size_t first, size_t last);
+  // Takes back implicit valences in clauses with an opinion word, and in questions.
+  void DropImplicitValences();
   double ScoreRange(size_t first, size_t last);
   // Contrast weighting of sentiments_ over the token range [first, last).
   void WeighContrast(size_t first, size_t last);
@@ -126,7 +126,7 @@ class SentimentScorer {
   bool cap_differential_ = false;
   uint64_t cue_mask_ = 0;       // bit c: some token's CueWord is c
   bool question_seen_ = false;  // some token holds a '?' 
-  bool implicit_seen_ = false;  // SetImplicitValence gave some token a valence
+  bool implicit_pending_ = false;  // SetImplicitValence ran since DropImplicitValences
   uint32_t word_count_ = 0;
   uint32_t stopword_count_ = 0;
   uint32_t lexicon_word_count_ = 0;
