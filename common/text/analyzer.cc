@@ -140,10 +140,16 @@ class AnalyzerImpl final : public Analyzer {
     // Themes, clauses and evidence all refer to the redacted text, the only text that
     // may be stored downstream.
     out->pii = PiiCounts{};
-    RedactPii(text, &out->redacted_text, &out->pii);
+    // Name cues are looked for only when the tokens hold one of their words ("name",
+    // "from"): few texts do, and the search is the costliest part of redaction.
+    RedactPiiExceptNames(text, &out->redacted_text, &out->pii);
+    scorer_.Tokenize(out->redacted_text);
+    if (RedactNames(out->redacted_text, &names_scratch_, &out->pii, scorer_.name_cue())) {
+      out->redacted_text.swap(names_scratch_);
+      scorer_.Tokenize(out->redacted_text);
+    }
     const std::string_view red = out->redacted_text;
 
-    scorer_.Tokenize(red);
     const LanguageGuess lang =
         DetectLanguage(red, EnglishEvidence{scorer_.word_count(), scorer_.stopword_count(),
                                             scorer_.lexicon_word_count(), scorer_.foreign_stopword_counts()});
@@ -202,6 +208,7 @@ class AnalyzerImpl final : public Analyzer {
   std::unique_ptr<ThemeScanner> scanner_;
   std::vector<ThemeHit> hits_;
   std::vector<ThemeMatch> spare_themes_;
+  std::string names_scratch_;  // the redacted text before its names were, when it had any
   std::string version_;
 };
 

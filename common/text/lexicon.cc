@@ -83,6 +83,11 @@ constexpr std::array kStopwordsPt = {"o", "os", "de", "e", "uma", "da", "na", "n
                                      "ela", "eles", "pelo", "pela", "numa", "num", "mais", "já", "porque", "depois",
                                      "seria", "tem", "fica", "foi", "vou", "minha", "meus", "minhas", "abre"};
 
+// Words a person's name follows in pii.cc's cues ("my name is", "this is X from"); sign-offs
+// are looked for at the end of every text, which costs little.
+constexpr std::array kNameCueWords = {"name", "name's", "names", "nombre", "nom", "nome", "llamo",
+                                      "m'appelle", "appelle", "heiße", "heisse", "from"};
+
 // VADER's special cases and idioms, as phrases whose valence replaces their words'.
 struct PhraseValence {
   const char* phrase;
@@ -411,6 +416,7 @@ Result<Lexicon> Lexicon::Load(const std::string& dir) {
   for (const char* v : kIrregularActions) add_cue(v, kCueAction);
   for (const char* w : kContrast) lex.Upsert(w)->flags |= kLexContrast;
   for (const char* w : kStopwords) lex.Upsert(w)->flags |= kLexStopword;
+  for (const char* w : kNameCueWords) lex.Upsert(w)->flags |= kLexNameCue;
   for (const char* w : kStopwordsEs) lex.Upsert(w)->flags |= kLexStopEs;
   for (const char* w : kStopwordsFr) lex.Upsert(w)->flags |= kLexStopFr;
   for (const char* w : kStopwordsDe) lex.Upsert(w)->flags |= kLexStopDe;

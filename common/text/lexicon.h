@@ -35,6 +35,9 @@ enum LexFlag : uint16_t {
   kLexStopDe = 1u << 13,
   kLexStopPt = 1u << 14,
   kLexStopForeign = kLexStopEs | kLexStopFr | kLexStopDe | kLexStopPt,
+  // A word of the cues a person's name follows ("name", "from"): only texts with one are
+  // searched for those cues.
+  kLexNameCue = 1u << 15,
 };
 
 // Words of the constructions that carry sentiment in feedback without any opinion word

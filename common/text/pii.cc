@@ -159,6 +159,8 @@ struct TextBytes {
 
 constexpr bool IsNameCueByte(char c) { return c == 's' || c == 'm' || c == ':'; }
 
+// With kNames false the name cues are not looked for (RedactPiiExceptNames).
+template <bool kNames>
 TextBytes ScanTextBytes(std::string_view text) {
   TextBytes seen;
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
@@ -181,7 +183,7 @@ TextBytes ScanTextBytes(std::string_view text) {
       at |= in[k] == '@';
       digit |= IsDigit(static_cast<char>(in[k]));
       colon |= in[k] == ':';
-      if (scalar_name_cue(k)) seen.AddNameCue(k);
+      if (kNames && scalar_name_cue(k)) seen.AddNameCue(k);
     }
     __m128i at_v = _mm_setzero_si128();
     __m128i digit_v = _mm_setzero_si128();
@@ -193,6 +195,7 @@ TextBytes ScanTextBytes(std::string_view text) {
       at_v = _mm_or_si128(at_v, ByteIs(v, '@'));
       digit_v = _mm_or_si128(digit_v, ByteInRange(v, '0', '9'));
       colon_v = _mm_or_si128(colon_v, ByteIs(v, ':'));
+      if constexpr (!kNames) continue;
       const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i - 1));
       const __m128i b2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i - 2));
       const __m128i a1 = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 1)), case_bit);
@@ -215,7 +218,7 @@ TextBytes ScanTextBytes(std::string_view text) {
     at |= c == '@';
     digit |= IsDigit(c);
     colon |= c == ':';
-    if (scalar_name_cue(i)) seen.AddNameCue(i);
+    if (kNames && scalar_name_cue(i)) seen.AddNameCue(i);
   }
   seen.at = at != 0;
   seen.digit = digit != 0;
@@ -1055,12 +1058,15 @@ bool IbanValid(std::string_view iban) {
   return rem == 1;
 }
 
-void RedactPii(std::string_view text, std::string* out, PiiCounts* counts) {
+namespace {
+
+template <bool kNames>
+void Redact(std::string_view text, std::string* out, PiiCounts* counts) {
   out->clear();
-  const TextBytes seen = ScanTextBytes(text);
+  const TextBytes seen = ScanTextBytes<kNames>(text);
   // Every kind of PII needs an '@', a digit or a name cue: most feedback has none.
   const bool cue = seen.name_cue_count > 0;
-  const bool sign_off = EndsCapitalised(text);
+  const bool sign_off = kNames && EndsCapitalised(text);
   if (!seen.at && !seen.digit && !cue && !sign_off) {
     out->append(text);
     return;
@@ -1166,6 +1172,34 @@ void RedactPii(std::string_view text, std::string* out, PiiCounts* counts) {
     p = end;
   }
   out->append(text.substr(copied));
+}
+
+}  // namespace
+
+void RedactPii(std::string_view text, std::string* out, PiiCounts* counts) { Redact<true>(text, out, counts); }
+
+void RedactPiiExceptNames(std::string_view text, std::string* out, PiiCounts* counts) {
+  Redact<false>(text, out, counts);
+}
+
+bool RedactNames(std::string_view text, std::string* out, PiiCounts* counts, bool look_for_cues) {
+  const TextBytes seen = look_for_cues ? ScanTextBytes<true>(text) : TextBytes{};
+  const bool sign_off = EndsCapitalised(text);
+  if (seen.name_cue_count == 0 && !sign_off) return false;
+  std::array<Span, 8> names;
+  const size_t count = FindNames(text, seen, sign_off, &names);
+  if (count == 0) return false;
+  out->clear();
+  size_t copied = 0;
+  for (size_t k = 0; k < count; ++k) {
+    if (names[k].begin < copied) continue;
+    out->append(text.substr(copied, names[k].begin - copied));
+    out->append(Placeholder(PiiKind::kName));
+    ++counts->name;
+    copied = names[k].end;
+  }
+  out->append(text.substr(copied));
+  return true;
 }
 
 }  // namespace voc::text

@@ -17,6 +17,13 @@ namespace voc::text {
 // reused) and adding what it found to *counts. Any byte sequence is accepted.
 void RedactPii(std::string_view text, std::string* out, PiiCounts* counts);
 
+// The same in two steps, for a caller that can tell cheaply whether a name's cue words
+// occur (the analyzer, from its tokens): everything but names, then names alone, the
+// cues only when `look_for_cues` (sign-offs at the end always). RedactNames writes *out
+// and returns true only when it found a name.
+void RedactPiiExceptNames(std::string_view text, std::string* out, PiiCounts* counts);
+bool RedactNames(std::string_view text, std::string* out, PiiCounts* counts, bool look_for_cues = true);
+
 // Exposed for tests: the checksums that separate real numbers from lookalikes.
 bool LuhnValid(std::string_view digits);
 bool IbanValid(std::string_view iban);  // compact form, no spaces

@@ -245,6 +245,7 @@ void SentimentScorer::Tokenize(std::string_view text) {
   implicit_pending_ = false;
   persons_ = 0;
   foreign_counts_ = {};
+  name_cue_ = false;
   // The text lowercased at the same offsets; the lexicon reads keys as padded words, so
   // kPadding bytes of slack follow it.
   const size_t n = text.size();
@@ -392,6 +393,7 @@ void SentimentScorer::ResolveTokens() {
     cue_mask_ |= uint64_t{1} << t.entry.cue;
     question_seen_ |= (t.emphasis >> 4) != 0;
     persons_ |= kPersonOf[t.word];
+    name_cue_ |= (found & kLexNameCue) != 0;
     if (found & kLexStopForeign) [[unlikely]] {
       foreign_counts_[0] += (found & kLexStopEs) != 0;
       foreign_counts_[1] += (found & kLexStopFr) != 0;

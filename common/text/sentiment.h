@@ -75,6 +75,8 @@ class SentimentScorer {
   uint32_t stopword_count() const { return stopword_count_; }
   // Words found in the (English) sentiment lexicon: evidence the text is English.
   uint32_t lexicon_word_count() const { return lexicon_word_count_; }
+  // Whether a word that a person's name may follow or precede occurs (kLexNameCue).
+  bool name_cue() const { return name_cue_; }
   // Function words of Spanish, French, German and Portuguese (in that order).
   const std::array<uint16_t, 4>& foreign_stopword_counts() const { return foreign_counts_; }
   // Whether the writer speaks of themself ("I", "my", "we") or to the reader ("you").
@@ -134,6 +136,7 @@ class SentimentScorer {
   static constexpr uint8_t kSecondPerson = 2;
   uint8_t persons_ = 0;  // kFirstPerson | kSecondPerson bits of the tokens' words
   std::array<uint16_t, 4> foreign_counts_{};
+  bool name_cue_ = false;
 };
 
 // VADER's normalisation: x / sqrt(x^2 + 15), clamped to [-1, 1].

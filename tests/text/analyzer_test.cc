@@ -83,6 +83,18 @@ TEST_F(AnalyzerTest, ThemesOfSecurityHardwareAndUi) {
   EXPECT_EQ(Find(a, "ux.design"), nullptr);
 }
 
+TEST_F(AnalyzerTest, NamesAreRedactedWhenCuedAndThemesPointIntoTheRedactedText) {
+  Analysis a;
+  analyzer_->Analyze("My name is Jane Doe and the battery drains fast.\nRegards,\nJane Doe", &a);
+  EXPECT_EQ(a.redacted_text, "My name is [NAME] and the battery drains fast.\nRegards,\n[NAME]");
+  EXPECT_EQ(a.pii.name, 2u);
+  const ThemeMatch* battery = Find(a, "performance.battery");
+  ASSERT_NE(battery, nullptr);
+  EXPECT_EQ(Evidence(a, *battery), "battery");
+  analyzer_->Analyze("Works fine\n-- Sam", &a);
+  EXPECT_EQ(a.redacted_text, "Works fine\n-- [NAME]");
+}
+
 TEST_F(AnalyzerTest, MultiWordPhraseEvidence) {
   Analysis a;
   analyzer_->Analyze("I cannot LOG-IN since yesterday", &a);
