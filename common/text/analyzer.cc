@@ -144,15 +144,17 @@ class AnalyzerImpl final : public Analyzer {
     // "from"): few texts do, and the search is the costliest part of redaction.
     RedactPiiExceptNames(text, &out->redacted_text, &out->pii);
     scorer_.Tokenize(out->redacted_text);
-    if (RedactNames(out->redacted_text, &names_scratch_, &out->pii, scorer_.name_cue())) {
+    WordClasses words = scorer_.CountWordClasses();
+    if (RedactNames(out->redacted_text, &names_scratch_, &out->pii, words.name_cue)) {
       out->redacted_text.swap(names_scratch_);
       scorer_.Tokenize(out->redacted_text);
+      words = scorer_.CountWordClasses();
     }
     const std::string_view red = out->redacted_text;
 
     const LanguageGuess lang =
         DetectLanguage(red, EnglishEvidence{scorer_.word_count(), scorer_.stopword_count(),
-                                            scorer_.lexicon_word_count(), scorer_.foreign_stopword_counts()});
+                                            scorer_.lexicon_word_count(), words.foreign_stopwords});
     out->language.assign(lang.code);
     out->sentiment_scored = lang.english_or_unknown;
 
@@ -193,8 +195,8 @@ class AnalyzerImpl final : public Analyzer {
       m.end = h.end;
       m.clause_compound = out->sentiment_scored ? scorer_.ScoreClauseAt(h.begin) : 0.0;
     }
-    const TextFacts facts{red.find('?') != std::string_view::npos, scorer_.word_count(), scorer_.first_person(),
-                          scorer_.second_person()};
+    const TextFacts facts{red.find('?') != std::string_view::npos, scorer_.word_count(), words.first_person,
+                          words.second_person};
     out->type = ClassifyFeedback(cues, out->compound, out->sentiment_scored, facts);
     out->urgency = UrgencyFlags(cues);
   }

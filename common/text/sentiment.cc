@@ -241,11 +241,8 @@ void SentimentScorer::Tokenize(std::string_view text) {
   lexicon_word_count_ = 0;
   all_caps_count_ = 0;
   cue_mask_ = 0;
-  question_seen_ = false;
   implicit_pending_ = false;
-  persons_ = 0;
-  foreign_counts_ = {};
-  name_cue_ = false;
+  questions_marked_ = false;
   // The text lowercased at the same offsets; the lexicon reads keys as padded words, so
   // kPadding bytes of slack follow it.
   const size_t n = text.size();
@@ -324,7 +321,6 @@ void SentimentScorer::Tokenize(std::string_view text) {
     if ((t.entry.flags & kLexContrast) && !(t.flags & kTokConsumed)) t.flags |= kTokContrast;
   }
   if (MayHoldConstruction()) ApplyConstructions();
-  if (question_seen_) MarkQuestions();
 
   cap_differential_ = all_caps_count_ > 0 && all_caps_count_ < tokens_.size();
   whole_text_valences_ready_ = false;
@@ -391,15 +387,7 @@ void SentimentScorer::ResolveTokens() {
     const unsigned has_letter = (t.flags & kTokWord) != 0;
     const uint16_t found = e != nullptr ? e->flags : 0;
     cue_mask_ |= uint64_t{1} << t.entry.cue;
-    question_seen_ |= (t.emphasis >> 4) != 0;
-    persons_ |= kPersonOf[t.word];
-    name_cue_ |= (found & kLexNameCue) != 0;
-    if (found & kLexStopForeign) [[unlikely]] {
-      foreign_counts_[0] += (found & kLexStopEs) != 0;
-      foreign_counts_[1] += (found & kLexStopFr) != 0;
-      foreign_counts_[2] += (found & kLexStopDe) != 0;
-      foreign_counts_[3] += (found & kLexStopPt) != 0;
-    }
+
     word_count_ += has_letter;
     stopword_count_ += (found & kLexStopword) != 0;
     lexicon_word_count_ += has_letter & ((found & kLexValence) != 0);
@@ -877,7 +865,26 @@ double SentimentScorer::ScoreAspect(uint32_t begin, uint32_t end) {
   return kAspectSentenceShare * ScoreRange(s0, s1 + 1);
 }
 
+WordClasses SentimentScorer::CountWordClasses() const {
+  WordClasses c;
+  for (const SentimentToken& t : tokens_) {
+    const uint16_t f = t.entry.flags;
+    const uint8_t person = kPersonOf[t.word];
+    c.first_person |= person == 1;
+    c.second_person |= person == 2;
+    c.name_cue |= (f & kLexNameCue) != 0;
+    if (f & kLexStopForeign) {
+      c.foreign_stopwords[0] += (f & kLexStopEs) != 0;
+      c.foreign_stopwords[1] += (f & kLexStopFr) != 0;
+      c.foreign_stopwords[2] += (f & kLexStopDe) != 0;
+      c.foreign_stopwords[3] += (f & kLexStopPt) != 0;
+    }
+  }
+  return c;
+}
+
 void SentimentScorer::MarkQuestions() {
+  questions_marked_ = true;
   // Backwards: a token is in a question when a '?' ends its sentence (or the text).
   bool question = false;
   for (size_t i = tokens_.size(); i-- > 0;) {
@@ -936,6 +943,7 @@ void SentimentScorer::SetImplicitValence(uint32_t offset, float valence) {
   t.entry.flags |= kLexValence;
   t.flags |= kTokImplicit;
   implicit_pending_ = true;
+  if (!questions_marked_) MarkQuestions();
   whole_text_valences_ready_ = false;
   clause_scores_.clear();
 }

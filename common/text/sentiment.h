@@ -43,6 +43,13 @@ enum SentimentTokenFlag : uint16_t {
   kTokInQuestion = 1u << 11,   // in a sentence that ends with '?' (marked only when the text has one)
 };
 
+struct WordClasses {
+  bool first_person = false;   // "I", "me", "my", "we", "our"
+  bool second_person = false;  // "you", "your"
+  bool name_cue = false;       // a word of the cues a person's name follows (kLexNameCue)
+  std::array<uint16_t, 4> foreign_stopwords{};  // Spanish, French, German, Portuguese
+};
+
 // Reuses its buffers across calls: no allocation once they have grown to the largest
 // text seen. NOT thread-safe; one per thread. The lexicon must outlive it.
 class SentimentScorer {
@@ -75,13 +82,9 @@ class SentimentScorer {
   uint32_t stopword_count() const { return stopword_count_; }
   // Words found in the (English) sentiment lexicon: evidence the text is English.
   uint32_t lexicon_word_count() const { return lexicon_word_count_; }
-  // Whether a word that a person's name may follow or precede occurs (kLexNameCue).
-  bool name_cue() const { return name_cue_; }
-  // Function words of Spanish, French, German and Portuguese (in that order).
-  const std::array<uint16_t, 4>& foreign_stopword_counts() const { return foreign_counts_; }
-  // Whether the writer speaks of themself ("I", "my", "we") or to the reader ("you").
-  bool first_person() const { return (persons_ & kFirstPerson) != 0; }
-  bool second_person() const { return (persons_ & kSecondPerson) != 0; }
+  // Classes of the tokenized words that the analyzer needs besides sentiment; counted on
+  // request, so that scoring alone does not pay for them.
+  WordClasses CountWordClasses() const;
 
  private:
   void AddToken(uint32_t begin, uint32_t end, unsigned byte_classes);
@@ -127,16 +130,11 @@ class SentimentScorer {
   bool whole_text_valences_ready_ = false;
   bool cap_differential_ = false;
   uint64_t cue_mask_ = 0;       // bit c: some token's CueWord is c
-  bool question_seen_ = false;  // some token holds a '?' 
   bool implicit_pending_ = false;  // SetImplicitValence ran since DropImplicitValences
   uint32_t word_count_ = 0;
   uint32_t stopword_count_ = 0;
   uint32_t lexicon_word_count_ = 0;
-  static constexpr uint8_t kFirstPerson = 1;
-  static constexpr uint8_t kSecondPerson = 2;
-  uint8_t persons_ = 0;  // kFirstPerson | kSecondPerson bits of the tokens' words
-  std::array<uint16_t, 4> foreign_counts_{};
-  bool name_cue_ = false;
+  bool questions_marked_ = false;  // MarkQuestions ran on these tokens
 };
 
 // VADER's normalisation: x / sqrt(x^2 + 15), clamped to [-1, 1].
