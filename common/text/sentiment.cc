@@ -867,13 +867,18 @@ double SentimentScorer::ScoreAspect(uint32_t begin, uint32_t end) {
 
 WordClasses SentimentScorer::CountWordClasses() const {
   WordClasses c;
+  uint16_t any = 0;
+  uint8_t persons = 0;
   for (const SentimentToken& t : tokens_) {
-    const uint16_t f = t.entry.flags;
-    const uint8_t person = kPersonOf[t.word];
-    c.first_person |= person == 1;
-    c.second_person |= person == 2;
-    c.name_cue |= (f & kLexNameCue) != 0;
-    if (f & kLexStopForeign) {
+    any |= t.entry.flags;
+    persons |= kPersonOf[t.word];
+  }
+  c.first_person = (persons & 1) != 0;
+  c.second_person = (persons & 2) != 0;
+  c.name_cue = (any & kLexNameCue) != 0;
+  if (any & kLexStopForeign) {  // few English texts hold one
+    for (const SentimentToken& t : tokens_) {
+      const uint16_t f = t.entry.flags;
       c.foreign_stopwords[0] += (f & kLexStopEs) != 0;
       c.foreign_stopwords[1] += (f & kLexStopFr) != 0;
       c.foreign_stopwords[2] += (f & kLexStopDe) != 0;
