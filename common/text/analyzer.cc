@@ -229,6 +229,19 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
   return std::unique_ptr<Analyzer>(std::move(analyzer));
 }
 
+void Analyzer::AnalyzeAspects(std::string_view text, std::span<const AspectQuery> aspects, Analysis* out) {
+  Analyze(text, out);
+  try {
+    out->aspects.resize(aspects.size());
+    for (size_t i = 0; i < aspects.size(); ++i) {
+      out->aspects[i] = AspectSentiment{};
+      out->aspects[i].term.assign(aspects[i].term);
+    }
+  } catch (...) {
+    out->aspects.clear();  // only allocation can throw; the analysis itself stands
+  }
+}
+
 const char* ToString(SentimentLabel label) {
   switch (label) {
     case SentimentLabel::kNegative: return "negative";

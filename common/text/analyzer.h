@@ -92,8 +92,9 @@ class Analyzer {
 
   // Any byte sequence is accepted; invalid UTF-8 never crashes it.
   virtual void Analyze(std::string_view text, Analysis* out) = 0;
-  // Analyze, plus the sentiment toward each aspect in Analysis::aspects.
-  virtual void AnalyzeAspects(std::string_view text, std::span<const AspectQuery> aspects, Analysis* out) = 0;
+  // Analyze, plus the sentiment toward each aspect in Analysis::aspects. The base version
+  // (for wrappers that forward Analyze) reports every aspect as not found.
+  virtual void AnalyzeAspects(std::string_view text, std::span<const AspectQuery> aspects, Analysis* out);
 
   // "name@version" of the loaded taxonomy, recorded with every enriched record.
   virtual const std::string& taxonomy_version() const = 0;
