@@ -176,9 +176,10 @@ class RealPipeline final : public Pipeline {
     auto& en = p_->registry(Stage::kEnrich);
     auto& ag = p_->registry(Stage::kAggregate);
     const auto& t = p_->topics();
-    return metrics::MetricValue(en, "voc_records_consumed_total") ==
+    // At least: a partition that moves to an instance without its state is read again.
+    return metrics::MetricValue(en, "voc_records_consumed_total") >=
                metrics::MetricValue(in, "voc_records_produced_total", {{"topic", t.feedback}}) &&
-           metrics::MetricValue(ag, "voc_records_consumed_total") ==
+           metrics::MetricValue(ag, "voc_records_consumed_total") >=
                metrics::MetricValue(en, "voc_records_produced_total", {{"topic", t.mentions}});
   }
   double Emitted() override {
@@ -225,9 +226,9 @@ class PassPipeline final : public Pipeline {
   prometheus::Registry& StageRegistry(int stage) override { return *registries_[stage]; }
   double Emitted() override { return metrics::MetricValue(*registries_[2], "voc_records_produced_total"); }
   bool Drained() override {
-    return metrics::MetricValue(*registries_[1], "voc_records_consumed_total") ==
+    return metrics::MetricValue(*registries_[1], "voc_records_consumed_total") >=
                metrics::MetricValue(*registries_[0], "voc_records_produced_total", {{"topic", names_.feedback}}) &&
-           metrics::MetricValue(*registries_[2], "voc_records_consumed_total") ==
+           metrics::MetricValue(*registries_[2], "voc_records_consumed_total") >=
                metrics::MetricValue(*registries_[1], "voc_records_produced_total", {{"topic", names_.mentions}});
   }
   std::array<std::chrono::nanoseconds, 3> CpuTimes() override {
@@ -316,7 +317,8 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   o.state_root = state_root + "/" + prefix;
   o.batch_max_records = 10'000;
   o.batch_max_wait = std::chrono::milliseconds(50);
-  o.instances = {1, args.instances, args.instances};
+  o.instances = {args.instances, args.instances, args.instances};  // every stage scales, voc-ingest included
+  for (const auto& [key, value] : kafka::EmbeddedBroker::GroupConsumerProperties()) o.consumer_properties[key] = value;
   o.aggregate.emit_interval = std::chrono::milliseconds(250);
   ResetPeakRss();
   std::unique_ptr<Pipeline> p;
@@ -516,7 +518,7 @@ int main(int argc, char** argv) {
   real.p99_ms = real_latency.p99_ms;
   std::filesystem::remove_all(state);
   std::printf(
-      "whole-pipeline benchmark: %zu events, %d partitions, %u cores, %d instance(s) of enrich and aggregate; latency "
+      "whole-pipeline benchmark: %zu events, %d partitions, %u cores, %d instance(s) of every stage; latency "
       "at %.0f events/s offered\n",
       args.events, args.partitions, std::thread::hardware_concurrency(), args.instances, args.rate);
   std::printf("%-14s %12s %10s %10s %10s %12s   %s\n", "pipeline", "events/s", "drain s", "p50 ms", "p99 ms",

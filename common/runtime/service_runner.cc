@@ -2,6 +2,7 @@
 
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -95,6 +96,15 @@ class ServiceRunnerImpl final : public ServiceRunner {
 
   Status Init() {
     probe_.memory_budget_bytes.Set(static_cast<double>(options_.memory_budget_bytes));
+    // Every member of a group distinct by client id: librdkafka's cooperative-sticky
+    // assignor misbehaves among members that share one (librdkafka #4783), and an
+    // operator reading the group's members sees which process each is.
+    if (!options_.kafka.properties.contains("client.id")) {
+      char host[256] = "unknown";
+      gethostname(host, sizeof host - 1);
+      options_.kafka.properties["client.id"] = (options_.instance.empty() ? options_.service : options_.instance) +
+                                                "@" + host + "/" + std::to_string(getpid());
+    }
     auto driver = ProcessorDriver::Open(
         {.service = options_.service, .state = options_.state, .cache_bytes = options_.state_cache_bytes},
         std::move(pending_processor_));

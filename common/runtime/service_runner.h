@@ -24,6 +24,9 @@ namespace voc::runtime {
 
 struct RuntimeOptions {
   std::string service;  // "voc-ingest", ...: metric label, dead-letter origin
+  // Names this instance among its group's members (its clients' client.id, with the host
+  // and process): "voc-enrich-2" in a fused pipeline; empty: the service.
+  std::string instance;
   kafka::ClientConfig kafka;  // every handle's connection: bootstrap servers, client properties
   std::string group_id;
   std::vector<std::string> input_topics;

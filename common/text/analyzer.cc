@@ -36,17 +36,30 @@ std::string ResolveDataPath(const std::string& configured, const char* relative)
   return std::string(VOC_TEXT_DATA_DIR) + "/" + relative;
 }
 
+// What every analyzer of one taxonomy and lexicon set shares: read-only once built.
+struct Model {
+  Lexicon lexicon;
+  Taxonomy taxonomy;
+  std::unique_ptr<ThemeDatabase> db;
+};
+
 class AnalyzerImpl final : public Analyzer {
  public:
-  AnalyzerImpl(Lexicon lexicon, Taxonomy taxonomy, std::unique_ptr<ThemeDatabase> db)
-      : lexicon_(std::move(lexicon)),
-        taxonomy_(std::move(taxonomy)),
-        db_(std::move(db)),
+  explicit AnalyzerImpl(std::shared_ptr<const Model> model)
+      : model_(std::move(model)),
+        lexicon_(model_->lexicon),
+        taxonomy_(model_->taxonomy),
         scorer_(&lexicon_),
         version_(taxonomy_.name + "@" + taxonomy_.version) {}
 
+  Result<std::unique_ptr<Analyzer>> Fork() const override {
+    auto fork = std::make_unique<AnalyzerImpl>(model_);
+    VOC_RETURN_IF_ERROR(fork->Init());
+    return std::unique_ptr<Analyzer>(std::move(fork));
+  }
+
   Status Init() {
-    auto scanner = ThemeScanner::Create(db_.get());
+    auto scanner = ThemeScanner::Create(model_->db.get());
     if (!scanner.ok()) return scanner.status();
     scanner_ = std::move(scanner).value();
     return Status::Ok();
@@ -203,9 +216,9 @@ class AnalyzerImpl final : public Analyzer {
 
   // Declaration order matters: the scorer points into the lexicon and the scanner into
   // the database, so both are declared (and destroyed) after what they use.
-  Lexicon lexicon_;
-  Taxonomy taxonomy_;
-  std::unique_ptr<ThemeDatabase> db_;
+  std::shared_ptr<const Model> model_;
+  const Lexicon& lexicon_;    // model_'s
+  const Taxonomy& taxonomy_;  // model_'s
   SentimentScorer scorer_;
   std::unique_ptr<ThemeScanner> scanner_;
   std::vector<ThemeHit> hits_;
@@ -223,8 +236,9 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
   if (!taxonomy.ok()) return taxonomy.status();
   auto db = ThemeDatabase::Compile(taxonomy.value());
   if (!db.ok()) return db.status();
-  auto analyzer = std::make_unique<AnalyzerImpl>(std::move(lexicon).value(), std::move(taxonomy).value(),
-                                                 std::move(db).value());
+  auto model = std::make_shared<Model>(
+      Model{std::move(lexicon).value(), std::move(taxonomy).value(), std::move(db).value()});
+  auto analyzer = std::make_unique<AnalyzerImpl>(std::move(model));
   VOC_RETURN_IF_ERROR(analyzer->Init());
   return std::unique_ptr<Analyzer>(std::move(analyzer));
 }

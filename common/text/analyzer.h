@@ -98,6 +98,9 @@ class Analyzer {
 
   // "name@version" of the loaded taxonomy, recorded with every enriched record.
   virtual const std::string& taxonomy_version() const = 0;
+  // Another analyzer for another thread: it shares this one's compiled taxonomy and
+  // lexicons (read-only) and has scratch of its own, so it costs no compilation.
+  virtual Result<std::unique_ptr<Analyzer>> Fork() const = 0;
 };
 
 const char* ToString(SentimentLabel label);

@@ -84,9 +84,9 @@ struct E2eStream {
 };
 
 inline E2eStream StartStream(BrokerKind kind, uint64_t seed, size_t records,
-                             kafka::Properties producer_properties = {}) {
+                             kafka::Properties producer_properties = {}, int partitions = 4) {
   E2eStream s;
-  s.broker = StartBroker(kind, 4);
+  s.broker = StartBroker(kind, partitions);
   if (s.broker.client.bootstrap_servers.empty()) return s;
   s.options.seed = seed;
   s.options.customers = 40;

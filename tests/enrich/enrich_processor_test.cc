@@ -66,18 +66,6 @@ std::vector<std::string> ThemeKeys(const std::vector<voc::v1::ThemeMention>& men
   return out;
 }
 
-// The processor owns its Analyzer; building one compiles the taxonomy (most of a second),
-// so every processor of the suite forwards to one real Analyzer built once.
-class SharedAnalyzer final : public text::Analyzer {
- public:
-  explicit SharedAnalyzer(text::Analyzer& real) : real_(real) {}
-  void Analyze(std::string_view text, text::Analysis* out) override { real_.Analyze(text, out); }
-  const std::string& taxonomy_version() const override { return real_.taxonomy_version(); }
-
- private:
-  text::Analyzer& real_;
-};
-
 // Texts chosen with `vocctl score` against data/taxonomy/software.yaml.
 constexpr char kCrashAndBattery[] = "The app crashes every time I open it and the battery drains in an hour.";
 constexpr char kCrashOnly[] = "The app crashes every time I open it.";
@@ -106,7 +94,9 @@ class EnrichProcessorTest : public ::testing::Test {
     harness_ = std::make_unique<test::ProcessorHarness>(
         [this, o] {
           registry_ = std::make_shared<prometheus::Registry>();
-          return std::make_unique<EnrichProcessor>(o, std::make_unique<SharedAnalyzer>(*analyzer_), *registry_);
+          // Building an Analyzer compiles the taxonomy (most of a second): every processor of
+          // the suite gets a fork of one built once.
+          return std::make_unique<EnrichProcessor>(o, std::move(analyzer_->Fork()).value(), *registry_);
         },
         dir_.path(), std::vector<TopicPartition>{{kInput, PartitionId(0)}});
     Status s = harness_->Start();
