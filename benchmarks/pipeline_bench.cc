@@ -146,7 +146,7 @@ double Percentile(std::vector<double> v, double p) {
 runtime::PipelineTopicNames Prefixed(const std::string& prefix) {
   runtime::PipelineTopicNames n;
   for (std::string* t : {&n.raw_tickets, &n.raw_surveys, &n.raw_reviews, &n.customers, &n.feedback, &n.enriched,
-                         &n.mentions, &n.aggregates, &n.alerts, &n.dlq}) {
+                         &n.mentions, &n.aggregates, &n.alerts, &n.dlq, &n.enrich_changelog, &n.aggregate_changelog}) {
     *t = prefix + *t;
   }
   return n;

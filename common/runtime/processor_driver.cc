@@ -79,9 +79,20 @@ bool ProcessorDriver::ApplyTableRow(size_t table, std::string_view key, std::str
   return setup_->tables_.at(table).apply(key, value);
 }
 
-Status ProcessorDriver::Commit(const std::map<TopicPartition, Offset>& next_offsets, state::ChangeSink* sink) {
-  if (!db_) return Status::Ok();
+void ProcessorDriver::WriteChanges(state::ChangeSink* sink) {
+  if (!db_) return;
   for (auto& store : setup_->stores_) store->WriteChanges(txn_.get(), sink);
+}
+
+std::vector<state::StoreSpec> ProcessorDriver::store_specs() const {
+  std::vector<state::StoreSpec> specs;
+  for (const auto& store : setup_->stores_) specs.push_back(store->spec());
+  return specs;
+}
+
+Status ProcessorDriver::Commit(const std::map<TopicPartition, Offset>& next_offsets) {
+  if (!db_) return Status::Ok();
+  WriteChanges(nullptr);
   if (txn_->pending_changes() == 0 && next_offsets.empty()) return Status::Ok();
   for (const auto& [tp, next] : next_offsets) txn_->SetNextOffset(tp, next);
   VOC_RETURN_IF_ERROR(db_->Commit(txn_.get()));

@@ -49,9 +49,14 @@ class ProcessorDriver {
   void EndBatch(Context& ctx);
   // One row of tables()[table]; false when the bytes are not a row (a dead letter).
   bool ApplyTableRow(size_t table, std::string_view key, std::string_view value);
-  // The checkpoint: every store's changes and these next offsets in one commit, then the
-  // caches shrunk to their budget. sink, when given, sees every change written.
-  Status Commit(const std::map<TopicPartition, Offset>& next_offsets, state::ChangeSink* sink = nullptr);
+  // The first half of a checkpoint: every store's changes into the checkpoint's
+  // transaction, each also handed to sink when given (the changelog).
+  void WriteChanges(state::ChangeSink* sink);
+  // The checkpoint: every store's changes (those WriteChanges has not taken yet) and these
+  // next offsets in one commit, then the caches shrunk to their budget.
+  Status Commit(const std::map<TopicPartition, Offset>& next_offsets);
+  // The stores' specs, by id.
+  std::vector<state::StoreSpec> store_specs() const;
   // Changes not yet committed, over all stores.
   size_t unwritten() const;
   // Forgets what the stores cache for these partitions (a revoke, after its checkpoint).

@@ -49,6 +49,12 @@ class RuntimeProbe {
   prometheus::Counter& flush_retries;
   // Broker errors waiting cannot heal (a refused setting, credentials, a missing topic).
   prometheus::Counter& blocked;
+  // Restores of partitions from the changelog: records read, time taken, and the
+  // partitions rebuilt from their input instead (with the reason in the log).
+  prometheus::Counter& restored_records;
+  prometheus::Counter& restore_seconds;
+  prometheus::Counter& restores;
+  prometheus::Counter& restore_fallbacks;
   prometheus::Histogram& batch_seconds;
   prometheus::Histogram& batch_records;
   // Where the processing thread's time goes: waiting for input, processing, waiting for

@@ -16,6 +16,7 @@
 #include "common/kafka/statistics.h"
 #include "common/metrics/http_server.h"
 #include "common/metrics/process_collector.h"
+#include "common/runtime/changelog.h"
 #include "common/runtime/processor_driver.h"
 #include "common/runtime/runtime_probe.h"
 #include "common/runtime/table_reader.h"
@@ -146,9 +147,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     // rebuilt by replaying its input from the log's start, never resumed at the group's
     // offset with empty state.
     if (driver_->stateful()) {
-      co.start_offset = [this](const TopicPartition& tp) {
-        return std::optional<Offset>(driver_->StoredOffset(tp).value_or(kafka::kOffsetBeginning));
-      };
+      co.start_offset = [this](const TopicPartition& tp) { return std::optional<Offset>(StartOffset(tp)); };
     }
     co.on_assigned = [this](const std::vector<TopicPartition>& tps) {
       spdlog::info("{}: assigned {} partition(s)", options_.service, tps.size());
@@ -157,7 +156,10 @@ class ServiceRunnerImpl final : public ServiceRunner {
       // commits that offset at the next checkpoint, so the group (what lag monitoring
       // reads) is right even when an earlier commit was lost to a crash or a rebalance.
       for (const auto& tp : tps) {
-        if (auto stored = driver_->StoredOffset(tp)) next_offsets_.try_emplace(tp, *stored);
+        auto stored = driver_->StoredOffset(tp);
+        if (!stored) continue;
+        next_offsets_.try_emplace(tp, *stored);
+        if (changelog_) changelog_->Resume(tp, *stored);
       }
       held_.insert(tps.begin(), tps.end());
       HeldPartitions();
@@ -175,7 +177,10 @@ class ServiceRunnerImpl final : public ServiceRunner {
         }
       }
       driver_->Forget(tps);
-      for (const auto& tp : tps) held_.erase(tp);
+      for (const auto& tp : tps) {
+        held_.erase(tp);
+        if (changelog_) changelog_->Forget(tp.partition);
+      }
       HeldPartitions();
       for (const auto& tp : tps) {
         probe_.RemoveLag(tp);
@@ -187,6 +192,11 @@ class ServiceRunnerImpl final : public ServiceRunner {
                     options_.service, lost, tp.topic, tp.partition.value);
       probe_.lost(tp.topic).Increment(static_cast<double>(lost));
     };
+    if (driver_->stateful() && !options_.changelog_topic.empty()) {
+      changelog_ = std::make_unique<ChangelogWriter>(
+          options_.changelog_topic, std::set<std::string>(options_.input_topics.begin(), options_.input_topics.end()),
+          *producer_);
+    }
     auto consumer = kafka::Consumer::Create(std::move(co));
     if (!consumer.ok()) return consumer.status();
     consumer_ = std::move(consumer).value();
@@ -365,22 +375,21 @@ class ServiceRunnerImpl final : public ServiceRunner {
     VOC_RETURN_IF_ERROR(emitter_->TakeStatus());
     const auto flush_started = Clock::now();
     if (emitter_->TakeEmitted()) {
-      const uint64_t resent_before = producer_->resent();
-      while (true) {
-        Status s = producer_->Flush(options_.flush_timeout);
-        if (s.ok()) break;
-        if (s.code() != Status::Code::kTimeout) return s;
-        probe_.flush_retries.Increment();
-        spdlog::warn("{}: {}; waiting for the broker", options_.service, s.ToString());
-        if (stop.load()) return Status::Unavailable("stopped before the outputs were acknowledged");
-      }
-      probe_.produce_resent.Increment(static_cast<double>(producer_->resent() - resent_before));
-      CountAcknowledged();
+      VOC_RETURN_IF_ERROR(FlushAll(stop, "the outputs"));
       if (options_.exit_before_commit > 0 && ++acknowledged_checkpoints_ >= options_.exit_before_commit) {
         spdlog::error("{}: exiting at the testing kill point before commit (testing.exit_before_commit)",
                       options_.service);
         std::_Exit(137);
       }
+    }
+    if (changelog_) {
+      // The changes, then a marker once they are acknowledged: what precedes a marker is
+      // a complete checkpoint, whatever the producer re-sent.
+      driver_->WriteChanges(changelog_.get());
+      VOC_RETURN_IF_ERROR(changelog_->TakeStatus());
+      VOC_RETURN_IF_ERROR(FlushAll(stop, "the changelog"));
+      VOC_RETURN_IF_ERROR(changelog_->WriteMarkers(next_offsets_));
+      VOC_RETURN_IF_ERROR(FlushAll(stop, "the changelog's markers"));
     }
     const auto commit_started = Clock::now();
     probe_.flushing_seconds.Increment(Seconds(commit_started - flush_started));
@@ -402,6 +411,69 @@ class ServiceRunnerImpl final : public ServiceRunner {
     for (const auto& tp : held_) held_partitions_.push_back(tp.partition);
     std::sort(held_partitions_.begin(), held_partitions_.end());
     held_partitions_.erase(std::unique(held_partitions_.begin(), held_partitions_.end()), held_partitions_.end());
+  }
+
+  // Waits until everything produced is acknowledged, retrying while the broker is away.
+  Status FlushAll(const std::atomic<bool>& stop, const char* what) {
+    const uint64_t resent_before = producer_->resent();
+    while (true) {
+      Status s = producer_->Flush(options_.flush_timeout);
+      if (s.ok()) break;
+      if (s.code() != Status::Code::kTimeout) return s;
+      probe_.flush_retries.Increment();
+      spdlog::warn("{}: {}; waiting for the broker", options_.service, s.ToString());
+      if (stop.load()) return Status::Unavailable(std::string("stopped before ") + what + " were acknowledged");
+    }
+    probe_.produce_resent.Increment(static_cast<double>(producer_->resent() - resent_before));
+    CountAcknowledged();
+    return Status::Ok();
+  }
+
+  // Where an assigned input partition starts: its stored offset; without local state (or
+  // with state older than what the group committed: another instance moved it on) what
+  // the changelog restores; failing that, the log's start, rebuilding from the input.
+  // Runs inside the rebalance callback, so readiness says it is restoring.
+  Offset StartOffset(const TopicPartition& tp) {
+    auto stored = driver_->StoredOffset(tp);
+    if (!changelog_) return stored.value_or(kafka::kOffsetBeginning);
+    if (stored) {
+      const auto committed = consumer_ ? consumer_->Committed(tp, std::chrono::seconds(10)) : std::nullopt;
+      if (!committed || *committed <= *stored) return *stored;
+      spdlog::info("{}: the state of {}/{} is older than the group's offset ({} < {}): restoring it", options_.service,
+                   tp.topic, tp.partition.value, stored->value, committed->value);
+      if (Status s = driver_->db()->DropPartition(tp.partition); !s.ok()) {
+        if (checkpoint_status_.ok()) checkpoint_status_ = s;
+        return *stored;
+      }
+    }
+    health_->SetReady(false);
+    health_->SetReason("restoring " + tp.topic + "/" + std::to_string(tp.partition.value) + " from " +
+                       changelog_->topic());
+    const auto started = Clock::now();
+    auto restored = RestoreFromChangelog(options_.kafka, changelog_->topic(), tp, driver_->store_specs(),
+                                         driver_->db(), changelog_.get(), std::chrono::minutes(10));
+    probe_.restore_seconds.Increment(Seconds(Clock::now() - started));
+    if (!restored.ok()) {
+      // Inside librdkafka's callback: no exception; the loop stops on it before committing.
+      if (checkpoint_status_.ok()) {
+        checkpoint_status_ = Status::Internal("restoring " + tp.topic + "/" + std::to_string(tp.partition.value) +
+                                              " from " + changelog_->topic() + ": " + restored.status().ToString());
+      }
+      return kafka::kOffsetBeginning;
+    }
+    probe_.restored_records.Increment(static_cast<double>(restored->records));
+    if (!restored->fallback.empty()) {
+      probe_.restore_fallbacks.Increment();
+      spdlog::error("{}: cannot restore {}/{} from {}: {}; rebuilding it from the input's start", options_.service,
+                    tp.topic, tp.partition.value, changelog_->topic(), restored->fallback);
+      return kafka::kOffsetBeginning;
+    }
+    if (!restored->next) return kafka::kOffsetBeginning;  // it never completed a checkpoint
+    probe_.restores.Increment();
+    spdlog::info("{}: restored {}/{} from {} ({} records in {:.1f} s); resuming at offset {}", options_.service,
+                 tp.topic, tp.partition.value, changelog_->topic(), restored->records,
+                 Seconds(Clock::now() - started), restored->next->value);
+    return *restored->next;
   }
 
   // A broker error waiting cannot heal: one log line naming the setting (not one per
@@ -479,6 +551,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<BatchEmitter> emitter_;
+  std::unique_ptr<ChangelogWriter> changelog_;  // null: no changelog (stateless, or turned off)
   std::unique_ptr<TableReader> tables_;
   kafka::RecordBatch batch_;
   // Per partition, the next offset to read once the batches since the last checkpoint are

@@ -36,6 +36,10 @@ struct RuntimeOptions {
   state::StateOptions state;  // path empty for a stateless service; stores come from the Processor
   // The typed stores' caches together (state.cache_mb); entries with unwritten changes stay.
   size_t state_cache_bytes = 128 << 20;
+  // Every state change also goes to this compacted topic, partitioned like the input, and a
+  // partition assigned without local state is restored from it (state.changelog_topic;
+  // empty: no changelog, such a partition is rebuilt from its input).
+  std::string changelog_topic;
   size_t batch_max_records = 5000;
   std::chrono::milliseconds batch_max_wait{50};
   // How often the batches since the last checkpoint are checkpointed: outputs flushed,

@@ -41,8 +41,10 @@ struct Codec {
 class ChangeSink {
  public:
   virtual ~ChangeSink() = default;
-  // value nullptr: the key was deleted.
-  virtual void Changed(StoreId store, PartitionId partition, std::string_view key, const std::string* value) = 0;
+  // value nullptr: the key was deleted. existed: the store held a committed value for the
+  // key before this change.
+  virtual void Changed(StoreId store, PartitionId partition, std::string_view key, const std::string* value,
+                       bool existed) = 0;
 };
 
 // The part of a typed store the runtime drives. NOT thread-safe: the processing thread
@@ -205,13 +207,15 @@ class KeyValueStore final : public CachedStore {
       e.dirty = false;
       if (!e.value) {
         txn->Delete(id_, partition, node->first);
-        if (sink != nullptr) sink->Changed(id_, partition, node->first, nullptr);
+        if (sink != nullptr) sink->Changed(id_, partition, node->first, nullptr, e.stored);
+        e.stored = false;
         Resize(e, 0);
         continue;
       }
       Codec<V>::Encode(*e.value, &scratch_);
       txn->Put(id_, partition, node->first, scratch_);
-      if (sink != nullptr) sink->Changed(id_, partition, node->first, &scratch_);
+      if (sink != nullptr) sink->Changed(id_, partition, node->first, &scratch_, e.stored);
+      e.stored = true;
       Resize(e, scratch_.size());
     }
     dirty_.clear();
@@ -257,6 +261,7 @@ class KeyValueStore final : public CachedStore {
   struct Entry {
     std::optional<V> value;  // nullopt: no such key (or deleted)
     bool dirty = false;      // in dirty_
+    bool stored = false;     // the database holds a value for the key (as of the last write)
     uint32_t used = 0;       // clock_ at the last use
     uint32_t bytes = 0;      // encoded size as last read or written
   };
@@ -277,6 +282,7 @@ class KeyValueStore final : public CachedStore {
           Unreadable(partition, key);
         }
         it->second.bytes = static_cast<uint32_t>(scratch_.size());
+        it->second.stored = true;
       }
       bytes_ += kOverhead + key.size() + it->second.bytes;
     }

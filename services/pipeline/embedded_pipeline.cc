@@ -26,6 +26,8 @@ runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& o, const kaf
   r.commit_interval = o.commit_interval;
   if (stateful) {
     r.state.path = (std::filesystem::path(o.state_root) / service / ("instance-" + std::to_string(instance))).string();
+    if (o.changelogs && service == "voc-enrich") r.changelog_topic = o.topics.enrich_changelog;
+    if (o.changelogs && service == "voc-aggregate") r.changelog_topic = o.topics.aggregate_changelog;
   }
   if (o.http) r.http_listen = "127.0.0.1:0";
   return r;

@@ -144,8 +144,10 @@ TEST_F(KeyValueStoreTest, ForgetDropsAPartitionsEntries) {
 TEST_F(KeyValueStoreTest, ChangeSinkSeesEveryWrittenChangeDeletesIncluded) {
   struct Seen final : ChangeSink {
     std::vector<std::string> changes;
-    void Changed(StoreId, PartitionId partition, std::string_view key, const std::string* value) override {
-      changes.push_back(std::to_string(partition.value) + "/" + std::string(key) + (value ? "=set" : "=deleted"));
+    void Changed(StoreId, PartitionId partition, std::string_view key, const std::string* value,
+                 bool existed) override {
+      changes.push_back(std::to_string(partition.value) + "/" + std::string(key) + (value ? "=set" : "=deleted") +
+                        (existed ? "" : "(new)"));
     }
   } sink;
   store_->Put(p0_, "a", {1, ""});
@@ -155,7 +157,7 @@ TEST_F(KeyValueStoreTest, ChangeSinkSeesEveryWrittenChangeDeletesIncluded) {
   store_->Update(p1_, "b").count = 2;
   store_->Update(p1_, "b").count = 3;  // one change per key and checkpoint
   Checkpoint(&sink);
-  EXPECT_EQ(sink.changes, (std::vector<std::string>{"0/a=set", "1/b=set", "0/a=deleted", "1/b=set"}));
+  EXPECT_EQ(sink.changes, (std::vector<std::string>{"0/a=set(new)", "1/b=set(new)", "0/a=deleted", "1/b=set"}));
 }
 
 TEST_F(KeyValueStoreTest, UnparsableStoredValueIsAFatalErrorNamingTheStoreAndKey) {
