@@ -262,7 +262,8 @@ struct Args {
   int latency_seconds = 10;
   std::string only;  // "real" or "pass": run one pipeline (for profiling)
   bool timeline = false;  // every 100 ms: records consumed and loop seconds per stage
-  int instances = 2;      // of each stateful stage (enrich, aggregate), in both pipelines
+  int instances = 2;      // of every stage, in both pipelines
+  bool changelogs = true;  // the real pipeline's stateful stages write their changelogs
 };
 
 // One line per 100 ms while draining: where a stalled stage is stuck shows at once.
@@ -320,6 +321,7 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   o.instances = {args.instances, args.instances, args.instances};  // every stage scales, voc-ingest included
   for (const auto& [key, value] : kafka::EmbeddedBroker::GroupConsumerProperties()) o.consumer_properties[key] = value;
   o.aggregate.emit_interval = std::chrono::milliseconds(250);
+  o.changelogs = args.changelogs;
   ResetPeakRss();
   std::unique_ptr<Pipeline> p;
   if (real) {
@@ -464,8 +466,8 @@ int main(int argc, char** argv) {
   bench::Args args;
   for (int i = 1; i < argc; i += 2) {
     std::string k = argv[i];
-    if (k == "--timeline") {
-      args.timeline = true;
+    if (k == "--timeline" || k == "--no-changelogs") {
+      (k == "--timeline" ? args.timeline : args.changelogs) = k == "--timeline";
       --i;
       continue;
     }
@@ -482,7 +484,7 @@ int main(int argc, char** argv) {
       else if (k == "--only") args.only = value;
       else if (k == "--instances") args.instances = std::max(1, std::stoi(value));
       else {
-        std::fprintf(stderr, "pipeline_bench: unknown option %s; use --events --partitions --rate --latency-seconds --instances --only real|pass --timeline\n", argv[i]);
+        std::fprintf(stderr, "pipeline_bench: unknown option %s; use --events --partitions --rate --latency-seconds --instances --only real|pass --timeline --no-changelogs\n", argv[i]);
         return 2;
       }
     } catch (const std::exception&) {
@@ -518,9 +520,10 @@ int main(int argc, char** argv) {
   real.p99_ms = real_latency.p99_ms;
   std::filesystem::remove_all(state);
   std::printf(
-      "whole-pipeline benchmark: %zu events, %d partitions, %u cores, %d instance(s) of every stage; latency "
-      "at %.0f events/s offered\n",
-      args.events, args.partitions, std::thread::hardware_concurrency(), args.instances, args.rate);
+      "whole-pipeline benchmark: %zu events, %d partitions, %u cores, %d instance(s) of every stage, changelogs %s; "
+      "latency at %.0f events/s offered\n",
+      args.events, args.partitions, std::thread::hardware_concurrency(), args.instances,
+      args.changelogs ? "on" : "off", args.rate);
   std::printf("%-14s %12s %10s %10s %10s %12s   %s\n", "pipeline", "events/s", "drain s", "p50 ms", "p99 ms",
               "peak RSS MiB", "CPU us/event: stage 1 / 2 / 3 / Kafka clients / broker / whole process");
   for (const auto& [name, r] : {std::pair{"pass-through", pass}, std::pair{"real", real}}) {
