@@ -252,7 +252,7 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, Accou
       if (counted_before && counted_after) s.set_arr_affected(s.arr_affected() + new_arr - old_arr);
       if (touched) {
         if (s.theme_path().empty() && !theme_path.empty()) s.set_theme_path(theme_path);
-        if (s.closed()) s.set_correction(true);
+        if (s.emitted_closed()) s.set_correction(true);
         s.set_volume(s.volume() + sign);
         if (!c.near_duplicate) s.set_unique_volume(s.unique_volume() + sign);
         if (c.sentiment_scored) {
@@ -439,6 +439,9 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   }
   aggregate_.set_window_closed(s.closed());
   aggregate_.set_correction(s.correction());
+  // Once emitted as closed, the next change is a correction; this one has been said.
+  window.state.set_emitted_closed(s.closed());
+  window.state.set_correction(false);
   auto* meta = aggregate_.mutable_meta();
   meta->set_service("voc-aggregate");
   meta->set_service_version(options_.service_version);

@@ -230,6 +230,26 @@ TEST_F(AggregateProcessorTest, WindowClosesOnceTheWatermarkPassesAndLateDataIsAC
   EXPECT_TRUE(Find(out, all_)->correction());
 }
 
+// A correction is an emission that changes what was already published as closed: data
+// that arrives after the window closed but before its closing emission is not one.
+TEST_F(AggregateProcessorTest, CorrectionMeansAChangeToAWindowAlreadyEmittedAsClosed) {
+  Open();
+  Batch({Mention("a", 1, kT0 + 10)});
+  auto out = Batch({Mention("b", 1, kT0 + 3 * kHour), Mention("c", 1, kT0 + 50)});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_TRUE(Find(out, all_)->window_closed());
+  EXPECT_EQ(Find(out, all_)->volume(), 2);
+  EXPECT_FALSE(Find(out, all_)->correction()) << "the window had not been emitted as closed yet";
+  out = Batch({Mention("d", 1, kT0 + 60)});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_TRUE(Find(out, all_)->correction());
+  Open();  // the flag survives a restart: it is part of the window's committed state
+  out = Batch({Mention("e", 1, kT0 + 70)});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_EQ(Find(out, all_)->volume(), 4);
+  EXPECT_TRUE(Find(out, all_)->correction());
+}
+
 TEST_F(AggregateProcessorTest, MentionOlderThanRetentionGoesToDeadLetters) {
   Open();
   Batch({Mention("a", 1, kT0 + 48 * kHour)});
