@@ -18,6 +18,7 @@ void voc::state::Codec<voc::enrich::RecentTexts>::Encode(const voc::enrich::Rece
     stored.add_simhash(text.simhash);
     stored.add_event_time_ms(text.event_time_ms);
     stored.add_feedback_id(text.feedback_id);
+    stored.add_duplicate_of(text.duplicate_of);
   }
   stored.SerializeToString(out);
 }
@@ -25,7 +26,8 @@ void voc::state::Codec<voc::enrich::RecentTexts>::Encode(const voc::enrich::Rece
 bool voc::state::Codec<voc::enrich::RecentTexts>::Decode(std::string_view bytes, voc::enrich::RecentTexts* index) {
   voc::state::v1::NearDuplicateIndex stored;
   if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
-      stored.simhash_size() != stored.event_time_ms_size() || stored.simhash_size() != stored.feedback_id_size()) {
+      stored.simhash_size() != stored.event_time_ms_size() || stored.simhash_size() != stored.feedback_id_size() ||
+      stored.simhash_size() != stored.duplicate_of_size()) {
     return false;
   }
   index->texts.clear();
@@ -33,7 +35,8 @@ bool voc::state::Codec<voc::enrich::RecentTexts>::Decode(std::string_view bytes,
     index->texts.push_back({.simhash = stored.simhash(i),
                             .id_hash = voc::Hash64(stored.feedback_id(i)),
                             .event_time_ms = stored.event_time_ms(i),
-                            .feedback_id = std::move(*stored.mutable_feedback_id(i))});
+                            .feedback_id = std::move(*stored.mutable_feedback_id(i)),
+                            .duplicate_of = std::move(*stored.mutable_duplicate_of(i))});
   }
   return true;
 }
@@ -52,6 +55,8 @@ struct EnrichProbe {
         duplicates(decisions.Add({{"decision", "exact_duplicate"}})),
         stale(decisions.Add({{"decision", "stale_revision"}})),
         near_duplicates(decisions.Add({{"decision", "near_duplicate"}})),
+        role_changes(decisions.Add({{"decision", "near_duplicate_role_changed"}})),
+        roles_unrevisable(decisions.Add({{"decision", "near_duplicate_role_unrevisable"}})),
         unknown_customers(decisions.Add({{"decision", "unknown_customer"}})),
         pii(prometheus::BuildCounter()
                 .Name("voc_enrich_pii_redactions_total")
@@ -66,6 +71,8 @@ struct EnrichProbe {
   prometheus::Counter& duplicates;
   prometheus::Counter& stale;
   prometheus::Counter& near_duplicates;
+  prometheus::Counter& role_changes;
+  prometheus::Counter& roles_unrevisable;
   prometheus::Counter& unknown_customers;
   prometheus::Counter& pii;
   prometheus::Counter& alerts;
@@ -128,7 +135,7 @@ EnrichProcessor::EnrichProcessor(EnrichOptions options, std::unique_ptr<text::An
 EnrichProcessor::~EnrichProcessor() = default;
 
 void EnrichProcessor::Open(runtime::Setup& setup) {
-  setup.StateFormat("voc-enrich/1");
+  setup.StateFormat("voc-enrich/2");
   dedupe_ = setup.Store<voc::state::v1::DedupeEntry>(
       {.name = "dedupe", .ttl = options_.dedupe_ttl, .point_lookups = true});
   near_duplicates_ = setup.Store<RecentTexts>({.name = "neardup", .ttl = options_.dedupe_ttl, .point_lookups = true});
@@ -167,7 +174,9 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   analyzer_->Analyze(feedback_.text(), &analysis_);
   int words = 0;
   const uint64_t simhash = SimHash(analysis_.redacted_text, &words);
-  std::string duplicate_of = NearDuplicateOf(record, simhash, words);
+  role_changes_.clear();
+  std::string duplicate_of = PlaceText(record, simhash, words, &role_changes_);
+  if (!duplicate_of.empty()) probe_->near_duplicates.Increment();
 
   enriched_.Clear();
   enriched_.set_schema_version(1);
@@ -233,8 +242,8 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   } else {
     meta->clear_source_timestamp_ms();
   }
-  enriched_.SerializeToString(&bytes_);
-  ctx.out.Emit(options_.enriched_topic, enriched_.customer_id(), bytes_);
+  enriched_.SerializeToString(&enriched_bytes_);
+  ctx.out.Emit(options_.enriched_topic, enriched_.customer_id(), enriched_bytes_);
   probe_->emitted.Increment();
 
   EmitMentions(seen ? &previous_ : nullptr, ctx);
@@ -249,37 +258,99 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   entry.set_customer_id(feedback_.customer_id());
   for (const auto& t : enriched_.themes()) entry.add_theme_ids(t.id());
   if (enriched_.themes().empty()) entry.add_theme_ids(kUnthemedId);
+  if (words >= options_.near_duplicate_min_words) entry.set_enriched(enriched_bytes_);
+
+  // The texts this one precedes whose original it changed go out again. The list moves
+  // out first: EmitNewRole reuses every scratch member.
+  std::vector<RoleChange> changes;
+  changes.swap(role_changes_);
+  for (const auto& c : changes) EmitNewRole(record, c.feedback_id, c.duplicate_of, ctx);
+  changes.swap(role_changes_);
 }
 
-std::string EnrichProcessor::NearDuplicateOf(const kafka::Record& record, uint64_t simhash, int words) {
-  if (words < options_.near_duplicate_min_words) return {};
-  auto& texts = near_duplicates_->Update(record.partition, feedback_.customer_id()).texts;
+namespace {
+
+// Whether a is before b in the index's order: event time, then feedback id.
+bool Before(const RecentTexts::Text& a, int64_t t, const std::string& id) {
+  return a.event_time_ms != t ? a.event_time_ms < t : a.feedback_id < id;
+}
+
+}  // namespace
+
+std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t simhash, int words,
+                                       std::vector<RoleChange>* changed) {
+  const std::string& customer = feedback_.customer_id();
   const std::string& id = feedback_.feedback_id();
   const uint64_t id_hash = Hash64(id);
+  const bool eligible = words >= options_.near_duplicate_min_words;
+  auto own = [&](const RecentTexts::Text& e) { return e.id_hash == id_hash && e.feedback_id == id; };
+  if (!eligible) {  // only an earlier revision of this text can be in the index
+    const RecentTexts* index = near_duplicates_->Get(record.partition, customer);
+    if (index == nullptr || std::none_of(index->texts.begin(), index->texts.end(), own)) return {};
+  }
+  auto& texts = near_duplicates_->Update(record.partition, customer).texts;
+  // Texts from `first` on may have another original once this one is placed.
+  size_t first = texts.size();
+  if (auto e = std::find_if(texts.begin(), texts.end(), own); e != texts.end()) {
+    first = static_cast<size_t>(e - texts.begin());
+    texts.erase(e);
+  }
   const int64_t t = feedback_.event_time_ms();
   const int64_t horizon = options_.near_duplicate_horizon.count();
-  const RecentTexts::Text* original = nullptr;
-  int best = options_.near_duplicate_max_distance + 1;
-  for (auto e = texts.begin(); e != texts.end();) {
-    if (e->id_hash == id_hash && e->feedback_id == id) {  // our own earlier revision
-      e = texts.erase(e);
-      continue;
+  const int max_distance = options_.near_duplicate_max_distance;
+  // The earliest text before position `at` within the horizon and the distance.
+  auto original_of = [&](size_t at, uint64_t hash, int64_t time) -> const std::string* {
+    for (size_t i = 0; i < at; ++i) {
+      const auto& e = texts[i];
+      if (time - e.event_time_ms <= horizon && HammingDistance(e.simhash, hash) <= max_distance) return &e.feedback_id;
     }
-    const int d = HammingDistance(e->simhash, simhash);
-    // The earliest-seen original wins ties, so every repeat points at the same one.
-    if (d < best && std::abs(e->event_time_ms - t) <= horizon) {
-      best = d;
-      original = &*e;
-    }
-    ++e;
+    return nullptr;
+  };
+  std::string duplicate_of;
+  if (eligible) {
+    auto pos = std::find_if(texts.begin(), texts.end(), [&](const auto& e) { return !Before(e, t, id); });
+    const size_t at = static_cast<size_t>(pos - texts.begin());
+    if (const std::string* original = original_of(at, simhash, t)) duplicate_of = *original;
+    texts.insert(pos, {.simhash = simhash, .id_hash = id_hash, .event_time_ms = t, .feedback_id = id,
+                       .duplicate_of = duplicate_of});
+    first = std::min(first, at + 1);
   }
-  std::string duplicate_of = original ? original->feedback_id : std::string();
-  if (original) probe_->near_duplicates.Increment();
-  texts.push_back({.simhash = simhash, .id_hash = id_hash, .event_time_ms = t, .feedback_id = id});
+  for (size_t i = first; i < texts.size(); ++i) {
+    const std::string* original = original_of(i, texts[i].simhash, texts[i].event_time_ms);
+    const std::string_view now = original ? std::string_view(*original) : std::string_view();
+    if (now == texts[i].duplicate_of) continue;
+    texts[i].duplicate_of.assign(now);
+    changed->push_back({texts[i].feedback_id, texts[i].duplicate_of});
+  }
+  // Forgetting the earliest texts changes no role already given.
   if (texts.size() > options_.near_duplicate_max_entries) {
     texts.erase(texts.begin(), texts.end() - static_cast<std::ptrdiff_t>(options_.near_duplicate_max_entries));
   }
   return duplicate_of;
+}
+
+void EnrichProcessor::EmitNewRole(const kafka::Record& record, const std::string& feedback_id,
+                                  const std::string& duplicate_of, runtime::Context& ctx) {
+  const voc::state::v1::DedupeEntry* stored = dedupe_->Get(record.partition, feedback_id);
+  if (stored == nullptr || stored->enriched().empty() ||
+      !enriched_.ParseFromArray(stored->enriched().data(), static_cast<int>(stored->enriched().size())) ||
+      enriched_.customer_id() != feedback_.customer_id()) {
+    probe_->roles_unrevisable.Increment();  // expired, or moved to another customer since
+    return;
+  }
+  const bool was_duplicate = !enriched_.duplicate_of().empty();
+  enriched_.set_revision(stored->revision() + 1);
+  enriched_.set_duplicate_of(duplicate_of);
+  enriched_.set_role_changed(true);
+  enriched_.mutable_meta()->set_processed_at_ms(ctx.now_ms);
+  enriched_.SerializeToString(&enriched_bytes_);
+  ctx.out.Emit(options_.enriched_topic, enriched_.customer_id(), enriched_bytes_);
+  // The aggregates count near duplicates apart: a mention changes only with the role's kind.
+  if (was_duplicate != !duplicate_of.empty()) EmitMentions(nullptr, ctx);
+  probe_->role_changes.Increment();
+  voc::state::v1::DedupeEntry& entry = dedupe_->Update(record.partition, feedback_id);
+  entry.set_revision(enriched_.revision());
+  entry.set_enriched(enriched_bytes_);
 }
 
 void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx) {

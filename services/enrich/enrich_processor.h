@@ -33,7 +33,7 @@ struct EnrichOptions {
   std::chrono::milliseconds near_duplicate_horizon{7 * 86'400'000LL};  // by event time, per customer
   int near_duplicate_max_distance = 3;               // SimHash bits
   int near_duplicate_min_words = 6;                  // shorter texts are never near duplicates
-  size_t near_duplicate_max_entries = 32;            // per customer
+  size_t near_duplicate_max_entries = 32;            // per customer, the latest by event time kept
   // Processing waits this long at most for the customer table to be read to its end.
   std::chrono::milliseconds customer_catch_up{60'000};
   std::string service_version = "0.1.0";
@@ -42,13 +42,17 @@ struct EnrichOptions {
 // Counts of what the processor decided, exposed as metrics.
 struct EnrichProbe;
 
-// A customer's recent texts, oldest first, as the near-duplicate search reads them.
+// A customer's recent texts, ordered by (event time, feedback id), as the near-duplicate
+// search reads them. A text's original is the earliest text before it in that order within
+// the horizon and the distance, so roles are a function of the input, not of the order in
+// which records of different topics happened to arrive.
 struct RecentTexts {
   struct Text {
     uint64_t simhash = 0;
     uint64_t id_hash = 0;  // of feedback_id: most comparisons end here
     int64_t event_time_ms = 0;
     std::string feedback_id;
+    std::string duplicate_of;  // the role last emitted; empty: an original
   };
   std::vector<Text> texts;
 };
@@ -76,7 +80,16 @@ class EnrichProcessor final : public runtime::Processor {
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
 
  private:
-  std::string NearDuplicateOf(const kafka::Record& record, uint64_t simhash, int words);
+  // Places the record's text in its customer's index and returns its original (empty: it is
+  // one); *changed gets the later texts whose original this placement changed.
+  struct RoleChange {
+    std::string feedback_id;
+    std::string duplicate_of;
+  };
+  std::string PlaceText(const kafka::Record& record, uint64_t simhash, int words, std::vector<RoleChange>* changed);
+  // Emits a text whose role changed as a new revision, from what was last emitted for it.
+  void EmitNewRole(const kafka::Record& record, const std::string& feedback_id, const std::string& duplicate_of,
+                   runtime::Context& ctx);
   void EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx);
   void EmitAlert(runtime::Context& ctx);
 
@@ -94,6 +107,8 @@ class EnrichProcessor final : public runtime::Processor {
   voc::state::v1::DedupeEntry previous_;
   text::Analysis analysis_;
   std::string bytes_;
+  std::string enriched_bytes_;
+  std::vector<RoleChange> role_changes_;
   std::string fingerprint_content_;  // what Fingerprint hashes, its capacity kept
 };
 

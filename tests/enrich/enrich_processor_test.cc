@@ -8,7 +8,11 @@
 #include <prometheus/registry.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
+#include "common/config/config.h"
+#include "services/enrich/enrich_config.h"
 #include "services/enrich/simhash.h"
 #include "tests/runtime/processor_harness.h"
 #include "tests/runtime/test_util.h"
@@ -279,6 +283,76 @@ TEST_F(EnrichProcessorTest, SameCustomerRepeatingALongTextIsANearDuplicateOfTheF
   out = Batch({Feedback("f4", 1, kLongText, "cust-1", kT0 + 2 * kDay)});
   ASSERT_EQ(out.enriched().size(), 1u);
   EXPECT_EQ(out.enriched()[0].duplicate_of(), "f1");
+}
+
+// The original is the earliest text by event time (then id), whatever the order of
+// arrival: a repeat that arrived first is sent again as a new revision, now a near
+// duplicate, and its mentions say so; one that was already a duplicate of a later text
+// points at the earlier one.
+TEST_F(EnrichProcessorTest, EarlierTextArrivingLaterBecomesTheOriginalAndTheRepeatIsRevised) {
+  auto out = Batch({Feedback("f2", 1, kLongTextRepeated, "cust-1", kT0 + kDay),
+                    Feedback("f3", 1, kLongText, "cust-1", kT0 + 2 * kDay)});
+  ASSERT_EQ(out.enriched().size(), 2u);
+  EXPECT_EQ(out.enriched()[1].duplicate_of(), "f2");
+  out = Batch({Feedback("f1", 1, kLongText, "cust-1", kT0)});
+  auto enriched = out.enriched();
+  ASSERT_EQ(enriched.size(), 3u);
+  EXPECT_EQ(enriched[0].feedback_id(), "f1");
+  EXPECT_EQ(enriched[0].duplicate_of(), "");
+  std::map<std::string, voc::v1::EnrichedFeedback> revised;
+  for (size_t i = 1; i < enriched.size(); ++i) revised[enriched[i].feedback_id()] = enriched[i];
+  ASSERT_TRUE(revised.contains("f2") && revised.contains("f3"));
+  EXPECT_EQ(revised["f2"].duplicate_of(), "f1");
+  EXPECT_EQ(revised["f2"].revision(), 2u);
+  EXPECT_EQ(revised["f2"].redacted_text(), kLongTextRepeated) << "a new role keeps everything else";
+  EXPECT_EQ(revised["f3"].duplicate_of(), "f1");
+  EXPECT_EQ(revised["f3"].revision(), 2u);
+  // Only f2 changed kind (original -> near duplicate): only its mentions go out again.
+  std::set<std::string> mentioned;
+  for (const auto& m : out.mentions()) {
+    mentioned.insert(m.feedback_id());
+    if (m.feedback_id() == "f2") {
+      EXPECT_TRUE(m.near_duplicate());
+      EXPECT_EQ(m.revision(), 2u);
+      EXPECT_FALSE(m.retracted());
+    }
+  }
+  EXPECT_EQ(mentioned, (std::set<std::string>{"f1", "f2"}));
+  EXPECT_EQ(Decisions("near_duplicate_role_changed"), 2);
+  // The new revision is remembered: a source revision of f2 is revision 3.
+  out = Batch({Feedback("f2", 2, kLongTextRepeated, "cust-1", kT0 + kDay)});
+  ASSERT_FALSE(out.enriched().empty());
+  EXPECT_EQ(out.enriched()[0].revision(), 3u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), "f1");
+}
+
+// A revision that makes a text short takes it out of the index: a repeat that pointed at it
+// becomes the original.
+TEST_F(EnrichProcessorTest, RevisionThatLeavesTheIndexFreesTheTextsThatPointedAtIt) {
+  Batch({Feedback("f1", 1, kLongText, "cust-1", kT0), Feedback("f2", 1, kLongTextRepeated, "cust-1", kT0 + kDay)});
+  auto out = Batch({Feedback("f1", 2, "Never mind.", "cust-1", kT0)});
+  std::map<std::string, voc::v1::EnrichedFeedback> last;
+  for (const auto& e : out.enriched()) last[e.feedback_id()] = e;
+  ASSERT_TRUE(last.contains("f2")) << "f2's role changed and it was not emitted again";
+  EXPECT_EQ(last["f2"].duplicate_of(), "");
+  EXPECT_EQ(last["f2"].revision(), 2u);
+}
+
+// enrich.near_duplicate_max_entries bounds each customer's index: beyond it the earliest
+// text is forgotten, and a later repeat of it is an original again.
+TEST_F(EnrichProcessorTest, NearDuplicateIndexKeepsTheConfiguredNumberOfLatestTexts) {
+  config::Config c = config::Config::Load("", {}, {"enrich.near_duplicate_max_entries=2"});
+  Open(LoadEnrichOptions(c));
+  Batch({Feedback("f1", 1, kLongText, "cust-1", kT0),
+         Feedback("f2", 1, "The new dashboard layout makes every report much harder to find.", "cust-1", kT0 + 1),
+         Feedback("f3", 1, "Billing charged our card twice this month and support never replied.", "cust-1", kT0 + 2)});
+  auto out = Batch({Feedback("f4", 1, kLongTextRepeated, "cust-1", kT0 + 3)});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), "") << "f1 was beyond the two latest texts";
+  Open();  // the default keeps 32
+  out = Batch({Feedback("f5", 1, kLongText, "cust-1", kT0 + 4)});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), "f4");
 }
 
 // Stored near-duplicate indexes hold SimHashes: the function must never change, or new
