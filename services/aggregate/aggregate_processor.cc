@@ -252,6 +252,7 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, Accou
       if (counted_before && counted_after) s.set_arr_affected(s.arr_affected() + new_arr - old_arr);
       if (touched) {
         if (s.theme_path().empty() && !theme_path.empty()) s.set_theme_path(theme_path);
+        if (!mention_.taxonomy_version().empty()) s.set_taxonomy_version(mention_.taxonomy_version());
         if (s.emitted_closed()) s.set_correction(true);
         s.set_volume(s.volume() + sign);
         if (!c.near_duplicate) s.set_unique_volume(s.unique_volume() + sign);
@@ -437,6 +438,7 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   for (int i = 0; i < s.examples_size() && static_cast<size_t>(i) < options_.examples; ++i) {
     aggregate_.add_example_feedback_ids(s.examples(i));
   }
+  aggregate_.set_taxonomy_version(s.taxonomy_version());
   aggregate_.set_window_closed(s.closed());
   aggregate_.set_correction(s.correction());
   // Once emitted as closed, the next change is a correction; this one has been said.

@@ -223,6 +223,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   }
   enriched_.set_duplicate_of(duplicate_of);
   enriched_.set_taxonomy_version(analyzer_->taxonomy_version());
+  if (feedback_.has_dimensions()) *enriched_.mutable_dimensions() = feedback_.dimensions();
   auto* pii = enriched_.mutable_pii_redactions();
   pii->set_email(analysis_.pii.email);
   pii->set_phone(analysis_.pii.phone);
@@ -365,6 +366,11 @@ void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, 
   if (enriched_.has_csat()) mention_.set_csat(enriched_.csat());
   mention_.set_arr(enriched_.customer().arr());
   mention_.set_segment(enriched_.customer().segment());
+  mention_.set_plan(enriched_.customer().plan());
+  mention_.set_app_version(enriched_.dimensions().app_version());
+  mention_.set_platform(enriched_.dimensions().platform());
+  mention_.set_country(enriched_.dimensions().country());
+  mention_.set_taxonomy_version(enriched_.taxonomy_version());
   mention_.set_near_duplicate(!enriched_.duplicate_of().empty());
   mention_.set_feedback_type(enriched_.feedback_type());
   *mention_.mutable_meta() = enriched_.meta();

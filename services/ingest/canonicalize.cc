@@ -2,6 +2,8 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "common/core/hash.h"
@@ -83,7 +85,106 @@ std::string_view Trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
+constexpr size_t kMaxDimensionBytes = 64;
+
+bool InvalidDimension(Rejection* why, const char* field, std::string_view value, const char* rule) {
+  return Reject(why, "INVALID_FIELD",
+                std::string("field '") + field + "' = \"" + std::string(value.substr(0, kMaxDimensionBytes)) +
+                    (value.size() > kMaxDimensionBytes ? "...\"" : "\"") + " " + rule);
+}
+
+// A free-form label (app version, product): trimmed, at most 64 bytes, no control characters.
+bool Label(std::string_view value, const char* field, std::string* out, Rejection* why) {
+  value = Trim(value);
+  if (value.size() > kMaxDimensionBytes) return InvalidDimension(why, field, value, "is longer than 64 bytes");
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7f) return InvalidDimension(why, field, value, "holds a control character");
+  }
+  out->assign(value);
+  return true;
+}
+
+// A token (platform): lower case letters, digits, '.', '_' and '-'.
+bool Token(std::string_view value, const char* field, std::string* out, Rejection* why) {
+  value = Trim(value);
+  if (value.size() > kMaxDimensionBytes) return InvalidDimension(why, field, value, "is longer than 64 bytes");
+  out->clear();
+  for (char c : value) {
+    const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isalnum(static_cast<unsigned char>(lower)) && lower != '.' && lower != '_' && lower != '-') {
+      return InvalidDimension(why, field, value, "may hold only letters, digits, '.', '_' and '-'");
+    }
+    out->push_back(lower);
+  }
+  return true;
+}
+
+// A BCP 47 language tag as sources send it ("en-US", "en_us", "zh-Hant-TW"): the
+// language in lower case, a script in title case, a region in upper case.
+bool Locale(std::string_view value, std::string* out, std::string* region, Rejection* why) {
+  value = Trim(value);
+  out->clear();
+  region->clear();
+  if (value.empty()) return true;
+  if (value.size() > kMaxDimensionBytes) return InvalidDimension(why, "locale", value, "is longer than 64 bytes");
+  size_t index = 0;
+  for (size_t begin = 0; begin <= value.size(); ++index) {
+    size_t end = value.find_first_of("-_", begin);
+    if (end == std::string_view::npos) end = value.size();
+    std::string part(value.substr(begin, end - begin));
+    const bool alpha = std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isalpha(c); });
+    const bool alnum = std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isalnum(c); });
+    if (part.empty() || !alnum || part.size() > 8 || (index == 0 && (!alpha || part.size() < 2 || part.size() > 3))) {
+      return InvalidDimension(why, "locale", value, "is not a language tag such as \"en-US\"");
+    }
+    for (auto& c : part) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (index > 0 && part.size() == 4 && alpha) part[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(part[0])));
+    if (index > 0 && (part.size() == 2 && alpha)) {
+      for (auto& c : part) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (region->empty()) *region = part;
+    }
+    if (index > 0) *out += '-';
+    *out += part;
+    begin = end + 1;
+  }
+  return true;
+}
+
+bool Country(std::string_view value, std::string* out, Rejection* why) {
+  value = Trim(value);
+  out->clear();
+  if (value.empty()) return true;
+  if (value.size() != 2 || !std::isalpha(static_cast<unsigned char>(value[0])) ||
+      !std::isalpha(static_cast<unsigned char>(value[1]))) {
+    return InvalidDimension(why, "country", value, "is not an ISO 3166-1 alpha-2 code such as \"US\"");
+  }
+  for (char c : value) out->push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return true;
+}
+
+// The platform an app store implies when the review does not say.
+std::string_view StorePlatform(std::string_view store) {
+  if (store == "appstore" || store == "app_store" || store == "apple") return "ios";
+  if (store == "googleplay" || store == "google_play" || store == "play") return "android";
+  return {};
+}
+
 }  // namespace
+
+bool Canonicalizer::Dimensions(const RawDimensions& raw, voc::v1::Feedback* out, Rejection* why) {
+  auto* d = out->mutable_dimensions();
+  std::string region;
+  if (!Label(raw.app_version, "app_version", d->mutable_app_version(), why) ||
+      !Label(raw.product, "product", d->mutable_product(), why) ||
+      !Token(raw.platform, "platform", d->mutable_platform(), why) ||
+      !Locale(raw.locale, d->mutable_locale(), &region, why) || !Country(raw.country, d->mutable_country(), why)) {
+    return false;
+  }
+  if (d->platform().empty()) d->set_platform(std::string(StorePlatform(raw.store)));
+  if (d->country().empty()) d->set_country(region);
+  if (d->ByteSizeLong() == 0) out->clear_dimensions();
+  return true;
+}
 
 bool Canonicalizer::NormalizeText(std::string_view text, voc::v1::Feedback* out, Rejection* why) {
   if (!IsAscii(text)) {
@@ -124,6 +225,7 @@ bool Canonicalizer::Canonicalize(const RawRecord& raw, int64_t now_ms, voc::v1::
   uint32_t revision = 0;
   int64_t event_time = 0;
   const char* time_field = "";
+  RawDimensions dimensions;
   joined_.clear();
   switch (raw.channel) {
     case voc::v1::CHANNEL_TICKET: {
@@ -144,6 +246,7 @@ bool Canonicalizer::Canonicalize(const RawRecord& raw, int64_t now_ms, voc::v1::
       d->set_priority(t.priority());
       d->set_status(t.status());
       d->set_product(t.product());
+      dimensions = {t.app_version(), t.platform(), t.locale(), t.country(), t.product(), {}};
       break;
     }
     case voc::v1::CHANNEL_SURVEY: {
@@ -170,6 +273,7 @@ bool Canonicalizer::Canonicalize(const RawRecord& raw, int64_t now_ms, voc::v1::
       d->set_survey_id(s.survey_id());
       if (s.has_nps()) d->set_nps(s.nps());
       if (s.has_csat()) d->set_csat(s.csat());
+      dimensions = {s.app_version(), s.platform(), s.locale(), s.country(), s.product(), {}};
       break;
     }
     case voc::v1::CHANNEL_REVIEW: {
@@ -194,12 +298,14 @@ bool Canonicalizer::Canonicalize(const RawRecord& raw, int64_t now_ms, voc::v1::
       d->set_app_version(r.app_version());
       d->set_rating(r.rating());
       d->set_locale(r.locale());
+      dimensions = {r.app_version(), r.platform(), r.locale(), r.country(), r.app_id(), r.store()};
       break;
     }
     default:
       return Reject(why, "UNKNOWN_CHANNEL", "the record's channel is not one of ticket, survey, review");
   }
   if (!CheckEventTime(event_time, time_field, now_ms, why)) return false;
+  if (!Dimensions(dimensions, out, why)) return false;
   if (source.empty()) source = "unspecified";
   out->set_source_system(source.data(), source.size());
   out->set_external_id(external_id.data(), external_id.size());

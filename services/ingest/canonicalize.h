@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "services/ingest/raw_decoder.h"
 #include "voc/v1/feedback.pb.h"
@@ -18,6 +19,12 @@ struct CanonicalOptions {
 };
 
 // NOT thread-safe: keeps scratch buffers. One per processing thread.
+// The dimensions a raw shape carries, before they are made canonical.
+struct RawDimensions {
+  std::string_view app_version, platform, locale, country, product;
+  std::string_view store;  // a review's app store: the platform when none is given
+};
+
 class Canonicalizer {
  public:
   explicit Canonicalizer(CanonicalOptions options) : options_(options) {}
@@ -25,6 +32,7 @@ class Canonicalizer {
 
  private:
   bool NormalizeText(std::string_view text, voc::v1::Feedback* out, Rejection* why);
+  bool Dimensions(const RawDimensions& raw, voc::v1::Feedback* out, Rejection* why);
   bool CheckEventTime(int64_t event_time_ms, const char* field, int64_t now_ms, Rejection* why) const;
 
   CanonicalOptions options_;

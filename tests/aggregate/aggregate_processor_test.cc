@@ -250,6 +250,20 @@ TEST_F(AggregateProcessorTest, CorrectionMeansAChangeToAWindowAlreadyEmittedAsCl
   EXPECT_TRUE(Find(out, all_)->correction());
 }
 
+TEST_F(AggregateProcessorTest, AggregateNamesTheTaxonomyVersionOfItsLatestMention) {
+  Open();
+  auto a = Mention("a", 1, kT0 + 10);
+  a.set_taxonomy_version("1.1.0");
+  auto out = Batch({a});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_EQ(Find(out, all_)->taxonomy_version(), "1.1.0");
+  auto b = Mention("b", 1, kT0 + 20);
+  b.set_taxonomy_version("1.2.0");
+  out = Batch({b});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_EQ(Find(out, all_)->taxonomy_version(), "1.2.0");
+}
+
 TEST_F(AggregateProcessorTest, MentionOlderThanRetentionGoesToDeadLetters) {
   Open();
   Batch({Mention("a", 1, kT0 + 48 * kHour)});

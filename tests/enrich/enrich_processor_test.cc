@@ -187,6 +187,29 @@ TEST_F(EnrichProcessorTest, FirstVersionEmitsRevisionOneAndOneMentionPerThemeKey
   EXPECT_EQ(Decisions("emitted"), 1);
 }
 
+// The record's dimensions, the customer's segment and plan and the taxonomy version
+// follow the feedback into its enriched record and every mention.
+TEST_F(EnrichProcessorTest, DimensionsPlanAndTaxonomyVersionFollowTheRecord) {
+  auto f = Feedback("f1", 1, kCrashAndBattery);
+  f.mutable_dimensions()->set_app_version("4.0.2");
+  f.mutable_dimensions()->set_platform("ios");
+  f.mutable_dimensions()->set_country("DE");
+  auto out = Batch({f});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].dimensions().app_version(), "4.0.2");
+  EXPECT_EQ(out.enriched()[0].dimensions().platform(), "ios");
+  ASSERT_EQ(out.mentions().size(), 2u);
+  for (const auto& m : out.mentions()) {
+    EXPECT_EQ(m.app_version(), "4.0.2");
+    EXPECT_EQ(m.platform(), "ios");
+    EXPECT_EQ(m.country(), "DE");
+    EXPECT_EQ(m.segment(), "enterprise");
+    EXPECT_EQ(m.plan(), "enterprise");
+    EXPECT_EQ(m.taxonomy_version(), out.enriched()[0].taxonomy_version());
+    EXPECT_FALSE(m.taxonomy_version().empty());
+  }
+}
+
 TEST_F(EnrichProcessorTest, ExactDuplicateIsDroppedAndCounted) {
   Batch({Feedback("f1", 1, kCrashOnly)});
   auto out = Batch({Feedback("f1", 1, kCrashOnly)});

@@ -148,6 +148,46 @@ class IngestProcessorTest : public ::testing::Test {
   IngestOptions options_;
 };
 
+// Dimensions product teams slice by come through from every shape, made canonical.
+TEST_F(IngestProcessorTest, DimensionsFromEveryShapeAreMadeCanonical) {
+  auto ticket = Accept(kTickets, Json(With(With(With(With(Ticket(), "app_version", R"(" 4.0.2 ")"), "platform", R"("iOS")"),
+                                                "locale", R"("pt_br")"),
+                                           "country", "\"\"")));
+  EXPECT_EQ(ticket.dimensions().app_version(), "4.0.2");
+  EXPECT_EQ(ticket.dimensions().platform(), "ios");
+  EXPECT_EQ(ticket.dimensions().locale(), "pt-BR");
+  EXPECT_EQ(ticket.dimensions().country(), "BR") << "the country comes from the locale's region when none is given";
+  EXPECT_EQ(ticket.dimensions().product(), "web");
+
+  auto survey = Accept(kSurveys, Json(With(With(Survey(), "appVersion", R"("4.1.0")"), "country", R"("de")")));
+  EXPECT_EQ(survey.dimensions().app_version(), "4.1.0");
+  EXPECT_EQ(survey.dimensions().country(), "DE");
+
+  auto review = Accept(kReviews, Json(With(Review(), "locale", R"("zh-hant-tw")")));
+  EXPECT_EQ(review.dimensions().app_version(), "3.2.1");
+  EXPECT_EQ(review.dimensions().platform(), "android") << "Google Play implies the platform";
+  EXPECT_EQ(review.dimensions().locale(), "zh-Hant-TW");
+  EXPECT_EQ(review.dimensions().country(), "TW");
+  EXPECT_EQ(review.dimensions().product(), "com.example");
+
+  EXPECT_FALSE(Accept(kSurveys, Json(Survey())).has_dimensions()) << "a shape without dimensions has none";
+}
+
+TEST_F(IngestProcessorTest, MalformedDimensionIsAnInvalidFieldNamingIt) {
+  auto letter = Refuse(kReviews, Json(With(Review(), "locale", R"("english please")")));
+  EXPECT_EQ(letter.reason, "INVALID_FIELD");
+  EXPECT_THAT(letter.detail, HasSubstr("'locale'"));
+  letter = Refuse(kTickets, Json(With(Ticket(), "country", R"("USA")")));
+  EXPECT_EQ(letter.reason, "INVALID_FIELD");
+  EXPECT_THAT(letter.detail, HasSubstr("'country'"));
+  letter = Refuse(kTickets, Json(With(Ticket(), "platform", R"("i/OS")")));
+  EXPECT_THAT(letter.detail, HasSubstr("'platform'"));
+  letter = Refuse(kSurveys, Json(With(Survey(), "app_version", "\"" + std::string(65, '9') + "\"")));
+  EXPECT_EQ(letter.reason, "INVALID_FIELD");
+  EXPECT_THAT(letter.detail, HasSubstr("'app_version'"));
+  EXPECT_THAT(letter.detail, HasSubstr("64 bytes"));
+}
+
 TEST_F(IngestProcessorTest, AcceptsTicketJsonWithSnakeCaseNamesAndRfc3339Time) {
   auto f = Accept(kTickets, Json(Ticket()));
   EXPECT_EQ(f.schema_version(), 1u);

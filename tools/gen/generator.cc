@@ -199,6 +199,7 @@ std::string Generator::Encode(const Sent& s, uint32_t revision, const std::strin
       t.set_body(body);
       t.set_priority("normal");
       t.set_product("app");
+      t.set_app_version(f.app_version);
       t.SerializeToString(&bytes);
     } else if (s.channel == "survey") {
       voc::v1::RawSurveyResponse r;
@@ -211,6 +212,7 @@ std::string Generator::Encode(const Sent& s, uint32_t revision, const std::strin
       if (f.nps) r.set_nps(*f.nps);
       if (f.csat) r.set_csat(*f.csat);
       r.set_comment(body);
+      r.set_app_version(f.app_version);
       r.SerializeToString(&bytes);
     } else {
       voc::v1::RawAppReview r;
@@ -219,6 +221,7 @@ std::string Generator::Encode(const Sent& s, uint32_t revision, const std::strin
       r.set_customer_id(f.customer_id);
       r.set_store("googleplay");
       r.set_app_id("com.example.app");
+      r.set_app_version(f.app_version);
       r.set_rating(f.rating);
       r.set_title(title);
       r.set_body(body);
@@ -241,6 +244,7 @@ std::string Generator::Encode(const Sent& s, uint32_t revision, const std::strin
     Field(&out, "body", body);
     Field(&out, "priority", "normal");
     Field(&out, "product", "app");
+    Field(&out, "app_version", f.app_version);
   } else if (s.channel == "survey") {
     Field(&out, "response_id", f.external_id);
     Field(&out, "surveyId", "nps-2026-q4");
@@ -250,12 +254,13 @@ std::string Generator::Encode(const Sent& s, uint32_t revision, const std::strin
     if (f.nps) Field(&out, "nps", *f.nps);
     if (f.csat) Field(&out, "csat", *f.csat);
     Field(&out, "comment", body);
+    Field(&out, "appVersion", f.app_version);
   } else {
     Field(&out, "review_id", f.external_id);
     Field(&out, "customer_id", f.customer_id);
     Field(&out, "store", "googleplay");
     Field(&out, "app_id", "com.example.app");
-    Field(&out, "app_version", "3.2.1");
+    Field(&out, "app_version", f.app_version);
     Field(&out, "rating", f.rating);
     Field(&out, "title", title);
     Field(&out, "body", body);
@@ -279,12 +284,22 @@ GeneratedRecord Generator::Original(const Sent* echo_of) {
   std::snprintf(id, sizeof id, "%c-%08zu", static_cast<char>(std::toupper(s.channel[0])), index_);
   f.external_id = id;
   f.event_time_ms = EventTime();
+  const bool released = options_.release_ms != 0 && f.event_time_ms >= options_.release_ms;
+  f.app_version = released ? options_.new_version : options_.old_version;
   std::string title;
   std::string body;
   if (echo_of == nullptr) {
     f.customer_id = customers_[Pick(customers_.size())].customer_id();
     s.polarity = static_cast<int>(Pick(10)) < 6 ? -1 : Pick(3) == 0 ? 0 : 1;
     body = Text(s.channel, s.polarity, &title);
+    // Injected events replace the body with their text: the rest of the stream is as usual.
+    if (options_.spike_start_ms != 0 && f.event_time_ms >= options_.spike_start_ms && Uniform() < options_.spike_share) {
+      s.polarity = -1;
+      body = options_.spike_text;
+    } else if (released && Uniform() < options_.regression_share) {
+      s.polarity = -1;
+      body = options_.regression_text;
+    }
   } else {  // the body again; a title where the channel has one
     f.customer_id = echo_of->feedback.customer_id;
     s.polarity = echo_of->polarity;

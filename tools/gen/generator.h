@@ -32,6 +32,15 @@ struct GenOptions {
   int64_t span_ms = 48LL * 3'600'000;    // event times spread over this span...
   size_t planned_count = 1000;           // ...for this many records
   bool live = false;  // event time = the wall clock instead (the demo)
+  // Injected events, for the insight detectors' tests and evaluation (0: none).
+  int64_t spike_start_ms = 0;  // from this event time on, spike_share of new feedback says spike_text
+  double spike_share = 0.3;
+  std::string spike_text = "The app crashes every time I open the settings page.";
+  int64_t release_ms = 0;      // from this event time on, feedback comes from new_version (before: old_version)
+  std::string old_version = "4.1.0";
+  std::string new_version = "4.2.0";
+  double regression_share = 0.0;  // of new_version's new feedback, the share that says regression_text
+  std::string regression_text = "Since the last update it keeps freezing on the loading screen.";
   runtime::PipelineTopicNames topics;
 };
 
@@ -48,6 +57,7 @@ struct GeneratedRecord {
 // What one feedback is once every revision has arrived.
 struct FinalFeedback {
   std::string source_system;
+  std::string app_version;  // every channel carries one
   std::string channel;  // "ticket", "survey", "review"
   std::string external_id;
   std::string customer_id;
