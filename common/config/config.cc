@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 
 extern char** environ;
 
@@ -129,6 +130,22 @@ int64_t Config::Int(const std::string& key, int64_t fallback, int64_t min, int64
   if (ec != std::errc() || ptr != s.data() + s.size() || v < min || v > max) {
     throw ConfigError("configuration key '" + key + "' = '" + s + "' (from " + origin_[key] +
                       ") must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return v;
+}
+
+double Config::Double(const std::string& key, double fallback, double min, double max) {
+  used_.insert(key);
+  auto it = values_.find(key);
+  if (it == values_.end()) return fallback;
+  double v = 0;
+  const std::string& s = it->second;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || !(v >= min && v <= max)) {
+    char range[96];
+    std::snprintf(range, sizeof range, "%g to %g", min, max);
+    throw ConfigError("configuration key '" + key + "' = '" + s + "' (from " + origin_[key] +
+                      ") must be a number from " + range);
   }
   return v;
 }

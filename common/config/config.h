@@ -36,6 +36,7 @@ class Config {
 
   std::string String(const std::string& key, const std::string& fallback);
   int64_t Int(const std::string& key, int64_t fallback, int64_t min, int64_t max);
+  double Double(const std::string& key, double fallback, double min, double max);
   bool Bool(const std::string& key, bool fallback);
   // "250ms", "30s", "5m", "1h", "7d"; a bare number is milliseconds.
   std::chrono::milliseconds Duration(const std::string& key, std::chrono::milliseconds fallback);

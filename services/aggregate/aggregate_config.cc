@@ -1,5 +1,7 @@
 #include "services/aggregate/aggregate_config.h"
 
+#include <algorithm>
+
 namespace voc::aggregate {
 
 AggregateOptions LoadAggregateOptions(config::Config& c) {
@@ -17,6 +19,26 @@ AggregateOptions LoadAggregateOptions(config::Config& c) {
   o.allowed_lateness = c.Duration("aggregate.allowed_lateness", o.allowed_lateness);
   o.retention = c.Duration("aggregate.retention", o.retention);
   o.emit_interval = c.Duration("aggregate.emit_interval", o.emit_interval);
+  o.insights.alerts_topic = c.String("topics.alerts", o.insights.alerts_topic);
+  auto& in = o.insights;
+  in.enabled = c.Bool("aggregate.insights.enabled", in.enabled);
+  in.sensitivity.z_threshold = c.Double("aggregate.insights.z_threshold", in.sensitivity.z_threshold, 1.0, 20.0);
+  in.sensitivity.min_count = c.Int("aggregate.insights.min_count", in.sensitivity.min_count, 1, 1'000'000);
+  in.sensitivity.min_scored = c.Int("aggregate.insights.min_scored", in.sensitivity.min_scored, 1, 1'000'000);
+  in.sensitivity.min_volume_ratio =
+      c.Double("aggregate.insights.min_volume_ratio", in.sensitivity.min_volume_ratio, 1.0, 100.0);
+  const auto history = c.Duration("aggregate.insights.min_history",
+                                  std::chrono::hours(static_cast<int64_t>(in.sensitivity.min_history_windows)));
+  in.sensitivity.min_history_windows = static_cast<uint64_t>(history.count() / insight::kHourMs);
+  in.lifecycle.resolve_after_closed_windows = static_cast<uint32_t>(c.Int(
+      "aggregate.insights.resolve_after", in.lifecycle.resolve_after_closed_windows, 1, 24 * 7));
+  in.release.min_scored = c.Int("aggregate.insights.release_min_responses", in.release.min_scored, 1, 1'000'000);
+  in.release.z_threshold = c.Double("aggregate.insights.release_z_threshold", in.release.z_threshold, 1.0, 20.0);
+  if (in.enabled && std::find(o.window_sizes.begin(), o.window_sizes.end(), std::chrono::hours(1)) == o.window_sizes.end()) {
+    throw config::ConfigError(
+        "aggregate.insights works on hourly windows: add 1h to aggregate.windows, or set aggregate.insights.enabled "
+        "to false");
+  }
   return o;
 }
 

@@ -98,6 +98,13 @@ std::string WindowKey(int64_t size_ms, int64_t start_ms, std::string_view theme_
 AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Registry& registry)
     : options_(std::move(options)),
       probe_(std::make_unique<AggregateProbe>(registry)),
+      insights_(
+          [this] {
+            InsightOptions o = options_.insights;
+            o.service_version = options_.service_version;
+            return o;
+          }(),
+          registry),
       memo_(options_.window_sizes.size()) {}
 
 AggregateProcessor::~AggregateProcessor() = default;
@@ -111,13 +118,14 @@ std::chrono::seconds AggregateProcessor::StateTtl() const {
 }
 
 void AggregateProcessor::Open(runtime::Setup& setup) {
-  setup.StateFormat("voc-aggregate/4");
+  setup.StateFormat("voc-aggregate/5");
   setup.Timer(options_.emit_interval);
   const auto ttl = StateTtl();
   accounts_ = setup.Store<Account>({.name = "account", .ttl = ttl, .point_lookups = true});
   windows_ = setup.Store<Window>({.name = "window", .ttl = ttl, .point_lookups = true});
   meta_ = setup.Store<PartitionMeta>({.name = "meta", .point_lookups = true});
   members_ = setup.Store<Member>({.name = "members", .ttl = ttl});
+  insights_.Open(setup, ttl);
 }
 
 // A new account is listed at once among its theme's accounts, where a scan over the
@@ -345,6 +353,7 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   PartitionMeta& meta = meta_->Update(p, kMetaKey);
   if (had && !it->retracted) {
     Apply(p, meta, account, *it, mention_.theme_id(), "", -1);
+    insights_.OnContribution(p, mention_.theme_id(), it->app_version, it->sentiment_scored, it->sentiment_micros, -1);
     probe_->replaced.Increment();
   }
   Contribution c;
@@ -360,11 +369,13 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   c.sentiment_micros = static_cast<int64_t>(std::llround(mention_.sentiment() * 1e6));
   c.arr = mention_.arr();
   c.source_timestamp_ms = mention_.meta().source_timestamp_ms();
+  c.app_version = mention_.app_version();
   c.applied_offset = record.offset.value;
   if (c.retracted) {
     probe_->retracted.Increment();
   } else {
     Apply(p, meta, account, c, mention_.theme_id(), mention_.theme_path(), +1);
+    insights_.OnContribution(p, mention_.theme_id(), c.app_version, c.sentiment_scored, c.sentiment_micros, +1);
     probe_->applied.Increment();
     if (c.event_time_ms > meta.watermark_ms) {
       if (advanced_.empty() || advanced_.back() != p) advanced_.push_back(p);
@@ -456,6 +467,10 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   aggregate_.SerializeToString(&bytes_);
   ctx.out.Emit(options_.aggregates_topic, key, bytes_);
   probe_->emitted.Increment();
+  if (s.window_size_ms() == insight::kHourMs && s.channel() == voc::v1::CHANNEL_UNSPECIFIED) {
+    const PartitionMeta* meta = meta_->Get(partition, kMetaKey);
+    insights_.OnHourlyWindow(partition, s, meta != nullptr ? meta->watermark_ms : 0, ctx.now_ms, ctx);
+  }
 }
 
 // A removed example leaves a gap only the window's other contributions can fill: the
@@ -519,6 +534,7 @@ void voc::state::Codec<voc::aggregate::Account>::Encode(const voc::aggregate::Ac
     s->set_arr(c.arr);
     s->set_near_duplicate(c.near_duplicate);
     s->set_source_timestamp_ms(c.source_timestamp_ms);
+    s->set_app_version(c.app_version);
     s->set_applied_offset(c.applied_offset);
     s->set_written_at_ms(c.written_at_ms);
   }
@@ -547,6 +563,7 @@ bool voc::state::Codec<voc::aggregate::Account>::Decode(std::string_view bytes, 
     c.sentiment_micros = s.sentiment_micros();
     c.arr = s.arr();
     c.source_timestamp_ms = s.source_timestamp_ms();
+    c.app_version = std::move(*s.mutable_app_version());
     c.applied_offset = s.applied_offset();
     c.written_at_ms = s.written_at_ms();
   }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/runtime/processor.h"
+#include "services/aggregate/theme_insights.h"
 #include "voc/state/v1/state.pb.h"
 #include "voc/v1/theme.pb.h"
 
@@ -41,6 +42,8 @@ struct AggregateOptions {
   std::chrono::milliseconds emit_interval{1000};
   size_t examples = 3;  // example feedback ids per window
   std::string service_version = "0.1.0";
+  // Theme spikes and release regressions, on the hourly windows (a window size of 1h).
+  InsightOptions insights;
 };
 
 // What one feedback adds to one theme, or, retracted, the tombstone that remembers the
@@ -58,6 +61,7 @@ struct Contribution {
   int64_t sentiment_micros = 0;
   int64_t arr = 0;
   int64_t source_timestamp_ms = 0;
+  std::string app_version;  // for the release stats, which take it back out with it
   // Input offset of the mention that made it: in each window, a customer's ARR is the
   // one its latest live contribution there carried (the same after a reload).
   int64_t applied_offset = 0;
@@ -164,6 +168,7 @@ class AggregateProcessor final : public runtime::Processor {
 
   AggregateOptions options_;
   std::unique_ptr<AggregateProbe> probe_;
+  ThemeInsights insights_;
   state::KeyValueStore<Account>* accounts_ = nullptr;
   state::KeyValueStore<Window>* windows_ = nullptr;
   state::KeyValueStore<PartitionMeta>* meta_ = nullptr;

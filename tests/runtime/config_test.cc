@@ -77,6 +77,17 @@ TEST_F(ConfigTest, IntOutOfRangeNamesTheKeyAndOrigin) {
   EXPECT_EQ(c.Int("batch.absent", 9, 1, 10), 9);
 }
 
+TEST_F(ConfigTest, DoubleReadsDecimalsAndRefusesWhatIsNotANumberInRange) {
+  Config c = Config::Load("", {}, {"aggregate.insights.z_threshold=3.5", "a.b=0.5", "a.c=4x", "a.d=nan"});
+  EXPECT_EQ(c.Double("aggregate.insights.z_threshold", 4.0, 1.0, 20.0), 3.5);
+  EXPECT_EQ(c.Double("a.absent", 4.0, 1.0, 20.0), 4.0);
+  std::string error = ErrorOf([&] { c.Double("a.b", 4.0, 1.0, 20.0); });
+  EXPECT_THAT(error, HasSubstr("'a.b'"));
+  EXPECT_THAT(error, HasSubstr("from 1 to 20"));
+  EXPECT_THAT(ErrorOf([&] { c.Double("a.c", 4.0, 1.0, 20.0); }), HasSubstr("'a.c'"));
+  EXPECT_THAT(ErrorOf([&] { c.Double("a.d", 4.0, 1.0, 20.0); }), HasSubstr("'a.d'"));
+}
+
 TEST_F(ConfigTest, UnknownKeyIsRejectedNamingKeyAndOrigin) {
   std::string path = WriteFile("kafka:\n  bootstrap_servrs: typo:9092\n");
   Config c = Config::Load(path, {"VOC_SERVICE__GROUPID=typo"}, {"batch.max_recrods=5"});
