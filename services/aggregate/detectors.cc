@@ -603,6 +603,7 @@ std::string AlertId(std::string_view kind, std::string_view series_key, int64_t 
 
 Status LifecycleOptions::Validate() const {
   if (resolve_after_closed_windows < 1) return Status::InvalidArgument("resolve_after_closed_windows must be >= 1");
+  if (!(resolve_below_z >= 0)) return Status::InvalidArgument("resolve_below_z must be >= 0");
   if (!(update_min_effect_change >= 0)) return Status::InvalidArgument("update_min_effect_change must be >= 0");
   if (window_ms <= 0) return Status::InvalidArgument("window_ms must be > 0");
   return Status::Ok();
@@ -685,8 +686,16 @@ std::optional<AlertEvent> AlertLifecycle::Apply(int64_t window_start_ms, double 
     published_ = evidence;
     return Event(AlertEventType::kUpdated, evidence);
   }
-  const uint64_t normal =
-      static_cast<uint64_t>(normal_closed_windows_) + static_cast<uint64_t>(skipped) + (closed ? 1 : 0);
+  // Hysteresis: a closed window that is not anomalous but still well above normal (z at
+  // least resolve_below_z the watched way) neither counts towards resolving nor resets:
+  // a sustained spike that the history starts to absorb must not flap.
+  const double z = finding.tested ? finding.statistic : 0.0;
+  const bool elevated = watch_ == Direction::kUp     ? z >= options_.resolve_below_z
+                        : watch_ == Direction::kDown ? z <= -options_.resolve_below_z
+                                                     : std::abs(z) >= options_.resolve_below_z;
+  if (closed && elevated) normal_closed_windows_ = 0;
+  const uint64_t normal = static_cast<uint64_t>(normal_closed_windows_) + static_cast<uint64_t>(skipped) +
+                          (closed && !elevated ? 1 : 0);
   normal_closed_windows_ = static_cast<uint32_t>(std::min<uint64_t>(normal, std::numeric_limits<uint32_t>::max()));
   if (normal_closed_windows_ < options_.resolve_after_closed_windows) return std::nullopt;
   AlertEvent resolved = Event(AlertEventType::kResolved, evidence);

@@ -233,6 +233,9 @@ std::string AlertId(std::string_view kind, std::string_view series_key, int64_t 
 
 struct LifecycleOptions {
   uint32_t resolve_after_closed_windows = 2;  // consecutive normal closed windows
+  // A closed window counts as normal only with z below this the watched way: between it
+  // and the alert threshold the alert stays open (hysteresis).
+  double resolve_below_z = 2.0;
   // An open alert is updated only when its direction flips or the size of the anomaly
   // (volume: observed / expected - 1; share and sentiment: observed - expected) moves by
   // at least this fraction of the size last sent. Not the statistic: that grows with the
@@ -300,7 +303,7 @@ int CompareVersions(std::string_view a, std::string_view b);
 struct ReleaseOptions {
   size_t max_versions = 8;        // the newest N versions are kept
   int64_t min_scored = 50;        // scored responses needed on both sides
-  double z_threshold = 3.0;
+  double z_threshold = 4.0;  // tested again every closed hour: a high bar keeps repeated looks honest
   double min_share_change = 0.05;
   double min_sentiment_change = 0.1;
 

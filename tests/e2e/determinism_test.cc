@@ -19,20 +19,14 @@
 #include <string>
 #include <vector>
 
-#include "services/aggregate/aggregate_processor.h"
-#include "services/enrich/enrich_processor.h"
-#include "services/ingest/ingest_processor.h"
+#include "tests/e2e/in_process_pipeline.h"
 #include "tests/e2e/oracle.h"
-#include "tests/runtime/processor_harness.h"
-#include "tests/runtime/test_util.h"
 #include "tools/gen/generator.h"
 #include "voc/v1/enriched.pb.h"
 #include "voc/v1/theme.pb.h"
 
 namespace voc {
 namespace {
-
-constexpr int64_t kWallMs = 1'800'000'000'000;  // every batch's wall clock: processing times match
 
 // What one run of the three stages ended with.
 struct Result {
@@ -41,96 +35,26 @@ struct Result {
   double role_changes = 0;
 };
 
-// voc-ingest, voc-enrich and voc-aggregate, each on its own state folder, one partition
-// per topic, the outputs of one stage the next one's batch.
-class Stages {
- public:
-  explicit Stages(const gen::Generator& generator) {
-    const runtime::PipelineTopicNames topics;
-    ingest_ = Start([] { return std::make_unique<ingest::IngestProcessor>(ingest::IngestOptions()); },
-                    {{topics.raw_tickets, PartitionId(0)}, {topics.raw_surveys, PartitionId(0)}, {topics.raw_reviews, PartitionId(0)}});
-    auto analyzer = text::Analyzer::Create({VOC_SOURCE_DIR "/data/taxonomy/software.yaml", VOC_SOURCE_DIR "/data/lexicons"});
-    EXPECT_TRUE(analyzer.ok()) << analyzer.status().ToString();
-    analyzer_ = std::move(analyzer).value();
-    enrich_ = Start(
-        [this] {
-          enrich_registry_ = std::make_shared<prometheus::Registry>();
-          return std::make_unique<enrich::EnrichProcessor>(enrich::EnrichOptions(), std::move(analyzer_->Fork()).value(),
-                                                           *enrich_registry_);
-        },
-        {{topics.feedback, PartitionId(0)}});
-    for (const auto& c : generator.customers()) EXPECT_TRUE(enrich_->TableRow(0, c.customer_id(), c.SerializeAsString()));
-    EXPECT_TRUE(enrich_->Checkpoint().ok());
-    aggregate_ = Start(
-        [this] {
-          aggregate::AggregateOptions o;
-          o.emit_interval = std::chrono::milliseconds(0);
-          return std::make_unique<aggregate::AggregateProcessor>(o, aggregate_registry_);
-        },
-        {{topics.mentions, PartitionId(0)}});
-  }
-
-  // One batch of raw records through all three stages.
-  void Feed(const std::vector<gen::GeneratedRecord>& records) {
-    std::vector<test::Input> raw;
-    for (const auto& r : records) raw.push_back({r.topic, 0, r.key, r.value});
-    const auto enriched = enrich_->Batch(Next(ingest_->Batch(raw), topics_.feedback));
-    voc::v1::EnrichedFeedback e;
-    for (const auto& o : enriched.outputs) {
-      if (o.topic != topics_.enriched) continue;
-      ASSERT_TRUE(e.ParseFromString(o.value));
-      result_.duplicate_of[e.feedback_id()] = e.duplicate_of();
-    }
-    voc::v1::ThemeAggregate a;
-    for (const auto& o : aggregate_->Batch(Next(enriched, topics_.mentions)).outputs) {
-      if (o.topic != topics_.aggregates) continue;
-      ASSERT_TRUE(a.ParseFromString(o.value));
-      result_.aggregates[o.key] = a;
-    }
-  }
-
-  Result Finish() {
-    result_.role_changes = test::MetricValue(*enrich_registry_, "voc_enrich_decisions_total",
-                                             {{"decision", "near_duplicate_role_changed"}});
-    return result_;
-  }
-
- private:
-  std::unique_ptr<test::ProcessorHarness> Start(test::ProcessorHarness::Factory make,
-                                                std::vector<TopicPartition> assigned) {
-    dirs_.push_back(std::make_unique<test::TempDir>());
-    auto h = std::make_unique<test::ProcessorHarness>(std::move(make), dirs_.back()->path(), std::move(assigned));
-    Status s = h->Start();
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    h->SetWallClock(kWallMs);
-    return h;
-  }
-
-  // A stage's outputs on topic as the next stage's input.
-  static std::vector<test::Input> Next(const test::Emitted& emitted, const std::string& topic) {
-    std::vector<test::Input> out;
-    for (const auto& o : emitted.outputs) {
-      if (o.topic == topic) out.push_back({topic, 0, o.key, o.value});
-    }
-    return out;
-  }
-
-  runtime::PipelineTopicNames topics_;
-  std::vector<std::unique_ptr<test::TempDir>> dirs_;
-  std::unique_ptr<text::Analyzer> analyzer_;
-  std::shared_ptr<prometheus::Registry> enrich_registry_;
-  prometheus::Registry aggregate_registry_;
-  std::unique_ptr<test::ProcessorHarness> ingest_, enrich_, aggregate_;
-  Result result_;
-};
-
 Result RunStages(const gen::Generator& generator, const std::vector<gen::GeneratedRecord>& records, size_t batch) {
-  Stages stages(generator);
+  test::InProcessPipeline pipeline(generator);
+  Result result;
+  voc::v1::EnrichedFeedback e;
+  voc::v1::ThemeAggregate a;
   for (size_t i = 0; i < records.size(); i += batch) {
-    stages.Feed({records.begin() + static_cast<std::ptrdiff_t>(i),
-                 records.begin() + static_cast<std::ptrdiff_t>(std::min(records.size(), i + batch))});
+    const auto out = pipeline.Feed({records.begin() + static_cast<std::ptrdiff_t>(i),
+                                    records.begin() + static_cast<std::ptrdiff_t>(std::min(records.size(), i + batch))});
+    for (const auto& o : out.enriched) {
+      EXPECT_TRUE(e.ParseFromString(o.value));
+      result.duplicate_of[e.feedback_id()] = e.duplicate_of();
+    }
+    for (const auto& o : out.aggregates) {
+      EXPECT_TRUE(a.ParseFromString(o.value));
+      result.aggregates[o.key] = a;
+    }
   }
-  return stages.Finish();
+  result.role_changes = test::MetricValue(pipeline.enrich_registry(), "voc_enrich_decisions_total",
+                                          {{"decision", "near_duplicate_role_changed"}});
+  return result;
 }
 
 // The records as another consumer could have read them: within each run of `span` records
