@@ -281,6 +281,7 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, Accou
           s.set_csat_responses(s.csat_responses() + sign);
           s.set_csat_sum(s.csat_sum() + sign * c.csat);
         }
+        if (!c.themes.empty()) CountDrivers(&s, c, sign);
         if (sign > 0 && c.source_timestamp_ms > s.last_source_timestamp_ms()) {
           s.set_last_source_timestamp_ms(c.source_timestamp_ms);
         }
@@ -370,6 +371,7 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   c.arr = mention_.arr();
   c.source_timestamp_ms = mention_.meta().source_timestamp_ms();
   c.app_version = mention_.app_version();
+  c.themes.assign(mention_.themes().begin(), mention_.themes().end());
   c.applied_offset = record.offset.value;
   if (c.retracted) {
     probe_->retracted.Increment();
@@ -406,6 +408,62 @@ void AggregateProcessor::CloseWindows(PartitionId partition, PartitionMeta& meta
     MarkDirty(meta, key, window);
     probe_->closed.Increment();
   }
+}
+
+// A response counts for each theme it mentions once (a theme listed twice is one driver).
+void AggregateProcessor::CountDrivers(voc::state::v1::WindowState* s, const Contribution& c, int sign) {
+  if (c.nps < 0 && c.csat <= 0) return;  // nothing a score says
+  auto* drivers = s->mutable_drivers();
+  for (size_t i = 0; i < c.themes.size(); ++i) {
+    const std::string& theme = c.themes[i];
+    if (std::find(c.themes.begin(), c.themes.begin() + static_cast<std::ptrdiff_t>(i), theme) !=
+        c.themes.begin() + static_cast<std::ptrdiff_t>(i)) {
+      continue;
+    }
+    auto it = std::lower_bound(drivers->begin(), drivers->end(), theme,
+                               [](const auto& d, const std::string& id) { return d.theme_id() < id; });
+    if (it == drivers->end() || it->theme_id() != theme) {
+      if (sign < 0) continue;  // never counted
+      const auto at = it - drivers->begin();
+      drivers->Add()->set_theme_id(theme);
+      std::rotate(drivers->begin() + at, drivers->end() - 1, drivers->end());
+      it = drivers->begin() + at;
+    }
+    auto& d = *it;
+    if (c.nps >= 0) {
+      d.set_nps_responses(d.nps_responses() + sign);
+      if (c.nps >= 9) d.set_promoters(d.promoters() + sign);
+      else if (c.nps <= 6) d.set_detractors(d.detractors() + sign);
+    }
+    if (c.csat > 0) {
+      d.set_csat_responses(d.csat_responses() + sign);
+      d.set_csat_sum(d.csat_sum() + sign * c.csat);
+    }
+    if (d.nps_responses() == 0 && d.csat_responses() == 0) drivers->erase(it);
+  }
+}
+
+// Each theme's impact: the overall score minus the score of the responses without it.
+void AggregateProcessor::EmitDrivers(const voc::state::v1::WindowState& s) {
+  auto nps = [](int64_t responses, int64_t promoters, int64_t detractors) {
+    return responses > 0 ? 100.0 * static_cast<double>(promoters - detractors) / static_cast<double>(responses) : 0.0;
+  };
+  auto mean = [](int64_t sum, int64_t n) { return n > 0 ? static_cast<double>(sum) / static_cast<double>(n) : 0.0; };
+  const double overall_nps = nps(s.nps_responses(), s.promoters(), s.detractors());
+  const double overall_csat = mean(s.csat_sum(), s.csat_responses());
+  for (const auto& d : s.drivers()) {
+    auto* out = aggregate_.add_drivers();
+    out->set_theme_id(d.theme_id());
+    out->set_nps_responses(d.nps_responses());
+    out->set_nps_without(
+        nps(s.nps_responses() - d.nps_responses(), s.promoters() - d.promoters(), s.detractors() - d.detractors()));
+    out->set_nps_impact(d.nps_responses() > 0 ? overall_nps - out->nps_without() : 0.0);
+    out->set_csat_responses(d.csat_responses());
+    out->set_csat_without(mean(s.csat_sum() - d.csat_sum(), s.csat_responses() - d.csat_responses()));
+    out->set_csat_impact(d.csat_responses() > 0 ? overall_csat - out->csat_without() : 0.0);
+  }
+  std::stable_sort(aggregate_.mutable_drivers()->begin(), aggregate_.mutable_drivers()->end(),
+                   [](const auto& a, const auto& b) { return a.nps_impact() < b.nps_impact(); });
 }
 
 void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx) {
@@ -450,6 +508,7 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
     aggregate_.add_example_feedback_ids(s.examples(i));
   }
   aggregate_.set_taxonomy_version(s.taxonomy_version());
+  if (s.drivers_size() > 0) EmitDrivers(s);
   aggregate_.set_window_closed(s.closed());
   aggregate_.set_correction(s.correction());
   // Once emitted as closed, the next change is a correction; this one has been said.
@@ -535,6 +594,7 @@ void voc::state::Codec<voc::aggregate::Account>::Encode(const voc::aggregate::Ac
     s->set_near_duplicate(c.near_duplicate);
     s->set_source_timestamp_ms(c.source_timestamp_ms);
     s->set_app_version(c.app_version);
+    for (const auto& theme : c.themes) s->add_themes(theme);
     s->set_applied_offset(c.applied_offset);
     s->set_written_at_ms(c.written_at_ms);
   }
@@ -564,6 +624,7 @@ bool voc::state::Codec<voc::aggregate::Account>::Decode(std::string_view bytes, 
     c.arr = s.arr();
     c.source_timestamp_ms = s.source_timestamp_ms();
     c.app_version = std::move(*s.mutable_app_version());
+    for (auto& theme : *s.mutable_themes()) c.themes.push_back(std::move(theme));
     c.applied_offset = s.applied_offset();
     c.written_at_ms = s.written_at_ms();
   }

@@ -62,6 +62,7 @@ struct Contribution {
   int64_t arr = 0;
   int64_t source_timestamp_ms = 0;
   std::string app_version;  // for the release stats, which take it back out with it
+  std::vector<std::string> themes;  // of an overall ("*") contribution: the drivers it counts in
   // Input offset of the mention that made it: in each window, a customer's ARR is the
   // one its latest live contribution there carried (the same after a reload).
   int64_t applied_offset = 0;
@@ -164,6 +165,9 @@ class AggregateProcessor final : public runtime::Processor {
   static void MarkDirty(PartitionMeta& meta, const std::string& key, Window& window);
   void CloseWindows(PartitionId partition, PartitionMeta& meta);
   void EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx);
+  // Overall windows: each theme's share of the responses, and its impact on the scores.
+  static void CountDrivers(voc::state::v1::WindowState* s, const Contribution& c, int sign);
+  void EmitDrivers(const voc::state::v1::WindowState& s);
   void RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, int64_t now_ms);
 
   AggregateOptions options_;

@@ -9,6 +9,7 @@
 
 #include "common/core/decimal.h"
 #include "common/core/hash.h"
+#include "common/core/theme_ids.h"
 #include "common/core/utf8.h"
 #include "services/enrich/simhash.h"
 
@@ -80,8 +81,6 @@ struct EnrichProbe {
 
 namespace {
 
-constexpr char kUnthemedId[] = "other";
-constexpr char kUnthemedPath[] = "Other";
 
 voc::v1::SentimentLabel ToProto(text::SentimentLabel l) {
   switch (l) {
@@ -259,6 +258,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   entry.set_customer_id(feedback_.customer_id());
   for (const auto& t : enriched_.themes()) entry.add_theme_ids(t.id());
   if (enriched_.themes().empty()) entry.add_theme_ids(kUnthemedId);
+  entry.add_theme_ids(kOverallThemeId);
   if (words >= options_.near_duplicate_min_words) entry.set_enriched(enriched_bytes_);
 
   // The texts this one precedes whose original it changed go out again. The list moves
@@ -385,13 +385,18 @@ void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, 
   };
   for (const auto& t : enriched_.themes()) emit(t.id(), t.path(), false, t.clause_sentiment());
   if (enriched_.themes().empty()) emit(kUnthemedId, kUnthemedPath, false, enriched_.sentiment());
+  // The overall mention: the feedback once, with its themes for their driver impact.
+  for (const auto& t : enriched_.themes()) mention_.add_themes(t.id());
+  if (enriched_.themes().empty()) mention_.add_themes(kUnthemedId);
+  emit(kOverallThemeId, kOverallThemePath, false, enriched_.sentiment());
+  mention_.clear_themes();
   if (previous == nullptr) return;
   // A retraction names the customer whose contribution it takes back; when the customer
   // changed, every theme moves, so each old one is retracted there.
   const bool moved = !previous->customer_id().empty() && previous->customer_id() != enriched_.customer_id();
   if (moved) mention_.set_customer_id(previous->customer_id());
   for (const auto& old_id : previous->theme_ids()) {
-    bool kept = old_id == kUnthemedId ? enriched_.themes().empty() : false;
+    bool kept = old_id == kUnthemedId ? enriched_.themes().empty() : old_id == kOverallThemeId;
     for (const auto& t : enriched_.themes()) kept |= t.id() == old_id;
     if (!kept || moved) emit(old_id, "", true, 0.0);
   }

@@ -10,6 +10,7 @@
 #include <map>
 #include <thread>
 
+#include "common/core/theme_ids.h"
 #include "tests/runtime/processor_harness.h"
 #include "tests/runtime/test_util.h"
 #include "voc/v1/dead_letter.pb.h"
@@ -262,6 +263,43 @@ TEST_F(AggregateProcessorTest, AggregateNamesTheTaxonomyVersionOfItsLatestMentio
   out = Batch({b});
   ASSERT_NE(Find(out, all_), nullptr);
   EXPECT_EQ(Find(out, all_)->taxonomy_version(), "1.2.0");
+}
+
+// The overall window ("*") counts each response once, and each theme's driver impact is
+// the overall NPS minus the NPS of the responses without the theme.
+TEST_F(AggregateProcessorTest, OverallWindowCarriesEachThemesDriverImpactAndFollowsRetractions) {
+  Open();
+  auto overall = [](const std::string& id, uint32_t revision, int nps, std::vector<std::string> themes) {
+    auto m = Mention(id, revision, kT0 + 10, kOverallThemeId, "c-" + id);
+    m.set_nps(nps);
+    for (const auto& t : themes) m.add_themes(t);
+    return m;
+  };
+  auto out = Batch({overall("f1", 1, 10, {"a"}), overall("f2", 1, 0, {"b"}), overall("f3", 1, 0, {"b"}),
+                    overall("f4", 1, 9, {"a", "b"})});
+  const std::string key = WindowKey(kHour, kT0, kOverallThemeId, "all");
+  ASSERT_NE(Find(out, key), nullptr);
+  const auto* a = Find(out, key);
+  EXPECT_EQ(a->nps_responses(), 4);
+  EXPECT_DOUBLE_EQ(a->nps(), 0.0);
+  ASSERT_EQ(a->drivers_size(), 2);
+  EXPECT_EQ(a->drivers(0).theme_id(), "b") << "the theme that drags the score down most comes first";
+  EXPECT_EQ(a->drivers(0).nps_responses(), 3);
+  EXPECT_DOUBLE_EQ(a->drivers(0).nps_without(), 100.0);
+  EXPECT_DOUBLE_EQ(a->drivers(0).nps_impact(), -100.0);
+  EXPECT_EQ(a->drivers(1).theme_id(), "a");
+  EXPECT_DOUBLE_EQ(a->drivers(1).nps_impact(), 100.0);
+  // f2 taken back: b now holds f3 and f4.
+  auto retract = overall("f2", 2, 0, {});
+  retract.set_retracted(true);
+  out = Batch({retract});
+  ASSERT_NE(Find(out, key), nullptr);
+  a = Find(out, key);
+  EXPECT_EQ(a->nps_responses(), 3);
+  ASSERT_EQ(a->drivers_size(), 2);
+  EXPECT_EQ(a->drivers(0).theme_id(), "b");
+  EXPECT_EQ(a->drivers(0).nps_responses(), 2);
+  EXPECT_NEAR(a->drivers(0).nps_impact(), 100.0 / 3 - 100.0, 1e-9);
 }
 
 TEST_F(AggregateProcessorTest, MentionOlderThanRetentionGoesToDeadLetters) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/core/theme_ids.h"
 #include "tests/e2e/in_process_pipeline.h"
 #include "tools/gen/generator.h"
 #include "voc/v1/alert.pb.h"
@@ -85,8 +86,9 @@ TEST(Insights, InjectedSpikeIsFoundWithItsThemeWithinAnHour) {
   const int days = 10;
   options.spike_start_ms = options.start_ms + 9 * kDay + 2 * kHour + 10 * 60'000;
   options.spike_share = 0.5;
-  const std::set<std::string> themes = ThemesOf(options.spike_text);
+  std::set<std::string> themes = ThemesOf(options.spike_text);
   ASSERT_FALSE(themes.empty()) << "the spike's text must name a theme";
+  themes.insert(kOverallThemeId);  // all feedback together moves with it
   const auto seen = RunStream(options, days, 40);
 
   const SeenAlert* found = nullptr;
@@ -117,8 +119,9 @@ TEST(Insights, InjectedReleaseRegressionIsFoundNamingBothVersions) {
   const int days = 9;
   options.release_ms = options.start_ms + 8 * kDay;
   options.regression_share = 0.3;
-  const std::set<std::string> themes = ThemesOf(options.regression_text);
+  std::set<std::string> themes = ThemesOf(options.regression_text);
   ASSERT_FALSE(themes.empty());
+  themes.insert(kOverallThemeId);
   const auto seen = RunStream(options, days, 40);
 
   const SeenAlert* found = nullptr;

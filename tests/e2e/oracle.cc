@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "common/core/hash.h"
+#include "common/core/theme_ids.h"
 #include "common/text/analyzer.h"
 #include "services/aggregate/aggregate_processor.h"
 #include "services/enrich/enrich_processor.h"
@@ -73,7 +74,10 @@ std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth&
     const bool near_duplicate = near_duplicates.contains(feedback_id);
     std::vector<std::pair<std::string, double>> themes;
     for (const auto& t : a.themes) themes.emplace_back(t.id, t.clause_compound);
-    if (themes.empty()) themes.emplace_back("other", a.compound);
+    if (themes.empty()) themes.emplace_back(kUnthemedId, a.compound);
+    std::set<std::string> drivers;  // the overall window counts the response once per theme
+    for (const auto& [theme, sentiment] : themes) drivers.insert(theme);
+    themes.emplace_back(kOverallThemeId, a.compound);
     for (const auto& [theme, sentiment] : themes) {
       for (auto size : window_sizes) {
         const int64_t s = size.count();
@@ -91,7 +95,24 @@ std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth&
             w.nps_responses++;
             (*f.nps >= 9 ? w.promoters : *f.nps >= 7 ? w.passives : w.detractors)++;
           }
-          if (f.csat) w.csat_responses++;
+          if (f.csat) {
+            w.csat_responses++;
+            w.csat_sum += *f.csat;
+          }
+          if (theme == kOverallThemeId && (f.nps || f.csat)) {
+            for (const auto& d : drivers) {
+              ExpectedWindow::Driver& driver = w.drivers[d];
+              if (f.nps) {
+                driver.nps_responses++;
+                if (*f.nps >= 9) driver.promoters++;
+                if (*f.nps <= 6) driver.detractors++;
+              }
+              if (f.csat) {
+                driver.csat_responses++;
+                driver.csat_sum += *f.csat;
+              }
+            }
+          }
           w.feedback_ids.insert(feedback_id);
           if (w.customers.insert(f.customer_id).second) {
             w.unique_customers++;
@@ -130,6 +151,26 @@ std::vector<std::string> CompareAggregates(const std::map<std::string, ExpectedW
     check("csat_responses", e.csat_responses, a.csat_responses());
     check("unique_customers", e.unique_customers, a.unique_customers());
     check("arr_affected", e.arr_affected, a.arr_affected());
+    // Drivers: each theme's impact, the overall score minus the score without its responses.
+    std::map<std::string, const voc::v1::DriverImpact*> drivers;
+    for (const auto& d : a.drivers()) drivers[d.theme_id()] = &d;
+    if (drivers.size() != e.drivers.size()) {
+      diffs.push_back(key + ": " + std::to_string(drivers.size()) + " drivers, expected " +
+                      std::to_string(e.drivers.size()));
+    }
+    auto nps = [](int64_t n, int64_t p, int64_t d) { return n > 0 ? 100.0 * static_cast<double>(p - d) / n : 0.0; };
+    for (const auto& [theme, d] : e.drivers) {
+      auto it = drivers.find(theme);
+      if (it == drivers.end()) continue;
+      const double overall = nps(e.nps_responses, e.promoters, e.detractors);
+      const double without =
+          nps(e.nps_responses - d.nps_responses, e.promoters - d.promoters, e.detractors - d.detractors);
+      const double impact = d.nps_responses > 0 ? overall - without : 0.0;
+      if (it->second->nps_responses() != d.nps_responses || std::abs(it->second->nps_impact() - impact) > 1e-9) {
+        diffs.push_back(key + ": driver " + theme + " NPS impact " + std::to_string(it->second->nps_impact()) +
+                        ", expected " + std::to_string(impact));
+      }
+    }
     std::vector<std::string> examples(e.feedback_ids.begin(), e.feedback_ids.end());
     examples.resize(std::min<size_t>(examples.size(), 3));
     if (std::vector<std::string>(a.example_feedback_ids().begin(), a.example_feedback_ids().end()) != examples) {

@@ -22,6 +22,13 @@ struct ExpectedWindow {
   int64_t negative = 0, neutral = 0, positive = 0;
   int64_t nps_responses = 0, promoters = 0, passives = 0, detractors = 0;
   int64_t csat_responses = 0;
+  int64_t csat_sum = 0;
+  // The overall ("*") windows: per theme, what its responses add up to.
+  struct Driver {
+    int64_t nps_responses = 0, promoters = 0, detractors = 0;
+    int64_t csat_responses = 0, csat_sum = 0;
+  };
+  std::map<std::string, Driver> drivers;
   int64_t unique_customers = 0;
   int64_t arr_affected = 0;
   std::set<std::string> customers;

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "common/config/config.h"
+#include "common/core/theme_ids.h"
 #include "services/enrich/enrich_config.h"
 #include "services/enrich/simhash.h"
 #include "tests/runtime/processor_harness.h"
@@ -42,7 +43,17 @@ struct Out {
     return out;
   }
   std::vector<voc::v1::EnrichedFeedback> enriched() const { return On<voc::v1::EnrichedFeedback>("voc.feedback.enriched"); }
-  std::vector<voc::v1::ThemeMention> mentions() const { return On<voc::v1::ThemeMention>("voc.theme.mentions"); }
+  // The theme mentions, without the overall one ("*") every feedback also gets.
+  std::vector<voc::v1::ThemeMention> mentions() const {
+    auto all = On<voc::v1::ThemeMention>("voc.theme.mentions");
+    std::erase_if(all, [](const auto& m) { return m.theme_id() == kOverallThemeId; });
+    return all;
+  }
+  std::vector<voc::v1::ThemeMention> overall() const {
+    auto all = On<voc::v1::ThemeMention>("voc.theme.mentions");
+    std::erase_if(all, [](const auto& m) { return m.theme_id() != kOverallThemeId; });
+    return all;
+  }
   std::vector<voc::v1::Alert> alerts() const { return On<voc::v1::Alert>("voc.alerts"); }
 };
 
@@ -208,6 +219,34 @@ TEST_F(EnrichProcessorTest, DimensionsPlanAndTaxonomyVersionFollowTheRecord) {
     EXPECT_EQ(m.taxonomy_version(), out.enriched()[0].taxonomy_version());
     EXPECT_FALSE(m.taxonomy_version().empty());
   }
+}
+
+// Every feedback also goes out once as the overall mention ("*"), with its themes, so
+// voc-aggregate counts each response once and knows which themes drive its score; it moves
+// with the feedback like any theme.
+TEST_F(EnrichProcessorTest, EveryFeedbackGetsOneOverallMentionListingItsThemes) {
+  auto out = Batch({Feedback("f1", 1, kCrashAndBattery), Feedback("f2", 1, "Hello there.")});
+  const auto overall = out.overall();
+  ASSERT_EQ(overall.size(), 2u);
+  EXPECT_EQ(std::vector<std::string>(overall[0].themes().begin(), overall[0].themes().end()),
+            (std::vector<std::string>{"reliability.crashes", "performance.battery"}));
+  EXPECT_EQ(std::vector<std::string>(overall[1].themes().begin(), overall[1].themes().end()),
+            std::vector<std::string>{kUnthemedId});
+  for (const auto& m : out.mentions()) EXPECT_EQ(m.themes_size(), 0) << "only the overall mention lists themes";
+  // Filed again under another customer: the overall mention is retracted under the old one.
+  out = Batch({Feedback("f1", 2, kCrashAndBattery, "cust-2")});
+  size_t retracted = 0, applied = 0;
+  for (const auto& m : out.overall()) {
+    if (m.retracted()) {
+      ++retracted;
+      EXPECT_EQ(m.customer_id(), "cust-1");
+    } else {
+      ++applied;
+      EXPECT_EQ(m.customer_id(), "cust-2");
+    }
+  }
+  EXPECT_EQ(retracted, 1u);
+  EXPECT_EQ(applied, 1u);
 }
 
 TEST_F(EnrichProcessorTest, ExactDuplicateIsDroppedAndCounted) {
