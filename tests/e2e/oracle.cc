@@ -60,8 +60,10 @@ std::set<std::string> NearDuplicates(const gen::GroundTruth& truth, text::Analyz
 
 std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth& truth,
                                                          const std::vector<voc::v1::CustomerProfile>& customers,
-                                                         const std::vector<std::chrono::milliseconds>& window_sizes) {
-  auto analyzer = text::Analyzer::Create({VOC_SOURCE_DIR "/data/taxonomy/software.yaml", VOC_SOURCE_DIR "/data/lexicons"});
+                                                         const std::vector<std::chrono::milliseconds>& window_sizes,
+                                                         const std::string& taxonomy) {
+  auto analyzer = text::Analyzer::Create(
+      {taxonomy.empty() ? VOC_SOURCE_DIR "/data/taxonomy/software.yaml" : taxonomy, VOC_SOURCE_DIR "/data/lexicons"});
   if (!analyzer.ok()) throw std::runtime_error(analyzer.status().ToString());
   std::map<std::string, int64_t> arr;
   for (const auto& c : customers) arr[c.customer_id()] = c.arr();

@@ -36,9 +36,11 @@ struct ExpectedWindow {
 };
 
 // Keyed like the aggregates topic: "size|start|theme|channel".
+// taxonomy: the file the themes come from; empty: data/taxonomy/software.yaml.
 std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth& truth,
                                                          const std::vector<voc::v1::CustomerProfile>& customers,
-                                                         const std::vector<std::chrono::milliseconds>& window_sizes);
+                                                         const std::vector<std::chrono::milliseconds>& window_sizes,
+                                                         const std::string& taxonomy = {});
 
 // Compares the latest upsert of every window with the expectation; returns the
 // differences as readable lines (empty when equal).
