@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "common/core/theme_ids.h"
 #include "common/kafka/kafka.h"
 #include "services/pipeline/embedded_pipeline.h"
 #include "tools/vocctl/commands.h"
@@ -42,7 +43,15 @@ class DashboardView {
       voc::v1::DeadLetter d;
       if (d.ParseFromArray(r.value.data(), static_cast<int>(r.value.size()))) dead_letters_[d.reason()]++;
     } else if (r.topic == n.alerts) {
-      ++alerts_;
+      voc::v1::Alert a;
+      if (!a.ParseFromArray(r.value.data(), static_cast<int>(r.value.size()))) return;
+      if (a.kind() == voc::v1::Alert::KIND_URGENT_FEEDBACK) {
+        ++urgent_;
+      } else if (a.status() == voc::v1::Alert::STATUS_RESOLVED) {
+        open_.erase(a.alert_id());
+      } else {
+        open_[a.alert_id()] = a;
+      }
     }
   }
 
@@ -50,7 +59,13 @@ class DashboardView {
     int64_t smallest = INT64_MAX;
     for (const auto& [k, a] : windows_) smallest = std::min(smallest, a.window_size_ms());
     std::map<std::string, ThemeRow> rows;
+    const voc::v1::ThemeAggregate* drivers = nullptr;  // the newest overall window of the largest size
     for (const auto& [k, a] : windows_) {
+      if (a.theme_id() == kOverallThemeId && a.channel() == voc::v1::CHANNEL_UNSPECIFIED && a.drivers_size() > 0 &&
+          (drivers == nullptr || std::pair(a.window_size_ms(), a.window_start_ms()) >
+                                     std::pair(drivers->window_size_ms(), drivers->window_start_ms()))) {
+        drivers = &a;
+      }
       if (a.window_size_ms() != smallest) continue;
       ThemeRow& row = rows[a.theme_id()];
       if (!a.theme_path().empty()) row.path = a.theme_path();
@@ -67,16 +82,21 @@ class DashboardView {
       row.detractors += a.detractors();
     }
     std::vector<const ThemeRow*> sorted;
-    for (const auto& [id, row] : rows) sorted.push_back(&row);
+    for (const auto& [id, row] : rows) {
+      if (id != kOverallThemeId) sorted.push_back(&row);
+    }
     std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->volume > b->volume; });
     if (!plain) std::printf("\033[H\033[2J");
-    std::printf("vocstream demo  %5.0fs  raw records produced: %" PRIu64 "  windows: %zu  alerts: %" PRId64 "\n\n",
-                elapsed_s, produced, windows_.size(), alerts_);
+    std::printf("vocstream demo  %5.0fs  raw records produced: %" PRIu64 "  windows: %zu  urgent alerts: %" PRId64 "\n\n",
+                elapsed_s, produced, windows_.size(), urgent_);
     std::printf("%-40s %7s %7s %7s %7s %9s %6s %6s\n", "theme", "volume", "ticket", "survey", "review", "sentiment",
                 "neg%", "NPS");
+    if (auto it = rows.find(kOverallThemeId); it != rows.end()) {
+      sorted.insert(sorted.begin(), &it->second);  // all feedback first, each response once
+    }
     size_t shown = 0;
     for (const ThemeRow* r : sorted) {
-      if (++shown > 20) break;
+      if (++shown > 21) break;
       const double mean = r->sentiment_count > 0 ? r->sentiment_sum / static_cast<double>(r->sentiment_count) : 0;
       const double neg = r->sentiment_count > 0 ? 100.0 * static_cast<double>(r->negative) / static_cast<double>(r->sentiment_count) : 0;
       char nps[16] = "-";
@@ -87,7 +107,17 @@ class DashboardView {
       std::printf("%-40.40s %7" PRId64 " %7" PRId64 " %7" PRId64 " %7" PRId64 " %+9.3f %5.0f%% %6s\n", r->path.c_str(),
                   r->volume, r->by_channel[1], r->by_channel[2], r->by_channel[3], mean, neg, nps);
     }
-    std::printf("\ndead letters:");
+    if (drivers != nullptr) {
+      std::printf("\nNPS drivers (theme: overall NPS minus NPS without it):");
+      for (int i = 0; i < drivers->drivers_size() && i < 5; ++i) {
+        std::printf("  %s %+.1f", drivers->drivers(i).theme_id().c_str(), drivers->drivers(i).nps_impact());
+      }
+      std::printf("\n");
+    }
+    std::printf("\nopen alerts:");
+    if (open_.empty()) std::printf(" none (spikes need a week of a theme's history)");
+    for (const auto& [id, a] : open_) std::printf("\n  %s", a.summary().c_str());
+    std::printf("\n\ndead letters:");
     if (dead_letters_.empty()) std::printf(" none");
     for (const auto& [reason, n] : dead_letters_) std::printf("  %s %" PRId64, reason.c_str(), n);
     std::printf("\n%s", plain ? "\n" : "(Ctrl-C to stop)\n");
@@ -97,7 +127,8 @@ class DashboardView {
  private:
   std::map<std::string, voc::v1::ThemeAggregate> windows_;
   std::map<std::string, int64_t> dead_letters_;
-  int64_t alerts_ = 0;
+  int64_t urgent_ = 0;
+  std::map<std::string, voc::v1::Alert> open_;  // theme and release alerts not resolved, by id
 };
 
 }  // namespace
