@@ -21,6 +21,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "benchmarks/cpu_accounting.h"
 #include "common/kafka/embedded_broker.h"
 #include "common/kafka/kafka.h"
 #include "common/metrics/metric_value.h"
@@ -94,43 +95,6 @@ struct Result {
   double client_cpu_us_per_event = 0, broker_cpu_us_per_event = 0;
   uint64_t peak_rss = 0;
 };
-
-std::chrono::nanoseconds ProcessCpuTime() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
-}
-
-// CPU seconds of this process's threads by name: "clients" (librdkafka's rdk:broker* and
-// rdk:main threads) and "broker" (the embedded broker, rdk:mock), from /proc (10 ms ticks).
-struct ThreadGroupsCpu {
-  double clients = 0, broker = 0;
-};
-
-ThreadGroupsCpu ReadThreadGroupsCpu() {
-  ThreadGroupsCpu out;
-  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm_file(task.path() / "comm");
-    std::string comm;
-    std::getline(comm_file, comm);
-    const bool broker = comm == "rdk:mock";
-    if (!broker && !comm.starts_with("rdk:")) continue;
-    std::ifstream stat_file(task.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
-    // Fields after the parenthesised name: state is the 3rd field, utime and stime the 14th and 15th.
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(stat.substr(close + 2));
-    std::string field;
-    double ticks = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-      if (i >= 14) ticks += std::strtod(field.c_str(), nullptr);
-    }
-    (broker ? out.broker : out.clients) += ticks / tick;
-  }
-  return out;
-}
 
 void ResetPeakRss() {
   std::ofstream f("/proc/self/clear_refs");

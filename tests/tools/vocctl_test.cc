@@ -188,6 +188,55 @@ TEST_F(VocctlTest, GenIsDeterministicForASeedAndItsGroundTruthAddsUp) {
   EXPECT_EQ(static_cast<int64_t>(lines), records) << "one line per record";
 }
 
+TEST_F(VocctlTest, GenPartsOfALongStreamHaveIdsAndEventTimesOfTheirOwn) {
+  const std::string a = work_.path() + "/a", b = work_.path() + "/b";
+  ASSERT_EQ(Vocctl({"gen", "-n", "300", "-o", a, "--seed", "7"}).rc, 0);
+  auto r = Vocctl({"gen", "-n", "300", "-o", b, "--seed", "7", "--id-prefix", "part2-", "--id-offset", "300",
+                   "--start", "2026-12-01T00:00:00Z", "--span", "30d"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(ReadFile(a + "/ground_truth.json"), ReadFile(b + "/ground_truth.json"))
+      << "the same records, renamed and moved in time";
+  // An event time as the generator writes it, epoch ms or RFC 3339 in UTC (which sorts as text),
+  // against [from, to).
+  struct Instant {
+    int64_t ms;
+    const char* text;
+  };
+  const auto between = [](simdjson::simdjson_result<simdjson::dom::element> t, Instant from, Instant to) {
+    int64_t ms = 0;
+    if (t.get(ms) == simdjson::SUCCESS) return ms >= from.ms && ms < to.ms;
+    std::string_view text;
+    return t.get(text) == simdjson::SUCCESS && text >= from.text && text < to.text;
+  };
+  // 48 h from 2026-11-01 (the default) and 30 days from 2026-12-01, less up to 3 h out of order.
+  const Instant a_from{1'793'480'400'000, "2026-10-31T21"}, a_to{1'793'664'000'000, "2026-11-03"};
+  const Instant b_from{1'796'072'400'000, "2026-11-30T21"}, b_to{1'798'675'200'000, "2026-12-31"};
+  const Instant b_late{1'797'724'800'000, "2026-12-20"};
+  const auto a_lines = Lines(ReadFile(a + "/tickets.jsonl")), b_lines = Lines(ReadFile(b + "/tickets.jsonl"));
+  ASSERT_EQ(a_lines.size(), b_lines.size());
+  simdjson::dom::parser pa, pb;
+  size_t checked = 0, late = 0;
+  for (size_t i = 0; i < a_lines.size(); ++i) {
+    simdjson::dom::element x, y;
+    std::string_view id_a, id_b;
+    if (pa.parse(a_lines[i]).get(x) != simdjson::SUCCESS || pb.parse(b_lines[i]).get(y) != simdjson::SUCCESS ||
+        x["ticket_id"].get(id_a) != simdjson::SUCCESS || y["ticket_id"].get(id_b) != simdjson::SUCCESS ||
+        id_a.find("-bad") != std::string_view::npos) {
+      continue;  // malformed on purpose
+    }
+    char expected[32];
+    std::snprintf(expected, sizeof expected, "part2-T-%08lld", std::stoll(std::string(id_a.substr(2))) + 300);
+    EXPECT_EQ(id_b, expected) << id_a;
+    EXPECT_TRUE(between(x["created_at"], a_from, a_to)) << a_lines[i];
+    EXPECT_TRUE(between(y["created_at"], b_from, b_to)) << b_lines[i];
+    late += between(y["created_at"], b_late, b_to) ? 1 : 0;
+    ++checked;
+  }
+  EXPECT_GT(checked, 50u);
+  EXPECT_GT(late, 5u) << "300 records span 30 days when asked, not the default 48 hours";
+  EXPECT_EQ(Vocctl({"gen", "-n", "5", "-o", b, "--start", "yesterday"}).rc, 2);
+}
+
 TEST_F(VocctlTest, ProducedJsonLinesComeBackFromTailOneJsonLineEach) {
   ASSERT_EQ(Vocctl({"gen", "-n", "300", "-o", work_.path(), "--seed", "11"}).rc, 0);
   const std::string input = work_.path() + "/tickets.jsonl";

@@ -281,8 +281,8 @@ GeneratedRecord Generator::Original(const Sent* echo_of) {
   f.source_system = kSources[c];
   f.channel = s.channel;
   char id[32];
-  std::snprintf(id, sizeof id, "%c-%08zu", static_cast<char>(std::toupper(s.channel[0])), index_);
-  f.external_id = id;
+  std::snprintf(id, sizeof id, "%c-%08zu", static_cast<char>(std::toupper(s.channel[0])), index_ + options_.id_offset);
+  f.external_id = options_.id_prefix + id;
   f.event_time_ms = EventTime();
   const bool released = options_.release_ms != 0 && f.event_time_ms >= options_.release_ms;
   f.app_version = released ? options_.new_version : options_.old_version;
@@ -318,37 +318,49 @@ GeneratedRecord Generator::Original(const Sent* echo_of) {
   s.first_payload = s.latest_payload;
   GeneratedRecord r{TopicFor(s.channel), f.customer_id, s.latest_payload, Kind::kOriginal, ""};
   truth_.originals++;
-  truth_.feedback[s.channel + "|" + f.source_system + "|" + f.external_id] = f;
-  sent_.push_back(std::move(s));
-  titles_.push_back(title);
+  if (options_.truth_feedback) truth_.feedback[s.channel + "|" + f.source_system + "|" + f.external_id] = f;
+  if (options_.history == 0 || sent_.size() < options_.history) {
+    sent_.push_back(std::move(s));
+    titles_.push_back(title);
+  } else {  // the ring is full: the newest takes the oldest's place
+    sent_[next_slot_] = std::move(s);
+    titles_[next_slot_] = title;
+    next_slot_ = (next_slot_ + 1) % sent_.size();
+  }
   return r;
 }
 
 GeneratedRecord Generator::Revision() {
-  Sent& s = sent_[Pick(sent_.size())];
+  Sent& s = PickSent();
   s.revision++;
   std::string title;
   std::string body = Text(s.channel, Pick(2) == 0 ? -1 : 1, &title);
   s.feedback.text = title.empty() ? body : title + "\n\n" + body;
   if (s.feedback.nps) s.feedback.nps = static_cast<int>(Pick(11));
   s.latest_payload = Encode(s, s.revision, title, body, s.protobuf);
-  auto& final = truth_.feedback[s.channel + "|" + s.feedback.source_system + "|" + s.feedback.external_id];
-  const uint32_t emitted = final.revisions;
-  final = s.feedback;
-  final.revisions = emitted + 1;
+  if (FinalFeedback* final = TruthOf(s)) {
+    const uint32_t emitted = final->revisions;
+    *final = s.feedback;
+    final->revisions = emitted + 1;
+  }
   truth_.revisions++;
   return {TopicFor(s.channel), s.feedback.customer_id, s.latest_payload, Kind::kRevision, ""};
 }
 
+FinalFeedback* Generator::TruthOf(const Sent& s) {
+  if (!options_.truth_feedback) return nullptr;
+  return &truth_.feedback[s.channel + "|" + s.feedback.source_system + "|" + s.feedback.external_id];
+}
+
 GeneratedRecord Generator::Duplicate() {
-  const Sent& s = sent_[Pick(sent_.size())];
+  const Sent& s = PickSent();
   truth_.exact_duplicates++;
   return {TopicFor(s.channel), s.feedback.customer_id, s.latest_payload, Kind::kExactDuplicate, ""};
 }
 
 GeneratedRecord Generator::Stale() {
   for (int tries = 0; tries < 20; ++tries) {
-    const Sent& s = sent_[Pick(sent_.size())];
+    const Sent& s = PickSent();
     if (s.revision < 2) continue;
     truth_.stale++;
     return {TopicFor(s.channel), s.feedback.customer_id, s.first_payload, Kind::kStale, ""};
@@ -357,10 +369,10 @@ GeneratedRecord Generator::Stale() {
 }
 
 GeneratedRecord Generator::Malformed() {
-  const Sent& base = sent_[Pick(sent_.size())];
+  const Sent& base = PickSent();
   GeneratedRecord r{TopicFor(base.channel), base.feedback.customer_id, "", Kind::kMalformed, ""};
   Sent s = base;
-  s.feedback.external_id += "-bad" + std::to_string(index_);
+  s.feedback.external_id += "-bad" + std::to_string(index_ + options_.id_offset);
   std::string title = "Broken";
   std::string body = "This record is malformed on purpose.";
   // JSON-only output (files of JSON lines) has no protobuf records to truncate.
@@ -419,7 +431,7 @@ GeneratedRecord Generator::Next() {
   } else if (u < (edge += options_.stale_share)) {
     r = Stale();
   } else {
-    r = Original(&sent_[Pick(sent_.size())]);
+    r = Original(&PickSent());
   }
   ++index_;
   truth_.records++;

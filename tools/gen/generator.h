@@ -29,8 +29,20 @@ struct GenOptions {
   double protobuf_share = 0.2;     // good records sent as protobuf instead of JSON
   double pii_share = 0.05;         // texts that carry an email address or phone number
   int64_t start_ms = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
-  int64_t span_ms = 48LL * 3'600'000;    // event times spread over this span...
-  size_t planned_count = 1000;           // ...for this many records
+  // Event times run evenly from start_ms over span_ms across the first planned_count
+  // records (and on past it after them); span and count are independent.
+  int64_t span_ms = 48LL * 3'600'000;
+  size_t planned_count = 1000;
+  // Long streams (soak_bench, `vocctl gen` run again to extend a stream):
+  std::string id_prefix;   // put in front of every external id, a namespace two streams never share (default none)
+  size_t id_offset = 0;    // added to the record index in external ids: continue a stream of N records with N
+  // Earlier feedback that revisions, duplicates, stale re-sends, echoes and malformed
+  // copies are drawn from: the latest `history` (0: all, default). Bounds the memory of
+  // an endless stream; a stream differs from the unbounded one once it is that long.
+  size_t history = 0;
+  // The ground truth keeps every feedback's final state (GroundTruth::feedback), which
+  // grows with the stream; false keeps only the counts.
+  bool truth_feedback = true;
   bool live = false;  // event time = the wall clock instead (the demo)
   // Injected events, for the insight detectors' tests and evaluation (0: none).
   int64_t spike_start_ms = 0;  // from this event time on, spike_share of new feedback says spike_text
@@ -121,8 +133,13 @@ class Generator {
   GenOptions options_;
   std::mt19937_64 rng_;
   std::vector<voc::v1::CustomerProfile> customers_;
-  std::vector<Sent> sent_;
+  // Picks one of the feedback sent so far (of the latest options_.history).
+  Sent& PickSent() { return sent_[Pick(sent_.size())]; }
+  FinalFeedback* TruthOf(const Sent& s);  // nullptr when the truth keeps counts only
+
+  std::vector<Sent> sent_;  // with options_.history: a ring, its oldest entry at next_slot_
   std::vector<std::string> titles_;  // parallel to sent_: the latest title
+  size_t next_slot_ = 0;
   size_t index_ = 0;
   GroundTruth truth_;
 };

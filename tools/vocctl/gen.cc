@@ -19,6 +19,7 @@ int RunGen(const GenArgs& args) {
   gen::GenOptions options = args.options;
   options.protobuf_share = 0;  // files of JSON lines carry JSON only
   options.planned_count = args.count;
+  options.truth_feedback = false;  // ground_truth.json holds the counts only
   gen::Generator generator(options);
   const auto path = [&](const char* name) { return (std::filesystem::path(args.out_dir) / name).string(); };
   std::ofstream customers(path("customers.jsonl"));

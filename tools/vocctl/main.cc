@@ -1,6 +1,7 @@
 // vocctl: the operator's and developer's command line for vocstream.
 #include <unistd.h>
 
+#include <charconv>
 #include <fstream>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 #include "common/logging/logging.h"
 #include "common/runtime/command_line.h"
 #include "common/runtime/stop_signal.h"
+#include "services/ingest/raw_decoder.h"
 #include "tools/vocctl/commands.h"
 #include "tools/vocctl/kafka_args.h"
 #include "tools/vocctl/score.h"
@@ -37,6 +39,17 @@ std::chrono::milliseconds ParseDurationOrExit(const std::string& text, const cha
     std::exit(2);
   }
   return d;
+}
+
+// An instant as RFC 3339 or epoch milliseconds; a mistake is a sentence on stderr.
+bool ParseTime(const std::string& text, const char* flag, int64_t* epoch_ms) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *epoch_ms);
+  if (ec == std::errc() && end == text.data() + text.size()) return true;
+  std::string why;
+  if (voc::ingest::ParseRfc3339(text, epoch_ms, &why)) return true;
+  std::cerr << "vocctl: " << flag << " '" << text
+            << "' is not a time; use RFC 3339 such as 2026-11-01T00:00:00Z, or epoch milliseconds (" << why << ")\n";
+  return false;
 }
 
 }  // namespace
@@ -80,6 +93,22 @@ int main(int argc, char** argv) {
   g->add_option("--malformed-share", gen.options.malformed_share, "Share of malformed records")->capture_default_str()->check(CLI::Range(0.0, 1.0));
   g->add_option("--duplicate-share", gen.options.duplicate_share, "Share of exact duplicates")->capture_default_str()->check(CLI::Range(0.0, 1.0));
   g->add_option("--revision-share", gen.options.revision_share, "Share of revisions")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  // A long stream in parts, or streams that must not share ids: event times and ids of
+  // their own; a part of the stream picks up where the last ended with --start and --id-offset.
+  std::string gen_start, gen_span = "48h";
+  g->add_option("--start", gen_start,
+                "Event time of the first record: RFC 3339 (2026-11-01T00:00:00Z) or epoch milliseconds "
+                "(default 2026-11-01T00:00:00Z)");
+  g->add_option("--span", gen_span, "Event times run evenly over this span across the records, whatever their count, e.g. 30d")
+      ->capture_default_str();
+  g->add_option("--id-prefix", gen.options.id_prefix, "Put this in front of every external id (a namespace of ids)");
+  g->add_option("--id-offset", gen.options.id_offset,
+                "Add this to the record number in external ids: continue a stream of N records with N")
+      ->capture_default_str();
+  g->add_option("--history", gen.options.history,
+                "Revisions, duplicates and echoes pick from the latest N feedback only (0: all); bounds the memory "
+                "of a long stream")
+      ->capture_default_str();
 
   voc::vocctl::DemoArgs demo;
   std::string demo_duration = "30s";
@@ -113,7 +142,11 @@ int main(int argc, char** argv) {
     tail.exit_when_idle = ParseDurationOrExit(tail_idle, "--exit-when-idle");
     return voc::vocctl::RunTail(tail, stop.flag());
   }
-  if (*g) return voc::vocctl::RunGen(gen);
+  if (*g) {
+    if (!gen_start.empty() && !ParseTime(gen_start, "--start", &gen.options.start_ms)) return 2;
+    gen.options.span_ms = ParseDurationOrExit(gen_span, "--span").count();
+    return voc::vocctl::RunGen(gen);
+  }
   if (*d) {
     demo.duration = ParseDurationOrExit(demo_duration, "--duration");
     return voc::vocctl::RunDemo(demo, stop.flag());

@@ -1,0 +1,22 @@
+// CPU accounting for the benchmarks that run the fused pipeline (pipeline_bench,
+// soak_bench): the whole process's CPU time, and its threads' by what started them.
+// CPU time, unlike wall time, is little disturbed by whatever else the machine runs.
+#pragma once
+
+#include <chrono>
+
+namespace voc::bench {
+
+// CPU time of every thread of this process so far.
+std::chrono::nanoseconds ProcessCpuTime();
+
+// CPU seconds so far of this process's threads by name, from /proc (10 ms ticks):
+// librdkafka's client threads (rdk:broker*, rdk:main, ...), the embedded broker's
+// (rdk:mock) and RocksDB's background flushes and compactions (rocksdb:*), which the
+// stages' own thread CPU times leave out.
+struct ThreadGroupsCpu {
+  double clients = 0, broker = 0, rocksdb = 0;
+};
+ThreadGroupsCpu ReadThreadGroupsCpu();
+
+}  // namespace voc::bench
