@@ -138,6 +138,11 @@ void EnrichProcessor::Open(runtime::Setup& setup) {
   dedupe_ = setup.Store<voc::state::v1::DedupeEntry>(
       {.name = "dedupe", .ttl = options_.dedupe_ttl, .point_lookups = true});
   near_duplicates_ = setup.Store<RecentTexts>({.name = "neardup", .ttl = options_.dedupe_ttl, .point_lookups = true});
+  // A role can change only while an earlier text within the horizon may still arrive: the
+  // records kept for that live as long as the horizon (wall time; at least a day).
+  const auto horizon = std::chrono::duration_cast<std::chrono::seconds>(options_.near_duplicate_horizon);
+  emitted_ = setup.Store<EmittedRecord>(
+      {.name = "emitted", .ttl = std::max(horizon, std::chrono::seconds(86'400)), .point_lookups = true});
   customers_ = setup.ReadTable<voc::v1::CustomerProfile>(options_.customers_topic,
                                                          {.name = "customers", .point_lookups = true},
                                                          options_.customer_catch_up);
@@ -259,7 +264,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   for (const auto& t : enriched_.themes()) entry.add_theme_ids(t.id());
   if (enriched_.themes().empty()) entry.add_theme_ids(kUnthemedId);
   entry.add_theme_ids(kOverallThemeId);
-  if (words >= options_.near_duplicate_min_words) entry.set_enriched(enriched_bytes_);
+  if (words >= options_.near_duplicate_min_words) emitted_->Put(record.partition, feedback_.feedback_id(), {enriched_bytes_});
 
   // The texts this one precedes whose original it changed go out again. The list moves
   // out first: EmitNewRole reuses every scratch member.
@@ -332,9 +337,10 @@ std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t sim
 
 void EnrichProcessor::EmitNewRole(const kafka::Record& record, const std::string& feedback_id,
                                   const std::string& duplicate_of, runtime::Context& ctx) {
+  const EmittedRecord* emitted = emitted_->Get(record.partition, feedback_id);
   const voc::state::v1::DedupeEntry* stored = dedupe_->Get(record.partition, feedback_id);
-  if (stored == nullptr || stored->enriched().empty() ||
-      !enriched_.ParseFromArray(stored->enriched().data(), static_cast<int>(stored->enriched().size())) ||
+  if (emitted == nullptr || stored == nullptr ||
+      !enriched_.ParseFromArray(emitted->bytes.data(), static_cast<int>(emitted->bytes.size())) ||
       enriched_.customer_id() != feedback_.customer_id()) {
     probe_->roles_unrevisable.Increment();  // expired, or moved to another customer since
     return;
@@ -349,9 +355,8 @@ void EnrichProcessor::EmitNewRole(const kafka::Record& record, const std::string
   // The aggregates count near duplicates apart: a mention changes only with the role's kind.
   if (was_duplicate != !duplicate_of.empty()) EmitMentions(nullptr, ctx);
   probe_->role_changes.Increment();
-  voc::state::v1::DedupeEntry& entry = dedupe_->Update(record.partition, feedback_id);
-  entry.set_revision(enriched_.revision());
-  entry.set_enriched(enriched_bytes_);
+  dedupe_->Update(record.partition, feedback_id).set_revision(enriched_.revision());
+  emitted_->Put(record.partition, feedback_id, {enriched_bytes_});
 }
 
 void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx) {

@@ -57,7 +57,22 @@ struct RecentTexts {
   std::vector<Text> texts;
 };
 
+// The enriched record last emitted for a text in the near-duplicate index, as it went out:
+// a new role is that record again with another duplicate_of.
+struct EmittedRecord {
+  std::string bytes;
+};
+
 }  // namespace voc::enrich
+
+template <>
+struct voc::state::Codec<voc::enrich::EmittedRecord> {
+  static void Encode(const voc::enrich::EmittedRecord& record, std::string* out) { *out = record.bytes; }
+  static bool Decode(std::string_view bytes, voc::enrich::EmittedRecord* record) {
+    record->bytes.assign(bytes);
+    return true;
+  }
+};
 
 // RecentTexts as stored: the packed parallel arrays of voc.state.v1.NearDuplicateIndex.
 template <>
@@ -75,7 +90,8 @@ class EnrichProcessor final : public runtime::Processor {
   ~EnrichProcessor() override;
 
   // Stores: dedupe (what each feedback id last was), neardup (each customer's recent
-  // texts), and the customer table.
+  // texts), emitted (the last enriched record of each text in neardup, for the horizon),
+  // and the customer table.
   void Open(runtime::Setup& setup) override;
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
 
@@ -98,6 +114,7 @@ class EnrichProcessor final : public runtime::Processor {
   std::unique_ptr<EnrichProbe> probe_;
   state::KeyValueStore<voc::state::v1::DedupeEntry>* dedupe_ = nullptr;
   state::KeyValueStore<RecentTexts>* near_duplicates_ = nullptr;
+  state::KeyValueStore<EmittedRecord>* emitted_ = nullptr;
   runtime::Table<voc::v1::CustomerProfile>* customers_ = nullptr;
   // Reused per record: no allocation storms on the hot path.
   voc::v1::Feedback feedback_;
