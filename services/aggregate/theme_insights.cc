@@ -24,7 +24,12 @@ struct InsightProbe {
                   .Register(r)),
         spike_tests(tests.Add({{"test", "spike"}})),
         release_tests(tests.Add({{"test", "release"}})),
-        unreadable(tests.Add({{"test", "unreadable_state"}})) {}
+        unreadable(tests.Add({{"test", "unreadable_state"}})) {
+    // Every series exists from the start at 0, so a dashboard sees it before the first alert.
+    for (const char* kind : {"theme_spike", "release_regression", "release_fix"}) {
+      for (const char* status : {"opened", "updated", "resolved"}) events.Add({{"kind", kind}, {"status", status}});
+    }
+  }
   prometheus::Family<prometheus::Counter>& events;
   prometheus::Family<prometheus::Counter>& tests;
   prometheus::Counter& spike_tests;
