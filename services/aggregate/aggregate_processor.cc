@@ -10,6 +10,7 @@
 
 #include "common/core/decimal.h"
 #include "common/core/limits.h"
+#include "common/core/utf8.h"
 
 namespace voc::aggregate {
 
@@ -42,7 +43,6 @@ struct AggregateProbe {
 
 namespace {
 
-constexpr char kSep = '\x1f';
 constexpr char kWatermarkKey[] = "watermark";
 constexpr char kDirtyKey[] = "dirty";
 constexpr char kOpenKey[] = "open";
@@ -72,6 +72,54 @@ void AppendWindowGroup(std::string* out, int64_t size_ms, int64_t start_ms, std:
 constexpr size_t kMaxThemeId = 0xff;
 constexpr size_t kMaxCustomerId = kMaxCustomerIdBytes;  // shared with voc-ingest, which refuses longer ids
 static_assert(kMaxCustomerId <= 0xffff, "the customer id's length is written in two bytes");
+// Bounds of a mention's values: with them no count, sum or window end can overflow.
+constexpr int64_t kMaxEventTimeMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+constexpr int64_t kMaxArr = 1'000'000'000'000;
+constexpr int64_t kMaxCount = int64_t{1} << 40;  // mentions in one window, far beyond any real one
+
+bool InRange(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; }
+
+// Stored state is used only when it holds together: what the processor itself writes
+// stays within these bounds, so arithmetic on it cannot overflow, and its ids, which go
+// back out in topic strings, are UTF-8. Anything else is a corrupt store or another format.
+bool Readable(const voc::state::v1::Account& a) {
+  if (!InRange(a.listed_at_ms(), 0, kMaxEventTimeMs)) return false;
+  const std::string* previous = nullptr;
+  for (const auto& c : a.contributions()) {
+    if (c.feedback_id().empty() || !IsValidUtf8(c.feedback_id()) || (previous && *previous >= c.feedback_id()) ||
+        c.revision() == 0 || !InRange(c.channel(), 1, 3) || !InRange(c.event_time_ms(), 1, kMaxEventTimeMs) ||
+        !InRange(c.nps(), -1, 10) || !InRange(c.csat(), 0, 5) || !InRange(c.sentiment_micros(), -1'000'000, 1'000'000) ||
+        !InRange(c.arr(), 0, kMaxArr) || !InRange(c.written_at_ms(), 0, kMaxEventTimeMs)) {
+      return false;
+    }
+    previous = &c.feedback_id();
+  }
+  return true;
+}
+
+bool Readable(const voc::state::v1::WindowState& w) {
+  for (int64_t count : {w.volume(), w.unique_volume(), w.unique_customers(), w.sentiment_count(), w.negative(),
+                        w.neutral(), w.positive(), w.nps_responses(), w.promoters(), w.passives(), w.detractors(),
+                        w.csat_responses()}) {
+    if (!InRange(count, 0, kMaxCount)) return false;
+  }
+  if (!InRange(w.sentiment_sum_micros(), -kMaxCount * 1'000'000, kMaxCount * 1'000'000) ||
+      !InRange(w.csat_sum(), 0, 5 * kMaxCount) || !InRange(w.arr_affected(), 0, INT64_MAX / 2) ||
+      !InRange(w.channel(), 0, 3) || !InRange(w.window_size_ms(), 1, kMaxEventTimeMs) ||
+      !InRange(w.window_start_ms(), -kMaxEventTimeMs, kMaxEventTimeMs) || !IsValidUtf8(w.theme_id()) ||
+      !IsValidUtf8(w.theme_path())) {
+    return false;
+  }
+  for (int i = 0; i < w.examples_size(); ++i) {
+    if (!IsValidUtf8(w.examples(i)) || (i > 0 && w.examples(i - 1) >= w.examples(i))) return false;
+  }
+  return true;
+}
+
+std::string Unreadable(const char* store, PartitionId partition) {
+  return std::string("voc-aggregate: a stored ") + store + " value in partition " + std::to_string(partition.value) +
+         " cannot be read: the state store is corrupt or of another format";
+}
 
 void AccountKey(std::string_view theme_id, std::string_view customer_id, std::string* out) {
   out->clear();
@@ -120,26 +168,48 @@ std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
           {.name = "members", .ttl = ttl}};
 }
 
+// Runs in the rebalance callback, where no exception may go: a value it cannot read is
+// kept in unreadable_, and the next Process or EndBatch throws it.
 void AggregateProcessor::Load(PartitionId partition) {
   auto& open = open_[partition.value];
   open.clear();
   std::string value;
   auto open_found = store_->Get(kMeta, partition, kOpenKey, &value);
-  if (open_found.ok() && *open_found && open_windows_.ParseFromString(value) &&
-      open_windows_.end_ms_size() == open_windows_.window_key_size()) {
-    for (int i = 0; i < open_windows_.end_ms_size(); ++i) {
+  if (!open_found.ok()) {
+    unreadable_[partition.value] = open_found.status().ToString();
+  } else if (*open_found) {
+    if (!open_windows_.ParseFromString(value) || open_windows_.end_ms_size() != open_windows_.window_key_size()) {
+      unreadable_[partition.value] = Unreadable("meta (open windows)", partition);
+    }
+    for (int i = 0; i < open_windows_.end_ms_size() && !unreadable_.contains(partition.value); ++i) {
+      if (!InRange(open_windows_.end_ms(i), -2 * kMaxEventTimeMs, 2 * kMaxEventTimeMs)) {
+        unreadable_[partition.value] = Unreadable("meta (open windows)", partition);
+        break;
+      }
       open.emplace(open_windows_.end_ms(i), std::move(*open_windows_.mutable_window_key(i)));
     }
   }
   auto& dirty = dirty_[partition.value];
   dirty.clear();
   auto dirty_found = store_->Get(kMeta, partition, kDirtyKey, &value);
-  if (dirty_found.ok() && *dirty_found && dirty_windows_.ParseFromString(value)) {
+  if (!dirty_found.ok()) {
+    unreadable_[partition.value] = dirty_found.status().ToString();
+  } else if (*dirty_found && !dirty_windows_.ParseFromString(value)) {
+    unreadable_[partition.value] = Unreadable("meta (dirty windows)", partition);
+  } else if (*dirty_found) {
     for (auto& key : *dirty_windows_.mutable_window_keys()) dirty.insert(std::move(key));
   }
   int64_t watermark = 0;
   auto found = store_->Get(kMeta, partition, kWatermarkKey, &value);
-  if (found.ok() && *found && value.size() == 8) std::memcpy(&watermark, value.data(), 8);
+  if (!found.ok()) {
+    unreadable_[partition.value] = found.status().ToString();
+  } else if (*found && value.size() == 8) {
+    std::memcpy(&watermark, value.data(), 8);
+  }
+  if (found.ok() && *found && (value.size() != 8 || !InRange(watermark, 0, kMaxEventTimeMs))) {
+    unreadable_[partition.value] = Unreadable("meta (watermark)", partition);
+    watermark = 0;
+  }
   watermark_[partition.value] = watermark;
 }
 
@@ -149,6 +219,7 @@ void AggregateProcessor::OnAssigned(const std::vector<TopicPartition>& partition
 
 void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions) {
   for (const auto& tp : partitions) {
+    unreadable_.erase(tp.partition.value);
     dirty_.erase(tp.partition.value);
     dirty_changed_.erase(tp.partition.value);
     watermark_.erase(tp.partition.value);
@@ -177,7 +248,11 @@ AggregateProcessor::WindowEntry& AggregateProcessor::Window(PartitionId partitio
     auto found = ctx.txn->Get(kWindow, partition, key, &value_);
     if (!found.ok()) throw runtime::FatalError(found.status().ToString());
     if (*found) {
-      it->second.state.ParseFromString(value_);
+      if (!it->second.state.ParseFromString(value_) || !Readable(it->second.state)) {
+        cache.windows.erase(it);
+        --cached_entries_;
+        throw runtime::FatalError(Unreadable("window", partition));
+      }
     } else {
       *created = true;
     }
@@ -191,7 +266,8 @@ AggregateProcessor::WindowEntry& AggregateProcessor::Window(PartitionId partitio
 bool AggregateProcessor::ReadAccount(PartitionId partition, std::string_view key, Account* account, int64_t now_ms) {
   auto found = store_->Get(kAccount, partition, key, &value_);
   if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-  if (!*found || !stored_.ParseFromString(value_)) return false;
+  if (!*found) return false;
+  if (!stored_.ParseFromString(value_) || !Readable(stored_)) throw runtime::FatalError(Unreadable("account", partition));
   const int64_t ttl_ms = StateTtl().count() * 1000;
   account->listed_at_ms = stored_.listed_at_ms();
   for (auto& s : *stored_.mutable_contributions()) {
@@ -399,6 +475,7 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Acc
 }
 
 void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& ctx) {
+  if (!unreadable_.empty()) throw runtime::FatalError(unreadable_.begin()->second);
   if (!mention_.ParseFromArray(record.value.data(), static_cast<int>(record.value.size()))) {
     ctx.out.DeadLetter(record, "MALFORMED_PROTOBUF", "not a valid voc.v1.ThemeMention");
     return;
@@ -414,6 +491,16 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   }
   if (mention_.theme_id().size() > kMaxThemeId || mention_.customer_id().size() > kMaxCustomerId) {
     ctx.out.DeadLetter(record, "INVALID_FIELD", "ThemeMention theme_id over 255 bytes or customer_id over 65535 bytes");
+    return;
+  }
+  // Values the sums and window bounds must hold without overflowing (found by fuzzing:
+  // a sentiment of 1e300, an event time near INT64_MAX, two ARRs of INT64_MAX).
+  if (!(mention_.sentiment() >= -1.0 && mention_.sentiment() <= 1.0) || mention_.event_time_ms() > kMaxEventTimeMs ||
+      mention_.arr() < 0 || mention_.arr() > kMaxArr || (mention_.has_nps() && (mention_.nps() < 0 || mention_.nps() > 10)) ||
+      (mention_.has_csat() && (mention_.csat() < 1 || mention_.csat() > 5))) {
+    ctx.out.DeadLetter(record, "INVALID_FIELD",
+                       "ThemeMention sentiment outside -1..1, event time after 9999, ARR outside 0..10^12, NPS "
+                       "outside 0..10 or CSAT outside 1..5");
     return;
   }
   const PartitionId p = record.partition;
@@ -573,7 +660,10 @@ void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::W
       if (c.retracted || c.event_time_ms < s->window_start_ms() || c.event_time_ms >= end) continue;
       if (s->channel() != 0 && c.channel != s->channel()) continue;
       if (smallest.size() == depth && c.feedback_id >= smallest.back()) continue;
-      smallest.insert(std::lower_bound(smallest.begin(), smallest.end(), c.feedback_id), c.feedback_id);
+      // An id twice: a revision moved to another customer, whose retraction under the old one is still to come.
+      const auto at = std::lower_bound(smallest.begin(), smallest.end(), c.feedback_id);
+      if (at != smallest.end() && *at == c.feedback_id) continue;
+      smallest.insert(at, c.feedback_id);
       if (smallest.size() > depth) smallest.pop_back();
     }
     return true;
@@ -584,6 +674,7 @@ void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::W
 }
 
 void AggregateProcessor::EndBatch(runtime::Context& ctx) {
+  if (!unreadable_.empty()) throw runtime::FatalError(unreadable_.begin()->second);
   for (const auto& [partition, watermark] : watermark_) {
     if (!watermark_changed_.contains(partition)) continue;
     CloseWindows(PartitionId(partition), watermark, ctx);

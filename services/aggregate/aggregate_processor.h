@@ -152,6 +152,9 @@ class AggregateProcessor final : public runtime::Processor {
   std::unordered_map<int32_t, std::unordered_set<std::string>> dirty_;
   std::set<int32_t> dirty_changed_;
   std::map<int32_t, int64_t> watermark_;
+  // Per assigned partition whose stored meta values could not be read on assignment: why.
+  // Process and EndBatch throw it as a FatalError (the rebalance callback cannot).
+  std::map<int32_t, std::string> unreadable_;
   // Per assigned partition: open windows by the time they close (in kMeta at each
   // checkpoint that opened or closed one).
   std::map<int32_t, std::multimap<int64_t, std::string>> open_;

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "common/runtime/processor.h"
+
 namespace voc::enrich {
 
 CustomerTable::CustomerTable(kafka::ClientConfig client, std::string topic, kafka::Properties properties,
@@ -93,7 +95,10 @@ const voc::v1::CustomerProfile* CustomerTable::Lookup(state::StateStore* store, 
     auto found = store->Get(store_id_, kTablePartition, customer_id, &value_);
     if (!found.ok()) return nullptr;  // a failed read is not an answer to remember
     std::optional<voc::v1::CustomerProfile> row;
-    if (*found && !row.emplace().ParseFromString(value_)) row.reset();
+    if (*found && !row.emplace().ParseFromString(value_)) {  // stored only once it parsed: the store is corrupt
+      throw runtime::FatalError("voc-enrich: the stored customers row of a customer cannot be read: the state "
+                                "store is corrupt or of another format");
+    }
     if (cache_.size() >= kMaxCached) cache_.clear();
     it = cache_.emplace(std::string(customer_id), std::move(row)).first;
   }

@@ -33,7 +33,8 @@ class CustomerTable {
   bool caught_up() const { return caught_up_; }
   // The latest profile, or nullptr when the customer is unknown; valid until the next
   // Follow or Lookup. Answers come from memory after the first lookup of a customer,
-  // until a change to the row arrives.
+  // until a change to the row arrives. A stored row that does not parse throws
+  // runtime::FatalError.
   const voc::v1::CustomerProfile* Lookup(state::StateStore* store, std::string_view customer_id);
   uint64_t rows_applied() const { return rows_applied_; }
 

@@ -93,6 +93,27 @@ uint64_t Fingerprint(const voc::v1::Feedback& f, std::string* scratch) {
   return Hash64(content);
 }
 
+// Stored state is read only when it holds together: it parses, and what goes back out in
+// topic strings (theme ids, customer and feedback ids) is UTF-8.
+bool ReadDedupeEntry(const std::string& value, voc::state::v1::DedupeEntry* entry) {
+  if (!entry->ParseFromString(value) || !IsValidUtf8(entry->customer_id())) return false;
+  for (const auto& id : entry->theme_ids()) {
+    if (id.empty() || !IsValidUtf8(id)) return false;
+  }
+  return true;
+}
+
+bool ReadNearDuplicateIndex(const std::string& value, voc::state::v1::NearDuplicateIndex* index) {
+  if (!index->ParseFromString(value) || index->simhash_size() != index->event_time_ms_size() ||
+      index->simhash_size() != index->feedback_id_size()) {
+    return false;
+  }
+  for (const auto& id : index->feedback_id()) {
+    if (!IsValidUtf8(id)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 EnrichProcessor::EnrichProcessor(EnrichOptions options, std::unique_ptr<text::Analyzer> analyzer,
@@ -137,7 +158,13 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   const uint64_t fingerprint = Fingerprint(feedback_, &fingerprint_content_);
   auto found = ctx.txn->Get(kDedupe, record.partition, feedback_.feedback_id(), &value_);
   if (!found.ok()) throw runtime::FatalError(found.status().ToString());  // the store failed, not the record
-  const bool seen = *found && previous_.ParseFromString(value_);
+  const bool seen = *found;
+  if (seen && !ReadDedupeEntry(value_, &previous_)) {  // never guess from a value that cannot be read
+    throw runtime::FatalError("voc-enrich: the stored dedupe entry of feedback id '" +
+                              feedback_.feedback_id().substr(0, Utf8Prefix(feedback_.feedback_id(), 64)) +
+                              "' in partition " + std::to_string(record.partition.value) +
+                              " cannot be read: the state store is corrupt or of another format");
+  }
   uint32_t revision = 1;
   if (seen) {
     if (feedback_.source_revision() < previous_.source_revision()) {
@@ -249,9 +276,14 @@ EnrichProcessor::CachedIndex& EnrichProcessor::IndexOf(PartitionId partition, co
     ++cached_indexes_;
     auto found = ctx.txn->Get(kNearDuplicates, partition, customer_id, &value_);
     if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-    if (*found && stored_index_.ParseFromString(value_) &&
-        stored_index_.simhash_size() == stored_index_.event_time_ms_size() &&
-        stored_index_.simhash_size() == stored_index_.feedback_id_size()) {
+    if (*found && !ReadNearDuplicateIndex(value_, &stored_index_)) {
+      indexes.erase(it);
+      --cached_indexes_;
+      throw runtime::FatalError("voc-enrich: the stored neardup index of a customer in partition " +
+                                std::to_string(partition.value) +
+                                " cannot be read: the state store is corrupt or of another format");
+    }
+    if (*found) {
       auto& texts = it->second.texts;
       for (int i = 0; i < stored_index_.simhash_size(); ++i) {
         texts.push_back({.simhash = stored_index_.simhash(i),
