@@ -2,16 +2,20 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <set>
+
 #include "common/core/json.h"
 #include "voc/v1/customer.pb.h"
 
 namespace voc::vocctl {
 namespace {
 
+// A JSON integer: an optional minus, then digits without a leading zero ("007" stays the
+// string "007", as an id or a zip code must; as a number it was not JSON at all).
 bool IsInteger(const std::string& s) {
   if (s.empty() || s.size() > 18) return false;
   size_t i = s[0] == '-' ? 1 : 0;
-  if (i == s.size()) return false;
+  if (i == s.size() || (s[i] == '0' && i + 1 < s.size())) return false;
   for (; i < s.size(); ++i) {
     if (s[i] < '0' || s[i] > '9') return false;
   }
@@ -53,6 +57,17 @@ ProduceInput::Result ProduceInput::Next() {
       if (read == CsvReader::Result::kError) return Fail(csv_.error());
       line_no_ = csv_.record_line();
       if (header_.empty()) {
+        // Each name once, compared as JSON keys (bytes that are not UTF-8 all become U+FFFD):
+        // voc-ingest refuses a record that gives a key twice.
+        std::set<std::string> keys;
+        for (const std::string& name : row_) {
+          std::string key;
+          AppendJsonString(name, &key);
+          if (!keys.insert(key).second) {
+            return Fail("line " + std::to_string(line_no_) + ": column " + key +
+                        " is named twice in the header; name each column once");
+          }
+        }
         header_ = row_;
         continue;
       }

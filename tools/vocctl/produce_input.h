@@ -1,6 +1,7 @@
 // The records `vocctl produce` sends, read from a JSON-lines or CSV stream one at a time:
 // a JSON line goes as it is; a CSV row (csv.h) becomes a JSON object keyed by the header's
-// names, a whole number without leading zeros as a number and anything else as a string;
+// names (each once), a whole number without leading zeros as a number and anything else
+// as a string, an empty field left out;
 // with `customers`, each record is read as a CustomerProfile and sent as its protobuf.
 // The record key is the key field's string value, when the record has one.
 #pragma once
