@@ -59,6 +59,13 @@ std::string FileText(const std::string& path) {
   return s.str();
 }
 
+// prefix followed by n ("sample-7"). (GCC 12 warns falsely on "literal" + std::string&&.)
+std::string Numbered(std::string_view prefix, int64_t n) {
+  std::string out(prefix);
+  out += std::to_string(n);
+  return out;
+}
+
 std::string Quoted(const std::string& s) {
   std::string out;
   voc::AppendJsonString(s, &out);
@@ -161,19 +168,19 @@ void IngestSeeds(const fs::path& root) {
   int n = 0;
   for (const auto& line : SampleLines("app-reviews.txt", 20)) {
     rv.set_body(line);
-    rv.set_review_id("s-" + std::to_string(n));
-    s.Add("sample-review-proto-" + std::to_string(n), Sel(2) + rv.SerializeAsString());
-    s.Add("sample-review-json-" + std::to_string(n),
-          Sel(2, 1) + R"({"review_id":"s-)" + std::to_string(n) + R"(","store":"googleplay","rating":2,"body":)" +
+    rv.set_review_id(Numbered("s-", n));
+    s.Add(Numbered("sample-review-proto-", n), Sel(2) + rv.SerializeAsString());
+    s.Add(Numbered("sample-review-json-", n),
+          Sel(2, 1) + Numbered(R"({"review_id":"s-)", n) + R"(","store":"googleplay","rating":2,"body":)" +
               Quoted(line) + R"(,"reviewed_at":"2026-11-20T10:00:00Z"})");
     ++n;
   }
   for (const auto& line : SampleLines("forum-sentences.txt", 20)) {
-    s.Add("sample-ticket-json-" + std::to_string(n), Sel(0) + R"({"ticket_id":"f-)" + std::to_string(n) +
+    s.Add(Numbered("sample-ticket-json-", n), Sel(0) + Numbered(R"({"ticket_id":"f-)", n) +
                                                          R"(","customer_id":"cust-7","created_at_ms":1795600000000,"body":)" +
                                                          Quoted(line) + "}");
     sv.set_comment(line);
-    s.Add("sample-survey-proto-" + std::to_string(n), Sel(1, 2) + sv.SerializeAsString());
+    s.Add(Numbered("sample-survey-proto-", n), Sel(1, 2) + sv.SerializeAsString());
     ++n;
   }
   // The bad inputs of the ingest tests.
@@ -267,7 +274,7 @@ void EnrichSeeds(const fs::path& root) {
                                   Feedback("c4", 1, long_text, "cust-1", kT0 + 8 * 86'400'000LL).SerializeAsString()}));
   int n = 0;
   for (const auto& line : SampleLines("app-reviews.txt", 15)) {
-    s.Add("sample-" + std::to_string(n), Feedback("s" + std::to_string(n), 1, line, "cust-" + std::to_string(n % 3))
+    s.Add(Numbered("sample-", n), Feedback(Numbered("s", n), 1, line, Numbered("cust-", n % 3))
                                              .SerializeAsString());
     ++n;
   }
@@ -364,7 +371,7 @@ void StateSeeds(const fs::path& root) {
   for (int i = 0; i < 3; ++i) {
     index.add_simhash(0x0f0f0f0f0f0f0f0fULL + static_cast<uint64_t>(i));
     index.add_event_time_ms(kT0 - i * 1000);
-    index.add_feedback_id(i == 0 ? ss::kFeedbackId : "other-" + std::to_string(i));
+    index.add_feedback_id(i == 0 ? ss::kFeedbackId : Numbered("other-", i));
   }
   s.Add("neardup", sel(ss::kEnrichNearDuplicates) + index.SerializeAsString());
   index.add_simhash(1);  // arrays of different lengths
@@ -435,8 +442,8 @@ void StateSeeds(const fs::path& root) {
   watermark = kT0 + 90LL * 86'400'000;
   s.Add("watermark-ahead", sel(ss::kAggregateWatermark) + std::string(reinterpret_cast<const char*>(&watermark), 8));
   for (uint8_t slot = 0; slot < ss::kSlots; ++slot) {
-    s.Add("garbage-" + std::to_string(slot), sel(slot) + "\x0a\xff\xff\xff\xff\x0f");
-    s.Add("empty-" + std::to_string(slot), sel(slot));
+    s.Add(Numbered("garbage-", slot), sel(slot) + "\x0a\xff\xff\xff\xff\x0f");
+    s.Add(Numbered("empty-", slot), sel(slot));
   }
   std::cout << "state_values: " << s.count() << "\n";
 }
@@ -525,8 +532,8 @@ void VocctlSeeds(const fs::path& root) {
 void TextSeeds(const fs::path& root) {
   Seeds s(root, "analyzer_text");
   int n = 0;
-  for (const auto& line : SampleLines("app-reviews.txt", 40)) s.Add("review-" + std::to_string(n++), line);
-  for (const auto& line : SampleLines("forum-sentences.txt", 40)) s.Add("forum-" + std::to_string(n++), line);
+  for (const auto& line : SampleLines("app-reviews.txt", 40)) s.Add(Numbered("review-", n++), line);
+  for (const auto& line : SampleLines("forum-sentences.txt", 40)) s.Add(Numbered("forum-", n++), line);
   s.Add("pii", "call +44 20 7946 0958, card 4111 1111 1111 1111, DE89 3704 0044 0532 0130 00, a@b.co, ::1, 10.0.0.12");
   s.Add("emoji", "I LOVE it!!! \xF0\x9F\x98\x8D but the sync is NOT working :( and it crashes... not bad, not great");
   s.Add("languages", "La app no funciona y se cierra. L'application plante. Die App st\xC3\xBCrzt ab.");
