@@ -107,13 +107,14 @@ inline void ExpectKnownDeadLetter(const CollectingEmitter::Letter& letter, const
   VOC_FUZZ_EXPECT(IsValidUtf8(letter.detail), "dead letter detail is not UTF-8: " + Excerpt(letter.detail));
 }
 
-// A folder made once per process under $TMPDIR (or /tmp) and removed at exit; a crashed
-// process leaves it behind (voc-fuzz-*).
+// A folder made once per process under parent (by default $TMPDIR, or /tmp) and removed
+// at exit; a crashed process leaves it behind (voc-fuzz-*).
 class ProcessTempDir {
  public:
-  ProcessTempDir() {
+  explicit ProcessTempDir(std::string parent = "") {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/voc-fuzz-XXXXXX";
+    if (parent.empty()) parent = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    std::string pattern = parent + "/voc-fuzz-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) Fail(__FILE__, __LINE__, "cannot create a temporary folder");
     path_ = pattern;
   }
