@@ -15,6 +15,7 @@
 #include "common/config/config.h"
 #include "services/aggregate/aggregate_processor.h"
 #include "services/enrich/enrich_processor.h"
+#include "services/ingest/ingest_processor.h"
 #include "tests/fuzz/fuzz_target.h"
 #include "tests/fuzz/stateful.h"
 #include "tools/vocctl/produce_input.h"
@@ -64,6 +65,37 @@ INSTANTIATE_TEST_SUITE_P(Fuzz, Replay, ::testing::ValuesIn(TargetNames()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // ---- What fuzzing found, one test each ----
+
+// The reason voc-ingest gives a record, or "" when it accepts it.
+std::string IngestReason(const std::string& topic, const std::string& payload) {
+  ingest::IngestProcessor processor{ingest::IngestOptions()};
+  CollectingEmitter out;
+  runtime::Context ctx{out, nullptr, 1'795'694'400'000};
+  processor.Process({.topic = topic, .partition = PartitionId(0), .offset = Offset(1), .key = "", .value = payload,
+                     .timestamp_ms = 0, .content_type = ""},
+                    ctx);
+  return out.letters.empty() ? "" : out.letters[0].reason;
+}
+
+// regressions/ingest_raw/numeric-channel-ignored-in-json: a JSON review with "channel":
+// 4242 was accepted (the key ignored, its digits kept in the field), where the same
+// record as a protobuf is UNKNOWN_CHANNEL: the two wire formats disagreed.
+TEST(IngestFuzzRegression, ANumericChannelIsReadByItsDigitsAsInProtobuf) {
+  const std::string review =
+      R"({"review_id":"98765","rating":4,"body":"Nice","reviewed_at":"2026-11-20T10:00:00Z","channel":)";
+  EXPECT_EQ(IngestReason("voc.raw.reviews", review + "4242}"), "UNKNOWN_CHANNEL");
+  EXPECT_EQ(IngestReason("voc.raw.reviews", review + "3}"), "UNKNOWN_CHANNEL");
+  EXPECT_EQ(IngestReason("voc.raw.reviews", review + "true}"), "INVALID_FIELD");
+  EXPECT_EQ(IngestReason("voc.raw.reviews", review + "null}"), "");
+  EXPECT_EQ(IngestReason("voc.raw.reviews", review + R"("review"})"), "");
+  voc::v1::RawAppReview proto;
+  proto.set_review_id("98765");
+  proto.set_rating(4);
+  proto.set_body("Nice");
+  proto.set_reviewed_at_ms(1'795'600'000'000);
+  proto.set_channel("4242");
+  EXPECT_EQ(IngestReason("voc.raw.reviews", proto.SerializeAsString()), "UNKNOWN_CHANNEL");
+}
 
 constexpr int64_t kNowMs = 1'795'694'400'000;
 constexpr int64_t kT0 = state_seed::kT0;
@@ -365,8 +397,12 @@ TEST(VocctlFuzzRegression, HeaderNamingAColumnTwiceIsAnErrorWithTheLine) {
   std::string error;
   EXPECT_TRUE(ReadAll("id,comment,id\n1,a,2\n", true, &error).empty());
   EXPECT_NE(error.find("line 1: column \"id\" is named twice"), std::string::npos) << error;
-  // Two names whose bytes are not UTF-8 are the same JSON key (U+FFFD) too.
+  // Two names whose bytes are not UTF-8 are the same JSON key (U+FFFD) too, and the same
+  // as U+FFFD itself (regressions/vocctl_input/header-names-a-column-twice-as-u-fffd).
   EXPECT_TRUE(ReadAll("\xff,\xfe\n1,2\n", true, &error).empty());
+  EXPECT_NE(error.find("named twice"), std::string::npos) << error;
+  error.clear();
+  EXPECT_TRUE(ReadAll("\xff\x01,\xef\xbf\xbd\x01\n1,2\n", true, &error).empty());
   EXPECT_NE(error.find("named twice"), std::string::npos) << error;
 }
 

@@ -57,14 +57,16 @@ ProduceInput::Result ProduceInput::Next() {
       if (read == CsvReader::Result::kError) return Fail(csv_.error());
       line_no_ = csv_.record_line();
       if (header_.empty()) {
-        // Each name once, compared as JSON keys (bytes that are not UTF-8 all become U+FFFD):
-        // voc-ingest refuses a record that gives a key twice.
-        std::set<std::string> keys;
+        // Each name once, compared as the keys a JSON reader sees (bytes that are not UTF-8
+        // become U+FFFD, so "\xff" and "\xef\xbf\xbd" are one key): voc-ingest refuses a
+        // record that gives a key twice.
+        std::set<std::string, std::less<>> keys;
         for (const std::string& name : row_) {
-          std::string key;
-          AppendJsonString(name, &key);
-          if (!keys.insert(key).second) {
-            return Fail("line " + std::to_string(line_no_) + ": column " + key +
+          std::string quoted;
+          AppendJsonString(name, &quoted);
+          std::string_view key;
+          if (parser_.parse(quoted).get(key) != simdjson::SUCCESS || !keys.emplace(key).second) {
+            return Fail("line " + std::to_string(line_no_) + ": column " + quoted +
                         " is named twice in the header; name each column once");
           }
         }
