@@ -1,18 +1,17 @@
 // Each stage's processor on one thread, without Kafka in between: the generated stream
 // through voc-ingest's processor, its feedback through voc-enrich's, their mentions
 // through voc-aggregate's, each on a fresh RocksDB store per pass, in batches of 1,000
-// with the processor's end of batch and the state commit included. What a stage costs
+// driven as the runtime drives them (runtime::ProcessorDriver: end of batch, timer,
+// checkpoint included). What a stage costs
 // per record, steadier than the whole-pipeline benchmark's per-thread CPU figures.
 #include <benchmark/benchmark.h>
 #include <prometheus/registry.h>
 
 #include <filesystem>
 #include <map>
-#include <thread>
 
-#include "common/kafka/embedded_broker.h"
 #include "common/kafka/kafka.h"
-#include "common/state/state_store.h"
+#include "common/runtime/processor_driver.h"
 #include "services/aggregate/aggregate_processor.h"
 #include "services/enrich/enrich_processor.h"
 #include "services/ingest/ingest_processor.h"
@@ -59,24 +58,34 @@ class Scratch {
   std::filesystem::path path_;
 };
 
-// One pass of `inputs` through `processor`, in batches, committing each; returns what it emitted.
-std::vector<Output> Pass(runtime::Processor& processor, state::StateStore* store, const std::vector<Output>& inputs,
-                         bool keep, const std::string& topic_filter) {
+// A processor as the runtime drives it (runtime::ProcessorDriver), its state in a fresh folder.
+std::unique_ptr<runtime::ProcessorDriver> Drive(std::unique_ptr<runtime::Processor> processor, const std::string& dir) {
+  runtime::DriverOptions options;
+  options.service = "stage_bench";
+  options.state.path = dir;
+  auto driver = runtime::ProcessorDriver::Open(std::move(options), std::move(processor));
+  if (!driver.ok()) std::abort();
+  return std::move(driver).value();
+}
+
+// One pass of `inputs` through the driver, in batches, committing each; returns what it emitted.
+std::vector<Output> Pass(runtime::ProcessorDriver& driver, const std::vector<Output>& inputs, bool keep,
+                         const std::string& topic_filter) {
   KeepingEmitter out(keep);
-  std::unique_ptr<state::Transaction> txn = store ? store->Begin() : nullptr;
+  const std::vector<PartitionId> assigned = {PartitionId(0)};
   int64_t offset = 0;
   for (size_t i = 0; i < inputs.size(); i += kBatch) {
-    runtime::Context ctx{out, txn.get(), 1'800'000'000'000};
+    runtime::Context ctx{out, 1'800'000'000'000, assigned};
+    std::map<TopicPartition, Offset> next;
     for (size_t j = i; j < std::min(inputs.size(), i + kBatch); ++j) {
       const auto& in = inputs[j];
       kafka::Record r{.topic = in.topic, .partition = PartitionId(0), .offset = Offset(offset++), .key = in.key,
                       .value = in.value, .timestamp_ms = 1'800'000'000'000, .content_type = ""};
-      processor.Process(r, ctx);
+      driver.Process(r, ctx);
+      next[{in.topic, PartitionId(0)}] = Offset(offset);
     }
-    processor.EndBatch(ctx);
-    if (store) processor.BeforeCommit(ctx);
-    if (store && !store->Commit(txn.get()).ok()) std::abort();
-    processor.AfterCommit();
+    driver.EndBatch(ctx);
+    if (!driver.Commit(next).ok()) std::abort();
   }
   if (topic_filter.empty()) return std::move(out.outputs);
   std::vector<Output> kept;
@@ -86,17 +95,10 @@ std::vector<Output> Pass(runtime::Processor& processor, state::StateStore* store
   return kept;
 }
 
-state::StateOptions StoreOptions(const std::string& path, std::vector<state::StoreSpec> stores) {
-  state::StateOptions so;
-  so.path = path;
-  so.stores = std::move(stores);
-  return so;
-}
-
 // The generated stream and what each stage makes of it, built once.
 struct Streams {
-  std::unique_ptr<kafka::EmbeddedBroker> broker;  // serves voc.customers to the enrich processor
   std::vector<Output> raw, feedback, mentions;
+  std::vector<voc::v1::CustomerProfile> customers;
   Scratch scratch;
 
   Streams() {
@@ -110,37 +112,28 @@ struct Streams {
       auto r = generator.Next();
       raw.push_back({r.topic, r.key, r.value});
     }
-    broker = std::move(kafka::EmbeddedBroker::Start()).value();
-    if (!broker->CreateTopic("voc.customers", 1).ok()) std::abort();
-    auto producer = std::move(kafka::Producer::Create({.client = {broker->bootstrap_servers()}})).value();
-    for (const auto& c : generator.customers()) producer->Produce("voc.customers", c.customer_id(), c.SerializeAsString()).ok();
-    if (!producer->Flush(std::chrono::seconds(30)).ok()) std::abort();
-
-    ingest::IngestProcessor ingest({});
-    feedback = Pass(ingest, nullptr, raw, true, "voc.feedback");
+    customers = generator.customers();
+    auto ingest = Drive(std::make_unique<ingest::IngestProcessor>(ingest::IngestOptions{}), "");
+    feedback = Pass(*ingest, raw, true, "voc.feedback");
     auto enrich = MakeEnrich();
-    mentions = Pass(*enrich.processor, enrich.store.get(), feedback, true, "voc.theme.mentions");
+    mentions = Pass(*enrich.driver, feedback, true, "voc.theme.mentions");
   }
 
   struct Enrich {
     std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-    std::unique_ptr<state::StateStore> store;
-    std::unique_ptr<enrich::EnrichProcessor> processor;
+    std::unique_ptr<runtime::ProcessorDriver> driver;
   };
-  // A fresh enrich processor whose customer table has been read whole.
+  // A fresh enrich processor whose customer table holds every generated customer.
   Enrich MakeEnrich() {
     Enrich e;
     enrich::EnrichOptions eo;
     eo.analyzer = {VOC_SOURCE_DIR "/data/taxonomy/software.yaml", VOC_SOURCE_DIR "/data/lexicons"};
-    eo.kafka = {broker->bootstrap_servers()};
     auto analyzer = std::move(text::Analyzer::Create(eo.analyzer)).value();
-    e.processor = std::make_unique<enrich::EnrichProcessor>(eo, std::move(analyzer), *e.registry);
-    e.store = std::move(state::StateStore::Open(StoreOptions(scratch.Fresh(), e.processor->Stores()))).value();
-    e.processor->AttachStore(e.store.get());
-    while (!e.processor->Ready()) {
-      e.processor->Tick();
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    e.driver = Drive(std::make_unique<enrich::EnrichProcessor>(eo, std::move(analyzer), *e.registry), scratch.Fresh());
+    for (const auto& c : customers) {
+      if (!e.driver->ApplyTableRow(0, c.customer_id(), c.SerializeAsString())) std::abort();
     }
+    if (!e.driver->Commit({}).ok()) std::abort();
     return e;
   }
 };
@@ -153,8 +146,8 @@ Streams& Data() {
 void BM_Ingest_Process(benchmark::State& state) {
   auto& d = Data();
   for (auto _ : state) {
-    ingest::IngestProcessor ingest({});
-    Pass(ingest, nullptr, d.raw, false, "");
+    auto ingest = Drive(std::make_unique<ingest::IngestProcessor>(ingest::IngestOptions{}), "");
+    Pass(*ingest, d.raw, false, "");
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * d.raw.size()));
 }
@@ -165,7 +158,7 @@ void BM_Enrich_Process(benchmark::State& state) {
     state.PauseTiming();
     auto enrich = d.MakeEnrich();
     state.ResumeTiming();
-    Pass(*enrich.processor, enrich.store.get(), d.feedback, false, "");
+    Pass(*enrich.driver, d.feedback, false, "");
     state.PauseTiming();
     enrich = {};
     state.ResumeTiming();
@@ -180,15 +173,11 @@ void BM_Aggregate_Process(benchmark::State& state) {
     auto registry = std::make_shared<prometheus::Registry>();
     aggregate::AggregateOptions ao;
     ao.emit_interval = std::chrono::milliseconds(250);
-    auto processor = std::make_unique<aggregate::AggregateProcessor>(ao, *registry);
-    auto store = std::move(state::StateStore::Open(StoreOptions(d.scratch.Fresh(), processor->Stores()))).value();
-    processor->AttachStore(store.get());
-    processor->OnAssigned({{"voc.theme.mentions", PartitionId(0)}});
+    auto driver = Drive(std::make_unique<aggregate::AggregateProcessor>(ao, *registry), d.scratch.Fresh());
     state.ResumeTiming();
-    Pass(*processor, store.get(), d.mentions, false, "");
+    Pass(*driver, d.mentions, false, "");
     state.PauseTiming();
-    processor.reset();
-    store.reset();
+    driver.reset();
     state.ResumeTiming();
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * d.mentions.size()));

@@ -36,3 +36,9 @@ struct TopicPartitionHash {
 };
 
 }  // namespace voc
+
+// Strong ids stay strong as hash-map keys: std::unordered_map<PartitionId, ...> works.
+template <typename Tag, typename Rep>
+struct std::hash<voc::StrongInt<Tag, Rep>> {
+  size_t operator()(const voc::StrongInt<Tag, Rep>& id) const { return std::hash<Rep>()(id.value); }
+};

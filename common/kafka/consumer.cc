@@ -199,6 +199,17 @@ class ConsumerImpl final : public Consumer {
     return out;
   }
 
+  std::optional<Offset> Committed(const TopicPartition& tp, std::chrono::milliseconds timeout) override {
+    if (options_.group_id.empty()) return std::nullopt;
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value);
+    if (rd_kafka_committed(rk_.get(), list.get(), static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        list->elems[0].offset < 0) {
+      return std::nullopt;
+    }
+    return Offset(list->elems[0].offset);
+  }
+
   Result<std::pair<Offset, Offset>> Watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout) override {
     return internal::Watermarks(rk_.get(), tp, timeout);
   }
@@ -356,7 +367,12 @@ class ConsumerImpl final : public Consumer {
     for (const auto& topic : options_.topics) {
       auto count = internal::PartitionCount(rk_.get(), topic, std::chrono::seconds(10));
       if (!count.ok()) return count.status();
-      for (int p = 0; p < *count; ++p) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
+      for (int p = 0; p < *count; ++p) {
+        const bool wanted = options_.partitions.empty() ||
+                            std::find(options_.partitions.begin(), options_.partitions.end(), PartitionId(p)) !=
+                                options_.partitions.end();
+        if (wanted) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
+      }
     }
     SetStartOffsets(list.get());
     auto tps = ToTopicPartitions(list.get());

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/core/status.h"
+#include "common/kafka/kafka.h"
 
 namespace voc::kafka {
 
@@ -14,6 +15,13 @@ class EmbeddedBroker {
  public:
   virtual ~EmbeddedBroker() = default;
   static Result<std::unique_ptr<EmbeddedBroker>> Start(int broker_count = 1);
+
+  // What a consumer group on this broker needs besides the runtime's defaults: the eager
+  // range assignor. librdkafka 2.0.2's mock coordinator loses what cooperative members
+  // own between rebalances, so with more than a few members per group partitions move at
+  // every rebalance and the group never settles (16 members: for minutes). Real brokers
+  // keep cooperative-sticky, which the real-broker tests exercise.
+  static Properties GroupConsumerProperties() { return {{"partition.assignment.strategy", "range"}}; }
 
   virtual const std::string& bootstrap_servers() const = 0;
   // The broker has no CreateTopics API; topics are made here, up front, with enough

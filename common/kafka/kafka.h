@@ -46,7 +46,9 @@ struct Record {
   Offset offset;
   std::string_view key;
   std::string_view value;
-  int64_t timestamp_ms = -1;  // the broker's timestamp; -1 where it keeps none (Kafka before 0.10)
+  // The broker's timestamp; 0 or less where it keeps none (librdkafka gives 0 for records
+  // of Kafka before 0.10).
+  int64_t timestamp_ms = -1;
   std::string_view content_type;  // the "content-type" header (when asked for), empty when absent
 };
 
@@ -82,6 +84,8 @@ struct ConsumerOptions {
   // (how a service reads a table such as voc.customers whole).
   std::string group_id;
   std::vector<std::string> topics;
+  // Without a group: only these partitions of the topics are assigned (empty: all).
+  std::vector<PartitionId> partitions;
   Properties properties;  // the consumer's own pass-through, applied after client.properties
   // Fill Record::content_type from the record's headers (reading them costs a little on
   // every record; only a consumer that honours the header asks).
@@ -115,6 +119,9 @@ class Consumer {
   virtual Status Commit(const std::vector<std::pair<TopicPartition, Offset>>& next_offsets) = 0;
   virtual std::vector<TopicPartition> Assignment() = 0;
   virtual std::vector<PartitionLag> Lag() = 0;
+  // The offset the group committed for tp (nullopt: none, or no group), asked at most
+  // timeout; callable inside the rebalance callbacks.
+  virtual std::optional<Offset> Committed(const TopicPartition& tp, std::chrono::milliseconds timeout) = 0;
   // Low and high watermark of a partition, asked on this consumer's own connection.
   virtual Result<std::pair<Offset, Offset>> Watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout) = 0;
   // Leaves the group, waiting at most timeout. Must be called before destruction.
@@ -135,6 +142,9 @@ class Producer {
 
   // Queues a copy of the record; partitioned by key (murmur2, as the Java client does).
   virtual Status Produce(std::string_view topic, std::string_view key, std::string_view value) = 0;
+  // Queues a copy of the record for one partition (a changelog follows its input's).
+  virtual Status ProduceTo(std::string_view topic, PartitionId partition, std::string_view key,
+                           std::string_view value) = 0;
   // Waits until every queued record is acknowledged, re-sending the ones that failed
   // with a retriable error. Ok only when all are acknowledged before the deadline.
   virtual Status Flush(std::chrono::milliseconds deadline) = 0;

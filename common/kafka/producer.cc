@@ -17,6 +17,7 @@ using internal::HandlePtr;
 // A record whose delivery failed with a retriable error, kept to be sent again.
 struct FailedRecord {
   std::string topic;
+  int32_t partition = RD_KAFKA_PARTITION_UA;  // unassigned: by key
   std::string key;
   std::string value;
 };
@@ -52,6 +53,15 @@ class ProducerImpl final : public Producer {
   }
 
   Status Produce(std::string_view topic, std::string_view key, std::string_view value) override {
+    return Send(topic, RD_KAFKA_PARTITION_UA, key, value);
+  }
+
+  Status ProduceTo(std::string_view topic, PartitionId partition, std::string_view key,
+                   std::string_view value) override {
+    return Send(topic, partition.value, key, value);
+  }
+
+  Status Send(std::string_view topic, int32_t partition, std::string_view key, std::string_view value) {
     rd_kafka_topic_t* rkt = Topic(topic);
     if (rkt == nullptr) {
       return Status::InvalidArgument("cannot produce to " + std::string(topic) + ": " +
@@ -60,7 +70,7 @@ class ProducerImpl final : public Producer {
     std::optional<std::chrono::steady_clock::time_point> deadline;  // set once the queue is full
     while (true) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk_.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_KEY(key.data(), key.size()),
+          rk_.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key.data(), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
@@ -94,7 +104,7 @@ class ProducerImpl final : public Producer {
       retry.swap(failed_);
       if (!retry.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       for (const auto& r : retry) {
-        VOC_RETURN_IF_ERROR(Produce(r.topic, r.key, r.value));
+        VOC_RETURN_IF_ERROR(Send(r.topic, r.partition, r.key, r.value));
         ++resent_;
       }
     }
@@ -159,7 +169,7 @@ class ProducerImpl final : public Producer {
                                        " rejected: " + rd_kafka_err2str(msg->err));
       return;
     }
-    failed_.push_back({rd_kafka_topic_name(msg->rkt),
+    failed_.push_back({rd_kafka_topic_name(msg->rkt), msg->partition,
                        std::string(static_cast<const char*>(msg->key), msg->key_len),
                        std::string(static_cast<const char*>(msg->payload), msg->len)});
   }

@@ -4,6 +4,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <iterator>
 #include <mutex>
 #include <vector>
 
@@ -43,9 +44,14 @@ class HttpServerImpl final : public HttpServer {
       return Status::Unavailable("cannot listen on " + listen + " for HTTP: " + e.what() +
                                  " (is the port in use? set service.http_listen to another address)");
     }
-    AddRoute("/metrics", [registry](const std::string&) {
+    AddRoute("/metrics", [this, registry](const std::string&) {
+      auto families = registry->Collect();
+      for (const auto& collectable : Collectables()) {
+        auto more = collectable->Collect();
+        families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+      }
       return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                          prometheus::TextSerializer().Serialize(registry->Collect())};
+                          prometheus::TextSerializer().Serialize(families)};
     });
     AddRoute("/healthz", [health](const std::string&) {
       bool alive = health->alive(std::chrono::seconds(30));
@@ -69,6 +75,11 @@ class HttpServerImpl final : public HttpServer {
     return ports.empty() ? 0 : ports[0];
   }
 
+  void AddCollectable(std::shared_ptr<const prometheus::Collectable> collectable) override {
+    std::lock_guard lock(mu_);
+    collectables_.push_back(std::move(collectable));
+  }
+
   void AddRoute(const std::string& path, RouteHandler handler) override {
     std::lock_guard lock(mu_);
     handlers_.push_back(std::make_unique<FunctionHandler>(std::move(handler)));
@@ -76,8 +87,14 @@ class HttpServerImpl final : public HttpServer {
   }
 
  private:
-  std::mutex mu_;  // guards handlers_
+  std::vector<std::shared_ptr<const prometheus::Collectable>> Collectables() {
+    std::lock_guard lock(mu_);
+    return collectables_;
+  }
+
+  std::mutex mu_;  // guards handlers_ and collectables_
   std::vector<std::unique_ptr<FunctionHandler>> handlers_;
+  std::vector<std::shared_ptr<const prometheus::Collectable>> collectables_;
   std::unique_ptr<CivetServer> server_;  // declared last: destroyed first
 };
 

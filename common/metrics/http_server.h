@@ -13,6 +13,7 @@
 #include "common/core/status.h"
 
 namespace prometheus {
+class Collectable;
 class Registry;
 }
 
@@ -70,6 +71,9 @@ class HttpServer {
   virtual int port() const = 0;
   // Adds a GET route such as "/windows". Call before the service starts processing.
   virtual void AddRoute(const std::string& path, RouteHandler handler) = 0;
+  // Adds metrics that are read when /metrics is scraped (process metrics from /proc),
+  // served after the registry's. Its Collect must be thread-safe.
+  virtual void AddCollectable(std::shared_ptr<const prometheus::Collectable> collectable) = 0;
 };
 
 }  // namespace voc::metrics

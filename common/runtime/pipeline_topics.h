@@ -27,10 +27,14 @@ struct PipelineTopicNames {
   std::string aggregates = "voc.theme.aggregates";
   std::string alerts = "voc.alerts";
   std::string dlq = "voc.dlq";
+  // The stateful services' changelogs (state.changelog_topic; "<group id>-changelog").
+  std::string enrich_changelog = "voc-enrich-changelog";
+  std::string aggregate_changelog = "voc-aggregate-changelog";
 };
 
 // Every topic with `partitions` partitions, but the customers table with fewer; the
-// customer table and the aggregates (upserts by window key) compacted.
+// customer table, the aggregates (upserts by window key) and the changelogs compacted.
+// A changelog has its input's partitions.
 inline std::vector<TopicSpec> PipelineTopics(const PipelineTopicNames& n, int partitions) {
   return {{n.raw_tickets, partitions},
           {n.raw_surveys, partitions},
@@ -41,7 +45,9 @@ inline std::vector<TopicSpec> PipelineTopics(const PipelineTopicNames& n, int pa
           {n.mentions, partitions},
           {n.aggregates, partitions, true},
           {n.alerts, partitions},
-          {n.dlq, partitions}};
+          {n.dlq, partitions},
+          {n.enrich_changelog, partitions, true},
+          {n.aggregate_changelog, partitions, true}};
 }
 
 }  // namespace voc::runtime

@@ -1,26 +1,28 @@
 // The contract between a service's logic and the runtime. A Processor is a plain class
-// from input records to outputs and state changes; it never polls, produces or commits.
-// The runtime calls it on the processing thread only.
+// from input records to outputs and state changes. It declares, once, what it keeps
+// (typed stores), what it reads as tables (compacted topics) and how often it wants a
+// timer; the runtime does the rest: polling, producing, caching, checkpoints, tables,
+// revokes. The runtime calls it on the processing thread only.
 #pragma once
 
-#include <stdexcept>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/core/fatal_error.h"
 #include "common/core/types.h"
 #include "common/kafka/kafka.h"
-#include "common/state/state_store.h"
+#include "common/state/kv_store.h"
 
 namespace voc::runtime {
 
-// Thrown by a processor when the service cannot go on (its state store failed): the
-// runtime stops without committing the batch, so nothing is lost. Bad input is never
-// this: it is a dead letter.
-class FatalError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// What the service cannot go on after (a failed state store, an unreadable stored
+// value): the runtime stops without committing the batch in hand.
+using voc::FatalError;
 
 // Collects what one batch emits. NOT thread-safe.
 class Emitter {
@@ -33,41 +35,100 @@ class Emitter {
 
 struct Context {
   Emitter& out;
-  state::Transaction* txn;  // nullptr for a stateless service
-  int64_t now_ms;           // wall clock at the start of the batch
+  int64_t now_ms;  // wall clock at the start of the batch
+  // The input partitions this instance holds now (what a timer may have work for).
+  std::span<const PartitionId> assigned = {};
+};
+
+// A compacted topic read whole as a table: the latest value of each key. The runtime
+// keeps it current inside its own checkpoints; a processor only reads it.
+template <typename V>
+class Table {
+ public:
+  // Rows live under this reserved partition, which no input partition reaches.
+  static constexpr PartitionId kPartition{-1};
+
+  explicit Table(state::KeyValueStore<V>* store) : store_(store) {}
+  // The row of key, nullptr when the table has none. Valid until the next call.
+  const V* Get(std::string_view key) { return store_->Get(kPartition, key); }
+
+ private:
+  state::KeyValueStore<V>* store_;
+};
+
+// How a table's rows arrive: what the runtime needs to keep one current.
+struct TableSpec {
+  std::string topic;
+  state::StoreId store = 0;
+  // Processing waits until the table is read to the end it had at start-up, or this long.
+  std::chrono::milliseconds catch_up{60'000};
+  // Applies one row (an empty value deletes the key); false when the bytes are not a row.
+  std::function<bool(std::string_view key, std::string_view value)> apply = {};
+};
+
+// What a processor declares in Open, before any record. NOT thread-safe; the pointers
+// it hands out live as long as the processor's runtime.
+class Setup {
+ public:
+  virtual ~Setup() = default;
+
+  // A typed store of the processor's own, partitioned like its input.
+  template <typename V>
+  state::KeyValueStore<V>* Store(state::StoreSpec spec) {
+    auto store = std::make_unique<state::KeyValueStore<V>>(next_store_id(), std::move(spec));
+    auto* typed = store.get();
+    AddStore(std::move(store));
+    return typed;
+  }
+
+  // A compacted topic read whole into a store of its own (spec); a row that is not a V is
+  // a dead letter.
+  template <typename V>
+  Table<V>* ReadTable(std::string topic, state::StoreSpec spec, std::chrono::milliseconds catch_up) {
+    state::KeyValueStore<V>* store = Store<V>(std::move(spec));
+    auto table = std::make_unique<Table<V>>(store);
+    Table<V>* raw = table.get();
+    TableSpec t{.topic = std::move(topic), .store = store->id(), .catch_up = catch_up};
+    t.apply = [store, row = V()](std::string_view key, std::string_view value) mutable {
+      if (key.empty()) return false;
+      if (value.empty()) {  // a tombstone
+        store->Delete(Table<V>::kPartition, key);
+        return true;
+      }
+      row = V();
+      if (!state::Codec<V>::Decode(value, &row)) return false;
+      store->Put(Table<V>::kPartition, key, row);
+      return true;
+    };
+    AddTable(std::move(t), std::shared_ptr<void>(std::move(table)));
+    return raw;
+  }
+
+  // What the stored state means, e.g. "voc-aggregate/4": a release that changes it names
+  // a new format, and a state folder written in another one is refused at start-up.
+  virtual void StateFormat(std::string format) = 0;
+  // Record::content_type is filled (the runtime reads record headers only then).
+  virtual void ReadContentType() = 0;
+  // OnTimer is called at the end of a batch (also an empty one) once `every` has passed
+  // since the last call; the first call comes with the first batch.
+  virtual void Timer(std::chrono::milliseconds every) = 0;
+
+ protected:
+  virtual state::StoreId next_store_id() const = 0;
+  virtual void AddStore(std::unique_ptr<state::CachedStore> store) = 0;
+  virtual void AddTable(TableSpec spec, std::shared_ptr<void> handle) = 0;
 };
 
 class Processor {
  public:
   virtual ~Processor() = default;
-  // The state stores this processor keeps; none means a stateless service.
-  virtual std::vector<state::StoreSpec> Stores() const { return {}; }
-  // What the stored state means, e.g. "voc-aggregate/2": a release that changes it names a
-  // new format, and a state folder written in another one is refused at start-up.
-  virtual std::string StateFormat() const { return {}; }
-  // Called once the state store is open (stateful services only), before any record.
-  virtual void AttachStore(state::StateStore* /*store*/) {}
-  // Whether Process reads Record::content_type (the runtime reads record headers only then).
-  virtual bool ReadsContentType() const { return false; }
+  // Declares stores, tables, state format and timer. Called once, before anything else.
+  virtual void Open(Setup& /*setup*/) {}
   virtual void Process(const kafka::Record& record, Context& ctx) = 0;
-  // After each batch's records, before its outputs are flushed (at a checkpoint, with the
-  // batches' since the last one); also called when a poll brought nothing, so time-driven
-  // output (window emission) is not held back.
+  // After each batch's records (also when a poll brought none).
   virtual void EndBatch(Context& /*ctx*/) {}
-  // At a checkpoint, just before state and offsets commit: write what the processor keeps
-  // in memory across batches into the transaction (state only a record changes: a
-  // revoke or stop always checkpoints after the last record processed).
-  virtual void BeforeCommit(Context& /*ctx*/) {}
-  // After a checkpoint's state and offsets are committed.
-  virtual void AfterCommit() {}
-  virtual void OnAssigned(const std::vector<TopicPartition>& /*partitions*/) {}
-  virtual void OnRevoked(const std::vector<TopicPartition>& /*partitions*/) {}
-  // Work the runtime does each loop iteration before polling (e.g. reading a table);
-  // it returns within about a second so the loop keeps beating.
-  virtual void Tick() {}
-  // False while the processor cannot serve (e.g. a table not yet read to its end): the
-  // runtime does not poll its input, so no record is processed against half a table.
-  virtual bool Ready() const { return true; }
+  // Every Setup::Timer interval, after EndBatch: time-driven output (window emission).
+  virtual void OnTimer(Context& /*ctx*/) {}
 };
 
 }  // namespace voc::runtime

@@ -45,6 +45,10 @@ RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
   o.state.block_cache_bytes = static_cast<size_t>(c.Int("state.block_cache_mb", 64, 1, 1 << 20)) << 20;
   o.state.write_buffer_bytes = static_cast<size_t>(c.Int("state.write_buffer_mb", 64, 1, 1 << 20)) << 20;
   o.state.sync_writes = c.Bool("state.sync_writes", false);
+  o.state_cache_bytes = static_cast<size_t>(c.Int("state.cache_mb", 128, 1, 1 << 20)) << 20;
+  const bool changelog = c.Bool("state.changelog", true);
+  const std::string changelog_topic = c.String("state.changelog_topic", o.group_id + "-changelog");
+  o.changelog_topic = changelog ? changelog_topic : "";
   for (const auto& [k, v] : c.Section("state.rocksdb")) o.state.rocksdb_options[k] = v;
   if (o.batch_max_wait.count() <= 0) throw config::ConfigError("configuration key 'batch.max_wait' must be above 0");
   if (o.commit_interval.count() < 0) throw config::ConfigError("configuration key 'batch.commit_interval' must not be negative");

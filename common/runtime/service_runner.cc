@@ -2,16 +2,24 @@
 
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <optional>
+#include <set>
+#include <string_view>
 #include <thread>
 #include <utility>
 
+#include "common/kafka/statistics.h"
 #include "common/metrics/http_server.h"
-#include "common/metrics/process_metrics.h"
+#include "common/metrics/process_collector.h"
+#include "common/runtime/changelog.h"
+#include "common/runtime/processor_driver.h"
 #include "common/runtime/runtime_probe.h"
+#include "common/runtime/table_reader.h"
 #include "voc/v1/dead_letter.pb.h"
 
 namespace voc::runtime {
@@ -82,37 +90,49 @@ class ServiceRunnerImpl final : public ServiceRunner {
   ServiceRunnerImpl(RuntimeOptions options, std::unique_ptr<Processor> processor,
                     std::shared_ptr<prometheus::Registry> registry)
       : options_(std::move(options)),
-        processor_(std::move(processor)),
+        pending_processor_(std::move(processor)),
         registry_(std::move(registry)),
         probe_(*registry_, options_.service),
         health_(std::make_shared<metrics::Health>()) {}
 
   Status Init() {
     probe_.memory_budget_bytes.Set(static_cast<double>(options_.memory_budget_bytes));
-    auto stores = processor_->Stores();
-    if (!stores.empty()) {
-      if (options_.state.path.empty()) return Status::InvalidArgument(options_.service + " needs a state directory");
-      options_.state.stores = stores;
-      options_.state.format = processor_->StateFormat();
-      auto store = state::StateStore::Open(options_.state);
-      if (!store.ok()) return store.status();
-      store_ = std::move(store).value();
-      processor_->AttachStore(store_.get());
-      txn_ = store_->Begin();
+    // Every member of a group distinct by client id: librdkafka's cooperative-sticky
+    // assignor misbehaves among members that share one (librdkafka #4783), and an
+    // operator reading the group's members sees which process each is.
+    if (!options_.kafka.properties.contains("client.id")) {
+      char host[256] = "unknown";
+      gethostname(host, sizeof host - 1);
+      options_.kafka.properties["client.id"] = (options_.instance.empty() ? options_.service : options_.instance) +
+                                                "@" + host + "/" + std::to_string(getpid());
     }
+    auto driver = ProcessorDriver::Open(
+        {.service = options_.service, .state = options_.state, .cache_bytes = options_.state_cache_bytes},
+        std::move(pending_processor_));
+    if (!driver.ok()) return driver.status();
+    driver_ = std::move(driver).value();
+    store_ = driver_->db();
     if (!options_.http_listen.empty()) {
       auto http = metrics::HttpServer::Start(options_.http_listen, registry_, health_);
       if (!http.ok()) return http.status();
       http_ = std::move(http).value();
+      // Read at each scrape, so a scrape sees the moment's values.
+      http_->AddCollectable(std::make_shared<metrics::ProcessCollector>(prometheus::Labels{{"service", options_.service}}));
     }
     // Lingering for the batch window sends a batch's outputs in as few requests as
     // possible (fewer, larger record batches per partition for the broker to store and
     // serve) and holds none back longer than the batch took. Past a second it would only
     // hold back the outputs of a long batch.
     kafka::Properties producer_properties = options_.producer_properties;
-    producer_properties.try_emplace("linger.ms",
-                                   std::to_string(std::min<int64_t>(options_.batch_max_wait.count(), 1000)));
-    auto producer = kafka::Producer::Create({.client = options_.kafka, .properties = producer_properties});
+    if (!options_.kafka.properties.contains("linger.ms")) {  // a kafka.client setting wins too
+      producer_properties.try_emplace("linger.ms",
+                                     std::to_string(std::min<int64_t>(options_.batch_max_wait.count(), 1000)));
+    }
+    auto producer = kafka::Producer::Create({.client = options_.kafka,
+                                             .properties = WithStatistics(std::move(producer_properties)),
+                                             .on_statistics = [this](std::string_view json) {
+                                               OnStatistics("producer", json);
+                                             }});
     if (!producer.ok()) return producer.status();
     producer_ = std::move(producer).value();
 
@@ -120,15 +140,14 @@ class ServiceRunnerImpl final : public ServiceRunner {
     co.client = options_.kafka;
     co.group_id = options_.group_id;
     co.topics = options_.input_topics;
-    co.properties = options_.consumer_properties;
-    co.read_content_type = processor_->ReadsContentType();
+    co.properties = WithStatistics(options_.consumer_properties);
+    co.on_statistics = [this](std::string_view json) { OnStatistics("consumer", json); };
+    co.read_content_type = driver_->reads_content_type();
     // A partition this instance holds no state for (new instance, moved partition) is
     // rebuilt by replaying its input from the log's start, never resumed at the group's
     // offset with empty state.
-    if (store_) {
-      co.start_offset = [this](const TopicPartition& tp) {
-        return std::optional<Offset>(store_->NextOffset(tp).value_or(kafka::kOffsetBeginning));
-      };
+    if (driver_->stateful()) {
+      co.start_offset = [this](const TopicPartition& tp) { return std::optional<Offset>(StartOffset(tp)); };
     }
     co.on_assigned = [this](const std::vector<TopicPartition>& tps) {
       spdlog::info("{}: assigned {} partition(s)", options_.service, tps.size());
@@ -136,12 +155,14 @@ class ServiceRunnerImpl final : public ServiceRunner {
       // The group's offset follows the state: a partition resumed from its stored offset
       // commits that offset at the next checkpoint, so the group (what lag monitoring
       // reads) is right even when an earlier commit was lost to a crash or a rebalance.
-      if (store_) {
-        for (const auto& tp : tps) {
-          if (auto stored = store_->NextOffset(tp)) next_offsets_.try_emplace(tp, *stored);
-        }
+      for (const auto& tp : tps) {
+        auto stored = driver_->StoredOffset(tp);
+        if (!stored) continue;
+        next_offsets_.try_emplace(tp, *stored);
+        if (changelog_) changelog_->Resume(tp, *stored);
       }
-      processor_->OnAssigned(tps);
+      held_.insert(tps.begin(), tps.end());
+      HeldPartitions();
     };
     co.on_revoked = [this](const std::vector<TopicPartition>& tps) {
       spdlog::info("{}: revoked {} partition(s)", options_.service, tps.size());
@@ -155,18 +176,34 @@ class ServiceRunnerImpl final : public ServiceRunner {
           checkpoint_status_ = Status::Internal(std::string("stopped without committing the batch in hand: ") + e.what());
         }
       }
-      processor_->OnRevoked(tps);
-      for (const auto& tp : tps) probe_.RemoveLag(tp);
+      driver_->Forget(tps);
+      for (const auto& tp : tps) {
+        held_.erase(tp);
+        if (changelog_) changelog_->Forget(tp.partition);
+      }
+      HeldPartitions();
+      for (const auto& tp : tps) {
+        probe_.RemoveLag(tp);
+        last_record_ms_.erase(tp);
+      }
     };
     co.on_loss = [this](const TopicPartition& tp, int64_t lost) {
       spdlog::error("{}: {} record(s) of {}/{} fell off the log before they were read; resuming at the log's start",
                     options_.service, lost, tp.topic, tp.partition.value);
       probe_.lost(tp.topic).Increment(static_cast<double>(lost));
     };
+    if (driver_->stateful() && !options_.changelog_topic.empty()) {
+      changelog_ = std::make_unique<ChangelogWriter>(
+          options_.changelog_topic, std::set<std::string>(options_.input_topics.begin(), options_.input_topics.end()),
+          *producer_);
+    }
     auto consumer = kafka::Consumer::Create(std::move(co));
     if (!consumer.ok()) return consumer.status();
     consumer_ = std::move(consumer).value();
     emitter_ = std::make_unique<BatchEmitter>(*producer_, probe_, options_);
+    auto tables = TableReader::Create(*driver_, options_.kafka, options_.consumer_properties);
+    if (!tables.ok()) return tables.status();
+    tables_ = std::move(tables).value();
     return Status::Ok();
   }
 
@@ -188,17 +225,19 @@ class ServiceRunnerImpl final : public ServiceRunner {
     Status result;
     while (!stop.load(std::memory_order_relaxed)) {
       health_->Beat();
-      processor_->Tick();
-      if (!processor_->Ready()) continue;  // e.g. the customer table is still being read
+      // Tables first: no record is processed against half a table.
+      result = FollowTables(stop);
+      if (!result.ok()) break;
+      if (!tables_->ready()) {
+        health_->SetReady(false);
+        health_->SetReason(tables_->progress());
+        continue;
+      }
       result = RunBatch(stop);
       if (!result.ok()) break;
-      const bool ready = processor_->Ready() && !consumer_->Assignment().empty();
+      const bool ready = !consumer_->Assignment().empty();
       health_->SetReady(ready);
-      if (!ready) {
-        health_->SetReason(!blocked_.empty()       ? blocked_
-                           : !processor_->Ready() ? "the processor is still loading (e.g. its tables)"
-                                                  : "no partition is assigned yet");
-      }
+      if (!ready) health_->SetReason(!blocked_.empty() ? blocked_ : "no partition is assigned yet");
       probe_.ready.Set(ready ? 1 : 0);
       if (std::chrono::steady_clock::now() - last_gauges > std::chrono::seconds(1)) {
         last_gauges = std::chrono::steady_clock::now();
@@ -213,7 +252,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
   }
 
   int http_port() const override { return http_ ? http_->port() : 0; }
-  Processor& processor() override { return *processor_; }
+  Processor& processor() override { return driver_->processor(); }
+  state::StateStore* state() override { return driver_->db(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -228,7 +268,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
   Status RunBatch(const std::atomic<bool>& stop) {
     const auto started = Clock::now();
     const auto deadline = started + options_.batch_max_wait;
-    Context ctx{*emitter_, txn_.get(), WallMs()};
+    Context ctx{*emitter_, WallMs(), held_partitions_};
     batch_ctx_ = &ctx;
     revoke_stop_ = &stop;
     // However this batch ends (a FatalError included), a later revoke, e.g. the close
@@ -263,6 +303,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
         probe_.consumed(std::string(first.topic)).Increment(static_cast<double>(end - i));
         next_offsets_[TopicPartition{std::string(first.topic), first.partition}] =
             Offset(batch_[end - 1].offset.value + 1);
+        last_record_ms_[TopicPartition{std::string(first.topic), first.partition}] = batch_[end - 1].timestamp_ms;
         i = end;
       }
       probe_.processing_seconds.Increment(Seconds(Clock::now() - polled));
@@ -274,7 +315,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     checkpoint_status_ = Status::Ok();
     if (result.ok()) {
       EndBatch(ctx);
-      result = CheckpointDue(stop) ? Checkpoint(ctx, stop) : emitter_->TakeStatus();
+      result = CheckpointDue(stop) ? Checkpoint(stop) : emitter_->TakeStatus();
     }
     if (result.ok() && taken > 0) {
       probe_.batches.Increment();
@@ -285,10 +326,20 @@ class ServiceRunnerImpl final : public ServiceRunner {
     return result;
   }
 
-  // The processor's end of batch, and the outputs acknowledged so far counted.
+  // Table rows that arrived (waiting for them while a table is not read yet), and a
+  // checkpoint of them when one is due while processing waits.
+  Status FollowTables(const std::atomic<bool>& stop) {
+    const bool waiting = !tables_->ready();
+    VOC_RETURN_IF_ERROR(tables_->Follow(waiting ? std::chrono::milliseconds(100) : std::chrono::milliseconds(0),
+                                        *emitter_, &next_offsets_));
+    if (!waiting || !CheckpointDue(stop)) return Status::Ok();
+    return Checkpoint(stop);
+  }
+
+  // The processor's end of batch (and timer), and the outputs acknowledged so far counted.
   void EndBatch(Context& ctx) {
     const auto started = Clock::now();
-    processor_->EndBatch(ctx);
+    driver_->EndBatch(ctx);
     producer_->Poll();
     CountAcknowledged();
     probe_.processing_seconds.Increment(Seconds(Clock::now() - started));
@@ -298,14 +349,14 @@ class ServiceRunnerImpl final : public ServiceRunner {
   // large, which bounds the memory it holds.
   bool CheckpointDue(const std::atomic<bool>& stop) const {
     return stop.load() || Clock::now() - last_checkpoint_ >= options_.commit_interval ||
-           (txn_ && txn_->pending_changes() >= kMaxPendingChanges);
+           driver_->unwritten() >= kMaxPendingChanges;
   }
   static constexpr size_t kMaxPendingChanges = 200'000;
 
   // The end of the batch in hand, then the checkpoint.
   Status FinishBatch(Context& ctx, const std::atomic<bool>* stop) {
     EndBatch(ctx);
-    return Checkpoint(ctx, *stop);
+    return Checkpoint(*stop);
   }
 
   void CountAcknowledged() {
@@ -315,49 +366,34 @@ class ServiceRunnerImpl final : public ServiceRunner {
   }
 
   void ProcessOne(const kafka::Record& record, Context& ctx) {
-    try {
-      processor_->Process(record, ctx);
-    } catch (const FatalError&) {
-      throw;
-    } catch (const std::exception& e) {
-      // A processor reports bad input as a dead letter itself; this is the last line of
-      // defence so one record can never stop the partition.
-      probe_.processing_errors.Increment();
-      emitter_->DeadLetter(record, "PROCESSING_ERROR", e.what());
-    }
+    if (driver_->Process(record, ctx)) probe_.processing_errors.Increment();
   }
 
   // Outputs first, then state and offsets together, then the group's offsets; afterwards
   // the offsets are done.
-  Status Checkpoint(Context& ctx, const std::atomic<bool>& stop) {
+  Status Checkpoint(const std::atomic<bool>& stop) {
     VOC_RETURN_IF_ERROR(emitter_->TakeStatus());
     const auto flush_started = Clock::now();
     if (emitter_->TakeEmitted()) {
-      const uint64_t resent_before = producer_->resent();
-      while (true) {
-        Status s = producer_->Flush(options_.flush_timeout);
-        if (s.ok()) break;
-        if (s.code() != Status::Code::kTimeout) return s;
-        probe_.flush_retries.Increment();
-        spdlog::warn("{}: {}; waiting for the broker", options_.service, s.ToString());
-        if (stop.load()) return Status::Unavailable("stopped before the outputs were acknowledged");
-      }
-      probe_.produce_resent.Increment(static_cast<double>(producer_->resent() - resent_before));
-      CountAcknowledged();
+      VOC_RETURN_IF_ERROR(FlushAll(stop, "the outputs"));
       if (options_.exit_before_commit > 0 && ++acknowledged_checkpoints_ >= options_.exit_before_commit) {
         spdlog::error("{}: exiting at the testing kill point before commit (testing.exit_before_commit)",
                       options_.service);
         std::_Exit(137);
       }
     }
+    if (changelog_) {
+      // The changes, then a marker once they are acknowledged: what precedes a marker is
+      // a complete checkpoint, whatever the producer re-sent.
+      driver_->WriteChanges(changelog_.get());
+      VOC_RETURN_IF_ERROR(changelog_->TakeStatus());
+      VOC_RETURN_IF_ERROR(FlushAll(stop, "the changelog"));
+      VOC_RETURN_IF_ERROR(changelog_->WriteMarkers(next_offsets_));
+      VOC_RETURN_IF_ERROR(FlushAll(stop, "the changelog's markers"));
+    }
     const auto commit_started = Clock::now();
     probe_.flushing_seconds.Increment(Seconds(commit_started - flush_started));
-    if (store_) processor_->BeforeCommit(ctx);
-    if (store_ && (txn_->pending_changes() > 0 || !next_offsets_.empty())) {
-      for (const auto& [tp, next] : next_offsets_) txn_->SetNextOffset(tp, next);
-      VOC_RETURN_IF_ERROR(store_->Commit(txn_.get()));
-    }
-    processor_->AfterCommit();
+    VOC_RETURN_IF_ERROR(driver_->Commit(next_offsets_));
     {  // also with nothing new: the consumer sends again what the group has not confirmed
       std::vector<std::pair<TopicPartition, Offset>> offsets(next_offsets_.begin(), next_offsets_.end());
       if (Status s = consumer_->Commit(offsets); !s.ok()) spdlog::warn("{}: {}", options_.service, s.ToString());
@@ -367,6 +403,77 @@ class ServiceRunnerImpl final : public ServiceRunner {
     probe_.checkpoints.Increment();
     probe_.committing_seconds.Increment(Seconds(last_checkpoint_ - commit_started));
     return Status::Ok();
+  }
+
+  // The input partitions held, each once (a service may read several topics).
+  void HeldPartitions() {
+    held_partitions_.clear();
+    for (const auto& tp : held_) held_partitions_.push_back(tp.partition);
+    std::sort(held_partitions_.begin(), held_partitions_.end());
+    held_partitions_.erase(std::unique(held_partitions_.begin(), held_partitions_.end()), held_partitions_.end());
+  }
+
+  // Waits until everything produced is acknowledged, retrying while the broker is away.
+  Status FlushAll(const std::atomic<bool>& stop, const char* what) {
+    const uint64_t resent_before = producer_->resent();
+    while (true) {
+      Status s = producer_->Flush(options_.flush_timeout);
+      if (s.ok()) break;
+      if (s.code() != Status::Code::kTimeout) return s;
+      probe_.flush_retries.Increment();
+      spdlog::warn("{}: {}; waiting for the broker", options_.service, s.ToString());
+      if (stop.load()) return Status::Unavailable(std::string("stopped before ") + what + " were acknowledged");
+    }
+    probe_.produce_resent.Increment(static_cast<double>(producer_->resent() - resent_before));
+    CountAcknowledged();
+    return Status::Ok();
+  }
+
+  // Where an assigned input partition starts: its stored offset; without local state (or
+  // with state older than what the group committed: another instance moved it on) what
+  // the changelog restores; failing that, the log's start, rebuilding from the input.
+  // Runs inside the rebalance callback, so readiness says it is restoring.
+  Offset StartOffset(const TopicPartition& tp) {
+    auto stored = driver_->StoredOffset(tp);
+    if (!changelog_) return stored.value_or(kafka::kOffsetBeginning);
+    if (stored) {
+      const auto committed = consumer_ ? consumer_->Committed(tp, std::chrono::seconds(10)) : std::nullopt;
+      if (!committed || *committed <= *stored) return *stored;
+      spdlog::info("{}: the state of {}/{} is older than the group's offset ({} < {}): restoring it", options_.service,
+                   tp.topic, tp.partition.value, stored->value, committed->value);
+      if (Status s = driver_->db()->DropPartition(tp.partition); !s.ok()) {
+        if (checkpoint_status_.ok()) checkpoint_status_ = s;
+        return *stored;
+      }
+    }
+    health_->SetReady(false);
+    health_->SetReason("restoring " + tp.topic + "/" + std::to_string(tp.partition.value) + " from " +
+                       changelog_->topic());
+    const auto started = Clock::now();
+    auto restored = RestoreFromChangelog(options_.kafka, changelog_->topic(), tp, driver_->store_specs(),
+                                         driver_->db(), changelog_.get(), std::chrono::minutes(10));
+    probe_.restore_seconds.Increment(Seconds(Clock::now() - started));
+    if (!restored.ok()) {
+      // Inside librdkafka's callback: no exception; the loop stops on it before committing.
+      if (checkpoint_status_.ok()) {
+        checkpoint_status_ = Status::Internal("restoring " + tp.topic + "/" + std::to_string(tp.partition.value) +
+                                              " from " + changelog_->topic() + ": " + restored.status().ToString());
+      }
+      return kafka::kOffsetBeginning;
+    }
+    probe_.restored_records.Increment(static_cast<double>(restored->records));
+    if (!restored->fallback.empty()) {
+      probe_.restore_fallbacks.Increment();
+      spdlog::error("{}: cannot restore {}/{} from {}: {}; rebuilding it from the input's start", options_.service,
+                    tp.topic, tp.partition.value, changelog_->topic(), restored->fallback);
+      return kafka::kOffsetBeginning;
+    }
+    if (!restored->next) return kafka::kOffsetBeginning;  // it never completed a checkpoint
+    probe_.restores.Increment();
+    spdlog::info("{}: restored {}/{} from {} ({} records in {:.1f} s); resuming at offset {}", options_.service,
+                 tp.topic, tp.partition.value, changelog_->topic(), restored->records,
+                 Seconds(Clock::now() - started), restored->next->value);
+    return *restored->next;
   }
 
   // A broker error waiting cannot heal: one log line naming the setting (not one per
@@ -379,23 +486,73 @@ class ServiceRunnerImpl final : public ServiceRunner {
   }
 
   void UpdateGauges() {
-    for (const auto& lag : consumer_->Lag()) probe_.SetLag(lag.partition, lag.lag);
-    probe_.resident_bytes.Set(static_cast<double>(metrics::ResidentBytes()));
-    if (store_) probe_.state_memory_bytes.Set(static_cast<double>(store_->MemoryUsage()));
+    const int64_t now_ms = WallMs();
+    for (const auto& lag : consumer_->Lag()) {
+      // Caught up: 0 s behind. Behind: the age of the last record read, where records
+      // carry a broker timestamp and one was read. Records of brokers before Kafka 0.10
+      // have none: librdkafka gives them 0 (or -1), and no lag in seconds is published.
+      std::optional<double> seconds;
+      auto last = last_record_ms_.find(lag.partition);
+      const bool timed = last == last_record_ms_.end() || last->second > 0;
+      if (lag.lag == 0 && timed) {
+        seconds = 0;
+      } else if (lag.lag > 0 && last != last_record_ms_.end() && last->second > 0) {
+        seconds = static_cast<double>(std::max<int64_t>(0, now_ms - last->second)) / 1000;
+      }
+      probe_.SetLag(lag.partition, lag.lag, seconds);
+    }
+    if (store_) {
+      probe_.state_memory_bytes.Set(static_cast<double>(store_->MemoryUsage()));
+      probe_.SetStateProperties(store_->Properties());
+      // Walking the folder costs a system call per file: every few seconds is enough.
+      if (Clock::now() - last_disk_walk_ >= kDiskWalkInterval) {
+        last_disk_walk_ = Clock::now();
+        probe_.SetStateDiskBytes(store_->DiskBytes());
+      }
+    }
+  }
+
+  // librdkafka's statistics every statistics.interval.ms (15 s unless set), unless the
+  // client properties say otherwise (0 turns them off).
+  kafka::Properties WithStatistics(kafka::Properties properties) const {
+    if (!options_.kafka.properties.contains("statistics.interval.ms")) {
+      properties.try_emplace("statistics.interval.ms", "15000");
+    }
+    return properties;
+  }
+
+  // On the processing thread (inside Poll and Flush).
+  void OnStatistics(const std::string& client, std::string_view json) {
+    auto stats = kafka::ParseStatistics(json);
+    if (!stats.ok()) {
+      if (!statistics_error_logged_) spdlog::warn("{}: {}", options_.service, stats.status().ToString());
+      statistics_error_logged_ = true;
+      return;
+    }
+    probe_.SetKafkaStatistics(client, *stats);
   }
 
   RuntimeOptions options_;
-  std::unique_ptr<Processor> processor_;
+  std::unique_ptr<Processor> pending_processor_;  // until the driver takes it in Init
   std::shared_ptr<prometheus::Registry> registry_;
   RuntimeProbe probe_;
   std::shared_ptr<metrics::Health> health_;
+  // Touched by the clients' callbacks (revoke, statistics): declared before the clients,
+  // so they outlive them. Broker timestamp of the last record read from each assigned
+  // partition (0 or -1: the broker keeps none), for voc_consumer_lag_seconds.
+  std::map<TopicPartition, int64_t> last_record_ms_;
+  bool statistics_error_logged_ = false;
+  static constexpr auto kDiskWalkInterval = std::chrono::seconds(10);
+  Clock::time_point last_disk_walk_ = Clock::now() - kDiskWalkInterval;
   // Destruction order matters: the HTTP server stops before the probe it reads goes,
   // the consumer closes before the producer, the batch's messages go before the consumer.
-  std::unique_ptr<state::StateStore> store_;
-  std::unique_ptr<state::Transaction> txn_;
+  std::unique_ptr<ProcessorDriver> driver_;
+  state::StateStore* store_ = nullptr;  // the driver's database, for metrics; null when stateless
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<BatchEmitter> emitter_;
+  std::unique_ptr<ChangelogWriter> changelog_;  // null: no changelog (stateless, or turned off)
+  std::unique_ptr<TableReader> tables_;
   kafka::RecordBatch batch_;
   // Per partition, the next offset to read once the batches since the last checkpoint are
   // committed.
@@ -407,6 +564,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
   Status checkpoint_status_;
   uint64_t acknowledged_checkpoints_ = 0;
   std::string blocked_;  // the broker error that stops this service, until an assignment
+  std::set<TopicPartition> held_;            // the input partitions assigned
+  std::vector<PartitionId> held_partitions_;  // their partition ids, each once
   std::unique_ptr<metrics::HttpServer> http_;
 };
 

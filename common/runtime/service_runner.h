@@ -24,6 +24,9 @@ namespace voc::runtime {
 
 struct RuntimeOptions {
   std::string service;  // "voc-ingest", ...: metric label, dead-letter origin
+  // Names this instance among its group's members (its clients' client.id, with the host
+  // and process): "voc-enrich-2" in a fused pipeline; empty: the service.
+  std::string instance;
   kafka::ClientConfig kafka;  // every handle's connection: bootstrap servers, client properties
   std::string group_id;
   std::vector<std::string> input_topics;
@@ -31,6 +34,12 @@ struct RuntimeOptions {
   kafka::Properties consumer_properties;  // after kafka.properties, for the consumer only
   kafka::Properties producer_properties;  // after kafka.properties, for the producer only
   state::StateOptions state;  // path empty for a stateless service; stores come from the Processor
+  // The typed stores' caches together (state.cache_mb); entries with unwritten changes stay.
+  size_t state_cache_bytes = 128 << 20;
+  // Every state change also goes to this compacted topic, partitioned like the input, and a
+  // partition assigned without local state is restored from it (state.changelog_topic;
+  // empty: no changelog, such a partition is rebuilt from its input).
+  std::string changelog_topic;
   size_t batch_max_records = 5000;
   std::chrono::milliseconds batch_max_wait{50};
   // How often the batches since the last checkpoint are checkpointed: outputs flushed,
@@ -57,6 +66,8 @@ class ServiceRunner {
   virtual Status Run(const std::atomic<bool>& stop) = 0;
   virtual int http_port() const = 0;
   virtual Processor& processor() = 0;
+  // The state store, for tests and tools reading committed state; nullptr when stateless.
+  virtual state::StateStore* state() = 0;
 };
 
 }  // namespace voc::runtime

@@ -10,7 +10,10 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <unordered_map>
@@ -131,6 +134,7 @@ class StateStoreImpl final : public StateStore {
   }
 
   Status Open(const StateOptions& options) {
+    path_ = options.path;
     specs_ = options.stores;
     sync_ = options.sync_writes;
     std::error_code ec;
@@ -301,6 +305,45 @@ class StateStoreImpl final : public StateStore {
 
   uint64_t MemoryUsage() override { return cache_->GetUsage(); }
 
+  StoreProperties Properties() override {
+    StoreProperties p;
+    auto summed = [&](const std::string& property) {
+      uint64_t value = 0;
+      return db_->GetAggregatedIntProperty(property, &value) ? value : 0;
+    };
+    p.pending_compaction_bytes = summed(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+    p.live_sst_bytes = summed(rocksdb::DB::Properties::kLiveSstFilesSize);
+    p.memtable_bytes = summed(rocksdb::DB::Properties::kCurSizeAllMemTables);
+    uint64_t value = 0;
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &value)) p.write_stopped = value != 0;
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate, &value)) p.delayed_write_rate = value;
+    std::map<std::string, std::string> stats;
+    if (db_->GetMapProperty(rocksdb::DB::Properties::kDBStats, &stats)) {
+      p.write_stall_micros = MapNumber(stats, "db.user_write_stall_micros");
+    }
+    for (auto* handle : handles_) {
+      stats.clear();
+      if (!db_->GetMapProperty(handle, rocksdb::DB::Properties::kCFStats, &stats)) continue;
+      p.write_stops += MapNumber(stats, "io_stalls.total_stop");
+      p.write_slowdowns += MapNumber(stats, "io_stalls.total_slowdown");
+    }
+    return p;
+  }
+
+  uint64_t DiskBytes() override {
+    uint64_t bytes = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      struct stat st {};
+      // A file RocksDB deletes during the walk is simply not counted.
+      if (it->is_regular_file(ec) && ::stat(it->path().c_str(), &st) == 0) {
+        bytes += static_cast<uint64_t>(st.st_blocks) * 512;  // allocated, as du counts
+      }
+    }
+    return bytes;
+  }
+
   // For TransactionImpl.
   rocksdb::ColumnFamilyHandle* family(StoreId store) const { return handles_[static_cast<size_t>(store) + 2]; }
   rocksdb::ColumnFamilyHandle* offsets_family() const { return handles_[1]; }
@@ -326,6 +369,12 @@ class StateStoreImpl final : public StateStore {
   }
 
  private:
+  static uint64_t MapNumber(const std::map<std::string, std::string>& stats, const std::string& key) {
+    auto it = stats.find(key);
+    return it == stats.end() ? 0 : static_cast<uint64_t>(std::strtod(it->second.c_str(), nullptr));
+  }
+
+  std::string path_;
   std::vector<StoreSpec> specs_;
   bool sync_ = false;
   std::shared_ptr<rocksdb::Cache> cache_;

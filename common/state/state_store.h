@@ -43,6 +43,20 @@ struct StateOptions {
 
 using StoreId = int;  // index into StateOptions::stores
 
+// RocksDB's own view of the database (its properties, summed over the stores), for the
+// operators' gauges. See RocksDB's DB::Properties for each one's exact meaning.
+struct StoreProperties {
+  uint64_t pending_compaction_bytes = 0;  // rocksdb.estimate-pending-compaction-bytes
+  uint64_t live_sst_bytes = 0;            // rocksdb.live-sst-files-size
+  uint64_t memtable_bytes = 0;            // rocksdb.cur-size-all-mem-tables
+  bool write_stopped = false;             // rocksdb.is-write-stopped: writes wait for compaction
+  uint64_t delayed_write_rate = 0;        // rocksdb.actual-delayed-write-rate: bytes/s while slowed, else 0
+  // Since the database was opened (cumulative):
+  uint64_t write_stall_micros = 0;  // time writes were held (rocksdb.dbstats: db.user_write_stall_micros)
+  uint64_t write_stops = 0;         // stall events that stopped writes (rocksdb.cfstats: io_stalls.total_stop)
+  uint64_t write_slowdowns = 0;     // and that slowed them (io_stalls.total_slowdown)
+};
+
 class StateStore;
 
 // Pending changes with read-your-writes. NOT thread-safe: owned by the processing thread.
@@ -82,6 +96,12 @@ class StateStore {
   virtual Status DropPartition(PartitionId partition) = 0;
   // Bytes held by memtables and block cache, for the memory budget.
   virtual uint64_t MemoryUsage() = 0;
+  // Read-only; a few property reads under RocksDB's mutex: fine every second.
+  virtual StoreProperties Properties() = 0;
+  // Bytes the state folder takes on disk (blocks allocated to every file under it: SST
+  // files, write-ahead log, manifest). Walks the folder: call it every few seconds at
+  // most, not per scrape.
+  virtual uint64_t DiskBytes() = 0;
 };
 
 }  // namespace voc::state

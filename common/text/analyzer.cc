@@ -1,5 +1,7 @@
 #include "common/text/analyzer.h"
 
+#include <climits>
+#include <cstdlib>
 #include <filesystem>
 
 #include "common/text/language.h"
@@ -34,23 +36,41 @@ std::string ResolveDataPath(const std::string& configured, const char* relative)
   return std::string(VOC_TEXT_DATA_DIR) + "/" + relative;
 }
 
+// What every analyzer of one taxonomy and lexicon set shares: read-only once built.
+struct Model {
+  Lexicon lexicon;
+  Taxonomy taxonomy;
+  std::unique_ptr<ThemeDatabase> db;
+};
+
 class AnalyzerImpl final : public Analyzer {
  public:
-  AnalyzerImpl(Lexicon lexicon, Taxonomy taxonomy, std::unique_ptr<ThemeDatabase> db)
-      : lexicon_(std::move(lexicon)),
-        taxonomy_(std::move(taxonomy)),
-        db_(std::move(db)),
+  explicit AnalyzerImpl(std::shared_ptr<const Model> model)
+      : model_(std::move(model)),
+        lexicon_(model_->lexicon),
+        taxonomy_(model_->taxonomy),
         scorer_(&lexicon_),
         version_(taxonomy_.name + "@" + taxonomy_.version) {}
 
+  Result<std::unique_ptr<Analyzer>> Fork() const override {
+    auto fork = std::make_unique<AnalyzerImpl>(model_);
+    VOC_RETURN_IF_ERROR(fork->Init());
+    return std::unique_ptr<Analyzer>(std::move(fork));
+  }
+
   Status Init() {
-    auto scanner = ThemeScanner::Create(db_.get());
+    auto scanner = ThemeScanner::Create(model_->db.get());
     if (!scanner.ok()) return scanner.status();
     scanner_ = std::move(scanner).value();
     return Status::Ok();
   }
 
   void Analyze(std::string_view text, Analysis* out) override {
+    out->aspects.clear();
+    AnalyzeText(text, out);
+  }
+
+  void AnalyzeText(std::string_view text, Analysis* out) {
     try {
       AnalyzeOrThrow(Truncate(text), out);
     } catch (...) {
@@ -67,28 +87,103 @@ class AnalyzerImpl final : public Analyzer {
     }
   }
 
+  void AnalyzeAspects(std::string_view text, std::span<const AspectQuery> aspects, Analysis* out) override {
+    AnalyzeText(text, out);
+    out->aspects.resize(aspects.size());
+    for (size_t i = 0; i < aspects.size(); ++i) {
+      AspectSentiment& a = out->aspects[i];
+      try {
+        a.term.assign(aspects[i].term);
+      } catch (...) {
+        a.term.clear();
+      }
+      a.found = false;
+      a.begin = a.end = 0;
+      a.compound = 0.0;
+      const size_t at = FindAspect(out->redacted_text, aspects[i], text.size());
+      if (at != std::string::npos) {
+        a.found = true;
+        a.begin = static_cast<uint32_t>(at);
+        a.end = static_cast<uint32_t>(at + aspects[i].term.size());
+        if (out->sentiment_scored) a.compound = scorer_.ScoreAspect(a.begin, a.end);
+      }
+      a.label = a.compound >= 0.05 ? SentimentLabel::kPositive
+                : a.compound <= -0.05 ? SentimentLabel::kNegative
+                                      : SentimentLabel::kNeutral;
+    }
+  }
+
   const std::string& taxonomy_version() const override { return version_; }
 
  private:
+  // Where the aspect occurs in the redacted text: the caseless, word-bounded mention
+  // nearest its requested offset (redaction may have moved it), or its first; npos.
+  static size_t FindAspect(std::string_view red, const AspectQuery& q, size_t input_size) {
+    const std::string_view term = q.term;
+    if (term.empty() || term.size() > red.size()) return std::string::npos;
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    const auto word = [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    };
+    // Offsets past a redaction move by the length difference; the nearest mention wins.
+    const int64_t shift = static_cast<int64_t>(red.size()) - static_cast<int64_t>(input_size);
+    size_t best = std::string::npos;
+    int64_t best_distance = INT64_MAX;
+    for (size_t p = 0; p + term.size() <= red.size(); ++p) {
+      if (lower(red[p]) != lower(term[0])) continue;
+      size_t k = 1;
+      while (k < term.size() && lower(red[p + k]) == lower(term[k])) ++k;
+      if (k < term.size()) continue;
+      if ((p > 0 && word(red[p - 1]) && word(term.front())) ||
+          (p + k < red.size() && word(red[p + k]) && word(term.back()))) {
+        continue;
+      }
+      if (q.offset < 0) return p;
+      const int64_t pos = static_cast<int64_t>(p);
+      const int64_t distance = std::min(std::llabs(pos - q.offset), std::llabs(pos - (q.offset + shift)));
+      if (distance < best_distance) {
+        best_distance = distance;
+        best = p;
+      }
+    }
+    return best;
+  }
+
   void AnalyzeOrThrow(std::string_view text, Analysis* out) {
     // Themes, clauses and evidence all refer to the redacted text, the only text that
     // may be stored downstream.
     out->pii = PiiCounts{};
-    RedactPii(text, &out->redacted_text, &out->pii);
+    // Name cues are looked for only when the tokens hold one of their words ("name",
+    // "from"): few texts do, and the search is the costliest part of redaction.
+    RedactPiiExceptNames(text, &out->redacted_text, &out->pii);
+    scorer_.Tokenize(out->redacted_text);
+    WordClasses words = scorer_.CountWordClasses();
+    if (RedactNames(out->redacted_text, &names_scratch_, &out->pii, words.name_cue)) {
+      out->redacted_text.swap(names_scratch_);
+      scorer_.Tokenize(out->redacted_text);
+      words = scorer_.CountWordClasses();
+    }
     const std::string_view red = out->redacted_text;
 
-    scorer_.Tokenize(red);
-    const LanguageGuess lang = DetectLanguage(
-        red, EnglishEvidence{scorer_.word_count(), scorer_.stopword_count(), scorer_.lexicon_word_count()});
+    const LanguageGuess lang =
+        DetectLanguage(red, EnglishEvidence{scorer_.word_count(), scorer_.stopword_count(),
+                                            scorer_.lexicon_word_count(), words.foreign_stopwords});
     out->language.assign(lang.code);
     out->sentiment_scored = lang.english_or_unknown;
+
+    SignalCounts cues;
+    scanner_->Scan(red, &hits_, &cues, PhraseLanguageOf(out->language));
+    // Problem themes lend their evidence a valence before scoring ("uses 2 GB of storage").
+    if (out->sentiment_scored) {
+      for (const ThemeHit& h : hits_) {
+        const float v = taxonomy_.themes[h.theme].implied_valence;
+        if (v != 0.0f) scorer_.SetImplicitValence(h.begin, v);
+      }
+    }
     out->compound = out->sentiment_scored ? scorer_.ScoreAll() : 0.0;
     out->label = out->compound >= 0.05    ? SentimentLabel::kPositive
                  : out->compound <= -0.05 ? SentimentLabel::kNegative
                                           : SentimentLabel::kNeutral;
-
-    SignalCounts cues;
-    scanner_->Scan(red, &hits_, &cues);
     // Matches move between the result and a spare pool instead of being destroyed and
     // rebuilt, so their id and path strings keep their buffers from record to record.
     while (out->themes.size() > hits_.size()) {
@@ -113,19 +208,22 @@ class AnalyzerImpl final : public Analyzer {
       m.end = h.end;
       m.clause_compound = out->sentiment_scored ? scorer_.ScoreClauseAt(h.begin) : 0.0;
     }
-    out->type = ClassifyFeedback(cues, out->compound, out->sentiment_scored, red);
+    const TextFacts facts{red.find('?') != std::string_view::npos, scorer_.word_count(), words.first_person,
+                          words.second_person};
+    out->type = ClassifyFeedback(cues, out->compound, out->sentiment_scored, facts);
     out->urgency = UrgencyFlags(cues);
   }
 
   // Declaration order matters: the scorer points into the lexicon and the scanner into
   // the database, so both are declared (and destroyed) after what they use.
-  Lexicon lexicon_;
-  Taxonomy taxonomy_;
-  std::unique_ptr<ThemeDatabase> db_;
+  std::shared_ptr<const Model> model_;
+  const Lexicon& lexicon_;    // model_'s
+  const Taxonomy& taxonomy_;  // model_'s
   SentimentScorer scorer_;
   std::unique_ptr<ThemeScanner> scanner_;
   std::vector<ThemeHit> hits_;
   std::vector<ThemeMatch> spare_themes_;
+  std::string names_scratch_;  // the redacted text before its names were, when it had any
   std::string version_;
 };
 
@@ -138,10 +236,24 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
   if (!taxonomy.ok()) return taxonomy.status();
   auto db = ThemeDatabase::Compile(taxonomy.value());
   if (!db.ok()) return db.status();
-  auto analyzer = std::make_unique<AnalyzerImpl>(std::move(lexicon).value(), std::move(taxonomy).value(),
-                                                 std::move(db).value());
+  auto model = std::make_shared<Model>(
+      Model{std::move(lexicon).value(), std::move(taxonomy).value(), std::move(db).value()});
+  auto analyzer = std::make_unique<AnalyzerImpl>(std::move(model));
   VOC_RETURN_IF_ERROR(analyzer->Init());
   return std::unique_ptr<Analyzer>(std::move(analyzer));
+}
+
+void Analyzer::AnalyzeAspects(std::string_view text, std::span<const AspectQuery> aspects, Analysis* out) {
+  Analyze(text, out);
+  try {
+    out->aspects.resize(aspects.size());
+    for (size_t i = 0; i < aspects.size(); ++i) {
+      out->aspects[i] = AspectSentiment{};
+      out->aspects[i].term.assign(aspects[i].term);
+    }
+  } catch (...) {
+    out->aspects.clear();  // only allocation can throw; the analysis itself stands
+  }
 }
 
 const char* ToString(SentimentLabel label) {

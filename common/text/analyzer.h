@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,7 +42,25 @@ struct PiiCounts {
   uint32_t card = 0;
   uint32_t iban = 0;
   uint32_t ip = 0;
-  uint32_t total() const { return email + phone + card + iban + ip; }
+  uint32_t name = 0;     // a person's name after a reliable cue ("my name is", a sign-off)
+  uint32_t address = 0;  // a street address (house number beside a street word)
+  uint32_t total() const { return email + phone + card + iban + ip + name + address; }
+};
+
+// Sentiment toward one aspect (any term or span, not only a taxonomy theme).
+struct AspectSentiment {
+  std::string term;      // as asked
+  bool found = false;    // whether the term occurs in the text
+  uint32_t begin = 0;    // the mention scored, byte offsets into Analysis::redacted_text
+  uint32_t end = 0;
+  double compound = 0.0;  // [-1, 1]; 0 when not found or not scored
+  SentimentLabel label = SentimentLabel::kNeutral;  // +-0.05 cut
+};
+
+// An aspect to score: its words, and where it is meant when it occurs more than once.
+struct AspectQuery {
+  std::string_view term;  // e.g. "battery life"; matched caseless on word boundaries
+  int64_t offset = -1;    // byte offset of the mention in the input text; -1: its first
 };
 
 // The result of one Analyze call. Reused across calls: Analyze clears and refills it,
@@ -54,8 +73,9 @@ struct Analysis {
   std::vector<ThemeMatch> themes;  // one per theme, in order of first evidence
   FeedbackType type = FeedbackType::kUnspecified;
   uint32_t urgency = kUrgencyNone;  // UrgencyFlag bits
-  std::string redacted_text;        // the input with PII replaced by [EMAIL], [PHONE], ...
+  std::string redacted_text;        // the input with PII replaced by [EMAIL], [PHONE], [NAME], ...
   PiiCounts pii;
+  std::vector<AspectSentiment> aspects;  // one per AspectQuery, in order; empty from Analyze
 };
 
 struct AnalyzerOptions {
@@ -72,9 +92,15 @@ class Analyzer {
 
   // Any byte sequence is accepted; invalid UTF-8 never crashes it.
   virtual void Analyze(std::string_view text, Analysis* out) = 0;
+  // Analyze, plus the sentiment toward each aspect in Analysis::aspects. The base version
+  // (for wrappers that forward Analyze) reports every aspect as not found.
+  virtual void AnalyzeAspects(std::string_view text, std::span<const AspectQuery> aspects, Analysis* out);
 
   // "name@version" of the loaded taxonomy, recorded with every enriched record.
   virtual const std::string& taxonomy_version() const = 0;
+  // Another analyzer for another thread: it shares this one's compiled taxonomy and
+  // lexicons (read-only) and has scratch of its own, so it costs no compilation.
+  virtual Result<std::unique_ptr<Analyzer>> Fork() const = 0;
 };
 
 const char* ToString(SentimentLabel label);

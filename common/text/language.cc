@@ -6,6 +6,7 @@
 #include <cld2/public/compact_lang_det.h>
 
 #include <climits>
+#include <string_view>
 
 namespace voc::text {
 
@@ -14,6 +15,29 @@ LanguageGuess DetectLanguage(std::string_view text, const EnglishEvidence& evide
   const uint32_t words = evidence.words;
   const uint32_t stopwords = evidence.stopwords;
   if (words == 0) return guess;  // emoji, numbers, punctuation: unknown but scoreable
+  // The second look: another language's function words outnumber English ones. CLD2
+  // decides when it is sure of a language other than English; else the function words do.
+  static constexpr const char* kForeign[4] = {"es", "fr", "de", "pt"};
+  size_t best = 0;
+  for (size_t k = 1; k < 4; ++k) {
+    if (evidence.foreign_stopwords[k] > evidence.foreign_stopwords[best]) best = k;
+  }
+  const uint16_t foreign = evidence.foreign_stopwords[best];
+  if ((foreign >= 2 && foreign >= 2 * stopwords) || (foreign == 1 && stopwords == 0)) {
+    bool reliable = false;
+    int valid_prefix = 0;
+    const int len = text.size() > static_cast<size_t>(INT_MAX) ? INT_MAX : static_cast<int>(text.size());
+    const CLD2::Language lang = CLD2::DetectLanguageCheckUTF8(text.data(), len, true, &reliable, &valid_prefix);
+    const char* code = lang == CLD2::UNKNOWN_LANGUAGE ? "un" : CLD2::LanguageCode(lang);
+    const bool ours = std::string_view(code) == kForeign[0] || std::string_view(code) == kForeign[1] ||
+                      std::string_view(code) == kForeign[2] || std::string_view(code) == kForeign[3];
+    // One function word is a hint only: CLD2 must name one of the four languages.
+    if (foreign >= 2 || ours) {
+      guess.english_or_unknown = false;
+      guess.code = reliable && lang != CLD2::UNKNOWN_LANGUAGE && lang != CLD2::ENGLISH ? code : kForeign[best];
+      return guess;
+    }
+  }
   // At least 30% English function words (and a few of them) is English in practice; it
   // spares CLD2 on most feedback.
   if (words >= 4 && stopwords >= 2 && stopwords * 10 >= words * 3) {

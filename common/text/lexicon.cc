@@ -58,6 +58,36 @@ constexpr std::array kStopwords = {
     "it's", "i'm",   "don't", "can't", "doesn't", "no",  "only",  "out",   "up",    "get",   "got",   "any",
     "some", "every", "into",  "over",  "because", "again", "still", "now", "too",  "am",    "these", "those"};
 
+// Frequent function words of Spanish, French, German and Portuguese (words that are also
+// English words, such as "a", "no", "me", "die", are left out).
+constexpr std::array kStopwordsEs = {"el", "la", "de", "en", "un", "los", "las", "una", "unos", "del", "que", "es", "por", "para", "con", "muy",
+                                     "pero", "mi", "lo", "se", "su", "y", "como", "esta", "este", "está", "hay",
+                                     "funciona", "cuando", "todo", "también", "aplicación", "esa", "ese", "eso", "esto",
+                                     "estos", "sus", "le", "les", "más", "cada", "vez", "porque", "desde", "hasta",
+                                     "puedo", "tengo", "sería", "añadan", "por"};
+constexpr std::array kStopwordsFr = {"le", "la", "de", "en", "un", "que", "les", "des", "une", "du", "est", "et", "pour", "avec", "très", "mais",
+                                     "je", "ne", "pas", "sur", "ce", "cette", "mon", "ma", "mes", "qui", "quand",
+                                     "dans", "il", "elle", "c'est", "j'ai", "fonctionne", "aussi", "tout", "au", "aux",
+                                     "sa", "ses", "nous", "vous", "ils", "sans", "peu", "depuis", "toutes", "tous",
+                                     "être", "avoir", "fait", "peut", "faut", "n'est", "marche", "plus"};
+constexpr std::array kStopwordsDe = {"der", "das", "und", "ist", "nicht", "mit", "ein", "eine", "ich", "es", "sehr",
+                                     "aber", "zu", "den", "dem", "auf", "für", "wenn", "auch", "noch", "mein", "meine",
+                                     "kann", "nur", "sich", "funktioniert", "immer", "schon", "ab", "jetzt", "wieder",
+                                     "seit", "bitte", "leider", "keine", "kein", "nach", "beim", "oder", "habe", "hat",
+                                     "wird", "dass", "einen", "ständig", "im", "vom", "zum", "zur", "sie", "wir", "ihr",
+                                     "dann", "gibt", "wäre", "sein", "ohne", "alle", "diese", "dieser", "dieses",
+                                     "mehr", "geht"};
+constexpr std::array kStopwordsPt = {"o", "os", "de", "e", "uma", "da", "na", "no", "ao", "dos", "das", "que", "é", "não",
+                                     "para", "com", "muito", "mas", "meu", "minha", "em", "se", "quando", "está",
+                                     "funciona", "também", "aplicativo", "você", "isso", "tudo", "nem", "sem", "ele",
+                                     "ela", "eles", "pelo", "pela", "numa", "num", "mais", "já", "porque", "depois",
+                                     "seria", "tem", "fica", "foi", "vou", "minha", "meus", "minhas", "abre"};
+
+// Words a person's name follows in pii.cc's cues ("my name is", "this is X from"); sign-offs
+// are looked for at the end of every text, which costs little.
+constexpr std::array kNameCueWords = {"name", "name's", "names", "nombre", "nom", "nome", "llamo",
+                                      "m'appelle", "appelle", "heiße", "heisse", "from"};
+
 // VADER's special cases and idioms, as phrases whose valence replaces their words'.
 struct PhraseValence {
   const char* phrase;
@@ -72,6 +102,85 @@ constexpr std::array kIdioms = {
     PhraseValence{"upper hand", 1.0f},    PhraseValence{"break a leg", 2.0f},   PhraseValence{"cooking with gas", 2.0f},
     PhraseValence{"in the black", 2.0f},  PhraseValence{"in the red", -2.0f},   PhraseValence{"on the ball", 2.0f},
     PhraseValence{"under the weather", -2.0f}};
+
+// The words of the constructions (sentiment.h): each with its part.
+struct CueList {
+  CueWord cue;
+  std::initializer_list<const char*> words;
+};
+const CueList kCueLists[] = {
+    {kCueToo, {"too"}},
+    {kCueMany, {"many", "much"}},
+    {kCueTake, {"take", "takes", "took", "taking", "taken"}},
+    {kCueWait, {"wait", "waits", "waited", "waiting"}},
+    {kCueLongTime, {"forever", "ages", "eternity", "eternities"}},
+    {kCueTimeUnit, {"minute", "minutes", "mins", "hour", "hours", "hrs", "day", "days", "week", "weeks", "month", "months"}},
+    {kCueSeconds, {"second", "seconds", "sec", "secs"}},
+    {kCueFiller, {"a", "an", "the", "few", "several", "couple", "of", "so", "very", "like", "about", "over", "for", "me",
+                  "it", "be", "able", "even", "really", "always", "properly", "correctly", "my", "your", "this", "us",
+                  "them", "you", "i", "we", "ever", "anymore", "up", "on", "in", "one"}},
+    {kCueLess, {"less", "under", "only", "just"}},
+    {kCueKeep, {"keep", "keeps", "kept", "keeping", "stopped", "stops", "started"}},
+    {kCueLonger, {"longer"}},
+    {kCueStill, {"still"}},
+    {kCueRepeat, {"twice", "again", "double", "thrice", "doubled", "both"}},
+    {kCueCharge, {"charged", "billed", "charge", "charges", "bill", "bills", "debited"}},
+    {kCueFail, {"unable", "fail", "fails", "failed", "refuse", "refuses", "refused", "impossible"}},
+    {kCueMissing, {"response", "reply", "answer", "way", "option", "help", "support", "refund", "sound", "audio", "video",
+                   "signal", "feedback", "contact", "reason", "explanation", "notification", "notifications", "follow",
+                   "update", "updates", "confirmation", "idea", "clue", "progress", "email", "call"}},
+    {kCueMore, {"more"}},
+    {kCueHave, {"have", "has", "had", "having", "need", "needs", "needed"}},
+    {kCueTo, {"to"}},
+    {kCueRedo, {"reinstall", "restart", "reset", "reboot", "relogin", "pay", "uninstall", "re-enter", "retype", "redo",
+                "wait", "repeat", "enter", "re-download", "redownload"}},
+    {kCueRemoved, {"removed", "ditched", "discontinued"}},
+    {kCueAway, {"away", "rid"}},
+    {kCueBring, {"bring", "give", "put"}},
+    {kCueBack, {"back"}},
+    {kCueFix, {"fixed", "solved", "resolved", "sorted", "cured", "fixes", "solves", "resolves"}},
+    {kCueWithin, {"within"}},
+    {kCueUsed, {"used"}},
+    {kCueDo, {"do", "does", "did", "shows", "showed", "returns", "returned", "finds", "found", "says", "said", "happens",
+              "happened", "loads", "loaded", "works", "worked"}},
+    {kCueNothing, {"nothing"}},
+};
+
+// What a product is expected to do: "won't X", "never Xed", "nobody Xed" complain.
+constexpr std::array kActionVerbs = {
+    "open", "load", "work", "start", "launch", "play", "connect", "sync", "show", "display", "respond", "download",
+    "upload", "install", "update", "save", "send", "log", "login", "sign", "boot", "run", "print", "stream", "refresh",
+    "pair", "read", "remember", "recognize", "recognise", "detect", "find", "see", "hear", "stay", "resume", "close",
+    "exit", "quit", "render", "record", "import", "export", "recover", "accept", "let", "allow", "change", "arrive",
+    "come", "ring", "receive", "get", "delete", "cancel", "reach", "access", "register", "verify", "unlock",
+    "scroll", "type", "move", "reply", "answer", "help", "call", "contact", "refund", "order", "happen", "ask", "figure",
+    "scan", "search", "upgrade", "restore", "share", "edit", "tell", "notify", "appear", "function", "process",
+    "complete", "finish", "submit", "check", "track", "deliver", "ship", "pick", "bother", "care", "fix",
+    "solve", "resolve", "return", "hold", "recognise", "transfer", "backup", "link", "add",
+    "remove", "switch", "enter", "translate", "listen", "mute", "rotate", "zoom", "reload", "vibrate", "offer", "honor",
+    "honour", "explain", "apologize", "apologise"};
+// Past forms and participles that the regular rules below do not make.
+constexpr std::array kIrregularActions = {"ran", "running", "got", "gotten", "came", "went", "gone", "saw", "seen",
+                                          "heard", "found", "sent", "told", "shown", "rang", "kept", "paid", "held",
+                                          "logged", "logging", "scanned", "scanning", "shipped", "shipping", "backed"};
+
+// base, base+s, base+ed, base+ing with the regular spelling changes.
+std::vector<std::string> VerbForms(std::string_view base) {
+  std::string b(base);
+  std::vector<std::string> forms = {b};
+  const char last = b.back();
+  const bool consonant_y = last == 'y' && b.size() > 1 && std::string_view("aeiou").find(b[b.size() - 2]) == std::string_view::npos;
+  if (consonant_y) {
+    forms.push_back(b.substr(0, b.size() - 1) + "ies");
+    forms.push_back(b.substr(0, b.size() - 1) + "ied");
+  } else {
+    const bool es = last == 's' || last == 'x' || last == 'z' || b.ends_with("sh") || b.ends_with("ch");
+    forms.push_back(b + (es ? "es" : "s"));
+    forms.push_back(b + (last == 'e' ? "d" : "ed"));
+  }
+  forms.push_back((last == 'e' && !b.ends_with("ee") ? b.substr(0, b.size() - 1) : b) + "ing");
+  return forms;
+}
 
 bool HasUpper(std::string_view s) {
   for (unsigned char c : s) {
@@ -153,7 +262,8 @@ void Lexicon::Builder::AddDerivedForms() {
     }
   }
   for (auto& [word, v] : derived) {
-    if (Find(word) != nullptr) continue;
+    // A construction word ("fails", "charges") still inherits its base's valence.
+    if (const LexEntry* f = Find(word); f != nullptr && f->flags != kLexCue) continue;
     LexEntry* e = Upsert(word);
     e->valence = v;
     e->flags |= kLexValence | kLexDerived;
@@ -289,8 +399,28 @@ Result<Lexicon> Lexicon::Load(const std::string& dir) {
   VOC_RETURN_IF_ERROR(load_valences("customer_feedback.txt", false));
 
   for (const char* w : kNegators) lex.Upsert(w)->flags |= kLexNegator;
+  // Construction words: a word keeps its first part (the lists are in priority order),
+  // and an action verb's every form is one.
+  auto add_cue = [&](std::string_view w, CueWord cue) {
+    LexEntry* e = lex.Upsert(w);
+    if (e->cue != kCueNone) return;
+    e->cue = cue;
+    e->flags |= kLexCue;
+  };
+  for (const CueList& list : kCueLists) {
+    for (const char* w : list.words) add_cue(w, list.cue);
+  }
+  for (const char* v : kActionVerbs) {
+    for (const std::string& f : VerbForms(v)) add_cue(f, kCueAction);
+  }
+  for (const char* v : kIrregularActions) add_cue(v, kCueAction);
   for (const char* w : kContrast) lex.Upsert(w)->flags |= kLexContrast;
   for (const char* w : kStopwords) lex.Upsert(w)->flags |= kLexStopword;
+  for (const char* w : kNameCueWords) lex.Upsert(w)->flags |= kLexNameCue;
+  for (const char* w : kStopwordsEs) lex.Upsert(w)->flags |= kLexStopEs;
+  for (const char* w : kStopwordsFr) lex.Upsert(w)->flags |= kLexStopFr;
+  for (const char* w : kStopwordsDe) lex.Upsert(w)->flags |= kLexStopDe;
+  for (const char* w : kStopwordsPt) lex.Upsert(w)->flags |= kLexStopPt;
   auto add_booster = [&](std::string_view w, float b) {
     if (w.find(' ') != std::string_view::npos) {
       phrases.emplace_back(std::string(w), 0.0f);

@@ -27,6 +27,54 @@ enum LexFlag : uint16_t {
   kLexEmoji = 1u << 7,        // the key is one emoji code point
   kLexDerived = 1u << 8,      // valence inherited from a base form (e.g. "crashing" <- "crash")
   kLexKnown = 1u << 9,        // set on every entry: a copied LexEntry with no flags is no entry
+  kLexCue = 1u << 10,         // takes part in a complaint or praise construction (LexEntry::cue)
+  // Function words of the other languages with phrases of their own (taxonomy.h): evidence
+  // that a short text CLD2 or the English check took for English is not.
+  kLexStopEs = 1u << 11,
+  kLexStopFr = 1u << 12,
+  kLexStopDe = 1u << 13,
+  kLexStopPt = 1u << 14,
+  kLexStopForeign = kLexStopEs | kLexStopFr | kLexStopDe | kLexStopPt,
+  // A word of the cues a person's name follows ("name", "from"): only texts with one are
+  // searched for those cues.
+  kLexNameCue = 1u << 15,
+};
+
+// Words of the constructions that carry sentiment in feedback without any opinion word
+// ("too many popups", "takes forever", "keeps logging me out", "won't open", "billed
+// twice", "still waiting", "replied within an hour"); see SentimentScorer.
+enum CueWord : uint8_t {
+  kCueNone,
+  kCueToo,        // too
+  kCueMany,       // many, much
+  kCueTake,       // take, takes, took, taking
+  kCueWait,       // wait, waits, waited, waiting
+  kCueLongTime,   // forever, ages, eternity
+  kCueTimeUnit,   // minute(s), hour(s), day(s), week(s), month(s)
+  kCueSeconds,    // second(s), sec(s)
+  kCueFiller,     // a, an, the, few, several, couple, of, so, very, like, about, over, for, me, it, to, be, able, even
+  kCueLess,       // less, under, only, just
+  kCueKeep,       // keep, keeps, kept, keeping, stopped, stops
+  kCueLonger,     // longer
+  kCueStill,      // still
+  kCueRepeat,     // twice, again, double, thrice, doubled
+  kCueCharge,     // charged, billed, charge, charges, bill
+  kCueAction,     // what a product should do: open, load, work, sync, reply, arrive, ...
+  kCueFail,       // unable, fail, fails, failed, refuse(s|d): like a negator before an action
+  kCueMissing,    // what "no" before it means is missing: response, reply, way, option, ...
+  kCueMore,       // more: "no more ads" is praise
+  kCueHave,       // have, has, had, having (have to)
+  kCueTo,         // to
+  kCueRedo,       // what a user should not have to do: reinstall, restart, reset, call, pay, ...
+  kCueRemoved,    // removed, remove, dropped, killed
+  kCueAway,       // away, rid (took away, got rid of)
+  kCueBring,      // bring, give, put (bring back)
+  kCueBack,       // back
+  kCueFix,        // fixed, solved, resolved, sorted, cured: their object's sentiment is undone
+  kCueWithin,     // within, in
+  kCueUsed,       // used (used to be good)
+  kCueDo,         // do, does, did, shows, returns, finds (does nothing)
+  kCueNothing,    // nothing
 };
 
 // Words that the valence rules look for around a sentiment word ("no", "never so",
@@ -44,11 +92,20 @@ enum SpecialWord : uint8_t {
   kWordVery,
   kWordOr,
   kWordNor,
+  // Persons, for the feedback type: who reports, and who is addressed.
+  kWordI,
+  kWordMe,
+  kWordMy,
+  kWordWe,
+  kWordOur,
+  kWordYou,
+  kWordYour,
 };
 
 // The spelling of each SpecialWord, indexed by its value.
-inline constexpr std::array<std::string_view, kWordNor + 1> kSpecialWordNames = {
-    "", "no", "so", "this", "never", "without", "doubt", "least", "at", "very", "or", "nor"};
+inline constexpr std::array<std::string_view, kWordYour + 1> kSpecialWordNames = {
+    "", "no", "so", "this", "never", "without", "doubt", "least", "at", "very", "or", "nor",
+    "i", "me", "my", "we", "our", "you", "your"};
 
 // kWordNone for any other word. Every special word is a lexicon key, so the hot path
 // takes it from LexEntry::word instead.
@@ -59,6 +116,7 @@ struct LexEntry {
   float booster = 0.0f;
   uint16_t flags = 0;
   SpecialWord word = kWordNone;  // SpecialWordOf(key), so a found token need not compare
+  CueWord cue = kCueNone;        // its part in constructions (kLexCue set when not none)
 };
 
 class Lexicon {

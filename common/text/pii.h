@@ -1,8 +1,9 @@
 // PII redaction for feedback text: e-mail addresses, phone numbers (international and
 // national forms), payment cards (Luhn-valid only), IBANs (mod-97 valid only), IPv4 and
-// IPv6 addresses become [EMAIL] [PHONE] [CARD] [IBAN] [IP]. Validation keeps lookalikes
-// (order numbers, dates, prices, versions such as 3.2.1.4, tracking codes) intact.
-// A single forward pass over the bytes with no regex engine; stateless.
+// IPv6 addresses, person names after reliable cues and street addresses become [EMAIL]
+// [PHONE] [CARD] [IBAN] [IP] [NAME] [ADDRESS]. Validation keeps lookalikes (order numbers,
+// dates, prices, versions such as 3.2.1.4, ISBNs, tracking codes, file names such as
+// icon@2x.png) intact. Forward passes over the bytes with no regex engine; stateless.
 #pragma once
 
 #include <string>
@@ -15,6 +16,13 @@ namespace voc::text {
 // Replaces the PII in `text`, writing the result to *out (cleared first; its capacity is
 // reused) and adding what it found to *counts. Any byte sequence is accepted.
 void RedactPii(std::string_view text, std::string* out, PiiCounts* counts);
+
+// The same in two steps, for a caller that can tell cheaply whether a name's cue words
+// occur (the analyzer, from its tokens): everything but names, then names alone, the
+// cues only when `look_for_cues` (sign-offs at the end always). RedactNames writes *out
+// and returns true only when it found a name.
+void RedactPiiExceptNames(std::string_view text, std::string* out, PiiCounts* counts);
+bool RedactNames(std::string_view text, std::string* out, PiiCounts* counts, bool look_for_cues = true);
 
 // Exposed for tests: the checksums that separate real numbers from lookalikes.
 bool LuhnValid(std::string_view digits);

@@ -5,6 +5,7 @@
 // sentence, and scores of single clauses (the sentiment around a theme mention).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -36,6 +37,17 @@ enum SentimentTokenFlag : uint16_t {
   kTokWord = 1u << 5,         // has at least one letter
   kTokElongated = 1u << 6,    // "soooo goooood": found after collapsing repeated letters
   kTokContrast = 1u << 7,     // "but" and kin, not inside a phrase
+  kTokConstruction = 1u << 8,  // valence from a construction ("won't open"): negation already applied
+  kTokImplicit = 1u << 9,      // valence implied by a problem theme; counts only in a clause without opinion words
+  kTokFlipped = 1u << 10,      // its sentiment is undone ("fixed the lag", "removed my favourite feature")
+  kTokInQuestion = 1u << 11,   // in a sentence that ends with '?' (marked only when the text has one)
+};
+
+struct WordClasses {
+  bool first_person = false;   // "I", "me", "my", "we", "our"
+  bool second_person = false;  // "you", "your"
+  bool name_cue = false;       // a word of the cues a person's name follows (kLexNameCue)
+  std::array<uint16_t, 4> foreign_stopwords{};  // Spanish, French, German, Portuguese
 };
 
 // Reuses its buffers across calls: no allocation once they have grown to the largest
@@ -49,11 +61,20 @@ class SentimentScorer {
 
   // Tokenizes `text` (kept by reference until the next call) for the calls below.
   void Tokenize(std::string_view text);
+  // Gives the word at byte `offset` of the tokenized text a valence of its own (a problem
+  // theme's evidence: "battery", "ads"), used only where its clause has no opinion word
+  // and not in questions. Call after Tokenize, before the scores.
+  void SetImplicitValence(uint32_t offset, float valence);
   // Compound of the whole tokenized text.
   double ScoreAll();
   // Compound of the clause (sentence part between punctuation or contrast words)
   // holding byte `offset` of the tokenized text.
   double ScoreClauseAt(uint32_t offset);
+  // Sentiment toward the aspect at bytes [begin, end) of the tokenized text: the opinion
+  // words of its clause, the nearer the heavier ("the X is great", "great X", "X works
+  // well"), negation included; when its clause holds none, its sentence's sentiment.
+  // Call after ScoreAll.
+  double ScoreAspect(uint32_t begin, uint32_t end);
 
   const std::vector<SentimentToken>& tokens() const { return tokens_; }
   std::string_view lower(const SentimentToken& t) const { return std::string_view(lower_.data() + t.lower, t.lower_len); }
@@ -61,12 +82,22 @@ class SentimentScorer {
   uint32_t stopword_count() const { return stopword_count_; }
   // Words found in the (English) sentiment lexicon: evidence the text is English.
   uint32_t lexicon_word_count() const { return lexicon_word_count_; }
+  // Classes of the tokenized words that the analyzer needs besides sentiment; counted on
+  // request, so that scoring alone does not pay for them.
+  WordClasses CountWordClasses() const;
 
  private:
   void AddToken(uint32_t begin, uint32_t end, unsigned byte_classes);
   void AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry* entry);
   void ResolveTokens();
   void ResolvePhrases();
+  // Valences of complaint and praise constructions that hold no opinion word.
+  bool MayHoldConstruction() const;
+  void ApplyConstructions();
+  // Sets kTokInQuestion on the tokens of sentences that end with '?'.
+  void MarkQuestions();
+  // Takes back implicit valences in clauses with an opinion word, and in questions.
+  void DropImplicitValences();
   double ScoreRange(size_t first, size_t last);
   // Contrast weighting of sentiments_ over the token range [first, last).
   void WeighContrast(size_t first, size_t last);
@@ -98,9 +129,12 @@ class SentimentScorer {
   std::vector<float> whole_text_valences_;  // before contrast weighting, once ScoreAll ran
   bool whole_text_valences_ready_ = false;
   bool cap_differential_ = false;
+  uint64_t cue_mask_ = 0;       // bit c: some token's CueWord is c
+  bool implicit_pending_ = false;  // SetImplicitValence ran since DropImplicitValences
   uint32_t word_count_ = 0;
   uint32_t stopword_count_ = 0;
   uint32_t lexicon_word_count_ = 0;
+  bool questions_marked_ = false;  // MarkQuestions ran on these tokens
 };
 
 // VADER's normalisation: x / sqrt(x^2 + 15), clamped to [-1, 1].

@@ -1,15 +1,16 @@
 #include "common/text/signals.h"
 
-#include <array>
+#include <algorithm>
 
 namespace voc::text {
 namespace {
 
 // Negated auxiliaries and the verbs users pair with them when something is broken.
 #define VOC_NEG_AUX "(?:won'?t|will not|can'?t|cannot|can not|doesn'?t|does not|don'?t|do not|didn'?t|did not|isn'?t|is not|wouldn'?t|couldn'?t|unable to|fails? to|failed to|no longer|not)"
-#define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair|watch|read|keep|remember|recogni[sz]e|detect|find|see|hear|stay|resume|seek|close|exit|quit|render|decode|convert|record|import|export|recover)\\w*"
+#define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair|watch|read|keep|remember|recogni[sz]e|detect|find|see|hear|stay|resume|seek|close|exit|quit|render|decode|convert|record|import|export|recover|scroll|go off|ring|sync|rotate|zoom|print|delete|uninstall|appear|function|activate|access)\\w*"
 
-constexpr std::array kCues = {
+// A plain array: std::array's deduction guide folds over every element, past clang's nesting limit.
+constexpr SignalCue kCues[] = {
     // Bug reports: the product misbehaves.
     SignalCue{Signal::kBug, "crash*", false},
     SignalCue{Signal::kBug, "bug", false},
@@ -59,6 +60,76 @@ constexpr std::array kCues = {
     SignalCue{Signal::kBug, "won't work", false},
     SignalCue{Signal::kBug, VOC_NEG_AUX "\\s+(?:\\w+\\s+)?" VOC_BROKEN_VERB, true},
     SignalCue{Signal::kBug, "(?:it|app|player|video|file|program)\\s+(?:just\\s+)?(?:closes|quits|dies|hangs|lags|skips|jumps)", true},
+    // Misbehaviour described without a bug word ("shows the wrong date", "my photos
+    // disappeared", "resets every time", "the button does nothing").
+    SignalCue{Signal::kBug, "wrong", false},
+    SignalCue{Signal::kBug, "disappear*", false},
+    SignalCue{Signal::kBug, "vanish*", false},
+    SignalCue{Signal::kBug, "stuck", false},
+    SignalCue{Signal::kBug, "does nothing", false},
+    SignalCue{Signal::kBug, "did nothing", false},
+    SignalCue{Signal::kBug, "randomly", false},
+    SignalCue{Signal::kBug, "by itself", false},
+    SignalCue{Signal::kBug, "on its own", false},
+    SignalCue{Signal::kBug, "sideways", false},
+    SignalCue{Signal::kBug, "cut off", false},
+    SignalCue{Signal::kBug, "blurry", false},
+    SignalCue{Signal::kBug, "duplicat*", false},
+    SignalCue{Signal::kBug, "login loop", false},
+    SignalCue{Signal::kBug, "without sound", false},
+    SignalCue{Signal::kBug, "strange problem", false},
+    SignalCue{Signal::kBug, "weird problem", false},
+    SignalCue{Signal::kBug, "for some reason", false},
+    SignalCue{Signal::kBug, "tearing", false},
+    SignalCue{Signal::kBug, "but not with", false},
+    SignalCue{Signal::kBug, "but not on", false},
+    SignalCue{Signal::kBug, "but not in", false},
+    SignalCue{Signal::kBug, "but not when", false},
+    SignalCue{Signal::kBug, "can no longer", false},
+    SignalCue{Signal::kBug, "could no longer", false},
+    SignalCue{Signal::kBug, "instead of the", false},
+    SignalCue{Signal::kBug, "(?:isn't|is not|aren't) (?:loading|responding|playing|syncing|opening|working|showing)", false, true},
+    SignalCue{Signal::kBug, "(?:just|suddenly|always|randomly|still) (?:stops|stopped|closes|crashes|freezes|quits|dies|plays)", false, true},
+    SignalCue{Signal::kBug, "(?:issue|problem|bug|error) (?:happens|occurs|appears|persists|started|began|remains)", false, true},
+    SignalCue{Signal::kBug, "(?:playback|video|audio|sound|display|rendering|sync|subtitle|codec|install|installation|update|loading|login) (?:issue|problem|error|failure)s?", false, true},
+    SignalCue{Signal::kBug, "failure*", false},
+    SignalCue{Signal::kBug, "no (?:picture|image|video|display|sound)s?", false, true},
+    SignalCue{Signal::kBug, "white screen", false},
+    SignalCue{Signal::kBug, "blanks out", false},
+    SignalCue{Signal::kBug, "resets", false},
+    SignalCue{Signal::kBug, "reverts", false},
+    SignalCue{Signal::kBug, "jumps back", false},
+    SignalCue{Signal::kBug, "switches back", false},
+    SignalCue{Signal::kBug, "fails", false},
+    SignalCue{Signal::kBug, "failed to", false},
+    SignalCue{Signal::kBug, "failing to", false},
+    SignalCue{Signal::kBug, "(?:keeps|kept) (?:crashing|freezing|closing|stopping|logging|asking|restarting|resetting|buffering|lagging|disconnecting|failing|deleting|kicking|shutting|reverting)", false, true},
+    SignalCue{Signal::kBug, "(?:stops|stopped) (?:working|playing|syncing|loading|responding|updating|showing|sending|recording|charging|counting|tracking|blocking|connecting|receiving|opening|running|when|after|at)", false, true},
+    SignalCue{Signal::kBug, "never (?:arrives?|shows? up|loads?|works?|opens?|came|comes|arrived|syncs?|finishes|plays)", false, true},
+    SignalCue{Signal::kBug, "is blank", false},
+    SignalCue{Signal::kBug, "are blank", false},
+    SignalCue{Signal::kBug, "is empty", false},
+    SignalCue{Signal::kBug, "are empty", false},
+    SignalCue{Signal::kBug, "is gone", false},
+    SignalCue{Signal::kBug, "are gone", false},
+    SignalCue{Signal::kBug, "is missing", false},
+    SignalCue{Signal::kBug, "are missing", false},
+    SignalCue{Signal::kBug, "goes blank", false},
+    SignalCue{Signal::kBug, "went blank", false},
+    SignalCue{Signal::kBug, "goes black", false},
+    SignalCue{Signal::kBug, "went black", false},
+    SignalCue{Signal::kBug, "get it to work", false},
+    SignalCue{Signal::kBug, "get this to work", false},
+    SignalCue{Signal::kBug, "get it working", false},
+    SignalCue{Signal::kBug, "have a problem", false},
+    SignalCue{Signal::kBug, "have an issue", false},
+    SignalCue{Signal::kBug, "having a problem", false},
+    SignalCue{Signal::kBug, "having an issue", false},
+    SignalCue{Signal::kBug, "having problems", false},
+    SignalCue{Signal::kBug, "having issues", false},
+    SignalCue{Signal::kBug, "same problem", false},
+    SignalCue{Signal::kBug, "same issue", false},
+    SignalCue{Signal::kBug, "got a problem", false},
     // Feature requests: something missing is wanted.
     SignalCue{Signal::kFeatureRequest, "please add", false},
     SignalCue{Signal::kFeatureRequest, "pls add", false},
@@ -88,13 +159,31 @@ constexpr std::array kCues = {
     SignalCue{Signal::kFeatureRequest, "(?:i'?d|i would|we would|we'?d)\\s+(?:really\\s+)?(?:like|love)\\s+(?:to|it|a|an|the|if|some)", true},
     SignalCue{Signal::kFeatureRequest, "would be (?:a |an )?(?:\\w+ )?(?:solution|feature|addition|improvement|idea)", true},
     SignalCue{Signal::kFeatureRequest, "there (?:should|could) be", true},
-    SignalCue{Signal::kFeatureRequest, "^\\W*(?:please\\s+)?(?:add|make|allow|enable|implement|include|integrate|support|disable)", true},
+    SignalCue{Signal::kFeatureRequest, "^\\W*(?:please\\s+)?(?:add|make|allow|enable|implement|include|integrate|support|disable|remove|bring back|give (?:me|us)|stop \\w+ing)", true},
     SignalCue{Signal::kFeatureRequest, "(?:wish|hope)\\s+(?:that\\s+)?(?:it|there|you|they|the|i could|we could)", true},
     SignalCue{Signal::kFeatureRequest, "(?:could|can|would|will)\\s+you\\s+(?:please\\s+)?(?:add|make|implement|include|consider|bring)", true},
     SignalCue{Signal::kFeatureRequest, "should\\s+(?:have|add|include|support|allow|offer|be able)", true},
     SignalCue{Signal::kFeatureRequest, "(?:need|needs|want|wants)\\s+(?:an?\\s+)?(?:option|setting|feature|way)", true},
     SignalCue{Signal::kFeatureRequest, "(?:allow|let)\\s+(?:me|us|users?)\\s+(?:to\\s+)?\\w+", true},
     SignalCue{Signal::kFeatureRequest, "(?:add|implement|include)\\s+(?:an?|the|some)\\s+(?:option|setting|feature|button|way)", true},
+    // App-store requests: stars promised for a change, removals, what is missing.
+    SignalCue{Signal::kFeatureRequest, "(?:would|will|i'd|i'll|we'd) (?:give|rate) (?:it |this |you )?(?:5|five|4|four) stars?", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:would|will|it'd) be (?:a )?(?:5|five) stars?", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:5|five|4|four) stars? (?:if|once|when|until)", false, true},
+    SignalCue{Signal::kFeatureRequest, "would be (?:perfect|great|better|awesome|amazing|nice|ideal) if", false, true},
+    SignalCue{Signal::kFeatureRequest, "please (?:remove|bring|make (?:it|the|a|an|this)|allow|give us|change|add|include|support)", false, true},
+    SignalCue{Signal::kFeatureRequest, "bring back", false},
+    SignalCue{Signal::kFeatureRequest, "besides the fact", false},
+    SignalCue{Signal::kFeatureRequest, "(?:except|other than|apart from) (?:the fact|that|for the fact)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:except|besides) (?:you|it|that you|that it) (?:can't|cannot|can not|doesn't|don't)", false, true},
+    SignalCue{Signal::kFeatureRequest, "only thing (?:missing|lacking|i miss|it lacks|i'd like|i would like|i want)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:missing|lacks|lacking) (?:a|an|the|any|some)", false, true},
+    SignalCue{Signal::kFeatureRequest, "needs (?:a|an|more|to have|the ability)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:there's|there is|there are) no (?:option|way|setting|button|feature|support)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:doesn't|don't) have (?:a|an) (?:option|way|setting|feature)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:any chance|how about (?:a|an|adding|some|the option)|why not add|why is there no|can we get|could we get|can we have)", false, true},
+    SignalCue{Signal::kFeatureRequest, "wish (?:it|there|you|i could|we could)", false, true},
+    SignalCue{Signal::kFeatureRequest, "(?:it|app|there) should (?:be|have|let|allow|support|sync|offer|show|include)", false, true},
     // Questions.
     SignalCue{Signal::kQuestion, "how (do|can|to|does|would|should) (i|you|we|one)", true},
     SignalCue{Signal::kQuestion, "is there (a|any) way", true},
@@ -108,6 +197,28 @@ constexpr std::array kCues = {
     SignalCue{Signal::kQuestion, "need help", false},
     SignalCue{Signal::kQuestion, "i was wondering", false},
     SignalCue{Signal::kQuestion, "i wonder", false},
+    SignalCue{Signal::kQuestion, "thanks in advance", false},
+    SignalCue{Signal::kQuestion, "thank you in advance", false},
+    SignalCue{Signal::kQuestion, "any help", false},
+    SignalCue{Signal::kQuestion, "any suggestion*", false},
+    SignalCue{Signal::kQuestion, "any advice", false},
+    SignalCue{Signal::kQuestion, "would be appreciated", false},
+    SignalCue{Signal::kQuestion, "(?:can|could) (?:anyone|someone|somebody|you) (?:please )?help", false, true},
+    SignalCue{Signal::kQuestion, "(?:is there )?anyone (?:out there |here )?who (?:can|could|knows)", false, true},
+    SignalCue{Signal::kQuestion, "help me", false},
+    SignalCue{Signal::kQuestion, "(?:don't|didn't) (?:know|understand) (?:how|why|what|if)", false, true},
+    SignalCue{Signal::kQuestion, "(?:couldn't|can't|cannot) figure out", false, true},
+    SignalCue{Signal::kQuestion, "how (?:can|do|should|would) i", false, true},
+    SignalCue{Signal::kQuestion, "(?:i )?came (?:here )?for help", false, true},
+    SignalCue{Signal::kQuestion, "appreciated", false},
+    SignalCue{Signal::kQuestion, "thanks for any", false},
+    SignalCue{Signal::kQuestion, "thank you for your help", false},
+    SignalCue{Signal::kQuestion, "(?:need|needs|needing) (?:some )?(?:help|assistance)", false, true},
+    SignalCue{Signal::kQuestion, "question", false},
+    SignalCue{Signal::kQuestion, "^\\W*how to", true},
+    SignalCue{Signal::kQuestion, "is (?:this|it|that) a bug", false, true},
+    SignalCue{Signal::kQuestion, "(?:hoping|trying|want) to (?:learn|find out|understand|know)", false, true},
+    SignalCue{Signal::kQuestion, "any (?:news|input|pointers|tips|hints)", false, true},
     // Praise and complaint cues that sentiment alone misses.
     SignalCue{Signal::kPraise, "thank you", false},
     SignalCue{Signal::kPraise, "thanks", false},
@@ -130,6 +241,18 @@ constexpr std::array kCues = {
     SignalCue{Signal::kComplaint, "horrible", false},
     SignalCue{Signal::kComplaint, "useless", false},
     SignalCue{Signal::kComplaint, "disappointed", false},
+    // Advice to the reader.
+    // (Not "you can" alone: the literal path would find it in "you can't".)
+    SignalCue{Signal::kAdvice, "you (?:can try|could try|should try|can use|should use|can change|can go|can set|can also|should be able|need to|may want|might want|will need|can disable|can turn|can open|can click|can check|can find|should check)", false, true},
+    SignalCue{Signal::kAdvice, "make sure", false},
+    SignalCue{Signal::kAdvice, "try to", false},
+    SignalCue{Signal::kAdvice, "try the", false},
+    SignalCue{Signal::kAdvice, "go to", false},
+    SignalCue{Signal::kAdvice, "click", false},
+    SignalCue{Signal::kAdvice, "can be caused", false},
+    SignalCue{Signal::kAdvice, "this issue can", false},
+    SignalCue{Signal::kAdvice, "to fix this", false},
+    SignalCue{Signal::kAdvice, "^\\W*(?:try|open|see|check|type)", true},
     // Urgency: outage.
     SignalCue{Signal::kOutage, "outage", false},
     SignalCue{Signal::kOutage, "service unavailable", false},
@@ -178,6 +301,168 @@ constexpr std::array kCues = {
     SignalCue{Signal::kChurnThreat, "delete my account", false},
     SignalCue{Signal::kChurnThreat, "done with (this|you|your)", true},
     SignalCue{Signal::kChurnThreat, "last (chance|straw)", true},
+    // Spanish, French, German and Portuguese cues (kPhraseLanguages order from 1): phrases,
+    // with alternatives expanded, matched only in texts of their language.
+    // Spanish.
+    SignalCue{Signal::kBug, "no funciona", false, false, 1},
+    SignalCue{Signal::kBug, "no abre", false, false, 1},
+    SignalCue{Signal::kBug, "no carga", false, false, 1},
+    SignalCue{Signal::kBug, "no deja", false, false, 1},
+    SignalCue{Signal::kBug, "se cierra*", false, false, 1},
+    SignalCue{Signal::kBug, "se bloquea*", false, false, 1},
+    SignalCue{Signal::kBug, "se cuelga*", false, false, 1},
+    SignalCue{Signal::kBug, "se congela*", false, false, 1},
+    SignalCue{Signal::kBug, "error*", false, false, 1},
+    SignalCue{Signal::kBug, "fallo*", false, false, 1},
+    SignalCue{Signal::kBug, "falla", false, false, 1},
+    SignalCue{Signal::kBug, "bug*", false, false, 1},
+    SignalCue{Signal::kBug, "no responde", false, false, 1},
+    SignalCue{Signal::kBug, "dejó de funcionar", false, false, 1},
+    SignalCue{Signal::kBug, "ya no funciona", false, false, 1},
+    SignalCue{Signal::kFeatureRequest, "por favor (?:añadan|agreguen|pongan|incluyan|quiten)", false, true, 1},
+    SignalCue{Signal::kFeatureRequest, "sería (?:bueno|genial|útil) (?:que|si|poder|tener)", false, true, 1},
+    SignalCue{Signal::kFeatureRequest, "me gustaría (?:que|poder|tener)", false, true, 1},
+    SignalCue{Signal::kFeatureRequest, "deberían (?:añadir|agregar|poner|incluir)", false, true, 1},
+    SignalCue{Signal::kFeatureRequest, "falta (?:una|un|la|el)", false, true, 1},
+    SignalCue{Signal::kFeatureRequest, "ojalá", false, false, 1},
+    SignalCue{Signal::kQuestion, "cómo (?:puedo|hago|se)", false, true, 1},
+    SignalCue{Signal::kQuestion, "alguien sabe", false, false, 1},
+    SignalCue{Signal::kQuestion, "hay (?:alguna|una) forma", false, true, 1},
+    SignalCue{Signal::kQuestion, "es posible", false, false, 1},
+    SignalCue{Signal::kOutage, "(?:la app|el servicio|el servidor|la página|todo) (?:está|esta) caíd(?:o|a)", false, true, 1},
+    SignalCue{Signal::kOutage, "no hay servicio", false, false, 1},
+    SignalCue{Signal::kDataLoss, "(?:perdí|he perdido|se borraron|se borró|desaparecieron) (?:todos|todas|mis|mi|los|las)", false, true, 1},
+    SignalCue{Signal::kSecurity, "me hackearon", false, false, 1},
+    SignalCue{Signal::kSecurity, "hackead(?:o|a)", false, true, 1},
+    SignalCue{Signal::kSecurity, "robaron mi cuenta", false, false, 1},
+    SignalCue{Signal::kSecurity, "acceso no autorizado", false, false, 1},
+    SignalCue{Signal::kLegalThreat, "abogado*", false, false, 1},
+    SignalCue{Signal::kLegalThreat, "demanda*", false, false, 1},
+    SignalCue{Signal::kLegalThreat, "denunciar*", false, false, 1},
+    SignalCue{Signal::kLegalThreat, "acciones legales", false, false, 1},
+    SignalCue{Signal::kChurnThreat, "(?:voy a|vamos a) (?:cancelar|desinstalar|borrar)", false, true, 1},
+    SignalCue{Signal::kChurnThreat, "desinstal*", false, false, 1},
+    SignalCue{Signal::kChurnThreat, "cancelar (?:mi|la) suscripción", false, true, 1},
+    SignalCue{Signal::kChurnThreat, "me cambio a", false, false, 1},
+    SignalCue{Signal::kChurnThreat, "no (?:vuelvo|volveré) a", false, true, 1},
+    // French.
+    SignalCue{Signal::kBug, "ne fonctionne pas", false, false, 2},
+    SignalCue{Signal::kBug, "ne marche pas", false, false, 2},
+    SignalCue{Signal::kBug, "ne s'ouvre pas", false, false, 2},
+    SignalCue{Signal::kBug, "ne charge pas", false, false, 2},
+    SignalCue{Signal::kBug, "plante*", false, false, 2},
+    SignalCue{Signal::kBug, "se ferme*", false, false, 2},
+    SignalCue{Signal::kBug, "bug*", false, false, 2},
+    SignalCue{Signal::kBug, "beug*", false, false, 2},
+    SignalCue{Signal::kBug, "erreur*", false, false, 2},
+    SignalCue{Signal::kBug, "ne répond pas", false, false, 2},
+    SignalCue{Signal::kBug, "ne fonctionne plus", false, false, 2},
+    SignalCue{Signal::kBug, "ne marche plus", false, false, 2},
+    SignalCue{Signal::kFeatureRequest, "(?:merci d'|veuillez |pourriez-vous |pouvez-vous )ajouter", false, true, 2},
+    SignalCue{Signal::kFeatureRequest, "ce serait (?:bien|génial|top|utile)", false, true, 2},
+    SignalCue{Signal::kFeatureRequest, "j'aimerais (?:pouvoir|qu'il|avoir)", false, true, 2},
+    SignalCue{Signal::kFeatureRequest, "il manque", false, false, 2},
+    SignalCue{Signal::kFeatureRequest, "il faudrait", false, false, 2},
+    SignalCue{Signal::kQuestion, "comment (?:faire|puis-je|on)", false, true, 2},
+    SignalCue{Signal::kQuestion, "quelqu'un sait", false, false, 2},
+    SignalCue{Signal::kQuestion, "est-il possible", false, false, 2},
+    SignalCue{Signal::kQuestion, "est-ce possible", false, false, 2},
+    SignalCue{Signal::kQuestion, "y a-t-il", false, false, 2},
+    SignalCue{Signal::kOutage, "(?:le service|le serveur|le site|l'app) (?:est )?en panne", false, true, 2},
+    SignalCue{Signal::kOutage, "service indisponible", false, false, 2},
+    SignalCue{Signal::kDataLoss, "(?:j'ai perdu|perdu) (?:toutes|tous|mes|mon|ma)", false, true, 2},
+    SignalCue{Signal::kDataLoss, "(?:tout|toutes mes données) (?:a|ont) disparu", false, true, 2},
+    SignalCue{Signal::kSecurity, "piraté*", false, false, 2},
+    SignalCue{Signal::kSecurity, "compte volé", false, false, 2},
+    SignalCue{Signal::kSecurity, "accès non autorisé", false, false, 2},
+    SignalCue{Signal::kLegalThreat, "avocat*", false, false, 2},
+    SignalCue{Signal::kLegalThreat, "plainte", false, false, 2},
+    SignalCue{Signal::kLegalThreat, "porter plainte", false, false, 2},
+    SignalCue{Signal::kLegalThreat, "poursuites", false, false, 2},
+    SignalCue{Signal::kLegalThreat, "action en justice", false, false, 2},
+    SignalCue{Signal::kChurnThreat, "(?:je vais|je vais) (?:résilier|désinstaller|supprimer)", false, true, 2},
+    SignalCue{Signal::kChurnThreat, "désinstall*", false, false, 2},
+    SignalCue{Signal::kChurnThreat, "résilier (?:mon|l')abonnement", false, true, 2},
+    SignalCue{Signal::kChurnThreat, "je passe à", false, false, 2},
+    SignalCue{Signal::kChurnThreat, "plus jamais", false, false, 2},
+    // German.
+    SignalCue{Signal::kBug, "funktioniert nicht", false, false, 3},
+    SignalCue{Signal::kBug, "funktioniert nicht mehr", false, false, 3},
+    SignalCue{Signal::kBug, "geht nicht", false, false, 3},
+    SignalCue{Signal::kBug, "geht nicht mehr", false, false, 3},
+    SignalCue{Signal::kBug, "stürzt*", false, false, 3},
+    SignalCue{Signal::kBug, "absturz*", false, false, 3},
+    SignalCue{Signal::kBug, "abgestürzt", false, false, 3},
+    SignalCue{Signal::kBug, "fehler*", false, false, 3},
+    SignalCue{Signal::kBug, "bug*", false, false, 3},
+    SignalCue{Signal::kBug, "hängt sich auf", false, false, 3},
+    SignalCue{Signal::kBug, "lädt nicht", false, false, 3},
+    SignalCue{Signal::kBug, "öffnet nicht", false, false, 3},
+    SignalCue{Signal::kBug, "friert ein", false, false, 3},
+    SignalCue{Signal::kFeatureRequest, "bitte (?:fügt|hinzufügen|einbauen|ergänzen)", false, true, 3},
+    SignalCue{Signal::kFeatureRequest, "(?:wäre|wär) (?:schön|toll|super|gut|praktisch)", false, true, 3},
+    SignalCue{Signal::kFeatureRequest, "ich würde mir (?:wünschen|ein|einen|eine)", false, true, 3},
+    SignalCue{Signal::kFeatureRequest, "es fehlt", false, false, 3},
+    SignalCue{Signal::kFeatureRequest, "ich wünsche mir", false, false, 3},
+    SignalCue{Signal::kQuestion, "wie kann ich", false, false, 3},
+    SignalCue{Signal::kQuestion, "wie geht", false, false, 3},
+    SignalCue{Signal::kQuestion, "weiß jemand", false, false, 3},
+    SignalCue{Signal::kQuestion, "gibt es (?:eine|einen) möglichkeit", false, true, 3},
+    SignalCue{Signal::kQuestion, "ist es möglich", false, false, 3},
+    SignalCue{Signal::kOutage, "(?:der server|der dienst|die app|die seite|alles) (?:ist )?(?:down|ausgefallen)", false, true, 3},
+    SignalCue{Signal::kOutage, "störung", false, false, 3},
+    SignalCue{Signal::kDataLoss, "(?:alle|meine) (?:daten|fotos|notizen|dateien) (?:sind )?(?:weg|gelöscht|verloren)", false, true, 3},
+    SignalCue{Signal::kDataLoss, "alles (?:ist )?weg", false, true, 3},
+    SignalCue{Signal::kSecurity, "gehackt", false, false, 3},
+    SignalCue{Signal::kSecurity, "konto gestohlen", false, false, 3},
+    SignalCue{Signal::kSecurity, "unbefugte*", false, false, 3},
+    SignalCue{Signal::kLegalThreat, "anwalt*", false, false, 3},
+    SignalCue{Signal::kLegalThreat, "rechtsanwalt*", false, false, 3},
+    SignalCue{Signal::kLegalThreat, "anzeige", false, false, 3},
+    SignalCue{Signal::kLegalThreat, "verbraucherzentrale", false, false, 3},
+    SignalCue{Signal::kLegalThreat, "rechtliche schritte", false, false, 3},
+    SignalCue{Signal::kChurnThreat, "(?:werde|werden) (?:kündigen|deinstallieren|löschen)", false, true, 3},
+    SignalCue{Signal::kChurnThreat, "deinstalliert", false, false, 3},
+    SignalCue{Signal::kChurnThreat, "abo gekündigt", false, false, 3},
+    SignalCue{Signal::kChurnThreat, "nie wieder", false, false, 3},
+    // Portuguese.
+    SignalCue{Signal::kBug, "não funciona", false, false, 4},
+    SignalCue{Signal::kBug, "não abre", false, false, 4},
+    SignalCue{Signal::kBug, "não carrega", false, false, 4},
+    SignalCue{Signal::kBug, "não consigo", false, false, 4},
+    SignalCue{Signal::kBug, "fecha sozinh(?:o|a)", false, true, 4},
+    SignalCue{Signal::kBug, "trava*", false, false, 4},
+    SignalCue{Signal::kBug, "travando", false, false, 4},
+    SignalCue{Signal::kBug, "erro*", false, false, 4},
+    SignalCue{Signal::kBug, "falha*", false, false, 4},
+    SignalCue{Signal::kBug, "bug*", false, false, 4},
+    SignalCue{Signal::kBug, "parou de funcionar", false, false, 4},
+    SignalCue{Signal::kBug, "não responde", false, false, 4},
+    SignalCue{Signal::kFeatureRequest, "por favor (?:adicionem|coloquem|incluam|tirem)", false, true, 4},
+    SignalCue{Signal::kFeatureRequest, "seria (?:bom|ótimo|legal|útil) (?:se|ter|poder)", false, true, 4},
+    SignalCue{Signal::kFeatureRequest, "gostaria (?:que|de)", false, true, 4},
+    SignalCue{Signal::kFeatureRequest, "deveriam (?:adicionar|colocar|incluir)", false, true, 4},
+    SignalCue{Signal::kFeatureRequest, "falta (?:uma|um|a|o)", false, true, 4},
+    SignalCue{Signal::kQuestion, "como (?:faço|posso|eu)", false, true, 4},
+    SignalCue{Signal::kQuestion, "alguém sabe", false, false, 4},
+    SignalCue{Signal::kQuestion, "tem como", false, false, 4},
+    SignalCue{Signal::kQuestion, "é possível", false, false, 4},
+    SignalCue{Signal::kOutage, "(?:o app|o serviço|o servidor|o site|tudo) (?:está|esta) fora do ar", false, true, 4},
+    SignalCue{Signal::kOutage, "fora do ar", false, false, 4},
+    SignalCue{Signal::kDataLoss, "(?:perdi|apagou|sumiram|sumiu) (?:todos|todas|meus|minhas|meu|minha|tudo)", false, true, 4},
+    SignalCue{Signal::kSecurity, "hackead(?:o|a)", false, true, 4},
+    SignalCue{Signal::kSecurity, "invadiram", false, false, 4},
+    SignalCue{Signal::kSecurity, "conta roubada", false, false, 4},
+    SignalCue{Signal::kSecurity, "acesso não autorizado", false, false, 4},
+    SignalCue{Signal::kLegalThreat, "advogad*", false, false, 4},
+    SignalCue{Signal::kLegalThreat, "procon", false, false, 4},
+    SignalCue{Signal::kLegalThreat, "processo", false, false, 4},
+    SignalCue{Signal::kLegalThreat, "processar", false, false, 4},
+    SignalCue{Signal::kLegalThreat, "reclame aqui", false, false, 4},
+    SignalCue{Signal::kChurnThreat, "(?:vou|vamos) (?:cancelar|desinstalar|apagar)", false, true, 4},
+    SignalCue{Signal::kChurnThreat, "desinstal*", false, false, 4},
+    SignalCue{Signal::kChurnThreat, "cancelar (?:minha|a) assinatura", false, true, 4},
+    SignalCue{Signal::kChurnThreat, "nunca mais", false, false, 4},
 };
 
 #undef VOC_NEG_AUX
@@ -187,15 +472,89 @@ constexpr std::array kCues = {
 
 std::span<const SignalCue> SignalCues() { return kCues; }
 
-FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool sentiment_scored, std::string_view text) {
-  const bool question_mark = text.find('?') != std::string_view::npos;
-  const int bug = cues[Signal::kBug];
-  const int feature = cues[Signal::kFeatureRequest];
+namespace {
+
+// Appends to *out every spelling of expression[i..) up to the ')' or '|' that ends the
+// current group, each prefixed by one of `prefixes`; returns the position after it.
+size_t ExpandSequence(std::string_view e, size_t i, std::vector<std::string> prefixes, std::vector<std::string>* out,
+                      bool* ok);
+
+// A group "(?:a|b|c)" at e[i] (after "(?:"): its alternatives, each after each prefix.
+size_t ExpandGroup(std::string_view e, size_t i, const std::vector<std::string>& prefixes,
+                   std::vector<std::string>* out, bool* ok) {
+  for (;;) {
+    std::vector<std::string> alternative;
+    i = ExpandSequence(e, i, prefixes, &alternative, ok);
+    out->insert(out->end(), alternative.begin(), alternative.end());
+    if (!*ok || i >= e.size()) {
+      *ok = false;
+      return i;
+    }
+    if (e[i] == ')') return i + 1;
+    ++i;  // '|'
+  }
+}
+
+size_t ExpandSequence(std::string_view e, size_t i, std::vector<std::string> prefixes, std::vector<std::string>* out,
+                      bool* ok) {
+  while (*ok && i < e.size() && e[i] != ')' && e[i] != '|') {
+    std::vector<std::string> next;
+    if (e.substr(i, 3) == "(?:") {
+      i = ExpandGroup(e, i + 3, prefixes, &next, ok);
+    } else if (e[i] == '(' || e[i] == '\\' || e[i] == '[' || e[i] == '*' || e[i] == '+' || e[i] == '.' ||
+               e[i] == '^' || e[i] == '$' || e[i] == '{') {
+      *ok = false;
+      return i;
+    } else {
+      for (const std::string& p : prefixes) next.push_back(p + e[i]);
+      ++i;
+    }
+    if (i < e.size() && e[i] == '?') {
+      next.insert(next.end(), prefixes.begin(), prefixes.end());  // optional: or nothing
+      ++i;
+    }
+    prefixes = std::move(next);
+    if (prefixes.size() > 4096) *ok = false;
+  }
+  *out = std::move(prefixes);
+  return i;
+}
+
+}  // namespace
+
+std::vector<std::string> ExpandAlternatives(std::string_view expression) {
+  bool ok = true;
+  std::vector<std::string> raw;
+  const size_t end = ExpandSequence(expression, 0, {std::string()}, &raw, &ok);
+  if (!ok || end != expression.size()) return {};
+  std::vector<std::string> phrases;
+  for (const std::string& r : raw) {
+    std::string p;
+    for (const char c : r) {
+      if (c == ' ' && (p.empty() || p.back() == ' ')) continue;
+      p.push_back(c);
+    }
+    while (!p.empty() && p.back() == ' ') p.pop_back();
+    if (!p.empty() && std::find(phrases.begin(), phrases.end(), p) == phrases.end()) phrases.push_back(std::move(p));
+  }
+  return phrases;
+}
+
+FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool sentiment_scored, const TextFacts& facts) {
+  // Advice to the reader ("If Firefox is not running, you can ...", "Make sure your
+  // extensions are updated") names problems without reporting one.
+  const bool advice = cues[Signal::kAdvice] > 0 && !facts.first_person;
+  const int bug = advice ? 0 : cues[Signal::kBug];
+  const int feature = advice ? 0 : cues[Signal::kFeatureRequest];
   // A request outranks a bug cue it mentions ("please add an option to stop the crashes").
   if (feature > 0 && feature >= bug) return FeedbackType::kFeatureRequest;
   if (bug > 0) return FeedbackType::kBugReport;
   if (feature > 0) return FeedbackType::kFeatureRequest;
-  if (question_mark || cues[Signal::kQuestion] > 0) return FeedbackType::kQuestion;
+  if (cues[Signal::kQuestion] > 0) return FeedbackType::kQuestion;
+  // A question mark asks, unless the question is put to the reader ("Which version are
+  // you using?" asks for details, it seeks no help).
+  // "Success?", "Ctrl-M?": a word or two is a reply, not a request for help.
+  if (facts.question_mark && !facts.second_person && facts.words > 2) return FeedbackType::kQuestion;
   const double s = sentiment_scored ? compound : 0.0;
   if (cues[Signal::kComplaint] > 0 || s <= -0.25) return FeedbackType::kComplaint;
   if (cues[Signal::kPraise] > 0 || s >= 0.25) return FeedbackType::kPraise;

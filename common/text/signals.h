@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/text/analyzer.h"
 
@@ -22,6 +24,7 @@ enum class Signal : uint8_t {
   kSecurity,
   kLegalThreat,
   kChurnThreat,
+  kAdvice,  // advice to the reader ("you can", "make sure", "try ..."): no report of its own
   kCount,
 };
 
@@ -29,7 +32,16 @@ struct SignalCue {
   Signal signal;
   const char* expression;  // phrase syntax of taxonomy.h, or a regex when is_regex
   bool is_regex;
+  // A phrase with alternatives, "(?:isn't|is not) (?:loading|opening)", and '?' after a
+  // word or group: expanded to plain phrases when compiled, so it takes Hyperscan's cheap
+  // literal path instead of the regex database.
+  bool alternatives = false;
+  uint8_t language = 0;  // kPhraseLanguages index (taxonomy.h); other languages' cues are phrases
 };
+
+// The phrases an `alternatives` expression stands for, spaces collapsed; empty when it
+// uses anything but (?:a|b), '?' and spaces.
+std::vector<std::string> ExpandAlternatives(std::string_view expression);
 
 // The built-in cues (English).
 std::span<const SignalCue> SignalCues();
@@ -42,8 +54,16 @@ struct SignalCounts {
   uint16_t operator[](Signal s) const { return count[static_cast<size_t>(s)]; }
 };
 
-// Decides the type from cue counts, the overall sentiment and the text's punctuation.
-FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool sentiment_scored, std::string_view text);
+// What the type decision needs of the text besides its cues; the tokenizer counted it.
+struct TextFacts {
+  bool question_mark = false;
+  uint32_t words = 0;          // tokens with a letter
+  bool first_person = false;   // "I", "me", "my", "we", "our"
+  bool second_person = false;  // "you", "your"
+};
+
+// Decides the type from cue counts, the overall sentiment and facts of the text.
+FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool sentiment_scored, const TextFacts& facts);
 uint32_t UrgencyFlags(const SignalCounts& cues);
 
 }  // namespace voc::text

@@ -58,8 +58,11 @@ Status ParseThemes(const YAML::Node& list, const std::string& source, int parent
     }
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string key = it->first.as<std::string>();
+      const bool local = key.size() == 10 && key.rfind("phrases_", 0) == 0 &&
+                         PhraseLanguageOf(std::string_view(key).substr(8)) > 0 &&
+                         PhraseLanguageOf(std::string_view(key).substr(8)) < kOtherLanguage;
       if (key != "id" && key != "name" && key != "description" && key != "phrases" && key != "patterns" &&
-          key != "themes") {
+          key != "themes" && key != "polarity" && !local) {
         return Status::InvalidArgument(where + ": unknown key '" + key + "'");
       }
     }
@@ -69,11 +72,27 @@ Status ParseThemes(const YAML::Node& list, const std::string& source, int parent
     theme.name = node["name"].Scalar();
     VOC_RETURN_IF_ERROR(StringList(node, where, "phrases", &theme.phrases));
     VOC_RETURN_IF_ERROR(StringList(node, where, "patterns", &theme.patterns));
+    for (uint8_t lang = 1; lang < kPhraseLanguages.size(); ++lang) {
+      const std::string key = "phrases_" + std::string(kPhraseLanguages[lang]);
+      std::vector<std::string> local;
+      VOC_RETURN_IF_ERROR(StringList(node, where, key.c_str(), &local));
+      for (std::string& p : local) theme.local_phrases.emplace_back(lang, std::move(p));
+    }
+    if (const YAML::Node polarity = node["polarity"]; polarity) {
+      const std::string value = polarity.IsScalar() ? polarity.Scalar() : "";
+      if (value == "problem") {
+        theme.implied_valence = kProblemValence;
+      } else if (value == "praise") {
+        theme.implied_valence = -kProblemValence;
+      } else if (value != "neutral") {
+        return Status::InvalidArgument(where + ": key 'polarity' must be problem, praise or neutral");
+      }
+    }
     theme.parent = parent;
     theme.depth = parent < 0 ? 0 : tax->themes[static_cast<size_t>(parent)].depth + 1;
     theme.path = parent < 0 ? theme.name : tax->themes[static_cast<size_t>(parent)].path + " > " + theme.name;
     const bool has_children = static_cast<bool>(node["themes"]);
-    if (!has_children && theme.phrases.empty() && theme.patterns.empty()) {
+    if (!has_children && theme.phrases.empty() && theme.patterns.empty() && theme.local_phrases.empty()) {
       return Status::InvalidArgument(where + ": a theme without child themes needs key 'phrases' or 'patterns'");
     }
     tax->themes.push_back(std::move(theme));
@@ -85,6 +104,14 @@ Status ParseThemes(const YAML::Node& list, const std::string& source, int parent
 }
 
 }  // namespace
+
+uint8_t PhraseLanguageOf(std::string_view code) {
+  if (code == "un") return 0;
+  for (uint8_t i = 0; i < kPhraseLanguages.size(); ++i) {
+    if (kPhraseLanguages[i] == code) return i;
+  }
+  return kOtherLanguage;
+}
 
 int Taxonomy::max_depth() const {
   int d = 0;

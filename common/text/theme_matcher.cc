@@ -103,13 +103,16 @@ bool PhraseAsLiterals(const std::string& phrase, LiteralPhrase* out) {
   }
   std::string joined;
   int apostrophes = 0;
+  // Bytes of non-ASCII letters ("não", "échec") are word bytes here as in the regex
+  // path's ASCII \b: both look only at the ASCII neighbours of a match.
+  const auto word_byte = [](char c) { return IsRegexWordChar(c) || static_cast<unsigned char>(c) >= 0x80; };
   for (const std::string& w : words) {
-    if (!IsRegexWordChar(w.front()) || !IsRegexWordChar(w.back())) return false;
+    if (!word_byte(w.front()) || !word_byte(w.back())) return false;
     for (char c : w) {
       if (c == '\'') {
         ++apostrophes;
-      } else if (!IsRegexWordChar(c)) {
-        return false;  // '*' inside, punctuation, non-ASCII: leave it to the regex path
+      } else if (!word_byte(c)) {
+        return false;  // '*' inside, punctuation: leave it to the regex path
       }
     }
     if (!joined.empty()) joined.push_back(' ');
@@ -195,6 +198,7 @@ struct ThemeDatabase::Impl {
   struct Pattern {
     uint32_t theme;
     int words;  // > 0: simple phrase of that many words; 0: Hyperscan reports the start
+    uint8_t language;  // kPhraseLanguages index; 0 (English) patterns apply to every text
   };
   std::vector<Pattern> patterns;
   // Literal-path phrases and cues; each literal id indexes `literals`.
@@ -207,14 +211,21 @@ struct ThemeDatabase::Impl {
     uint32_t phrase;  // into `phrases`
     uint32_t length;
     bool star;
+    // kPhraseLanguages index. A literal of another language than the text's is skipped;
+    // an English one applies to any text, except that a '*' ending ("visual*") applies
+    // only to English (it would match Portuguese "visualizador").
+    uint8_t language;
   };
   std::vector<Phrase> phrases;
   std::vector<Literal> literals;
-  hs_database_t* literal_db = nullptr;  // over the normalised text
+  // Over the normalised text, one per text language (kPhraseLanguages index, then
+  // kOtherLanguage): the literals that apply to it, so English texts do not pay for the
+  // other languages' phrases.
+  std::array<hs_database_t*, kOtherLanguage + 1> literal_dbs{};
   hs_database_t* regex_db = nullptr;    // over the text
   hs_database_t* regex_single_space_db = nullptr;  // the same, for texts spaced by single spaces
   ~Impl() {
-    hs_free_database(literal_db);
+    for (hs_database_t* d : literal_dbs) hs_free_database(d);
     hs_free_database(regex_db);
     hs_free_database(regex_single_space_db);
   }
@@ -230,17 +241,18 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
   std::vector<std::string> owners;  // what to name in an error
   std::vector<std::string> literal_forms;
   LiteralPhrase lp;
-  auto add_literals = [&](uint32_t owner, bool cue, int words) {
+  auto add_literals = [&](uint32_t owner, bool cue, int words, uint8_t language) {
     const auto phrase = static_cast<uint32_t>(impl->phrases.size());
     impl->phrases.push_back(Impl::Phrase{owner, cue, words});
     for (std::string& form : lp.forms) {
-      impl->literals.push_back(Impl::Literal{phrase, static_cast<uint32_t>(form.size()), lp.star});
+      impl->literals.push_back(Impl::Literal{phrase, static_cast<uint32_t>(form.size()), lp.star, language});
       literal_forms.push_back(std::move(form));
     }
   };
-  auto add_theme_pattern = [&](uint32_t theme, std::string expression, int words, std::string owner) {
+  auto add_theme_pattern = [&](uint32_t theme, std::string expression, int words, std::string owner,
+                               uint8_t language) {
     ids.push_back(static_cast<unsigned>(impl->patterns.size()));
-    impl->patterns.push_back(Impl::Pattern{theme, words});
+    impl->patterns.push_back(Impl::Pattern{theme, words, language});
     expressions.push_back(std::move(expression));
     // A simple phrase needs only its first (earliest-ending) match: its start is found by
     // walking back. Other patterns report every match with the leftmost start.
@@ -249,25 +261,59 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
   };
   for (size_t t = 0; t < taxonomy.themes.size(); ++t) {
     const Theme& theme = taxonomy.themes[t];
-    for (const std::string& p : theme.phrases) {
+    auto add_phrase = [&](const std::string& p, uint8_t language) {
       const int words = SimplePhraseWords(p);
       if (words > 0 && PhraseAsLiterals(p, &lp)) {
-        add_literals(static_cast<uint32_t>(t), false, words);
-        continue;
+        add_literals(static_cast<uint32_t>(t), false, words, language);
+        return;
       }
       add_theme_pattern(static_cast<uint32_t>(t), PhraseToRegex(p), words,
-                        "theme '" + theme.id + "': phrase '" + p + "'");
-    }
+                        "theme '" + theme.id + "': phrase '" + p + "'", language);
+    };
+    // A phrase with alternatives ("(?:won't|can't) (?:open|load)*") stands for each of its
+    // spellings: they take the literal path, where a regex with them would need
+    // start-of-match tracking.
+    auto add_phrases = [&](const std::string& p, uint8_t language) -> Status {
+      if (p.find("(?:") == std::string::npos) {
+        add_phrase(p, language);
+        return Status::Ok();
+      }
+      const bool star = p.size() > 1 && p.back() == '*';
+      const std::vector<std::string> spellings = ExpandAlternatives(star ? p.substr(0, p.size() - 1) : p);
+      if (spellings.empty()) {
+        return Status::InvalidArgument(taxonomy.name + ": theme '" + theme.id + "': phrase '" + p +
+                                       "' has alternatives other than (?:a|b), '?' and spaces");
+      }
+      for (const std::string& spelling : spellings) add_phrase(star ? spelling + "*" : spelling, language);
+      return Status::Ok();
+    };
+    for (const std::string& p : theme.phrases) VOC_RETURN_IF_ERROR(add_phrases(p, 0));
+    for (const auto& [language, p] : theme.local_phrases) VOC_RETURN_IF_ERROR(add_phrases(p, language));
     for (const std::string& p : theme.patterns) {
       add_theme_pattern(static_cast<uint32_t>(t), "\\b(?:" + p + ")\\b", 0,
-                        "theme '" + theme.id + "': pattern '" + p + "'");
+                        "theme '" + theme.id + "': pattern '" + p + "'", 0);
     }
   }
   for (const SignalCue& cue : SignalCues()) {
     const std::string_view e = cue.expression;
-    if (!cue.is_regex && PhraseAsLiterals(cue.expression, &lp)) {
-      add_literals(static_cast<uint32_t>(cue.signal), true, 0);
+    if (cue.alternatives) {
+      const std::vector<std::string> phrases = ExpandAlternatives(e);
+      if (phrases.empty()) return Status::Internal(std::string("built-in cue '") + cue.expression + "' does not expand");
+      for (const std::string& phrase : phrases) {
+        if (!PhraseAsLiterals(phrase, &lp)) {
+          return Status::Internal(std::string("built-in cue '") + cue.expression + "': '" + phrase + "' is no phrase");
+        }
+        add_literals(static_cast<uint32_t>(cue.signal), true, 0, cue.language);
+      }
       continue;
+    }
+    if (!cue.is_regex && PhraseAsLiterals(cue.expression, &lp)) {
+      add_literals(static_cast<uint32_t>(cue.signal), true, 0, cue.language);
+      continue;
+    }
+    // Regex cues carry no language: every one of them is English and applies to any text.
+    if (cue.language != 0) {
+      return Status::Internal(std::string("built-in cue '") + cue.expression + "' of another language is no phrase");
     }
     // A cue anchored at the start of the text keeps its anchor outside the word bounds.
     expressions.push_back(!cue.is_regex        ? PhraseToRegex(cue.expression)
@@ -297,20 +343,23 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
     impl->regex_single_space_db = fast.db;
   }
 
-  if (!literal_forms.empty()) {
+  for (uint8_t language = 0; language <= kOtherLanguage; ++language) {
     std::vector<const char*> ptrs;
     std::vector<size_t> lens;
-    std::vector<unsigned> lit_flags(literal_forms.size(), 0);
     std::vector<unsigned> lit_ids;
     for (size_t i = 0; i < literal_forms.size(); ++i) {
+      const Impl::Literal& lit = impl->literals[i];
+      if (lit.language != language && (lit.language != 0 || lit.star)) continue;
       ptrs.push_back(literal_forms[i].data());
       lens.push_back(literal_forms[i].size());
       lit_ids.push_back(static_cast<unsigned>(i));
     }
+    if (ptrs.empty()) continue;
+    std::vector<unsigned> lit_flags(ptrs.size(), 0);
     hs_compile_error_t* error = nullptr;
     if (hs_compile_lit_multi(ptrs.data(), lit_flags.data(), lit_ids.data(), lens.data(),
-                             static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK, nullptr, &impl->literal_db,
-                             &error) != HS_SUCCESS) {
+                             static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK, nullptr,
+                             &impl->literal_dbs[language], &error) != HS_SUCCESS) {
       std::string msg = error != nullptr && error->message != nullptr ? error->message : "unknown error";
       hs_free_compile_error(error);
       return Status::InvalidArgument(taxonomy.name + ": phrases do not compile: " + msg);
@@ -332,6 +381,7 @@ struct ThemeScanner::Impl {
   std::vector<ThemeHit>* hits = nullptr;
   SignalCounts* cues = nullptr;
   std::string_view text;
+  uint8_t language = 0;  // kPhraseLanguages index of the text, or kOtherLanguage
   // The normalised text; from each shift's `from` on, a byte of it lies `delta` bytes
   // further on in `text` (collapsed separators and apostrophes make it shorter).
   struct Shift {
@@ -480,7 +530,10 @@ ThemeScanner::~ThemeScanner() = default;
 Result<std::unique_ptr<ThemeScanner>> ThemeScanner::Create(const ThemeDatabase* db) {
   auto impl = std::make_unique<Impl>();
   impl->db = db;
-  for (const hs_database_t* d : {db->impl_->literal_db, db->impl_->regex_db, db->impl_->regex_single_space_db}) {
+  std::vector<const hs_database_t*> dbs(db->impl_->literal_dbs.begin(), db->impl_->literal_dbs.end());
+  dbs.push_back(db->impl_->regex_db);
+  dbs.push_back(db->impl_->regex_single_space_db);
+  for (const hs_database_t* d : dbs) {
     if (d != nullptr && hs_alloc_scratch(d, &impl->scratch) != HS_SUCCESS) {
       return Status::Internal("hyperscan: cannot allocate scratch space");
     }
@@ -494,7 +547,7 @@ Result<std::unique_ptr<ThemeScanner>> ThemeScanner::Create(const ThemeDatabase* 
   return scanner;
 }
 
-void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, SignalCounts* cues) {
+void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, SignalCounts* cues, uint8_t language) {
   hits->clear();
   *cues = SignalCounts{};
   Impl& s = *impl_;
@@ -507,10 +560,12 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
   s.hits = hits;
   s.cues = cues;
   s.text = text;
+  s.language = language;
   const ThemeDatabase::Impl& db = *s.db->impl_;
   const bool single_spaces = s.Normalise(text);
 
-  if (db.literal_db != nullptr && s.norm_size > 0) {
+  const hs_database_t* literal_db = db.literal_dbs[std::min<uint8_t>(language, kOtherLanguage)];
+  if (literal_db != nullptr && s.norm_size > 0) {
     s.matched_phrases.clear();
     auto on_literal = [](unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) -> int {
       Impl& st = *static_cast<Impl*>(ctx);
@@ -536,7 +591,7 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
       }
       return 0;
     };
-    (void)hs_scan(db.literal_db, s.norm.data(), s.norm_size, 0, s.scratch, on_literal, &s);
+    (void)hs_scan(literal_db, s.norm.data(), s.norm_size, 0, s.scratch, on_literal, &s);
     for (const uint32_t p : s.matched_phrases) {
       const ThemeDatabase::Impl::Phrase& phrase = db.phrases[p];
       if (phrase.cue) {
@@ -560,6 +615,7 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
         return 0;
       }
       const ThemeDatabase::Impl::Pattern& pattern = st.db->impl_->patterns[id];
+      if (pattern.language != 0 && pattern.language != st.language) return 0;
       const auto t = static_cast<uint32_t>(to);
       const uint32_t f = pattern.words > 0 ? PhraseStart(st.text, t, pattern.words) : static_cast<uint32_t>(from);
       st.AddEvidence(pattern.theme, f, t);

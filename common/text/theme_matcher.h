@@ -50,7 +50,8 @@ class ThemeScanner {
   static Result<std::unique_ptr<ThemeScanner>> Create(const ThemeDatabase* db);
 
   // Fills *hits (ordered by evidence start, one per theme) and *cues. Never throws.
-  void Scan(std::string_view text, std::vector<ThemeHit>* hits, SignalCounts* cues);
+  // `language` (PhraseLanguageOf the text's language) selects the phrases that apply.
+  void Scan(std::string_view text, std::vector<ThemeHit>* hits, SignalCounts* cues, uint8_t language = 0);
 
  private:
   ThemeScanner() = default;

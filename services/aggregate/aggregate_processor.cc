@@ -43,9 +43,7 @@ struct AggregateProbe {
 
 namespace {
 
-constexpr char kWatermarkKey[] = "watermark";
-constexpr char kDirtyKey[] = "dirty";
-constexpr char kOpenKey[] = "open";
+constexpr char kMetaKey[] = "meta";  // the one meta value of each partition
 
 const char* ChannelName(int channel) {
   switch (channel) {
@@ -79,17 +77,21 @@ constexpr int64_t kMaxCount = int64_t{1} << 40;  // mentions in one window, far 
 
 bool InRange(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; }
 
-// Stored state is used only when it holds together: what the processor itself writes
-// stays within these bounds, so arithmetic on it cannot overflow, and its ids, which go
-// back out in topic strings, are UTF-8. Anything else is a corrupt store or another format.
+// Stored values are used only when they hold together: their ids, which go back out in
+// topic strings, are UTF-8, their order is the one the processor keeps, and their numbers
+// stay within bounds that keep every sum and window end from overflowing. The bounds are
+// wider than what Process accepts where an earlier build of this state format could have
+// stored more (an ARR from an unchecked customer profile, a count a state TTL left
+// negative); anything else is a damaged store or another format, and the codecs below
+// refuse it (a FatalError naming the store and the key).
 bool Readable(const voc::state::v1::Account& a) {
   if (!InRange(a.listed_at_ms(), 0, kMaxEventTimeMs)) return false;
   const std::string* previous = nullptr;
   for (const auto& c : a.contributions()) {
     if (c.feedback_id().empty() || !IsValidUtf8(c.feedback_id()) || (previous && *previous >= c.feedback_id()) ||
-        c.revision() == 0 || !InRange(c.channel(), 1, 3) || !InRange(c.event_time_ms(), 1, kMaxEventTimeMs) ||
-        !InRange(c.nps(), -1, 10) || !InRange(c.csat(), 0, 5) || !InRange(c.sentiment_micros(), -1'000'000, 1'000'000) ||
-        !InRange(c.arr(), 0, kMaxArr) || !InRange(c.written_at_ms(), 0, kMaxEventTimeMs)) {
+        !InRange(c.channel(), 1, 3) || !InRange(c.event_time_ms(), 1, kMaxEventTimeMs) || !InRange(c.nps(), -1, 10) ||
+        !InRange(c.csat(), 0, 5) || !InRange(c.sentiment_micros(), -1'000'000, 1'000'000) ||
+        !InRange(c.arr(), -kMaxArr, kMaxArr) || !InRange(c.written_at_ms(), 0, kMaxEventTimeMs)) {
       return false;
     }
     previous = &c.feedback_id();
@@ -101,24 +103,28 @@ bool Readable(const voc::state::v1::WindowState& w) {
   for (int64_t count : {w.volume(), w.unique_volume(), w.unique_customers(), w.sentiment_count(), w.negative(),
                         w.neutral(), w.positive(), w.nps_responses(), w.promoters(), w.passives(), w.detractors(),
                         w.csat_responses()}) {
-    if (!InRange(count, 0, kMaxCount)) return false;
+    if (!InRange(count, -kMaxCount, kMaxCount)) return false;
   }
   if (!InRange(w.sentiment_sum_micros(), -kMaxCount * 1'000'000, kMaxCount * 1'000'000) ||
-      !InRange(w.csat_sum(), 0, 5 * kMaxCount) || !InRange(w.arr_affected(), 0, INT64_MAX / 2) ||
+      !InRange(w.csat_sum(), -5 * kMaxCount, 5 * kMaxCount) ||
+      !InRange(w.arr_affected(), -INT64_MAX / 2, INT64_MAX / 2) ||
       !InRange(w.channel(), 0, 3) || !InRange(w.window_size_ms(), 1, kMaxEventTimeMs) ||
       !InRange(w.window_start_ms(), -kMaxEventTimeMs, kMaxEventTimeMs) || !IsValidUtf8(w.theme_id()) ||
       !IsValidUtf8(w.theme_path())) {
     return false;
   }
   for (int i = 0; i < w.examples_size(); ++i) {
-    if (!IsValidUtf8(w.examples(i)) || (i > 0 && w.examples(i - 1) >= w.examples(i))) return false;
+    if (!IsValidUtf8(w.examples(i)) || (i > 0 && w.examples(i - 1) > w.examples(i))) return false;
   }
   return true;
 }
 
-std::string Unreadable(const char* store, PartitionId partition) {
-  return std::string("voc-aggregate: a stored ") + store + " value in partition " + std::to_string(partition.value) +
-         " cannot be read: the state store is corrupt or of another format";
+bool Readable(const voc::state::v1::PartitionMeta& m) {
+  if (!InRange(m.watermark_ms(), 0, kMaxEventTimeMs) || m.open_end_ms_size() != m.open_key_size()) return false;
+  for (int64_t end : m.open_end_ms()) {
+    if (!InRange(end, -2 * kMaxEventTimeMs, 2 * kMaxEventTimeMs)) return false;
+  }
+  return true;
 }
 
 void AccountKey(std::string_view theme_id, std::string_view customer_id, std::string* out) {
@@ -160,138 +166,41 @@ std::chrono::seconds AggregateProcessor::StateTtl() const {
   return std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(2 * options_.retention));
 }
 
-std::vector<state::StoreSpec> AggregateProcessor::Stores() const {
+void AggregateProcessor::Open(runtime::Setup& setup) {
+  setup.StateFormat("voc-aggregate/4");
+  setup.Timer(options_.emit_interval);
   const auto ttl = StateTtl();
-  return {{.name = "account", .ttl = ttl, .point_lookups = true},
-          {.name = "window", .ttl = ttl, .point_lookups = true},
-          {.name = "meta", .point_lookups = true},
-          {.name = "members", .ttl = ttl}};
+  accounts_ = setup.Store<Account>({.name = "account", .ttl = ttl, .point_lookups = true});
+  windows_ = setup.Store<Window>({.name = "window", .ttl = ttl, .point_lookups = true});
+  meta_ = setup.Store<PartitionMeta>({.name = "meta", .point_lookups = true});
+  members_ = setup.Store<Member>({.name = "members", .ttl = ttl});
 }
 
-// Runs in the rebalance callback, where no exception may go: a value it cannot read is
-// kept in unreadable_, and the next Process or EndBatch throws it.
-void AggregateProcessor::Load(PartitionId partition) {
-  auto& open = open_[partition.value];
-  open.clear();
-  std::string value;
-  auto open_found = store_->Get(kMeta, partition, kOpenKey, &value);
-  if (!open_found.ok()) {
-    unreadable_[partition.value] = open_found.status().ToString();
-  } else if (*open_found) {
-    if (!open_windows_.ParseFromString(value) || open_windows_.end_ms_size() != open_windows_.window_key_size()) {
-      unreadable_[partition.value] = Unreadable("meta (open windows)", partition);
-    }
-    for (int i = 0; i < open_windows_.end_ms_size() && !unreadable_.contains(partition.value); ++i) {
-      if (!InRange(open_windows_.end_ms(i), -2 * kMaxEventTimeMs, 2 * kMaxEventTimeMs)) {
-        unreadable_[partition.value] = Unreadable("meta (open windows)", partition);
-        break;
-      }
-      open.emplace(open_windows_.end_ms(i), std::move(*open_windows_.mutable_window_key(i)));
-    }
+// A new account is listed at once among its theme's accounts, where a scan over the
+// theme finds it.
+Account& AggregateProcessor::LoadAccount(PartitionId partition, int64_t now_ms) {
+  bool created = false;
+  Account& account = accounts_->Update(partition, account_key_, &created);
+  if (created) {
+    account.listed_at_ms = now_ms;
+    account.prepared = true;
+    members_->Put(partition, account_key_, {});
+  } else if (!account.prepared) {
+    Prepare(account, now_ms);
   }
-  auto& dirty = dirty_[partition.value];
-  dirty.clear();
-  auto dirty_found = store_->Get(kMeta, partition, kDirtyKey, &value);
-  if (!dirty_found.ok()) {
-    unreadable_[partition.value] = dirty_found.status().ToString();
-  } else if (*dirty_found && !dirty_windows_.ParseFromString(value)) {
-    unreadable_[partition.value] = Unreadable("meta (dirty windows)", partition);
-  } else if (*dirty_found) {
-    for (auto& key : *dirty_windows_.mutable_window_keys()) dirty.insert(std::move(key));
-  }
-  int64_t watermark = 0;
-  auto found = store_->Get(kMeta, partition, kWatermarkKey, &value);
-  if (!found.ok()) {
-    unreadable_[partition.value] = found.status().ToString();
-  } else if (*found && value.size() == 8) {
-    std::memcpy(&watermark, value.data(), 8);
-  }
-  if (found.ok() && *found && (value.size() != 8 || !InRange(watermark, 0, kMaxEventTimeMs))) {
-    unreadable_[partition.value] = Unreadable("meta (watermark)", partition);
-    watermark = 0;
-  }
-  watermark_[partition.value] = watermark;
+  return account;
 }
 
-void AggregateProcessor::OnAssigned(const std::vector<TopicPartition>& partitions) {
-  for (const auto& tp : partitions) Load(tp.partition);
-}
-
-void AggregateProcessor::OnRevoked(const std::vector<TopicPartition>& partitions) {
-  for (const auto& tp : partitions) {
-    unreadable_.erase(tp.partition.value);
-    dirty_.erase(tp.partition.value);
-    dirty_changed_.erase(tp.partition.value);
-    watermark_.erase(tp.partition.value);
-    open_.erase(tp.partition.value);
-    open_changed_.erase(tp.partition.value);
-    // Changes not yet written belong to the batch the revoke checkpointed, except a
-    // refill of examples, which the next owner recomputes when it needs one.
-    std::erase_if(modified_windows_, [&](const auto& m) { return m.first == tp.partition.value; });
-    std::erase_if(modified_accounts_, [&](const auto& m) { return m.first == tp.partition.value; });
-    for (auto& memo : memo_) memo = GroupMemo();
-    if (auto it = cache_.find(tp.partition.value); it != cache_.end()) {
-      cached_entries_ -= it->second.windows.size();
-      for (const auto& [key, account] : it->second.accounts) cached_entries_ -= account.contributions.size() + 1;
-      cache_.erase(it);
-    }
-  }
-}
-
-AggregateProcessor::WindowEntry& AggregateProcessor::Window(PartitionId partition, PartitionCache& cache,
-                                                            const std::string& key, runtime::Context& ctx,
-                                                            bool* created) {
-  *created = false;
-  auto [it, inserted] = cache.windows.try_emplace(key);
-  if (inserted) {
-    ++cached_entries_;
-    auto found = ctx.txn->Get(kWindow, partition, key, &value_);
-    if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-    if (*found) {
-      if (!it->second.state.ParseFromString(value_) || !Readable(it->second.state)) {
-        cache.windows.erase(it);
-        --cached_entries_;
-        throw runtime::FatalError(Unreadable("window", partition));
-      }
-    } else {
-      *created = true;
-    }
-  }
-  return *it;
-}
-
-// Reads an account from the store, leaving out contributions past the store's TTL, and
-// derives its spans as the mentions built them: counts, and the ARR of the latest
-// contribution. False when the store has none.
-bool AggregateProcessor::ReadAccount(PartitionId partition, std::string_view key, Account* account, int64_t now_ms) {
-  auto found = store_->Get(kAccount, partition, key, &value_);
-  if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-  if (!*found) return false;
-  if (!stored_.ParseFromString(value_) || !Readable(stored_)) throw runtime::FatalError(Unreadable("account", partition));
+// Leaves out contributions past the store's TTL, and derives the spans as the mentions
+// built them: counts, and the ARR of the latest contribution.
+void AggregateProcessor::Prepare(Account& account, int64_t now_ms) const {
   const int64_t ttl_ms = StateTtl().count() * 1000;
-  account->listed_at_ms = stored_.listed_at_ms();
-  for (auto& s : *stored_.mutable_contributions()) {
-    if (now_ms - s.written_at_ms() > ttl_ms) continue;
-    Contribution& c = account->contributions.emplace_back();
-    c.feedback_id = std::move(*s.mutable_feedback_id());
-    c.revision = s.revision();
-    c.retracted = s.retracted();
-    c.sentiment_scored = s.sentiment_scored();
-    c.near_duplicate = s.near_duplicate();
-    c.channel = s.channel();
-    c.nps = s.nps();
-    c.csat = s.csat();
-    c.event_time_ms = s.event_time_ms();
-    c.sentiment_micros = s.sentiment_micros();
-    c.arr = s.arr();
-    c.source_timestamp_ms = s.source_timestamp_ms();
-    c.applied_offset = s.applied_offset();
-    c.written_at_ms = s.written_at_ms();
-  }
-  for (const Contribution& c : account->contributions) {
+  std::erase_if(account.contributions, [&](const Contribution& c) { return now_ms - c.written_at_ms > ttl_ms; });
+  account.spans.clear();
+  for (const Contribution& c : account.contributions) {
     if (c.retracted || c.channel < 1 || c.channel > 3) continue;
     for (auto size : options_.window_sizes) {
-      Span& span = SpanOf(*account, size.count(), FloorDiv(c.event_time_ms, size.count()) * size.count());
+      Span& span = SpanOf(account, size.count(), FloorDiv(c.event_time_ms, size.count()) * size.count());
       span.counts[0]++;
       span.counts[c.channel]++;
       if (c.applied_offset > span.arr_offset) {
@@ -300,27 +209,10 @@ bool AggregateProcessor::ReadAccount(PartitionId partition, std::string_view key
       }
     }
   }
-  return true;
+  account.prepared = true;
 }
 
-// An account not in the cache has no uncommitted change (the cache only starts over
-// right after a commit), so the store's is all of it. A new one is listed at once among
-// its theme's accounts, where a scan over the theme finds it.
-AggregateProcessor::AccountEntry& AggregateProcessor::LoadAccount(PartitionId partition, PartitionCache& cache,
-                                                                  runtime::Context& ctx) {
-  auto it = cache.accounts.find(account_key_);
-  if (it != cache.accounts.end()) return *it;
-  it = cache.accounts.try_emplace(account_key_).first;
-  Account& account = it->second;
-  if (!ReadAccount(partition, account_key_, &account, ctx.now_ms)) {
-    account.listed_at_ms = ctx.now_ms;
-    ctx.txn->Put(kMembers, partition, account_key_, "");
-  }
-  cached_entries_ += account.contributions.size() + 1;
-  return *it;
-}
-
-AggregateProcessor::Span& AggregateProcessor::SpanOf(Account& account, int64_t size_ms, int64_t start_ms) {
+Span& AggregateProcessor::SpanOf(Account& account, int64_t size_ms, int64_t start_ms) {
   auto it = std::lower_bound(account.spans.begin(), account.spans.end(), std::pair{size_ms, start_ms},
                              [](const Span& s, const std::pair<int64_t, int64_t>& k) {
                                return std::pair{s.size_ms, s.start_ms} < k;
@@ -346,23 +238,17 @@ void AggregateProcessor::Recredit(const Account& account, Span* span, std::strin
   }
 }
 
-void AggregateProcessor::Modified(PartitionId partition, WindowEntry& entry) {
-  if (!entry.second.modified) modified_windows_.emplace_back(partition.value, &entry);
-  entry.second.modified = true;
-}
-
-// A window touched again before the next emission is already marked: the flag spares the
+// A window touched again before the next emission is already listed: the flag spares the
 // set lookup on every mention.
-void AggregateProcessor::MarkDirty(PartitionId partition, WindowEntry& entry) {
-  if (entry.second.dirty) return;
-  entry.second.dirty = true;
-  if (dirty_[partition.value].insert(entry.first).second) dirty_changed_.insert(partition.value);
+void AggregateProcessor::MarkDirty(PartitionMeta& meta, const std::string& key, Window& window) {
+  if (window.listed_dirty) return;
+  window.listed_dirty = true;
+  meta.dirty.insert(key);
 }
 
-void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Account& account, const Contribution& c,
-                               const std::string& theme_id, const std::string& theme_path, int sign,
-                               runtime::Context& ctx) {
-  const int64_t watermark = watermark_[partition.value];
+void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, Account& account, const Contribution& c,
+                               const std::string& theme_id, const std::string& theme_path, int sign) {
+  const int64_t watermark = meta.watermark_ms;
   for (size_t k = 0; k < options_.window_sizes.size(); ++k) {
     const int64_t size_ms = options_.window_sizes[k].count();
     const int64_t start = FloorDiv(c.event_time_ms, size_ms) * size_ms;
@@ -383,26 +269,30 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Acc
     // The mentions of a batch mostly fall in a few window groups: the group's windows are
     // remembered, sparing most mentions the keys and their hashing.
     GroupMemo& memo = memo_[k];
-    if (memo.partition != partition.value || memo.start_ms != start || memo.theme_id != theme_id) {
-      memo.partition = partition.value;
+    if (memo.partition != partition || memo.generation != windows_->generation() || memo.start_ms != start ||
+        memo.theme_id != theme_id) {
+      memo.partition = partition;
+      memo.generation = windows_->generation();
       memo.start_ms = start;
       memo.theme_id = theme_id;
-      memo.windows.fill(nullptr);
+      memo.windows.fill({});
     }
     for (int channel = 0; channel < 4; ++channel) {
       const bool touched = channel == 0 || channel == c.channel;
       const bool counted_before = before[channel] > 0, counted_after = span.counts[channel] > 0;
       if (!touched && !(counted_before && counted_after && new_arr != old_arr)) continue;
       bool created = false;
-      if (memo.windows[channel] == nullptr) {
+      auto& ref = memo.windows[channel];
+      if (!ref) {
         window_key_.clear();
         AppendWindowGroup(&window_key_, size_ms, start, theme_id);
         window_key_ += '|';
         window_key_ += ChannelName(channel);
-        memo.windows[channel] = &Window(partition, cache, window_key_, ctx, &created);
+        ref = windows_->UpdateRef(partition, window_key_, &created);
       }
-      WindowEntry& entry = *memo.windows[channel];
-      auto& s = entry.second.state;
+      Window& window = windows_->Touch(ref);  // changed: written at the next checkpoint
+      const std::string& key = ref.key();
+      auto& s = window.state;
       if (created) {
         s.set_theme_id(theme_id);
         s.set_channel(channel);
@@ -412,14 +302,13 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Acc
         if (end + options_.allowed_lateness.count() <= watermark) {
           s.set_closed(true);  // born late: it never was open
         } else {
-          open_[partition.value].emplace(end, entry.first);
-          open_changed_.insert(partition.value);
+          meta.open.emplace(end, key);
         }
       }
       if (counted_before && counted_after) s.set_arr_affected(s.arr_affected() + new_arr - old_arr);
       if (touched) {
         if (s.theme_path().empty() && !theme_path.empty()) s.set_theme_path(theme_path);
-        if (s.closed()) s.set_correction(true);
+        if (s.emitted_closed()) s.set_correction(true);
         s.set_volume(s.volume() + sign);
         if (!c.near_duplicate) s.set_unique_volume(s.unique_volume() + sign);
         if (c.sentiment_scored) {
@@ -465,8 +354,7 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Acc
           s.set_arr_affected(s.arr_affected() - old_arr);
         }
       }
-      Modified(partition, entry);
-      MarkDirty(partition, entry);
+      MarkDirty(meta, key, window);
     }
     if (span.counts[0] == 0) {
       account.spans.erase(account.spans.begin() + (&span - account.spans.data()));
@@ -475,7 +363,6 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionCache& cache, Acc
 }
 
 void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& ctx) {
-  if (!unreadable_.empty()) throw runtime::FatalError(unreadable_.begin()->second);
   if (!mention_.ParseFromArray(record.value.data(), static_cast<int>(record.value.size()))) {
     ctx.out.DeadLetter(record, "MALFORMED_PROTOBUF", "not a valid voc.v1.ThemeMention");
     return;
@@ -496,7 +383,8 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   // Values the sums and window bounds must hold without overflowing (found by fuzzing:
   // a sentiment of 1e300, an event time near INT64_MAX, two ARRs of INT64_MAX).
   if (!(mention_.sentiment() >= -1.0 && mention_.sentiment() <= 1.0) || mention_.event_time_ms() > kMaxEventTimeMs ||
-      mention_.arr() < 0 || mention_.arr() > kMaxArr || (mention_.has_nps() && (mention_.nps() < 0 || mention_.nps() > 10)) ||
+      mention_.arr() < 0 || mention_.arr() > kMaxArr ||
+      (mention_.has_nps() && (mention_.nps() < 0 || mention_.nps() > 10)) ||
       (mention_.has_csat() && (mention_.csat() < 1 || mention_.csat() > 5))) {
     ctx.out.DeadLetter(record, "INVALID_FIELD",
                        "ThemeMention sentiment outside -1..1, event time after 9999, ARR outside 0..10^12, NPS "
@@ -504,16 +392,14 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
     return;
   }
   const PartitionId p = record.partition;
-  int64_t& watermark = watermark_[p.value];
-  if (mention_.event_time_ms() + options_.retention.count() < watermark) {
+  const PartitionMeta* seen_meta = meta_->Get(p, kMetaKey);
+  if (seen_meta != nullptr && mention_.event_time_ms() + options_.retention.count() < seen_meta->watermark_ms) {
     ctx.out.DeadLetter(record, "TOO_LATE",
                        "event time is older than the retention (aggregate.retention) behind the watermark");
     return;
   }
-  PartitionCache& cache = cache_[p.value];
   AccountKey(mention_.theme_id(), mention_.customer_id(), &account_key_);
-  AccountEntry& entry = LoadAccount(p, cache, ctx);
-  Account& account = entry.second;
+  Account& account = LoadAccount(p, ctx.now_ms);
   auto& contributions = account.contributions;
   auto it = std::lower_bound(contributions.begin(), contributions.end(), mention_.feedback_id(),
                              [](const Contribution& c, const std::string& id) { return c.feedback_id < id; });
@@ -522,8 +408,9 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
     probe_->redelivered.Increment();  // effectively once: this revision is already counted
     return;
   }
+  PartitionMeta& meta = meta_->Update(p, kMetaKey);
   if (had && !it->retracted) {
-    Apply(p, cache, account, *it, mention_.theme_id(), "", -1, ctx);
+    Apply(p, meta, account, *it, mention_.theme_id(), "", -1);
     probe_->replaced.Increment();
   }
   Contribution c;
@@ -543,47 +430,45 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   if (c.retracted) {
     probe_->retracted.Increment();
   } else {
-    Apply(p, cache, account, c, mention_.theme_id(), mention_.theme_path(), +1, ctx);
+    Apply(p, meta, account, c, mention_.theme_id(), mention_.theme_path(), +1);
     probe_->applied.Increment();
-    if (c.event_time_ms > watermark) {
-      watermark = c.event_time_ms;
-      watermark_changed_.insert(p.value);
+    if (c.event_time_ms > meta.watermark_ms) {
+      if (advanced_.empty() || advanced_.back() != p) advanced_.push_back(p);
+      meta.watermark_ms = c.event_time_ms;
     }
   }
   c.written_at_ms = ctx.now_ms;
-  if (!account.modified) modified_accounts_.emplace_back(p.value, &entry);
-  account.modified = true;
   if (had) {
     *it = std::move(c);
   } else {
     contributions.insert(it, std::move(c));
-    ++cached_entries_;
+  }
+  // The "members" entry is written again before its TTL could drop it.
+  if (ctx.now_ms - account.listed_at_ms > StateTtl().count() * 1000 / 2) {
+    account.listed_at_ms = ctx.now_ms;
+    members_->Put(p, account_key_, {});
   }
 }
 
-void AggregateProcessor::CloseWindows(PartitionId partition, int64_t watermark, runtime::Context& ctx) {
+void AggregateProcessor::CloseWindows(PartitionId partition, PartitionMeta& meta) {
   const int64_t lateness = options_.allowed_lateness.count();
-  auto& open = open_[partition.value];
-  while (!open.empty() && open.begin()->first + lateness <= watermark) {
-    const auto [end, window_key] = *open.begin();
-    open.erase(open.begin());
-    bool created = false;
-    WindowEntry& entry = Window(partition, cache_[partition.value], window_key, ctx, &created);
-    open_changed_.insert(partition.value);
-    if (created) continue;  // cannot happen: an open window has state
-    entry.second.state.set_closed(true);
-    Modified(partition, entry);
-    MarkDirty(partition, entry);
+  while (!meta.open.empty() && meta.open.begin()->first + lateness <= meta.watermark_ms) {
+    const std::string key = std::move(meta.open.begin()->second);
+    meta.open.erase(meta.open.begin());
+    if (windows_->Get(partition, key) == nullptr) continue;  // expired
+    Window& window = windows_->Update(partition, key);
+    window.state.set_closed(true);
+    MarkDirty(meta, key, window);
     probe_->closed.Increment();
   }
 }
 
 void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx) {
-  bool created = false;
-  WindowEntry& entry = Window(partition, cache_[partition.value], key, ctx, &created);
-  const auto& s = entry.second.state;
-  entry.second.dirty = false;  // the caller takes it out of dirty_
-  if (created) return;
+  const Window* stored = windows_->Get(partition, key);
+  if (stored == nullptr) return;  // expired since it changed
+  Window& window = windows_->Update(partition, key);
+  window.listed_dirty = false;  // the caller takes it out of the dirty set
+  const auto& s = window.state;
   aggregate_.Clear();
   aggregate_.set_schema_version(1);
   aggregate_.set_theme_id(s.theme_id());
@@ -614,14 +499,16 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
                                : 0.0);
   aggregate_.set_arr_affected(s.arr_affected());
   if (static_cast<size_t>(s.examples_size()) < options_.examples && s.examples_size() < s.volume()) {
-    RefillExamples(partition, &entry.second.state, ctx);
-    Modified(partition, entry);
+    RefillExamples(partition, &window.state, ctx.now_ms);
   }
   for (int i = 0; i < s.examples_size() && static_cast<size_t>(i) < options_.examples; ++i) {
     aggregate_.add_example_feedback_ids(s.examples(i));
   }
   aggregate_.set_window_closed(s.closed());
   aggregate_.set_correction(s.correction());
+  // Once emitted as closed, the next change is a correction; this one has been said.
+  window.state.set_emitted_closed(s.closed());
+  window.state.set_correction(false);
   auto* meta = aggregate_.mutable_meta();
   meta->set_service("voc-aggregate");
   meta->set_service_version(options_.service_version);
@@ -639,25 +526,20 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
 // A removed example leaves a gap only the window's other contributions can fill: the
 // smallest ids among the theme's contributions that fall in the window, from every
 // account the theme has (the cached one where there is one: it may be ahead of the store).
-void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, runtime::Context& ctx) {
+void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, int64_t now_ms) {
   const size_t depth = 2 * options_.examples;
   std::vector<std::string> smallest;  // sorted, at most depth
   std::string prefix(1, static_cast<char>(s->theme_id().size()));
   prefix += s->theme_id();
   const int64_t end = s->window_start_ms() + s->window_size_ms();
-  auto& accounts = cache_[partition.value].accounts;
+  const int64_t ttl_ms = StateTtl().count() * 1000;
   Account read;
-  Status scan = ctx.txn->Scan(kMembers, partition, prefix, [&](std::string_view key, std::string_view) {
-    const Account* account = nullptr;
-    if (auto it = accounts.find(key); it != accounts.end()) {
-      account = &it->second;
-    } else {
-      read = Account();
-      if (!ReadAccount(partition, key, &read, ctx.now_ms)) return true;
-      account = &read;
-    }
+  members_->Scan(partition, prefix, [&](std::string_view key, const Member&) {
+    const Account* account = accounts_->Peek(partition, key, &read);
+    if (account == nullptr) return true;
     for (const Contribution& c : account->contributions) {
-      if (c.retracted || c.event_time_ms < s->window_start_ms() || c.event_time_ms >= end) continue;
+      if (c.retracted || now_ms - c.written_at_ms > ttl_ms) continue;
+      if (c.event_time_ms < s->window_start_ms() || c.event_time_ms >= end) continue;
       if (s->channel() != 0 && c.channel != s->channel()) continue;
       if (smallest.size() == depth && c.feedback_id >= smallest.back()) continue;
       // An id twice: a revision moved to another customer, whose retraction under the old one is still to come.
@@ -668,101 +550,106 @@ void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::W
     }
     return true;
   });
-  if (!scan.ok()) throw runtime::FatalError(scan.ToString());
   s->clear_examples();
   for (auto& id : smallest) s->add_examples(std::move(id));
 }
 
-void AggregateProcessor::EndBatch(runtime::Context& ctx) {
-  if (!unreadable_.empty()) throw runtime::FatalError(unreadable_.begin()->second);
-  for (const auto& [partition, watermark] : watermark_) {
-    if (!watermark_changed_.contains(partition)) continue;
-    CloseWindows(PartitionId(partition), watermark, ctx);
-    std::string bytes(8, '\0');
-    std::memcpy(bytes.data(), &watermark, 8);
-    ctx.txn->Put(kMeta, PartitionId(partition), kWatermarkKey, bytes);
-  }
-  watermark_changed_.clear();
-  const auto now = std::chrono::steady_clock::now();
-  if (!last_emit_ || now - *last_emit_ >= options_.emit_interval) {
-    last_emit_ = now;
-    for (auto& [partition, keys] : dirty_) {
-      if (keys.empty()) continue;
-      for (const auto& key : keys) EmitWindow(PartitionId(partition), key, ctx);
-      keys.clear();
-      dirty_changed_.insert(partition);
-    }
-  }
+void AggregateProcessor::EndBatch(runtime::Context&) {
+  for (PartitionId partition : advanced_) CloseWindows(partition, meta_->Update(partition, kMetaKey));
+  advanced_.clear();
 }
 
-// Each window, account and partition set changed since the last checkpoint is written
-// once; accounts without contributions past the store's TTL, their "members" entry again
-// before it could expire.
-void AggregateProcessor::BeforeCommit(runtime::Context& ctx) {
-  for (auto [partition, entry] : modified_windows_) {
-    auto& [key, w] = *entry;
-    w.state.SerializeToString(&value_);
-    ctx.txn->Put(kWindow, PartitionId(partition), key, value_);
-    w.modified = false;
-  }
-  modified_windows_.clear();
-  for (int32_t partition : dirty_changed_) {
-    dirty_windows_.Clear();
-    for (const auto& key : dirty_[partition]) dirty_windows_.add_window_keys(key);
-    dirty_windows_.SerializeToString(&value_);
-    ctx.txn->Put(kMeta, PartitionId(partition), kDirtyKey, value_);
-  }
-  dirty_changed_.clear();
-  for (int32_t partition : open_changed_) {
-    open_windows_.Clear();
-    for (const auto& [end, key] : open_[partition]) {
-      open_windows_.add_end_ms(end);
-      open_windows_.add_window_key(key);
-    }
-    open_windows_.SerializeToString(&value_);
-    ctx.txn->Put(kMeta, PartitionId(partition), kOpenKey, value_);
-  }
-  open_changed_.clear();
-  const int64_t ttl_ms = StateTtl().count() * 1000;
-  for (auto [partition, entry] : modified_accounts_) {
-    auto& [key, account] = *entry;
-    stored_.Clear();
-    for (const Contribution& c : account.contributions) {
-      if (ctx.now_ms - c.written_at_ms > ttl_ms) continue;
-      auto* s = stored_.add_contributions();
-      s->set_feedback_id(c.feedback_id);
-      s->set_revision(c.revision);
-      s->set_retracted(c.retracted);
-      s->set_event_time_ms(c.event_time_ms);
-      s->set_channel(c.channel);
-      s->set_sentiment_scored(c.sentiment_scored);
-      s->set_sentiment_micros(c.sentiment_micros);
-      s->set_nps(c.nps);
-      s->set_csat(c.csat);
-      s->set_arr(c.arr);
-      s->set_near_duplicate(c.near_duplicate);
-      s->set_source_timestamp_ms(c.source_timestamp_ms);
-      s->set_applied_offset(c.applied_offset);
-      s->set_written_at_ms(c.written_at_ms);
-    }
-    if (ctx.now_ms - account.listed_at_ms > ttl_ms / 2) {
-      account.listed_at_ms = ctx.now_ms;
-      ctx.txn->Put(kMembers, PartitionId(partition), key, "");
-    }
-    stored_.set_listed_at_ms(account.listed_at_ms);
-    stored_.SerializeToString(&value_);
-    ctx.txn->Put(kAccount, PartitionId(partition), key, value_);
-    account.modified = false;
-  }
-  modified_accounts_.clear();
-}
-
-void AggregateProcessor::AfterCommit() {
-  if (cached_entries_ > options_.cache_entries) {
-    cache_.clear();
-    cached_entries_ = 0;
-    for (auto& memo : memo_) memo = GroupMemo();
+void AggregateProcessor::OnTimer(runtime::Context& ctx) {
+  for (PartitionId partition : ctx.assigned) {
+    const PartitionMeta* seen = meta_->Get(partition, kMetaKey);
+    if (seen == nullptr || seen->dirty.empty()) continue;
+    PartitionMeta& meta = meta_->Update(partition, kMetaKey);
+    for (const auto& key : meta.dirty) EmitWindow(partition, key, ctx);
+    meta.dirty.clear();
   }
 }
 
 }  // namespace voc::aggregate
+
+void voc::state::Codec<voc::aggregate::Account>::Encode(const voc::aggregate::Account& account, std::string* out) {
+  voc::state::v1::Account stored;
+  for (const auto& c : account.contributions) {
+    auto* s = stored.add_contributions();
+    s->set_feedback_id(c.feedback_id);
+    s->set_revision(c.revision);
+    s->set_retracted(c.retracted);
+    s->set_event_time_ms(c.event_time_ms);
+    s->set_channel(c.channel);
+    s->set_sentiment_scored(c.sentiment_scored);
+    s->set_sentiment_micros(c.sentiment_micros);
+    s->set_nps(c.nps);
+    s->set_csat(c.csat);
+    s->set_arr(c.arr);
+    s->set_near_duplicate(c.near_duplicate);
+    s->set_source_timestamp_ms(c.source_timestamp_ms);
+    s->set_applied_offset(c.applied_offset);
+    s->set_written_at_ms(c.written_at_ms);
+  }
+  stored.set_listed_at_ms(account.listed_at_ms);
+  stored.SerializeToString(out);
+}
+
+bool voc::state::Codec<voc::aggregate::Account>::Decode(std::string_view bytes, voc::aggregate::Account* account) {
+  voc::state::v1::Account stored;
+  if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::aggregate::Readable(stored)) {
+    return false;
+  }
+  account->contributions.clear();
+  account->spans.clear();
+  account->prepared = false;
+  account->listed_at_ms = stored.listed_at_ms();
+  for (auto& s : *stored.mutable_contributions()) {
+    auto& c = account->contributions.emplace_back();
+    c.feedback_id = std::move(*s.mutable_feedback_id());
+    c.revision = s.revision();
+    c.retracted = s.retracted();
+    c.sentiment_scored = s.sentiment_scored();
+    c.near_duplicate = s.near_duplicate();
+    c.channel = s.channel();
+    c.nps = s.nps();
+    c.csat = s.csat();
+    c.event_time_ms = s.event_time_ms();
+    c.sentiment_micros = s.sentiment_micros();
+    c.arr = s.arr();
+    c.source_timestamp_ms = s.source_timestamp_ms();
+    c.applied_offset = s.applied_offset();
+    c.written_at_ms = s.written_at_ms();
+  }
+  return true;
+}
+
+void voc::state::Codec<voc::aggregate::PartitionMeta>::Encode(const voc::aggregate::PartitionMeta& meta,
+                                                            std::string* out) {
+  voc::state::v1::PartitionMeta stored;
+  stored.set_watermark_ms(meta.watermark_ms);
+  for (const auto& key : meta.dirty) stored.add_dirty(key);
+  for (const auto& [end, key] : meta.open) {
+    stored.add_open_end_ms(end);
+    stored.add_open_key(key);
+  }
+  stored.SerializeToString(out);
+}
+
+bool voc::state::Codec<voc::aggregate::PartitionMeta>::Decode(std::string_view bytes,
+                                                            voc::aggregate::PartitionMeta* meta) {
+  voc::state::v1::PartitionMeta stored;
+  if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::aggregate::Readable(stored)) {
+    return false;
+  }
+  meta->watermark_ms = stored.watermark_ms();
+  meta->dirty.clear();
+  for (auto& key : *stored.mutable_dirty()) meta->dirty.insert(std::move(key));
+  meta->open.clear();
+  for (int i = 0; i < stored.open_end_ms_size(); ++i) meta->open.emplace(stored.open_end_ms(i), stored.open_key(i));
+  return true;
+}
+
+bool voc::state::Codec<voc::aggregate::Window>::Decode(std::string_view bytes, voc::aggregate::Window* window) {
+  return window->state.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+         voc::aggregate::Readable(window->state);
+}

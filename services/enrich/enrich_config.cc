@@ -1,13 +1,9 @@
 #include "services/enrich/enrich_config.h"
 
-#include "common/runtime/runtime_config.h"
-
 namespace voc::enrich {
 
 EnrichOptions LoadEnrichOptions(config::Config& c) {
   EnrichOptions o;
-  o.kafka = runtime::LoadClientConfig(c);
-  for (const auto& [k, v] : c.Section("kafka.consumer")) o.consumer_properties[k] = v;
   o.customers_topic = c.String("topics.customers", o.customers_topic);
   o.enriched_topic = c.String("topics.enriched", o.enriched_topic);
   o.mentions_topic = c.String("topics.mentions", o.mentions_topic);
@@ -18,6 +14,8 @@ EnrichOptions LoadEnrichOptions(config::Config& c) {
       c.Duration("enrich.dedupe_ttl", std::chrono::hours(24 * 30)));
   o.near_duplicate_horizon = c.Duration("enrich.near_duplicate_horizon", o.near_duplicate_horizon);
   o.near_duplicate_max_distance = static_cast<int>(c.Int("enrich.near_duplicate_max_distance", 3, 0, 32));
+  o.near_duplicate_max_entries = static_cast<size_t>(
+      c.Int("enrich.near_duplicate_max_entries", static_cast<int64_t>(o.near_duplicate_max_entries), 1, 4096));
   o.customer_catch_up = c.Duration("enrich.customer_catch_up", o.customer_catch_up);
   if (o.dedupe_ttl.count() <= 0) throw config::ConfigError("configuration key 'enrich.dedupe_ttl' must be above 0");
   return o;

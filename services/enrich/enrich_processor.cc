@@ -12,6 +12,52 @@
 #include "common/core/utf8.h"
 #include "services/enrich/simhash.h"
 
+void voc::state::Codec<voc::enrich::RecentTexts>::Encode(const voc::enrich::RecentTexts& index, std::string* out) {
+  voc::state::v1::NearDuplicateIndex stored;
+  for (const auto& text : index.texts) {
+    stored.add_simhash(text.simhash);
+    stored.add_event_time_ms(text.event_time_ms);
+    stored.add_feedback_id(text.feedback_id);
+    stored.add_duplicate_of(text.duplicate_of);
+  }
+  stored.SerializeToString(out);
+}
+
+bool voc::state::Codec<voc::enrich::RecentTexts>::Decode(std::string_view bytes, voc::enrich::RecentTexts* index) {
+  voc::state::v1::NearDuplicateIndex stored;
+  if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+      stored.simhash_size() != stored.event_time_ms_size() || stored.simhash_size() != stored.feedback_id_size() ||
+      stored.simhash_size() != stored.duplicate_of_size()) {
+    return false;
+  }
+  index->texts.clear();
+  for (int i = 0; i < stored.simhash_size(); ++i) {
+    const std::string& id = stored.feedback_id(i);
+    if (id.empty() || !voc::IsValidUtf8(id) || !voc::IsValidUtf8(stored.duplicate_of(i)) ||
+        (i > 0 && std::pair(stored.event_time_ms(i - 1), std::string_view(stored.feedback_id(i - 1))) >=
+                      std::pair(stored.event_time_ms(i), std::string_view(id)))) {
+      return false;
+    }
+  }
+  for (int i = 0; i < stored.simhash_size(); ++i) {
+    index->texts.push_back({.simhash = stored.simhash(i),
+                            .id_hash = voc::Hash64(stored.feedback_id(i)),
+                            .event_time_ms = stored.event_time_ms(i),
+                            .feedback_id = std::move(*stored.mutable_feedback_id(i)),
+                            .duplicate_of = std::move(*stored.mutable_duplicate_of(i))});
+  }
+  return true;
+}
+
+bool voc::state::Codec<voc::state::v1::DedupeEntry>::Decode(std::string_view bytes,
+                                                           voc::state::v1::DedupeEntry* entry) {
+  if (!entry->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::IsValidUtf8(entry->customer_id())) {
+    return false;
+  }
+  return std::all_of(entry->theme_ids().begin(), entry->theme_ids().end(),
+                     [](const std::string& id) { return !id.empty() && voc::IsValidUtf8(id); });
+}
+
 namespace voc::enrich {
 
 struct EnrichProbe {
@@ -26,6 +72,8 @@ struct EnrichProbe {
         duplicates(decisions.Add({{"decision", "exact_duplicate"}})),
         stale(decisions.Add({{"decision", "stale_revision"}})),
         near_duplicates(decisions.Add({{"decision", "near_duplicate"}})),
+        role_changes(decisions.Add({{"decision", "near_duplicate_role_changed"}})),
+        roles_unrevisable(decisions.Add({{"decision", "near_duplicate_role_unrevisable"}})),
         unknown_customers(decisions.Add({{"decision", "unknown_customer"}})),
         pii(prometheus::BuildCounter()
                 .Name("voc_enrich_pii_redactions_total")
@@ -40,6 +88,8 @@ struct EnrichProbe {
   prometheus::Counter& duplicates;
   prometheus::Counter& stale;
   prometheus::Counter& near_duplicates;
+  prometheus::Counter& role_changes;
+  prometheus::Counter& roles_unrevisable;
   prometheus::Counter& unknown_customers;
   prometheus::Counter& pii;
   prometheus::Counter& alerts;
@@ -93,27 +143,6 @@ uint64_t Fingerprint(const voc::v1::Feedback& f, std::string* scratch) {
   return Hash64(content);
 }
 
-// Stored state is read only when it holds together: it parses, and what goes back out in
-// topic strings (theme ids, customer and feedback ids) is UTF-8.
-bool ReadDedupeEntry(const std::string& value, voc::state::v1::DedupeEntry* entry) {
-  if (!entry->ParseFromString(value) || !IsValidUtf8(entry->customer_id())) return false;
-  for (const auto& id : entry->theme_ids()) {
-    if (id.empty() || !IsValidUtf8(id)) return false;
-  }
-  return true;
-}
-
-bool ReadNearDuplicateIndex(const std::string& value, voc::state::v1::NearDuplicateIndex* index) {
-  if (!index->ParseFromString(value) || index->simhash_size() != index->event_time_ms_size() ||
-      index->simhash_size() != index->feedback_id_size()) {
-    return false;
-  }
-  for (const auto& id : index->feedback_id()) {
-    if (!IsValidUtf8(id)) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 EnrichProcessor::EnrichProcessor(EnrichOptions options, std::unique_ptr<text::Analyzer> analyzer,
@@ -122,28 +151,14 @@ EnrichProcessor::EnrichProcessor(EnrichOptions options, std::unique_ptr<text::An
 
 EnrichProcessor::~EnrichProcessor() = default;
 
-std::vector<state::StoreSpec> EnrichProcessor::Stores() const {
-  return {{.name = "dedupe", .ttl = options_.dedupe_ttl, .point_lookups = true},
-          {.name = "neardup", .ttl = options_.dedupe_ttl, .point_lookups = true},
-          {.name = "customers", .point_lookups = true}};
-}
-
-void EnrichProcessor::AttachStore(state::StateStore* store) {
-  store_ = store;
-  customers_ = std::make_unique<CustomerTable>(options_.kafka, options_.customers_topic,
-                                               options_.consumer_properties, kCustomers);
-}
-
-void EnrichProcessor::Tick() {
-  if (!customers_) return;
-  Status s = customers_->Follow(store_, std::chrono::milliseconds(500));
-  if (!s.ok()) spdlog::warn("voc-enrich: customer table: {}", s.ToString());
-}
-
-bool EnrichProcessor::Ready() const {
-  if (!customers_) return false;
-  if (customers_->caught_up()) return true;
-  return std::chrono::steady_clock::now() - started_ > options_.customer_catch_up;
+void EnrichProcessor::Open(runtime::Setup& setup) {
+  setup.StateFormat("voc-enrich/2");
+  dedupe_ = setup.Store<voc::state::v1::DedupeEntry>(
+      {.name = "dedupe", .ttl = options_.dedupe_ttl, .point_lookups = true});
+  near_duplicates_ = setup.Store<RecentTexts>({.name = "neardup", .ttl = options_.dedupe_ttl, .point_lookups = true});
+  customers_ = setup.ReadTable<voc::v1::CustomerProfile>(options_.customers_topic,
+                                                         {.name = "customers", .point_lookups = true},
+                                                         options_.customer_catch_up);
 }
 
 void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx) {
@@ -156,15 +171,9 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
     return;
   }
   const uint64_t fingerprint = Fingerprint(feedback_, &fingerprint_content_);
-  auto found = ctx.txn->Get(kDedupe, record.partition, feedback_.feedback_id(), &value_);
-  if (!found.ok()) throw runtime::FatalError(found.status().ToString());  // the store failed, not the record
-  const bool seen = *found;
-  if (seen && !ReadDedupeEntry(value_, &previous_)) {  // never guess from a value that cannot be read
-    throw runtime::FatalError("voc-enrich: the stored dedupe entry of feedback id '" +
-                              feedback_.feedback_id().substr(0, Utf8Prefix(feedback_.feedback_id(), 64)) +
-                              "' in partition " + std::to_string(record.partition.value) +
-                              " cannot be read: the state store is corrupt or of another format");
-  }
+  const voc::state::v1::DedupeEntry* stored = dedupe_->Get(record.partition, feedback_.feedback_id());
+  const bool seen = stored != nullptr;
+  if (seen) previous_ = *stored;  // the entry is rewritten below
   uint32_t revision = 1;
   if (seen) {
     if (feedback_.source_revision() < previous_.source_revision()) {
@@ -182,7 +191,9 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   analyzer_->Analyze(feedback_.text(), &analysis_);
   int words = 0;
   const uint64_t simhash = SimHash(analysis_.redacted_text, &words);
-  std::string duplicate_of = NearDuplicateOf(record, ctx, simhash, words);
+  role_changes_.clear();
+  std::string duplicate_of = PlaceText(record, simhash, words, &role_changes_);
+  if (!duplicate_of.empty()) probe_->near_duplicates.Increment();
 
   enriched_.Clear();
   enriched_.set_schema_version(1);
@@ -221,7 +232,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
     if (s.has_csat()) enriched_.set_csat(s.csat());
   }
   if (feedback_.has_review()) enriched_.set_rating(feedback_.review().rating());
-  if (const voc::v1::CustomerProfile* profile = customers_->Lookup(store_, feedback_.customer_id())) {
+  if (const voc::v1::CustomerProfile* profile = customers_->Get(feedback_.customer_id())) {
     enriched_.mutable_customer()->CopyFrom(*profile);
     enriched_.set_customer_known(true);
   } else {
@@ -248,117 +259,115 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   } else {
     meta->clear_source_timestamp_ms();
   }
-  enriched_.SerializeToString(&bytes_);
-  ctx.out.Emit(options_.enriched_topic, enriched_.customer_id(), bytes_);
+  enriched_.SerializeToString(&enriched_bytes_);
+  ctx.out.Emit(options_.enriched_topic, enriched_.customer_id(), enriched_bytes_);
   probe_->emitted.Increment();
 
   EmitMentions(seen ? &previous_ : nullptr, ctx);
   if (analysis_.urgency != text::kUrgencyNone) EmitAlert(ctx);
 
-  entry_.Clear();
-  entry_.set_source_revision(feedback_.source_revision());
-  entry_.set_fingerprint(fingerprint);
-  entry_.set_revision(revision);
-  entry_.set_event_time_ms(feedback_.event_time_ms());
-  entry_.set_customer_id(feedback_.customer_id());
-  for (const auto& t : enriched_.themes()) entry_.add_theme_ids(t.id());
-  if (enriched_.themes().empty()) entry_.add_theme_ids(kUnthemedId);
-  entry_.SerializeToString(&value_);
-  ctx.txn->Put(kDedupe, record.partition, feedback_.feedback_id(), value_);
+  voc::state::v1::DedupeEntry& entry = dedupe_->Update(record.partition, feedback_.feedback_id());
+  entry.Clear();
+  entry.set_source_revision(feedback_.source_revision());
+  entry.set_fingerprint(fingerprint);
+  entry.set_revision(revision);
+  entry.set_event_time_ms(feedback_.event_time_ms());
+  entry.set_customer_id(feedback_.customer_id());
+  for (const auto& t : enriched_.themes()) entry.add_theme_ids(t.id());
+  if (enriched_.themes().empty()) entry.add_theme_ids(kUnthemedId);
+  if (words >= options_.near_duplicate_min_words) entry.set_enriched(enriched_bytes_);
+
+  // The texts this one precedes whose original it changed go out again. The list moves
+  // out first: EmitNewRole reuses every scratch member.
+  std::vector<RoleChange> changes;
+  changes.swap(role_changes_);
+  for (const auto& c : changes) EmitNewRole(record, c.feedback_id, c.duplicate_of, ctx);
+  changes.swap(role_changes_);
 }
 
-EnrichProcessor::CachedIndex& EnrichProcessor::IndexOf(PartitionId partition, const std::string& customer_id,
-                                                      runtime::Context& ctx) {
-  auto& indexes = indexes_[partition.value];
-  auto it = indexes.find(customer_id);
-  if (it == indexes.end()) {
-    it = indexes.try_emplace(customer_id).first;
-    ++cached_indexes_;
-    auto found = ctx.txn->Get(kNearDuplicates, partition, customer_id, &value_);
-    if (!found.ok()) throw runtime::FatalError(found.status().ToString());
-    if (*found && !ReadNearDuplicateIndex(value_, &stored_index_)) {
-      indexes.erase(it);
-      --cached_indexes_;
-      throw runtime::FatalError("voc-enrich: the stored neardup index of a customer in partition " +
-                                std::to_string(partition.value) +
-                                " cannot be read: the state store is corrupt or of another format");
-    }
-    if (*found) {
-      auto& texts = it->second.texts;
-      for (int i = 0; i < stored_index_.simhash_size(); ++i) {
-        texts.push_back({.simhash = stored_index_.simhash(i),
-                         .id_hash = Hash64(stored_index_.feedback_id(i)),
-                         .event_time_ms = stored_index_.event_time_ms(i),
-                         .feedback_id = std::move(*stored_index_.mutable_feedback_id(i))});
-      }
-    }
-  }
-  if (!it->second.changed) changed_indexes_.emplace_back(partition.value, &*it);
-  it->second.changed = true;
-  return it->second;
+namespace {
+
+// Whether a is before b in the index's order: event time, then feedback id.
+bool Before(const RecentTexts::Text& a, int64_t t, const std::string& id) {
+  return a.event_time_ms != t ? a.event_time_ms < t : a.feedback_id < id;
 }
 
-std::string EnrichProcessor::NearDuplicateOf(const kafka::Record& record, runtime::Context& ctx, uint64_t simhash,
-                                             int words) {
-  if (words < options_.near_duplicate_min_words) return {};
-  auto& texts = IndexOf(record.partition, feedback_.customer_id(), ctx).texts;
+}  // namespace
+
+std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t simhash, int words,
+                                       std::vector<RoleChange>* changed) {
+  const std::string& customer = feedback_.customer_id();
   const std::string& id = feedback_.feedback_id();
   const uint64_t id_hash = Hash64(id);
+  const bool eligible = words >= options_.near_duplicate_min_words;
+  auto own = [&](const RecentTexts::Text& e) { return e.id_hash == id_hash && e.feedback_id == id; };
+  if (!eligible) {  // only an earlier revision of this text can be in the index
+    const RecentTexts* index = near_duplicates_->Get(record.partition, customer);
+    if (index == nullptr || std::none_of(index->texts.begin(), index->texts.end(), own)) return {};
+  }
+  auto& texts = near_duplicates_->Update(record.partition, customer).texts;
+  // Texts from `first` on may have another original once this one is placed.
+  size_t first = texts.size();
+  if (auto e = std::find_if(texts.begin(), texts.end(), own); e != texts.end()) {
+    first = static_cast<size_t>(e - texts.begin());
+    texts.erase(e);
+  }
   const int64_t t = feedback_.event_time_ms();
   const int64_t horizon = options_.near_duplicate_horizon.count();
-  const RecentText* original = nullptr;
-  int best = options_.near_duplicate_max_distance + 1;
-  for (auto e = texts.begin(); e != texts.end();) {
-    if (e->id_hash == id_hash && e->feedback_id == id) {  // our own earlier revision
-      e = texts.erase(e);
-      continue;
+  const int max_distance = options_.near_duplicate_max_distance;
+  // The earliest text before position `at` within the horizon and the distance.
+  auto original_of = [&](size_t at, uint64_t hash, int64_t time) -> const std::string* {
+    for (size_t i = 0; i < at; ++i) {
+      const auto& e = texts[i];
+      if (time - e.event_time_ms <= horizon && HammingDistance(e.simhash, hash) <= max_distance) return &e.feedback_id;
     }
-    const int d = HammingDistance(e->simhash, simhash);
-    // The earliest-seen original wins ties, so every repeat points at the same one.
-    if (d < best && std::abs(e->event_time_ms - t) <= horizon) {
-      best = d;
-      original = &*e;
-    }
-    ++e;
+    return nullptr;
+  };
+  std::string duplicate_of;
+  if (eligible) {
+    auto pos = std::find_if(texts.begin(), texts.end(), [&](const auto& e) { return !Before(e, t, id); });
+    const size_t at = static_cast<size_t>(pos - texts.begin());
+    if (const std::string* original = original_of(at, simhash, t)) duplicate_of = *original;
+    texts.insert(pos, {.simhash = simhash, .id_hash = id_hash, .event_time_ms = t, .feedback_id = id,
+                       .duplicate_of = duplicate_of});
+    first = std::min(first, at + 1);
   }
-  std::string duplicate_of = original ? original->feedback_id : std::string();
-  if (original) probe_->near_duplicates.Increment();
-  texts.push_back({.simhash = simhash, .id_hash = id_hash, .event_time_ms = t, .feedback_id = id});
+  for (size_t i = first; i < texts.size(); ++i) {
+    const std::string* original = original_of(i, texts[i].simhash, texts[i].event_time_ms);
+    const std::string_view now = original ? std::string_view(*original) : std::string_view();
+    if (now == texts[i].duplicate_of) continue;
+    texts[i].duplicate_of.assign(now);
+    changed->push_back({texts[i].feedback_id, texts[i].duplicate_of});
+  }
+  // Forgetting the earliest texts changes no role already given.
   if (texts.size() > options_.near_duplicate_max_entries) {
     texts.erase(texts.begin(), texts.end() - static_cast<std::ptrdiff_t>(options_.near_duplicate_max_entries));
   }
   return duplicate_of;
 }
 
-void EnrichProcessor::BeforeCommit(runtime::Context& ctx) {
-  for (auto [partition, entry] : changed_indexes_) {
-    stored_index_.Clear();
-    for (const auto& text : entry->second.texts) {
-      stored_index_.add_simhash(text.simhash);
-      stored_index_.add_event_time_ms(text.event_time_ms);
-      stored_index_.add_feedback_id(text.feedback_id);
-    }
-    stored_index_.SerializeToString(&value_);
-    ctx.txn->Put(kNearDuplicates, PartitionId(partition), entry->first, value_);
-    entry->second.changed = false;
+void EnrichProcessor::EmitNewRole(const kafka::Record& record, const std::string& feedback_id,
+                                  const std::string& duplicate_of, runtime::Context& ctx) {
+  const voc::state::v1::DedupeEntry* stored = dedupe_->Get(record.partition, feedback_id);
+  if (stored == nullptr || stored->enriched().empty() ||
+      !enriched_.ParseFromArray(stored->enriched().data(), static_cast<int>(stored->enriched().size())) ||
+      enriched_.customer_id() != feedback_.customer_id()) {
+    probe_->roles_unrevisable.Increment();  // expired, or moved to another customer since
+    return;
   }
-  changed_indexes_.clear();
-}
-
-void EnrichProcessor::AfterCommit() {
-  if (cached_indexes_ > options_.near_duplicate_cache_entries) {
-    indexes_.clear();
-    cached_indexes_ = 0;
-  }
-}
-
-void EnrichProcessor::OnRevoked(const std::vector<TopicPartition>& partitions) {
-  for (const auto& tp : partitions) {
-    if (auto it = indexes_.find(tp.partition.value); it != indexes_.end()) {
-      cached_indexes_ -= it->second.size();
-      indexes_.erase(it);
-    }
-  }
+  const bool was_duplicate = !enriched_.duplicate_of().empty();
+  enriched_.set_revision(stored->revision() + 1);
+  enriched_.set_duplicate_of(duplicate_of);
+  enriched_.set_role_changed(true);
+  enriched_.mutable_meta()->set_processed_at_ms(ctx.now_ms);
+  enriched_.SerializeToString(&enriched_bytes_);
+  ctx.out.Emit(options_.enriched_topic, enriched_.customer_id(), enriched_bytes_);
+  // The aggregates count near duplicates apart: a mention changes only with the role's kind.
+  if (was_duplicate != !duplicate_of.empty()) EmitMentions(nullptr, ctx);
+  probe_->role_changes.Increment();
+  voc::state::v1::DedupeEntry& entry = dedupe_->Update(record.partition, feedback_id);
+  entry.set_revision(enriched_.revision());
+  entry.set_enriched(enriched_bytes_);
 }
 
 void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx) {

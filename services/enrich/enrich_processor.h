@@ -6,12 +6,11 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "common/core/string_map.h"
 #include "common/runtime/processor.h"
 #include "common/text/analyzer.h"
-#include "services/enrich/customer_table.h"
 #include "voc/state/v1/state.pb.h"
 #include "voc/v1/alert.pb.h"
 #include "voc/v1/enriched.pb.h"
@@ -25,9 +24,7 @@ class Registry;
 namespace voc::enrich {
 
 struct EnrichOptions {
-  kafka::ClientConfig kafka;  // for the customer table
-  kafka::Properties consumer_properties;
-  std::string customers_topic = "voc.customers";
+  std::string customers_topic = "voc.customers";  // compacted, read whole as a table
   std::string enriched_topic = "voc.feedback.enriched";
   std::string mentions_topic = "voc.theme.mentions";
   std::string alerts_topic = "voc.alerts";
@@ -36,10 +33,8 @@ struct EnrichOptions {
   std::chrono::milliseconds near_duplicate_horizon{7 * 86'400'000LL};  // by event time, per customer
   int near_duplicate_max_distance = 3;               // SimHash bits
   int near_duplicate_min_words = 6;                  // shorter texts are never near duplicates
-  size_t near_duplicate_max_entries = 32;            // per customer
-  // Near-duplicate indexes kept in memory across batches (write-through: every change is
-  // also in the store); past this many customers the cache starts over.
-  size_t near_duplicate_cache_entries = 100'000;
+  size_t near_duplicate_max_entries = 32;            // per customer, the latest by event time kept
+  // Processing waits this long at most for the customer table to be read to its end.
   std::chrono::milliseconds customer_catch_up{60'000};
   std::string service_version = "0.1.0";
 };
@@ -47,70 +42,82 @@ struct EnrichOptions {
 // Counts of what the processor decided, exposed as metrics.
 struct EnrichProbe;
 
+// A customer's recent texts, ordered by (event time, feedback id), as the near-duplicate
+// search reads them. A text's original is the earliest text before it in that order within
+// the horizon and the distance, so roles are a function of the input, not of the order in
+// which records of different topics happened to arrive.
+struct RecentTexts {
+  struct Text {
+    uint64_t simhash = 0;
+    uint64_t id_hash = 0;  // of feedback_id: most comparisons end here
+    int64_t event_time_ms = 0;
+    std::string feedback_id;
+    std::string duplicate_of;  // the role last emitted; empty: an original
+  };
+  std::vector<Text> texts;
+};
+
+}  // namespace voc::enrich
+
+// RecentTexts as stored: the packed parallel arrays of voc.state.v1.NearDuplicateIndex.
+// Decode refuses an index whose arrays differ in length, whose texts are out of order or
+// whose ids are not UTF-8 (they go back out in EnrichedFeedback.duplicate_of).
+template <>
+struct voc::state::Codec<voc::enrich::RecentTexts> {
+  static void Encode(const voc::enrich::RecentTexts& index, std::string* out);
+  static bool Decode(std::string_view bytes, voc::enrich::RecentTexts* index);
+};
+// A dedupe entry as stored; Decode refuses one whose customer or theme ids, which go back
+// out in retractions, are not UTF-8 (or a theme id is empty).
+template <>
+struct voc::state::Codec<voc::state::v1::DedupeEntry> {
+  static void Encode(const voc::state::v1::DedupeEntry& entry, std::string* out) { entry.SerializeToString(out); }
+  static bool Decode(std::string_view bytes, voc::state::v1::DedupeEntry* entry);
+};
+
+namespace voc::enrich {
+
 // NOT thread-safe: runs on the service's processing thread.
 class EnrichProcessor final : public runtime::Processor {
  public:
   EnrichProcessor(EnrichOptions options, std::unique_ptr<text::Analyzer> analyzer, prometheus::Registry& registry);
   ~EnrichProcessor() override;
 
-  std::vector<state::StoreSpec> Stores() const override;
-  std::string StateFormat() const override { return "voc-enrich/1"; }
-  void AttachStore(state::StateStore* store) override;
+  // Stores: dedupe (what each feedback id last was), neardup (each customer's recent
+  // texts), and the customer table.
+  void Open(runtime::Setup& setup) override;
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
-  void Tick() override;
-  // Ready once the customer table is read to its end, or once enrich.customer_catch_up
-  // has passed (then profiles that arrive later join later records only).
-  bool Ready() const override;
-  void BeforeCommit(runtime::Context& ctx) override;
-  void AfterCommit() override;
-  void OnRevoked(const std::vector<TopicPartition>& partitions) override;
 
  private:
-  enum Store : state::StoreId { kDedupe = 0, kNearDuplicates = 1, kCustomers = 2 };
-
-  // One recent text of a customer, as the near-duplicate search reads it.
-  struct RecentText {
-    uint64_t simhash = 0;
-    uint64_t id_hash = 0;  // of feedback_id: most comparisons end here
-    int64_t event_time_ms = 0;
+  // Places the record's text in its customer's index and returns its original (empty: it is
+  // one); *changed gets the later texts whose original this placement changed.
+  struct RoleChange {
     std::string feedback_id;
+    std::string duplicate_of;
   };
-  // A customer's recent texts, oldest first.
-  struct CachedIndex {
-    std::vector<RecentText> texts;
-    bool changed = false;
-  };
-  using IndexEntry = std::pair<const std::string, CachedIndex>;
-
-  std::string NearDuplicateOf(const kafka::Record& record, runtime::Context& ctx, uint64_t simhash, int words);
-  // The customer's near-duplicate index, read from the store on first use.
-  CachedIndex& IndexOf(PartitionId partition, const std::string& customer_id, runtime::Context& ctx);
+  std::string PlaceText(const kafka::Record& record, uint64_t simhash, int words, std::vector<RoleChange>* changed);
+  // Emits a text whose role changed as a new revision, from what was last emitted for it.
+  void EmitNewRole(const kafka::Record& record, const std::string& feedback_id, const std::string& duplicate_of,
+                   runtime::Context& ctx);
   void EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx);
   void EmitAlert(runtime::Context& ctx);
 
   EnrichOptions options_;
   std::unique_ptr<text::Analyzer> analyzer_;
   std::unique_ptr<EnrichProbe> probe_;
-  state::StateStore* store_ = nullptr;
-  std::unique_ptr<CustomerTable> customers_;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  state::KeyValueStore<voc::state::v1::DedupeEntry>* dedupe_ = nullptr;
+  state::KeyValueStore<RecentTexts>* near_duplicates_ = nullptr;
+  runtime::Table<voc::v1::CustomerProfile>* customers_ = nullptr;
   // Reused per record: no allocation storms on the hot path.
   voc::v1::Feedback feedback_;
   voc::v1::EnrichedFeedback enriched_;
   voc::v1::ThemeMention mention_;
   voc::v1::Alert alert_;
-  voc::state::v1::DedupeEntry entry_;
   voc::state::v1::DedupeEntry previous_;
-  // Near-duplicate indexes by partition and customer; the ones changed since the last
-  // checkpoint are serialized once then rather than once per record. Map nodes keep their
-  // addresses, so the changed list points into them.
-  std::unordered_map<int32_t, StringMap<CachedIndex>> indexes_;
-  size_t cached_indexes_ = 0;
-  std::vector<std::pair<int32_t, IndexEntry*>> changed_indexes_;
-  voc::state::v1::NearDuplicateIndex stored_index_;
   text::Analysis analysis_;
-  std::string value_;
   std::string bytes_;
+  std::string enriched_bytes_;
+  std::vector<RoleChange> role_changes_;
   std::string fingerprint_content_;  // what Fingerprint hashes, its capacity kept
 };
 

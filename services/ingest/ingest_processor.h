@@ -33,7 +33,7 @@ class IngestProcessor final : public runtime::Processor {
  public:
   explicit IngestProcessor(IngestOptions options);
   // A "content-type" header, when a record has one, says how to decode it.
-  bool ReadsContentType() const override { return true; }
+  void Open(runtime::Setup& setup) override { setup.ReadContentType(); }
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
 
  private:

@@ -14,6 +14,7 @@ runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& o, const kaf
                                      int instance) {
   runtime::RuntimeOptions r;
   r.service = service;
+  r.instance = instance == 0 ? service : service + "-" + std::to_string(instance + 1);
   r.kafka = client;
   r.group_id = service;
   r.input_topics = std::move(inputs);
@@ -25,6 +26,8 @@ runtime::RuntimeOptions StageOptions(const EmbeddedPipelineOptions& o, const kaf
   r.commit_interval = o.commit_interval;
   if (stateful) {
     r.state.path = (std::filesystem::path(o.state_root) / service / ("instance-" + std::to_string(instance))).string();
+    if (o.changelogs && service == "voc-enrich") r.changelog_topic = o.topics.enrich_changelog;
+    if (o.changelogs && service == "voc-aggregate") r.changelog_topic = o.topics.aggregate_changelog;
   }
   if (o.http) r.http_listen = "127.0.0.1:0";
   return r;
@@ -48,14 +51,15 @@ Status EmbeddedPipeline::Init() {
       VOC_RETURN_IF_ERROR(broker_->CreateTopic(t.name, t.partitions));
     }
     client_.bootstrap_servers = broker_->bootstrap_servers();
+    for (const auto& [key, value] : kafka::EmbeddedBroker::GroupConsumerProperties()) {
+      o.consumer_properties.try_emplace(key, value);
+    }
   }
   const auto& n = o.topics;
   o.ingest.inputs = {{n.raw_tickets, voc::v1::CHANNEL_TICKET, ingest::Format::kAuto},
                      {n.raw_surveys, voc::v1::CHANNEL_SURVEY, ingest::Format::kAuto},
                      {n.raw_reviews, voc::v1::CHANNEL_REVIEW, ingest::Format::kAuto}};
   o.ingest.output_topic = n.feedback;
-  o.enrich.kafka = client_;
-  o.enrich.consumer_properties = o.consumer_properties;
   o.enrich.customers_topic = n.customers;
   o.enrich.enriched_topic = n.enriched;
   o.enrich.mentions_topic = n.mentions;
@@ -66,6 +70,9 @@ Status EmbeddedPipeline::Init() {
   const std::array<const char*, 3> names = {"voc-ingest", "voc-enrich", "voc-aggregate"};
   const std::array<std::vector<std::string>, 3> inputs = {
       std::vector<std::string>{n.raw_tickets, n.raw_surveys, n.raw_reviews}, {n.feedback}, {n.mentions}};
+  // One compiled taxonomy for every enrich instance: each gets a fork with scratch of its own.
+  auto analyzer = text::Analyzer::Create(o.enrich.analyzer);
+  if (!analyzer.ok()) return analyzer.status();
   for (int stage = 0; stage < 3; ++stage) {
     if (o.instances[stage] < 1) return Status::InvalidArgument(std::string(names[stage]) + " needs at least one instance");
     for (int k = 0; k < o.instances[stage]; ++k) {
@@ -73,9 +80,9 @@ Status EmbeddedPipeline::Init() {
       if (stage == 0) {
         processor = std::make_unique<ingest::IngestProcessor>(o.ingest);
       } else if (stage == 1) {
-        auto analyzer = text::Analyzer::Create(o.enrich.analyzer);
-        if (!analyzer.ok()) return analyzer.status();
-        processor = std::make_unique<enrich::EnrichProcessor>(o.enrich, std::move(analyzer).value(), *registries_[1]);
+        auto fork = (*analyzer)->Fork();
+        if (!fork.ok()) return fork.status();
+        processor = std::make_unique<enrich::EnrichProcessor>(o.enrich, std::move(fork).value(), *registries_[1]);
       } else {
         processor = std::make_unique<aggregate::AggregateProcessor>(o.aggregate, *registries_[2]);
       }

@@ -46,6 +46,9 @@ struct EmbeddedPipelineOptions {
   std::chrono::milliseconds batch_max_wait{50};
   std::chrono::milliseconds commit_interval{1000};
   bool http = false;  // serve each service's /metrics on 127.0.0.1:<free port>
+  // voc-enrich and voc-aggregate write their state changes to their changelog topics
+  // (topics.enrich_changelog, topics.aggregate_changelog) and restore from them.
+  bool changelogs = true;
   // Instances per stage (ingest, enrich, aggregate), each on its own thread and a member of
   // the stage's group, as separate processes would be. A stage's instances share its
   // registry: counters add up, gauges show whichever instance wrote last.

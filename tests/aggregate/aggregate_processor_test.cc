@@ -1,13 +1,16 @@
 // voc-aggregate's processor on a real RocksDB state store, driven batch by batch the
-// way the runtime drives it: process, EndBatch, BeforeCommit, commit. Outputs are collected from the
-// Emitter interface the runtime hands every processor.
+// way the runtime drives it (test::ProcessorHarness): process, end of batch, timer,
+// checkpoint; restarts on the same state folder.
 #include "services/aggregate/aggregate_processor.h"
 
 #include <gtest/gtest.h>
 
-#include <thread>
 #include <prometheus/registry.h>
 
+#include <map>
+#include <thread>
+
+#include "tests/runtime/processor_harness.h"
 #include "tests/runtime/test_util.h"
 #include "voc/v1/dead_letter.pb.h"
 
@@ -16,25 +19,6 @@ namespace {
 
 constexpr int64_t kHour = 3'600'000;
 constexpr int64_t kT0 = 1'793'491'200'000;  // 2026-11-01T00:00:00Z, an hour boundary
-
-struct Output {
-  std::string topic, key;
-  voc::v1::ThemeAggregate aggregate;
-};
-
-class CollectingEmitter final : public runtime::Emitter {
- public:
-  void Emit(std::string_view topic, std::string_view key, std::string_view value) override {
-    Output o{std::string(topic), std::string(key), {}};
-    o.aggregate.ParseFromArray(value.data(), static_cast<int>(value.size()));
-    outputs.push_back(o);
-  }
-  void DeadLetter(const kafka::Record&, std::string_view reason, std::string_view) override {
-    dead_letters.emplace_back(reason);
-  }
-  std::vector<Output> outputs;
-  std::vector<std::string> dead_letters;
-};
 
 voc::v1::ThemeMention Mention(const std::string& id, uint32_t revision, int64_t t, const std::string& theme = "ux.design",
                               const std::string& customer = "c1", int64_t arr = 1000) {
@@ -53,8 +37,15 @@ voc::v1::ThemeMention Mention(const std::string& id, uint32_t revision, int64_t 
   return m;
 }
 
+// What a batch emitted: the aggregates by key (the last of each) and the dead letters.
+struct Out {
+  std::map<std::string, voc::v1::ThemeAggregate> latest;
+  std::vector<std::string> dead_letters;
+};
+
 class AggregateProcessorTest : public ::testing::Test {
  protected:
+  // (Re)starts the processor on the test's state folder: a restart when it ran before.
   void Open(std::chrono::milliseconds emit_interval = std::chrono::milliseconds(0),
             std::chrono::milliseconds retention = std::chrono::hours(24)) {
     AggregateOptions o;
@@ -62,57 +53,38 @@ class AggregateProcessorTest : public ::testing::Test {
     o.allowed_lateness = std::chrono::hours(1);
     o.retention = retention;
     o.emit_interval = emit_interval;
-    processor_.reset();
-    store_.reset();
-    registry_ = std::make_shared<prometheus::Registry>();
-    processor_ = std::make_unique<AggregateProcessor>(o, *registry_);
-    state::StateOptions so;
-    so.path = dir_.path();
-    so.stores = processor_->Stores();
-    auto store = state::StateStore::Open(so);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    processor_->AttachStore(store_.get());
-    processor_->OnAssigned({{"voc.theme.mentions", PartitionId(0)}});
+    harness_ = std::make_unique<test::ProcessorHarness>(
+        [this, o] {
+          registry_ = std::make_shared<prometheus::Registry>();
+          return std::make_unique<AggregateProcessor>(o, *registry_);
+        },
+        dir_.path(), std::vector<TopicPartition>{{"voc.theme.mentions", PartitionId(0)}});
+    Status s = harness_->Start();
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
-  // One batch: process, EndBatch, then a checkpoint; returns what it emitted.
-  CollectingEmitter Batch(const std::vector<voc::v1::ThemeMention>& mentions, bool commit = true) {
-    CollectingEmitter out;
-    auto txn = store_->Begin();
-    runtime::Context ctx{out, txn.get(), 0};
-    std::vector<std::string> bytes;
-    for (const auto& m : mentions) bytes.push_back(m.SerializeAsString());
-    int64_t offset = next_offset_;
-    for (const auto& b : bytes) {
-      kafka::Record r{.topic = "voc.theme.mentions", .partition = PartitionId(0), .offset = Offset(offset++),
-                      .key = "", .value = b, .timestamp_ms = 0, .content_type = ""};
-      processor_->Process(r, ctx);
-    }
-    processor_->EndBatch(ctx);
-    if (commit) {
-      processor_->BeforeCommit(ctx);
-      txn->SetNextOffset({"voc.theme.mentions", PartitionId(0)}, Offset(offset));
-      EXPECT_TRUE(store_->Commit(txn.get()).ok());
-      processor_->AfterCommit();
-      next_offset_ = offset;
-    }
+  // One batch, as the runner runs it; returns what it emitted.
+  Out Batch(const std::vector<voc::v1::ThemeMention>& mentions, bool commit = true) {
+    std::vector<test::Input> inputs;
+    for (const auto& m : mentions) inputs.push_back({"voc.theme.mentions", 0, m.theme_id(), m.SerializeAsString()});
+    return Collect(harness_->Batch(inputs, commit));
+  }
+
+  static Out Collect(const test::Emitted& emitted) {
+    Out out;
+    for (const auto& o : emitted.outputs) out.latest[o.key].ParseFromString(o.value);
+    out.dead_letters = emitted.reasons();
     return out;
   }
 
-  static const Output* Find(const CollectingEmitter& e, const std::string& key) {
-    const Output* last = nullptr;
-    for (const auto& o : e.outputs) {
-      if (o.key == key) last = &o;
-    }
-    return last;
+  static const voc::v1::ThemeAggregate* Find(const Out& out, const std::string& key) {
+    auto it = out.latest.find(key);
+    return it == out.latest.end() ? nullptr : &it->second;
   }
 
   test::TempDir dir_;
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<state::StateStore> store_;
-  std::unique_ptr<AggregateProcessor> processor_;
-  int64_t next_offset_ = 0;
+  std::unique_ptr<test::ProcessorHarness> harness_;
   const std::string all_ = WindowKey(kHour, kT0, "ux.design", "all");
   const std::string survey_ = WindowKey(kHour, kT0, "ux.design", "survey");
 };
@@ -122,7 +94,7 @@ TEST_F(AggregateProcessorTest, CountsOneWindowPerChannelAndTheRollup) {
   auto out = Batch({Mention("a", 1, kT0 + 10), Mention("b", 1, kT0 + 20, "ux.design", "c2")});
   ASSERT_NE(Find(out, all_), nullptr);
   ASSERT_NE(Find(out, survey_), nullptr);
-  const auto& a = Find(out, all_)->aggregate;
+  const auto& a = *Find(out, all_);
   EXPECT_EQ(a.volume(), 2);
   EXPECT_EQ(a.unique_customers(), 2);
   EXPECT_EQ(a.arr_affected(), 2000);
@@ -136,12 +108,12 @@ TEST_F(AggregateProcessorTest, CountsOneWindowPerChannelAndTheRollup) {
 // watermark) expires once unwritten for twice the retention.
 TEST_F(AggregateProcessorTest, StateUnwrittenForTwiceTheRetentionExpires) {
   Open(std::chrono::milliseconds(0), std::chrono::seconds(1));
-  constexpr state::StoreId kAccount = 0, kWindow = 1;  // the order of Stores()
+  constexpr state::StoreId kAccount = 0, kWindow = 1;  // the order Open declares them in
   // [theme length] theme [customer length, 2 bytes] customer
   const std::string account = std::string("\x09ux.design") + '\0' + '\x02' + "c1";
   const auto stored = [&](state::StoreId id, const std::string& key) {
     std::string value;
-    auto found = store_->Get(id, PartitionId(0), key, &value);
+    auto found = harness_->db()->Get(id, PartitionId(0), key, &value);
     EXPECT_TRUE(found.ok());
     return found.ok() && *found;
   };
@@ -159,7 +131,7 @@ TEST_F(AggregateProcessorTest, RedeliveredMentionChangesNothing) {
   auto out = Batch({Mention("a", 1, kT0 + 10), Mention("a", 1, kT0 + 10)});
   EXPECT_EQ(Find(out, all_), nullptr) << "a redelivery must not even re-emit";
   out = Batch({Mention("b", 1, kT0 + 30)});
-  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 2);
+  EXPECT_EQ(Find(out, all_)->volume(), 2);
 }
 
 TEST_F(AggregateProcessorTest, NewRevisionMovesTheContributionAndStaleOneIsIgnored) {
@@ -167,9 +139,9 @@ TEST_F(AggregateProcessorTest, NewRevisionMovesTheContributionAndStaleOneIsIgnor
   Batch({Mention("a", 1, kT0 + 10)});
   auto moved = Mention("a", 2, kT0 + kHour + 10);  // edited: now in the next hour
   auto out = Batch({moved, Mention("a", 1, kT0 + 10)});
-  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 0);
-  EXPECT_EQ(Find(out, all_)->aggregate.unique_customers(), 0);
-  EXPECT_EQ(Find(out, WindowKey(kHour, kT0 + kHour, "ux.design", "all"))->aggregate.volume(), 1);
+  EXPECT_EQ(Find(out, all_)->volume(), 0);
+  EXPECT_EQ(Find(out, all_)->unique_customers(), 0);
+  EXPECT_EQ(Find(out, WindowKey(kHour, kT0 + kHour, "ux.design", "all"))->volume(), 1);
 }
 
 TEST_F(AggregateProcessorTest, RetractionTakesTheThemeBackOut) {
@@ -178,9 +150,9 @@ TEST_F(AggregateProcessorTest, RetractionTakesTheThemeBackOut) {
   auto retract = Mention("a", 2, kT0 + 10);
   retract.set_retracted(true);
   auto out = Batch({retract});
-  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 1);
-  EXPECT_EQ(Find(out, all_)->aggregate.example_feedback_ids_size(), 1);
-  EXPECT_EQ(Find(out, all_)->aggregate.example_feedback_ids(0), "b");
+  EXPECT_EQ(Find(out, all_)->volume(), 1);
+  EXPECT_EQ(Find(out, all_)->example_feedback_ids_size(), 1);
+  EXPECT_EQ(Find(out, all_)->example_feedback_ids(0), "b");
 }
 
 // A customer counts once per window, with the ARR of its latest contribution there; the
@@ -190,23 +162,23 @@ TEST_F(AggregateProcessorTest, UniqueCustomersAndTheirArrDeriveFromContributions
   Open();
   Batch({Mention("a", 1, kT0 + 10, "ux.design", "c1", 1000), Mention("b", 1, kT0 + 20, "ux.design", "c2", 500)});
   auto out = Batch({Mention("c", 1, kT0 + 30, "ux.design", "c1", 3000)});  // c1's profile changed
-  EXPECT_EQ(Find(out, all_)->aggregate.unique_customers(), 2);
-  EXPECT_EQ(Find(out, all_)->aggregate.arr_affected(), 3500);
+  EXPECT_EQ(Find(out, all_)->unique_customers(), 2);
+  EXPECT_EQ(Find(out, all_)->arr_affected(), 3500);
   Open();  // a restart: only the store is left
   auto retract = Mention("c", 2, kT0 + 30, "ux.design", "c1", 3000);
   retract.set_retracted(true);
   out = Batch({retract});
   ASSERT_NE(Find(out, all_), nullptr);
-  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 2);
-  EXPECT_EQ(Find(out, all_)->aggregate.unique_customers(), 2);
-  EXPECT_EQ(Find(out, all_)->aggregate.arr_affected(), 1500) << "c1 counts again with its remaining contribution's ARR";
+  EXPECT_EQ(Find(out, all_)->volume(), 2);
+  EXPECT_EQ(Find(out, all_)->unique_customers(), 2);
+  EXPECT_EQ(Find(out, all_)->arr_affected(), 1500) << "c1 counts again with its remaining contribution's ARR";
   Open();
   retract = Mention("a", 2, kT0 + 10, "ux.design", "c1", 1000);
   retract.set_retracted(true);
   out = Batch({retract, Mention("c", 2, kT0 + 30, "ux.design", "c1", 3000)});  // the redelivered retraction changes nothing
-  EXPECT_EQ(Find(out, all_)->aggregate.unique_customers(), 1);
-  EXPECT_EQ(Find(out, all_)->aggregate.arr_affected(), 500);
-  EXPECT_EQ(Find(out, survey_)->aggregate.unique_customers(), 1);
+  EXPECT_EQ(Find(out, all_)->unique_customers(), 1);
+  EXPECT_EQ(Find(out, all_)->arr_affected(), 500);
+  EXPECT_EQ(Find(out, survey_)->unique_customers(), 1);
 }
 
 // A revision filed under another customer arrives as a retraction under the old one and
@@ -217,7 +189,7 @@ TEST_F(AggregateProcessorTest, FeedbackMovedToAnotherCustomerCountsOnlyThere) {
   auto retract = Mention("a", 2, kT0 + 10, "ux.design", "c1", 1000);
   retract.set_retracted(true);
   auto out = Batch({Mention("a", 2, kT0 + 10, "ux.design", "c2", 700), retract});
-  const auto& a = Find(out, all_)->aggregate;
+  const auto& a = *Find(out, all_);
   EXPECT_EQ(a.volume(), 1);
   EXPECT_EQ(a.unique_customers(), 1);
   EXPECT_EQ(a.arr_affected(), 700);
@@ -231,7 +203,7 @@ TEST_F(AggregateProcessorTest, MentionWithoutAKnownChannelIsAnInvalidFieldDeadLe
   unknown.set_channel(static_cast<voc::v1::Channel>(7));
   auto out = Batch({unspecified, unknown, Mention("c", 1, kT0 + 10)});
   EXPECT_EQ(out.dead_letters, (std::vector<std::string>{"INVALID_FIELD", "INVALID_FIELD"}));
-  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 1);
+  EXPECT_EQ(Find(out, all_)->volume(), 1);
 }
 
 TEST_F(AggregateProcessorTest, DirtyWindowsSurviveACrashBeforeEmissionAndAreEmittedAfterRestart) {
@@ -242,7 +214,7 @@ TEST_F(AggregateProcessorTest, DirtyWindowsSurviveACrashBeforeEmissionAndAreEmit
   Open(std::chrono::hours(1));  // the process dies; state and its dirty marks were committed
   out = Batch({});
   ASSERT_NE(Find(out, all_), nullptr) << "a committed change was never emitted";
-  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 2);
+  EXPECT_EQ(Find(out, all_)->volume(), 2);
 }
 
 TEST_F(AggregateProcessorTest, WindowClosesOnceTheWatermarkPassesAndLateDataIsACorrection) {
@@ -250,12 +222,32 @@ TEST_F(AggregateProcessorTest, WindowClosesOnceTheWatermarkPassesAndLateDataIsAC
   Batch({Mention("a", 1, kT0 + 10)});
   auto out = Batch({Mention("b", 1, kT0 + 3 * kHour)});  // watermark: end + lateness passed
   ASSERT_NE(Find(out, all_), nullptr);
-  EXPECT_TRUE(Find(out, all_)->aggregate.window_closed());
-  EXPECT_FALSE(Find(out, all_)->aggregate.correction());
+  EXPECT_TRUE(Find(out, all_)->window_closed());
+  EXPECT_FALSE(Find(out, all_)->correction());
   out = Batch({Mention("c", 1, kT0 + 50)});  // a backfill into the closed hour
   ASSERT_NE(Find(out, all_), nullptr);
-  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 2);
-  EXPECT_TRUE(Find(out, all_)->aggregate.correction());
+  EXPECT_EQ(Find(out, all_)->volume(), 2);
+  EXPECT_TRUE(Find(out, all_)->correction());
+}
+
+// A correction is an emission that changes what was already published as closed: data
+// that arrives after the window closed but before its closing emission is not one.
+TEST_F(AggregateProcessorTest, CorrectionMeansAChangeToAWindowAlreadyEmittedAsClosed) {
+  Open();
+  Batch({Mention("a", 1, kT0 + 10)});
+  auto out = Batch({Mention("b", 1, kT0 + 3 * kHour), Mention("c", 1, kT0 + 50)});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_TRUE(Find(out, all_)->window_closed());
+  EXPECT_EQ(Find(out, all_)->volume(), 2);
+  EXPECT_FALSE(Find(out, all_)->correction()) << "the window had not been emitted as closed yet";
+  out = Batch({Mention("d", 1, kT0 + 60)});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_TRUE(Find(out, all_)->correction());
+  Open();  // the flag survives a restart: it is part of the window's committed state
+  out = Batch({Mention("e", 1, kT0 + 70)});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_EQ(Find(out, all_)->volume(), 4);
+  EXPECT_TRUE(Find(out, all_)->correction());
 }
 
 TEST_F(AggregateProcessorTest, MentionOlderThanRetentionGoesToDeadLetters) {
@@ -270,7 +262,7 @@ TEST_F(AggregateProcessorTest, ExamplesAreTheSmallestIdsWhateverTheOrder) {
   Open();
   auto out = Batch({Mention("d", 1, kT0 + 1), Mention("b", 1, kT0 + 2), Mention("e", 1, kT0 + 3),
                     Mention("a", 1, kT0 + 4), Mention("c", 1, kT0 + 5)});
-  const auto& ex = Find(out, all_)->aggregate.example_feedback_ids();
+  const auto& ex = Find(out, all_)->example_feedback_ids();
   EXPECT_EQ(std::vector<std::string>(ex.begin(), ex.end()), (std::vector<std::string>{"a", "b", "c"}));
 }
 
@@ -296,7 +288,7 @@ TEST_F(AggregateProcessorTest, RetractedExamplesAreRefilledFromEveryAccountOfThe
   }
   auto out = Batch(batch);
   ASSERT_NE(Find(out, all_), nullptr);
-  const auto& a = Find(out, all_)->aggregate;
+  const auto& a = *Find(out, all_);
   EXPECT_EQ(a.volume(), 4);
   EXPECT_EQ(std::vector<std::string>(a.example_feedback_ids().begin(), a.example_feedback_ids().end()),
             (std::vector<std::string>{"f", "f5", "g"}));
@@ -304,21 +296,11 @@ TEST_F(AggregateProcessorTest, RetractedExamplesAreRefilledFromEveryAccountOfThe
 
 TEST_F(AggregateProcessorTest, MalformedMentionGoesToDeadLettersAndLaterOnesCount) {
   Open();
-  CollectingEmitter out;
-  auto txn = store_->Begin();
-  runtime::Context ctx{out, txn.get(), 0};
-  std::string good = Mention("a", 1, kT0 + 10).SerializeAsString();
-  kafka::Record bad{.topic = "voc.theme.mentions", .partition = PartitionId(0), .offset = Offset(0), .key = "",
-                    .value = "\xff\xff\xff", .timestamp_ms = 0, .content_type = ""};
-  kafka::Record ok = bad;
-  ok.offset = Offset(1);
-  ok.value = good;
-  processor_->Process(bad, ctx);
-  processor_->Process(ok, ctx);
-  processor_->EndBatch(ctx);
+  auto out = Collect(harness_->Batch({{"voc.theme.mentions", 0, "", "\xff\xff\xff"},
+                                      {"voc.theme.mentions", 0, "", Mention("a", 1, kT0 + 10).SerializeAsString()}}));
   EXPECT_EQ(out.dead_letters, std::vector<std::string>{"MALFORMED_PROTOBUF"});
   ASSERT_NE(Find(out, all_), nullptr);
-  EXPECT_EQ(Find(out, all_)->aggregate.volume(), 1);
+  EXPECT_EQ(Find(out, all_)->volume(), 1);
 }
 
 }  // namespace

@@ -123,12 +123,7 @@ TEST_P(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
 
   // No loss: every version of every feedback came out, every malformed record was dead-lettered
   // (redelivery after a crash may repeat some; each is counted once here).
-  std::set<std::pair<std::string, uint32_t>> versions;
-  voc::v1::EnrichedFeedback e;
-  for (const auto& r : test::ReadTopic(bs, topics.enriched)) {
-    ASSERT_TRUE(e.ParseFromString(r.value));
-    versions.emplace(e.feedback_id(), e.revision());
-  }
+  const auto versions = test::EnrichedVersions(test::ReadTopic(bs, topics.enriched));
   EXPECT_EQ(versions.size(), truth.expected_enriched());
   std::set<std::tuple<std::string, int32_t, int64_t>> origins;
   voc::v1::DeadLetter d;

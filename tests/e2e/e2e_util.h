@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "tests/runtime/test_util.h"
 #include "tests/e2e/oracle.h"
 #include "tools/gen/generator.h"
+#include "voc/v1/enriched.pb.h"
 #include "voc/v1/theme.pb.h"
 
 namespace voc::test {
@@ -74,7 +76,7 @@ inline void ProduceCustomers(kafka::Producer& producer, const gen::Generator& ge
 }
 
 // A generated stream for the end-to-end tests: a broker with every topic at 4 partitions,
-// a generator of `records` records for 40 customers, and a producer that has already put
+// a generator of `records` records for 250 customers, and a producer that has already put
 // those customers on the customer table.
 struct E2eStream {
   E2eBroker broker;
@@ -84,12 +86,12 @@ struct E2eStream {
 };
 
 inline E2eStream StartStream(BrokerKind kind, uint64_t seed, size_t records,
-                             kafka::Properties producer_properties = {}) {
+                             kafka::Properties producer_properties = {}, int partitions = 4) {
   E2eStream s;
-  s.broker = StartBroker(kind, 4);
+  s.broker = StartBroker(kind, partitions);
   if (s.broker.client.bootstrap_servers.empty()) return s;
   s.options.seed = seed;
-  s.options.customers = 40;
+  s.options.customers = 250;  // a customer's texts fit the near-duplicate index
   s.options.planned_count = records;
   s.generator = std::make_unique<gen::Generator>(s.options);
   auto producer = kafka::Producer::Create({.client = s.broker.client, .properties = std::move(producer_properties)});
@@ -102,6 +104,19 @@ inline E2eStream StartStream(BrokerKind kind, uint64_t seed, size_t records,
 }
 
 // The last upsert of every window key, as a dashboard holds them.
+// The versions of feedback the enriched topic holds, as (feedback id, revision): one per
+// accepted source version, a redelivery counted once. A revision that only gave a text
+// its near-duplicate role is left out: how many there are depends on arrival order.
+inline std::set<std::pair<std::string, uint32_t>> EnrichedVersions(const std::vector<ConsumedRecord>& enriched) {
+  std::set<std::pair<std::string, uint32_t>> versions;
+  voc::v1::EnrichedFeedback e;
+  for (const auto& r : enriched) {
+    EXPECT_TRUE(e.ParseFromString(r.value)) << "an enriched record does not parse";
+    if (!e.role_changed()) versions.emplace(e.feedback_id(), e.revision());
+  }
+  return versions;
+}
+
 inline std::map<std::string, voc::v1::ThemeAggregate> LatestAggregates(const kafka::ClientConfig& cluster,
                                                                       const std::string& topic) {
   std::map<std::string, voc::v1::ThemeAggregate> latest;

@@ -1,13 +1,61 @@
 #include "tests/e2e/oracle.h"
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <stdexcept>
 
 #include "common/core/hash.h"
 #include "common/text/analyzer.h"
 #include "services/aggregate/aggregate_processor.h"
+#include "services/enrich/enrich_processor.h"
+#include "services/enrich/simhash.h"
 
 namespace voc::test {
+namespace {
+
+// The feedback ids that are near duplicates once every text is in: per customer, a text
+// with an earlier one (by event time, then id) within the horizon and the distance. The
+// stream must not give a customer more texts than the index keeps.
+std::set<std::string> NearDuplicates(const gen::GroundTruth& truth, text::Analyzer& analyzer) {
+  const enrich::EnrichOptions o;
+  struct Text {
+    int64_t event_time_ms;
+    std::string feedback_id;
+    uint64_t simhash;
+  };
+  std::map<std::string, std::vector<Text>> by_customer;
+  text::Analysis a;
+  for (const auto& [key, f] : truth.feedback) {
+    analyzer.Analyze(f.text, &a);
+    int words = 0;
+    const uint64_t simhash = enrich::SimHash(a.redacted_text, &words);
+    if (words < o.near_duplicate_min_words) continue;
+    by_customer[f.customer_id].push_back(
+        {f.event_time_ms, HashHex128({f.source_system, f.channel, f.external_id}), simhash});
+  }
+  std::set<std::string> out;
+  for (auto& [customer, texts] : by_customer) {
+    if (texts.size() > o.near_duplicate_max_entries) {
+      throw std::runtime_error("customer " + customer + " has more texts than the near-duplicate index keeps");
+    }
+    std::sort(texts.begin(), texts.end(), [](const Text& x, const Text& y) {
+      return std::tie(x.event_time_ms, x.feedback_id) < std::tie(y.event_time_ms, y.feedback_id);
+    });
+    for (size_t i = 0; i < texts.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (texts[i].event_time_ms - texts[j].event_time_ms <= o.near_duplicate_horizon.count() &&
+            enrich::HammingDistance(texts[i].simhash, texts[j].simhash) <= o.near_duplicate_max_distance) {
+          out.insert(texts[i].feedback_id);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth& truth,
                                                          const std::vector<voc::v1::CustomerProfile>& customers,
@@ -16,10 +64,13 @@ std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth&
   if (!analyzer.ok()) throw std::runtime_error(analyzer.status().ToString());
   std::map<std::string, int64_t> arr;
   for (const auto& c : customers) arr[c.customer_id()] = c.arr();
+  const std::set<std::string> near_duplicates = NearDuplicates(truth, **analyzer);
   std::map<std::string, ExpectedWindow> out;
   text::Analysis a;
   for (const auto& [id, f] : truth.feedback) {
     (*analyzer)->Analyze(f.text, &a);
+    const std::string feedback_id = HashHex128({f.source_system, f.channel, f.external_id});
+    const bool near_duplicate = near_duplicates.contains(feedback_id);
     std::vector<std::pair<std::string, double>> themes;
     for (const auto& t : a.themes) themes.emplace_back(t.id, t.clause_compound);
     if (themes.empty()) themes.emplace_back("other", a.compound);
@@ -30,6 +81,7 @@ std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth&
         for (const std::string& channel : {f.channel, std::string("all")}) {
           ExpectedWindow& w = out[aggregate::WindowKey(s, start, theme, channel)];
           w.volume++;
+          if (!near_duplicate) w.unique_volume++;
           if (a.sentiment_scored) {
             const int64_t micros = std::llround(sentiment * 1e6);
             w.sentiment_count++;
@@ -40,7 +92,7 @@ std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth&
             (*f.nps >= 9 ? w.promoters : *f.nps >= 7 ? w.passives : w.detractors)++;
           }
           if (f.csat) w.csat_responses++;
-          w.feedback_ids.insert(HashHex128({f.source_system, f.channel, f.external_id}));
+          w.feedback_ids.insert(feedback_id);
           if (w.customers.insert(f.customer_id).second) {
             w.unique_customers++;
             w.arr_affected += arr[f.customer_id];
@@ -66,6 +118,7 @@ std::vector<std::string> CompareAggregates(const std::map<std::string, ExpectedW
       if (want != got) diffs.push_back(key + ": " + field + " " + std::to_string(got) + ", expected " + std::to_string(want));
     };
     check("volume", e.volume, a.volume());
+    check("unique_volume", e.unique_volume, a.unique_volume());
     check("sentiment_count", e.sentiment_count, a.sentiment_count());
     check("negative", e.negative, a.negative());
     check("neutral", e.neutral, a.neutral());

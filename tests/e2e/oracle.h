@@ -1,6 +1,7 @@
 // The expected aggregates of a generated stream, computed straight from the generator's
 // ground truth (the final revision of every feedback) and the text analyzer: no Kafka,
-// no state, no dedupe. What the pipeline emits must equal this, window by window.
+// no state; near-duplicate roles from the texts and their event times alone. What the
+// pipeline emits must equal this, window by window.
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,7 @@ namespace voc::test {
 
 struct ExpectedWindow {
   int64_t volume = 0;
+  int64_t unique_volume = 0;  // near duplicates left out, their roles as the input decides them
   int64_t sentiment_count = 0;
   int64_t negative = 0, neutral = 0, positive = 0;
   int64_t nps_responses = 0, promoters = 0, passives = 0, detractors = 0;

@@ -1,16 +1,20 @@
-// voc-enrich's processor on a real RocksDB state store, the real text Analyzer (default
-// taxonomy and lexicons) and a customer table read from the embedded broker, driven
-// batch by batch the way the runtime drives it: process, EndBatch, BeforeCommit, commit.
+// voc-enrich's processor on a real RocksDB state store and the real text Analyzer
+// (default taxonomy and lexicons), driven batch by batch the way the runtime drives it
+// (test::ProcessorHarness); its customer table gets rows as the runtime's table reader
+// hands them over. tests/e2e reads the table from real topics.
 #include "services/enrich/enrich_processor.h"
 
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
-#include "common/kafka/embedded_broker.h"
-#include "common/kafka/kafka.h"
+#include "common/config/config.h"
+#include "services/enrich/enrich_config.h"
 #include "services/enrich/simhash.h"
+#include "tests/runtime/processor_harness.h"
 #include "tests/runtime/test_util.h"
 #include "voc/v1/customer.pb.h"
 
@@ -21,18 +25,10 @@ constexpr int64_t kT0 = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
 constexpr int64_t kDay = 86'400'000;
 constexpr char kInput[] = "voc.feedback";
 
-struct Output {
-  std::string topic, key, value;
-};
-
-class CollectingEmitter final : public runtime::Emitter {
- public:
-  void Emit(std::string_view topic, std::string_view key, std::string_view value) override {
-    outputs.push_back({std::string(topic), std::string(key), std::string(value)});
-  }
-  void DeadLetter(const kafka::Record&, std::string_view reason, std::string_view) override {
-    dead_letters.emplace_back(reason);
-  }
+// What a batch emitted, by topic.
+struct Out {
+  std::vector<test::Output> outputs;
+  std::vector<std::string> dead_letters;
 
   template <typename Message>
   std::vector<Message> On(const std::string& topic) const {
@@ -48,9 +44,6 @@ class CollectingEmitter final : public runtime::Emitter {
   std::vector<voc::v1::EnrichedFeedback> enriched() const { return On<voc::v1::EnrichedFeedback>("voc.feedback.enriched"); }
   std::vector<voc::v1::ThemeMention> mentions() const { return On<voc::v1::ThemeMention>("voc.theme.mentions"); }
   std::vector<voc::v1::Alert> alerts() const { return On<voc::v1::Alert>("voc.alerts"); }
-
-  std::vector<Output> outputs;
-  std::vector<std::string> dead_letters;
 };
 
 voc::v1::Feedback Feedback(const std::string& id, uint32_t source_revision, const std::string& text,
@@ -77,18 +70,6 @@ std::vector<std::string> ThemeKeys(const std::vector<voc::v1::ThemeMention>& men
   return out;
 }
 
-// The processor owns its Analyzer; building one compiles the taxonomy (most of a second),
-// so every processor of the suite forwards to one real Analyzer built once.
-class SharedAnalyzer final : public text::Analyzer {
- public:
-  explicit SharedAnalyzer(text::Analyzer& real) : real_(real) {}
-  void Analyze(std::string_view text, text::Analysis* out) override { real_.Analyze(text, out); }
-  const std::string& taxonomy_version() const override { return real_.taxonomy_version(); }
-
- private:
-  text::Analyzer& real_;
-};
-
 // Texts chosen with `vocctl score` against data/taxonomy/software.yaml.
 constexpr char kCrashAndBattery[] = "The app crashes every time I open it and the battery drains in an hour.";
 constexpr char kCrashOnly[] = "The app crashes every time I open it.";
@@ -104,94 +85,54 @@ class EnrichProcessorTest : public ::testing::Test {
         {VOC_SOURCE_DIR "/data/taxonomy/software.yaml", VOC_SOURCE_DIR "/data/lexicons"});
     ASSERT_TRUE(analyzer.ok()) << analyzer.status().ToString();
     analyzer_ = std::move(analyzer).value().release();
-    auto broker = kafka::EmbeddedBroker::Start();
-    ASSERT_TRUE(broker.ok()) << broker.status().ToString();
-    broker_ = std::move(broker).value().release();
-    ASSERT_TRUE(broker_->CreateTopic("voc.customers", 1).ok());
-    auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
-    ASSERT_TRUE(producer.ok()) << producer.status().ToString();
-    voc::v1::CustomerProfile p;
-    p.set_schema_version(1);
-    p.set_customer_id("cust-1");
-    p.set_name("Acme");
-    p.set_segment("enterprise");
-    p.set_plan("enterprise");
-    p.set_arr(250'000);
-    ASSERT_TRUE((*producer)->Produce("voc.customers", p.customer_id(), p.SerializeAsString()).ok());
-    p.set_customer_id("cust-2");
-    p.set_name("Globex");
-    p.set_segment("smb");
-    p.set_plan("pro");
-    p.set_arr(12'000);
-    ASSERT_TRUE((*producer)->Produce("voc.customers", p.customer_id(), p.SerializeAsString()).ok());
-    ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
   }
   static void TearDownTestSuite() {
-    delete broker_;
-    broker_ = nullptr;
     delete analyzer_;
     analyzer_ = nullptr;
   }
 
   void SetUp() override { Open(); }
 
+  // (Re)starts the processor on the test's state folder: a restart when it ran before.
   void Open(EnrichOptions o = {}) {
-    processor_.reset();  // before its store: the customer table writes to it
-    store_.reset();
-    o.kafka = {broker_->bootstrap_servers()};
-    // The table's consumer sometimes learns its topic's leader only on librdkafka's 1 s
-    // topic scan; a short metadata refresh keeps each test well under a second.
-    o.consumer_properties = {{"topic.metadata.refresh.interval.ms", "50"}};
-    registry_ = std::make_shared<prometheus::Registry>();
-    processor_ = std::make_unique<EnrichProcessor>(o, std::make_unique<SharedAnalyzer>(*analyzer_), *registry_);
-    state::StateOptions so;
-    so.path = dir_.path();
-    so.stores = processor_->Stores();
-    auto store = state::StateStore::Open(so);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    // A fresh table starts at offset 0 rather than at "the log's start": the rows are read
-    // all the same, without librdkafka's 500 ms retry of a logical-offset query per test.
-    const TopicPartition customers{"voc.customers", PartitionId(0)};
-    if (!store_->NextOffset(customers)) {
-      auto txn = store_->Begin();
-      txn->SetNextOffset(customers, Offset(0));
-      ASSERT_TRUE(store_->Commit(txn.get()).ok());
-    }
-    processor_->AttachStore(store_.get());
-    processor_->OnAssigned({{kInput, PartitionId(0)}});
-    ASSERT_TRUE(test::WaitFor(
-        [&] {
-          processor_->Tick();
-          return processor_->Ready();
+    harness_ = std::make_unique<test::ProcessorHarness>(
+        [this, o] {
+          registry_ = std::make_shared<prometheus::Registry>();
+          // Building an Analyzer compiles the taxonomy (most of a second): every processor of
+          // the suite gets a fork of one built once.
+          return std::make_unique<EnrichProcessor>(o, std::move(analyzer_->Fork()).value(), *registry_);
         },
-        std::chrono::seconds(10)))
-        << "the customer table never caught up";
+        dir_.path(), std::vector<TopicPartition>{{kInput, PartitionId(0)}});
+    Status s = harness_->Start();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    Customer("cust-1", "Acme", "enterprise", "enterprise", 250'000);
+    Customer("cust-2", "Globex", "smb", "pro", 12'000);
+    s = harness_->Checkpoint();  // the table's rows are committed as the runtime commits them
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
-  // One batch of raw values: process, EndBatch, then a checkpoint (unless told not to).
-  CollectingEmitter BatchOfBytes(const std::vector<std::string>& values, bool commit = true) {
-    CollectingEmitter out;
-    auto txn = store_->Begin();
-    runtime::Context ctx{out, txn.get(), kT0};
-    int64_t offset = next_offset_;
-    for (const auto& v : values) {
-      kafka::Record r{.topic = kInput, .partition = PartitionId(0), .offset = Offset(offset++), .key = "",
-                      .value = v, .timestamp_ms = 0, .content_type = ""};
-      processor_->Process(r, ctx);
-    }
-    processor_->EndBatch(ctx);
-    if (commit) {
-      processor_->BeforeCommit(ctx);
-      txn->SetNextOffset({kInput, PartitionId(0)}, Offset(offset));
-      EXPECT_TRUE(store_->Commit(txn.get()).ok());
-      processor_->AfterCommit();
-      next_offset_ = offset;
-    }
-    return out;
+  // A row of the customer table, as the runtime's table reader hands it over.
+  void Customer(const std::string& id, const std::string& name, const std::string& segment, const std::string& plan,
+                int64_t arr) {
+    voc::v1::CustomerProfile p;
+    p.set_schema_version(1);
+    p.set_customer_id(id);
+    p.set_name(name);
+    p.set_segment(segment);
+    p.set_plan(plan);
+    p.set_arr(arr);
+    ASSERT_TRUE(harness_->TableRow(0, id, p.SerializeAsString()));
   }
 
-  CollectingEmitter Batch(const std::vector<voc::v1::Feedback>& records, bool commit = true) {
+  // One batch of raw values as the runner runs it; then a checkpoint (unless told not to).
+  Out BatchOfBytes(const std::vector<std::string>& values, bool commit = true) {
+    std::vector<test::Input> inputs;
+    for (const auto& v : values) inputs.push_back({kInput, 0, "", v});
+    const test::Emitted emitted = harness_->Batch(inputs, commit);
+    return {emitted.outputs, emitted.reasons()};
+  }
+
+  Out Batch(const std::vector<voc::v1::Feedback>& records, bool commit = true) {
     std::vector<std::string> values;
     for (const auto& f : records) values.push_back(f.SerializeAsString());
     return BatchOfBytes(values, commit);
@@ -202,12 +143,9 @@ class EnrichProcessorTest : public ::testing::Test {
   }
 
   static inline text::Analyzer* analyzer_ = nullptr;
-  static inline kafka::EmbeddedBroker* broker_ = nullptr;
   test::TempDir dir_;
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<state::StateStore> store_;  // declared before the processor: destroyed after it
-  std::unique_ptr<EnrichProcessor> processor_;
-  int64_t next_offset_ = 0;
+  std::unique_ptr<test::ProcessorHarness> harness_;
 };
 
 TEST_F(EnrichProcessorTest, FirstVersionEmitsRevisionOneAndOneMentionPerThemeKeyedByTheme) {
@@ -347,6 +285,76 @@ TEST_F(EnrichProcessorTest, SameCustomerRepeatingALongTextIsANearDuplicateOfTheF
   EXPECT_EQ(out.enriched()[0].duplicate_of(), "f1");
 }
 
+// The original is the earliest text by event time (then id), whatever the order of
+// arrival: a repeat that arrived first is sent again as a new revision, now a near
+// duplicate, and its mentions say so; one that was already a duplicate of a later text
+// points at the earlier one.
+TEST_F(EnrichProcessorTest, EarlierTextArrivingLaterBecomesTheOriginalAndTheRepeatIsRevised) {
+  auto out = Batch({Feedback("f2", 1, kLongTextRepeated, "cust-1", kT0 + kDay),
+                    Feedback("f3", 1, kLongText, "cust-1", kT0 + 2 * kDay)});
+  ASSERT_EQ(out.enriched().size(), 2u);
+  EXPECT_EQ(out.enriched()[1].duplicate_of(), "f2");
+  out = Batch({Feedback("f1", 1, kLongText, "cust-1", kT0)});
+  auto enriched = out.enriched();
+  ASSERT_EQ(enriched.size(), 3u);
+  EXPECT_EQ(enriched[0].feedback_id(), "f1");
+  EXPECT_EQ(enriched[0].duplicate_of(), "");
+  std::map<std::string, voc::v1::EnrichedFeedback> revised;
+  for (size_t i = 1; i < enriched.size(); ++i) revised[enriched[i].feedback_id()] = enriched[i];
+  ASSERT_TRUE(revised.contains("f2") && revised.contains("f3"));
+  EXPECT_EQ(revised["f2"].duplicate_of(), "f1");
+  EXPECT_EQ(revised["f2"].revision(), 2u);
+  EXPECT_EQ(revised["f2"].redacted_text(), kLongTextRepeated) << "a new role keeps everything else";
+  EXPECT_EQ(revised["f3"].duplicate_of(), "f1");
+  EXPECT_EQ(revised["f3"].revision(), 2u);
+  // Only f2 changed kind (original -> near duplicate): only its mentions go out again.
+  std::set<std::string> mentioned;
+  for (const auto& m : out.mentions()) {
+    mentioned.insert(m.feedback_id());
+    if (m.feedback_id() == "f2") {
+      EXPECT_TRUE(m.near_duplicate());
+      EXPECT_EQ(m.revision(), 2u);
+      EXPECT_FALSE(m.retracted());
+    }
+  }
+  EXPECT_EQ(mentioned, (std::set<std::string>{"f1", "f2"}));
+  EXPECT_EQ(Decisions("near_duplicate_role_changed"), 2);
+  // The new revision is remembered: a source revision of f2 is revision 3.
+  out = Batch({Feedback("f2", 2, kLongTextRepeated, "cust-1", kT0 + kDay)});
+  ASSERT_FALSE(out.enriched().empty());
+  EXPECT_EQ(out.enriched()[0].revision(), 3u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), "f1");
+}
+
+// A revision that makes a text short takes it out of the index: a repeat that pointed at it
+// becomes the original.
+TEST_F(EnrichProcessorTest, RevisionThatLeavesTheIndexFreesTheTextsThatPointedAtIt) {
+  Batch({Feedback("f1", 1, kLongText, "cust-1", kT0), Feedback("f2", 1, kLongTextRepeated, "cust-1", kT0 + kDay)});
+  auto out = Batch({Feedback("f1", 2, "Never mind.", "cust-1", kT0)});
+  std::map<std::string, voc::v1::EnrichedFeedback> last;
+  for (const auto& e : out.enriched()) last[e.feedback_id()] = e;
+  ASSERT_TRUE(last.contains("f2")) << "f2's role changed and it was not emitted again";
+  EXPECT_EQ(last["f2"].duplicate_of(), "");
+  EXPECT_EQ(last["f2"].revision(), 2u);
+}
+
+// enrich.near_duplicate_max_entries bounds each customer's index: beyond it the earliest
+// text is forgotten, and a later repeat of it is an original again.
+TEST_F(EnrichProcessorTest, NearDuplicateIndexKeepsTheConfiguredNumberOfLatestTexts) {
+  config::Config c = config::Config::Load("", {}, {"enrich.near_duplicate_max_entries=2"});
+  Open(LoadEnrichOptions(c));
+  Batch({Feedback("f1", 1, kLongText, "cust-1", kT0),
+         Feedback("f2", 1, "The new dashboard layout makes every report much harder to find.", "cust-1", kT0 + 1),
+         Feedback("f3", 1, "Billing charged our card twice this month and support never replied.", "cust-1", kT0 + 2)});
+  auto out = Batch({Feedback("f4", 1, kLongTextRepeated, "cust-1", kT0 + 3)});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), "") << "f1 was beyond the two latest texts";
+  Open();  // the default keeps 32
+  out = Batch({Feedback("f5", 1, kLongText, "cust-1", kT0 + 4)});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), "f4");
+}
+
 // Stored near-duplicate indexes hold SimHashes: the function must never change, or new
 // texts stop matching the ones already stored.
 TEST(SimHash, StaysTheSameForTheTextsAlreadyStored) {
@@ -401,35 +409,27 @@ TEST_F(EnrichProcessorTest, ProfileThatArrivesOrChangesLaterJoinsLaterRecords) {
   ASSERT_EQ(out.enriched().size(), 1u);
   EXPECT_FALSE(out.enriched()[0].customer_known());
 
-  auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
-  ASSERT_TRUE(producer.ok());
-  voc::v1::CustomerProfile p;
-  p.set_schema_version(1);
-  p.set_customer_id("cust-late");
-  p.set_segment("mid-market");
-  const auto publish = [&](int64_t arr) {
-    p.set_arr(arr);
-    ASSERT_TRUE((*producer)->Produce("voc.customers", p.customer_id(), p.SerializeAsString()).ok());
-    ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
-  };
-  // Records keep coming while the table follows the topic; the ARR they carry moves on.
-  int records = 0;
-  const auto arr_reaches = [&](int64_t want) {
-    int64_t arr = -1;
-    test::WaitFor(
-        [&] {
-          processor_->Tick();
-          auto enriched = Batch({Feedback("f-" + std::to_string(++records), 1, kCrashOnly, "cust-late")}).enriched();
-          arr = enriched.size() == 1 && enriched[0].customer_known() ? enriched[0].customer().arr() : -1;
-          return arr == want;
-        },
-        std::chrono::seconds(10));
-    return arr;
-  };
-  publish(40'000);
-  EXPECT_EQ(arr_reaches(40'000), 40'000) << "a profile that arrived later never joined";
-  publish(90'000);
-  EXPECT_EQ(arr_reaches(90'000), 90'000) << "a changed profile never reached later records";
+  Customer("cust-late", "Late", "mid-market", "pro", 40'000);
+  auto enriched = Batch({Feedback("f2", 1, kCrashOnly, "cust-late")}).enriched();
+  ASSERT_EQ(enriched.size(), 1u);
+  EXPECT_TRUE(enriched[0].customer_known()) << "a profile that arrived later never joined";
+  EXPECT_EQ(enriched[0].customer().arr(), 40'000);
+  Customer("cust-late", "Late", "mid-market", "pro", 90'000);
+  enriched = Batch({Feedback("f3", 1, kCrashOnly, "cust-late")}).enriched();
+  ASSERT_EQ(enriched.size(), 1u);
+  EXPECT_EQ(enriched[0].customer().arr(), 90'000) << "a changed profile never reached later records";
+  ASSERT_TRUE(harness_->TableRow(0, "cust-late", ""));  // a tombstone deletes the row
+  enriched = Batch({Feedback("f4", 1, kCrashOnly, "cust-late")}).enriched();
+  ASSERT_EQ(enriched.size(), 1u);
+  EXPECT_FALSE(enriched[0].customer_known()) << "a deleted profile still joined";
+}
+
+// A row that is not a CustomerProfile is refused (the runtime dead-letters it).
+TEST_F(EnrichProcessorTest, UnreadableCustomerRowIsRefused) {
+  EXPECT_FALSE(harness_->TableRow(0, "cust-x", "\xff\xff not a profile"));
+  voc::v1::CustomerProfile profile;
+  profile.set_customer_id("cust-y");
+  EXPECT_FALSE(harness_->TableRow(0, "", profile.SerializeAsString())) << "a row without a key";
 }
 
 TEST_F(EnrichProcessorTest, PiiNeverAppearsInAnyEmittedBytes) {
@@ -466,10 +466,12 @@ TEST_F(EnrichProcessorTest, UrgentTextEmitsAnAlertWhoseIdIsStableAcrossARedelive
   EXPECT_NE(std::find(urgency.begin(), urgency.end(), voc::v1::URGENCY_CHURN_THREAT), urgency.end());
   EXPECT_FALSE(a.alert_id().empty());
 
+  harness_->Crash();
+  ASSERT_TRUE(harness_->Start().ok());
   auto again = Batch({f});  // redelivered
   ASSERT_EQ(again.alerts().size(), 1u);
   EXPECT_EQ(again.alerts()[0].alert_id(), a.alert_id()) << "a redelivered alert must keep its id";
-  EXPECT_EQ(test::MetricValue(*registry_, "voc_enrich_alerts_total"), 2);
+  EXPECT_EQ(test::MetricValue(*registry_, "voc_enrich_alerts_total"), 1) << "the restarted process's own count";
 
   // A new revision is a new alert.
   auto revised = Batch({Feedback("f1", 2, "Your servers are down again, this is an outage.")});

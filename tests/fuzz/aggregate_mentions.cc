@@ -1,9 +1,9 @@
 // Target aggregate_mentions: voc.theme.mentions records through voc-aggregate's
-// AggregateProcessor on a real RocksDB store (a folder made once per process), driven as
-// the runtime drives it: the partition assigned, Process per record in one state
-// transaction, EndBatch (window emission), BeforeCommit. Input: up to 8 records separated
-// by kRecordSeparator. Nothing is committed and the partition is revoked after each input,
-// so every input starts from an empty store.
+// AggregateProcessor (windows of 1 h and 1 d, emitting at every timer) on a real RocksDB
+// state folder (made once per process), driven as the runner drives it
+// (test::ProcessorHarness): one batch of the records, its end and the timer, a checkpoint.
+// Input: up to 8 records separated by kRecordSeparator. After each input what its
+// checkpoint wrote is deleted again, so every input starts from an empty store.
 //
 // Contract: each record is at most one dead letter, with a known reason; every output is
 // a voc.v1.ThemeAggregate on voc.theme.aggregates keyed by its window
@@ -11,38 +11,42 @@
 // their whole, examples sorted, distinct and at most 3, NPS within -100..100, means
 // finite); a single mention applied to the empty store gives exactly its windows (every
 // size, its channel and the all-channels rollup) with a volume of 1. The same records
-// delivered again change nothing: no window is emitted again.
+// delivered again, once the processor's caches are gone (what the checkpoint wrote read
+// back), change nothing: no window is emitted again.
 #include <prometheus/registry.h>
 
 #include <cmath>
 #include <set>
 
 #include "services/aggregate/aggregate_processor.h"
-#include "tests/fuzz/stateful.h"
+#include "tests/fuzz/processor.h"
+#include "tests/runtime/test_util.h"
 #include "voc/v1/theme.pb.h"
 
 namespace voc::fuzz {
 namespace {
 
-constexpr int64_t kNowMs = 1'795'694'400'000;  // 2026-11-26T12:00:00Z
-constexpr char kInput[] = "voc.theme.mentions";
+const TopicPartition kInput{"voc.theme.mentions", PartitionId(0)};
 const std::vector<std::string> kReasons = {"MALFORMED_PROTOBUF", "MISSING_FIELD", "INVALID_FIELD", "TOO_LATE"};
 
-struct Aggregate {
-  ProcessTempDir dir;
-  prometheus::Registry registry;
+aggregate::AggregateOptions Options() {
   aggregate::AggregateOptions options;
-  std::unique_ptr<aggregate::AggregateProcessor> processor;
-  std::unique_ptr<state::StateStore> store;
+  options.window_sizes = {std::chrono::hours(1), std::chrono::hours(24)};
+  options.emit_interval = std::chrono::milliseconds(0);  // every batch emits what changed
+  return options;
+}
+
+struct Aggregate {
+  test::TempDir dir;
+  prometheus::Registry registry;
+  test::ProcessorHarness harness{
+      [this] { return std::make_unique<aggregate::AggregateProcessor>(Options(), registry); }, dir.path(), {kInput}};
+  Checkpoints checkpoints;
 
   Aggregate() {
-    options.window_sizes = {std::chrono::hours(1), std::chrono::hours(24)};
-    options.emit_interval = std::chrono::milliseconds(0);  // every EndBatch emits what changed
-    processor = std::make_unique<aggregate::AggregateProcessor>(options, registry);
-    store = OpenStore(dir.path(), processor->Stores(), processor->StateFormat());
-    processor->AttachStore(store.get());
+    Start(harness);
+    harness.SetWallClock(kNowMs);
   }
-  ~Aggregate() { processor.reset(); }
 };
 
 Aggregate& Instance() {
@@ -59,7 +63,7 @@ const char* ChannelName(int channel) {
   }
 }
 
-void ExpectConsistent(const CollectingEmitter::Output& o) {
+void ExpectConsistent(const test::Output& o) {
   VOC_FUZZ_EXPECT(o.topic == "voc.theme.aggregates", "an output on " + o.topic);
   voc::v1::ThemeAggregate a;
   VOC_FUZZ_EXPECT(a.ParseFromString(o.value), "an output is not a voc.v1.ThemeAggregate");
@@ -94,28 +98,22 @@ void ExpectConsistent(const CollectingEmitter::Output& o) {
   }
 }
 
-// Processes records (one batch), then ends the batch; returns what it emitted.
-CollectingEmitter Batch(Aggregate& g, const std::vector<std::string_view>& records, state::Transaction* txn,
-                        std::vector<bool>* dead) {
-  CollectingEmitter out;
-  runtime::Context ctx{out, txn, kNowMs};
-  int64_t offset = 500;
-  dead->clear();
-  try {
-    for (std::string_view value : records) {
-      const size_t letters_before = out.letters.size();
-      kafka::Record record{.topic = kInput, .partition = PartitionId(0), .offset = Offset(offset++), .key = "",
-                           .value = value, .timestamp_ms = kNowMs, .content_type = ""};
-      g.processor->Process(record, ctx);
-      VOC_FUZZ_EXPECT(out.letters.size() <= letters_before + 1, "more than one dead letter for a record");
-      VOC_FUZZ_EXPECT(out.outputs.empty(), "a window emitted before the batch ended");
-      dead->push_back(out.letters.size() > letters_before);
-    }
-    g.processor->EndBatch(ctx);
-  } catch (const std::exception& ex) {
-    Fail(__FILE__, __LINE__, std::string("the processor threw on a healthy store: ") + ex.what());
+// The records as one batch (its end, the timer), without a checkpoint; dead[i]: whether
+// record i became a dead letter. The store is healthy: no record may stop the partition
+// (a FatalError leaves the harness and ends the run as a crash).
+test::Emitted Batch(Aggregate& g, const std::vector<std::string_view>& records, std::vector<bool>* dead) {
+  std::vector<test::Input> inputs;
+  for (std::string_view value : records) inputs.push_back({kInput.topic, 0, "", std::string(value)});
+  const int64_t first_offset = g.harness.next_offset(kInput);
+  test::Emitted out = g.harness.Batch(inputs, false);
+  dead->assign(records.size(), false);
+  for (const auto& letter : out.dead_letters) {
+    ExpectKnownDeadLetter(letter, kReasons);
+    const int64_t i = letter.origin_offset - first_offset;
+    VOC_FUZZ_EXPECT(i >= 0 && i < static_cast<int64_t>(records.size()), "a dead letter of no record in the batch");
+    VOC_FUZZ_EXPECT(!(*dead)[static_cast<size_t>(i)], "more than one dead letter for a record");
+    (*dead)[static_cast<size_t>(i)] = true;
   }
-  for (const auto& letter : out.letters) ExpectKnownDeadLetter(letter, kReasons);
   for (const auto& o : out.outputs) ExpectConsistent(o);
   return out;
 }
@@ -127,18 +125,15 @@ VOC_FUZZ_TARGET(aggregate_mentions) {
   using namespace voc::fuzz;
   Aggregate& g = Instance();
   const auto records = SplitRecords(std::string_view(reinterpret_cast<const char*>(data), size), 8);
-  const std::vector<voc::TopicPartition> partition = {{kInput, voc::PartitionId(0)}};
-  g.processor->OnAssigned(partition);
-  auto txn = g.store->Begin();
   std::vector<bool> dead;
-  CollectingEmitter first = Batch(g, records, txn.get(), &dead);
+  const voc::test::Emitted first = Batch(g, records, &dead);
 
   voc::v1::ThemeMention m;
   if (records.size() == 1 && !dead[0] && m.ParseFromArray(records[0].data(), static_cast<int>(records[0].size())) &&
       !m.retracted()) {
     // One mention applied to an empty store: its windows, each counting it once.
     std::set<std::string> expected;
-    for (auto size : g.options.window_sizes) {
+    for (auto size : Options().window_sizes) {
       const int64_t ms = size.count();
       const int64_t t = m.event_time_ms();
       const int64_t start = (t / ms - (t % ms < 0 ? 1 : 0)) * ms;
@@ -160,18 +155,16 @@ VOC_FUZZ_TARGET(aggregate_mentions) {
     VOC_FUZZ_EXPECT(first.outputs.empty(), "a retraction of nothing emitted a window");
   }
 
-  // Redelivery: the same records again change no window.
+  // Redelivery after a checkpoint, with no cache left: the same records change no window.
+  g.checkpoints.Write(g.harness);
+  g.harness.driver().Forget({kInput});
   std::vector<bool> dead_again;
-  CollectingEmitter again = Batch(g, records, txn.get(), &dead_again);
+  const voc::test::Emitted again = Batch(g, records, &dead_again);
   VOC_FUZZ_EXPECT(again.outputs.empty(), "records delivered again changed " + std::to_string(again.outputs.size()) +
                                              " window(s), e.g. " + Excerpt(again.outputs[0].key));
   for (size_t i = 0; i < dead.size(); ++i) {
     VOC_FUZZ_EXPECT(!dead[i] || dead_again[i], "a dead letter accepted when delivered again");
   }
-
-  voc::fuzz::CollectingEmitter out;
-  voc::runtime::Context ctx{out, txn.get(), kNowMs};
-  g.processor->BeforeCommit(ctx);
-  g.processor->OnRevoked(partition);
+  g.checkpoints.Undo(g.harness, {kInput});
   return 0;
 }

@@ -1,17 +1,19 @@
 // Target analyzer_text: any bytes as a feedback text through voc::text::Analyzer, the
 // analysis voc-enrich runs on every record (default taxonomy and lexicons, built once per
-// process: compiling the taxonomy per input would swamp the fuzzer).
+// process, and forked as voc-enrich forks it: compiling the taxonomy per input would swamp
+// the fuzzer).
 //
 // Contract: no crash and no sanitizer report; scores in [-1, 1]; every theme's evidence
 // span inside the redacted text; the redacted text UTF-8 whenever the input is (it goes
 // into proto3 strings downstream).
-#include "tests/fuzz/stateful.h"
+#include "tests/fuzz/processor.h"
 
 VOC_FUZZ_TARGET(analyzer_text) {
   using namespace voc::fuzz;
+  static const std::unique_ptr<voc::text::Analyzer> analyzer = AnalyzerFork();
   static voc::text::Analysis analysis;  // reused, as voc-enrich reuses it
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  DefaultAnalyzer().Analyze(text, &analysis);
+  analyzer->Analyze(text, &analysis);
   VOC_FUZZ_EXPECT(analysis.compound >= -1.0 && analysis.compound <= 1.0, "compound out of [-1, 1]");
   for (const voc::text::ThemeMatch& m : analysis.themes) {
     VOC_FUZZ_EXPECT(m.begin <= m.end && m.end <= analysis.redacted_text.size(),

@@ -1,6 +1,6 @@
 // What every fuzz target shares: the VOC_FUZZ_TARGET macro, contract checks that name
-// what broke, an Emitter that collects outputs, a temporary folder made once per
-// process, and splitting an input into records.
+// what broke, and splitting an input into records (processor.h adds what the targets
+// that run a processor share).
 //
 // A target is written once and built twice: as a libFuzzer binary (compiled with
 // VOC_FUZZ_MAIN, when VOC_BUILD_FUZZERS is on, with clang) and into fuzz_regression_test,
@@ -13,14 +13,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/core/utf8.h"
-#include "common/runtime/processor.h"
 
 namespace voc::fuzz {
 
@@ -71,64 +69,6 @@ inline std::string Excerpt(std::string_view s, size_t max = 120) {
   }
   return out + (s.size() > max ? "\"..." : "\"");
 }
-
-// What a processor emitted, collected through the interface the runtime hands it.
-// NOT thread-safe.
-class CollectingEmitter final : public runtime::Emitter {
- public:
-  struct Output {
-    std::string topic, key, value;
-  };
-  struct Letter {
-    std::string reason, detail;
-    int64_t offset = 0;
-  };
-  void Emit(std::string_view topic, std::string_view key, std::string_view value) override {
-    outputs.push_back({std::string(topic), std::string(key), std::string(value)});
-  }
-  void DeadLetter(const kafka::Record& record, std::string_view reason, std::string_view detail) override {
-    letters.push_back({std::string(reason), std::string(detail), record.offset.value});
-  }
-  void Clear() {
-    outputs.clear();
-    letters.clear();
-  }
-  std::vector<Output> outputs;
-  std::vector<Letter> letters;
-};
-
-// A dead letter as the runtime writes it: a reason code from the service's list and a
-// sentence, both going into proto3 strings of voc.v1.DeadLetter.
-inline void ExpectKnownDeadLetter(const CollectingEmitter::Letter& letter, const std::vector<std::string>& reasons) {
-  bool known = false;
-  for (const auto& r : reasons) known |= letter.reason == r;
-  VOC_FUZZ_EXPECT(known, "dead letter with an unknown reason " + Excerpt(letter.reason));
-  VOC_FUZZ_EXPECT(!letter.detail.empty(), "dead letter " + letter.reason + " without a detail");
-  VOC_FUZZ_EXPECT(IsValidUtf8(letter.detail), "dead letter detail is not UTF-8: " + Excerpt(letter.detail));
-}
-
-// A folder made once per process under parent (by default $TMPDIR, or /tmp) and removed
-// at exit; a crashed process leaves it behind (voc-fuzz-*).
-class ProcessTempDir {
- public:
-  explicit ProcessTempDir(std::string parent = "") {
-    const char* tmp = std::getenv("TMPDIR");
-    if (parent.empty()) parent = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-    std::string pattern = parent + "/voc-fuzz-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) Fail(__FILE__, __LINE__, "cannot create a temporary folder");
-    path_ = pattern;
-  }
-  ~ProcessTempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ProcessTempDir(const ProcessTempDir&) = delete;
-  ProcessTempDir& operator=(const ProcessTempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 }  // namespace voc::fuzz
 

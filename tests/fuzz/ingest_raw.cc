@@ -1,5 +1,5 @@
-// Target ingest_raw: one raw channel record through voc-ingest's IngestProcessor, as the
-// runtime calls it. Input: [selector byte][payload]; the selector picks the topic (tickets,
+// Target ingest_raw: one raw channel record through voc-ingest's IngestProcessor, driven as
+// the runner drives it (test::ProcessorHarness). Input: [selector byte][payload]; the selector picks the topic (tickets,
 // surveys, reviews, or a topic that carries every channel), the topic's format (auto,
 // json, protobuf), the content-type header (none, JSON, protobuf, another) and the limits
 // (defaults, or the smallest the configuration allows, so truncation and RECORD_TOO_LARGE
@@ -19,12 +19,11 @@
 
 #include "common/core/json.h"
 #include "services/ingest/ingest_processor.h"
-#include "tests/fuzz/fuzz_target.h"
+#include "tests/fuzz/processor.h"
 
 namespace voc::fuzz {
 namespace {
 
-constexpr int64_t kNowMs = 1'795'694'400'000;  // 2026-11-26T12:00:00Z
 constexpr int64_t kMinEventMs = 946'684'800'000;  // 2000-01-01T00:00:00Z
 constexpr char kMixedTopic[] = "voc.raw.mixed";
 constexpr std::array<const char*, 4> kTopics = {"voc.raw.tickets", "voc.raw.surveys", "voc.raw.reviews", kMixedTopic};
@@ -49,34 +48,42 @@ ingest::IngestOptions Options(ingest::Format format, bool small_limits) {
   return o;
 }
 
-// One processor per (format, limits), built on first use and kept: the runtime keeps one
+// One processor per (format, limits), started on first use and kept: the runner keeps one
 // per service too, so state left behind by one record would show in the next.
-ingest::IngestProcessor& Processor(ingest::Format format, bool small_limits) {
-  static std::array<std::unique_ptr<ingest::IngestProcessor>, 6> processors;
+test::ProcessorHarness& Processor(ingest::Format format, bool small_limits) {
+  static std::array<std::unique_ptr<test::ProcessorHarness>, 6> processors;
   auto& p = processors[static_cast<size_t>(format) * 2 + (small_limits ? 1 : 0)];
-  if (!p) p = std::make_unique<ingest::IngestProcessor>(Options(format, small_limits));
+  if (!p) {
+    std::vector<TopicPartition> assigned;
+    for (const char* topic : kTopics) assigned.push_back({topic, PartitionId(2)});
+    p = std::make_unique<test::ProcessorHarness>(
+        [=] { return std::make_unique<ingest::IngestProcessor>(Options(format, small_limits)); }, "", assigned);
+    Start(*p);
+    p->SetWallClock(kNowMs);
+  }
   return *p;
 }
 
 struct Outcome {
-  CollectingEmitter out;
+  test::Emitted out;
   voc::v1::Feedback feedback;  // when accepted
   bool accepted() const { return !out.outputs.empty(); }
 };
 
-Outcome Run(ingest::IngestProcessor& processor, std::string_view topic, std::string_view payload,
+// The record at offset 7 of partition 2 of topic, as a batch of its own.
+Outcome Run(test::ProcessorHarness& processor, std::string_view topic, std::string_view payload,
             std::string_view content_type) {
   Outcome r;
-  kafka::Record record{.topic = topic, .partition = PartitionId(2), .offset = Offset(7), .key = "raw-key",
-                       .value = payload, .timestamp_ms = kNowMs - 1000, .content_type = content_type};
-  runtime::Context ctx{r.out, nullptr, kNowMs};
-  processor.Process(record, ctx);
-  VOC_FUZZ_EXPECT(r.out.outputs.size() + r.out.letters.size() == 1,
+  const TopicPartition tp{std::string(topic), PartitionId(2)};
+  processor.SetNextOffset(tp, 7);
+  r.out = processor.Batch({{.topic = tp.topic, .partition = 2, .key = "raw-key", .value = std::string(payload),
+                            .content_type = std::string(content_type), .timestamp_ms = kNowMs - 1000}});
+  VOC_FUZZ_EXPECT(r.out.outputs.size() + r.out.dead_letters.size() == 1,
                   "a raw record gave " + std::to_string(r.out.outputs.size()) + " outputs and " +
-                      std::to_string(r.out.letters.size()) + " dead letters, not exactly one of them");
-  if (!r.out.letters.empty()) {
-    ExpectKnownDeadLetter(r.out.letters[0], kReasons);
-    VOC_FUZZ_EXPECT(r.out.letters[0].offset == 7, "the dead letter names another record");
+                      std::to_string(r.out.dead_letters.size()) + " dead letters, not exactly one of them");
+  if (!r.out.dead_letters.empty()) {
+    ExpectKnownDeadLetter(r.out.dead_letters[0], kReasons);
+    VOC_FUZZ_EXPECT(r.out.dead_letters[0].origin_offset == 7, "the dead letter names another record");
     return r;
   }
   const auto& o = r.out.outputs[0];
@@ -208,8 +215,8 @@ void ExpectFormatsAgree(std::string_view payload, std::string_view content_type,
   Outcome again = Run(Processor(other_format, small_limits), kTopics[other_topic], other, "");
   VOC_FUZZ_EXPECT(again.accepted(), std::string("accepted as ") + (was_json ? "JSON" : "protobuf") +
                                         " but refused in the other format (" +
-                                        (again.out.letters.empty() ? "" : again.out.letters[0].reason + ": " +
-                                                                              again.out.letters[0].detail) +
+                                        (again.out.dead_letters.empty() ? "" : again.out.dead_letters[0].reason + ": " +
+                                                                                   again.out.dead_letters[0].detail) +
                                         "); re-encoded: " + Excerpt(other, 400));
   VOC_FUZZ_EXPECT(WithoutMeta(again.feedback) == WithoutMeta(accepted),
                   std::string("JSON and protobuf give different Feedback for the same record: ") +
@@ -235,8 +242,8 @@ VOC_FUZZ_TARGET(ingest_raw) {
   Outcome second = Run(processor, kTopics[topic_index], payload, content_type);
   VOC_FUZZ_EXPECT(first.accepted() == second.accepted() &&
                       (first.accepted() ? first.out.outputs[0].value == second.out.outputs[0].value
-                                        : first.out.letters[0].reason == second.out.letters[0].reason &&
-                                              first.out.letters[0].detail == second.out.letters[0].detail),
+                                        : first.out.dead_letters[0].reason == second.out.dead_letters[0].reason &&
+                                              first.out.dead_letters[0].detail == second.out.dead_letters[0].detail),
                   "the same record processed twice gave different results");
   if (!first.accepted()) return 0;
   ExpectCanonical(first.feedback, kTopicChannels[topic_index], DecodesAsJson(payload, content_type, format),

@@ -11,10 +11,11 @@
 
 #include "common/core/json.h"
 #include "services/aggregate/aggregate_processor.h"
-#include "tests/fuzz/fuzz_target.h"
-#include "tests/fuzz/stateful.h"
+#include "tests/fuzz/processor.h"
+#include "tests/runtime/test_util.h"
 #include "voc/state/v1/state.pb.h"
 #include "voc/v1/customer.pb.h"
+#include "voc/v1/enriched.pb.h"
 #include "voc/v1/feedback.pb.h"
 #include "voc/v1/raw.pb.h"
 #include "voc/v1/theme.pb.h"
@@ -23,6 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using voc::fuzz::kRecordSeparator;
+using voc::test::Numbered;
 
 constexpr int64_t kT0 = voc::fuzz::state_seed::kT0;
 
@@ -57,13 +59,6 @@ std::string FileText(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// prefix followed by n ("sample-7"). (GCC 12 warns falsely on "literal" + std::string&&.)
-std::string Numbered(std::string_view prefix, int64_t n) {
-  std::string out(prefix);
-  out += std::to_string(n);
-  return out;
 }
 
 std::string Quoted(const std::string& s) {
@@ -272,6 +267,12 @@ void EnrichSeeds(const fs::path& root) {
                                   Feedback("c2", 1, long_text + "!!").SerializeAsString(),
                                   Feedback("c3", 1, long_text, "cust-9").SerializeAsString(),
                                   Feedback("c4", 1, long_text, "cust-1", kT0 + 8 * 86'400'000LL).SerializeAsString()}));
+  // An earlier text that arrives late becomes the original of the ones emitted before it,
+  // which go out again with their new role; then a revision that frees them.
+  s.Add("late-original", Joined({Feedback("e2", 1, long_text, "cust-1", kT0 + 2000).SerializeAsString(),
+                                 Feedback("e3", 1, long_text + "!!", "cust-1", kT0 + 3000).SerializeAsString(),
+                                 Feedback("e1", 1, long_text, "cust-1", kT0 + 1000).SerializeAsString(),
+                                 Feedback("e1", 2, crash_battery, "cust-1", kT0 + 1000).SerializeAsString()}));
   int n = 0;
   for (const auto& line : SampleLines("app-reviews.txt", 15)) {
     s.Add(Numbered("sample-", n), Feedback(Numbered("s", n), 1, line, Numbered("cust-", n % 3))
@@ -364,14 +365,26 @@ void StateSeeds(const fs::path& root) {
   dedupe.set_event_time_ms(kT0 + 10);
   dedupe.set_customer_id(ss::kCustomer);
   s.Add("dedupe", sel(ss::kEnrichDedupe) + dedupe.SerializeAsString());
+  voc::v1::EnrichedFeedback enriched;  // what voc-enrich keeps of a text in the near-duplicate index
+  enriched.set_schema_version(1);
+  enriched.set_feedback_id(ss::kFeedbackId);
+  enriched.set_revision(1);
+  enriched.set_channel(voc::v1::CHANNEL_SURVEY);
+  enriched.set_customer_id(ss::kCustomer);
+  enriched.set_event_time_ms(kT0 + 10);
+  enriched.set_redacted_text("The dashboard is far too slow to load and the export keeps timing out every morning.");
+  dedupe.set_enriched(enriched.SerializeAsString());
+  s.Add("dedupe-with-record", sel(ss::kEnrichDedupe) + dedupe.SerializeAsString());
+  dedupe.clear_enriched();
   dedupe.set_customer_id("cust-0");
   dedupe.set_source_revision(5);
   s.Add("dedupe-newer-other-customer", sel(ss::kEnrichDedupe) + dedupe.SerializeAsString());
-  voc::state::v1::NearDuplicateIndex index;
-  for (int i = 0; i < 3; ++i) {
+  voc::state::v1::NearDuplicateIndex index;  // by (event time, feedback id)
+  for (int i = 2; i >= 0; --i) {
     index.add_simhash(0x0f0f0f0f0f0f0f0fULL + static_cast<uint64_t>(i));
-    index.add_event_time_ms(kT0 - i * 1000);
+    index.add_event_time_ms(kT0 + 10 - i * 1000);
     index.add_feedback_id(i == 0 ? ss::kFeedbackId : Numbered("other-", i));
+    index.add_duplicate_of(i == 0 ? "other-2" : "");
   }
   s.Add("neardup", sel(ss::kEnrichNearDuplicates) + index.SerializeAsString());
   index.add_simhash(1);  // arrays of different lengths
@@ -427,20 +440,19 @@ void StateSeeds(const fs::path& root) {
   window.set_channel(voc::v1::CHANNEL_SURVEY);
   window.set_window_size_ms(86'400'000);
   s.Add("window-day-survey", sel(ss::kAggregateWindow, 3) + window.SerializeAsString());
-  voc::state::v1::OpenWindows open;
-  open.add_end_ms(kT0 + 3'600'000);
-  open.add_window_key(voc::aggregate::WindowKey(3'600'000, kT0, ss::kTheme, "all"));
-  open.add_end_ms(kT0 - 3'600'000);
-  open.add_window_key(voc::aggregate::WindowKey(3'600'000, kT0 - 7'200'000, ss::kTheme, "all"));
-  s.Add("open", sel(ss::kAggregateOpen) + open.SerializeAsString());
-  voc::state::v1::DirtyWindows dirty;
-  dirty.add_window_keys(voc::aggregate::WindowKey(3'600'000, kT0, ss::kTheme, "all"));
-  dirty.add_window_keys("not a window key");
-  s.Add("dirty", sel(ss::kAggregateDirty) + dirty.SerializeAsString());
-  int64_t watermark = kT0 + 5;
-  s.Add("watermark", sel(ss::kAggregateWatermark) + std::string(reinterpret_cast<const char*>(&watermark), 8));
-  watermark = kT0 + 90LL * 86'400'000;
-  s.Add("watermark-ahead", sel(ss::kAggregateWatermark) + std::string(reinterpret_cast<const char*>(&watermark), 8));
+  voc::state::v1::PartitionMeta meta;
+  meta.set_watermark_ms(kT0 + 5);
+  meta.add_dirty(voc::aggregate::WindowKey(3'600'000, kT0, ss::kTheme, "all"));
+  meta.add_dirty("not a window key");
+  meta.add_open_end_ms(kT0 + 3'600'000);
+  meta.add_open_key(voc::aggregate::WindowKey(3'600'000, kT0, ss::kTheme, "all"));
+  meta.add_open_end_ms(kT0 - 3'600'000);
+  meta.add_open_key(voc::aggregate::WindowKey(3'600'000, kT0 - 7'200'000, ss::kTheme, "all"));
+  s.Add("meta", sel(ss::kAggregateMeta) + meta.SerializeAsString());
+  meta.set_watermark_ms(kT0 + 90LL * 86'400'000);
+  s.Add("meta-watermark-ahead", sel(ss::kAggregateMeta) + meta.SerializeAsString());
+  meta.add_open_end_ms(kT0);  // arrays of different lengths
+  s.Add("meta-ragged", sel(ss::kAggregateMeta) + meta.SerializeAsString());
   for (uint8_t slot = 0; slot < ss::kSlots; ++slot) {
     s.Add(Numbered("garbage-", slot), sel(slot) + "\x0a\xff\xff\xff\xff\x0f");
     s.Add(Numbered("empty-", slot), sel(slot));

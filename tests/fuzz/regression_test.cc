@@ -16,20 +16,13 @@
 #include "services/aggregate/aggregate_processor.h"
 #include "services/enrich/enrich_processor.h"
 #include "services/ingest/ingest_processor.h"
-#include "tests/fuzz/fuzz_target.h"
-#include "tests/fuzz/stateful.h"
+#include "tests/fuzz/processor.h"
+#include "tests/runtime/test_util.h"
 #include "tools/vocctl/produce_input.h"
 #include "voc/state/v1/state.pb.h"
 
 namespace voc::fuzz {
 namespace {
-
-std::string FileBytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 class Replay : public ::testing::TestWithParam<std::string> {};
 
@@ -44,7 +37,7 @@ TEST_P(Replay, EverySeedAndCrashInputKeepsTheContract) {
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
       if (!entry.is_regular_file()) continue;
       SCOPED_TRACE(entry.path().string());
-      const std::string bytes = FileBytes(entry.path());
+      const std::string bytes = test::FileText(entry.path().string());
       it->second(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());  // aborts on a broken contract
       ++inputs;
     }
@@ -68,13 +61,12 @@ INSTANTIATE_TEST_SUITE_P(Fuzz, Replay, ::testing::ValuesIn(TargetNames()),
 
 // The reason voc-ingest gives a record, or "" when it accepts it.
 std::string IngestReason(const std::string& topic, const std::string& payload) {
-  ingest::IngestProcessor processor{ingest::IngestOptions()};
-  CollectingEmitter out;
-  runtime::Context ctx{out, nullptr, 1'795'694'400'000};
-  processor.Process({.topic = topic, .partition = PartitionId(0), .offset = Offset(1), .key = "", .value = payload,
-                     .timestamp_ms = 0, .content_type = ""},
-                    ctx);
-  return out.letters.empty() ? "" : out.letters[0].reason;
+  test::ProcessorHarness harness([] { return std::make_unique<ingest::IngestProcessor>(ingest::IngestOptions()); },
+                                 "", {{topic, PartitionId(0)}});
+  EXPECT_TRUE(harness.Start().ok());
+  harness.SetWallClock(kNowMs);
+  const auto out = harness.Batch({{.topic = topic, .partition = 0, .key = "", .value = payload}});
+  return out.dead_letters.empty() ? "" : out.dead_letters[0].reason;
 }
 
 // regressions/ingest_raw/numeric-channel-ignored-in-json: a JSON review with "channel":
@@ -97,7 +89,6 @@ TEST(IngestFuzzRegression, ANumericChannelIsReadByItsDigitsAsInProtobuf) {
   EXPECT_EQ(IngestReason("voc.raw.reviews", proto.SerializeAsString()), "UNKNOWN_CHANNEL");
 }
 
-constexpr int64_t kNowMs = 1'795'694'400'000;
 constexpr int64_t kT0 = state_seed::kT0;
 
 voc::v1::ThemeMention Mention(const std::string& id, uint32_t revision, const std::string& customer = "c1") {
@@ -115,49 +106,36 @@ voc::v1::ThemeMention Mention(const std::string& id, uint32_t revision, const st
   return m;
 }
 
-// voc-aggregate on a fresh store, fed one batch at a time.
-class AggregateHarness {
- public:
-  AggregateHarness() {
+// voc-aggregate (windows of an hour, emitting at every batch) on a fresh state folder, as
+// the runner drives it.
+class AggregateFuzzRegression : public ::testing::Test {
+ protected:
+  void SetUp() override {
     aggregate::AggregateOptions options;
     options.window_sizes = {std::chrono::hours(1)};
     options.emit_interval = std::chrono::milliseconds(0);
-    processor_ = std::make_unique<aggregate::AggregateProcessor>(options, registry_);
-    store_ = OpenStore(dir_.path(), processor_->Stores(), processor_->StateFormat());
-    processor_->AttachStore(store_.get());
-    processor_->OnAssigned({{"voc.theme.mentions", PartitionId(0)}});
-  }
-  ~AggregateHarness() { processor_.reset(); }
-
-  CollectingEmitter Batch(const std::vector<voc::v1::ThemeMention>& mentions) {
-    CollectingEmitter out;
-    auto txn = store_->Begin();
-    runtime::Context ctx{out, txn.get(), kNowMs};
-    for (const auto& m : mentions) {
-      const std::string value = m.SerializeAsString();
-      processor_->Process({.topic = "voc.theme.mentions", .partition = PartitionId(0), .offset = Offset(offset_++),
-                           .key = m.theme_id(), .value = value, .timestamp_ms = kNowMs, .content_type = ""},
-                          ctx);
-    }
-    processor_->EndBatch(ctx);
-    processor_->BeforeCommit(ctx);
-    EXPECT_TRUE(store_->Commit(txn.get()).ok());
-    return out;
+    harness_ = std::make_unique<test::ProcessorHarness>(
+        [this, options] { return std::make_unique<aggregate::AggregateProcessor>(options, registry_); }, dir_.path(),
+        std::vector<TopicPartition>{{"voc.theme.mentions", PartitionId(0)}});
+    ASSERT_TRUE(harness_->Start().ok());
+    harness_->SetWallClock(kNowMs);
   }
 
- private:
-  ProcessTempDir dir_;
+  test::Emitted Batch(const std::vector<voc::v1::ThemeMention>& mentions) {
+    std::vector<test::Input> inputs;
+    for (const auto& m : mentions) inputs.push_back({"voc.theme.mentions", 0, m.theme_id(), m.SerializeAsString()});
+    return harness_->Batch(inputs);
+  }
+
+  test::TempDir dir_;
   prometheus::Registry registry_;
-  std::unique_ptr<aggregate::AggregateProcessor> processor_;
-  std::unique_ptr<state::StateStore> store_;
-  int64_t offset_ = 0;
+  std::unique_ptr<test::ProcessorHarness> harness_;
 };
 
 // regressions/aggregate_mentions/sentiment-out-of-range: a sentiment of about 1e300 was
 // rounded to INT64_MIN micros and the window's mean read -9e12; an event time near
 // INT64_MAX or two ARRs of INT64_MAX overflowed the window end and the ARR sum.
-TEST(AggregateFuzzRegression, MentionValuesThatWouldOverflowAreInvalidFieldDeadLetters) {
-  AggregateHarness h;
+TEST_F(AggregateFuzzRegression, MentionValuesThatWouldOverflowAreInvalidFieldDeadLetters) {
   std::vector<voc::v1::ThemeMention> bad;
   for (double sentiment : {1e300, -1.5, std::numeric_limits<double>::quiet_NaN()}) {
     bad.push_back(Mention("s", 1));
@@ -173,9 +151,9 @@ TEST(AggregateFuzzRegression, MentionValuesThatWouldOverflowAreInvalidFieldDeadL
   bad.back().set_nps(11);
   bad.push_back(Mention("w", 1));
   bad.back().set_csat(0);
-  const auto out = h.Batch(bad);
-  ASSERT_EQ(out.letters.size(), bad.size());
-  for (const auto& letter : out.letters) EXPECT_EQ(letter.reason, "INVALID_FIELD") << letter.detail;
+  const auto out = Batch(bad);
+  ASSERT_EQ(out.dead_letters.size(), bad.size());
+  for (const auto& letter : out.dead_letters) EXPECT_EQ(letter.reason, "INVALID_FIELD") << letter.detail;
   EXPECT_TRUE(out.outputs.empty());
   // The bounds themselves are accepted.
   auto edge = Mention("x", 1);
@@ -183,18 +161,17 @@ TEST(AggregateFuzzRegression, MentionValuesThatWouldOverflowAreInvalidFieldDeadL
   edge.set_arr(1'000'000'000'000);
   edge.set_nps(10);
   edge.set_csat(5);
-  const auto ok = h.Batch({edge});
-  EXPECT_TRUE(ok.letters.empty());
+  const auto ok = Batch({edge});
+  EXPECT_TRUE(ok.dead_letters.empty());
   EXPECT_FALSE(ok.outputs.empty());
 }
 
 // regressions/aggregate_mentions/duplicate-example-after-customer-move: a revision filed
 // under another customer counts in both accounts until its retraction under the old one
 // arrives; the example refill listed the id twice meanwhile.
-TEST(AggregateFuzzRegression, RefilledExamplesListAnIdOnceWhenARevisionMovedCustomer) {
-  AggregateHarness h;
-  h.Batch({Mention("a", 1, "c1")});
-  const auto out = h.Batch({Mention("a", 2, "c2")});
+TEST_F(AggregateFuzzRegression, RefilledExamplesListAnIdOnceWhenARevisionMovedCustomer) {
+  Batch({Mention("a", 1, "c1")});
+  const auto out = Batch({Mention("a", 2, "c2")});
   ASSERT_FALSE(out.outputs.empty());
   for (const auto& o : out.outputs) {
     voc::v1::ThemeAggregate a;
@@ -208,21 +185,16 @@ TEST(AggregateFuzzRegression, RefilledExamplesListAnIdOnceWhenARevisionMovedCust
 // regressions/state_values/window-theme-not-utf8 and the rest of state_values: a stored
 // value that cannot be read stops the service with a FatalError naming the store. Before,
 // a window's unparseable bytes went out as a ThemeAggregate nobody could parse, a dedupe
-// entry or account that did not parse was taken for none (the record counted again), a
-// contribution's channel 7 indexed past an array, and the meta values were ignored.
+// entry whose theme id was not UTF-8 went out in a retraction nobody could parse, a
+// contribution's channel 7 indexed past an array, and values out of their bounds
+// overflowed sums.
 class StoredValueTest : public ::testing::Test {
  protected:
   static constexpr char kGarbage[] = "\x0a\xff\xff\xff\xff\x0f";
 
-  // Stores value in the enrich store, then processes the fixed Feedback; the FatalError's message.
-  std::string Enrich(state::StoreId id, PartitionId partition, const std::string& key, const std::string& value) {
-    prometheus::Registry registry;
-    enrich::EnrichOptions options;
-    options.kafka.bootstrap_servers = "127.0.0.1:1";
-    enrich::EnrichProcessor processor(options, std::make_unique<ForwardingAnalyzer>(DefaultAnalyzer()), registry);
-    auto store = OpenStore(dir_.path() + "/enrich-" + std::to_string(stores_++), processor.Stores(), processor.StateFormat());
-    Put(*store, id, partition, key, value);
-    processor.AttachStore(store.get());
+  // Stores value in the named store of voc-enrich's state, then processes the fixed
+  // Feedback; the FatalError's message ("" when there is none).
+  std::string Enrich(const char* store, PartitionId partition, const std::string& key, const std::string& value) {
     voc::v1::Feedback f;
     f.set_feedback_id(state_seed::kFeedbackId);
     f.set_source_revision(2);
@@ -230,73 +202,74 @@ class StoredValueTest : public ::testing::Test {
     f.set_customer_id(state_seed::kCustomer);
     f.set_event_time_ms(kT0);
     f.set_text("The dashboard is far too slow to load every single morning.");
-    const std::string bytes = f.SerializeAsString();
-    CollectingEmitter out;
-    auto txn = store->Begin();
-    runtime::Context ctx{out, txn.get(), kNowMs};
-    try {
-      processor.Process({.topic = "voc.feedback", .partition = PartitionId(0), .offset = Offset(1), .key = "",
-                         .value = bytes, .timestamp_ms = kNowMs, .content_type = ""},
-                        ctx);
-    } catch (const runtime::FatalError& e) {
-      return e.what();
-    }
-    return "";
+    return Run([] { return std::make_unique<enrich::EnrichProcessor>(enrich::EnrichOptions{}, AnalyzerFork(),
+                                                                     Registry()); },
+               "voc.feedback", store, partition, key, value, f.SerializeAsString());
   }
 
-  // Stores value in the aggregate store, then assigns the partition and processes the
-  // fixed mention; the FatalError's message.
-  std::string Aggregate(state::StoreId id, const std::string& key, const std::string& value) {
-    prometheus::Registry registry;
+  // Stores value in the named store of voc-aggregate's state, then processes the fixed
+  // mention; the FatalError's message.
+  std::string Aggregate(const char* store, const std::string& key, const std::string& value) {
     aggregate::AggregateOptions options;
     options.window_sizes = {std::chrono::hours(1)};
-    aggregate::AggregateProcessor processor(options, registry);
-    auto store = OpenStore(dir_.path() + "/aggregate-" + std::to_string(stores_++), processor.Stores(), processor.StateFormat());
-    Put(*store, id, PartitionId(0), key, value);
-    if (id == 0) Put(*store, 3, PartitionId(0), key, "");  // the account's members entry
-    processor.AttachStore(store.get());
     auto m = Mention(state_seed::kFeedbackId, 2, state_seed::kCustomer);
     m.set_theme_id(state_seed::kTheme);
-    const std::string bytes = m.SerializeAsString();
-    CollectingEmitter out;
-    auto txn = store->Begin();
-    runtime::Context ctx{out, txn.get(), kNowMs};
+    return Run([options] { return std::make_unique<aggregate::AggregateProcessor>(options, Registry()); },
+               "voc.theme.mentions", store, PartitionId(0), key, value, m.SerializeAsString());
+  }
+
+  static prometheus::Registry& Registry() {
+    static prometheus::Registry registry;
+    return registry;
+  }
+
+  // A processor on a fresh state folder holding value (and, for an account, its members
+  // entry), then one batch of record.
+  std::string Run(test::ProcessorHarness::Factory make, const std::string& topic, const char* store,
+                  PartitionId partition, const std::string& key, const std::string& value, const std::string& record) {
+    test::TempDir dir;
+    test::ProcessorHarness harness(std::move(make), dir.path(), {{topic, PartitionId(0)}});
+    EXPECT_TRUE(harness.Start().ok());
+    harness.SetWallClock(kNowMs);
+    auto txn = harness.db()->Begin();
+    txn->Put(StoreNamed(harness, store), partition, key, value);
+    if (std::string(store) == "account") txn->Put(StoreNamed(harness, "members"), partition, key, "");
+    EXPECT_TRUE(harness.db()->Commit(txn.get()).ok());
     try {
-      processor.OnAssigned({{"voc.theme.mentions", PartitionId(0)}});  // must not throw: the rebalance callback
-      processor.Process({.topic = "voc.theme.mentions", .partition = PartitionId(0), .offset = Offset(1), .key = "",
-                         .value = bytes, .timestamp_ms = kNowMs, .content_type = ""},
-                        ctx);
-      processor.EndBatch(ctx);
+      harness.Batch({{.topic = topic, .partition = 0, .key = "", .value = record}});
     } catch (const runtime::FatalError& e) {
       return e.what();
     }
     return "";
   }
-
-  static void Put(state::StateStore& store, state::StoreId id, PartitionId partition, const std::string& key,
-                  const std::string& value) {
-    auto txn = store.Begin();
-    txn->Put(id, partition, key, value);
-    ASSERT_TRUE(store.Commit(txn.get()).ok());
-  }
-
-  ProcessTempDir dir_;
-  int stores_ = 0;  // a fresh store for each value
 };
 
 TEST_F(StoredValueTest, UnreadableEnrichStateIsAFatalErrorNamingTheStore) {
-  EXPECT_NE(Enrich(0, PartitionId(0), state_seed::kFeedbackId, kGarbage).find("dedupe"), std::string::npos);
+  const PartitionId p0(0);
+  EXPECT_NE(Enrich("dedupe", p0, state_seed::kFeedbackId, kGarbage).find("dedupe"), std::string::npos);
   voc::state::v1::DedupeEntry entry;
   entry.set_source_revision(1);
   entry.add_theme_ids("\xff");  // would go out as a retraction's theme id
-  EXPECT_NE(Enrich(0, PartitionId(0), state_seed::kFeedbackId, entry.SerializeAsString()).find("dedupe"),
-            std::string::npos);
-  EXPECT_NE(Enrich(1, PartitionId(0), state_seed::kCustomer, kGarbage).find("neardup"), std::string::npos);
-  voc::state::v1::NearDuplicateIndex ragged;
-  ragged.add_simhash(1);
-  EXPECT_NE(Enrich(1, PartitionId(0), state_seed::kCustomer, ragged.SerializeAsString()).find("neardup"),
-            std::string::npos);
-  EXPECT_NE(Enrich(2, enrich::CustomerTable::kTablePartition, state_seed::kCustomer, kGarbage).find("customers"),
+  EXPECT_NE(Enrich("dedupe", p0, state_seed::kFeedbackId, entry.SerializeAsString()).find("dedupe"), std::string::npos);
+  entry.clear_theme_ids();
+  entry.set_customer_id("\xc3");  // would go out as a retraction's customer id
+  EXPECT_NE(Enrich("dedupe", p0, state_seed::kFeedbackId, entry.SerializeAsString()).find("dedupe"), std::string::npos);
+  EXPECT_NE(Enrich("neardup", p0, state_seed::kCustomer, kGarbage).find("neardup"), std::string::npos);
+  voc::state::v1::NearDuplicateIndex index;
+  index.add_simhash(1);  // ragged
+  EXPECT_NE(Enrich("neardup", p0, state_seed::kCustomer, index.SerializeAsString()).find("neardup"), std::string::npos);
+  index.add_event_time_ms(kT0);
+  index.add_feedback_id("x");
+  index.add_duplicate_of("\xff");  // would go out as a record's duplicate_of
+  EXPECT_NE(Enrich("neardup", p0, state_seed::kCustomer, index.SerializeAsString()).find("neardup"), std::string::npos);
+  index.set_duplicate_of(0, "");
+  index.add_simhash(1);  // out of (event time, id) order
+  index.add_event_time_ms(kT0 - 1);
+  index.add_feedback_id("y");
+  index.add_duplicate_of("");
+  EXPECT_NE(Enrich("neardup", p0, state_seed::kCustomer, index.SerializeAsString()).find("neardup"), std::string::npos);
+  EXPECT_NE(Enrich("customers", runtime::Table<voc::v1::CustomerProfile>::kPartition, state_seed::kCustomer, kGarbage)
+                .find("customers"),
             std::string::npos);
 }
 
@@ -306,34 +279,42 @@ TEST_F(StoredValueTest, UnreadableAggregateStateIsAFatalErrorNamingTheStore) {
   account_key += '\0';
   account_key += static_cast<char>(std::strlen(state_seed::kCustomer));
   account_key += state_seed::kCustomer;
-  EXPECT_NE(Aggregate(0, account_key, kGarbage).find("account"), std::string::npos);
+  EXPECT_NE(Aggregate("account", account_key, kGarbage).find("account"), std::string::npos);
   voc::state::v1::Account account;  // the contribution the mention replaces, on channel 7
   auto* c = account.add_contributions();
   c->set_feedback_id(state_seed::kFeedbackId);
   c->set_revision(1);
   c->set_channel(7);
   c->set_event_time_ms(kT0 + 10);
-  EXPECT_NE(Aggregate(0, account_key, account.SerializeAsString()).find("account"), std::string::npos);
+  EXPECT_NE(Aggregate("account", account_key, account.SerializeAsString()).find("account"), std::string::npos);
+  c->set_channel(voc::v1::CHANNEL_SURVEY);  // what the processor writes itself reads back
+  EXPECT_EQ(Aggregate("account", account_key, account.SerializeAsString()), "");
   const std::string window = aggregate::WindowKey(3'600'000, kT0, state_seed::kTheme, "all");
-  EXPECT_NE(Aggregate(1, window, kGarbage).find("window"), std::string::npos);
+  EXPECT_NE(Aggregate("window", window, kGarbage).find("window"), std::string::npos);
   voc::state::v1::WindowState state;
   state.set_theme_id("\xff\xfe");
   state.set_window_start_ms(kT0);
   state.set_window_size_ms(3'600'000);
-  EXPECT_NE(Aggregate(1, window, state.SerializeAsString()).find("window"), std::string::npos);
-  EXPECT_NE(Aggregate(2, "open", kGarbage).find("meta"), std::string::npos);
-  EXPECT_NE(Aggregate(2, "dirty", kGarbage).find("meta"), std::string::npos);
-  EXPECT_NE(Aggregate(2, "watermark", "short").find("meta"), std::string::npos);
-  // What the processor writes itself reads back.
-  int64_t watermark = kT0;
-  EXPECT_EQ(Aggregate(2, "watermark", std::string(reinterpret_cast<const char*>(&watermark), 8)), "");
+  EXPECT_NE(Aggregate("window", window, state.SerializeAsString()).find("window"), std::string::npos);
+  state.set_theme_id(state_seed::kTheme);
+  state.set_volume(std::numeric_limits<int64_t>::max());  // the next mention would overflow it
+  EXPECT_NE(Aggregate("window", window, state.SerializeAsString()).find("window"), std::string::npos);
+  EXPECT_NE(Aggregate("meta", "meta", kGarbage).find("meta"), std::string::npos);
+  voc::state::v1::PartitionMeta meta;
+  meta.set_watermark_ms(-5);
+  EXPECT_NE(Aggregate("meta", "meta", meta.SerializeAsString()).find("meta"), std::string::npos);
+  meta.set_watermark_ms(kT0);
+  meta.add_open_end_ms(kT0);  // ragged
+  EXPECT_NE(Aggregate("meta", "meta", meta.SerializeAsString()).find("meta"), std::string::npos);
+  meta.clear_open_end_ms();
+  EXPECT_EQ(Aggregate("meta", "meta", meta.SerializeAsString()), "");
 }
 
 // regressions/service_config/complex-key-escapes-as-yaml-exception: "? rocksdb:" made a
 // key that is a mapping; yaml-cpp's bad-conversion exception left Config::Load, past
 // ServiceMain's ConfigError handler, and ended the service with std::terminate.
 TEST(ConfigFuzzRegression, AKeyThatIsAListOrMappingIsAConfigErrorNamingTheFile) {
-  ProcessTempDir dir;
+  test::TempDir dir;
   const std::string path = dir.path() + "/service.yaml";
   for (const char* yaml : {"state:\n  ? rocksdb:\n    max_background_jobs: 2\n", "[a, b]: 1\n", "? {a: b}\n: c\n"}) {
     std::ofstream(path) << yaml;

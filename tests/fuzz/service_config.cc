@@ -13,6 +13,7 @@
 #include <prometheus/registry.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
@@ -22,11 +23,28 @@
 #include "services/enrich/enrich_config.h"
 #include "services/ingest/ingest_config.h"
 #include "tests/fuzz/fuzz_target.h"
+#include "tests/runtime/test_util.h"
 
 namespace voc::fuzz {
 namespace {
 
 enum class Service { kIngest, kEnrich, kAggregate };
+
+// What a processor declares in its Open, collected without opening any store.
+class Declarations final : public runtime::Setup {
+ public:
+  std::vector<state::StoreSpec> stores;
+  std::optional<std::chrono::milliseconds> timer;
+
+  void StateFormat(std::string) override {}
+  void ReadContentType() override {}
+  void Timer(std::chrono::milliseconds every) override { timer = every; }
+
+ protected:
+  state::StoreId next_store_id() const override { return static_cast<state::StoreId>(stores.size()); }
+  void AddStore(std::unique_ptr<state::CachedStore> store) override { stores.push_back(store->spec()); }
+  void AddTable(runtime::TableSpec, std::shared_ptr<void>) override {}
+};
 
 // ServiceMain's configuration steps for one service, after Config::Load (done once per
 // input: each service gets its own copy, as each process loads its own).
@@ -65,9 +83,12 @@ void Load(config::Config config, Service service) {
                           options.emit_interval.count() >= 0,
                       "a negative aggregate duration");
       aggregate::AggregateProcessor processor(options, registry);
-      for (const auto& store : processor.Stores()) {
+      Declarations declared;
+      processor.Open(declared);
+      for (const auto& store : declared.stores) {
         VOC_FUZZ_EXPECT(store.ttl.count() >= 0, "store " + store.name + " with a negative TTL");
       }
+      VOC_FUZZ_EXPECT(declared.timer && declared.timer->count() >= 0, "no timer, or a negative one");
       break;
     }
   }
@@ -90,7 +111,7 @@ VOC_FUZZ_TARGET(service_config) {
   using namespace voc::fuzz;
   // Rewritten for every input: on tmpfs where there is one, since ext4 flushes a file
   // truncated and rewritten at each close, which took a third of the time.
-  static ProcessTempDir dir(std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "");
+  static voc::test::TempDir dir(std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "");
   static const std::string path = dir.path() + "/service.yaml";
   {
     std::ofstream file(path, std::ios::binary | std::ios::trunc);

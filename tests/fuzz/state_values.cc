@@ -1,43 +1,42 @@
 // Target state_values: arbitrary bytes as a stored state value, read back by the processor
 // that owns it. Input: [selector byte][value]; the selector picks one of the values the
-// stateful services store (voc-enrich: a dedupe entry, a near-duplicate index, a
-// customer row; voc-aggregate: an account, a window, the open windows, the dirty windows,
-// the watermark). The value is committed to a RocksDB store (a folder made once per
-// process) under the key that a fixed, valid record then reads, and a fresh processor
-// (a restart: no cache) processes that record as the runtime would.
+// stateful services store (voc-enrich: a dedupe entry, a near-duplicate index, a customer
+// row of its table; voc-aggregate: an account, a window, a partition's meta). The value is
+// committed to the processor's RocksDB state folder (made once per process) under the key
+// that a fixed, valid record then reads, and the processor, its caches emptied (as after a
+// restart), processes that record as the runner would (test::ProcessorHarness).
 //
 // Contract: a value the processor cannot read is a runtime::FatalError, the error that
-// stops the partition without committing, and its message names the store; otherwise the
+// stops the service without committing, and its message names the store; otherwise the
 // record is processed and every output parses as its type (so no string from state that
 // is not UTF-8 reaches a topic). Never a crash, never undefined behaviour, never another
-// exception.
+// exception (the driver would make it a PROCESSING_ERROR dead letter).
 #include <prometheus/registry.h>
 
 #include <cstring>
+#include <tuple>
 
 #include "services/aggregate/aggregate_processor.h"
 #include "services/enrich/enrich_processor.h"
-#include "tests/fuzz/stateful.h"
+#include "tests/fuzz/processor.h"
+#include "tests/runtime/test_util.h"
 #include "voc/v1/customer.pb.h"
 
 namespace voc::fuzz {
 namespace {
 
-constexpr int64_t kNowMs = 1'795'694'400'000;  // 2026-11-26T12:00:00Z
 using state_seed::kCustomer;
 using state_seed::kFeedbackId;
 using state_seed::kT0;
 using state_seed::kTheme;
 using Slot = state_seed::Slot;
-constexpr char kFeedbackTopic[] = "voc.feedback";
-constexpr char kMentionTopic[] = "voc.theme.mentions";
+constexpr PartitionId kTablePartition = runtime::Table<voc::v1::CustomerProfile>::kPartition;
 
 struct Location {
   bool enrich;
-  state::StoreId store;
+  const char* store;  // as the processor declares it; what the error must name
   PartitionId partition;
   std::string key;
-  const char* store_name;  // what the error must name
 };
 
 std::string AccountKey() {  // [theme length][theme][customer length, 2 bytes][customer]
@@ -51,18 +50,17 @@ std::string AccountKey() {  // [theme length][theme][customer length, 2 bytes][c
 
 Location Where(Slot slot, uint8_t variant) {
   switch (slot) {
-    case state_seed::kEnrichDedupe: return {true, 0, PartitionId(0), kFeedbackId, "dedupe"};
-    case state_seed::kEnrichNearDuplicates: return {true, 1, PartitionId(0), kCustomer, "neardup"};
-    case state_seed::kEnrichCustomer: return {true, 2, enrich::CustomerTable::kTablePartition, kCustomer, "customers"};
-    case state_seed::kAggregateAccount: return {false, 0, PartitionId(0), AccountKey(), "account"};
+    case state_seed::kEnrichDedupe: return {true, "dedupe", PartitionId(0), kFeedbackId};
+    case state_seed::kEnrichNearDuplicates: return {true, "neardup", PartitionId(0), kCustomer};
+    case state_seed::kEnrichCustomer:
+      return {true, "customers", kTablePartition, kCustomer};
+    case state_seed::kAggregateAccount: return {false, "account", PartitionId(0), AccountKey()};
     case state_seed::kAggregateWindow: {
       const int64_t size = (variant & 1) ? 86'400'000 : 3'600'000;
-      return {false, 1, PartitionId(0), aggregate::WindowKey(size, kT0, kTheme, (variant & 2) ? "survey" : "all"),
-              "window"};
+      const char* channel = (variant & 2) ? "survey" : "all";
+      return {false, "window", PartitionId(0), aggregate::WindowKey(size, kT0, kTheme, channel)};
     }
-    case state_seed::kAggregateOpen: return {false, 2, PartitionId(0), "open", "meta"};
-    case state_seed::kAggregateDirty: return {false, 2, PartitionId(0), "dirty", "meta"};
-    default: return {false, 2, PartitionId(0), "watermark", "meta"};
+    default: return {false, "meta", PartitionId(0), "meta"};
   }
 }
 
@@ -100,123 +98,87 @@ std::string MentionRecord() {
   return m.SerializeAsString();
 }
 
-struct Stores {
-  ProcessTempDir dir;
-  std::unique_ptr<state::StateStore> enrich;
-  std::unique_ptr<state::StateStore> aggregate;
-  std::vector<std::pair<bool, Location>> written;  // to delete before the next input
-
-  Stores() {
-    prometheus::Registry registry;
-    enrich::EnrichProcessor e({}, std::make_unique<ForwardingAnalyzer>(DefaultAnalyzer()), registry);
-    this->enrich = OpenStore(dir.path() + "/enrich", e.Stores(), e.StateFormat());
-    aggregate::AggregateProcessor a({}, registry);
-    this->aggregate = OpenStore(dir.path() + "/aggregate", a.Stores(), a.StateFormat());
+// One service's processor on its state folder, started once. Between inputs it keeps
+// nothing but its stores' caches, which are emptied before each input as a restart would
+// leave them (restarting itself, which reopens RocksDB, would cost more than the rest of
+// an input together); nothing it changes is committed.
+struct Service {
+  Service(bool enrich, std::string topic) : input{std::move(topic), PartitionId(0)} {
+    harness = std::make_unique<test::ProcessorHarness>(
+        [this, enrich]() -> std::unique_ptr<runtime::Processor> {
+          if (enrich) {
+            return std::make_unique<enrich::EnrichProcessor>(enrich::EnrichOptions{}, AnalyzerFork(), registry);
+          }
+          aggregate::AggregateOptions options;
+          options.window_sizes = {std::chrono::hours(1), std::chrono::hours(24)};
+          options.emit_interval = std::chrono::milliseconds(0);
+          return std::make_unique<aggregate::AggregateProcessor>(options, registry);
+        },
+        dir.path(), std::vector<TopicPartition>{input});
+    Start(*harness);
+    harness->SetWallClock(kNowMs);
   }
+
+  test::TempDir dir;
+  TopicPartition input;
+  prometheus::Registry registry;
+  std::unique_ptr<test::ProcessorHarness> harness;
+  std::vector<std::tuple<state::StoreId, PartitionId, std::string>> written;  // by the last input
 };
 
-Stores& Instance() {
-  static Stores stores;
-  return stores;
-}
-
-void Commit(state::StateStore& store, state::Transaction& txn) {
-  if (Status s = store.Commit(&txn); !s.ok()) Fail(__FILE__, __LINE__, "cannot commit: " + s.ToString());
+Service& Instance(bool enrich) {
+  static Service enrich_service(true, "voc.feedback");
+  static Service aggregate_service(false, "voc.theme.mentions");
+  return enrich ? enrich_service : aggregate_service;
 }
 
 // Stores value at where (and, for an account, its entry among the theme's accounts), after
-// taking out what the previous input stored.
-void Store(Stores& s, const Location& where, std::string_view value) {
-  for (state::StateStore* store : {s.enrich.get(), s.aggregate.get()}) {
-    auto txn = store->Begin();
-    for (const auto& [enrich, loc] : s.written) {
-      if (enrich == (store == s.enrich.get())) txn->Delete(loc.store, loc.partition, loc.key);
-    }
-    if (where.enrich == (store == s.enrich.get())) {
-      txn->Put(where.store, where.partition, where.key, value);
-      if (!where.enrich && where.store == 0) txn->Put(3, where.partition, where.key, "");  // members
-    }
-    Commit(*store, *txn);
+// taking out what the previous input stored; then empties the processor's caches.
+void Store(Service& s, const Location& where, std::string_view value) {
+  test::ProcessorHarness& h = *s.harness;
+  auto txn = h.db()->Begin();
+  for (const auto& [store, partition, key] : s.written) txn->Delete(store, partition, key);
+  s.written = {{StoreNamed(h, where.store), where.partition, where.key}};
+  txn->Put(StoreNamed(h, where.store), where.partition, where.key, value);
+  if (std::strcmp(where.store, "account") == 0) {
+    s.written.emplace_back(StoreNamed(h, "members"), where.partition, where.key);
+    txn->Put(StoreNamed(h, "members"), where.partition, where.key, "");
   }
-  s.written = {{where.enrich, where}};
-  if (!where.enrich && where.store == 0) s.written.push_back({false, {false, 3, where.partition, where.key, "members"}});
+  if (Status st = h.db()->Commit(txn.get()); !st.ok()) Fail(__FILE__, __LINE__, "cannot commit: " + st.ToString());
+  h.driver().Forget({s.input, {"", kTablePartition}});
 }
 
 template <typename Message>
-void ExpectParses(const CollectingEmitter::Output& o, const char* type) {
+void ExpectParses(const test::Output& o, const char* type) {
   Message m;
   VOC_FUZZ_EXPECT(m.ParseFromString(o.value), std::string("an output on ") + o.topic + " is not a " + type +
                                                   " (a string from state that is not UTF-8?)");
 }
 
-void ExpectNamedError(const runtime::FatalError& e, const Location& where) {
-  const std::string what = e.what();
-  VOC_FUZZ_EXPECT(what.find(where.store_name) != std::string::npos,
-                  std::string("a FatalError that does not name the store '") + where.store_name + "': " + what);
-}
-
-void RunEnrich(Stores& s, const Location& where) {
-  prometheus::Registry registry;
-  enrich::EnrichOptions options;
-  options.kafka.bootstrap_servers = "127.0.0.1:1";  // the customer table is never followed here
-  enrich::EnrichProcessor processor(options, std::make_unique<ForwardingAnalyzer>(DefaultAnalyzer()), registry);
-  processor.AttachStore(s.enrich.get());
-  CollectingEmitter out;
-  auto txn = s.enrich->Begin();
-  runtime::Context ctx{out, txn.get(), kNowMs};
-  const std::string value = FeedbackRecord();
-  kafka::Record record{.topic = kFeedbackTopic, .partition = PartitionId(0), .offset = Offset(3), .key = kCustomer,
-                       .value = value, .timestamp_ms = kNowMs, .content_type = ""};
+// The fixed record through the processor, as a batch without a checkpoint: its outputs, or
+// a FatalError that names the store.
+void Run(Service& s, const Location& where, const std::string& value) {
+  test::Emitted out;
   try {
-    processor.Process(record, ctx);
-    processor.EndBatch(ctx);
-    processor.BeforeCommit(ctx);
+    out = s.harness->Batch({{.topic = s.input.topic, .partition = 0, .key = kCustomer, .value = value}}, false);
   } catch (const runtime::FatalError& e) {
-    ExpectNamedError(e, where);
+    const std::string what = e.what();
+    VOC_FUZZ_EXPECT(what.find(where.store) != std::string::npos,
+                    std::string("a FatalError that does not name the store '") + where.store + "': " + what);
     return;
-  } catch (const std::exception& e) {
-    Fail(__FILE__, __LINE__, std::string("an exception that is not a FatalError: ") + e.what());
   }
-  VOC_FUZZ_EXPECT(out.letters.empty(), "a valid record became a dead letter because of stored state");
   for (const auto& o : out.outputs) {
     if (o.topic == "voc.feedback.enriched") ExpectParses<voc::v1::EnrichedFeedback>(o, "voc.v1.EnrichedFeedback");
     else if (o.topic == "voc.theme.mentions") ExpectParses<voc::v1::ThemeMention>(o, "voc.v1.ThemeMention");
     else if (o.topic == "voc.alerts") ExpectParses<voc::v1::Alert>(o, "voc.v1.Alert");
+    else if (o.topic == "voc.theme.aggregates") ExpectParses<voc::v1::ThemeAggregate>(o, "voc.v1.ThemeAggregate");
     else Fail(__FILE__, __LINE__, "an output on " + o.topic);
   }
-}
-
-void RunAggregate(Stores& s, const Location& where) {
-  prometheus::Registry registry;
-  aggregate::AggregateOptions options;
-  options.window_sizes = {std::chrono::hours(1), std::chrono::hours(24)};
-  options.emit_interval = std::chrono::milliseconds(0);
-  aggregate::AggregateProcessor processor(options, registry);
-  processor.AttachStore(s.aggregate.get());
-  CollectingEmitter out;
-  auto txn = s.aggregate->Begin();
-  runtime::Context ctx{out, txn.get(), kNowMs};
-  const std::string value = MentionRecord();
-  kafka::Record record{.topic = kMentionTopic, .partition = PartitionId(0), .offset = Offset(3), .key = kTheme,
-                       .value = value, .timestamp_ms = kNowMs, .content_type = ""};
-  const std::vector<TopicPartition> partition = {{kMentionTopic, PartitionId(0)}};
-  try {
-    processor.OnAssigned(partition);  // reads the open windows, dirty windows and watermark
-    processor.Process(record, ctx);
-    processor.EndBatch(ctx);
-    processor.BeforeCommit(ctx);
-  } catch (const runtime::FatalError& e) {
-    ExpectNamedError(e, where);
-    return;
-  } catch (const std::exception& e) {
-    Fail(__FILE__, __LINE__, std::string("an exception that is not a FatalError: ") + e.what());
+  if (where.enrich) {
+    VOC_FUZZ_EXPECT(out.dead_letters.empty(), "a valid record became a dead letter because of stored state");
+  } else {
+    for (const auto& letter : out.dead_letters) ExpectKnownDeadLetter(letter, {"TOO_LATE"});  // a watermark far ahead
   }
-  for (const auto& letter : out.letters) ExpectKnownDeadLetter(letter, {"TOO_LATE"});  // a watermark far ahead
-  for (const auto& o : out.outputs) {
-    VOC_FUZZ_EXPECT(o.topic == "voc.theme.aggregates", "an output on " + o.topic);
-    ExpectParses<voc::v1::ThemeAggregate>(o, "voc.v1.ThemeAggregate");
-  }
-  processor.OnRevoked(partition);
 }
 
 }  // namespace
@@ -227,12 +189,9 @@ VOC_FUZZ_TARGET(state_values) {
   if (size < 1) return 0;
   const auto slot = static_cast<state_seed::Slot>(data[0] % state_seed::kSlots);
   const Location where = Where(slot, static_cast<uint8_t>(data[0] / state_seed::kSlots));
-  Stores& s = Instance();
+  Service& s = Instance(where.enrich);
   Store(s, where, std::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
-  if (where.enrich) {
-    RunEnrich(s, where);
-  } else {
-    RunAggregate(s, where);
-  }
+  static const std::string feedback = FeedbackRecord(), mention = MentionRecord();
+  Run(s, where, where.enrich ? feedback : mention);
   return 0;
 }

@@ -3,9 +3,10 @@
 //
 // Contract: a taxonomy that loads holds together (a name and version; themes with valid,
 // distinct ids, each child after its parent and under its parent's id, the display path
-// built from the names, a leaf with phrases or patterns, no empty phrase; every phrase
-// turns into a word-bounded expression); one that does not is a Status whose message
-// starts with the file's name and says what is wrong. Never a crash, never an exception.
+// built from the names, a leaf with phrases (of any language) or patterns, no empty
+// phrase; every phrase turns into a word-bounded expression); one that does not is a
+// Status whose message starts with the file's name and says what is wrong. Never a crash,
+// never an exception.
 //
 // Compiling the taxonomy into Hyperscan databases (ThemeDatabase::Compile) is left out:
 // it builds the built-in cue databases too and takes most of a second per taxonomy.
@@ -50,18 +51,25 @@ VOC_FUZZ_TARGET(taxonomy_yaml) {
       VOC_FUZZ_EXPECT(theme.depth == parent.depth + 1 && theme.path == parent.path + " > " + theme.name,
                       "theme " + theme.id + ": depth or path not its parent's plus one");
     }
-    for (const std::string& phrase : theme.phrases) {
+    const auto expect_phrase = [&](const std::string& phrase) {
       VOC_FUZZ_EXPECT(!phrase.empty(), "an empty phrase in theme " + theme.id);
       const std::string re = voc::text::PhraseToRegex(phrase);
       VOC_FUZZ_EXPECT(re.rfind("\\b", 0) == 0 && re.size() >= 4 && re.compare(re.size() - 2, 2, "\\b") == 0,
                       "phrase " + Excerpt(phrase) + " is not a word-bounded expression: " + Excerpt(re));
+    };
+    for (const std::string& phrase : theme.phrases) expect_phrase(phrase);
+    for (const auto& [language, phrase] : theme.local_phrases) {
+      VOC_FUZZ_EXPECT(language > 0 && language < voc::text::kOtherLanguage,
+                      "a phrase of language " + std::to_string(language) + " in theme " + theme.id);
+      expect_phrase(phrase);
     }
     for (const std::string& pattern : theme.patterns) VOC_FUZZ_EXPECT(!pattern.empty(), "an empty pattern");
   }
   for (size_t i = 0; i < t.themes.size(); ++i) {
     bool has_child = false;
     for (const auto& other : t.themes) has_child |= other.parent == static_cast<int>(i);
-    VOC_FUZZ_EXPECT(has_child || !t.themes[i].phrases.empty() || !t.themes[i].patterns.empty(),
+    VOC_FUZZ_EXPECT(has_child || !t.themes[i].phrases.empty() || !t.themes[i].patterns.empty() ||
+                        !t.themes[i].local_phrases.empty(),
                     "leaf theme " + t.themes[i].id + " without phrases or patterns");
   }
   return 0;

@@ -13,6 +13,8 @@
 
 #include "common/core/hash.h"
 #include "common/core/limits.h"
+#include "tests/runtime/processor_harness.h"
+#include "tests/runtime/test_util.h"
 
 namespace voc::ingest {
 namespace {
@@ -84,9 +86,8 @@ voc::v1::RawTicket TicketProto() {
   return t;
 }
 
-// Collects what the processor emits; the runtime's Emitter is the seam, not Kafka.
-class CollectingEmitter final : public runtime::Emitter {
- public:
+// What one record became: an output, or a dead letter.
+struct Outcome {
   struct Output {
     std::string topic, key, value;
   };
@@ -94,12 +95,6 @@ class CollectingEmitter final : public runtime::Emitter {
     std::string reason, detail;
     int64_t offset;
   };
-  void Emit(std::string_view topic, std::string_view key, std::string_view value) override {
-    outputs.push_back({std::string(topic), std::string(key), std::string(value)});
-  }
-  void DeadLetter(const kafka::Record& record, std::string_view reason, std::string_view detail) override {
-    letters.push_back({std::string(reason), std::string(detail), record.offset.value});
-  }
   std::vector<Output> outputs;
   std::vector<Letter> letters;
 };
@@ -107,21 +102,22 @@ class CollectingEmitter final : public runtime::Emitter {
 class IngestProcessorTest : public ::testing::Test {
  protected:
   // Runs one record through a fresh processor built from options_.
-  CollectingEmitter Run(const std::string& topic, const std::string& payload, const std::string& content_type = "") {
-    IngestProcessor processor(options_);
-    CollectingEmitter out;
-    kafka::Record record{.topic = topic,
-                         .partition = PartitionId(3),
-                         .offset = Offset(41),
-                         .key = "raw-key",
-                         .value = payload,
-                         .timestamp_ms = kNowMs - 5,
-                         .content_type = content_type};
-    runtime::Context ctx{out, nullptr, kNowMs};
-    processor.Process(record, ctx);
+  Outcome Run(const std::string& topic, const std::string& payload, const std::string& content_type = "") {
+    const TopicPartition tp{topic, PartitionId(3)};
+    test::ProcessorHarness harness([this] { return std::make_unique<IngestProcessor>(options_); }, dir_.path(), {tp});
+    Status started = harness.Start();
+    EXPECT_TRUE(started.ok()) << started.ToString();
+    harness.SetWallClock(kNowMs);
+    harness.SetNextOffset(tp, 41);
+    const test::Emitted emitted = harness.Batch({{topic, 3, "raw-key", payload, content_type, kNowMs - 5}});
+    Outcome out;
+    for (const auto& o : emitted.outputs) out.outputs.push_back({o.topic, o.key, o.value});
+    for (const auto& d : emitted.dead_letters) out.letters.push_back({d.reason, d.detail, d.origin_offset});
     EXPECT_EQ(out.outputs.size() + out.letters.size(), 1u) << "every record gives one output or one dead letter";
     return out;
   }
+
+  test::TempDir dir_;
 
   // The Feedback an accepted record becomes; fails the test when it is refused.
   voc::v1::Feedback Accept(const std::string& topic, const std::string& payload, const std::string& content_type = "") {
@@ -138,7 +134,7 @@ class IngestProcessorTest : public ::testing::Test {
   }
 
   // The dead letter of a refused record; fails the test when it is accepted.
-  CollectingEmitter::Letter Refuse(const std::string& topic, const std::string& payload,
+  Outcome::Letter Refuse(const std::string& topic, const std::string& payload,
                                    const std::string& content_type = "") {
     auto out = Run(topic, payload, content_type);
     if (out.letters.empty()) {

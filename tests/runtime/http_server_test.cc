@@ -1,11 +1,19 @@
-// The HTTP endpoint: /metrics in the Prometheus text format, /healthz, /readyz, routes.
+// The HTTP endpoint: /metrics in the Prometheus text format (the registry's and the
+// collectables read at each scrape), /healthz, /readyz, routes.
 #include "common/metrics/http_server.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <prometheus/collectable.h>
 #include <prometheus/counter.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
+#include <vector>
+
+#include "common/metrics/process_collector.h"
+#include "common/metrics/process_metrics.h"
 #include "tests/runtime/test_util.h"
 
 namespace voc::metrics {
@@ -70,6 +78,51 @@ TEST_F(HttpServerTest, AddedRouteGetsTheQueryString) {
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.content_type, "application/json");
   EXPECT_EQ(reply.body, R"({"query":"theme=billing"})");
+}
+
+// A collectable added to the server is read at each scrape, not at a refresh of its own:
+// what the process metrics rely on to show the moment's values.
+TEST_F(HttpServerTest, AddedCollectableIsReadAtEveryScrape) {
+  class Scrapes final : public prometheus::Collectable {
+   public:
+    std::vector<prometheus::MetricFamily> Collect() const override {
+      prometheus::MetricFamily family{"voc_test_scrapes_total", "Scrapes seen.", prometheus::MetricType::Counter, {}};
+      prometheus::ClientMetric metric;
+      metric.counter.value = static_cast<double>(++count_);
+      family.metric.push_back(metric);
+      return {family};
+    }
+
+   private:
+    mutable std::atomic<int> count_{0};
+  };
+  server_->AddCollectable(std::make_shared<Scrapes>());
+  prometheus::BuildCounter().Name("voc_test_events_total").Help("Events.").Register(*registry_).Add({}).Increment();
+  auto body = test::HttpGet(server_->port(), "/metrics").body;
+  EXPECT_THAT(body, HasSubstr("voc_test_events_total 1"));
+  EXPECT_THAT(body, HasSubstr("# TYPE voc_test_scrapes_total counter\nvoc_test_scrapes_total 1\n"));
+  EXPECT_THAT(test::HttpGet(server_->port(), "/metrics").body, HasSubstr("voc_test_scrapes_total 2\n"));
+}
+
+// The standard process metrics, read from /proc at each scrape with the labels given.
+TEST_F(HttpServerTest, ServesProcessMetricsReadAtScrapeTime) {
+  server_->AddCollectable(std::make_shared<ProcessCollector>(prometheus::Labels{{"service", "voc-test"}}));
+  const auto body = test::HttpGet(server_->port(), "/metrics").body;
+  for (const char* family : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                             "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+                             "process_start_time_seconds", "voc_process_peak_resident_memory_bytes"}) {
+    EXPECT_THAT(body, HasSubstr(std::string(family) + "{service=\"voc-test\"} ")) << family;
+  }
+  EXPECT_THAT(body, HasSubstr("# TYPE process_cpu_seconds_total counter"));
+  // A resident size taken now, and again after 64 MiB more is touched.
+  const ProcessStats before = ReadProcessStats();
+  ASSERT_GT(before.resident_bytes, 0);
+  std::vector<char> block(64 << 20, 1);
+  const ProcessStats after = ReadProcessStats();
+  EXPECT_GT(after.resident_bytes, before.resident_bytes + (48 << 20)) << "read when asked, not cached";
+  EXPECT_GE(after.peak_resident_bytes, after.resident_bytes);
+  EXPECT_GE(after.cpu_seconds, before.cpu_seconds);
+  EXPECT_EQ(block[block.size() / 2], 1);
 }
 
 TEST(HttpServer, BusyPortFailsNamingTheAddress) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/kafka/embedded_broker.h"
+#include "tests/runtime/processor_harness.h"
 #include "tests/runtime/test_util.h"
 #include "voc/v1/dead_letter.pb.h"
 
@@ -29,7 +30,7 @@ struct Observed {
   std::vector<int64_t> offsets;  // guarded by mu
   std::atomic<state::StateStore*> store{nullptr};
   std::function<void(const kafka::Record&)> on_record;  // runs on the processing thread
-  std::function<void()> on_tick;                        // likewise, once per loop iteration
+  std::function<void()> on_end_batch;                   // likewise, at the end of every batch
 
   std::vector<int64_t> Offsets() {
     std::lock_guard lock(mu);
@@ -43,26 +44,23 @@ class CopyAndCountProcessor final : public Processor {
  public:
   explicit CopyAndCountProcessor(std::shared_ptr<Observed> observed) : observed_(std::move(observed)) {}
 
-  std::vector<state::StoreSpec> Stores() const override { return {{"counts", 0s}}; }
-  void AttachStore(state::StateStore* store) override { observed_->store = store; }
-  void Tick() override {
-    if (observed_->on_tick) observed_->on_tick();
+  void Open(Setup& setup) override { counts_ = setup.Store<test::Counter>({.name = "counts"}); }
+  void EndBatch(Context&) override {
+    if (observed_->on_end_batch) observed_->on_end_batch();
   }
 
   void Process(const kafka::Record& record, Context& ctx) override {
     if (observed_->on_record) observed_->on_record(record);
     if (record.value == "boom") throw std::runtime_error("cannot digest boom");
     ctx.out.Emit("out", record.key, record.value);
-    std::string value;
-    auto found = ctx.txn->Get(kCounts, record.partition, "n", &value);
-    if (!found.ok()) throw FatalError(found.status().ToString());
-    ctx.txn->Put(kCounts, record.partition, "n", std::to_string((*found ? std::stoi(value) : 0) + 1));
+    counts_->Update(record.partition, "n").n++;
     std::lock_guard lock(observed_->mu);
     observed_->offsets.push_back(record.offset.value);
   }
 
  private:
   std::shared_ptr<Observed> observed_;
+  state::KeyValueStore<test::Counter>* counts_ = nullptr;
 };
 
 // Runs a ServiceRunner on its own thread until Stop.
@@ -114,7 +112,9 @@ class ServiceRunnerTest : public ::testing::Test {
     auto runner = ServiceRunner::Create(std::move(options), std::make_unique<CopyAndCountProcessor>(observed),
                                         registry_);
     EXPECT_TRUE(runner.ok()) << runner.status().ToString();
-    return runner.ok() ? std::move(runner).value() : nullptr;
+    if (!runner.ok()) return nullptr;
+    observed->store = (*runner)->state();
+    return std::move(runner).value();
   }
 
   void ProduceInputs(const std::vector<std::string>& values) {
@@ -210,7 +210,7 @@ TEST_F(ServiceRunnerTest, BatchesBetweenCheckpointsCommitTogetherAtTheNextCheckp
 TEST_F(ServiceRunnerTest, IdleLoopWaitsInsteadOfSpinning) {
   auto observed = std::make_shared<Observed>();
   std::atomic<int64_t> first_cpu_ns{-1}, last_cpu_ns{-1};
-  observed->on_tick = [&] {
+  observed->on_end_batch = [&] {
     timespec ts{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     const int64_t ns = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;

@@ -42,7 +42,7 @@ TEST(RunScore, OneJsonObjectPerLine) {
   EXPECT_NE(first.find("\"clause_compound\":-0."), std::string::npos);
   EXPECT_NE(first.find("\"type\":\"bug_report\""), std::string::npos);
   EXPECT_NE(first.find("\"urgency\":[]"), std::string::npos);
-  EXPECT_NE(first.find("\"pii\":{\"email\":0,\"phone\":0,\"card\":0,\"iban\":0,\"ip\":0}"), std::string::npos);
+  EXPECT_NE(first.find("\"pii\":{\"email\":0,\"phone\":0,\"card\":0,\"iban\":0,\"ip\":0,\"name\":0,\"address\":0}"), std::string::npos);
   // Quotes, backslashes and tabs are escaped; the e-mail is redacted and counted.
   EXPECT_NE(second.find("\"redacted_text\":\"mail \\\"me\\\" at [EMAIL]\\\\now\\t!\""), std::string::npos) << second;
   EXPECT_NE(second.find("\"email\":1"), std::string::npos);
@@ -55,6 +55,27 @@ TEST(RunScore, InvalidUtf8StaysValidJson) {
   std::ostringstream err;
   ASSERT_EQ(RunScore(in, out, Options(), err), 0);
   EXPECT_NE(out.str().find("bad \\ufffd\\ufffd bytes\\u0001"), std::string::npos) << out.str();
+}
+
+TEST(RunScore, AspectsGetTheirOwnSentiment) {
+  std::istringstream in("The food was great but the service was painfully slow.\nNothing about either here.\n");
+  std::ostringstream out;
+  std::ostringstream err;
+  ASSERT_EQ(RunScore(in, out, Options(), err, {"food", "service"}), 0) << err.str();
+  std::istringstream lines(out.str());
+  std::string first, second;
+  ASSERT_TRUE(std::getline(lines, first));
+  ASSERT_TRUE(std::getline(lines, second));
+  EXPECT_NE(first.find("\"aspects\":[{\"term\":\"food\",\"found\":true,\"evidence\":\"food\",\"compound\":0."),
+            std::string::npos)
+      << first;
+  EXPECT_NE(first.find("\"label\":\"positive\"},{\"term\":\"service\",\"found\":true,\"evidence\":\"service\","
+                       "\"compound\":-0."),
+            std::string::npos)
+      << first;
+  EXPECT_NE(second.find("{\"term\":\"food\",\"found\":false,\"evidence\":\"\",\"compound\":0.0000,\"label\":\"neutral\"}"),
+            std::string::npos)
+      << second;
 }
 
 TEST(RunScore, BadOptionsGoToErr) {

@@ -57,6 +57,37 @@ TEST_F(SentimentTest, ContrastWeighsTheClauseAfterBut) {
   EXPECT_GT(Score("It is slow but the design is great"), 0.0);
 }
 
+TEST_F(SentimentTest, SentenceOpeningWithContrastOutweighsTheOneBefore) {
+  EXPECT_LE(Score("He has a great cast and a great idea. But the execution is a flop."), -0.05);
+  EXPECT_LE(Score("The design is great and the price is fair. However, it crashes all the time."), -0.05);
+  EXPECT_LE(Score("Great screen, great speakers... but the battery is awful."), -0.05);
+  // The contrast runs the other way too.
+  EXPECT_GE(Score("Setup was a pain and the manual is bad. But now it works great."), 0.05);
+  // Without a contrast word the first sentence keeps its weight.
+  EXPECT_GT(Score("He has a great cast and a great idea. The execution is a flop."), 0.0);
+}
+
+TEST_F(SentimentTest, ComplaintConstructionsWithoutOpinionWords) {
+  for (const char* text : {"Too many popups", "Takes ages to open", "Takes forever to load", "Billed me twice",
+                           "Nobody replied to my email", "Keeps logging me out", "No longer syncs with my laptop",
+                           "Won't open since the update", "Can't upload photos anymore", "Still waiting for my refund",
+                           "Charged me twice for the same order", "The checkout button does nothing",
+                           "No way to contact support", "Had to reinstall it three times", "You removed the dark mode",
+                           "Bring back the old version", "It takes 20 seconds to open a note"}) {
+    EXPECT_LE(Score(text), -0.05) << text;
+  }
+  for (const char* text : {"Opens instantly", "Loads in a second", "Support replied within an hour",
+                           "No more popups", "The update fixed the battery drain", "They answered the same day"}) {
+    EXPECT_GE(Score(text), 0.05) << text;
+  }
+  // Constructions need their context: none of these complains.
+  for (const char* text : {"I use it on my tablet", "Does it export to Excel?", "Can I pay with PayPal?",
+                           "Setup took less than a minute", "I can't wait", "Me too",
+                           "I'm not going to watch it first"}) {
+    EXPECT_GT(Score(text), -0.05) << text;
+  }
+}
+
 TEST_F(SentimentTest, CapitalsAndExclamationsEmphasise) {
   const double plain = Score("the app is good");
   EXPECT_GT(Score("the app is GOOD"), plain);

@@ -39,6 +39,35 @@ std::string ErrorOf(const std::string& yaml) {
   return tax.status().message();
 }
 
+TEST(Taxonomy, PolarityGivesProblemThemesAValence) {
+  auto tax = ParseTaxonomy(R"(
+name: t
+version: "1"
+themes:
+  - id: battery
+    name: Battery
+    phrases: ["battery"]
+    polarity: problem
+  - id: praise
+    name: Praise
+    phrases: ["kudos"]
+    polarity: praise
+  - id: other
+    name: Other
+    phrases: ["thing"]
+)",
+                           "t.yaml");
+  ASSERT_TRUE(tax.ok()) << tax.status().ToString();
+  EXPECT_LT(tax->themes[0].implied_valence, 0.0f);
+  EXPECT_GT(tax->themes[1].implied_valence, 0.0f);
+  EXPECT_EQ(tax->themes[2].implied_valence, 0.0f);
+  auto bad = ParseTaxonomy("name: t\nversion: \"1\"\nthemes:\n  - id: a\n    name: A\n    phrases: [x]\n    polarity: bad\n",
+                           "t.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("theme 'a': key 'polarity' must be problem, praise or neutral"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(Taxonomy, ErrorsNameTheKeyAndTheme) {
   EXPECT_NE(ErrorOf("version: 1\nthemes: []\n").find("'name'"), std::string::npos);
   EXPECT_NE(ErrorOf("name: x\nthemes:\n  - {id: a, name: A, phrases: [x]}\n").find("'version'"), std::string::npos);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "tools/gen/generator.h"
 
 #include <array>
@@ -49,6 +50,10 @@ constexpr std::array kSegments = {"enterprise", "mid-market", "smb", "consumer"}
 constexpr std::array kPlans = {"free", "pro", "business", "enterprise"};
 constexpr std::array kSources = {"zendesk", "qualtrics", "appstore"};
 constexpr std::array kChannels = {"ticket", "survey", "review"};
+
+size_t ChannelIndex(const std::string& channel) {
+  return static_cast<size_t>(std::find(kChannels.begin(), kChannels.end(), channel) - kChannels.begin());
+}
 
 std::string Rfc3339(int64_t ms) {
   int64_t days = ms / 86'400'000;
@@ -262,8 +267,8 @@ std::string Generator::Encode(const Sent& s, uint32_t revision, const std::strin
   return out;
 }
 
-GeneratedRecord Generator::Original() {
-  const size_t c = Pick(3);
+GeneratedRecord Generator::Original(const Sent* echo_of) {
+  const size_t c = echo_of == nullptr ? Pick(3) : (ChannelIndex(echo_of->channel) + 1 + Pick(2)) % 3;
   Sent s;
   s.channel = kChannels[c];
   s.protobuf = Uniform() < options_.protobuf_share;
@@ -273,11 +278,21 @@ GeneratedRecord Generator::Original() {
   char id[32];
   std::snprintf(id, sizeof id, "%c-%08zu", static_cast<char>(std::toupper(s.channel[0])), index_);
   f.external_id = id;
-  f.customer_id = customers_[Pick(customers_.size())].customer_id();
   f.event_time_ms = EventTime();
-  const int polarity = static_cast<int>(Pick(10)) < 6 ? -1 : Pick(3) == 0 ? 0 : 1;
   std::string title;
-  std::string body = Text(s.channel, polarity, &title);
+  std::string body;
+  if (echo_of == nullptr) {
+    f.customer_id = customers_[Pick(customers_.size())].customer_id();
+    s.polarity = static_cast<int>(Pick(10)) < 6 ? -1 : Pick(3) == 0 ? 0 : 1;
+    body = Text(s.channel, s.polarity, &title);
+  } else {  // the body again; a title where the channel has one
+    f.customer_id = echo_of->feedback.customer_id;
+    s.polarity = echo_of->polarity;
+    const std::string& echoed_title = titles_[static_cast<size_t>(echo_of - sent_.data())];
+    body = echoed_title.empty() ? echo_of->feedback.text : echo_of->feedback.text.substr(echoed_title.size() + 2);
+    title = s.channel == "survey" ? "" : echoed_title.empty() ? kTitles[Pick(kTitles.size())] : echoed_title;
+  }
+  const int polarity = s.polarity;
   f.text = title.empty() ? body : title + "\n\n" + body;
   if (s.channel == "survey") {
     f.nps = polarity < 0 ? static_cast<int>(Pick(7)) : polarity > 0 ? 9 + static_cast<int>(Pick(2)) : 7 + static_cast<int>(Pick(2));
@@ -377,7 +392,8 @@ GeneratedRecord Generator::Next() {
   GeneratedRecord r;
   const double u = Uniform();
   double edge = options_.malformed_share;
-  if (sent_.empty() || u >= edge + options_.duplicate_share + options_.revision_share + options_.stale_share) {
+  if (sent_.empty() ||
+      u >= edge + options_.duplicate_share + options_.revision_share + options_.stale_share + options_.echo_share) {
     r = Original();
   } else if (u < edge) {
     r = Malformed();
@@ -385,8 +401,10 @@ GeneratedRecord Generator::Next() {
     r = Duplicate();
   } else if (u < (edge += options_.revision_share)) {
     r = Revision();
-  } else {
+  } else if (u < (edge += options_.stale_share)) {
     r = Stale();
+  } else {
+    r = Original(&sent_[Pick(sent_.size())]);
   }
   ++index_;
   truth_.records++;

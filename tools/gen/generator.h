@@ -1,5 +1,6 @@
 // Synthetic customer feedback for the three channels, deterministic for a seed: several
-// customers, exact duplicates, revisions, stale revisions, out-of-order event times and
+// customers, exact duplicates, revisions, stale revisions, texts echoed across channels
+// (near duplicates), out-of-order event times and
 // a chosen share of malformed records, with the ground truth of what the pipeline must
 // make of them. Used by `vocctl gen` and `vocctl demo`, the tests and the benchmarks.
 #pragma once
@@ -23,6 +24,7 @@ struct GenOptions {
   double duplicate_share = 0.05;   // exact re-sends of an earlier record
   double revision_share = 0.05;    // edits of an earlier record (revision + 1)
   double stale_share = 0.01;       // an older revision arriving after a newer one
+  double echo_share = 0.04;        // a customer's earlier text again through another channel: a near duplicate
   double out_of_order_share = 0.1; // event time moved up to 3 h back
   double protobuf_share = 0.2;     // good records sent as protobuf instead of JSON
   double pii_share = 0.05;         // texts that carry an email address or phone number
@@ -87,9 +89,11 @@ class Generator {
     std::string latest_payload;
     std::string first_payload;
     bool protobuf = false;
+    int polarity = 0;
   };
 
-  GeneratedRecord Original();
+  // A new feedback; echo_of: the same customer's text again, through another channel.
+  GeneratedRecord Original(const Sent* echo_of = nullptr);
   GeneratedRecord Revision();
   GeneratedRecord Duplicate();
   GeneratedRecord Stale();

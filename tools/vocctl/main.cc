@@ -96,6 +96,11 @@ int main(int argc, char** argv) {
   s->add_option("-i,--input", score_input, "Read texts from this file instead of stdin");
   s->add_option("--taxonomy", taxonomy, "Taxonomy YAML")->capture_default_str();
   s->add_option("--lexicons", lexicons, "Folder of sentiment lexicons")->capture_default_str();
+  std::vector<std::string> aspects;
+  s->add_option("--aspect", aspects,
+                "Also print the sentiment toward this term or phrase in each text; repeat it, or give several "
+                "separated by commas, for more")
+      ->delimiter(',');
 
   if (auto exit_code = voc::runtime::ParseCommandLine(app, argc, argv)) return *exit_code;
 
@@ -114,11 +119,11 @@ int main(int argc, char** argv) {
     return voc::vocctl::RunDemo(demo, stop.flag());
   }
   voc::text::AnalyzerOptions options{taxonomy, lexicons};
-  if (score_input.empty()) return voc::vocctl::RunScore(std::cin, std::cout, options, std::cerr);
+  if (score_input.empty()) return voc::vocctl::RunScore(std::cin, std::cout, options, std::cerr, aspects);
   std::ifstream in(score_input);
   if (!in) {
     std::cerr << "vocctl score: cannot read " << score_input << ": check the path given to --input\n";
     return 2;
   }
-  return voc::vocctl::RunScore(in, std::cout, options, std::cerr);
+  return voc::vocctl::RunScore(in, std::cout, options, std::cerr, aspects);
 }

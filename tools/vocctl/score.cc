@@ -64,23 +64,55 @@ void AppendAnalysis(const voc::text::Analysis& a, std::string* line) {
   AppendUint(a.pii.iban, line);
   line->append(",\"ip\":");
   AppendUint(a.pii.ip, line);
-  line->append("}}\n");
+  line->append(",\"name\":");
+  AppendUint(a.pii.name, line);
+  line->append(",\"address\":");
+  AppendUint(a.pii.address, line);
+  line->push_back('}');
+  if (!a.aspects.empty()) {
+    line->append(",\"aspects\":[");
+    for (size_t i = 0; i < a.aspects.size(); ++i) {
+      const voc::text::AspectSentiment& s = a.aspects[i];
+      if (i > 0) line->push_back(',');
+      line->append("{\"term\":");
+      AppendJsonString(s.term, line);
+      line->append(",\"found\":");
+      line->append(s.found ? "true" : "false");
+      line->append(",\"evidence\":");
+      const std::string_view red(a.redacted_text);
+      AppendJsonString(s.found && s.end <= red.size() ? red.substr(s.begin, s.end - s.begin) : "", line);
+      line->append(",\"compound\":");
+      AppendNumber(s.compound, line);
+      line->append(",\"label\":");
+      AppendJsonString(voc::text::ToString(s.label), line);
+      line->push_back('}');
+    }
+    line->push_back(']');
+  }
+  line->append("}\n");
 }
 
 }  // namespace
 
-int RunScore(std::istream& in, std::ostream& out, const voc::text::AnalyzerOptions& options, std::ostream& err) {
+int RunScore(std::istream& in, std::ostream& out, const voc::text::AnalyzerOptions& options, std::ostream& err,
+             const std::vector<std::string>& aspects) {
   auto analyzer = voc::text::Analyzer::Create(options);
   if (!analyzer.ok()) {
     err << "vocctl score: " << analyzer.status().ToString() << "\n";
     return 1;
   }
   voc::text::Analysis analysis;
+  std::vector<voc::text::AspectQuery> queries;
+  for (const std::string& term : aspects) queries.push_back(voc::text::AspectQuery{term, -1});
   std::string text;
   std::string line;
   while (std::getline(in, text)) {
     if (!text.empty() && text.back() == '\r') text.pop_back();
-    analyzer.value()->Analyze(text, &analysis);
+    if (queries.empty()) {
+      analyzer.value()->Analyze(text, &analysis);
+    } else {
+      analyzer.value()->AnalyzeAspects(text, queries, &analysis);
+    }
     line.clear();
     AppendAnalysis(analysis, &line);
     out.write(line.data(), static_cast<std::streamsize>(line.size()));

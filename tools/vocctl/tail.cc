@@ -130,7 +130,7 @@ int RunTail(const TailArgs& args, const std::atomic<bool>& stop) {
         std::string line = "{\"topic\":";
         AppendJsonString(r.topic, &line);
         line += ",\"partition\":" + std::to_string(r.partition.value) + ",\"offset\":" + std::to_string(r.offset.value);
-        line += ",\"timestamp\":" + (r.timestamp_ms >= 0 ? std::to_string(r.timestamp_ms) : std::string("null"));
+        line += ",\"timestamp\":" + (r.timestamp_ms > 0 ? std::to_string(r.timestamp_ms) : std::string("null"));
         line += ",\"key\":";
         AppendJsonString(r.key, &line);
         line.append(",\"value\":").append(json).append("}");

@@ -1,0 +1,80 @@
+// The state's changelog: every change a checkpoint writes to a typed store also goes to a
+// compacted topic partitioned like the input (one topic per service group, a record per
+// key: [store id][key]), and once those are acknowledged a marker record says where the
+// input resumes. A partition assigned to an instance without local state is restored from
+// it before processing resumes, so state follows its partition across instances, lost
+// volumes and moves, whatever the input topics' retention.
+//
+// Only complete checkpoints are restored: records after the last marker belong to a
+// checkpoint that never finished and are left out (and written again, as restored, so
+// no later restore mistakes them for complete). A changelog that lost its beginning, or a
+// key a compaction took away under an unfinished checkpoint, cannot be restored exactly:
+// that is an error in the log and a count, and the partition is rebuilt from its input.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/kafka/kafka.h"
+#include "common/state/kv_store.h"
+#include "common/state/state_store.h"
+
+namespace voc::runtime {
+
+// What a checkpoint writes. NOT thread-safe: the processing thread owns it.
+class ChangelogWriter final : public state::ChangeSink {
+ public:
+  // inputs: the input topics, whose offsets each marker carries.
+  ChangelogWriter(std::string topic, std::set<std::string> inputs, kafka::Producer& producer)
+      : topic_(std::move(topic)), inputs_(std::move(inputs)), producer_(producer) {}
+
+  // A typed store's change (state::ChangeSink): queued on the producer. Table rows (the
+  // reserved partition) are not: their topic is their changelog.
+  void Changed(state::StoreId store, PartitionId partition, std::string_view key, const std::string* value,
+               bool existed) override;
+  // A restored partition's record of a checkpoint that never finished, written again as
+  // what was restored (nullopt: no value) so no later restore takes it for complete.
+  void Neutralize(PartitionId partition, std::string_view changelog_key, const std::optional<std::string>& value);
+  // After the changes are acknowledged: a marker for each partition changed since the
+  // last call or whose input moved, with the next offsets of its inputs.
+  Status WriteMarkers(const std::map<TopicPartition, Offset>& next_offsets);
+  // Where an input partition resumes (assigned with local or restored state): the
+  // markers carry it until the input moves on.
+  void Resume(const TopicPartition& input, Offset next);
+  // A revoked partition: its markers are the next owner's.
+  void Forget(PartitionId partition);
+  // The first error a Changed call met (producing failed), cleared.
+  Status TakeStatus() { return std::exchange(status_, Status::Ok()); }
+  const std::string& topic() const { return topic_; }
+
+ private:
+  std::string topic_;
+  std::set<std::string> inputs_;
+  kafka::Producer& producer_;
+  std::map<TopicPartition, Offset> last_offsets_;  // of the inputs held
+  std::set<PartitionId> touched_;
+  uint64_t checkpoint_ = 0;
+  std::string key_, value_;
+  Status status_;
+};
+
+struct RestoreOutcome {
+  std::optional<Offset> next;  // where the input resumes; nullopt: rebuild from the input
+  uint64_t records = 0;        // changelog records read
+  std::string fallback;        // why the input rebuilds it instead, when it does
+};
+
+// Restores one input partition's state from the changelog into db (whose stores are
+// specs, by id; their TTLs drop what expired), committing it with the marker's offsets.
+// Records of a checkpoint that never finished are handed to writer->Neutralize.
+Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, const std::string& topic,
+                                            const TopicPartition& input, const std::vector<state::StoreSpec>& specs,
+                                            state::StateStore* db, ChangelogWriter* writer,
+                                            std::chrono::milliseconds timeout);
+
+}  // namespace voc::runtime

@@ -1,0 +1,113 @@
+// The changelog's checkpoints on the embedded broker and a real RocksDB: what a restore
+// takes (complete checkpoints only), what it writes again (an unfinished checkpoint's
+// records, as restored), and what it refuses (a key a compaction took).
+#include "common/runtime/changelog.h"
+
+#include <gtest/gtest.h>
+
+#include "common/kafka/embedded_broker.h"
+#include "tests/runtime/test_util.h"
+
+namespace voc::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ChangelogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto broker = kafka::EmbeddedBroker::Start();
+    ASSERT_TRUE(broker.ok());
+    broker_ = std::move(broker).value();
+    ASSERT_TRUE(broker_->CreateTopic("changelog", 2).ok());
+    auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
+    ASSERT_TRUE(producer.ok());
+    producer_ = std::move(producer).value();
+    writer_ = std::make_unique<ChangelogWriter>("changelog", std::set<std::string>{"in"}, *producer_);
+  }
+
+  void Change(const std::string& key, const std::string* value, bool existed) {
+    writer_->Changed(0, p_, key, value, existed);
+  }
+  // A checkpoint: its changes acknowledged, then the marker.
+  void Finish(int64_t next_offset) {
+    ASSERT_TRUE(producer_->Flush(10s).ok());
+    ASSERT_TRUE(writer_->WriteMarkers({{{"in", p_}, Offset(next_offset)}}).ok());
+    ASSERT_TRUE(producer_->Flush(10s).ok());
+  }
+
+  // A restore into a fresh state folder; the restored values of keys.
+  RestoreOutcome Restore(std::map<std::string, std::string>* values, const std::string& folder) {
+    state::StateOptions o;
+    o.path = dir_.path() + "/" + folder;
+    o.stores = {{.name = "s"}};
+    auto db = state::StateStore::Open(o);
+    EXPECT_TRUE(db.ok());
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, o.stores,
+                                        db->get(), writer_.get(), 20s);
+    EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
+    for (const char* key : {"a", "b", "c", "d"}) {
+      std::string value;
+      auto found = (*db)->Get(0, p_, key, &value);
+      if (found.ok() && *found) (*values)[key] = value;
+    }
+    EXPECT_TRUE(producer_->Flush(10s).ok());  // what the restore wrote again
+    return outcome.ok() ? *outcome : RestoreOutcome{};
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<kafka::EmbeddedBroker> broker_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<ChangelogWriter> writer_;
+  const PartitionId p_{1};
+};
+
+TEST_F(ChangelogTest, RestoreTakesCompleteCheckpointsOnlyAndWritesAnUnfinishedOneAgainAsRestored) {
+  const std::string v1 = "v1", v2 = "v2";
+  Change("a", &v1, false);
+  Change("b", &v1, false);
+  Finish(10);
+  Change("b", nullptr, true);  // checkpoint 2 deletes b ...
+  Finish(20);
+  Change("a", &v2, true);  // ... checkpoint 3 never finishes
+  Change("c", &v2, false);
+  ASSERT_TRUE(producer_->Flush(10s).ok());
+
+  std::map<std::string, std::string> values;
+  auto outcome = Restore(&values, "first");
+  EXPECT_EQ(outcome.fallback, "");
+  ASSERT_TRUE(outcome.next.has_value());
+  EXPECT_EQ(outcome.next->value, 20);
+  EXPECT_EQ(values, (std::map<std::string, std::string>{{"a", "v1"}})) << "b was deleted, a and c never finished";
+
+  // The restoring instance's next checkpoint ends what it wrote again: a later restore
+  // must not take checkpoint 3's records for complete.
+  Finish(25);
+  values.clear();
+  outcome = Restore(&values, "second");
+  EXPECT_EQ(outcome.fallback, "");
+  EXPECT_EQ(outcome.next->value, 25);
+  EXPECT_EQ(values, (std::map<std::string, std::string>{{"a", "v1"}}));
+}
+
+TEST_F(ChangelogTest, UnfinishedChangeOfAKeyWithoutACompleteValueCannotBeRestoredExactly) {
+  const std::string v1 = "v1";
+  Change("a", &v1, false);
+  Finish(10);
+  Change("d", &v1, true);  // it existed, but no complete record has it: compacted away
+  ASSERT_TRUE(producer_->Flush(10s).ok());
+  std::map<std::string, std::string> values;
+  auto outcome = Restore(&values, "first");
+  EXPECT_NE(outcome.fallback, "");
+  EXPECT_TRUE(values.empty()) << "a partial restore was kept";
+}
+
+TEST_F(ChangelogTest, PartitionWithoutAnyCheckpointHasNothingToRestore) {
+  std::map<std::string, std::string> values;
+  auto outcome = Restore(&values, "first");
+  EXPECT_FALSE(outcome.next.has_value());
+  EXPECT_EQ(outcome.fallback, "");
+}
+
+}  // namespace
+}  // namespace voc::runtime
