@@ -16,6 +16,11 @@ void Flatten(const YAML::Node& node, const std::string& prefix, const std::strin
              std::map<std::string, std::string>* values, std::map<std::string, std::string>* origins) {
   if (node.IsMap()) {
     for (const auto& kv : node) {
+      if (!kv.first.IsScalar()) {  // "? [a, b]: x" or "{a: b}: x": as<std::string> would throw a YAML exception
+        throw ConfigError("configuration file " + origin + " has a key" +
+                          (prefix.empty() ? std::string() : " under '" + prefix + "'") +
+                          " that is a list or a mapping; keys are names such as bootstrap_servers");
+      }
       std::string key = kv.first.as<std::string>();
       Flatten(kv.second, prefix.empty() ? key : prefix + "." + key, origin, values, origins);
     }
@@ -64,6 +69,10 @@ bool ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
   else if (unit == "h") factor = 3'600'000;
   else if (unit == "d") factor = 86'400'000;
   else return false;
+  // At most 100 years: anything longer is a mistake, and a few hundred years of
+  // nanoseconds overflow a steady_clock time point (n * factor itself overflows sooner).
+  constexpr int64_t kMaxMs = 36'500LL * 86'400'000;
+  if (n > kMaxMs / factor) return false;
   *out = std::chrono::milliseconds(n * factor);
   return true;
 }
@@ -167,7 +176,7 @@ std::chrono::milliseconds Config::Duration(const std::string& key, std::chrono::
   std::chrono::milliseconds d{};
   if (!ParseDuration(it->second, &d)) {
     throw ConfigError("configuration key '" + key + "' = '" + it->second + "' (from " + origin_[key] +
-                      ") must be a duration such as 250ms, 30s, 5m, 1h or 7d");
+                      ") must be a duration such as 250ms, 30s, 5m, 1h or 7d, of at most 100 years");
   }
   return d;
 }
@@ -202,7 +211,8 @@ std::map<std::string, std::string> Config::Section(const std::string& prefix) {
 
 void Config::RejectUnknownKeys() const {
   std::string unknown;
-  for (const auto& [key, value] : values_) {
+  for (const auto& entry : values_) {
+    const std::string& key = entry.first;  // a plain reference: clang 14 cannot capture a structured binding
     if (used_.contains(key)) continue;
     if (std::any_of(used_prefixes_.begin(), used_prefixes_.end(),
                     [&](const std::string& p) { return key.rfind(p, 0) == 0; })) {

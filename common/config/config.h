@@ -38,7 +38,7 @@ class Config {
   int64_t Int(const std::string& key, int64_t fallback, int64_t min, int64_t max);
   double Double(const std::string& key, double fallback, double min, double max);
   bool Bool(const std::string& key, bool fallback);
-  // "250ms", "30s", "5m", "1h", "7d"; a bare number is milliseconds.
+  // "250ms", "30s", "5m", "1h", "7d"; a bare number is milliseconds; at most 100 years.
   std::chrono::milliseconds Duration(const std::string& key, std::chrono::milliseconds fallback);
   std::vector<std::string> List(const std::string& key, const std::vector<std::string>& fallback);
   // Every key under prefix (a pass-through section such as kafka.consumer), prefix removed.
@@ -58,7 +58,7 @@ class Config {
   std::vector<std::string> used_prefixes_;
 };
 
-// Parses "30s"-style durations; false when malformed.
+// Parses "30s"-style durations; false when malformed or longer than 100 years.
 bool ParseDuration(const std::string& text, std::chrono::milliseconds* out);
 
 }  // namespace voc::config

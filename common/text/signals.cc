@@ -1,7 +1,6 @@
 #include "common/text/signals.h"
 
 #include <algorithm>
-#include <array>
 
 namespace voc::text {
 namespace {
@@ -10,7 +9,8 @@ namespace {
 #define VOC_NEG_AUX "(?:won'?t|will not|can'?t|cannot|can not|doesn'?t|does not|don'?t|do not|didn'?t|did not|isn'?t|is not|wouldn'?t|couldn'?t|unable to|fails? to|failed to|no longer|not)"
 #define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair|watch|read|keep|remember|recogni[sz]e|detect|find|see|hear|stay|resume|seek|close|exit|quit|render|decode|convert|record|import|export|recover|scroll|go off|ring|sync|rotate|zoom|print|delete|uninstall|appear|function|activate|access)\\w*"
 
-constexpr std::array kCues = {
+// A plain array: std::array's deduction guide folds over every element, past clang's nesting limit.
+constexpr SignalCue kCues[] = {
     // Bug reports: the product misbehaves.
     SignalCue{Signal::kBug, "crash*", false},
     SignalCue{Signal::kBug, "bug", false},

@@ -10,6 +10,7 @@
 
 #include "common/core/decimal.h"
 #include "common/core/limits.h"
+#include "common/core/utf8.h"
 
 namespace voc::aggregate {
 
@@ -42,7 +43,6 @@ struct AggregateProbe {
 
 namespace {
 
-constexpr char kSep = '\x1f';
 constexpr char kMetaKey[] = "meta";  // the one meta value of each partition
 
 const char* ChannelName(int channel) {
@@ -70,6 +70,62 @@ void AppendWindowGroup(std::string* out, int64_t size_ms, int64_t start_ms, std:
 constexpr size_t kMaxThemeId = 0xff;
 constexpr size_t kMaxCustomerId = kMaxCustomerIdBytes;  // shared with voc-ingest, which refuses longer ids
 static_assert(kMaxCustomerId <= 0xffff, "the customer id's length is written in two bytes");
+// Bounds of a mention's values: with them no count, sum or window end can overflow.
+constexpr int64_t kMaxEventTimeMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+constexpr int64_t kMaxArr = 1'000'000'000'000;
+constexpr int64_t kMaxCount = int64_t{1} << 40;  // mentions in one window, far beyond any real one
+
+bool InRange(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; }
+
+// Stored values are used only when they hold together: their ids, which go back out in
+// topic strings, are UTF-8, their order is the one the processor keeps, and their numbers
+// stay within bounds that keep every sum and window end from overflowing. The bounds are
+// wider than what Process accepts where an earlier build of this state format could have
+// stored more (an ARR from an unchecked customer profile, a count a state TTL left
+// negative); anything else is a damaged store or another format, and the codecs below
+// refuse it (a FatalError naming the store and the key).
+bool Readable(const voc::state::v1::Account& a) {
+  if (!InRange(a.listed_at_ms(), 0, kMaxEventTimeMs)) return false;
+  const std::string* previous = nullptr;
+  for (const auto& c : a.contributions()) {
+    if (c.feedback_id().empty() || !IsValidUtf8(c.feedback_id()) || (previous && *previous >= c.feedback_id()) ||
+        !InRange(c.channel(), 1, 3) || !InRange(c.event_time_ms(), 1, kMaxEventTimeMs) || !InRange(c.nps(), -1, 10) ||
+        !InRange(c.csat(), 0, 5) || !InRange(c.sentiment_micros(), -1'000'000, 1'000'000) ||
+        !InRange(c.arr(), -kMaxArr, kMaxArr) || !InRange(c.written_at_ms(), 0, kMaxEventTimeMs)) {
+      return false;
+    }
+    previous = &c.feedback_id();
+  }
+  return true;
+}
+
+bool Readable(const voc::state::v1::WindowState& w) {
+  for (int64_t count : {w.volume(), w.unique_volume(), w.unique_customers(), w.sentiment_count(), w.negative(),
+                        w.neutral(), w.positive(), w.nps_responses(), w.promoters(), w.passives(), w.detractors(),
+                        w.csat_responses()}) {
+    if (!InRange(count, -kMaxCount, kMaxCount)) return false;
+  }
+  if (!InRange(w.sentiment_sum_micros(), -kMaxCount * 1'000'000, kMaxCount * 1'000'000) ||
+      !InRange(w.csat_sum(), -5 * kMaxCount, 5 * kMaxCount) ||
+      !InRange(w.arr_affected(), -INT64_MAX / 2, INT64_MAX / 2) ||
+      !InRange(w.channel(), 0, 3) || !InRange(w.window_size_ms(), 1, kMaxEventTimeMs) ||
+      !InRange(w.window_start_ms(), -kMaxEventTimeMs, kMaxEventTimeMs) || !IsValidUtf8(w.theme_id()) ||
+      !IsValidUtf8(w.theme_path())) {
+    return false;
+  }
+  for (int i = 0; i < w.examples_size(); ++i) {
+    if (!IsValidUtf8(w.examples(i)) || (i > 0 && w.examples(i - 1) > w.examples(i))) return false;
+  }
+  return true;
+}
+
+bool Readable(const voc::state::v1::PartitionMeta& m) {
+  if (!InRange(m.watermark_ms(), 0, kMaxEventTimeMs) || m.open_end_ms_size() != m.open_key_size()) return false;
+  for (int64_t end : m.open_end_ms()) {
+    if (!InRange(end, -2 * kMaxEventTimeMs, 2 * kMaxEventTimeMs)) return false;
+  }
+  return true;
+}
 
 void AccountKey(std::string_view theme_id, std::string_view customer_id, std::string* out) {
   out->clear();
@@ -334,6 +390,17 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
     ctx.out.DeadLetter(record, "INVALID_FIELD", "ThemeMention theme_id over 255 bytes or customer_id over 65535 bytes");
     return;
   }
+  // Values the sums and window bounds must hold without overflowing (found by fuzzing:
+  // a sentiment of 1e300, an event time near INT64_MAX, two ARRs of INT64_MAX).
+  if (!(mention_.sentiment() >= -1.0 && mention_.sentiment() <= 1.0) || mention_.event_time_ms() > kMaxEventTimeMs ||
+      mention_.arr() < 0 || mention_.arr() > kMaxArr ||
+      (mention_.has_nps() && (mention_.nps() < 0 || mention_.nps() > 10)) ||
+      (mention_.has_csat() && (mention_.csat() < 1 || mention_.csat() > 5))) {
+    ctx.out.DeadLetter(record, "INVALID_FIELD",
+                       "ThemeMention sentiment outside -1..1, event time after 9999, ARR outside 0..10^12, NPS "
+                       "outside 0..10 or CSAT outside 1..5");
+    return;
+  }
   const PartitionId p = record.partition;
   const PartitionMeta* seen_meta = meta_->Get(p, kMetaKey);
   if (seen_meta != nullptr && mention_.event_time_ms() + options_.retention.count() < seen_meta->watermark_ms) {
@@ -551,7 +618,10 @@ void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::W
       if (c.event_time_ms < s->window_start_ms() || c.event_time_ms >= end) continue;
       if (s->channel() != 0 && c.channel != s->channel()) continue;
       if (smallest.size() == depth && c.feedback_id >= smallest.back()) continue;
-      smallest.insert(std::lower_bound(smallest.begin(), smallest.end(), c.feedback_id), c.feedback_id);
+      // An id twice: a revision moved to another customer, whose retraction under the old one is still to come.
+      const auto at = std::lower_bound(smallest.begin(), smallest.end(), c.feedback_id);
+      if (at != smallest.end() && *at == c.feedback_id) continue;
+      smallest.insert(at, c.feedback_id);
       if (smallest.size() > depth) smallest.pop_back();
     }
     return true;
@@ -604,7 +674,9 @@ void voc::state::Codec<voc::aggregate::Account>::Encode(const voc::aggregate::Ac
 
 bool voc::state::Codec<voc::aggregate::Account>::Decode(std::string_view bytes, voc::aggregate::Account* account) {
   voc::state::v1::Account stored;
-  if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+  if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::aggregate::Readable(stored)) {
+    return false;
+  }
   account->contributions.clear();
   account->spans.clear();
   account->prepared = false;
@@ -646,8 +718,7 @@ void voc::state::Codec<voc::aggregate::PartitionMeta>::Encode(const voc::aggrega
 bool voc::state::Codec<voc::aggregate::PartitionMeta>::Decode(std::string_view bytes,
                                                             voc::aggregate::PartitionMeta* meta) {
   voc::state::v1::PartitionMeta stored;
-  if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
-      stored.open_end_ms_size() != stored.open_key_size()) {
+  if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::aggregate::Readable(stored)) {
     return false;
   }
   meta->watermark_ms = stored.watermark_ms();
@@ -656,4 +727,9 @@ bool voc::state::Codec<voc::aggregate::PartitionMeta>::Decode(std::string_view b
   meta->open.clear();
   for (int i = 0; i < stored.open_end_ms_size(); ++i) meta->open.emplace(stored.open_end_ms(i), stored.open_key(i));
   return true;
+}
+
+bool voc::state::Codec<voc::aggregate::Window>::Decode(std::string_view bytes, voc::aggregate::Window* window) {
+  return window->state.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+         voc::aggregate::Readable(window->state);
 }

@@ -111,6 +111,8 @@ struct Member {};
 }  // namespace voc::aggregate
 
 // How the aggregate's values are stored (voc.state.v1 messages; format voc-aggregate/4).
+// Decode refuses a value that breaks what the processor writes (ids not UTF-8, counts,
+// times or channels out of their bounds, contributions or examples out of order).
 template <>
 struct voc::state::Codec<voc::aggregate::Account> {
   static void Encode(const voc::aggregate::Account& account, std::string* out);
@@ -119,9 +121,7 @@ struct voc::state::Codec<voc::aggregate::Account> {
 template <>
 struct voc::state::Codec<voc::aggregate::Window> {
   static void Encode(const voc::aggregate::Window& window, std::string* out) { window.state.SerializeToString(out); }
-  static bool Decode(std::string_view bytes, voc::aggregate::Window* window) {
-    return window->state.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
-  }
+  static bool Decode(std::string_view bytes, voc::aggregate::Window* window);
 };
 template <>
 struct voc::state::Codec<voc::aggregate::PartitionMeta> {

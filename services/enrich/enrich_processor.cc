@@ -33,6 +33,14 @@ bool voc::state::Codec<voc::enrich::RecentTexts>::Decode(std::string_view bytes,
   }
   index->texts.clear();
   for (int i = 0; i < stored.simhash_size(); ++i) {
+    const std::string& id = stored.feedback_id(i);
+    if (id.empty() || !voc::IsValidUtf8(id) || !voc::IsValidUtf8(stored.duplicate_of(i)) ||
+        (i > 0 && std::pair(stored.event_time_ms(i - 1), std::string_view(stored.feedback_id(i - 1))) >=
+                      std::pair(stored.event_time_ms(i), std::string_view(id)))) {
+      return false;
+    }
+  }
+  for (int i = 0; i < stored.simhash_size(); ++i) {
     index->texts.push_back({.simhash = stored.simhash(i),
                             .id_hash = voc::Hash64(stored.feedback_id(i)),
                             .event_time_ms = stored.event_time_ms(i),
@@ -40,6 +48,15 @@ bool voc::state::Codec<voc::enrich::RecentTexts>::Decode(std::string_view bytes,
                             .duplicate_of = std::move(*stored.mutable_duplicate_of(i))});
   }
   return true;
+}
+
+bool voc::state::Codec<voc::state::v1::DedupeEntry>::Decode(std::string_view bytes,
+                                                           voc::state::v1::DedupeEntry* entry) {
+  if (!entry->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::IsValidUtf8(entry->customer_id())) {
+    return false;
+  }
+  return std::all_of(entry->theme_ids().begin(), entry->theme_ids().end(),
+                     [](const std::string& id) { return !id.empty() && voc::IsValidUtf8(id); });
 }
 
 namespace voc::enrich {

@@ -75,10 +75,19 @@ struct voc::state::Codec<voc::enrich::EmittedRecord> {
 };
 
 // RecentTexts as stored: the packed parallel arrays of voc.state.v1.NearDuplicateIndex.
+// Decode refuses an index whose arrays differ in length, whose texts are out of order or
+// whose ids are not UTF-8 (they go back out in EnrichedFeedback.duplicate_of).
 template <>
 struct voc::state::Codec<voc::enrich::RecentTexts> {
   static void Encode(const voc::enrich::RecentTexts& index, std::string* out);
   static bool Decode(std::string_view bytes, voc::enrich::RecentTexts* index);
+};
+// A dedupe entry as stored; Decode refuses one whose customer or theme ids, which go back
+// out in retractions, are not UTF-8 (or a theme id is empty).
+template <>
+struct voc::state::Codec<voc::state::v1::DedupeEntry> {
+  static void Encode(const voc::state::v1::DedupeEntry& entry, std::string* out) { entry.SerializeToString(out); }
+  static bool Decode(std::string_view bytes, voc::state::v1::DedupeEntry* entry);
 };
 
 namespace voc::enrich {

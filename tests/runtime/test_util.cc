@@ -21,9 +21,10 @@
 
 namespace voc::test {
 
-TempDir::TempDir() {
+TempDir::TempDir(const std::string& parent) {
   const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/voc-test-XXXXXX";
+  std::string pattern =
+      (!parent.empty() ? parent : std::string(base != nullptr && *base != '\0' ? base : "/tmp")) + "/voc-test-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
   path_ = pattern;
 }

@@ -29,10 +29,11 @@ inline std::string Numbered(std::string_view prefix, int64_t n) {
   return out;
 }
 
-// A fresh folder under $TMPDIR (or /tmp), removed with everything in it on destruction.
+// A fresh folder under parent (by default $TMPDIR, or /tmp), removed with everything in
+// it on destruction.
 class TempDir {
  public:
-  TempDir();
+  explicit TempDir(const std::string& parent = "");
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
