@@ -20,7 +20,7 @@
 
 #include "services/aggregate/aggregate_processor.h"
 #include "tests/fuzz/processor.h"
-#include "tests/runtime/test_util.h"
+#include "tests/runtime/temp_dir.h"
 #include "voc/v1/theme.pb.h"
 
 namespace voc::fuzz {

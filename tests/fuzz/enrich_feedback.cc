@@ -19,9 +19,10 @@
 #include <map>
 #include <set>
 
+#include "common/core/theme_ids.h"
 #include "services/enrich/enrich_processor.h"
 #include "tests/fuzz/processor.h"
-#include "tests/runtime/test_util.h"
+#include "tests/runtime/temp_dir.h"
 #include "voc/v1/customer.pb.h"
 
 namespace voc::fuzz {
@@ -79,16 +80,25 @@ test::Emitted Process(Enrich& e, std::string_view value) {
   return e.harness.Batch({{.topic = kInput.topic, .partition = 0, .key = "k", .value = std::string(value)}}, false);
 }
 
+// The themes a record's mentions name: its own ("other" when none) and the overall one.
+std::set<std::string> MentionedThemes(const voc::v1::EnrichedFeedback& enriched) {
+  std::set<std::string> themes;
+  for (const auto& t : enriched.themes()) themes.insert(t.id());
+  if (themes.empty()) themes.insert(kUnthemedId);
+  themes.insert(kOverallThemeId);
+  return themes;
+}
+
 // The mentions after an enriched record: one per theme, retractions only of themes the id
 // had (previous: what the target saw of it before; null: no retraction allowed). Returns
 // the index of the first output after them.
 size_t ExpectMentions(const test::Emitted& out, size_t i, const voc::v1::EnrichedFeedback& enriched,
                       const Seen* previous) {
-  std::set<std::string> themes;
+  std::set<std::string> distinct;
   for (const auto& t : enriched.themes()) {
-    VOC_FUZZ_EXPECT(!t.id().empty() && themes.insert(t.id()).second, "a theme empty or twice: " + t.id());
+    VOC_FUZZ_EXPECT(!t.id().empty() && distinct.insert(t.id()).second, "a theme empty or twice: " + t.id());
   }
-  if (themes.empty()) themes.insert("other");
+  const std::set<std::string> themes = MentionedThemes(enriched);
   std::set<std::string> mentioned, retracted;
   for (; i < out.outputs.size() && out.outputs[i].topic == "voc.theme.mentions"; ++i) {
     const auto& o = out.outputs[i];
@@ -151,10 +161,8 @@ void ExpectOneOutcome(const test::Emitted& out, const voc::v1::Feedback* input, 
     ++alerts;
   }
   VOC_FUZZ_EXPECT(alerts == (enriched.urgency_size() > 0 ? 1u : 0u), "an alert without urgency, or none with it");
-  std::set<std::string> themes;
-  for (const auto& t : enriched.themes()) themes.insert(t.id());
-  if (themes.empty()) themes.insert("other");
-  (*seen)[input->feedback_id()] = {input->source_revision(), enriched.revision(), themes, enriched.customer_id()};
+  (*seen)[input->feedback_id()] = {input->source_revision(), enriched.revision(), MentionedThemes(enriched),
+                                   enriched.customer_id()};
   // Texts of the customer whose role this one changed: each again as a new revision, with
   // its mentions when it turned between original and near duplicate.
   while (i < out.outputs.size()) {

@@ -365,17 +365,6 @@ void StateSeeds(const fs::path& root) {
   dedupe.set_event_time_ms(kT0 + 10);
   dedupe.set_customer_id(ss::kCustomer);
   s.Add("dedupe", sel(ss::kEnrichDedupe) + dedupe.SerializeAsString());
-  voc::v1::EnrichedFeedback enriched;  // what voc-enrich keeps of a text in the near-duplicate index
-  enriched.set_schema_version(1);
-  enriched.set_feedback_id(ss::kFeedbackId);
-  enriched.set_revision(1);
-  enriched.set_channel(voc::v1::CHANNEL_SURVEY);
-  enriched.set_customer_id(ss::kCustomer);
-  enriched.set_event_time_ms(kT0 + 10);
-  enriched.set_redacted_text("The dashboard is far too slow to load and the export keeps timing out every morning.");
-  dedupe.set_enriched(enriched.SerializeAsString());
-  s.Add("dedupe-with-record", sel(ss::kEnrichDedupe) + dedupe.SerializeAsString());
-  dedupe.clear_enriched();
   dedupe.set_customer_id("cust-0");
   dedupe.set_source_revision(5);
   s.Add("dedupe-newer-other-customer", sel(ss::kEnrichDedupe) + dedupe.SerializeAsString());

@@ -23,7 +23,7 @@
 #include "services/enrich/enrich_config.h"
 #include "services/ingest/ingest_config.h"
 #include "tests/fuzz/fuzz_target.h"
-#include "tests/runtime/test_util.h"
+#include "tests/runtime/temp_dir.h"
 
 namespace voc::fuzz {
 namespace {

@@ -19,7 +19,7 @@
 #include "services/aggregate/aggregate_processor.h"
 #include "services/enrich/enrich_processor.h"
 #include "tests/fuzz/processor.h"
-#include "tests/runtime/test_util.h"
+#include "tests/runtime/temp_dir.h"
 #include "voc/v1/customer.pb.h"
 
 namespace voc::fuzz {

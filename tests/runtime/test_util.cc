@@ -21,19 +21,6 @@
 
 namespace voc::test {
 
-TempDir::TempDir(const std::string& parent) {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern =
-      (!parent.empty() ? parent : std::string(base != nullptr && *base != '\0' ? base : "/tmp")) + "/voc-test-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -195,7 +182,7 @@ rd_kafka_t* GroupQueryHandle(const kafka::ClientConfig& cluster, const std::stri
   props["log_level"] = "3";
   for (const auto& [k, v] : props) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      *error = errstr;
+      *error = std::string(errstr);  // assigned as a char*, GCC 12 -O3 warns falsely (-Wrestrict)
       rd_kafka_conf_destroy(conf);
       return nullptr;
     }

@@ -1,7 +1,8 @@
-// Helpers shared by the runtime, state, ingest and end-to-end tests: a temporary folder,
-// a bare HTTP GET, waiting on a condition, reading a topic back to its end, waiting for a
-// consumer group to catch up, and reading a counter from a prometheus::Registry. They
-// use the real parts only, and work on the embedded broker and a real one alike.
+// Helpers shared by the runtime, state, ingest and end-to-end tests: a temporary folder
+// (temp_dir.h), a bare HTTP GET, waiting on a condition, reading a topic back to its end,
+// waiting for a consumer group to catch up, and reading a counter from a
+// prometheus::Registry. They use the real parts only, and work on the embedded broker and
+// a real one alike.
 #pragma once
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "common/core/status.h"
 #include "common/kafka/kafka.h"
 #include "common/metrics/metric_value.h"
+#include "tests/runtime/temp_dir.h"
 
 namespace prometheus {
 class Registry;
@@ -28,20 +30,6 @@ inline std::string Numbered(std::string_view prefix, int64_t n) {
   out += std::to_string(n);
   return out;
 }
-
-// A fresh folder under parent (by default $TMPDIR, or /tmp), removed with everything in
-// it on destruction.
-class TempDir {
- public:
-  explicit TempDir(const std::string& parent = "");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Polls pred every 20 ms until it holds or timeout passes; returns its last answer.
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
