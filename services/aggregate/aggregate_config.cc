@@ -29,6 +29,7 @@ AggregateOptions LoadAggregateOptions(config::Config& c) {
   o.insights.alerts_topic = c.String("topics.alerts", o.insights.alerts_topic);
   auto& in = o.insights;
   in.enabled = c.Bool("aggregate.insights.enabled", in.enabled);
+  in.segment_spikes = c.Bool("aggregate.insights.segment_spikes", in.segment_spikes);
   in.sensitivity.z_threshold = c.Double("aggregate.insights.z_threshold", in.sensitivity.z_threshold, 1.0, 20.0);
   in.sensitivity.min_count = c.Int("aggregate.insights.min_count", in.sensitivity.min_count, 1, 1'000'000);
   in.sensitivity.min_scored = c.Int("aggregate.insights.min_scored", in.sensitivity.min_scored, 1, 1'000'000);

@@ -728,8 +728,33 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   probe_->emitted.Increment();
   if (s.window_size_ms() == insight::kHourMs && s.channel() == voc::v1::CHANNEL_UNSPECIFIED && s.rollup() == 0) {
     const PartitionMeta* meta = meta_->Get(partition, kMetaKey);
-    insights_.OnHourlyWindow(partition, s, meta != nullptr ? meta->watermark_ms : 0, ctx.now_ms, ctx);
+    insights_.OnHourlyWindow(partition, s, SegmentWindows(partition, s), meta != nullptr ? meta->watermark_ms : 0,
+                             ctx.now_ms, ctx);
   }
+}
+
+// The window's segment rollup windows, the most mentions first, ties by segment.
+std::vector<voc::state::v1::WindowState> AggregateProcessor::SegmentWindows(PartitionId partition,
+                                                                          const voc::state::v1::WindowState& s) {
+  std::vector<voc::state::v1::WindowState> out;
+  const PartitionMeta* meta = meta_->Get(partition, kMetaKey);
+  if (meta == nullptr || options_.rollup_max_values[static_cast<size_t>(Rollup::kSegment)] == 0) return out;
+  std::vector<std::string_view> values;
+  for (const auto& v : meta->rollup_values) {
+    if (v.rollup == Rollup::kSegment) values.push_back(v.value);
+  }
+  values.push_back(kOtherValue);
+  Window read;
+  for (std::string_view value : values) {
+    const Window* w = windows_->Peek(
+        partition, WindowKey(s.window_size_ms(), s.window_start_ms(), s.theme_id(), RollupSlot(Rollup::kSegment, value)),
+        &read);
+    if (w != nullptr) out.push_back(w->state);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::pair{-a.volume(), a.rollup_value()} < std::pair{-b.volume(), b.rollup_value()};
+  });
+  return out;
 }
 
 // A removed example leaves a gap only the window's other contributions can fill: the
