@@ -182,6 +182,17 @@ TEST_F(AnalyzerTest, AspectSentimentFollowsTheWordsAboutEachAspect) {
   analyzer_->AnalyzeAspects("The export works great", std::array{AspectQuery{"export", -1}}, &a);
   EXPECT_EQ(a.aspects[0].label, SentimentLabel::kPositive);
 
+  // The aspect's own words name it, they do not judge it.
+  analyzer_->AnalyzeAspects("The happy hour was bland", std::array{AspectQuery{"happy hour", -1}}, &a);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kNegative);
+  // The yardstick of a comparison gets the opposite of what is said of the other side.
+  const AspectQuery compared[] = {{"OS X", -1}, {"Windows", -1}};
+  analyzer_->AnalyzeAspects("OS X runs far better than Windows", compared, &a);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kPositive);
+  EXPECT_EQ(a.aspects[1].label, SentimentLabel::kNegative);
+  analyzer_->AnalyzeAspects("The screen is superior compared to Windows laptops", std::array{AspectQuery{"Windows", -1}}, &a);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kNegative);
+
   // Of two mentions, the one at the requested offset.
   const std::string text = "The food is great. Their food delivery is awful.";
   const AspectQuery second[] = {{"food", static_cast<int64_t>(text.rfind("food"))}};
