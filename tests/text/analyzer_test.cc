@@ -227,6 +227,18 @@ TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
   EXPECT_NE(a.type, FeedbackType::kQuestion);
   analyzer_->Analyze("Any help would be appreciated, thanks in advance", &a);
   EXPECT_EQ(a.type, FeedbackType::kQuestion);
+  // "Let me know" asks for an answer, not a feature; "why not X" suggests one; a fix the
+  // writer tried that failed is no new bug.
+  analyzer_->Analyze("Please let me know if the export works for you", &a);
+  EXPECT_NE(a.type, FeedbackType::kFeatureRequest);
+  analyzer_->Analyze("Let us choose the default folder for downloads", &a);
+  EXPECT_EQ(a.type, FeedbackType::kFeatureRequest);
+  analyzer_->Analyze("But why not display the time in the navigation bar like other players", &a);
+  EXPECT_EQ(a.type, FeedbackType::kFeatureRequest);
+  analyzer_->Analyze("I tried safe mode and refreshing the browser, that didn't work", &a);
+  EXPECT_NE(a.type, FeedbackType::kBugReport);
+  analyzer_->Analyze("Your solution did not work for me", &a);
+  EXPECT_NE(a.type, FeedbackType::kBugReport);
 }
 
 // tests/text/data/review_types_dev.tsv: the dev set the type cues were tuned on.
