@@ -111,6 +111,20 @@ Status ProcessorDriver::Commit(const std::map<TopicPartition, Offset>& next_offs
   return Status::Ok();
 }
 
+void ProcessorDriver::ShedCaches(double keep_fraction) {
+  for (auto& store : setup_->stores_) {
+    store->Shrink(static_cast<size_t>(keep_fraction * static_cast<double>(store->cached_bytes())));
+  }
+}
+
+size_t ProcessorDriver::cached_bytes() const {
+  size_t total = 0;
+  for (const auto& store : setup_->stores_) total += store->cached_bytes();
+  return total;
+}
+
+bool ProcessorDriver::CachesOverBudget() const { return cached_bytes() > options_.cache_bytes; }
+
 size_t ProcessorDriver::unwritten() const {
   size_t n = 0;
   for (const auto& store : setup_->stores_) n += store->unwritten();

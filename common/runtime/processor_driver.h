@@ -55,6 +55,13 @@ class ProcessorDriver {
   // The checkpoint: every store's changes (those WriteChanges has not taken yet) and these
   // next offsets in one commit, then the caches shrunk to their budget.
   Status Commit(const std::map<TopicPartition, Offset>& next_offsets);
+  // Evicts clean cache entries until each store holds at most keep_fraction of what it
+  // holds now (the memory guard's lever; read back from the store when next used).
+  void ShedCaches(double keep_fraction);
+  // Whether the stores' caches together hold more than their budget: only entries with
+  // unwritten changes keep them there, and a checkpoint lets them go.
+  bool CachesOverBudget() const;
+  size_t cached_bytes() const;  // the stores' caches together
   // The stores' specs, by id.
   std::vector<state::StoreSpec> store_specs() const;
   // Changes not yet committed, over all stores.

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "common/runtime/memory_budget.h"
+
 namespace voc::runtime {
 namespace {
 
@@ -34,7 +36,15 @@ RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
   o.dead_letter_topic = c.String("topics.dlq", "voc.dlq");
   o.group_id = c.String("service.group_id", service);
   o.http_listen = c.String("service.http_listen", default_http);
-  o.memory_budget_bytes = static_cast<uint64_t>(c.Int("service.memory_budget_mb", 1024, 64, 1 << 20)) << 20;
+  o.memory_budget_bytes = static_cast<uint64_t>(c.Int("service.memory_budget_mb", 512, 64, 1 << 20)) << 20;
+  // What grows with the work is sized from the budget unless a setting says otherwise.
+  const MemoryPlan plan = PlanMemory(o.memory_budget_bytes);
+  if (!o.kafka.properties.contains("queued.max.messages.kbytes")) {
+    o.consumer_properties.try_emplace("queued.max.messages.kbytes", std::to_string(plan.consumer_queue_kb));
+  }
+  if (!o.kafka.properties.contains("queue.buffering.max.kbytes")) {
+    o.producer_properties.try_emplace("queue.buffering.max.kbytes", std::to_string(plan.producer_buffer_kb));
+  }
   o.batch_max_records = static_cast<size_t>(c.Int("batch.max_records", 5000, 1, 1'000'000));
   o.batch_max_wait = c.Duration("batch.max_wait", std::chrono::milliseconds(50));
   o.flush_timeout = c.Duration("batch.flush_timeout", std::chrono::seconds(30));
@@ -42,10 +52,15 @@ RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
   o.exit_before_commit = static_cast<uint64_t>(c.Int("testing.exit_before_commit", 0, 0, INT64_MAX));
   o.input_topics = input_topics;
   o.state.path = c.String("state.dir", "");
-  o.state.block_cache_bytes = static_cast<size_t>(c.Int("state.block_cache_mb", 64, 1, 1 << 20)) << 20;
-  o.state.write_buffer_bytes = static_cast<size_t>(c.Int("state.write_buffer_mb", 64, 1, 1 << 20)) << 20;
+  o.state.block_cache_bytes =
+      static_cast<size_t>(c.Int("state.block_cache_mb", static_cast<int64_t>(plan.block_cache_bytes >> 20), 1, 1 << 20))
+      << 20;
+  o.state.write_buffer_bytes =
+      static_cast<size_t>(c.Int("state.write_buffer_mb", static_cast<int64_t>(plan.write_buffer_bytes >> 20), 1, 1 << 20))
+      << 20;
   o.state.sync_writes = c.Bool("state.sync_writes", false);
-  o.state_cache_bytes = static_cast<size_t>(c.Int("state.cache_mb", 128, 1, 1 << 20)) << 20;
+  o.state_cache_bytes =
+      static_cast<size_t>(c.Int("state.cache_mb", static_cast<int64_t>(plan.state_cache_bytes >> 20), 1, 1 << 20)) << 20;
   const bool changelog = c.Bool("state.changelog", true);
   const std::string changelog_topic = c.String("state.changelog_topic", o.group_id + "-changelog");
   o.changelog_topic = changelog ? changelog_topic : "";

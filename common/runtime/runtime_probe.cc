@@ -60,6 +60,7 @@ RuntimeProbe::RuntimeProbe(prometheus::Registry& r, const std::string& service)
       flushing_seconds(PhaseFamily(r, service).Add({{"phase", "flush"}})),
       committing_seconds(PhaseFamily(r, service).Add({{"phase", "commit"}})),
       memory_budget_bytes(BuildGauge().Name("voc_memory_budget_bytes").Help("The configured memory budget; 0 when none.").Labels({{"service", service}}).Register(r).Add({})),
+      memory_sheds(BuildCounter().Name("voc_memory_sheds_total").Help("Times the resident size neared the memory budget and the state caches were shed.").Labels({{"service", service}}).Register(r).Add({})),
       state_memory_bytes(BuildGauge().Name("voc_state_memory_bytes").Help("Bytes held by the state store's block cache and memtables.").Labels({{"service", service}}).Register(r).Add({})),
       ready(BuildGauge().Name("voc_ready").Help("1 when the service is assigned, restored and serving.").Labels({{"service", service}}).Register(r).Add({})),
       registry_(r),

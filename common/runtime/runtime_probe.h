@@ -64,6 +64,7 @@ class RuntimeProbe {
   prometheus::Counter& flushing_seconds;
   prometheus::Counter& committing_seconds;
   prometheus::Gauge& memory_budget_bytes;
+  prometheus::Counter& memory_sheds;
   prometheus::Gauge& state_memory_bytes;
   prometheus::Gauge& ready;
 

@@ -17,6 +17,7 @@
 #include "common/metrics/http_server.h"
 #include "common/metrics/process_collector.h"
 #include "common/runtime/changelog.h"
+#include "common/runtime/memory_budget.h"
 #include "common/runtime/processor_driver.h"
 #include "common/runtime/runtime_probe.h"
 #include "common/runtime/table_reader.h"
@@ -93,7 +94,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
         pending_processor_(std::move(processor)),
         registry_(std::move(registry)),
         probe_(*registry_, options_.service),
-        health_(std::make_shared<metrics::Health>()) {}
+        health_(std::make_shared<metrics::Health>()),
+        memory_guard_(options_.memory_budget_bytes) {}
 
   Status Init() {
     probe_.memory_budget_bytes.Set(static_cast<double>(options_.memory_budget_bytes));
@@ -346,10 +348,11 @@ class ServiceRunnerImpl final : public ServiceRunner {
   }
 
   // A stop, a revoke or the interval checkpoints; so does a transaction that has grown
-  // large, which bounds the memory it holds.
+  // large, or changes that keep the caches over their budget (a backlog drained fast
+  // changes more within one interval than the caches hold): both bound the memory held.
   bool CheckpointDue(const std::atomic<bool>& stop) const {
     return stop.load() || Clock::now() - last_checkpoint_ >= options_.commit_interval ||
-           driver_->unwritten() >= kMaxPendingChanges;
+           driver_->unwritten() >= kMaxPendingChanges || driver_->CachesOverBudget();
   }
   static constexpr size_t kMaxPendingChanges = 200'000;
 
@@ -401,6 +404,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     next_offsets_.clear();
     last_checkpoint_ = Clock::now();
     probe_.checkpoints.Increment();
+    if (memory_guard_.AfterCheckpoint(*driver_)) probe_.memory_sheds.Increment();
     probe_.committing_seconds.Increment(Seconds(last_checkpoint_ - commit_started));
     return Status::Ok();
   }
@@ -537,6 +541,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
   std::shared_ptr<prometheus::Registry> registry_;
   RuntimeProbe probe_;
   std::shared_ptr<metrics::Health> health_;
+  MemoryGuard memory_guard_;
   // Touched by the clients' callbacks (revoke, statistics): declared before the clients,
   // so they outlive them. Broker timestamp of the last record read from each assigned
   // partition (0 or -1: the broker keeps none), for voc_consumer_lag_seconds.

@@ -152,6 +152,10 @@ class StateStoreImpl final : public StateStore {
     db_options.allow_concurrent_memtable_write = false;
     db_options.write_buffer_manager =
         std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes, cache_);
+    // A store written rarely keeps its memtable, and with it every write-ahead log since
+    // its first write, alive: past this total RocksDB flushes the families that pin the
+    // oldest log, so the logs stay bounded.
+    db_options.max_total_wal_size = std::max<uint64_t>(2 * options.write_buffer_bytes, 8 << 20);
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache_;
     table.cache_index_and_filter_blocks = true;

@@ -133,6 +133,26 @@ TEST_F(ConfigTest, InvalidBoolAndMissingFileAreErrors) {
   EXPECT_THAT(ErrorOf([&] { Config::Load(WriteFile("a: [1, {b: 2}]\n"), {}, {}); }), HasSubstr("'a'"));
 }
 
+// The caches that grow with the work are sized from the memory budget; a setting of its
+// own wins, in any section librdkafka reads.
+TEST_F(ConfigTest, CachesAreSizedFromTheMemoryBudgetUnlessSetThemselves) {
+  Config c = Config::Load("", {}, {"service.memory_budget_mb=256"});
+  auto o = runtime::LoadRuntimeOptions(c, "voc-test", {"in"}, "");
+  EXPECT_EQ(o.memory_budget_bytes, uint64_t{256} << 20);
+  EXPECT_EQ(o.state_cache_bytes, size_t{64} << 20);
+  EXPECT_EQ(o.state.block_cache_bytes, size_t{32} << 20);
+  EXPECT_EQ(o.state.write_buffer_bytes, size_t{32} << 20);
+  EXPECT_EQ(o.consumer_properties.at("queued.max.messages.kbytes"), "16384");
+  EXPECT_EQ(o.producer_properties.at("queue.buffering.max.kbytes"), "32768");
+  Config defaults = Config::Load("", {}, {});
+  EXPECT_EQ(runtime::LoadRuntimeOptions(defaults, "voc-test", {"in"}, "").memory_budget_bytes, uint64_t{512} << 20);
+  Config own = Config::Load("", {}, {"service.memory_budget_mb=256", "state.cache_mb=10",
+                                     "kafka.client.queued.max.messages.kbytes=1000"});
+  o = runtime::LoadRuntimeOptions(own, "voc-test", {"in"}, "");
+  EXPECT_EQ(o.state_cache_bytes, size_t{10} << 20);
+  EXPECT_FALSE(o.consumer_properties.contains("queued.max.messages.kbytes")) << "it would override kafka.client's";
+}
+
 TEST_F(ConfigTest, RuntimeOptionsPassRocksDbAndKafkaSectionsThrough) {
   Config c = Config::Load(WriteFile("state:\n  dir: /var/lib/voc\n  block_cache_mb: 8\n"
                                     "  rocksdb:\n    max_background_jobs: 4\n"
@@ -142,7 +162,7 @@ TEST_F(ConfigTest, RuntimeOptionsPassRocksDbAndKafkaSectionsThrough) {
   EXPECT_EQ(o.state.path, "/var/lib/voc");
   EXPECT_EQ(o.state.block_cache_bytes, 8u << 20);
   EXPECT_EQ(o.state.rocksdb_options, (std::map<std::string, std::string>{{"max_background_jobs", "4"}}));
-  EXPECT_EQ(o.producer_properties, (kafka::Properties{{"linger.ms", "50"}}));
+  EXPECT_EQ(o.producer_properties.at("linger.ms"), "50");
   EXPECT_EQ(o.batch_max_wait, 100ms);
   EXPECT_EQ(o.group_id, "voc-test");
   c.RejectUnknownKeys();
@@ -161,7 +181,7 @@ TEST_F(ConfigTest, KafkaClientSectionIsTheClientConfigOfEveryHandle) {
   auto o = runtime::LoadRuntimeOptions(c, "voc-test", {"in"}, "127.0.0.1:0");
   EXPECT_EQ(o.kafka.bootstrap_servers, "broker:9092");
   EXPECT_EQ(o.kafka.properties, (kafka::Properties{{"security.protocol", "SASL_SSL"}}));
-  EXPECT_EQ(o.consumer_properties, (kafka::Properties{{"fetch.wait.max.ms", "100"}}));
+  EXPECT_EQ(o.consumer_properties.at("fetch.wait.max.ms"), "100");
   c.RejectUnknownKeys();
 }
 

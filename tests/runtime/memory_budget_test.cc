@@ -1,0 +1,57 @@
+// The memory guard: near the budget it sheds the stores' caches (clean entries, read back
+// when next used), at most once a second; without a budget it does nothing.
+#include "common/runtime/memory_budget.h"
+
+#include <gtest/gtest.h>
+
+#include "common/metrics/process_metrics.h"
+#include "tests/runtime/processor_harness.h"
+#include "tests/runtime/temp_dir.h"
+#include "tests/runtime/test_util.h"
+
+namespace voc::runtime {
+namespace {
+
+// Counts every key it sees in its store (one cache entry per key) and says the count.
+class KeyCounter final : public Processor {
+ public:
+  void Open(Setup& setup) override { counts_ = setup.Store<test::Counter>({.name = "counts"}); }
+  void Process(const kafka::Record& record, Context& ctx) override {
+    const int64_t n = ++counts_->Update(record.partition, record.key).n;
+    ctx.out.Emit("out", record.key, std::to_string(n));
+  }
+
+ private:
+  state::KeyValueStore<test::Counter>* counts_ = nullptr;
+};
+
+TEST(MemoryGuard, NearTheBudgetItShedsTheCachesAtMostOnceASecond) {
+  test::TempDir dir;
+  test::ProcessorHarness harness([] { return std::make_unique<KeyCounter>(); }, dir.path(),
+                                 {{"in", PartitionId(0)}});
+  ASSERT_TRUE(harness.Start().ok());
+  std::vector<test::Input> inputs;
+  for (int i = 0; i < 20'000; ++i) inputs.push_back({"in", 0, test::Numbered("key-", i), "v"});
+  harness.Batch(inputs);  // with its checkpoint: every entry is clean
+  const size_t before = harness.driver().cached_bytes();
+  ASSERT_GT(before, size_t{1} << 20);
+
+  MemoryGuard no_budget(0);
+  EXPECT_FALSE(no_budget.AfterCheckpoint(harness.driver()));
+  MemoryGuard roomy(metrics::ResidentBytes() * 4);
+  EXPECT_FALSE(roomy.AfterCheckpoint(harness.driver())) << "far under its budget the process keeps its caches";
+  EXPECT_EQ(harness.driver().cached_bytes(), before);
+
+  MemoryGuard tight(metrics::ResidentBytes());  // the process is at its budget
+  EXPECT_TRUE(tight.AfterCheckpoint(harness.driver()));
+  EXPECT_LE(harness.driver().cached_bytes(), before / 2 + 4096);
+  EXPECT_FALSE(tight.AfterCheckpoint(harness.driver())) << "a second shed within the second";
+
+  // What was shed is read back from the store when used again.
+  const auto again = harness.Batch({{"in", 0, "key-7", "v"}});
+  ASSERT_EQ(again.outputs.size(), 1u);
+  EXPECT_EQ(again.outputs[0].value, "2");
+}
+
+}  // namespace
+}  // namespace voc::runtime
