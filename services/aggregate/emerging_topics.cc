@@ -80,10 +80,10 @@ void RemoveExample(PhraseCounter& c, const std::string& id) {
   if (it != c.examples.end() && *it == id) c.examples.erase(it);
 }
 
-// A theme listed twice in one feedback co-occurs once.
-bool SeenBefore(const std::vector<std::string>& themes, size_t i) {
-  return std::find(themes.begin(), themes.begin() + static_cast<std::ptrdiff_t>(i), themes[i]) !=
-         themes.begin() + static_cast<std::ptrdiff_t>(i);
+// A theme or phrase listed twice in one feedback counts once.
+bool SeenBefore(const std::vector<std::string>& values, size_t i) {
+  return std::find(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(i), values[i]) !=
+         values.begin() + static_cast<std::ptrdiff_t>(i);
 }
 
 bool ReadablePhrase(std::string_view s) { return !s.empty() && s.size() <= kMaxPhraseBytes && IsValidUtf8(s); }
@@ -333,7 +333,9 @@ void EmergingTopics::OnContribution(PartitionId partition, const std::string& th
   }
   const bool unthemed =
       std::all_of(themes.begin(), themes.end(), [](const std::string& t) { return t == kUnthemedId; });
-  for (const std::string& phrase : phrases) {
+  for (size_t k = 0; k < phrases.size(); ++k) {
+    const std::string& phrase = phrases[k];
+    if (SeenBefore(phrases, k)) continue;
     if (sign > 0) {
       PhraseCounter& all = window.all.Add(phrase);
       for (size_t i = 0; i < themes.size(); ++i) {
