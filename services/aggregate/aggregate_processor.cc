@@ -95,10 +95,7 @@ bool Readable(const voc::state::v1::Account& a) {
         !InRange(c.arr(), -kMaxArr, kMaxArr) || !InRange(c.written_at_ms(), 0, kMaxEventTimeMs)) {
       return false;
     }
-    if (static_cast<size_t>(c.phrases_size()) > kMaxPhrasesPerFeedback) return false;
-    for (const auto& phrase : c.phrases()) {
-      if (phrase.empty() || phrase.size() > kMaxPhraseBytes || !IsValidUtf8(phrase)) return false;
-    }
+    if (static_cast<size_t>(c.phrase_hashes_size()) > kMaxPhrasesPerFeedback) return false;
     previous = &c.feedback_id();
   }
   return true;
@@ -442,7 +439,7 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   if (had && !it->retracted) {
     Apply(p, meta, account, *it, mention_.theme_id(), "", -1);
     insights_.OnContribution(p, mention_.theme_id(), it->app_version, it->sentiment_scored, it->sentiment_micros, -1);
-    topics_.OnContribution(p, mention_.theme_id(), it->feedback_id, it->event_time_ms, it->phrases, it->themes, -1);
+    topics_.OnContribution(p, mention_.theme_id(), it->feedback_id, it->event_time_ms, it->phrase_hashes, nullptr, it->themes, -1);
     probe_->replaced.Increment();
   }
   Contribution c;
@@ -460,14 +457,17 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   c.source_timestamp_ms = mention_.meta().source_timestamp_ms();
   c.app_version = mention_.app_version();
   c.themes.assign(mention_.themes().begin(), mention_.themes().end());
-  if (options_.topics.enabled) c.phrases.assign(mention_.phrases().begin(), mention_.phrases().end());
+  if (options_.topics.enabled) {
+    for (const auto& phrase : mention_.phrases()) c.phrase_hashes.push_back(PhraseHash(phrase));
+  }
   c.applied_offset = record.offset.value;
   if (c.retracted) {
     probe_->retracted.Increment();
   } else {
     Apply(p, meta, account, c, mention_.theme_id(), mention_.theme_path(), +1);
     insights_.OnContribution(p, mention_.theme_id(), c.app_version, c.sentiment_scored, c.sentiment_micros, +1);
-    topics_.OnContribution(p, mention_.theme_id(), c.feedback_id, c.event_time_ms, c.phrases, c.themes, +1);
+    topics_.OnContribution(p, mention_.theme_id(), c.feedback_id, c.event_time_ms, c.phrase_hashes, &mention_.phrases(),
+                           c.themes, +1);
     probe_->applied.Increment();
     if (c.event_time_ms > meta.watermark_ms) {
       if (advanced_.empty() || advanced_.back() != p) advanced_.push_back(p);
@@ -692,7 +692,7 @@ void voc::state::Codec<voc::aggregate::Account>::Encode(const voc::aggregate::Ac
     s->set_source_timestamp_ms(c.source_timestamp_ms);
     s->set_app_version(c.app_version);
     for (const auto& theme : c.themes) s->add_themes(theme);
-    for (const auto& phrase : c.phrases) s->add_phrases(phrase);
+    s->mutable_phrase_hashes()->Add(c.phrase_hashes.begin(), c.phrase_hashes.end());
     s->set_applied_offset(c.applied_offset);
     s->set_written_at_ms(c.written_at_ms);
   }
@@ -725,7 +725,7 @@ bool voc::state::Codec<voc::aggregate::Account>::Decode(std::string_view bytes, 
     c.source_timestamp_ms = s.source_timestamp_ms();
     c.app_version = std::move(*s.mutable_app_version());
     for (auto& theme : *s.mutable_themes()) c.themes.push_back(std::move(theme));
-    for (auto& phrase : *s.mutable_phrases()) c.phrases.push_back(std::move(phrase));
+    c.phrase_hashes.assign(s.phrase_hashes().begin(), s.phrase_hashes().end());
     c.applied_offset = s.applied_offset();
     c.written_at_ms = s.written_at_ms();
   }

@@ -66,7 +66,7 @@ struct Contribution {
   int64_t source_timestamp_ms = 0;
   std::string app_version;  // for the release stats, which take it back out with it
   std::vector<std::string> themes;  // of an overall ("*") contribution: the drivers it counts in
-  std::vector<std::string> phrases;  // of an overall contribution: emerging topics take them back out with it
+  std::vector<uint64_t> phrase_hashes;  // of an overall contribution (PhraseHash): emerging topics take them back out
   // Input offset of the mention that made it: in each window, a customer's ARR is the
   // one its latest live contribution there carried (the same after a reload).
   int64_t applied_offset = 0;

@@ -8,6 +8,8 @@
 #include <cmath>
 
 #include "common/core/decimal.h"
+#include "common/core/hash.h"
+#include "common/core/string_map.h"
 #include "common/core/limits.h"
 #include "common/core/theme_ids.h"
 #include "common/core/utf8.h"
@@ -81,7 +83,8 @@ void RemoveExample(PhraseCounter& c, const std::string& id) {
 }
 
 // A theme or phrase listed twice in one feedback counts once.
-bool SeenBefore(const std::vector<std::string>& values, size_t i) {
+template <typename T>
+bool SeenBefore(std::span<const T> values, size_t i) {
   return std::find(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(i), values[i]) !=
          values.begin() + static_cast<std::ptrdiff_t>(i);
 }
@@ -166,6 +169,8 @@ void Observe(History& h, int64_t count, int64_t start_ms, double smoothing) {
 
 }  // namespace
 
+uint64_t PhraseHash(std::string_view phrase) { return Hash64(phrase); }
+
 // ---- PhraseSketch ----
 
 bool PhraseSketch::Less(uint32_t a, uint32_t b) const {
@@ -202,9 +207,9 @@ void PhraseSketch::SiftDown(size_t at) {
   }
 }
 
-PhraseCounter& PhraseSketch::Add(std::string_view phrase) {
+PhraseCounter& PhraseSketch::Add(uint64_t hash, std::string_view phrase) {
   ++total_;
-  if (auto it = slots_.find(phrase); it != slots_.end()) {
+  if (auto it = slots_.find(hash); it != slots_.end()) {
     const uint32_t slot = it->second;
     ++counters_[slot].count;
     SiftDown(place_[slot]);
@@ -215,7 +220,7 @@ PhraseCounter& PhraseSketch::Add(std::string_view phrase) {
     PhraseCounter& c = counters_.emplace_back();
     c.phrase.assign(phrase);
     c.count = 1;
-    slots_.emplace(c.phrase, slot);
+    slots_.emplace(hash, slot);
     heap_.push_back(slot);
     place_.push_back(static_cast<uint32_t>(heap_.size() - 1));
     SiftUp(heap_.size() - 1);
@@ -224,20 +229,20 @@ PhraseCounter& PhraseSketch::Add(std::string_view phrase) {
   // Full: the smallest counter is the new phrase's, its count the new one's error.
   const uint32_t slot = heap_[0];
   PhraseCounter& c = counters_[slot];
-  slots_.erase(c.phrase);
+  slots_.erase(PhraseHash(c.phrase));
   c.phrase.assign(phrase);
   c.error = c.count;
   ++c.count;
   c.examples.clear();
   c.co_themes.clear();
-  slots_.emplace(c.phrase, slot);
+  slots_.emplace(hash, slot);
   SiftDown(0);
   return c;
 }
 
-PhraseCounter* PhraseSketch::Subtract(std::string_view phrase) {
+PhraseCounter* PhraseSketch::Subtract(uint64_t hash) {
   if (total_ > 0) --total_;
-  auto it = slots_.find(phrase);
+  auto it = slots_.find(hash);
   if (it == slots_.end()) return nullptr;
   const uint32_t slot = it->second;
   PhraseCounter& c = counters_[slot];
@@ -247,8 +252,8 @@ PhraseCounter* PhraseSketch::Subtract(std::string_view phrase) {
   return &c;
 }
 
-const PhraseCounter* PhraseSketch::Find(std::string_view phrase) const {
-  auto it = slots_.find(phrase);
+const PhraseCounter* PhraseSketch::Find(uint64_t hash) const {
+  auto it = slots_.find(hash);
   return it == slots_.end() ? nullptr : &counters_[it->second];
 }
 
@@ -274,7 +279,7 @@ void PhraseSketch::Rebuild() {
   heap_.resize(counters_.size());
   place_.resize(counters_.size());
   for (uint32_t slot = 0; slot < counters_.size(); ++slot) {
-    slots_.emplace(counters_[slot].phrase, slot);
+    slots_.emplace(PhraseHash(counters_[slot].phrase), slot);
     heap_[slot] = slot;
     place_[slot] = slot;
   }
@@ -298,9 +303,13 @@ void EmergingTopics::Open(runtime::Setup& setup, std::chrono::seconds ttl) {
 
 void EmergingTopics::OnContribution(PartitionId partition, const std::string& theme_id,
                                     const std::string& feedback_id, int64_t event_time_ms,
-                                    const std::vector<std::string>& phrases, const std::vector<std::string>& themes,
-                                    int sign) {
-  if (!options_.enabled || phrases.empty() || theme_id != kOverallThemeId) return;
+                                    std::span<const uint64_t> phrase_hashes,
+                                    const google::protobuf::RepeatedPtrField<std::string>* phrases,
+                                    const std::vector<std::string>& themes, int sign) {
+  if (!options_.enabled || phrase_hashes.empty() || theme_id != kOverallThemeId) return;
+  if (sign > 0 && (phrases == nullptr || static_cast<size_t>(phrases->size()) != phrase_hashes.size())) {
+    return;  // a caller's mistake: nothing to count
+  }
   const int64_t size = options_.window.count();
   const int64_t start = event_time_ms - event_time_ms % size;  // event times are positive
   const voc::state::v1::TopicProgressState* seen = progress_->Get(partition, kProgressKey);
@@ -333,23 +342,25 @@ void EmergingTopics::OnContribution(PartitionId partition, const std::string& th
   }
   const bool unthemed =
       std::all_of(themes.begin(), themes.end(), [](const std::string& t) { return t == kUnthemedId; });
-  for (size_t k = 0; k < phrases.size(); ++k) {
-    const std::string& phrase = phrases[k];
-    if (SeenBefore(phrases, k)) continue;
+  const std::span<const std::string> theme_list(themes);
+  for (size_t k = 0; k < phrase_hashes.size(); ++k) {
+    const uint64_t hash = phrase_hashes[k];
+    if (SeenBefore(phrase_hashes, k)) continue;
     if (sign > 0) {
-      PhraseCounter& all = window.all.Add(phrase);
+      const std::string& phrase = phrases->Get(static_cast<int>(k));
+      PhraseCounter& all = window.all.Add(hash, phrase);
       for (size_t i = 0; i < themes.size(); ++i) {
-        if (themes[i] != kUnthemedId && !SeenBefore(themes, i)) AddCoTheme(all, themes[i], options_.co_themes);
+        if (themes[i] != kUnthemedId && !SeenBefore(theme_list, i)) AddCoTheme(all, themes[i], options_.co_themes);
       }
-      if (unthemed) AddExample(window.unthemed.Add(phrase), feedback_id, options_.examples);
+      if (unthemed) AddExample(window.unthemed.Add(hash, phrase), feedback_id, options_.examples);
     } else {
-      if (PhraseCounter* all = window.all.Subtract(phrase)) {
+      if (PhraseCounter* all = window.all.Subtract(hash)) {
         for (size_t i = 0; i < themes.size(); ++i) {
-          if (themes[i] != kUnthemedId && !SeenBefore(themes, i)) SubtractCoTheme(*all, themes[i]);
+          if (themes[i] != kUnthemedId && !SeenBefore(theme_list, i)) SubtractCoTheme(*all, themes[i]);
         }
       }
       if (unthemed) {
-        if (PhraseCounter* u = window.unthemed.Subtract(phrase)) RemoveExample(*u, feedback_id);
+        if (PhraseCounter* u = window.unthemed.Subtract(hash)) RemoveExample(*u, feedback_id);
       }
     }
   }

@@ -22,12 +22,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include "common/core/string_map.h"
 #include "common/runtime/processor.h"
 #include "voc/state/v1/topic.pb.h"
 #include "voc/v1/topic.pb.h"
@@ -65,6 +66,11 @@ struct PhraseCounter {
   std::vector<std::pair<std::string, int64_t>> co_themes;  // by theme id
 };
 
+// A phrase's 64-bit hash (Hash64, XXH3: stable, so stored contributions keep theirs): what
+// the sketches look phrases up by, and all an overall contribution keeps of its phrases to
+// take them back out (a collision, about 2^-64 a pair, would take back the other phrase).
+uint64_t PhraseHash(std::string_view phrase);
+
 // Space-Saving (Metwally, Agrawal and El Abbadi, 2005): at most `capacity` counters; a
 // phrase not tracked takes over the smallest counter and inherits its count as its error.
 // For each tracked phrase count - error <= true count <= count, and every phrase whose
@@ -75,10 +81,13 @@ class PhraseSketch {
   explicit PhraseSketch(size_t capacity = 256) : capacity_(capacity > 0 ? capacity : 1) {}
 
   // One more occurrence: the phrase's counter (taken over from the smallest when full).
-  PhraseCounter& Add(std::string_view phrase);
+  PhraseCounter& Add(std::string_view phrase) { return Add(PhraseHash(phrase), phrase); }
+  PhraseCounter& Add(uint64_t hash, std::string_view phrase);  // hash: PhraseHash(phrase)
   // One occurrence taken back; nullptr (and nothing changes) when the phrase is not tracked.
-  PhraseCounter* Subtract(std::string_view phrase);
-  const PhraseCounter* Find(std::string_view phrase) const;
+  PhraseCounter* Subtract(std::string_view phrase) { return Subtract(PhraseHash(phrase)); }
+  PhraseCounter* Subtract(uint64_t hash);
+  const PhraseCounter* Find(std::string_view phrase) const { return Find(PhraseHash(phrase)); }
+  const PhraseCounter* Find(uint64_t hash) const;
 
   const std::vector<PhraseCounter>& counters() const { return counters_; }
   size_t capacity() const { return capacity_; }
@@ -100,7 +109,7 @@ class PhraseSketch {
   std::vector<PhraseCounter> counters_;  // by slot
   std::vector<uint32_t> heap_;           // slots, the smallest (count, phrase) first
   std::vector<uint32_t> place_;          // slot -> its place in heap_
-  StringMap<uint32_t> slots_;            // phrase -> slot
+  std::unordered_map<uint64_t, uint32_t> slots_;  // phrase hash -> slot
 };
 
 // One window's sketches (store "topic_window").
@@ -136,9 +145,13 @@ class EmergingTopics {
   void Open(runtime::Setup& setup, std::chrono::seconds ttl);
 
   // A contribution of theme_id entered (sign +1) or left (-1) its windows; only the
-  // overall theme's ("*") are counted. themes: the feedback's ("other" alone: unthemed).
+  // overall theme's ("*") are counted. phrase_hashes: PhraseHash of each phrase; phrases:
+  // the phrases themselves, in the same order, needed only to enter (a phrase new to a
+  // sketch is stored whole; nullptr to leave). themes: the feedback's ("other" alone:
+  // unthemed).
   void OnContribution(PartitionId partition, const std::string& theme_id, const std::string& feedback_id,
-                      int64_t event_time_ms, const std::vector<std::string>& phrases,
+                      int64_t event_time_ms, std::span<const uint64_t> phrase_hashes,
+                      const google::protobuf::RepeatedPtrField<std::string>* phrases,
                       const std::vector<std::string>& themes, int sign);
 
   // The partition's watermark moved: closes the windows it passed, emitting what rose.
