@@ -71,8 +71,9 @@ class SentimentScorer {
   // holding byte `offset` of the tokenized text.
   double ScoreClauseAt(uint32_t offset);
   // Sentiment toward the aspect at bytes [begin, end) of the tokenized text: the opinion
-  // words of its clause, the nearer the heavier ("the X is great", "great X", "X works
-  // well"), negation included; when its clause holds none, its sentence's sentiment.
+  // words of its clause other than its own, the nearer the heavier ("the X is great",
+  // "great X", "X works well"), negation included, reversed for the yardstick of a
+  // comparison ("better than X"); when its clause holds none, its sentence's sentiment.
   // Call after ScoreAll.
   double ScoreAspect(uint32_t begin, uint32_t end);
 
@@ -102,6 +103,8 @@ class SentimentScorer {
   // Contrast weighting of sentiments_ over the token range [first, last).
   void WeighContrast(size_t first, size_t last);
   float TokenValence(size_t i, size_t first, size_t last) const;
+  // Whether the aspect starting at token a0 is what something is compared against.
+  bool IsComparedAgainst(size_t a0) const;
 
   const Lexicon* lexicon_;
   std::string_view text_;

@@ -164,7 +164,11 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kFeatureRequest, "(?:could|can|would|will)\\s+you\\s+(?:please\\s+)?(?:add|make|implement|include|consider|bring)", true},
     SignalCue{Signal::kFeatureRequest, "should\\s+(?:have|add|include|support|allow|offer|be able)", true},
     SignalCue{Signal::kFeatureRequest, "(?:need|needs|want|wants)\\s+(?:an?\\s+)?(?:option|setting|feature|way)", true},
-    SignalCue{Signal::kFeatureRequest, "(?:allow|let)\\s+(?:me|us|users?)\\s+(?:to\\s+)?\\w+", true},
+    SignalCue{Signal::kFeatureRequest, "allow\\s+(?:me|us|users?)\\s+(?:to\\s+)?\\w+", true},
+    // "let me/us" + what a setting would do; not "let me know", "let us see", "let me try".
+    SignalCue{Signal::kFeatureRequest, "let (?:me|us|users?|the user|people) (?:choose|pick|select|change|set|use|turn|disable|enable|hide|remove|add|customi(?:s|z)e|save|export|import|sort|keep|skip|edit|switch|decide|configure|control|move|resize|rename|mute|adjust|upgrade|opt)", false, true},
+    // A suggestion put as a question: "why not display the time in the navigation bar".
+    SignalCue{Signal::kFeatureRequest, "why (?:not|don't you|dont you|can't you|cant you) (?:add|make|allow|include|support|let|display|show|offer|provide|implement|put|give)", false, true},
     SignalCue{Signal::kFeatureRequest, "(?:add|implement|include)\\s+(?:an?|the|some)\\s+(?:option|setting|feature|button|way)", true},
     // App-store requests: stars promised for a change, removals, what is missing.
     SignalCue{Signal::kFeatureRequest, "(?:would|will|i'd|i'll|we'd) (?:give|rate) (?:it |this |you )?(?:5|five|4|four) stars?", false, true},
@@ -249,6 +253,11 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kAdvice, "try the", false},
     SignalCue{Signal::kAdvice, "go to", false},
     SignalCue{Signal::kAdvice, "click", false},
+    SignalCue{Signal::kAttempt, "(?:i|i've|ive|i have|i had|we|we've|we have) (?:also |already |even |then )?tried", false, true},
+    SignalCue{Signal::kAttempt, "(?:your|the|that|this) (?:solution|suggestion|fix|workaround) (?:did|does|didn't|doesn't|did not|does not|won't|will not)", false, true},
+    SignalCue{Signal::kAttempt, "(?:did|does|didn't|doesn't|did not|does not) (?:not )?seem to work", false, true},
+    SignalCue{Signal::kAttempt, "(?:that|this|it|which) (?:still )?(?:didn't|did not) (?:work|help)", false, true},
+    SignalCue{Signal::kAttempt, "still (?:didn't|did not) work", false, true},
     SignalCue{Signal::kAdvice, "can be caused", false},
     SignalCue{Signal::kAdvice, "this issue can", false},
     SignalCue{Signal::kAdvice, "to fix this", false},
@@ -544,7 +553,9 @@ FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool se
   // Advice to the reader ("If Firefox is not running, you can ...", "Make sure your
   // extensions are updated") names problems without reporting one.
   const bool advice = cues[Signal::kAdvice] > 0 && !facts.first_person;
-  const int bug = advice ? 0 : cues[Signal::kBug];
+  // A fix the writer tried that failed ("I tried safe mode, still didn't work") reports
+  // on the attempt, not a new bug.
+  const int bug = advice || cues[Signal::kAttempt] > 0 ? 0 : cues[Signal::kBug];
   const int feature = advice ? 0 : cues[Signal::kFeatureRequest];
   // A request outranks a bug cue it mentions ("please add an option to stop the crashes").
   if (feature > 0 && feature >= bug) return FeedbackType::kFeatureRequest;

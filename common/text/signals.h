@@ -25,6 +25,7 @@ enum class Signal : uint8_t {
   kLegalThreat,
   kChurnThreat,
   kAdvice,  // advice to the reader ("you can", "make sure", "try ..."): no report of its own
+  kAttempt,  // a fix the writer tried ("I tried", "your solution didn't work"): no new bug
   kCount,
 };
 

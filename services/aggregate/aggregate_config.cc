@@ -19,9 +19,17 @@ AggregateOptions LoadAggregateOptions(config::Config& c) {
   o.allowed_lateness = c.Duration("aggregate.allowed_lateness", o.allowed_lateness);
   o.retention = c.Duration("aggregate.retention", o.retention);
   o.emit_interval = c.Duration("aggregate.emit_interval", o.emit_interval);
+  for (auto [rollup, name] : {std::pair{Rollup::kSegment, "segment"}, std::pair{Rollup::kAppVersion, "app_version"}}) {
+    auto& cap = o.rollup_max_values[static_cast<size_t>(rollup)];
+    std::string key = "aggregate.rollups.";
+    key += name;
+    key += ".max_values";
+    cap = static_cast<size_t>(c.Int(key, static_cast<int64_t>(cap), 0, 1000));
+  }
   o.insights.alerts_topic = c.String("topics.alerts", o.insights.alerts_topic);
   auto& in = o.insights;
   in.enabled = c.Bool("aggregate.insights.enabled", in.enabled);
+  in.segment_spikes = c.Bool("aggregate.insights.segment_spikes", in.segment_spikes);
   in.sensitivity.z_threshold = c.Double("aggregate.insights.z_threshold", in.sensitivity.z_threshold, 1.0, 20.0);
   in.sensitivity.min_count = c.Int("aggregate.insights.min_count", in.sensitivity.min_count, 1, 1'000'000);
   in.sensitivity.min_scored = c.Int("aggregate.insights.min_scored", in.sensitivity.min_scored, 1, 1'000'000);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "common/core/decimal.h"
 #include "common/core/limits.h"
@@ -78,6 +79,25 @@ constexpr int64_t kMaxCount = int64_t{1} << 40;  // mentions in one window, far 
 
 bool InRange(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; }
 
+// A rollup value names windows on the topic: short, UTF-8, without the key's separator.
+constexpr size_t kMaxRollupValue = 64;
+constexpr char kOtherValue[] = "other";      // the values past a rollup's cap
+constexpr char kUnknownSegment[] = "unknown";  // a customer without a profile
+
+bool IsRollupValue(std::string_view value) {
+  return !value.empty() && value.size() <= kMaxRollupValue && IsValidUtf8(value) &&
+         value.find('|') == std::string_view::npos;
+}
+
+const char* RollupName(Rollup rollup) { return rollup == Rollup::kSegment ? "segment" : "app_version"; }
+
+Span::RollupCount& RollupCountOf(Span& span, Rollup rollup, const std::string& value) {
+  for (auto& n : span.rollups) {
+    if (n.rollup == rollup && n.value == value) return n;
+  }
+  return span.rollups.emplace_back(Span::RollupCount{rollup, value, 0});
+}
+
 // Stored values are used only when they hold together: their ids, which go back out in
 // topic strings, are UTF-8, their order is the one the processor keeps, and their numbers
 // stay within bounds that keep every sum and window end from overflowing. The bounds are
@@ -92,10 +112,14 @@ bool Readable(const voc::state::v1::Account& a) {
     if (c.feedback_id().empty() || !IsValidUtf8(c.feedback_id()) || (previous && *previous >= c.feedback_id()) ||
         !InRange(c.channel(), 1, 3) || !InRange(c.event_time_ms(), 1, kMaxEventTimeMs) || !InRange(c.nps(), -1, 10) ||
         !InRange(c.csat(), 0, 5) || !InRange(c.sentiment_micros(), -1'000'000, 1'000'000) ||
-        !InRange(c.arr(), -kMaxArr, kMaxArr) || !InRange(c.written_at_ms(), 0, kMaxEventTimeMs)) {
+        !InRange(c.arr(), -kMaxArr, kMaxArr) || !InRange(c.written_at_ms(), 0, kMaxEventTimeMs) ||
+        c.rollup_values_size() > static_cast<int>(kRollups)) {
       return false;
     }
     if (static_cast<size_t>(c.phrase_hashes_size()) > kMaxPhrasesPerFeedback) return false;
+    for (const auto& value : c.rollup_values()) {
+      if (!IsRollupValue(value) && !value.empty()) return false;
+    }
     previous = &c.feedback_id();
   }
   return true;
@@ -112,7 +136,8 @@ bool Readable(const voc::state::v1::WindowState& w) {
       !InRange(w.arr_affected(), -INT64_MAX / 2, INT64_MAX / 2) ||
       !InRange(w.channel(), 0, 3) || !InRange(w.window_size_ms(), 1, kMaxEventTimeMs) ||
       !InRange(w.window_start_ms(), -kMaxEventTimeMs, kMaxEventTimeMs) || !IsValidUtf8(w.theme_id()) ||
-      !IsValidUtf8(w.theme_path())) {
+      !IsValidUtf8(w.theme_path()) || !InRange(w.rollup(), 0, static_cast<int64_t>(kRollups)) ||
+      (w.rollup() == 0 ? !w.rollup_value().empty() : (w.channel() != 0 || !IsRollupValue(w.rollup_value())))) {
     return false;
   }
   for (int i = 0; i < w.examples_size(); ++i) {
@@ -125,6 +150,12 @@ bool Readable(const voc::state::v1::PartitionMeta& m) {
   if (!InRange(m.watermark_ms(), 0, kMaxEventTimeMs) || m.open_end_ms_size() != m.open_key_size()) return false;
   for (int64_t end : m.open_end_ms()) {
     if (!InRange(end, -2 * kMaxEventTimeMs, 2 * kMaxEventTimeMs)) return false;
+  }
+  for (const auto& v : m.rollup_values()) {
+    if (!InRange(v.rollup(), 1, static_cast<int64_t>(kRollups)) || !IsRollupValue(v.value()) ||
+        !InRange(v.last_event_ms(), 0, kMaxEventTimeMs)) {
+      return false;
+    }
   }
   return true;
 }
@@ -151,6 +182,18 @@ std::string WindowKey(int64_t size_ms, int64_t start_ms, std::string_view theme_
   key += '|';
   key += channel;
   return key;
+}
+
+std::string_view RollupValueOf(Rollup rollup, std::string_view raw) {
+  if (raw.empty()) return rollup == Rollup::kSegment ? kUnknownSegment : "";
+  return IsRollupValue(raw) ? raw : kOtherValue;
+}
+
+std::string RollupSlot(Rollup rollup, std::string_view value) {
+  std::string slot = RollupName(rollup);
+  slot += '=';
+  slot += value;
+  return slot;
 }
 
 AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Registry& registry)
@@ -184,7 +227,7 @@ std::chrono::seconds AggregateProcessor::StateTtl() const {
 }
 
 void AggregateProcessor::Open(runtime::Setup& setup) {
-  setup.StateFormat("voc-aggregate/6");
+  setup.StateFormat("voc-aggregate/7");
   setup.Timer(options_.emit_interval);
   const auto ttl = StateTtl();
   accounts_ = setup.Store<Account>({.name = "account", .ttl = ttl, .point_lookups = true});
@@ -222,6 +265,9 @@ void AggregateProcessor::Prepare(Account& account, int64_t now_ms) const {
       Span& span = SpanOf(account, size.count(), FloorDiv(c.event_time_ms, size.count()) * size.count());
       span.counts[0]++;
       span.counts[c.channel]++;
+      for (size_t r = 0; r < kRollups; ++r) {
+        if (!c.rollups[r].empty()) RollupCountOf(span, static_cast<Rollup>(r), c.rollups[r]).count++;
+      }
       if (c.applied_offset > span.arr_offset) {
         span.arr = c.arr;
         span.arr_offset = c.applied_offset;
@@ -265,9 +311,23 @@ void AggregateProcessor::MarkDirty(PartitionMeta& meta, const std::string& key, 
   meta.dirty.insert(key);
 }
 
+// What a contribution changes in one window of its group.
+struct AggregateProcessor::WindowChange {
+  const Contribution& c;
+  int sign;
+  int64_t size_ms, start_ms;
+  const std::string& theme_id;
+  const std::string& theme_path;
+  int channel;                    // 0: all channels (every rollup's window too)
+  std::optional<Rollup> rollup;   // a rollup's window, of this value
+  std::string_view rollup_value;
+  bool touched;                   // the contribution counts in this window ...
+  bool counted_before, counted_after;  // ... and the customer counted there before, after
+  int64_t old_arr, new_arr;       // the customer's ARR in the span before and after
+};
+
 void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, Account& account, const Contribution& c,
                                const std::string& theme_id, const std::string& theme_path, int sign) {
-  const int64_t watermark = meta.watermark_ms;
   for (size_t k = 0; k < options_.window_sizes.size(); ++k) {
     const int64_t size_ms = options_.window_sizes[k].count();
     const int64_t start = FloorDiv(c.event_time_ms, size_ms) * size_ms;
@@ -278,6 +338,9 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, Accou
     const int64_t old_arr = span.arr;
     span.counts[0] += sign;
     span.counts[c.channel] += sign;
+    for (size_t r = 0; r < kRollups; ++r) {
+      if (!c.rollups[r].empty()) RollupCountOf(span, static_cast<Rollup>(r), c.rollups[r]).count += sign;
+    }
     if (sign > 0) {
       span.arr = c.arr;  // the latest contribution: its offset is the highest yet
       span.arr_offset = c.applied_offset;
@@ -295,91 +358,158 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, Accou
       memo.start_ms = start;
       memo.theme_id = theme_id;
       memo.windows.fill({});
+      memo.rollups.clear();
     }
     for (int channel = 0; channel < 4; ++channel) {
       const bool touched = channel == 0 || channel == c.channel;
       const bool counted_before = before[channel] > 0, counted_after = span.counts[channel] > 0;
       if (!touched && !(counted_before && counted_after && new_arr != old_arr)) continue;
-      bool created = false;
-      auto& ref = memo.windows[channel];
-      if (!ref) {
-        window_key_.clear();
-        AppendWindowGroup(&window_key_, size_ms, start, theme_id);
-        window_key_ += '|';
-        window_key_ += ChannelName(channel);
-        ref = windows_->UpdateRef(partition, window_key_, &created);
-      }
-      Window& window = windows_->Touch(ref);  // changed: written at the next checkpoint
-      const std::string& key = ref.key();
-      auto& s = window.state;
-      if (created) {
-        s.set_theme_id(theme_id);
-        s.set_channel(channel);
-        s.set_window_start_ms(start);
-        s.set_window_size_ms(size_ms);
-        const int64_t end = start + size_ms;
-        if (end + options_.allowed_lateness.count() <= watermark) {
-          s.set_closed(true);  // born late: it never was open
-        } else {
-          meta.open.emplace(end, key);
-        }
-      }
-      if (counted_before && counted_after) s.set_arr_affected(s.arr_affected() + new_arr - old_arr);
-      if (touched) {
-        if (s.theme_path().empty() && !theme_path.empty()) s.set_theme_path(theme_path);
-        if (!mention_.taxonomy_version().empty()) s.set_taxonomy_version(mention_.taxonomy_version());
-        if (s.emitted_closed()) s.set_correction(true);
-        s.set_volume(s.volume() + sign);
-        if (!c.near_duplicate) s.set_unique_volume(s.unique_volume() + sign);
-        if (c.sentiment_scored) {
-          s.set_sentiment_count(s.sentiment_count() + sign);
-          s.set_sentiment_sum_micros(s.sentiment_sum_micros() + sign * c.sentiment_micros);
-          if (c.sentiment_micros >= 50'000) s.set_positive(s.positive() + sign);
-          else if (c.sentiment_micros <= -50'000) s.set_negative(s.negative() + sign);
-          else s.set_neutral(s.neutral() + sign);
-        }
-        if (c.nps >= 0) {
-          s.set_nps_responses(s.nps_responses() + sign);
-          if (c.nps >= 9) s.set_promoters(s.promoters() + sign);
-          else if (c.nps >= 7) s.set_passives(s.passives() + sign);
-          else s.set_detractors(s.detractors() + sign);
-        }
-        if (c.csat > 0) {
-          s.set_csat_responses(s.csat_responses() + sign);
-          s.set_csat_sum(s.csat_sum() + sign * c.csat);
-        }
-        if (!c.themes.empty()) CountDrivers(&s, c, sign);
-        if (sign > 0 && c.source_timestamp_ms > s.last_source_timestamp_ms()) {
-          s.set_last_source_timestamp_ms(c.source_timestamp_ms);
-        }
-        // Examples: the smallest ids, an exact prefix kept without an index of every
-        // member. It covers every member while its size equals the volume.
-        auto* ex = s.mutable_examples();
-        const auto at = std::lower_bound(ex->begin(), ex->end(), c.feedback_id) - ex->begin();
-        const bool present = at < ex->size() && ex->Get(static_cast<int>(at)) == c.feedback_id;
-        const size_t depth = 2 * options_.examples;
-        const int64_t volume_before = s.volume() - sign;
-        if (sign > 0 && !present &&
-            (at < ex->size() || (ex->size() == volume_before && static_cast<size_t>(ex->size()) < depth))) {
-          ex->Add(std::string(c.feedback_id));  // may reallocate: positions by index only
-          std::rotate(ex->begin() + at, ex->end() - 1, ex->end());
-          if (static_cast<size_t>(ex->size()) > depth) ex->RemoveLast();
-        } else if (sign < 0 && present) {
-          ex->erase(ex->begin() + at);
-        }
-        if (!counted_before && counted_after) {
-          s.set_unique_customers(s.unique_customers() + 1);
-          s.set_arr_affected(s.arr_affected() + new_arr);
-        } else if (counted_before && !counted_after) {
-          s.set_unique_customers(s.unique_customers() - 1);
-          s.set_arr_affected(s.arr_affected() - old_arr);
-        }
-      }
-      MarkDirty(meta, key, window);
+      ChangeWindow(partition, meta, memo.windows[channel],
+                   {c, sign, size_ms, start, theme_id, theme_path, channel, std::nullopt, {}, touched, counted_before,
+                    counted_after, old_arr, new_arr});
     }
+    for (const Span::RollupCount& n : span.rollups) {
+      const bool touched = c.rollups[static_cast<size_t>(n.rollup)] == n.value;
+      const int64_t count_before = n.count - (touched ? sign : 0);
+      if (!touched && !(count_before > 0 && n.count > 0 && new_arr != old_arr)) continue;
+      auto it = std::find_if(memo.rollups.begin(), memo.rollups.end(),
+                             [&](const GroupMemo::RollupWindow& w) { return w.rollup == n.rollup && w.value == n.value; });
+      if (it == memo.rollups.end()) it = memo.rollups.insert(it, {n.rollup, n.value, {}});
+      ChangeWindow(partition, meta, it->ref,
+                   {c, sign, size_ms, start, theme_id, theme_path, 0, n.rollup, n.value, touched, count_before > 0,
+                    n.count > 0, old_arr, new_arr});
+    }
+    std::erase_if(span.rollups, [](const Span::RollupCount& n) { return n.count == 0; });
     if (span.counts[0] == 0) {
       account.spans.erase(account.spans.begin() + (&span - account.spans.data()));
     }
+  }
+}
+
+void AggregateProcessor::ChangeWindow(PartitionId partition, PartitionMeta& meta,
+                                      state::KeyValueStore<Window>::Ref& ref, const WindowChange& change) {
+  const Contribution& c = change.c;
+  const int sign = change.sign;
+  bool created = false;
+  if (!ref) {
+    window_key_.clear();
+    AppendWindowGroup(&window_key_, change.size_ms, change.start_ms, change.theme_id);
+    window_key_ += '|';
+    if (change.rollup) {
+      window_key_ += RollupName(*change.rollup);
+      window_key_ += '=';
+      window_key_ += change.rollup_value;
+    } else {
+      window_key_ += ChannelName(change.channel);
+    }
+    ref = windows_->UpdateRef(partition, window_key_, &created);
+  }
+  Window& window = windows_->Touch(ref);  // changed: written at the next checkpoint
+  const std::string& key = ref.key();
+  auto& s = window.state;
+  if (created) {
+    s.set_theme_id(change.theme_id);
+    s.set_channel(change.channel);
+    s.set_window_start_ms(change.start_ms);
+    s.set_window_size_ms(change.size_ms);
+    if (change.rollup) {
+      s.set_rollup(static_cast<int32_t>(*change.rollup) + 1);
+      s.set_rollup_value(std::string(change.rollup_value));
+    }
+    const int64_t end = change.start_ms + change.size_ms;
+    if (end + options_.allowed_lateness.count() <= meta.watermark_ms) {
+      s.set_closed(true);  // born late: it never was open
+    } else {
+      meta.open.emplace(end, key);
+    }
+  }
+  if (change.counted_before && change.counted_after) s.set_arr_affected(s.arr_affected() + change.new_arr - change.old_arr);
+  if (change.touched) {
+    if (s.theme_path().empty() && !change.theme_path.empty()) s.set_theme_path(change.theme_path);
+    if (!mention_.taxonomy_version().empty()) s.set_taxonomy_version(mention_.taxonomy_version());
+    if (s.emitted_closed()) s.set_correction(true);
+    s.set_volume(s.volume() + sign);
+    if (!c.near_duplicate) s.set_unique_volume(s.unique_volume() + sign);
+    if (c.sentiment_scored) {
+      s.set_sentiment_count(s.sentiment_count() + sign);
+      s.set_sentiment_sum_micros(s.sentiment_sum_micros() + sign * c.sentiment_micros);
+      if (c.sentiment_micros >= 50'000) s.set_positive(s.positive() + sign);
+      else if (c.sentiment_micros <= -50'000) s.set_negative(s.negative() + sign);
+      else s.set_neutral(s.neutral() + sign);
+    }
+    if (c.nps >= 0) {
+      s.set_nps_responses(s.nps_responses() + sign);
+      if (c.nps >= 9) s.set_promoters(s.promoters() + sign);
+      else if (c.nps >= 7) s.set_passives(s.passives() + sign);
+      else s.set_detractors(s.detractors() + sign);
+    }
+    if (c.csat > 0) {
+      s.set_csat_responses(s.csat_responses() + sign);
+      s.set_csat_sum(s.csat_sum() + sign * c.csat);
+    }
+    if (!c.themes.empty()) CountDrivers(&s, c, sign);
+    if (sign > 0 && c.source_timestamp_ms > s.last_source_timestamp_ms()) {
+      s.set_last_source_timestamp_ms(c.source_timestamp_ms);
+    }
+    // Examples: the smallest ids, an exact prefix kept without an index of every
+    // member. It covers every member while its size equals the volume.
+    auto* ex = s.mutable_examples();
+    const auto at = std::lower_bound(ex->begin(), ex->end(), c.feedback_id) - ex->begin();
+    const bool present = at < ex->size() && ex->Get(static_cast<int>(at)) == c.feedback_id;
+    const size_t depth = 2 * options_.examples;
+    const int64_t volume_before = s.volume() - sign;
+    if (sign > 0 && !present &&
+        (at < ex->size() || (ex->size() == volume_before && static_cast<size_t>(ex->size()) < depth))) {
+      ex->Add(std::string(c.feedback_id));  // may reallocate: positions by index only
+      std::rotate(ex->begin() + at, ex->end() - 1, ex->end());
+      if (static_cast<size_t>(ex->size()) > depth) ex->RemoveLast();
+    } else if (sign < 0 && present) {
+      ex->erase(ex->begin() + at);
+    }
+    if (!change.counted_before && change.counted_after) {
+      s.set_unique_customers(s.unique_customers() + 1);
+      s.set_arr_affected(s.arr_affected() + change.new_arr);
+    } else if (change.counted_before && !change.counted_after) {
+      s.set_unique_customers(s.unique_customers() - 1);
+      s.set_arr_affected(s.arr_affected() - change.old_arr);
+    }
+  }
+  MarkDirty(meta, key, window);
+}
+
+// Values are admitted in the order they come while the rollup has room; past its cap,
+// one unseen for the retention behind the watermark gives up its place, and a value
+// without one counts as "other". (So the windows of a rollup are a function of the input
+// alone while it has no more values than its cap.)
+void AggregateProcessor::ResolveRollups(PartitionMeta& meta, Contribution* c) const {
+  for (size_t r = 0; r < kRollups; ++r) {
+    const Rollup rollup = static_cast<Rollup>(r);
+    const size_t cap = options_.rollup_max_values[r];
+    std::string_view value =
+        RollupValueOf(rollup, rollup == Rollup::kSegment ? mention_.segment() : mention_.app_version());
+    if (cap == 0 || value.empty()) continue;
+    PartitionMeta::RollupValue* admitted = nullptr;
+    PartitionMeta::RollupValue* oldest = nullptr;
+    size_t held = 0;
+    for (auto& v : meta.rollup_values) {
+      if (v.rollup != rollup) continue;
+      ++held;
+      if (v.value == value) admitted = &v;
+      if (oldest == nullptr || v.last_event_ms < oldest->last_event_ms) oldest = &v;
+    }
+    if (admitted == nullptr && value != kOtherValue) {
+      if (held < cap) {
+        admitted = &meta.rollup_values.emplace_back(PartitionMeta::RollupValue{rollup, std::string(value), 0});
+      } else if (oldest != nullptr && oldest->last_event_ms + options_.retention.count() < meta.watermark_ms) {
+        oldest->value = value;
+        oldest->last_event_ms = 0;
+        admitted = oldest;
+      } else {
+        value = kOtherValue;
+      }
+    }
+    if (admitted != nullptr) admitted->last_event_ms = std::max(admitted->last_event_ms, c->event_time_ms);
+    c->rollups[r] = value;
   }
 }
 
@@ -461,6 +591,7 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
     for (const auto& phrase : mention_.phrases()) c.phrase_hashes.push_back(PhraseHash(phrase));
   }
   c.applied_offset = record.offset.value;
+  if (!c.retracted) ResolveRollups(meta, &c);
   if (c.retracted) {
     probe_->retracted.Increment();
   } else {
@@ -567,6 +698,8 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   aggregate_.set_theme_id(s.theme_id());
   aggregate_.set_theme_path(s.theme_path());
   aggregate_.set_channel(static_cast<voc::v1::Channel>(s.channel()));
+  if (s.rollup() == static_cast<int>(Rollup::kSegment) + 1) aggregate_.set_segment(s.rollup_value());
+  if (s.rollup() == static_cast<int>(Rollup::kAppVersion) + 1) aggregate_.set_app_version(s.rollup_value());
   aggregate_.set_window_start_ms(s.window_start_ms());
   aggregate_.set_window_size_ms(s.window_size_ms());
   aggregate_.set_volume(s.volume());
@@ -616,10 +749,35 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   aggregate_.SerializeToString(&bytes_);
   ctx.out.Emit(options_.aggregates_topic, key, bytes_);
   probe_->emitted.Increment();
-  if (s.window_size_ms() == insight::kHourMs && s.channel() == voc::v1::CHANNEL_UNSPECIFIED) {
+  if (s.window_size_ms() == insight::kHourMs && s.channel() == voc::v1::CHANNEL_UNSPECIFIED && s.rollup() == 0) {
     const PartitionMeta* meta = meta_->Get(partition, kMetaKey);
-    insights_.OnHourlyWindow(partition, s, meta != nullptr ? meta->watermark_ms : 0, ctx.now_ms, ctx);
+    insights_.OnHourlyWindow(partition, s, SegmentWindows(partition, s), meta != nullptr ? meta->watermark_ms : 0,
+                             ctx.now_ms, ctx);
   }
+}
+
+// The window's segment rollup windows, the most mentions first, ties by segment.
+std::vector<voc::state::v1::WindowState> AggregateProcessor::SegmentWindows(PartitionId partition,
+                                                                          const voc::state::v1::WindowState& s) {
+  std::vector<voc::state::v1::WindowState> out;
+  const PartitionMeta* meta = meta_->Get(partition, kMetaKey);
+  if (meta == nullptr || options_.rollup_max_values[static_cast<size_t>(Rollup::kSegment)] == 0) return out;
+  std::vector<std::string_view> values;
+  for (const auto& v : meta->rollup_values) {
+    if (v.rollup == Rollup::kSegment) values.push_back(v.value);
+  }
+  values.push_back(kOtherValue);
+  Window read;
+  for (std::string_view value : values) {
+    const Window* w = windows_->Peek(
+        partition, WindowKey(s.window_size_ms(), s.window_start_ms(), s.theme_id(), RollupSlot(Rollup::kSegment, value)),
+        &read);
+    if (w != nullptr) out.push_back(w->state);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::pair{-a.volume(), a.rollup_value()} < std::pair{-b.volume(), b.rollup_value()};
+  });
+  return out;
 }
 
 // A removed example leaves a gap only the window's other contributions can fill: the
@@ -640,6 +798,7 @@ void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::W
       if (c.retracted || now_ms - c.written_at_ms > ttl_ms) continue;
       if (c.event_time_ms < s->window_start_ms() || c.event_time_ms >= end) continue;
       if (s->channel() != 0 && c.channel != s->channel()) continue;
+      if (s->rollup() > 0 && c.rollups[static_cast<size_t>(s->rollup() - 1)] != s->rollup_value()) continue;
       if (smallest.size() == depth && c.feedback_id >= smallest.back()) continue;
       // An id twice: a revision moved to another customer, whose retraction under the old one is still to come.
       const auto at = std::lower_bound(smallest.begin(), smallest.end(), c.feedback_id);
@@ -693,6 +852,9 @@ void voc::state::Codec<voc::aggregate::Account>::Encode(const voc::aggregate::Ac
     s->set_app_version(c.app_version);
     for (const auto& theme : c.themes) s->add_themes(theme);
     s->mutable_phrase_hashes()->Add(c.phrase_hashes.begin(), c.phrase_hashes.end());
+    if (std::any_of(c.rollups.begin(), c.rollups.end(), [](const std::string& v) { return !v.empty(); })) {
+      for (const auto& value : c.rollups) s->add_rollup_values(value);
+    }
     s->set_applied_offset(c.applied_offset);
     s->set_written_at_ms(c.written_at_ms);
   }
@@ -726,6 +888,7 @@ bool voc::state::Codec<voc::aggregate::Account>::Decode(std::string_view bytes, 
     c.app_version = std::move(*s.mutable_app_version());
     for (auto& theme : *s.mutable_themes()) c.themes.push_back(std::move(theme));
     c.phrase_hashes.assign(s.phrase_hashes().begin(), s.phrase_hashes().end());
+    for (int r = 0; r < s.rollup_values_size(); ++r) c.rollups[static_cast<size_t>(r)] = std::move(*s.mutable_rollup_values(r));
     c.applied_offset = s.applied_offset();
     c.written_at_ms = s.written_at_ms();
   }
@@ -741,6 +904,12 @@ void voc::state::Codec<voc::aggregate::PartitionMeta>::Encode(const voc::aggrega
     stored.add_open_end_ms(end);
     stored.add_open_key(key);
   }
+  for (const auto& v : meta.rollup_values) {
+    auto* out_value = stored.add_rollup_values();
+    out_value->set_rollup(static_cast<int32_t>(v.rollup) + 1);
+    out_value->set_value(v.value);
+    out_value->set_last_event_ms(v.last_event_ms);
+  }
   stored.SerializeToString(out);
 }
 
@@ -755,6 +924,11 @@ bool voc::state::Codec<voc::aggregate::PartitionMeta>::Decode(std::string_view b
   for (auto& key : *stored.mutable_dirty()) meta->dirty.insert(std::move(key));
   meta->open.clear();
   for (int i = 0; i < stored.open_end_ms_size(); ++i) meta->open.emplace(stored.open_end_ms(i), stored.open_key(i));
+  meta->rollup_values.clear();
+  for (auto& v : *stored.mutable_rollup_values()) {
+    meta->rollup_values.push_back(
+        {static_cast<voc::aggregate::Rollup>(v.rollup() - 1), std::move(*v.mutable_value()), v.last_event_ms()});
+  }
   return true;
 }
 

@@ -35,6 +35,12 @@ class Registry;
 
 namespace voc::aggregate {
 
+// Rollups besides theme x channel: every theme (the overall "*" included) by the
+// customer's segment and by app version, all channels together. Each keeps windows of
+// their own for a capped number of values per partition; the rest count as "other".
+enum class Rollup : uint8_t { kSegment, kAppVersion };
+inline constexpr size_t kRollups = 2;
+
 struct AggregateOptions {
   std::string aggregates_topic = "voc.theme.aggregates";
   std::vector<std::chrono::milliseconds> window_sizes = {std::chrono::hours(1), std::chrono::hours(24)};
@@ -42,6 +48,9 @@ struct AggregateOptions {
   std::chrono::milliseconds retention{std::chrono::hours(24 * 30)};   // older mentions go to the dead letters
   std::chrono::milliseconds emit_interval{1000};
   size_t examples = 3;  // example feedback ids per window
+  // By rollup: how many values get windows of their own in a partition (0: the rollup is
+  // off). A value unseen for the retention frees its place.
+  std::array<size_t, kRollups> rollup_max_values = {16, 16};
   std::string service_version = "0.1.0";
   // Theme spikes and release regressions, on the hourly windows (a window size of 1h).
   InsightOptions insights;
@@ -67,6 +76,7 @@ struct Contribution {
   std::string app_version;  // for the release stats, which take it back out with it
   std::vector<std::string> themes;  // of an overall ("*") contribution: the drivers it counts in
   std::vector<uint64_t> phrase_hashes;  // of an overall contribution (PhraseHash): emerging topics take them back out
+  std::array<std::string, kRollups> rollups;  // the value it counts under in each rollup; empty: none
   // Input offset of the mention that made it: in each window, a customer's ARR is the
   // one its latest live contribution there carried (the same after a reload).
   int64_t applied_offset = 0;
@@ -80,6 +90,13 @@ struct Span {
   int64_t size_ms = 0;
   int64_t start_ms = 0;
   std::array<int64_t, 4> counts{};
+  // Its live contributions by rollup value (all channels).
+  struct RollupCount {
+    Rollup rollup;
+    std::string value;
+    int64_t count = 0;
+  };
+  std::vector<RollupCount> rollups = {};
   int64_t arr = 0;
   int64_t arr_offset = -1;  // applied offset of the contribution whose ARR that is
 };
@@ -107,6 +124,14 @@ struct PartitionMeta {
   int64_t watermark_ms = 0;
   std::unordered_set<std::string> dirty;
   std::multimap<int64_t, std::string> open;
+  // The values each rollup gives windows of their own, with the latest event time each
+  // was seen at.
+  struct RollupValue {
+    Rollup rollup;
+    std::string value;
+    int64_t last_event_ms = 0;
+  };
+  std::vector<RollupValue> rollup_values;
 };
 
 // The members index holds keys only.
@@ -114,7 +139,7 @@ struct Member {};
 
 }  // namespace voc::aggregate
 
-// How the aggregate's values are stored (voc.state.v1 messages; format voc-aggregate/6).
+// How the aggregate's values are stored (voc.state.v1 messages; format voc-aggregate/7).
 // Decode refuses a value that breaks what the processor writes (ids not UTF-8, counts,
 // times or channels out of their bounds, contributions or examples out of order).
 template <>
@@ -166,6 +191,13 @@ class AggregateProcessor final : public runtime::Processor {
   static void Recredit(const Account& account, Span* span, std::string_view excluded_feedback_id);
   void Apply(PartitionId partition, PartitionMeta& meta, Account& account, const Contribution& c,
              const std::string& theme_id, const std::string& theme_path, int sign);
+  // What a contribution changes in one window of its group (see Apply).
+  struct WindowChange;
+  void ChangeWindow(PartitionId partition, PartitionMeta& meta, state::KeyValueStore<Window>::Ref& ref,
+                    const WindowChange& change);
+  // The value the mention counts under in each rollup, admitting new values while the
+  // partition has room for them.
+  void ResolveRollups(PartitionMeta& meta, Contribution* c) const;
   static void MarkDirty(PartitionMeta& meta, const std::string& key, Window& window);
   void CloseWindows(PartitionId partition, PartitionMeta& meta);
   void EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx);
@@ -173,6 +205,7 @@ class AggregateProcessor final : public runtime::Processor {
   static void CountDrivers(voc::state::v1::WindowState* s, const Contribution& c, int sign);
   void EmitDrivers(const voc::state::v1::WindowState& s);
   void RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, int64_t now_ms);
+  std::vector<voc::state::v1::WindowState> SegmentWindows(PartitionId partition, const voc::state::v1::WindowState& s);
 
   AggregateOptions options_;
   std::unique_ptr<AggregateProbe> probe_;
@@ -192,6 +225,12 @@ class AggregateProcessor final : public runtime::Processor {
     int64_t start_ms = 0;
     std::string theme_id;
     std::array<state::KeyValueStore<Window>::Ref, 4> windows{};  // by channel, 0: all
+    struct RollupWindow {
+      Rollup rollup;
+      std::string value;
+      state::KeyValueStore<Window>::Ref ref;
+    };
+    std::vector<RollupWindow> rollups;
   };
   std::vector<GroupMemo> memo_;
   // Reused per record: no allocation on the hot path.
@@ -204,7 +243,14 @@ class AggregateProcessor final : public runtime::Processor {
 
 // "3600000|1763632800000|reliability.crashes": the windows of one theme, every channel.
 std::string WindowGroup(int64_t size_ms, int64_t start_ms, std::string_view theme_id);
-// "3600000|1763632800000|reliability.crashes|ticket": the window's key, on the topic too.
+// "3600000|1763632800000|reliability.crashes|ticket": the window's key, on the topic too;
+// a rollup's window ends in its RollupSlot instead of a channel.
 std::string WindowKey(int64_t size_ms, int64_t start_ms, std::string_view theme_id, std::string_view channel);
+// "segment=enterprise", "app_version=4.2.0".
+std::string RollupSlot(Rollup rollup, std::string_view value);
+// The value a mention's segment or app version counts under, before the rollup's cap:
+// "unknown" for a missing segment, none ("") for a missing app version, "other" for one
+// that cannot name a window (over 64 bytes, not UTF-8, or holding '|').
+std::string_view RollupValueOf(Rollup rollup, std::string_view raw);
 
 }  // namespace voc::aggregate

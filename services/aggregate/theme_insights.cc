@@ -74,9 +74,10 @@ std::string Summary(const voc::v1::Alert& a) {
   char line[512];
   if (a.kind() == voc::v1::Alert::KIND_THEME_SPIKE) {
     const bool volume = e.metric() == "volume";
-    std::snprintf(line, sizeof line, "%s of theme %s: %s %.3g against %.3g expected from its history (z = %.1f)%s",
+    const std::string segment = e.segment().empty() ? "" : " among " + e.segment() + " customers";
+    std::snprintf(line, sizeof line, "%s of theme %s%s: %s %.3g against %.3g expected from its history (z = %.1f)%s",
                   volume ? "Volume" : e.metric() == "negative_share" ? "Negative share" : "Mean sentiment",
-                  theme.c_str(), e.observed() >= e.expected() ? "up," : "down,", e.observed(), e.expected(),
+                  theme.c_str(), segment.c_str(), e.observed() >= e.expected() ? "up," : "down,", e.observed(), e.expected(),
                   e.statistic(), a.status() == voc::v1::Alert::STATUS_RESOLVED ? "; back to normal" : "");
   } else {
     std::snprintf(line, sizeof line, "Theme %s %s on app version %s against %s: %s %.3g vs %.3g (z = %.1f)",
@@ -121,15 +122,31 @@ void ThemeInsights::OnContribution(PartitionId partition, const std::string& the
 }
 
 void ThemeInsights::OnHourlyWindow(PartitionId partition, const voc::state::v1::WindowState& window,
-                                   int64_t watermark_ms, int64_t now_ms, runtime::Context& ctx) {
+                                   const std::vector<voc::state::v1::WindowState>& segments, int64_t watermark_ms,
+                                   int64_t now_ms, runtime::Context& ctx) {
   if (!options_.enabled) return;
-  TestSpike(partition, window, watermark_ms, now_ms, ctx);
+  std::vector<std::string> top;
+  for (const auto& s : segments) {
+    if (top.size() < 3 && s.volume() > 0) top.push_back(s.rollup_value());
+  }
+  const std::array<bool, 3> theme_found = TestSpike(partition, window, watermark_ms, now_ms, {}, top, ctx);
+  // A spike across the whole theme is the theme's alert (with its top segments); one
+  // segment of it is news of its own only while the theme as a whole is normal.
+  if (options_.segment_spikes && segments.size() > 1) {
+    for (const auto& s : segments) TestSpike(partition, s, watermark_ms, now_ms, theme_found, {}, ctx);
+  }
   if (window.closed()) TestRelease(partition, window, now_ms, ctx);
 }
 
-void ThemeInsights::TestSpike(PartitionId partition, const voc::state::v1::WindowState& window, int64_t watermark_ms,
-                              int64_t now_ms, runtime::Context& ctx) {
-  const std::string& theme = window.theme_id();
+std::array<bool, 3> ThemeInsights::TestSpike(PartitionId partition, const voc::state::v1::WindowState& window,
+                                             int64_t watermark_ms, int64_t now_ms, const std::array<bool, 3>& quiet,
+                                             const std::vector<std::string>& top_segments, runtime::Context& ctx) {
+  // The series: the theme, or one segment of it ("reliability.crashes|segment=enterprise").
+  std::string theme = window.theme_id();
+  if (window.rollup() != 0) {
+    theme += "|segment=";
+    theme += window.rollup_value();
+  }
   const voc::state::v1::SeasonalBaselineState* stored = baselines_->Get(partition, theme);
   auto baseline = stored ? insight::SeasonalBaseline::Load(*stored, options_.baseline)
                          : Result<insight::SeasonalBaseline>(insight::SeasonalBaseline(options_.baseline));
@@ -148,13 +165,19 @@ void ThemeInsights::TestSpike(PartitionId partition, const voc::state::v1::Windo
       insight::Evaluate(counts, baseline->Expected(start), elapsed, options_.sensitivity);
   probe_->spike_tests.Increment();
   // Spikes of volume and negative share, drops of sentiment: the other way is good news.
-  for (const auto& finding : evaluation.findings) {
+  std::array<bool, 3> found{};
+  for (size_t i = 0; i < evaluation.findings.size(); ++i) {
+    insight::MetricFinding finding = evaluation.findings[i];
     const auto watch = finding.metric == insight::Metric::kSentiment ? insight::Direction::kDown : insight::Direction::kUp;
-    Step(partition, kSpike, theme + "|" + std::string(insight::MetricName(finding.metric)), watch, window, elapsed,
-         closed, finding, nullptr, now_ms, ctx);
+    const bool anomalous = finding.anomalous && finding.direction == watch;
+    if (quiet[i]) finding.anomalous = false;
+    const bool open = Step(partition, kSpike, theme + "|" + std::string(insight::MetricName(finding.metric)), watch,
+                           window, elapsed, closed, finding, nullptr, now_ms, top_segments, ctx);
+    found[i] = anomalous || open;
   }
   // A closed window becomes history once: a later correction of it is not fed again.
   if (closed && baseline->Observe(start, counts)) baseline->SaveTo(&baselines_->Update(partition, theme));
+  return found;
 }
 
 void ThemeInsights::TestRelease(PartitionId partition, const voc::state::v1::WindowState& window, int64_t now_ms,
@@ -186,18 +209,18 @@ void ThemeInsights::TestRelease(PartitionId partition, const voc::state::v1::Win
     finding.anomalous = found;
     finding.direction = found ? (finding.statistic > 0 ? insight::Direction::kUp : insight::Direction::kDown)
                               : insight::Direction::kNone;
-    Step(partition, kind, series, insight::Direction::kNone, window, 1.0, true, finding, &c, now_ms, ctx);
+    Step(partition, kind, series, insight::Direction::kNone, window, 1.0, true, finding, &c, now_ms, {}, ctx);
   }
 }
 
-void ThemeInsights::Step(PartitionId partition, const std::string& kind, const std::string& series_key,
+bool ThemeInsights::Step(PartitionId partition, const std::string& kind, const std::string& series_key,
                          insight::Direction watch, const voc::state::v1::WindowState& window, double elapsed_fraction, bool closed,
                          const insight::MetricFinding& finding, const insight::ReleaseComparison* release,
-                         int64_t now_ms, runtime::Context& ctx) {
+                         int64_t now_ms, const std::vector<std::string>& top_segments, runtime::Context& ctx) {
   key_ = LifecycleKey(kind, series_key);
   const voc::state::v1::AlertLifecycleState* stored = lifecycles_->Get(partition, key_);
   // Nothing to remember for a series that never opened an alert and is normal now.
-  if (stored == nullptr && !finding.anomalous) return;
+  if (stored == nullptr && !finding.anomalous) return false;
   auto lifecycle =
       stored ? insight::AlertLifecycle::Load(kind, series_key, watch, *stored, options_.lifecycle)
              : Result<insight::AlertLifecycle>(insight::AlertLifecycle(kind, series_key, watch, options_.lifecycle));
@@ -207,7 +230,7 @@ void ThemeInsights::Step(PartitionId partition, const std::string& kind, const s
   }
   const auto event = lifecycle->Apply(window.window_start_ms(), elapsed_fraction, closed, finding);
   lifecycle->SaveTo(&lifecycles_->Update(partition, key_));
-  if (!event) return;
+  if (!event) return lifecycle->open();
 
   alert_.Clear();
   alert_.set_schema_version(1);
@@ -234,6 +257,8 @@ void ThemeInsights::Step(PartitionId partition, const std::string& kind, const s
     if (e->example_feedback_ids_size() >= 3) break;
     e->add_example_feedback_ids(id);
   }
+  if (window.rollup() != 0) e->set_segment(window.rollup_value());
+  for (const auto& segment : top_segments) e->add_top_segments(segment);
   if (release != nullptr) {
     e->set_version(release->newest);
     e->set_previous_version(release->previous);
@@ -248,6 +273,7 @@ void ThemeInsights::Step(PartitionId partition, const std::string& kind, const s
   alert_.SerializeToString(&bytes_);
   ctx.out.Emit(options_.alerts_topic, alert_.alert_id(), bytes_);
   probe_->events.Add({{"kind", kind}, {"status", StatusName(alert_.status())}}).Increment();
+  return lifecycle->open();
 }
 
 }  // namespace voc::aggregate

@@ -1,6 +1,6 @@
 // voc-aggregate's insight detectors on its own windows and stores: theme spikes (volume,
-// negative share and mean sentiment of a theme's all-channel hourly window against that
-// theme's seasonal history) and release regressions and fixes (a theme's newest app
+// negative share and mean sentiment of a theme's all-channel hourly window, and of each
+// of its segment windows, against that series' own seasonal history) and release regressions and fixes (a theme's newest app
 // version against the previous one). The statistics are in detectors.h; this module
 // keeps their state in the processor's typed stores and turns findings into alerts
 // (voc.v1.Alert, keyed by alert id, opened / updated / resolved).
@@ -12,9 +12,11 @@
 // ids (AlertLifecycle ignores what it has applied before).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/runtime/processor.h"
 #include "services/aggregate/detectors.h"
@@ -30,6 +32,9 @@ namespace voc::aggregate {
 
 struct InsightOptions {
   bool enabled = true;
+  // Also watch each theme x segment (the segment rollup's windows), where the theme has
+  // more than one segment and the theme as a whole is normal on that metric.
+  bool segment_spikes = true;
   std::string alerts_topic = "voc.alerts";
   insight::BaselineOptions baseline;
   insight::Sensitivity sensitivity;
@@ -54,21 +59,27 @@ class ThemeInsights {
   void OnContribution(PartitionId partition, const std::string& theme_id, const std::string& app_version,
                       bool sentiment_scored, int64_t sentiment_micros, int sign);
 
-  // A theme's all-channel hourly window is being emitted: test it (a closed one then feeds
-  // the history) and emit the alerts that follow. watermark_ms: the partition's.
-  void OnHourlyWindow(PartitionId partition, const voc::state::v1::WindowState& window, int64_t watermark_ms,
-                      int64_t now_ms, runtime::Context& ctx);
+  // A theme's all-channel hourly window is being emitted: test it, and each of its segment
+  // windows (`segments`, most mentions first), and emit the alerts that follow; a closed
+  // window then feeds each series' history. watermark_ms: the partition's.
+  void OnHourlyWindow(PartitionId partition, const voc::state::v1::WindowState& window,
+                      const std::vector<voc::state::v1::WindowState>& segments, int64_t watermark_ms, int64_t now_ms,
+                      runtime::Context& ctx);
 
  private:
-  void TestSpike(PartitionId partition, const voc::state::v1::WindowState& window, int64_t watermark_ms,
-                 int64_t now_ms, runtime::Context& ctx);
+  // Tests one series' window; a metric in `quiet` cannot open an alert (the theme's own
+  // series already has it). Returns the metrics anomalous now or with an open alert.
+  std::array<bool, 3> TestSpike(PartitionId partition, const voc::state::v1::WindowState& window,
+                                int64_t watermark_ms, int64_t now_ms, const std::array<bool, 3>& quiet,
+                                const std::vector<std::string>& top_segments, runtime::Context& ctx);
   void TestRelease(PartitionId partition, const voc::state::v1::WindowState& window, int64_t now_ms,
                    runtime::Context& ctx);
-  // Applies a finding to the series' lifecycle; emits the event it makes, if any.
-  void Step(PartitionId partition, const std::string& kind, const std::string& series_key, insight::Direction watch,
+  // Applies a finding to the series' lifecycle; emits the event it makes, if any. Returns
+  // whether the series' alert is open.
+  bool Step(PartitionId partition, const std::string& kind, const std::string& series_key, insight::Direction watch,
             const voc::state::v1::WindowState& window, double elapsed_fraction, bool closed,
             const insight::MetricFinding& finding, const insight::ReleaseComparison* release, int64_t now_ms,
-            runtime::Context& ctx);
+            const std::vector<std::string>& top_segments, runtime::Context& ctx);
 
   InsightOptions options_;
   std::unique_ptr<InsightProbe> probe_;

@@ -54,6 +54,7 @@ class AggregateProcessorTest : public ::testing::Test {
     o.allowed_lateness = std::chrono::hours(1);
     o.retention = retention;
     o.emit_interval = emit_interval;
+    o.rollup_max_values = rollup_caps_;
     harness_ = std::make_unique<test::ProcessorHarness>(
         [this, o] {
           registry_ = std::make_shared<prometheus::Registry>();
@@ -83,6 +84,12 @@ class AggregateProcessorTest : public ::testing::Test {
     return it == out.latest.end() ? nullptr : &it->second;
   }
 
+  // Rollup windows: "segment=enterprise", "app_version=4.2.0".
+  static std::string Rollup(Rollup rollup, const std::string& value, const std::string& theme = "ux.design") {
+    return WindowKey(kHour, kT0, theme, RollupSlot(rollup, value));
+  }
+
+  std::array<size_t, kRollups> rollup_caps_ = {16, 16};
   test::TempDir dir_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<test::ProcessorHarness> harness_;
@@ -194,6 +201,99 @@ TEST_F(AggregateProcessorTest, FeedbackMovedToAnotherCustomerCountsOnlyThere) {
   EXPECT_EQ(a.volume(), 1);
   EXPECT_EQ(a.unique_customers(), 1);
   EXPECT_EQ(a.arr_affected(), 700);
+}
+
+voc::v1::ThemeMention Profiled(voc::v1::ThemeMention m, const std::string& segment, const std::string& version) {
+  m.set_segment(segment);
+  m.set_app_version(version);
+  return m;
+}
+
+// Each theme by segment and by app version, all channels together: its own counts,
+// customers and ARR; a customer without a profile is the "unknown" segment; a mention
+// without an app version has no version window.
+TEST_F(AggregateProcessorTest, RollupsCountEachThemeBySegmentAndByAppVersion) {
+  Open();
+  auto ticket = Profiled(Mention("c", 1, kT0 + 30, "ux.design", "c3", 300), "smb", "");
+  ticket.set_channel(voc::v1::CHANNEL_TICKET);
+  auto out = Batch({Profiled(Mention("a", 1, kT0 + 10, "ux.design", "c1", 1000), "enterprise", "4.2.0"),
+                    Profiled(Mention("b", 1, kT0 + 20, "ux.design", "c2", 500), "enterprise", "4.1.0"), ticket,
+                    Profiled(Mention("d", 1, kT0 + 40, "ux.design", "c4", 0), "", "4.2.0")});
+  const auto* enterprise = Find(out, Rollup(Rollup::kSegment, "enterprise"));
+  ASSERT_NE(enterprise, nullptr);
+  EXPECT_EQ(enterprise->volume(), 2);
+  EXPECT_EQ(enterprise->unique_customers(), 2);
+  EXPECT_EQ(enterprise->arr_affected(), 1500);
+  EXPECT_EQ(enterprise->segment(), "enterprise");
+  EXPECT_TRUE(enterprise->app_version().empty());
+  EXPECT_EQ(enterprise->channel(), voc::v1::CHANNEL_UNSPECIFIED);
+  ASSERT_NE(Find(out, Rollup(Rollup::kSegment, "smb")), nullptr);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "smb"))->volume(), 1) << "a ticket counts in its segment's window";
+  ASSERT_NE(Find(out, Rollup(Rollup::kSegment, "unknown")), nullptr);
+  const auto* v420 = Find(out, Rollup(Rollup::kAppVersion, "4.2.0"));
+  ASSERT_NE(v420, nullptr);
+  EXPECT_EQ(v420->volume(), 2);
+  EXPECT_EQ(v420->unique_customers(), 2);
+  EXPECT_EQ(v420->arr_affected(), 1000);
+  EXPECT_EQ(v420->app_version(), "4.2.0");
+  EXPECT_EQ(Find(out, Rollup(Rollup::kAppVersion, "4.1.0"))->volume(), 1);
+  size_t version_windows = 0;
+  for (const auto& [key, a] : out.latest) version_windows += a.app_version().empty() ? 0 : 1;
+  EXPECT_EQ(version_windows, 2u) << "the ticket without an app version has no version window";
+  EXPECT_EQ(Find(out, all_)->volume(), 4) << "the theme's own windows are unchanged";
+}
+
+// A revision that moves the feedback to another segment and version takes it out where it
+// went in, also after a restart (the contribution remembers where it counted).
+TEST_F(AggregateProcessorTest, RevisionTakesItsRollupContributionOutWhereItWentIn) {
+  Open();
+  Batch({Profiled(Mention("a", 1, kT0 + 10), "enterprise", "4.1.0"),
+         Profiled(Mention("b", 1, kT0 + 20, "ux.design", "c2", 500), "enterprise", "4.1.0")});
+  Open();  // a restart: only the store is left
+  auto out = Batch({Profiled(Mention("a", 2, kT0 + 10), "smb", "4.2.0")});
+  ASSERT_NE(Find(out, Rollup(Rollup::kSegment, "enterprise")), nullptr);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "enterprise"))->volume(), 1);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "enterprise"))->unique_customers(), 1);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "enterprise"))->arr_affected(), 500);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "smb"))->volume(), 1);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "smb"))->arr_affected(), 1000);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kAppVersion, "4.1.0"))->volume(), 1);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kAppVersion, "4.2.0"))->volume(), 1);
+  auto retract = Mention("b", 2, kT0 + 20, "ux.design", "c2", 500);
+  retract.set_retracted(true);
+  out = Batch({retract});
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "enterprise"))->volume(), 0);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "enterprise"))->unique_customers(), 0);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "enterprise"))->arr_affected(), 0);
+}
+
+// State stays bounded however many values a dimension has: past the cap, new values count
+// as "other" until a value unseen for the retention gives up its place (kept across a
+// restart).
+TEST_F(AggregateProcessorTest, RollupValuesPastTheCapCountAsOtherUntilOneAgesOut) {
+  rollup_caps_ = {2, 0};  // two segments; no app version windows at all
+  Open();
+  auto out = Batch({Profiled(Mention("a", 1, kT0 + 10), "enterprise", "4.1.0"),
+                    Profiled(Mention("b", 1, kT0 + 20), "smb", "4.1.0"),
+                    Profiled(Mention("c", 1, kT0 + 30), "mid-market", "4.1.0"),
+                    Profiled(Mention("d", 1, kT0 + 40), "consumer", "4.1.0")});
+  EXPECT_NE(Find(out, Rollup(Rollup::kSegment, "enterprise")), nullptr);
+  EXPECT_NE(Find(out, Rollup(Rollup::kSegment, "smb")), nullptr);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "mid-market")), nullptr);
+  ASSERT_NE(Find(out, Rollup(Rollup::kSegment, "other")), nullptr);
+  EXPECT_EQ(Find(out, Rollup(Rollup::kSegment, "other"))->volume(), 2);
+  for (const auto& [key, a] : out.latest) EXPECT_TRUE(a.app_version().empty()) << key;
+  Open();
+  // Two days on (retention 24 h): "smb" keeps its place by being seen, "enterprise" was
+  // not seen for longer than the retention, and "mid-market" takes its place.
+  const int64_t later = kT0 + 50 * kHour;
+  out = Batch({Profiled(Mention("e", 1, later - 2 * kHour), "smb", "4.1.0")});
+  out = Batch({Profiled(Mention("f", 1, later), "mid-market", "4.1.0"),
+               Profiled(Mention("g", 1, later + 1), "consumer", "4.1.0")});
+  EXPECT_NE(Find(out, WindowKey(kHour, later / kHour * kHour, "ux.design", RollupSlot(Rollup::kSegment, "mid-market"))),
+            nullptr);
+  EXPECT_NE(Find(out, WindowKey(kHour, later / kHour * kHour, "ux.design", RollupSlot(Rollup::kSegment, "other"))),
+            nullptr);
 }
 
 TEST_F(AggregateProcessorTest, MentionWithoutAKnownChannelIsAnInvalidFieldDeadLetter) {

@@ -130,6 +130,49 @@ TEST_F(ThemeInsightsTest, SpikeOpensWhileTheHourFillsCarriesItsEvidenceAndResolv
   EXPECT_EQ(opens, 0u) << "one spike opens one alert";
 }
 
+std::vector<voc::v1::ThemeMention> InSegment(std::vector<voc::v1::ThemeMention> mentions, const std::string& segment) {
+  for (auto& m : mentions) {
+    m.set_segment(segment);
+    m.set_customer_id(segment + m.customer_id());
+  }
+  return mentions;
+}
+
+// A spike in one segment of a large theme hides in the theme's total: the segment's own
+// series finds it and names the segment. A spike of the whole theme is the theme's alert,
+// with its top segments, and no segment repeats it.
+TEST_F(ThemeInsightsTest, SpikeInOneSegmentIsASegmentAlertAndAThemeSpikeNamesItsTopSegments) {
+  auto hour = [&](int64_t start, int enterprise, int smb) {
+    auto batch = InSegment(Mentions("billing", start, kHour, enterprise), "enterprise");
+    for (auto& m : InSegment(Mentions("billing", start, kHour, smb), "smb")) batch.push_back(m);
+    return Feed(batch);
+  };
+  for (int h = 0; h < 8 * 24; ++h) {
+    ASSERT_TRUE(hour(kT0 + h * kHour, 40 + (h % 3) - 1, 2).empty()) << "a steady history raised an alert";
+  }
+  const int64_t spike = kT0 + 8 * 24 * kHour;
+  auto alerts = hour(spike, 40, 14);
+  ASSERT_EQ(alerts.size(), 1u) << "the smb spike is one alert of its segment";
+  EXPECT_EQ(alerts[0].theme_id(), "billing");
+  EXPECT_EQ(alerts[0].evidence().segment(), "smb");
+  EXPECT_EQ(alerts[0].evidence().metric(), "volume");
+  EXPECT_EQ(alerts[0].evidence().observed(), 14);
+  EXPECT_NE(alerts[0].summary().find("smb"), std::string::npos) << alerts[0].summary();
+
+  alerts = hour(spike + kHour, 200, 14);  // now the whole theme
+  voc::v1::Alert theme;
+  for (const auto& a : alerts) {
+    if (a.status() == voc::v1::Alert::STATUS_OPENED) {
+      EXPECT_TRUE(a.evidence().segment().empty()) << "a segment repeated the theme's spike: " << a.summary();
+      theme = a;
+    }
+  }
+  ASSERT_FALSE(theme.alert_id().empty()) << "the theme's spike was not found";
+  ASSERT_EQ(theme.evidence().top_segments_size(), 2);
+  EXPECT_EQ(theme.evidence().top_segments(0), "enterprise");
+  EXPECT_EQ(theme.evidence().top_segments(1), "smb");
+}
+
 TEST_F(ThemeInsightsTest, QuietThemeDoublingIsNotNews) {
   EXPECT_TRUE(Steady("export", kT0, 8 * 24, 2).empty());
   EXPECT_TRUE(Feed(Mentions("export", kT0 + 8 * 24 * kHour, kHour, 4)).empty()) << "2 -> 4 an hour is noise";
@@ -207,8 +250,13 @@ TEST_F(ThemeInsightsTest, NewestVersionBetterThanThePreviousIsAFix) {
 }
 
 TEST(InsightConfig, SettingsReachTheDetectorsAndHourlyWindowsAreRequired) {
-  auto c = config::Config::Load("", {}, {"aggregate.insights.z_threshold=5.5", "aggregate.insights.min_history=2d"});
+  auto c = config::Config::Load("", {}, {"aggregate.insights.z_threshold=5.5", "aggregate.insights.min_history=2d",
+                                          "aggregate.insights.segment_spikes=false",
+                                          "aggregate.rollups.app_version.max_values=3"});
   const AggregateOptions o = LoadAggregateOptions(c);
+  EXPECT_FALSE(o.insights.segment_spikes);
+  EXPECT_EQ(o.rollup_max_values[static_cast<size_t>(Rollup::kAppVersion)], 3u);
+  EXPECT_EQ(o.rollup_max_values[static_cast<size_t>(Rollup::kSegment)], 16u);
   EXPECT_EQ(o.insights.sensitivity.z_threshold, 5.5);
   EXPECT_EQ(o.insights.sensitivity.min_history_windows, 48u);
   auto daily = config::Config::Load("", {}, {"aggregate.windows=1d"});

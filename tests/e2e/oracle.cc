@@ -66,7 +66,11 @@ std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth&
       {taxonomy.empty() ? VOC_SOURCE_DIR "/data/taxonomy/software.yaml" : taxonomy, VOC_SOURCE_DIR "/data/lexicons"});
   if (!analyzer.ok()) throw std::runtime_error(analyzer.status().ToString());
   std::map<std::string, int64_t> arr;
-  for (const auto& c : customers) arr[c.customer_id()] = c.arr();
+  std::map<std::string, std::string> segment;
+  for (const auto& c : customers) {
+    arr[c.customer_id()] = c.arr();
+    segment[c.customer_id()] = c.segment();
+  }
   const std::set<std::string> near_duplicates = NearDuplicates(truth, **analyzer);
   std::map<std::string, ExpectedWindow> out;
   text::Analysis a;
@@ -80,11 +84,19 @@ std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth&
     std::set<std::string> drivers;  // the overall window counts the response once per theme
     for (const auto& [theme, sentiment] : themes) drivers.insert(theme);
     themes.emplace_back(kOverallThemeId, a.compound);
+    // The windows each theme's mention counts in: its channel, all channels, and the
+    // rollups by segment and app version (the generator stays under their caps).
+    auto seg = segment.find(f.customer_id);
+    std::vector<std::string> slots = {
+        f.channel, "all",
+        aggregate::RollupSlot(aggregate::Rollup::kSegment,
+                              seg == segment.end() || seg->second.empty() ? "unknown" : seg->second)};
+    if (!f.app_version.empty()) slots.push_back(aggregate::RollupSlot(aggregate::Rollup::kAppVersion, f.app_version));
     for (const auto& [theme, sentiment] : themes) {
       for (auto size : window_sizes) {
         const int64_t s = size.count();
         const int64_t start = f.event_time_ms / s * s;
-        for (const std::string& channel : {f.channel, std::string("all")}) {
+        for (const std::string& channel : slots) {
           ExpectedWindow& w = out[aggregate::WindowKey(s, start, theme, channel)];
           w.volume++;
           if (!near_duplicate) w.unique_volume++;

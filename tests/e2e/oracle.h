@@ -35,7 +35,7 @@ struct ExpectedWindow {
   std::set<std::string> feedback_ids;  // the examples are the smallest three
 };
 
-// Keyed like the aggregates topic: "size|start|theme|channel".
+// Keyed like the aggregates topic: "size|start|theme|channel" and "size|start|theme|segment=S" (or app_version=V).
 // taxonomy: the file the themes come from; empty: data/taxonomy/software.yaml.
 std::map<std::string, ExpectedWindow> ExpectedAggregates(const gen::GroundTruth& truth,
                                                          const std::vector<voc::v1::CustomerProfile>& customers,

@@ -77,9 +77,13 @@ void ExpectConsistent(const test::Output& o) {
   VOC_FUZZ_EXPECT(a.ParseFromString(o.value), "an output is not a voc.v1.ThemeAggregate");
   VOC_FUZZ_EXPECT(a.channel() >= voc::v1::CHANNEL_UNSPECIFIED && a.channel() <= voc::v1::CHANNEL_REVIEW,
                   "an aggregate of channel " + std::to_string(a.channel()));
-  VOC_FUZZ_EXPECT(
-      o.key == aggregate::WindowKey(a.window_size_ms(), a.window_start_ms(), a.theme_id(), ChannelName(a.channel())),
-      "an aggregate keyed " + Excerpt(o.key) + " is not its window's key");
+  const std::string slot = !a.segment().empty()       ? aggregate::RollupSlot(aggregate::Rollup::kSegment, a.segment())
+                           : !a.app_version().empty() ? aggregate::RollupSlot(aggregate::Rollup::kAppVersion, a.app_version())
+                                                      : ChannelName(a.channel());
+  VOC_FUZZ_EXPECT((a.segment().empty() && a.app_version().empty()) || a.channel() == voc::v1::CHANNEL_UNSPECIFIED,
+                  "a rollup's aggregate of one channel");
+  VOC_FUZZ_EXPECT(o.key == aggregate::WindowKey(a.window_size_ms(), a.window_start_ms(), a.theme_id(), slot),
+                  "an aggregate keyed " + Excerpt(o.key) + " is not its window's key");
   VOC_FUZZ_EXPECT(a.window_size_ms() > 0 && a.window_start_ms() % a.window_size_ms() == 0,
                   "a window that does not start on its size's boundary");
   const std::string counts = " in " + a.ShortDebugString().substr(0, 400);
@@ -147,6 +151,13 @@ VOC_FUZZ_TARGET(aggregate_mentions) {
       const int64_t start = (t / ms - (t % ms < 0 ? 1 : 0)) * ms;
       expected.insert(voc::aggregate::WindowKey(ms, start, m.theme_id(), "all"));
       expected.insert(voc::aggregate::WindowKey(ms, start, m.theme_id(), ChannelName(m.channel())));
+      for (auto [rollup, raw] : {std::pair{voc::aggregate::Rollup::kSegment, std::string_view(m.segment())},
+                                 std::pair{voc::aggregate::Rollup::kAppVersion, std::string_view(m.app_version())}}) {
+        const std::string_view value = voc::aggregate::RollupValueOf(rollup, raw);
+        if (!value.empty()) {
+          expected.insert(voc::aggregate::WindowKey(ms, start, m.theme_id(), voc::aggregate::RollupSlot(rollup, value)));
+        }
+      }
     }
     std::set<std::string> emitted;
     for (const auto& o : first.outputs) {

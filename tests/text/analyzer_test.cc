@@ -182,6 +182,17 @@ TEST_F(AnalyzerTest, AspectSentimentFollowsTheWordsAboutEachAspect) {
   analyzer_->AnalyzeAspects("The export works great", std::array{AspectQuery{"export", -1}}, &a);
   EXPECT_EQ(a.aspects[0].label, SentimentLabel::kPositive);
 
+  // The aspect's own words name it, they do not judge it.
+  analyzer_->AnalyzeAspects("The happy hour was bland", std::array{AspectQuery{"happy hour", -1}}, &a);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kNegative);
+  // The yardstick of a comparison gets the opposite of what is said of the other side.
+  const AspectQuery compared[] = {{"OS X", -1}, {"Windows", -1}};
+  analyzer_->AnalyzeAspects("OS X runs far better than Windows", compared, &a);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kPositive);
+  EXPECT_EQ(a.aspects[1].label, SentimentLabel::kNegative);
+  analyzer_->AnalyzeAspects("The screen is superior compared to Windows laptops", std::array{AspectQuery{"Windows", -1}}, &a);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kNegative);
+
   // Of two mentions, the one at the requested offset.
   const std::string text = "The food is great. Their food delivery is awful.";
   const AspectQuery second[] = {{"food", static_cast<int64_t>(text.rfind("food"))}};
@@ -216,6 +227,18 @@ TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
   EXPECT_NE(a.type, FeedbackType::kQuestion);
   analyzer_->Analyze("Any help would be appreciated, thanks in advance", &a);
   EXPECT_EQ(a.type, FeedbackType::kQuestion);
+  // "Let me know" asks for an answer, not a feature; "why not X" suggests one; a fix the
+  // writer tried that failed is no new bug.
+  analyzer_->Analyze("Please let me know if the export works for you", &a);
+  EXPECT_NE(a.type, FeedbackType::kFeatureRequest);
+  analyzer_->Analyze("Let us choose the default folder for downloads", &a);
+  EXPECT_EQ(a.type, FeedbackType::kFeatureRequest);
+  analyzer_->Analyze("But why not display the time in the navigation bar like other players", &a);
+  EXPECT_EQ(a.type, FeedbackType::kFeatureRequest);
+  analyzer_->Analyze("I tried safe mode and refreshing the browser, that didn't work", &a);
+  EXPECT_NE(a.type, FeedbackType::kBugReport);
+  analyzer_->Analyze("Your solution did not work for me", &a);
+  EXPECT_NE(a.type, FeedbackType::kBugReport);
 }
 
 // tests/text/data/review_types_dev.tsv: the dev set the type cues were tuned on.
