@@ -10,4 +10,10 @@ namespace voc {
 // id could not be counted there; voc-ingest refuses it up front, with a reason.
 inline constexpr size_t kMaxCustomerIdBytes = 0xffff;
 
+// Candidate phrases of emerging topics on the overall theme mention: voc-enrich writes at
+// most this many per feedback, each at most this long (common/text/phrases.h), and
+// voc-aggregate sends a mention with more or longer ones to the dead letters.
+inline constexpr size_t kMaxPhrasesPerFeedback = 24;
+inline constexpr size_t kMaxPhraseBytes = 100;
+
 }  // namespace voc

@@ -26,6 +26,7 @@ struct PipelineTopicNames {
   std::string mentions = "voc.theme.mentions";
   std::string aggregates = "voc.theme.aggregates";
   std::string alerts = "voc.alerts";
+  std::string emerging = "voc.topics.emerging";  // emerging topics (voc-aggregate), keyed by phrase
   std::string dlq = "voc.dlq";
   // The stateful services' changelogs (state.changelog_topic; "<group id>-changelog").
   std::string enrich_changelog = "voc-enrich-changelog";
@@ -45,6 +46,7 @@ inline std::vector<TopicSpec> PipelineTopics(const PipelineTopicNames& n, int pa
           {n.mentions, partitions},
           {n.aggregates, partitions, true},
           {n.alerts, partitions},
+          {n.emerging, partitions},
           {n.dlq, partitions},
           {n.enrich_changelog, partitions, true},
           {n.aggregate_changelog, partitions, true}};

@@ -89,6 +89,7 @@ PipelineTopicNames LoadTopicNames(config::Config& c) {
   n.mentions = c.String("topics.mentions", n.mentions);
   n.aggregates = c.String("topics.aggregates", n.aggregates);
   n.alerts = c.String("topics.alerts", n.alerts);
+  n.emerging = c.String("topics.emerging", n.emerging);
   n.dlq = c.String("topics.dlq", n.dlq);
   return n;
 }

@@ -42,6 +42,22 @@ AggregateOptions LoadAggregateOptions(config::Config& c) {
       "aggregate.insights.resolve_after", in.lifecycle.resolve_after_closed_windows, 1, 24 * 7));
   in.release.min_scored = c.Int("aggregate.insights.release_min_responses", in.release.min_scored, 1, 1'000'000);
   in.release.z_threshold = c.Double("aggregate.insights.release_z_threshold", in.release.z_threshold, 1.0, 20.0);
+  o.topics.topics_topic = c.String("topics.emerging", o.topics.topics_topic);
+  auto& tp = o.topics;
+  tp.enabled = c.Bool("aggregate.topics.enabled", tp.enabled);
+  tp.window = c.Duration("aggregate.topics.window", tp.window);
+  if (tp.window.count() < 1000) throw config::ConfigError("aggregate.topics.window must be at least 1s, e.g. 1h");
+  tp.sketch_capacity =
+      static_cast<size_t>(c.Int("aggregate.topics.sketch_capacity", static_cast<int64_t>(tp.sketch_capacity), 16, 65'536));
+  tp.floor = c.Int("aggregate.topics.floor", tp.floor, 1, 1'000'000);
+  tp.growth = c.Double("aggregate.topics.growth", tp.growth, 1.0, 1000.0);
+  tp.history_windows = static_cast<uint32_t>(c.Int("aggregate.topics.history_windows", tp.history_windows, 1, 10'000));
+  tp.history_capacity = static_cast<size_t>(
+      c.Int("aggregate.topics.history_capacity", static_cast<int64_t>(tp.history_capacity), 16, 1'000'000));
+  tp.min_history_windows =
+      static_cast<uint32_t>(c.Int("aggregate.topics.min_history_windows", tp.min_history_windows, 0, 10'000));
+  tp.max_per_window =
+      static_cast<size_t>(c.Int("aggregate.topics.max_per_window", static_cast<int64_t>(tp.max_per_window), 1, 1000));
   if (in.enabled && std::find(o.window_sizes.begin(), o.window_sizes.end(), std::chrono::hours(1)) == o.window_sizes.end()) {
     throw config::ConfigError(
         "aggregate.insights works on hourly windows: add 1h to aggregate.windows, or set aggregate.insights.enabled "

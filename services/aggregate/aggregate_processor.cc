@@ -11,6 +11,7 @@
 
 #include "common/core/decimal.h"
 #include "common/core/limits.h"
+#include "common/core/theme_ids.h"
 #include "common/core/utf8.h"
 
 namespace voc::aggregate {
@@ -115,6 +116,7 @@ bool Readable(const voc::state::v1::Account& a) {
         c.rollup_values_size() > static_cast<int>(kRollups)) {
       return false;
     }
+    if (static_cast<size_t>(c.phrase_hashes_size()) > kMaxPhrasesPerFeedback) return false;
     for (const auto& value : c.rollup_values()) {
       if (!IsRollupValue(value) && !value.empty()) return false;
     }
@@ -204,6 +206,14 @@ AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Reg
             return o;
           }(),
           registry),
+      topics_(
+          [this] {
+            TopicOptions o = options_.topics;
+            o.allowed_lateness = options_.allowed_lateness;
+            o.service_version = options_.service_version;
+            return o;
+          }(),
+          registry),
       memo_(options_.window_sizes.size()) {}
 
 AggregateProcessor::~AggregateProcessor() = default;
@@ -217,7 +227,7 @@ std::chrono::seconds AggregateProcessor::StateTtl() const {
 }
 
 void AggregateProcessor::Open(runtime::Setup& setup) {
-  setup.StateFormat("voc-aggregate/6");
+  setup.StateFormat("voc-aggregate/7");
   setup.Timer(options_.emit_interval);
   const auto ttl = StateTtl();
   accounts_ = setup.Store<Account>({.name = "account", .ttl = ttl, .point_lookups = true});
@@ -225,6 +235,7 @@ void AggregateProcessor::Open(runtime::Setup& setup) {
   meta_ = setup.Store<PartitionMeta>({.name = "meta", .point_lookups = true});
   members_ = setup.Store<Member>({.name = "members", .ttl = ttl});
   insights_.Open(setup, ttl);
+  topics_.Open(setup, ttl);
 }
 
 // A new account is listed at once among its theme's accounts, where a scan over the
@@ -531,6 +542,12 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
                        "outside 0..10 or CSAT outside 1..5");
     return;
   }
+  if (static_cast<size_t>(mention_.phrases_size()) > kMaxPhrasesPerFeedback ||
+      std::any_of(mention_.phrases().begin(), mention_.phrases().end(),
+                  [](const std::string& s) { return s.empty() || s.size() > kMaxPhraseBytes; })) {
+    ctx.out.DeadLetter(record, "INVALID_FIELD", "ThemeMention with over 24 phrases, or an empty one or one over 100 bytes");
+    return;
+  }
   const PartitionId p = record.partition;
   const PartitionMeta* seen_meta = meta_->Get(p, kMetaKey);
   if (seen_meta != nullptr && mention_.event_time_ms() + options_.retention.count() < seen_meta->watermark_ms) {
@@ -552,6 +569,7 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   if (had && !it->retracted) {
     Apply(p, meta, account, *it, mention_.theme_id(), "", -1);
     insights_.OnContribution(p, mention_.theme_id(), it->app_version, it->sentiment_scored, it->sentiment_micros, -1);
+    topics_.OnContribution(p, mention_.theme_id(), it->feedback_id, it->event_time_ms, it->phrase_hashes, nullptr, it->themes, -1);
     probe_->replaced.Increment();
   }
   Contribution c;
@@ -569,6 +587,9 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   c.source_timestamp_ms = mention_.meta().source_timestamp_ms();
   c.app_version = mention_.app_version();
   c.themes.assign(mention_.themes().begin(), mention_.themes().end());
+  if (options_.topics.enabled) {
+    for (const auto& phrase : mention_.phrases()) c.phrase_hashes.push_back(PhraseHash(phrase));
+  }
   c.applied_offset = record.offset.value;
   if (!c.retracted) ResolveRollups(meta, &c);
   if (c.retracted) {
@@ -576,6 +597,8 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   } else {
     Apply(p, meta, account, c, mention_.theme_id(), mention_.theme_path(), +1);
     insights_.OnContribution(p, mention_.theme_id(), c.app_version, c.sentiment_scored, c.sentiment_micros, +1);
+    topics_.OnContribution(p, mention_.theme_id(), c.feedback_id, c.event_time_ms, c.phrase_hashes, &mention_.phrases(),
+                           c.themes, +1);
     probe_->applied.Increment();
     if (c.event_time_ms > meta.watermark_ms) {
       if (advanced_.empty() || advanced_.back() != p) advanced_.push_back(p);
@@ -789,8 +812,12 @@ void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::W
   for (auto& id : smallest) s->add_examples(std::move(id));
 }
 
-void AggregateProcessor::EndBatch(runtime::Context&) {
-  for (PartitionId partition : advanced_) CloseWindows(partition, meta_->Update(partition, kMetaKey));
+void AggregateProcessor::EndBatch(runtime::Context& ctx) {
+  for (PartitionId partition : advanced_) {
+    PartitionMeta& meta = meta_->Update(partition, kMetaKey);
+    CloseWindows(partition, meta);
+    topics_.OnWatermark(partition, meta.watermark_ms, ctx);
+  }
   advanced_.clear();
 }
 
@@ -824,6 +851,7 @@ void voc::state::Codec<voc::aggregate::Account>::Encode(const voc::aggregate::Ac
     s->set_source_timestamp_ms(c.source_timestamp_ms);
     s->set_app_version(c.app_version);
     for (const auto& theme : c.themes) s->add_themes(theme);
+    s->mutable_phrase_hashes()->Add(c.phrase_hashes.begin(), c.phrase_hashes.end());
     if (std::any_of(c.rollups.begin(), c.rollups.end(), [](const std::string& v) { return !v.empty(); })) {
       for (const auto& value : c.rollups) s->add_rollup_values(value);
     }
@@ -859,6 +887,7 @@ bool voc::state::Codec<voc::aggregate::Account>::Decode(std::string_view bytes, 
     c.source_timestamp_ms = s.source_timestamp_ms();
     c.app_version = std::move(*s.mutable_app_version());
     for (auto& theme : *s.mutable_themes()) c.themes.push_back(std::move(theme));
+    c.phrase_hashes.assign(s.phrase_hashes().begin(), s.phrase_hashes().end());
     for (int r = 0; r < s.rollup_values_size(); ++r) c.rollups[static_cast<size_t>(r)] = std::move(*s.mutable_rollup_values(r));
     c.applied_offset = s.applied_offset();
     c.written_at_ms = s.written_at_ms();

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/runtime/processor.h"
+#include "services/aggregate/emerging_topics.h"
 #include "services/aggregate/theme_insights.h"
 #include "voc/state/v1/state.pb.h"
 #include "voc/v1/theme.pb.h"
@@ -53,6 +54,8 @@ struct AggregateOptions {
   std::string service_version = "0.1.0";
   // Theme spikes and release regressions, on the hourly windows (a window size of 1h).
   InsightOptions insights;
+  // Emerging topics from the overall ("*") mentions' phrases (emerging_topics.h).
+  TopicOptions topics;
 };
 
 // What one feedback adds to one theme, or, retracted, the tombstone that remembers the
@@ -72,6 +75,7 @@ struct Contribution {
   int64_t source_timestamp_ms = 0;
   std::string app_version;  // for the release stats, which take it back out with it
   std::vector<std::string> themes;  // of an overall ("*") contribution: the drivers it counts in
+  std::vector<uint64_t> phrase_hashes;  // of an overall contribution (PhraseHash): emerging topics take them back out
   std::array<std::string, kRollups> rollups;  // the value it counts under in each rollup; empty: none
   // Input offset of the mention that made it: in each window, a customer's ARR is the
   // one its latest live contribution there carried (the same after a reload).
@@ -135,7 +139,7 @@ struct Member {};
 
 }  // namespace voc::aggregate
 
-// How the aggregate's values are stored (voc.state.v1 messages; format voc-aggregate/6).
+// How the aggregate's values are stored (voc.state.v1 messages; format voc-aggregate/7).
 // Decode refuses a value that breaks what the processor writes (ids not UTF-8, counts,
 // times or channels out of their bounds, contributions or examples out of order).
 template <>
@@ -206,6 +210,7 @@ class AggregateProcessor final : public runtime::Processor {
   AggregateOptions options_;
   std::unique_ptr<AggregateProbe> probe_;
   ThemeInsights insights_;
+  EmergingTopics topics_;
   state::KeyValueStore<Account>* accounts_ = nullptr;
   state::KeyValueStore<Window>* windows_ = nullptr;
   state::KeyValueStore<PartitionMeta>* meta_ = nullptr;

@@ -17,6 +17,8 @@ EnrichOptions LoadEnrichOptions(config::Config& c) {
   o.near_duplicate_max_entries = static_cast<size_t>(
       c.Int("enrich.near_duplicate_max_entries", static_cast<int64_t>(o.near_duplicate_max_entries), 1, 4096));
   o.customer_catch_up = c.Duration("enrich.customer_catch_up", o.customer_catch_up);
+  o.phrases_per_feedback = static_cast<size_t>(c.Int("enrich.phrases_per_feedback",
+      static_cast<int64_t>(o.phrases_per_feedback), 0, static_cast<int64_t>(kMaxPhrasesPerFeedback)));
   if (o.dedupe_ttl.count() <= 0) throw config::ConfigError("configuration key 'enrich.dedupe_ttl' must be above 0");
   return o;
 }

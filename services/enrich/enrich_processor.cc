@@ -11,6 +11,7 @@
 #include "common/core/hash.h"
 #include "common/core/theme_ids.h"
 #include "common/core/utf8.h"
+#include "common/text/phrases.h"
 #include "services/enrich/simhash.h"
 
 void voc::state::Codec<voc::enrich::RecentTexts>::Encode(const voc::enrich::RecentTexts& index, std::string* out) {
@@ -410,8 +411,12 @@ void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, 
   // The overall mention: the feedback once, with its themes for their driver impact.
   for (const auto& t : enriched_.themes()) mention_.add_themes(t.id());
   if (enriched_.themes().empty()) mention_.add_themes(kUnthemedId);
+  // ... and its phrases, for emerging topics.
+  if (options_.phrases_per_feedback > 0) text::ExtractPhrases(enriched_.redacted_text(), &phrases_, options_.phrases_per_feedback);
+  for (const auto& phrase : phrases_) mention_.add_phrases(phrase);
   emit(kOverallThemeId, kOverallThemePath, false, enriched_.sentiment());
   mention_.clear_themes();
+  mention_.clear_phrases();
   if (previous == nullptr) return;
   // A retraction names the customer whose contribution it takes back; when the customer
   // changed, every theme moves, so each old one is retracted there.

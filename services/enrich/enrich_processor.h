@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/core/limits.h"
 #include "common/core/string_map.h"
 #include "common/runtime/processor.h"
 #include "common/text/analyzer.h"
@@ -36,6 +37,9 @@ struct EnrichOptions {
   size_t near_duplicate_max_entries = 32;            // per customer, the latest by event time kept
   // Processing waits this long at most for the customer table to be read to its end.
   std::chrono::milliseconds customer_catch_up{60'000};
+  // Candidate phrases of emerging topics on the overall mention (common/text/phrases.h);
+  // 0 leaves them out.
+  size_t phrases_per_feedback = kMaxPhrasesPerFeedback;
   std::string service_version = "0.1.0";
 };
 
@@ -136,6 +140,7 @@ class EnrichProcessor final : public runtime::Processor {
   std::string enriched_bytes_;
   std::vector<RoleChange> role_changes_;
   std::string fingerprint_content_;  // what Fingerprint hashes, its capacity kept
+  std::vector<std::string> phrases_;
 };
 
 }  // namespace voc::enrich

@@ -65,6 +65,7 @@ Status EmbeddedPipeline::Init() {
   o.enrich.mentions_topic = n.mentions;
   o.enrich.alerts_topic = n.alerts;
   o.aggregate.aggregates_topic = n.aggregates;
+  o.aggregate.topics.topics_topic = n.emerging;
 
   for (auto& r : registries_) r = std::make_shared<prometheus::Registry>();
   const std::array<const char*, 3> names = {"voc-ingest", "voc-enrich", "voc-aggregate"};

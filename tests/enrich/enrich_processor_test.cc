@@ -249,6 +249,34 @@ TEST_F(EnrichProcessorTest, EveryFeedbackGetsOneOverallMentionListingItsThemes) 
   EXPECT_EQ(applied, 1u);
 }
 
+TEST_F(EnrichProcessorTest, OnlyTheOverallMentionCarriesTheRedactedTextsPhrases) {
+  auto out = Batch({Feedback("f1", 1, "Please add dark mode. Mail me at jane.doe@example.com")});
+  const auto overall = out.overall();
+  ASSERT_EQ(overall.size(), 1u);
+  const std::vector<std::string> phrases(overall[0].phrases().begin(), overall[0].phrases().end());
+  EXPECT_EQ(phrases, (std::vector<std::string>{"add", "dark", "add dark", "mode", "dark mode", "add dark mode", "mail"}))
+      << "normalised, stop words aside, nothing of the redacted address";
+  for (const auto& m : out.mentions()) EXPECT_EQ(m.phrases_size(), 0) << "only the overall mention lists phrases";
+  // A long text: capped.
+  std::string text;
+  for (int i = 0; i < 60; ++i) {
+    text += "topic";
+    text += static_cast<char>('a' + i % 26);
+    text += static_cast<char>('a' + i / 26);
+    text += ' ';
+  }
+  out = Batch({Feedback("f2", 1, text)});
+  ASSERT_EQ(out.overall().size(), 1u);
+  EXPECT_EQ(static_cast<size_t>(out.overall()[0].phrases_size()), kMaxPhrasesPerFeedback);
+  // Turned off.
+  EnrichOptions off;
+  off.phrases_per_feedback = 0;
+  Open(off);
+  out = Batch({Feedback("f3", 1, "Please add dark mode.")});
+  ASSERT_EQ(out.overall().size(), 1u);
+  EXPECT_EQ(out.overall()[0].phrases_size(), 0);
+}
+
 TEST_F(EnrichProcessorTest, ExactDuplicateIsDroppedAndCounted) {
   Batch({Feedback("f1", 1, kCrashOnly)});
   auto out = Batch({Feedback("f1", 1, kCrashOnly)});

@@ -9,7 +9,7 @@
 // a voc.v1.ThemeAggregate on voc.theme.aggregates keyed by its window
 // (size|start|theme|channel) whose counts hold together (no negative count, parts within
 // their whole, examples sorted, distinct and at most 3, NPS within -100..100, means
-// finite); a single mention applied to the empty store gives exactly its windows (every
+// finite), or a voc.v1.EmergingTopic on voc.topics.emerging keyed by its phrase; a single mention applied to the empty store gives exactly its windows (every
 // size, its channel and the all-channels rollup) with a volume of 1. The same records
 // delivered again, once the processor's caches are gone (what the checkpoint wrote read
 // back), change nothing: no window is emitted again.
@@ -22,6 +22,7 @@
 #include "tests/fuzz/processor.h"
 #include "tests/runtime/temp_dir.h"
 #include "voc/v1/theme.pb.h"
+#include "voc/v1/topic.pb.h"
 
 namespace voc::fuzz {
 namespace {
@@ -64,6 +65,13 @@ const char* ChannelName(int channel) {
 }
 
 void ExpectConsistent(const test::Output& o) {
+  if (o.topic == "voc.topics.emerging") {  // emerging topics, from the overall mentions' phrases
+    voc::v1::EmergingTopic t;
+    VOC_FUZZ_EXPECT(t.ParseFromString(o.value) && o.key == t.phrase() && t.unthemed_count() >= 0 &&
+                        t.count() >= t.unthemed_count(),
+                    "an emerging topic that does not parse, is not keyed by its phrase or whose counts do not hold");
+    return;
+  }
   VOC_FUZZ_EXPECT(o.topic == "voc.theme.aggregates", "an output on " + o.topic);
   voc::v1::ThemeAggregate a;
   VOC_FUZZ_EXPECT(a.ParseFromString(o.value), "an output is not a voc.v1.ThemeAggregate");

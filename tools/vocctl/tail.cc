@@ -19,6 +19,7 @@
 #include "voc/v1/feedback.pb.h"
 #include "voc/v1/raw.pb.h"
 #include "voc/v1/theme.pb.h"
+#include "voc/v1/topic.pb.h"
 
 namespace voc::vocctl {
 namespace {
@@ -34,6 +35,7 @@ std::string TypeForTopic(const std::string& topic) {
   if (topic == n.mentions) return "mention";
   if (topic == n.aggregates) return "aggregate";
   if (topic == n.alerts) return "alert";
+  if (topic == n.emerging) return "emerging-topic";
   if (topic == n.dlq) return "dlq";
   return "";
 }
@@ -48,6 +50,7 @@ std::unique_ptr<google::protobuf::Message> MessageFor(const std::string& type) {
   if (type == "mention") return std::make_unique<voc::v1::ThemeMention>();
   if (type == "aggregate") return std::make_unique<voc::v1::ThemeAggregate>();
   if (type == "alert") return std::make_unique<voc::v1::Alert>();
+  if (type == "emerging-topic") return std::make_unique<voc::v1::EmergingTopic>();
   if (type == "dlq") return std::make_unique<voc::v1::DeadLetter>();
   return nullptr;
 }
@@ -59,7 +62,7 @@ int RunTail(const TailArgs& args, const std::atomic<bool>& stop) {
   auto message = MessageFor(type);
   if (!message) {
     std::cerr << "vocctl tail: cannot tell the message type of topic " << args.topic
-              << "; pass --type feedback|enriched|mention|aggregate|alert|dlq|customer|raw-ticket|raw-survey|raw-review\n";
+              << "; pass --type feedback|enriched|mention|aggregate|alert|emerging-topic|dlq|customer|raw-ticket|raw-survey|raw-review\n";
     return 2;
   }
   kafka::ConsumerOptions co;
