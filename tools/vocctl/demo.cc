@@ -16,6 +16,7 @@
 #include "voc/v1/alert.pb.h"
 #include "voc/v1/dead_letter.pb.h"
 #include "voc/v1/theme.pb.h"
+#include "voc/v1/topic.pb.h"
 
 namespace voc::vocctl {
 namespace {
@@ -42,6 +43,9 @@ class DashboardView {
     } else if (r.topic == n.dlq) {
       voc::v1::DeadLetter d;
       if (d.ParseFromArray(r.value.data(), static_cast<int>(r.value.size()))) dead_letters_[d.reason()]++;
+    } else if (r.topic == n.emerging) {
+      voc::v1::EmergingTopic t;
+      if (t.ParseFromArray(r.value.data(), static_cast<int>(r.value.size()))) emerging_[t.phrase()] = t;
     } else if (r.topic == n.alerts) {
       voc::v1::Alert a;
       if (!a.ParseFromArray(r.value.data(), static_cast<int>(r.value.size()))) return;
@@ -59,6 +63,7 @@ class DashboardView {
     int64_t smallest = INT64_MAX;
     for (const auto& [k, a] : windows_) smallest = std::min(smallest, a.window_size_ms());
     std::map<std::string, ThemeRow> rows;
+    std::map<std::string, ThemeRow> segments;  // all feedback by customer segment
     const voc::v1::ThemeAggregate* drivers = nullptr;  // the newest overall window of the largest size
     for (const auto& [k, a] : windows_) {
       if (a.theme_id() == kOverallThemeId && a.channel() == voc::v1::CHANNEL_UNSPECIFIED && a.drivers_size() > 0 &&
@@ -67,6 +72,16 @@ class DashboardView {
         drivers = &a;
       }
       if (a.window_size_ms() != smallest) continue;
+      if (!a.segment().empty() || !a.app_version().empty()) {  // a rollup: the same responses again
+        if (a.theme_id() == kOverallThemeId && !a.segment().empty()) {
+          ThemeRow& row = segments[a.segment()];
+          row.volume += a.volume();
+          row.nps_responses += a.nps_responses();
+          row.promoters += a.promoters();
+          row.detractors += a.detractors();
+        }
+        continue;
+      }
       ThemeRow& row = rows[a.theme_id()];
       if (!a.theme_path().empty()) row.path = a.theme_path();
       if (a.channel() != voc::v1::CHANNEL_UNSPECIFIED) {
@@ -114,6 +129,28 @@ class DashboardView {
       }
       std::printf("\n");
     }
+    if (!segments.empty()) {
+      std::printf("\nby segment (volume, NPS):");
+      for (const auto& [segment, r] : segments) {
+        std::printf("  %s %" PRId64, segment.c_str(), r.volume);
+        if (r.nps_responses > 0) {
+          std::printf(" %+.0f", 100.0 * static_cast<double>(r.promoters - r.detractors) /
+                                    static_cast<double>(r.nps_responses));
+        }
+      }
+      std::printf("\n");
+    }
+    if (!emerging_.empty()) {
+      std::printf("\nemerging topics (phrases no theme names, rising):");
+      std::vector<const voc::v1::EmergingTopic*> rising;
+      for (const auto& [phrase, t] : emerging_) rising.push_back(&t);
+      std::sort(rising.begin(), rising.end(), [](auto* a, auto* b) { return a->growth() > b->growth(); });
+      for (size_t i = 0; i < rising.size() && i < 5; ++i) {
+        std::printf("  \"%s\" %" PRId64 " (x%.1f)", rising[i]->phrase().c_str(), rising[i]->unthemed_count(),
+                    rising[i]->growth());
+      }
+      std::printf("\n");
+    }
     std::printf("\nopen alerts:");
     if (open_.empty()) std::printf(" none (spikes need a week of a theme's history)");
     for (const auto& [id, a] : open_) std::printf("\n  %s", a.summary().c_str());
@@ -129,6 +166,7 @@ class DashboardView {
   std::map<std::string, int64_t> dead_letters_;
   int64_t urgent_ = 0;
   std::map<std::string, voc::v1::Alert> open_;  // theme and release alerts not resolved, by id
+  std::map<std::string, voc::v1::EmergingTopic> emerging_;  // the latest of each phrase
 };
 
 }  // namespace
@@ -167,7 +205,7 @@ int RunDemo(const DemoArgs& args, const std::atomic<bool>& stop) {
   }
   kafka::ConsumerOptions co;
   co.client = p.client();
-  co.topics = {p.topics().aggregates, p.topics().dlq, p.topics().alerts};
+  co.topics = {p.topics().aggregates, p.topics().dlq, p.topics().alerts, p.topics().emerging};
   auto reader = kafka::Consumer::Create(std::move(co));
   if (!reader.ok()) {
     std::cerr << "vocctl demo: " << reader.status().ToString() << "\n";
