@@ -173,6 +173,10 @@ void BM_Aggregate_Process(benchmark::State& state) {
     auto registry = std::make_shared<prometheus::Registry>();
     aggregate::AggregateOptions ao;
     ao.emit_interval = std::chrono::milliseconds(250);
+    if (state.range(0) == 0) {  // theme x channel windows only: what the rollups and topics cost
+      ao.rollup_max_values = {0, 0};
+      ao.topics.enabled = false;
+    }
     auto driver = Drive(std::make_unique<aggregate::AggregateProcessor>(ao, *registry), d.scratch.Fresh());
     state.ResumeTiming();
     Pass(*driver, d.mentions, false, "");
@@ -191,7 +195,8 @@ namespace {
 
 BENCHMARK(BM_Ingest_Process)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Enrich_Process)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Aggregate_Process)->Unit(benchmark::kMillisecond);
+// Arg 1: the defaults (rollups by segment and app version, emerging topics); 0: without.
+BENCHMARK(BM_Aggregate_Process)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace voc::bench
