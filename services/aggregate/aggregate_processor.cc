@@ -756,26 +756,29 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   }
 }
 
-// The window's segment rollup windows, the most mentions first, ties by segment.
-std::vector<voc::state::v1::WindowState> AggregateProcessor::SegmentWindows(PartitionId partition,
-                                                                          const voc::state::v1::WindowState& s) {
-  std::vector<voc::state::v1::WindowState> out;
+// The window's segment rollup windows, the most mentions first, ties by segment: pointers
+// into the window store's cache, valid while it keeps its generation (this emission).
+std::vector<const voc::state::v1::WindowState*> AggregateProcessor::SegmentWindows(
+    PartitionId partition, const voc::state::v1::WindowState& s) {
+  std::vector<const voc::state::v1::WindowState*> out;
   const PartitionMeta* meta = meta_->Get(partition, kMetaKey);
   if (meta == nullptr || options_.rollup_max_values[static_cast<size_t>(Rollup::kSegment)] == 0) return out;
-  std::vector<std::string_view> values;
+  auto add = [&](std::string_view value) {
+    window_key_.clear();
+    AppendWindowGroup(&window_key_, s.window_size_ms(), s.window_start_ms(), s.theme_id());
+    window_key_ += '|';
+    window_key_ += RollupName(Rollup::kSegment);
+    window_key_ += '=';
+    window_key_ += value;
+    if (const Window* w = windows_->Get(partition, window_key_); w != nullptr) out.push_back(&w->state);
+  };
   for (const auto& v : meta->rollup_values) {
-    if (v.rollup == Rollup::kSegment) values.push_back(v.value);
+    if (v.rollup == Rollup::kSegment) add(v.value);
   }
-  values.push_back(kOtherValue);
-  Window read;
-  for (std::string_view value : values) {
-    const Window* w = windows_->Peek(
-        partition, WindowKey(s.window_size_ms(), s.window_start_ms(), s.theme_id(), RollupSlot(Rollup::kSegment, value)),
-        &read);
-    if (w != nullptr) out.push_back(w->state);
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return std::pair{-a.volume(), a.rollup_value()} < std::pair{-b.volume(), b.rollup_value()};
+  add(kOtherValue);
+  std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) {
+    return std::pair{-a->volume(), std::string_view(a->rollup_value())} <
+           std::pair{-b->volume(), std::string_view(b->rollup_value())};
   });
   return out;
 }

@@ -205,7 +205,8 @@ class AggregateProcessor final : public runtime::Processor {
   static void CountDrivers(voc::state::v1::WindowState* s, const Contribution& c, int sign);
   void EmitDrivers(const voc::state::v1::WindowState& s);
   void RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, int64_t now_ms);
-  std::vector<voc::state::v1::WindowState> SegmentWindows(PartitionId partition, const voc::state::v1::WindowState& s);
+  std::vector<const voc::state::v1::WindowState*> SegmentWindows(PartitionId partition,
+                                                                 const voc::state::v1::WindowState& s);
 
   AggregateOptions options_;
   std::unique_ptr<AggregateProbe> probe_;

@@ -122,18 +122,18 @@ void ThemeInsights::OnContribution(PartitionId partition, const std::string& the
 }
 
 void ThemeInsights::OnHourlyWindow(PartitionId partition, const voc::state::v1::WindowState& window,
-                                   const std::vector<voc::state::v1::WindowState>& segments, int64_t watermark_ms,
+                                   const std::vector<const voc::state::v1::WindowState*>& segments, int64_t watermark_ms,
                                    int64_t now_ms, runtime::Context& ctx) {
   if (!options_.enabled) return;
   std::vector<std::string> top;
-  for (const auto& s : segments) {
-    if (top.size() < 3 && s.volume() > 0) top.push_back(s.rollup_value());
+  for (const auto* s : segments) {
+    if (top.size() < 3 && s->volume() > 0) top.push_back(s->rollup_value());
   }
   const std::array<bool, 3> theme_found = TestSpike(partition, window, watermark_ms, now_ms, {}, top, ctx);
   // A spike across the whole theme is the theme's alert (with its top segments); one
   // segment of it is news of its own only while the theme as a whole is normal.
   if (options_.segment_spikes && segments.size() > 1) {
-    for (const auto& s : segments) TestSpike(partition, s, watermark_ms, now_ms, theme_found, {}, ctx);
+    for (const auto* s : segments) TestSpike(partition, *s, watermark_ms, now_ms, theme_found, {}, ctx);
   }
   if (window.closed()) TestRelease(partition, window, now_ms, ctx);
 }

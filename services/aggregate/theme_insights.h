@@ -63,7 +63,8 @@ class ThemeInsights {
   // windows (`segments`, most mentions first), and emit the alerts that follow; a closed
   // window then feeds each series' history. watermark_ms: the partition's.
   void OnHourlyWindow(PartitionId partition, const voc::state::v1::WindowState& window,
-                      const std::vector<voc::state::v1::WindowState>& segments, int64_t watermark_ms, int64_t now_ms,
+                      const std::vector<const voc::state::v1::WindowState*>& segments, int64_t watermark_ms,
+                      int64_t now_ms,
                       runtime::Context& ctx);
 
  private:
