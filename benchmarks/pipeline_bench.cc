@@ -50,6 +50,7 @@ class PassThrough final : public runtime::Processor {
   struct Unused {
     void SerializeToString(std::string*) const {}
     bool ParseFromArray(const void*, int) { return true; }
+    size_t SpaceUsedLong() const { return sizeof(*this); }
   };
 
  public:

@@ -16,4 +16,9 @@ inline constexpr size_t kMaxCustomerIdBytes = 0xffff;
 inline constexpr size_t kMaxPhrasesPerFeedback = 24;
 inline constexpr size_t kMaxPhraseBytes = 100;
 
+// Themes a taxonomy may hold, and so the themes one feedback's overall mention may list:
+// the taxonomy loader refuses a larger taxonomy, and voc-aggregate sends an overall
+// mention listing more to the dead letters.
+inline constexpr size_t kMaxThemesPerFeedback = 1024;
+
 }  // namespace voc

@@ -123,7 +123,14 @@ size_t ProcessorDriver::cached_bytes() const {
   return total;
 }
 
-bool ProcessorDriver::CachesOverBudget() const { return cached_bytes() > options_.cache_bytes; }
+bool ProcessorDriver::CachesOverBudget() const {
+  size_t cached = 0, unwritten = 0;
+  for (const auto& store : setup_->stores_) {
+    cached += store->cached_bytes();
+    unwritten += store->unwritten_bytes();
+  }
+  return cached > options_.cache_bytes || unwritten > options_.cache_bytes / 2;
+}
 
 size_t ProcessorDriver::unwritten() const {
   size_t n = 0;

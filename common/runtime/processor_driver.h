@@ -58,8 +58,10 @@ class ProcessorDriver {
   // Evicts clean cache entries until each store holds at most keep_fraction of what it
   // holds now (the memory guard's lever; read back from the store when next used).
   void ShedCaches(double keep_fraction);
-  // Whether the stores' caches together hold more than their budget: only entries with
-  // unwritten changes keep them there, and a checkpoint lets them go.
+  // Whether a checkpoint is due for memory's sake: the stores' caches together hold more
+  // than their budget (only entries with unwritten changes keep them there), or their
+  // unwritten entries more than half of it (a checkpoint's write batch and changelog
+  // records grow with those). A checkpoint lets them go.
   bool CachesOverBudget() const;
   size_t cached_bytes() const;  // the stores' caches together
   // The stores' specs, by id.

@@ -39,11 +39,11 @@ RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
   o.memory_budget_bytes = static_cast<uint64_t>(c.Int("service.memory_budget_mb", 512, 64, 1 << 20)) << 20;
   // What grows with the work is sized from the budget unless a setting says otherwise.
   const MemoryPlan plan = PlanMemory(o.memory_budget_bytes);
-  if (!o.kafka.properties.contains("queued.max.messages.kbytes")) {
-    o.consumer_properties.try_emplace("queued.max.messages.kbytes", std::to_string(plan.consumer_queue_kb));
+  for (const auto& [key, value] : plan.consumer_properties) {
+    if (!o.kafka.properties.contains(key)) o.consumer_properties.try_emplace(key, value);
   }
-  if (!o.kafka.properties.contains("queue.buffering.max.kbytes")) {
-    o.producer_properties.try_emplace("queue.buffering.max.kbytes", std::to_string(plan.producer_buffer_kb));
+  for (const auto& [key, value] : plan.producer_properties) {
+    if (!o.kafka.properties.contains(key)) o.producer_properties.try_emplace(key, value);
   }
   o.batch_max_records = static_cast<size_t>(c.Int("batch.max_records", 5000, 1, 1'000'000));
   o.batch_max_wait = c.Duration("batch.max_wait", std::chrono::milliseconds(50));

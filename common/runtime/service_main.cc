@@ -5,6 +5,7 @@
 
 #include "common/logging/logging.h"
 #include "common/runtime/command_line.h"
+#include "common/runtime/memory_budget.h"
 #include "common/runtime/runtime_config.h"
 #include "common/runtime/stop_signal.h"
 
@@ -12,6 +13,7 @@ namespace voc::runtime {
 
 int ServiceMain(int argc, char** argv, const ServiceDefinition& service) {
   StopSignal stop;  // first: every thread created later inherits the blocked signals
+  LimitAllocatorArenas();
   CLI::App app(service.description, service.name);
   std::string config_path;
   std::vector<std::string> overrides;

@@ -23,18 +23,21 @@
 #include "common/core/fatal_error.h"
 #include "common/core/string_map.h"
 #include "common/core/types.h"
+#include "common/state/footprint.h"
 #include "common/state/state_store.h"
 
 namespace voc::state {
 
-// How values of type V become bytes and back. Protobuf messages need nothing more; a
-// processor specializes it for a struct of its own.
+// How values of type V become bytes and back, and the memory a decoded one holds (the
+// object and its heap blocks: what the cache counts). Protobuf messages need nothing
+// more; a processor specializes it for a struct of its own (footprint.h helps).
 template <typename V>
 struct Codec {
   static void Encode(const V& value, std::string* out) { value.SerializeToString(out); }
   static bool Decode(std::string_view bytes, V* value) {
     return value->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
   }
+  static size_t Footprint(const V& value) { return value.SpaceUsedLong(); }
 };
 
 // Receives every change a checkpoint writes, besides the transaction (the changelog).
@@ -65,10 +68,12 @@ class CachedStore {
   virtual void WriteChanges(Transaction* txn, ChangeSink* sink) = 0;
   // Forgets a partition's entries (a revoke, after the checkpoint that wrote them).
   virtual void Forget(PartitionId partition) = 0;
-  // Bytes the cache holds: keys and values as last read or written, plus overhead.
+  // Bytes the cache holds: keys, values' footprints as last read or written, overhead.
   virtual size_t cached_bytes() const = 0;
-  // Entries changed since the last WriteChanges.
+  // Entries changed since the last WriteChanges, and their footprints as last measured
+  // (an entry's growth since shows at the write).
   virtual size_t unwritten() const = 0;
+  virtual size_t unwritten_bytes() const = 0;
   // Evicts entries without unwritten changes, least recently used first, until at most
   // target bytes remain.
   virtual void Shrink(size_t target_bytes) = 0;
@@ -216,15 +221,20 @@ class KeyValueStore final : public CachedStore {
       txn->Put(id_, partition, node->first, scratch_);
       if (sink != nullptr) sink->Changed(id_, partition, node->first, &scratch_, e.stored);
       e.stored = true;
-      Resize(e, scratch_.size());
+      Resize(e, Codec<V>::Footprint(*e.value));
     }
     dirty_.clear();
+    dirty_bytes_ = 0;
   }
 
   void Forget(PartitionId partition) override {
     auto p = partitions_.find(partition);
     if (p == partitions_.end()) return;
-    std::erase_if(dirty_, [&](const auto& d) { return d.first == partition; });
+    std::erase_if(dirty_, [&](const auto& d) {
+      if (d.first != partition) return false;
+      dirty_bytes_ -= kOverhead + d.second->first.size() + d.second->second.bytes;
+      return true;
+    });
     for (const auto& [key, entry] : p->second) bytes_ -= kOverhead + key.size() + entry.bytes;
     partitions_.erase(p);
     ++generation_;
@@ -232,6 +242,7 @@ class KeyValueStore final : public CachedStore {
 
   size_t cached_bytes() const override { return bytes_; }
   size_t unwritten() const override { return dirty_.size(); }
+  size_t unwritten_bytes() const override { return dirty_bytes_; }
 
   void Shrink(size_t target_bytes) override {
     if (bytes_ <= target_bytes) return;
@@ -263,7 +274,7 @@ class KeyValueStore final : public CachedStore {
     bool dirty = false;      // in dirty_
     bool stored = false;     // the database holds a value for the key (as of the last write)
     uint32_t used = 0;       // clock_ at the last use
-    uint32_t bytes = 0;      // encoded size as last read or written
+    uint32_t bytes = 0;      // the value's footprint as last read or written
   };
   using Node = std::pair<const std::string, Entry>;
   static constexpr size_t kOverhead = 96;  // node, hash bucket, Entry and string headers
@@ -281,8 +292,10 @@ class KeyValueStore final : public CachedStore {
           entries.erase(it);
           Unreadable(partition, key);
         }
-        it->second.bytes = static_cast<uint32_t>(scratch_.size());
+        it->second.bytes = static_cast<uint32_t>(Codec<V>::Footprint(value));
         it->second.stored = true;
+      } else {
+        it->second.bytes = sizeof(V);
       }
       bytes_ += kOverhead + key.size() + it->second.bytes;
     }
@@ -294,16 +307,18 @@ class KeyValueStore final : public CachedStore {
     if (node->second.dirty) return;
     node->second.dirty = true;
     dirty_.emplace_back(partition, node);
+    dirty_bytes_ += kOverhead + node->first.size() + node->second.bytes;
   }
 
-  void Resize(Entry& e, size_t encoded) {
-    bytes_ = bytes_ - e.bytes + encoded;
-    e.bytes = static_cast<uint32_t>(encoded);
+  void Resize(Entry& e, size_t footprint) {
+    bytes_ = bytes_ - e.bytes + footprint;
+    e.bytes = static_cast<uint32_t>(footprint);
   }
 
   std::unordered_map<PartitionId, StringMap<Entry>> partitions_;
   std::vector<std::pair<PartitionId, Node*>> dirty_;  // nodes keep their addresses
   size_t bytes_ = 0;
+  size_t dirty_bytes_ = 0;  // of the entries in dirty_, as measured when they became dirty
   std::string scratch_;
 };
 

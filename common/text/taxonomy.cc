@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/core/limits.h"
+
 namespace voc::text {
 namespace {
 
@@ -136,6 +138,10 @@ Result<Taxonomy> ParseTaxonomy(const std::string& yaml, const std::string& sourc
     if (!root["themes"]) return Status::InvalidArgument(source + ": missing key 'themes'");
     std::set<std::string> ids;
     VOC_RETURN_IF_ERROR(ParseThemes(root["themes"], source, -1, &tax, &ids));
+    if (tax.themes.size() > kMaxThemesPerFeedback) {
+      return Status::InvalidArgument(source + ": " + std::to_string(tax.themes.size()) + " themes; a taxonomy holds at most " +
+                                     std::to_string(kMaxThemesPerFeedback) + " (split it, or merge rarely used themes)");
+    }
     return tax;
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(source + ": YAML error: " + e.what());

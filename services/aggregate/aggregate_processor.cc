@@ -47,15 +47,6 @@ namespace {
 
 constexpr char kMetaKey[] = "meta";  // the one meta value of each partition
 
-const char* ChannelName(int channel) {
-  switch (channel) {
-    case voc::v1::CHANNEL_TICKET: return "ticket";
-    case voc::v1::CHANNEL_SURVEY: return "survey";
-    case voc::v1::CHANNEL_REVIEW: return "review";
-    default: return "all";
-  }
-}
-
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 void AppendWindowGroup(std::string* out, int64_t size_ms, int64_t start_ms, std::string_view theme_id) {
@@ -187,6 +178,15 @@ std::string WindowKey(int64_t size_ms, int64_t start_ms, std::string_view theme_
 std::string_view RollupValueOf(Rollup rollup, std::string_view raw) {
   if (raw.empty()) return rollup == Rollup::kSegment ? kUnknownSegment : "";
   return IsRollupValue(raw) ? raw : kOtherValue;
+}
+
+const char* ChannelName(int channel) {
+  switch (channel) {
+    case voc::v1::CHANNEL_TICKET: return "ticket";
+    case voc::v1::CHANNEL_SURVEY: return "survey";
+    case voc::v1::CHANNEL_REVIEW: return "review";
+    default: return "all";
+  }
 }
 
 std::string RollupSlot(Rollup rollup, std::string_view value) {
@@ -548,6 +548,13 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
     ctx.out.DeadLetter(record, "INVALID_FIELD", "ThemeMention with over 24 phrases, or an empty one or one over 100 bytes");
     return;
   }
+  if (static_cast<size_t>(mention_.themes_size()) > kMaxThemesPerFeedback ||
+      std::any_of(mention_.themes().begin(), mention_.themes().end(),
+                  [](const std::string& s) { return s.empty() || s.size() > kMaxThemeId; })) {
+    ctx.out.DeadLetter(record, "INVALID_FIELD",
+                       "ThemeMention listing over 1024 themes, or an empty theme id or one over 255 bytes");
+    return;
+  }
   const PartitionId p = record.partition;
   const PartitionMeta* seen_meta = meta_->Get(p, kMetaKey);
   if (seen_meta != nullptr && mention_.event_time_ms() + options_.retention.count() < seen_meta->watermark_ms) {
@@ -898,6 +905,20 @@ bool voc::state::Codec<voc::aggregate::Account>::Decode(std::string_view bytes, 
   return true;
 }
 
+size_t voc::state::Codec<voc::aggregate::Account>::Footprint(const voc::aggregate::Account& account) {
+  using voc::state::HeapBytes;
+  size_t bytes = sizeof(account) + HeapBytes(account.contributions) + HeapBytes(account.spans);
+  for (const auto& c : account.contributions) {
+    bytes += HeapBytes(c.feedback_id) + HeapBytes(c.app_version) + HeapBytes(c.themes) + HeapBytes(c.phrase_hashes);
+    for (const auto& value : c.rollups) bytes += HeapBytes(value);
+  }
+  for (const auto& span : account.spans) {
+    bytes += HeapBytes(span.rollups);
+    for (const auto& r : span.rollups) bytes += HeapBytes(r.value);
+  }
+  return bytes;
+}
+
 void voc::state::Codec<voc::aggregate::PartitionMeta>::Encode(const voc::aggregate::PartitionMeta& meta,
                                                             std::string* out) {
   voc::state::v1::PartitionMeta stored;
@@ -933,6 +954,16 @@ bool voc::state::Codec<voc::aggregate::PartitionMeta>::Decode(std::string_view b
         {static_cast<voc::aggregate::Rollup>(v.rollup() - 1), std::move(*v.mutable_value()), v.last_event_ms()});
   }
   return true;
+}
+
+size_t voc::state::Codec<voc::aggregate::PartitionMeta>::Footprint(const voc::aggregate::PartitionMeta& meta) {
+  using voc::state::HeapBytes;
+  // Hash and tree nodes: a pointer or three and the value, besides the strings' blocks.
+  size_t bytes = sizeof(meta) + meta.dirty.bucket_count() * sizeof(void*) + HeapBytes(meta.rollup_values);
+  for (const auto& key : meta.dirty) bytes += 2 * sizeof(void*) + sizeof(key) + HeapBytes(key);
+  for (const auto& [end, key] : meta.open) bytes += 4 * sizeof(void*) + sizeof(end) + sizeof(key) + HeapBytes(key);
+  for (const auto& v : meta.rollup_values) bytes += HeapBytes(v.value);
+  return bytes;
 }
 
 bool voc::state::Codec<voc::aggregate::Window>::Decode(std::string_view bytes, voc::aggregate::Window* window) {

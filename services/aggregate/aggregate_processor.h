@@ -146,21 +146,25 @@ template <>
 struct voc::state::Codec<voc::aggregate::Account> {
   static void Encode(const voc::aggregate::Account& account, std::string* out);
   static bool Decode(std::string_view bytes, voc::aggregate::Account* account);
+  static size_t Footprint(const voc::aggregate::Account& account);
 };
 template <>
 struct voc::state::Codec<voc::aggregate::Window> {
   static void Encode(const voc::aggregate::Window& window, std::string* out) { window.state.SerializeToString(out); }
   static bool Decode(std::string_view bytes, voc::aggregate::Window* window);
+  static size_t Footprint(const voc::aggregate::Window& window) { return sizeof(window) + window.state.SpaceUsedLong(); }
 };
 template <>
 struct voc::state::Codec<voc::aggregate::PartitionMeta> {
   static void Encode(const voc::aggregate::PartitionMeta& meta, std::string* out);
   static bool Decode(std::string_view bytes, voc::aggregate::PartitionMeta* meta);
+  static size_t Footprint(const voc::aggregate::PartitionMeta& meta);
 };
 template <>
 struct voc::state::Codec<voc::aggregate::Member> {
   static void Encode(const voc::aggregate::Member&, std::string* out) { out->clear(); }
   static bool Decode(std::string_view bytes, voc::aggregate::Member*) { return bytes.empty(); }
+  static size_t Footprint(const voc::aggregate::Member&) { return 0; }
 };
 
 namespace voc::aggregate {
@@ -249,6 +253,8 @@ std::string WindowGroup(int64_t size_ms, int64_t start_ms, std::string_view them
 std::string WindowKey(int64_t size_ms, int64_t start_ms, std::string_view theme_id, std::string_view channel);
 // "segment=enterprise", "app_version=4.2.0".
 std::string RollupSlot(Rollup rollup, std::string_view value);
+// A channel's name in window keys: "ticket", "survey", "review"; "all" for any other.
+const char* ChannelName(int channel);
 // The value a mention's segment or app version counts under, before the rollup's cap:
 // "unknown" for a missing segment, none ("") for a missing app version, "other" for one
 // that cannot name a window (over 64 bytes, not UTF-8, or holding '|').

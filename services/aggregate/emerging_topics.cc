@@ -207,6 +207,19 @@ void PhraseSketch::SiftDown(size_t at) {
   }
 }
 
+size_t PhraseSketch::footprint() const {
+  using state::HeapBytes;
+  // The hash map's nodes: a pointer, the pair, and the bucket.
+  size_t bytes = HeapBytes(counters_) + HeapBytes(heap_) + HeapBytes(place_) +
+                 slots_.size() * (2 * sizeof(void*) + sizeof(std::pair<uint64_t, uint32_t>)) +
+                 slots_.bucket_count() * sizeof(void*);
+  for (const auto& c : counters_) {
+    bytes += HeapBytes(c.phrase) + HeapBytes(c.examples) + HeapBytes(c.co_themes);
+    for (const auto& [theme, count] : c.co_themes) bytes += HeapBytes(theme);
+  }
+  return bytes;
+}
+
 PhraseCounter& PhraseSketch::Add(uint64_t hash, std::string_view phrase) {
   ++total_;
   if (auto it = slots_.find(hash); it != slots_.end()) {
@@ -515,6 +528,10 @@ void voc::state::Codec<voc::aggregate::TopicWindow>::Encode(const voc::aggregate
   voc::aggregate::EncodeSketch(window.unthemed, stored.mutable_unthemed());
   voc::aggregate::EncodeSketch(window.all, stored.mutable_all());
   stored.SerializeToString(out);
+}
+
+size_t voc::state::Codec<voc::aggregate::TopicWindow>::Footprint(const voc::aggregate::TopicWindow& window) {
+  return sizeof(window) + window.unthemed.footprint() + window.all.footprint();
 }
 
 bool voc::state::Codec<voc::aggregate::TopicWindow>::Decode(std::string_view bytes,

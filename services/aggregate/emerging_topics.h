@@ -92,6 +92,7 @@ class PhraseSketch {
   const std::vector<PhraseCounter>& counters() const { return counters_; }
   size_t capacity() const { return capacity_; }
   int64_t total() const { return total_; }  // occurrences added less those taken back
+  size_t footprint() const;  // the heap the sketch holds
   // Changes the capacity; shrinking drops the smallest counters.
   void SetCapacity(size_t capacity);
   // Replaces the counters (as stored); beyond the capacity the smallest are dropped.
@@ -128,6 +129,7 @@ template <>
 struct voc::state::Codec<voc::aggregate::TopicWindow> {
   static void Encode(const voc::aggregate::TopicWindow& window, std::string* out);
   static bool Decode(std::string_view bytes, voc::aggregate::TopicWindow* window);
+  static size_t Footprint(const voc::aggregate::TopicWindow& window);
 };
 
 namespace voc::aggregate {

@@ -25,6 +25,14 @@ void voc::state::Codec<voc::enrich::RecentTexts>::Encode(const voc::enrich::Rece
   stored.SerializeToString(out);
 }
 
+size_t voc::state::Codec<voc::enrich::RecentTexts>::Footprint(const voc::enrich::RecentTexts& index) {
+  size_t bytes = sizeof(index) + voc::state::HeapBytes(index.texts);
+  for (const auto& text : index.texts) {
+    bytes += voc::state::HeapBytes(text.feedback_id) + voc::state::HeapBytes(text.duplicate_of);
+  }
+  return bytes;
+}
+
 bool voc::state::Codec<voc::enrich::RecentTexts>::Decode(std::string_view bytes, voc::enrich::RecentTexts* index) {
   voc::state::v1::NearDuplicateIndex stored;
   if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||

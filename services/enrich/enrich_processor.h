@@ -76,6 +76,9 @@ struct voc::state::Codec<voc::enrich::EmittedRecord> {
     record->bytes.assign(bytes);
     return true;
   }
+  static size_t Footprint(const voc::enrich::EmittedRecord& record) {
+    return sizeof(record) + voc::state::HeapBytes(record.bytes);
+  }
 };
 
 // RecentTexts as stored: the packed parallel arrays of voc.state.v1.NearDuplicateIndex.
@@ -85,6 +88,7 @@ template <>
 struct voc::state::Codec<voc::enrich::RecentTexts> {
   static void Encode(const voc::enrich::RecentTexts& index, std::string* out);
   static bool Decode(std::string_view bytes, voc::enrich::RecentTexts* index);
+  static size_t Footprint(const voc::enrich::RecentTexts& index);
 };
 // A dedupe entry as stored; Decode refuses one whose customer or theme ids, which go back
 // out in retractions, are not UTF-8 (or a theme id is empty).
@@ -92,6 +96,7 @@ template <>
 struct voc::state::Codec<voc::state::v1::DedupeEntry> {
   static void Encode(const voc::state::v1::DedupeEntry& entry, std::string* out) { entry.SerializeToString(out); }
   static bool Decode(std::string_view bytes, voc::state::v1::DedupeEntry* entry);
+  static size_t Footprint(const voc::state::v1::DedupeEntry& entry) { return entry.SpaceUsedLong(); }
 };
 
 namespace voc::enrich {

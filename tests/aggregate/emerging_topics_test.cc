@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/core/limits.h"
 #include "common/core/theme_ids.h"
 #include "services/aggregate/aggregate_processor.h"
 #include "tests/runtime/processor_harness.h"
@@ -344,6 +345,20 @@ TEST_F(EmergingTopicsTest, OverlongPhraseListsAndPhrasesAreDeadLetters) {
   many.pop_back();
   Feed({Overall("f-24", kT0, {kUnthemedId}, many)});
   EXPECT_TRUE(last_dead_letters_.empty()) << "24 phrases are the limit, not past it";
+}
+
+TEST_F(EmergingTopicsTest, OverallMentionsListingTooManyThemesOrBadIdsAreDeadLetters) {
+  std::vector<std::string> themes;
+  for (size_t i = 0; i <= voc::kMaxThemesPerFeedback; ++i) themes.push_back(std::to_string(i) + "t");
+  Feed({Overall("f-many", kT0, themes, {"dark mode"})});
+  EXPECT_EQ(last_dead_letters_, std::vector<std::string>{"INVALID_FIELD"});
+  Feed({Overall("f-empty", kT0, {"billing", ""}, {"dark mode"})});
+  EXPECT_EQ(last_dead_letters_, std::vector<std::string>{"INVALID_FIELD"});
+  Feed({Overall("f-long", kT0, {std::string(256, 'x')}, {"dark mode"})});
+  EXPECT_EQ(last_dead_letters_, std::vector<std::string>{"INVALID_FIELD"});
+  themes.pop_back();
+  Feed({Overall("f-1024", kT0, themes, {"dark mode"})});
+  EXPECT_TRUE(last_dead_letters_.empty()) << "1024 themes are the limit, not past it";
 }
 
 }  // namespace

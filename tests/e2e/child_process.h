@@ -48,6 +48,8 @@ class ChildProcess {
   }
 
   // SIGKILL: no flush, no checkpoint, no goodbye to the group.
+  pid_t pid() const { return pid_; }  // -1 when not running
+
   void Kill() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);

@@ -55,15 +55,6 @@ Aggregate& Instance() {
   return instance;
 }
 
-const char* ChannelName(int channel) {
-  switch (channel) {
-    case voc::v1::CHANNEL_TICKET: return "ticket";
-    case voc::v1::CHANNEL_SURVEY: return "survey";
-    case voc::v1::CHANNEL_REVIEW: return "review";
-    default: return "all";
-  }
-}
-
 void ExpectConsistent(const test::Output& o) {
   if (o.topic == "voc.topics.emerging") {  // emerging topics, from the overall mentions' phrases
     voc::v1::EmergingTopic t;
@@ -79,7 +70,7 @@ void ExpectConsistent(const test::Output& o) {
                   "an aggregate of channel " + std::to_string(a.channel()));
   const std::string slot = !a.segment().empty()       ? aggregate::RollupSlot(aggregate::Rollup::kSegment, a.segment())
                            : !a.app_version().empty() ? aggregate::RollupSlot(aggregate::Rollup::kAppVersion, a.app_version())
-                                                      : ChannelName(a.channel());
+                                                      : aggregate::ChannelName(a.channel());
   VOC_FUZZ_EXPECT((a.segment().empty() && a.app_version().empty()) || a.channel() == voc::v1::CHANNEL_UNSPECIFIED,
                   "a rollup's aggregate of one channel");
   VOC_FUZZ_EXPECT(o.key == aggregate::WindowKey(a.window_size_ms(), a.window_start_ms(), a.theme_id(), slot),
@@ -150,7 +141,7 @@ VOC_FUZZ_TARGET(aggregate_mentions) {
       const int64_t t = m.event_time_ms();
       const int64_t start = (t / ms - (t % ms < 0 ? 1 : 0)) * ms;
       expected.insert(voc::aggregate::WindowKey(ms, start, m.theme_id(), "all"));
-      expected.insert(voc::aggregate::WindowKey(ms, start, m.theme_id(), ChannelName(m.channel())));
+      expected.insert(voc::aggregate::WindowKey(ms, start, m.theme_id(), voc::aggregate::ChannelName(m.channel())));
       for (auto [rollup, raw] : {std::pair{voc::aggregate::Rollup::kSegment, std::string_view(m.segment())},
                                  std::pair{voc::aggregate::Rollup::kAppVersion, std::string_view(m.app_version())}}) {
         const std::string_view value = voc::aggregate::RollupValueOf(rollup, raw);

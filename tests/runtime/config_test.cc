@@ -139,11 +139,16 @@ TEST_F(ConfigTest, CachesAreSizedFromTheMemoryBudgetUnlessSetThemselves) {
   Config c = Config::Load("", {}, {"service.memory_budget_mb=256"});
   auto o = runtime::LoadRuntimeOptions(c, "voc-test", {"in"}, "");
   EXPECT_EQ(o.memory_budget_bytes, uint64_t{256} << 20);
-  EXPECT_EQ(o.state_cache_bytes, size_t{64} << 20);
-  EXPECT_EQ(o.state.block_cache_bytes, size_t{32} << 20);
-  EXPECT_EQ(o.state.write_buffer_bytes, size_t{32} << 20);
-  EXPECT_EQ(o.consumer_properties.at("queued.max.messages.kbytes"), "16384");
-  EXPECT_EQ(o.producer_properties.at("queue.buffering.max.kbytes"), "32768");
+  // Shares of what is left after the process's own 48 MiB: 208 MiB.
+  EXPECT_EQ(o.state_cache_bytes, size_t{52} << 20);
+  EXPECT_EQ(o.state.block_cache_bytes, size_t{26} << 20);
+  EXPECT_EQ(o.state.write_buffer_bytes, size_t{26} << 20);
+  // librdkafka's buffers, bounded in bytes and in records (half of each share for each).
+  EXPECT_EQ(o.consumer_properties.at("queued.max.messages.kbytes"), "6656");
+  EXPECT_EQ(o.consumer_properties.at("queued.min.messages"), "13312");
+  EXPECT_EQ(o.consumer_properties.at("fetch.max.bytes"), "6815744");
+  EXPECT_EQ(o.producer_properties.at("queue.buffering.max.kbytes"), "13312");
+  EXPECT_EQ(o.producer_properties.at("queue.buffering.max.messages"), "53248");
   Config defaults = Config::Load("", {}, {});
   EXPECT_EQ(runtime::LoadRuntimeOptions(defaults, "voc-test", {"in"}, "").memory_budget_bytes, uint64_t{512} << 20);
   Config own = Config::Load("", {}, {"service.memory_budget_mb=256", "state.cache_mb=10",

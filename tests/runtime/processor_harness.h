@@ -35,6 +35,7 @@ struct voc::state::Codec<voc::test::Counter> {
     }
     return !bytes.empty();
   }
+  static size_t Footprint(const voc::test::Counter& c) { return sizeof(c); }
 };
 
 namespace voc::test {

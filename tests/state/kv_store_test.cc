@@ -29,6 +29,7 @@ struct voc::state::Codec<voc::test_kv::Tally> {
     t->note.assign(bytes.substr(8));
     return true;
   }
+  static size_t Footprint(const voc::test_kv::Tally& t) { return sizeof(t) + voc::state::HeapBytes(t.note); }
 };
 
 namespace voc::state {
@@ -129,6 +130,14 @@ TEST_F(KeyValueStoreTest, ShrinkEvictsOnlyWrittenEntriesLeastRecentlyUsedFirst) 
   store_->Shrink(0);
   ASSERT_NE(store_->Get(p0_, "unwritten"), nullptr) << "an unwritten change was evicted";
   EXPECT_EQ(store_->Get(p0_, "unwritten")->count, 7);
+}
+
+TEST_F(KeyValueStoreTest, CacheCountsWhatADecodedValueHoldsNotItsEncodedBytes) {
+  Tally t{1, "short"};
+  t.note.reserve(64 * 1024);  // what the decoded value holds, far beyond its 13 encoded bytes
+  store_->Put(p0_, "a", std::move(t));
+  Checkpoint();
+  EXPECT_GE(store_->cached_bytes(), 64u * 1024u) << "the cache counts encoded bytes and would hold many times its budget";
 }
 
 TEST_F(KeyValueStoreTest, ForgetDropsAPartitionsEntries) {

@@ -93,6 +93,12 @@ TEST(Taxonomy, ErrorsNameTheKeyAndTheme) {
   EXPECT_NE(ErrorOf("name: [unclosed\n").find("YAML"), std::string::npos);
   EXPECT_NE(ErrorOf("name: x\nversion: 1\nthemes:\n  - {id: a, name: A}\n").find("'phrases' or 'patterns'"),
             std::string::npos);
+  std::string huge = "name: x\nversion: 1\nthemes:\n";
+  for (int i = 0; i <= 1024; ++i) {
+    const std::string n = std::to_string(i);
+    huge.append("  - {id: t").append(n).append(", name: T, phrases: [p").append(n).append("]}\n");
+  }
+  EXPECT_NE(ErrorOf(huge).find("1025 themes; a taxonomy holds at most 1024"), std::string::npos) << ErrorOf(huge);
 }
 
 TEST(Taxonomy, PhraseSyntax) {
