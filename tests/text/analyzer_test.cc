@@ -235,6 +235,16 @@ TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
   EXPECT_EQ(a.type, FeedbackType::kFeatureRequest);
   analyzer_->Analyze("But why not display the time in the navigation bar like other players", &a);
   EXPECT_EQ(a.type, FeedbackType::kFeatureRequest);
+  // Wants of what is gone or missing, without "please add": a feature back, a way asked
+  // for, a wish; a suggestion or a request named as a noun is not one itself.
+  for (const char* text : {"I really want the old toolbar back", "Provide a way to search only for compatible add-ons",
+                           "I wish the sliders reset to their defaults", "I want to put a timeline on the video",
+                           "Also make a hotkey for the next bookmark", "We really need to get rid of this banner"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kFeatureRequest) << text;
+  }
+  analyzer_->Analyze("The suggestion was to install the portable version", &a);
+  EXPECT_NE(a.type, FeedbackType::kFeatureRequest);
   analyzer_->Analyze("I tried safe mode and refreshing the browser, that didn't work", &a);
   EXPECT_NE(a.type, FeedbackType::kBugReport);
   analyzer_->Analyze("Your solution did not work for me", &a);
