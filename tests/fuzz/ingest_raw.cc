@@ -213,6 +213,13 @@ void ExpectFormatsAgree(std::string_view payload, std::string_view content_type,
   // A protobuf cannot say its channel on a topic that carries every channel: the channel's own topic.
   const size_t other_topic = static_cast<size_t>(raw.channel) - 1;
   Outcome again = Run(Processor(other_format, small_limits), kTopics[other_topic], other, "");
+  // The size limit is on the record's bytes, and the same content takes more bytes in one
+  // format than in the other (JSON escapes control characters six bytes each): only that
+  // refusal may differ (found by the long run: a 1,040-byte JSON of a 700-byte protobuf).
+  if (!again.accepted() && other.size() > payload.size() && !again.out.dead_letters.empty() &&
+      again.out.dead_letters[0].reason == "RECORD_TOO_LARGE") {
+    return;
+  }
   VOC_FUZZ_EXPECT(again.accepted(), std::string("accepted as ") + (was_json ? "JSON" : "protobuf") +
                                         " but refused in the other format (" +
                                         (again.out.dead_letters.empty() ? "" : again.out.dead_letters[0].reason + ": " +
