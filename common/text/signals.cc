@@ -67,6 +67,12 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kBug, "vanish*", false},
     SignalCue{Signal::kBug, "stuck", false},
     SignalCue{Signal::kBug, "does nothing", false},
+    // What the software did when the writer did something: "when I click on OK it says",
+    // "each time I load it, VLC needs to repair it", "I cannot get H264 files to play".
+    SignalCue{Signal::kBug, "(?:when|whenever|each time|every time)\\s+i\\s+(?:click|press|hit|open|play|load|start|try|select|use|run|tell|save|close|change|drag|choose|connect|plug|launch)\\w*\\b.{0,80}?\\b(?:it|vlc|the (?:app|program|player|video|sound|screen|file|window))\\s+(?:says|gives|shows|displays|crashes|freezes|stops|closes|becomes|turns|goes|needs|won't|doesn't|does not|just|only)", true},
+    SignalCue{Signal::kBug, "(?:cannot|can't|can not|cant|couldn't|could not)\\s+(?:get|make)\\s+(?:it|them|\\w+(?:\\s+\\w+){0,3})\\s+(?:to\\s+)?(?:work|play|open|run|load|start|show|display|stream|record)", true},
+    SignalCue{Signal::kBug, "nothing (?:appends|happens|is being|shows|plays|displays|loads|works)", true},
+    SignalCue{Signal::kBug, "(?:has|have|having) (?:some |many |several )?(?:small |big |serious |major )?problems? with", true},
     SignalCue{Signal::kBug, "did nothing", false},
     SignalCue{Signal::kBug, "randomly", false},
     SignalCue{Signal::kBug, "by itself", false},
@@ -265,6 +271,10 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kAttempt, "(?:did|does|didn't|doesn't|did not|does not) (?:not )?seem to work", false, true},
     SignalCue{Signal::kAttempt, "(?:that|this|it|which) (?:still )?(?:didn't|did not) (?:work|help)", false, true},
     SignalCue{Signal::kAttempt, "still (?:didn't|did not) work", false, true},
+    // A change the writer made that left the problem as it was.
+    SignalCue{Signal::kAttempt, "(?:i|i've|ive|i have|we) (?:\\w+ )?(?:reinstalled|re-installed|uninstalled|upgraded|updated|changed|switched|disabled|cleared|reset)\\b.{0,80}?\\b(?:still|no effect|same (?:problem|issue|result|output|error)|didn't help|did not help)", true},
+    SignalCue{Signal::kAttempt, "(?:they|those|these|that|it) (?:didn't|didnt|did not) (?:work|help) for me", false, true},
+    SignalCue{Signal::kAttempt, "had no effect", false, true},
     SignalCue{Signal::kAdvice, "can be caused", false},
     SignalCue{Signal::kAdvice, "this issue can", false},
     SignalCue{Signal::kAdvice, "to fix this", false},

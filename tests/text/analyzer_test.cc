@@ -243,6 +243,18 @@ TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
     analyzer_->Analyze(text, &a);
     EXPECT_EQ(a.type, FeedbackType::kFeatureRequest) << text;
   }
+  // What the software did when the writer did something is a bug even when its words
+  // are not negative; a change the writer made that left the problem is an attempt.
+  for (const char* text : {"When I click on OK it says the device is busy", "I cannot get H264 files to play",
+                           "If I click on the play button, nothing appends", "VLC has problems with low FPS files"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kBugReport) << text;
+  }
+  for (const char* text : {"I have reinstalled my PC completely, but I'm still getting the distortion",
+                           "I changed the video output to directx and that had no effect"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_NE(a.type, FeedbackType::kBugReport) << text;
+  }
   analyzer_->Analyze("The suggestion was to install the portable version", &a);
   EXPECT_NE(a.type, FeedbackType::kFeatureRequest);
   analyzer_->Analyze("I tried safe mode and refreshing the browser, that didn't work", &a);
