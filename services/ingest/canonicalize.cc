@@ -88,9 +88,11 @@ std::string_view Trim(std::string_view s) {
 constexpr size_t kMaxDimensionBytes = 64;
 
 bool InvalidDimension(Rejection* why, const char* field, std::string_view value, const char* rule) {
+  // Cut on a character boundary: the reason goes out in a dead letter's UTF-8 header.
+  const size_t shown = Utf8Prefix(value, kMaxDimensionBytes);
   return Reject(why, "INVALID_FIELD",
-                std::string("field '") + field + "' = \"" + std::string(value.substr(0, kMaxDimensionBytes)) +
-                    (value.size() > kMaxDimensionBytes ? "...\"" : "\"") + " " + rule);
+                std::string("field '") + field + "' = \"" + std::string(value.substr(0, shown)) +
+                    (shown < value.size() ? "...\"" : "\"") + " " + rule);
 }
 
 // A free-form label (app version, product): trimmed, at most 64 bytes, no control characters.

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "common/config/config.h"
+#include "common/core/utf8.h"
 #include "services/aggregate/aggregate_processor.h"
 #include "services/enrich/enrich_processor.h"
 #include "services/ingest/ingest_processor.h"
@@ -87,6 +88,25 @@ TEST(IngestFuzzRegression, ANumericChannelIsReadByItsDigitsAsInProtobuf) {
   proto.set_reviewed_at_ms(1'795'600'000'000);
   proto.set_channel("4242");
   EXPECT_EQ(IngestReason("voc.raw.reviews", proto.SerializeAsString()), "UNKNOWN_CHANNEL");
+}
+
+// regressions/ingest_raw/overlong-dimension-cut-inside-a-character: an overlong platform
+// was quoted in the dead letter's reason cut at 64 bytes, in the middle of a three-byte
+// character, so the reason (a UTF-8 header downstream) was not UTF-8.
+TEST(IngestFuzzRegression, AnOverlongDimensionIsQuotedCutOnACharacterBoundary) {
+  test::ProcessorHarness harness([] { return std::make_unique<ingest::IngestProcessor>(ingest::IngestOptions()); },
+                                 "", {{"voc.raw.reviews", PartitionId(0)}});
+  ASSERT_TRUE(harness.Start().ok());
+  harness.SetWallClock(kNowMs);
+  const std::string platform = std::string(62, 'a') + "\xe2\x82\xac tail";  // the euro sign spans bytes 63-65
+  const std::string review = R"({"review_id":"1","rating":4,"body":"Nice","reviewed_at":"2026-11-20T10:00:00Z",)"
+                             R"("platform":")" + platform + "\"}";
+  const auto out = harness.Batch({{.topic = "voc.raw.reviews", .partition = 0, .key = "", .value = review}});
+  ASSERT_EQ(out.dead_letters.size(), 1u);
+  EXPECT_EQ(out.dead_letters[0].reason, "INVALID_FIELD");
+  EXPECT_TRUE(IsValidUtf8(out.dead_letters[0].detail)) << out.dead_letters[0].detail;
+  EXPECT_NE(out.dead_letters[0].detail.find(std::string(62, 'a') + "...\""), std::string::npos)
+      << "the cut keeps whole characters only: " << out.dead_letters[0].detail;
 }
 
 constexpr int64_t kT0 = state_seed::kT0;
