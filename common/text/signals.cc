@@ -205,6 +205,8 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kQuestion, "how (do|can|to|does|would|should) (i|you|we|one)", true},
     SignalCue{Signal::kQuestion, "is there (a|any) way", true},
     SignalCue{Signal::kQuestion, "is it possible", false},
+    SignalCue{Signal::kQuestion, "^\\W*(?:so,? )?(?:is|are) (?:this|it|that|there|these) (?:a |an )?(?:bug|known|issue|problem|fix|setting|option|deliberate|intended|normal|expected)", true},
+    SignalCue{Signal::kQuestion, "^\\W*(?:but )?why (?:does|doesn't|doesnt|is|isn't|isnt|can't|cant|won't|wont|do|don't|dont|not)\\b", true},
     SignalCue{Signal::kQuestion, "does anyone know", false},
     SignalCue{Signal::kQuestion, "anyone know", false},
     SignalCue{Signal::kQuestion, "any idea*", false},
@@ -576,6 +578,9 @@ FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool se
   const int feature = advice ? 0 : cues[Signal::kFeatureRequest];
   // A request outranks a bug cue it mentions ("please add an option to stop the crashes").
   if (feature > 0 && feature >= bug) return FeedbackType::kFeatureRequest;
+  // A question about a problem ("Is this a bug or a deliberate design?", "Why doesn't
+  // Firefox underline errors?") asks for help more than it reports.
+  if (bug > 0 && facts.question_mark && cues[Signal::kQuestion] > 0) return FeedbackType::kQuestion;
   if (bug > 0) return FeedbackType::kBugReport;
   if (feature > 0) return FeedbackType::kFeatureRequest;
   if (cues[Signal::kQuestion] > 0) return FeedbackType::kQuestion;

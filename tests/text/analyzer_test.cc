@@ -255,6 +255,11 @@ TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
     analyzer_->Analyze(text, &a);
     EXPECT_NE(a.type, FeedbackType::kBugReport) << text;
   }
+  // A question about a problem asks for help more than it reports the problem.
+  for (const char* text : {"Is this a bug or a deliberate design?", "Why doesn't Firefox underline spelling errors any more?"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kQuestion) << text;
+  }
   analyzer_->Analyze("The suggestion was to install the portable version", &a);
   EXPECT_NE(a.type, FeedbackType::kFeatureRequest);
   analyzer_->Analyze("I tried safe mode and refreshing the browser, that didn't work", &a);
