@@ -24,7 +24,7 @@ constexpr uint64_t kProcessBaseBytes = 48 << 20;
 MemoryPlan PlanMemory(uint64_t budget_bytes) {
   MemoryPlan plan;
   // What the process holds before it holds any state (code, libraries, the analyzer's
-  // lexicons and taxonomy: 32-40 MiB resident at start) is not the caches' to share.
+  // lexicons and taxonomy: about 44 MiB resident at start) is not the caches' to share.
   const uint64_t shared = budget_bytes - std::min(budget_bytes / 4, kProcessBaseBytes);
   plan.state_cache_bytes = static_cast<size_t>(shared / 4);
   plan.block_cache_bytes = static_cast<size_t>(shared / 8);
