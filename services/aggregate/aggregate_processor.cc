@@ -32,7 +32,19 @@ struct AggregateProbe {
                     .Help("Window upserts emitted to the aggregates topic.")
                     .Labels({{"service", "voc-aggregate"}}).Register(r)
                     .Add({})),
-        closed(prometheus::BuildCounter().Name("voc_aggregate_windows_closed_total").Help("Windows closed by the watermark.").Labels({{"service", "voc-aggregate"}}).Register(r).Add({})) {}
+        closed(prometheus::BuildCounter().Name("voc_aggregate_windows_closed_total").Help("Windows closed by the watermark.").Labels({{"service", "voc-aggregate"}}).Register(r).Add({})),
+        recredited(prometheus::BuildCounter()
+                       .Name("voc_aggregate_span_rescans_total")
+                       .Help("Spans whose kept ARR credits all left while contributions remained, found again by "
+                             "scanning the customer's contributions to the theme.")
+                       .Labels({{"service", "voc-aggregate"}}).Register(r)
+                       .Add({})),
+        refilled(prometheus::BuildCounter()
+                     .Name("voc_aggregate_example_refills_total")
+                     .Help("Windows whose example feedback ids ran short after removals, refilled by scanning the "
+                           "theme's contributions.")
+                     .Labels({{"service", "voc-aggregate"}}).Register(r)
+                     .Add({})) {}
   prometheus::Family<prometheus::Counter>& mentions;
   prometheus::Counter& applied;
   prometheus::Counter& replaced;
@@ -41,6 +53,8 @@ struct AggregateProbe {
   prometheus::Counter& late;
   prometheus::Counter& emitted;
   prometheus::Counter& closed;
+  prometheus::Counter& recredited;
+  prometheus::Counter& refilled;
 };
 
 namespace {
@@ -57,9 +71,10 @@ void AppendWindowGroup(std::string* out, int64_t size_ms, int64_t start_ms, std:
   out->append(theme_id);
 }
 
-// Account keys: [theme length, 1 byte][theme][customer length, 2 bytes big-endian]
-// [customer]. Lengths, not separators, end the ids, so a theme's accounts are one key
-// range whatever bytes the ids hold.
+// Account keys, which start the keys of a customer's contributions and spans under a
+// theme: [theme length, 1 byte][theme][customer length, 2 bytes big-endian][customer].
+// Lengths, not separators, end the ids, so a theme's entries are one key range whatever
+// bytes the ids hold.
 constexpr size_t kMaxThemeId = 0xff;
 constexpr size_t kMaxCustomerId = kMaxCustomerIdBytes;  // shared with voc-ingest, which refuses longer ids
 static_assert(kMaxCustomerId <= 0xffff, "the customer id's length is written in two bytes");
@@ -89,6 +104,11 @@ Span::RollupCount& RollupCountOf(Span& span, Rollup rollup, const std::string& v
   return span.rollups.emplace_back(Span::RollupCount{rollup, value, 0});
 }
 
+// Span keys: the account key, then the window's size and start, 8 bytes big-endian each.
+void AppendBigEndian(std::string* out, int64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(static_cast<uint64_t>(v) >> shift));
+}
+
 // Stored values are used only when they hold together: their ids, which go back out in
 // topic strings, are UTF-8, their order is the one the processor keeps, and their numbers
 // stay within bounds that keep every sum and window end from overflowing. The bounds are
@@ -96,22 +116,41 @@ Span::RollupCount& RollupCountOf(Span& span, Rollup rollup, const std::string& v
 // stored more (an ARR from an unchecked customer profile, a count a state TTL left
 // negative); anything else is a damaged store or another format, and the codecs below
 // refuse it (a FatalError naming the store and the key).
-bool Readable(const voc::state::v1::Account& a) {
-  if (!InRange(a.listed_at_ms(), 0, kMaxEventTimeMs)) return false;
-  const std::string* previous = nullptr;
-  for (const auto& c : a.contributions()) {
-    if (c.feedback_id().empty() || !IsValidUtf8(c.feedback_id()) || (previous && *previous >= c.feedback_id()) ||
-        !InRange(c.channel(), 1, 3) || !InRange(c.event_time_ms(), 1, kMaxEventTimeMs) || !InRange(c.nps(), -1, 10) ||
-        !InRange(c.csat(), 0, 5) || !InRange(c.sentiment_micros(), -1'000'000, 1'000'000) ||
-        !InRange(c.arr(), -kMaxArr, kMaxArr) || !InRange(c.written_at_ms(), 0, kMaxEventTimeMs) ||
-        c.rollup_values_size() > static_cast<int>(kRollups)) {
+bool Readable(const voc::state::v1::Contribution& c) {
+  if (c.feedback_id().empty() || !IsValidUtf8(c.feedback_id()) || !InRange(c.channel(), 1, 3) ||
+      !InRange(c.event_time_ms(), 1, kMaxEventTimeMs) || !InRange(c.nps(), -1, 10) || !InRange(c.csat(), 0, 5) ||
+      !InRange(c.sentiment_micros(), -1'000'000, 1'000'000) || !InRange(c.arr(), -kMaxArr, kMaxArr) ||
+      c.rollup_values_size() > static_cast<int>(kRollups) ||
+      static_cast<size_t>(c.phrase_hashes_size()) > kMaxPhrasesPerFeedback) {
+    return false;
+  }
+  for (const auto& value : c.rollup_values()) {
+    if (!IsRollupValue(value) && !value.empty()) return false;
+  }
+  return true;
+}
+
+// A span's counts are within bounds, and its credits are in offset order, at most one
+// per live contribution and at most kMaxCredits.
+bool Readable(const voc::state::v1::Span& s) {
+  if (s.counts_size() != 4 || s.credit_offsets_size() != s.credit_arrs_size() ||
+      s.credit_offsets_size() > s.counts(0) || static_cast<size_t>(s.credit_offsets_size()) > kMaxCredits) {
+    return false;
+  }
+  for (int64_t count : s.counts()) {
+    if (!InRange(count, 0, kMaxCount)) return false;
+  }
+  for (const auto& n : s.rollups()) {
+    if (!InRange(n.rollup(), 1, static_cast<int64_t>(kRollups)) || !IsRollupValue(n.value()) ||
+        !InRange(n.count(), 1, kMaxCount)) {
       return false;
     }
-    if (static_cast<size_t>(c.phrase_hashes_size()) > kMaxPhrasesPerFeedback) return false;
-    for (const auto& value : c.rollup_values()) {
-      if (!IsRollupValue(value) && !value.empty()) return false;
+  }
+  for (int i = 0; i < s.credit_offsets_size(); ++i) {
+    if (!InRange(s.credit_offsets(i), 0, INT64_MAX) || (i > 0 && s.credit_offsets(i - 1) >= s.credit_offsets(i)) ||
+        !InRange(s.credit_arrs(i), -kMaxArr, kMaxArr)) {
+      return false;
     }
-    previous = &c.feedback_id();
   }
   return true;
 }
@@ -227,80 +266,15 @@ std::chrono::seconds AggregateProcessor::StateTtl() const {
 }
 
 void AggregateProcessor::Open(runtime::Setup& setup) {
-  setup.StateFormat("voc-aggregate/7");
+  setup.StateFormat("voc-aggregate/8");
   setup.Timer(options_.emit_interval);
   const auto ttl = StateTtl();
-  accounts_ = setup.Store<Account>({.name = "account", .ttl = ttl, .point_lookups = true});
+  contributions_ = setup.Store<Contribution>({.name = "contribution", .ttl = ttl});  // scanned by theme for refills
+  spans_ = setup.Store<Span>({.name = "span", .ttl = ttl, .point_lookups = true});
   windows_ = setup.Store<Window>({.name = "window", .ttl = ttl, .point_lookups = true});
   meta_ = setup.Store<PartitionMeta>({.name = "meta", .point_lookups = true});
-  members_ = setup.Store<Member>({.name = "members", .ttl = ttl});
   insights_.Open(setup, ttl);
   topics_.Open(setup, ttl);
-}
-
-// A new account is listed at once among its theme's accounts, where a scan over the
-// theme finds it.
-Account& AggregateProcessor::LoadAccount(PartitionId partition, int64_t now_ms) {
-  bool created = false;
-  Account& account = accounts_->Update(partition, account_key_, &created);
-  if (created) {
-    account.listed_at_ms = now_ms;
-    account.prepared = true;
-    members_->Put(partition, account_key_, {});
-  } else if (!account.prepared) {
-    Prepare(account, now_ms);
-  }
-  return account;
-}
-
-// Leaves out contributions past the store's TTL, and derives the spans as the mentions
-// built them: counts, and the ARR of the latest contribution.
-void AggregateProcessor::Prepare(Account& account, int64_t now_ms) const {
-  const int64_t ttl_ms = StateTtl().count() * 1000;
-  std::erase_if(account.contributions, [&](const Contribution& c) { return now_ms - c.written_at_ms > ttl_ms; });
-  account.spans.clear();
-  for (const Contribution& c : account.contributions) {
-    if (c.retracted || c.channel < 1 || c.channel > 3) continue;
-    for (auto size : options_.window_sizes) {
-      Span& span = SpanOf(account, size.count(), FloorDiv(c.event_time_ms, size.count()) * size.count());
-      span.counts[0]++;
-      span.counts[c.channel]++;
-      for (size_t r = 0; r < kRollups; ++r) {
-        if (!c.rollups[r].empty()) RollupCountOf(span, static_cast<Rollup>(r), c.rollups[r]).count++;
-      }
-      if (c.applied_offset > span.arr_offset) {
-        span.arr = c.arr;
-        span.arr_offset = c.applied_offset;
-      }
-    }
-  }
-  account.prepared = true;
-}
-
-Span& AggregateProcessor::SpanOf(Account& account, int64_t size_ms, int64_t start_ms) {
-  auto it = std::lower_bound(account.spans.begin(), account.spans.end(), std::pair{size_ms, start_ms},
-                             [](const Span& s, const std::pair<int64_t, int64_t>& k) {
-                               return std::pair{s.size_ms, s.start_ms} < k;
-                             });
-  if (it == account.spans.end() || it->size_ms != size_ms || it->start_ms != start_ms) {
-    it = account.spans.insert(it, Span{.size_ms = size_ms, .start_ms = start_ms});
-  }
-  return *it;
-}
-
-// Credits the span with the ARR of its latest live contribution, leaving out the one
-// being taken back; nothing when none is left.
-void AggregateProcessor::Recredit(const Account& account, Span* span, std::string_view excluded_feedback_id) {
-  span->arr = 0;
-  span->arr_offset = -1;
-  for (const Contribution& c : account.contributions) {
-    if (c.retracted || c.feedback_id == excluded_feedback_id || c.event_time_ms < span->start_ms ||
-        c.event_time_ms >= span->start_ms + span->size_ms || c.applied_offset <= span->arr_offset) {
-      continue;
-    }
-    span->arr = c.arr;
-    span->arr_offset = c.applied_offset;
-  }
 }
 
 // A window touched again before the next emission is already listed: the flag spares the
@@ -326,28 +300,34 @@ struct AggregateProcessor::WindowChange {
   int64_t old_arr, new_arr;       // the customer's ARR in the span before and after
 };
 
-void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, Account& account, const Contribution& c,
+void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, const Contribution& c,
                                const std::string& theme_id, const std::string& theme_path, int sign) {
   for (size_t k = 0; k < options_.window_sizes.size(); ++k) {
     const int64_t size_ms = options_.window_sizes[k].count();
     const int64_t start = FloorDiv(c.event_time_ms, size_ms) * size_ms;
     // Unique customers and the ARR they carry: the customer counts in a window while one
     // of its contributions is there, with the ARR of its latest one in the span.
-    Span& span = SpanOf(account, size_ms, start);
+    span_key_ = account_key_;
+    AppendBigEndian(&span_key_, size_ms);
+    AppendBigEndian(&span_key_, start);
+    Span& span = spans_->Update(partition, span_key_);
     const std::array<int64_t, 4> before = span.counts;
-    const int64_t old_arr = span.arr;
+    const int64_t old_arr = span.arr();
     span.counts[0] += sign;
     span.counts[c.channel] += sign;
     for (size_t r = 0; r < kRollups; ++r) {
       if (!c.rollups[r].empty()) RollupCountOf(span, static_cast<Rollup>(r), c.rollups[r]).count += sign;
     }
+    auto credit = std::lower_bound(span.credits.begin(), span.credits.end(), c.applied_offset,
+                                   [](const Span::Credit& x, int64_t offset) { return x.offset < offset; });
     if (sign > 0) {
-      span.arr = c.arr;  // the latest contribution: its offset is the highest yet
-      span.arr_offset = c.applied_offset;
-    } else if (c.applied_offset == span.arr_offset) {
-      Recredit(account, &span, c.feedback_id);
+      span.credits.insert(credit, {c.applied_offset, c.arr});
+      if (span.credits.size() > kMaxCredits) span.credits.erase(span.credits.begin());
+    } else if (credit != span.credits.end() && credit->offset == c.applied_offset) {
+      span.credits.erase(credit);
+      if (span.credits.empty() && span.counts[0] > 0) Recredit(partition, &span, size_ms, start, c.feedback_id);
     }
-    const int64_t new_arr = span.arr;
+    const int64_t new_arr = span.arr();
     // The mentions of a batch mostly fall in a few window groups: the group's windows are
     // remembered, sparing most mentions the keys and their hashing.
     GroupMemo& memo = memo_[k];
@@ -379,11 +359,25 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, Accou
                    {c, sign, size_ms, start, theme_id, theme_path, 0, n.rollup, n.value, touched, count_before > 0,
                     n.count > 0, old_arr, new_arr});
     }
-    std::erase_if(span.rollups, [](const Span::RollupCount& n) { return n.count == 0; });
-    if (span.counts[0] == 0) {
-      account.spans.erase(account.spans.begin() + (&span - account.spans.data()));
-    }
+    std::erase_if(span.rollups, [](const Span::RollupCount& n) { return n.count <= 0; });
+    if (span.counts[0] <= 0) spans_->Delete(partition, span_key_);
   }
+}
+
+void AggregateProcessor::Recredit(PartitionId partition, Span* span, int64_t size_ms, int64_t start_ms,
+                                  std::string_view excluded_feedback_id) {
+  contributions_->Scan(partition, account_key_, [&](std::string_view, const Contribution& c) {
+    if (c.retracted || c.feedback_id == excluded_feedback_id || c.event_time_ms < start_ms ||
+        c.event_time_ms >= start_ms + size_ms) {
+      return true;
+    }
+    auto at = std::lower_bound(span->credits.begin(), span->credits.end(), c.applied_offset,
+                               [](const Span::Credit& x, int64_t offset) { return x.offset < offset; });
+    span->credits.insert(at, {c.applied_offset, c.arr});
+    if (span->credits.size() > kMaxCredits) span->credits.erase(span->credits.begin());
+    return true;
+  });
+  probe_->recredited.Increment();
 }
 
 void AggregateProcessor::ChangeWindow(PartitionId partition, PartitionMeta& meta,
@@ -458,13 +452,20 @@ void AggregateProcessor::ChangeWindow(PartitionId partition, PartitionMeta& meta
     const bool present = at < ex->size() && ex->Get(static_cast<int>(at)) == c.feedback_id;
     const size_t depth = 2 * options_.examples;
     const int64_t volume_before = s.volume() - sign;
+    // A new revision re-enters where its old one was just taken out as an example: it
+    // belonged to the prefix, so the prefix with it stays exact (without this, revisions
+    // of a window's largest examples wore the prefix down to a refill).
+    const bool was_example = sign > 0 && std::find(revised_examples_.begin(), revised_examples_.end(), &s) !=
+                                             revised_examples_.end();
     if (sign > 0 && !present &&
-        (at < ex->size() || (ex->size() == volume_before && static_cast<size_t>(ex->size()) < depth))) {
+        (at < ex->size() || was_example ||
+         (ex->size() == volume_before && static_cast<size_t>(ex->size()) < depth))) {
       ex->Add(std::string(c.feedback_id));  // may reallocate: positions by index only
       std::rotate(ex->begin() + at, ex->end() - 1, ex->end());
       if (static_cast<size_t>(ex->size()) > depth) ex->RemoveLast();
     } else if (sign < 0 && present) {
       ex->erase(ex->begin() + at);
+      revised_examples_.push_back(&s);
     }
     if (!change.counted_before && change.counted_after) {
       s.set_unique_customers(s.unique_customers() + 1);
@@ -563,20 +564,20 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
     return;
   }
   AccountKey(mention_.theme_id(), mention_.customer_id(), &account_key_);
-  Account& account = LoadAccount(p, ctx.now_ms);
-  auto& contributions = account.contributions;
-  auto it = std::lower_bound(contributions.begin(), contributions.end(), mention_.feedback_id(),
-                             [](const Contribution& c, const std::string& id) { return c.feedback_id < id; });
-  const bool had = it != contributions.end() && it->feedback_id == mention_.feedback_id();
-  if (had && it->revision >= mention_.revision()) {
+  contribution_key_ = account_key_;
+  contribution_key_ += mention_.feedback_id();
+  const Contribution* had = contributions_->Get(p, contribution_key_);
+  if (had != nullptr && had->revision >= mention_.revision()) {
     probe_->redelivered.Increment();  // effectively once: this revision is already counted
     return;
   }
   PartitionMeta& meta = meta_->Update(p, kMetaKey);
-  if (had && !it->retracted) {
-    Apply(p, meta, account, *it, mention_.theme_id(), "", -1);
-    insights_.OnContribution(p, mention_.theme_id(), it->app_version, it->sentiment_scored, it->sentiment_micros, -1);
-    topics_.OnContribution(p, mention_.theme_id(), it->feedback_id, it->event_time_ms, it->phrase_hashes, nullptr, it->themes, -1);
+  revised_examples_.clear();
+  if (had != nullptr && !had->retracted) {
+    Apply(p, meta, *had, mention_.theme_id(), "", -1);
+    insights_.OnContribution(p, mention_.theme_id(), had->app_version, had->sentiment_scored, had->sentiment_micros, -1);
+    topics_.OnContribution(p, mention_.theme_id(), had->feedback_id, had->event_time_ms, had->phrase_hashes, nullptr,
+                           had->themes, -1);
     probe_->replaced.Increment();
   }
   Contribution c;
@@ -602,7 +603,7 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   if (c.retracted) {
     probe_->retracted.Increment();
   } else {
-    Apply(p, meta, account, c, mention_.theme_id(), mention_.theme_path(), +1);
+    Apply(p, meta, c, mention_.theme_id(), mention_.theme_path(), +1);
     insights_.OnContribution(p, mention_.theme_id(), c.app_version, c.sentiment_scored, c.sentiment_micros, +1);
     topics_.OnContribution(p, mention_.theme_id(), c.feedback_id, c.event_time_ms, c.phrase_hashes, &mention_.phrases(),
                            c.themes, +1);
@@ -612,17 +613,7 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
       meta.watermark_ms = c.event_time_ms;
     }
   }
-  c.written_at_ms = ctx.now_ms;
-  if (had) {
-    *it = std::move(c);
-  } else {
-    contributions.insert(it, std::move(c));
-  }
-  // The "members" entry is written again before its TTL could drop it.
-  if (ctx.now_ms - account.listed_at_ms > StateTtl().count() * 1000 / 2) {
-    account.listed_at_ms = ctx.now_ms;
-    members_->Put(p, account_key_, {});
-  }
+  contributions_->Put(p, contribution_key_, std::move(c));
 }
 
 void AggregateProcessor::CloseWindows(PartitionId partition, PartitionMeta& meta) {
@@ -732,7 +723,7 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
                                : 0.0);
   aggregate_.set_arr_affected(s.arr_affected());
   if (static_cast<size_t>(s.examples_size()) < options_.examples && s.examples_size() < s.volume()) {
-    RefillExamples(partition, &window.state, ctx.now_ms);
+    RefillExamples(partition, &window.state);
   }
   for (int i = 0; i < s.examples_size() && static_cast<size_t>(i) < options_.examples; ++i) {
     aggregate_.add_example_feedback_ids(s.examples(i));
@@ -791,35 +782,29 @@ std::vector<const voc::state::v1::WindowState*> AggregateProcessor::SegmentWindo
 }
 
 // A removed example leaves a gap only the window's other contributions can fill: the
-// smallest ids among the theme's contributions that fall in the window, from every
-// account the theme has (the cached one where there is one: it may be ahead of the store).
-void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, int64_t now_ms) {
+// smallest ids among the theme's contributions that fall in the window (the theme's
+// contributions are one key range, unwritten ones included).
+void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::WindowState* s) {
   const size_t depth = 2 * options_.examples;
   std::vector<std::string> smallest;  // sorted, at most depth
   std::string prefix(1, static_cast<char>(s->theme_id().size()));
   prefix += s->theme_id();
   const int64_t end = s->window_start_ms() + s->window_size_ms();
-  const int64_t ttl_ms = StateTtl().count() * 1000;
-  Account read;
-  members_->Scan(partition, prefix, [&](std::string_view key, const Member&) {
-    const Account* account = accounts_->Peek(partition, key, &read);
-    if (account == nullptr) return true;
-    for (const Contribution& c : account->contributions) {
-      if (c.retracted || now_ms - c.written_at_ms > ttl_ms) continue;
-      if (c.event_time_ms < s->window_start_ms() || c.event_time_ms >= end) continue;
-      if (s->channel() != 0 && c.channel != s->channel()) continue;
-      if (s->rollup() > 0 && c.rollups[static_cast<size_t>(s->rollup() - 1)] != s->rollup_value()) continue;
-      if (smallest.size() == depth && c.feedback_id >= smallest.back()) continue;
-      // An id twice: a revision moved to another customer, whose retraction under the old one is still to come.
-      const auto at = std::lower_bound(smallest.begin(), smallest.end(), c.feedback_id);
-      if (at != smallest.end() && *at == c.feedback_id) continue;
-      smallest.insert(at, c.feedback_id);
-      if (smallest.size() > depth) smallest.pop_back();
-    }
+  contributions_->Scan(partition, prefix, [&](std::string_view, const Contribution& c) {
+    if (c.retracted || c.event_time_ms < s->window_start_ms() || c.event_time_ms >= end) return true;
+    if (s->channel() != 0 && c.channel != s->channel()) return true;
+    if (s->rollup() > 0 && c.rollups[static_cast<size_t>(s->rollup() - 1)] != s->rollup_value()) return true;
+    if (smallest.size() == depth && c.feedback_id >= smallest.back()) return true;
+    // An id twice: a revision moved to another customer, whose retraction under the old one is still to come.
+    const auto at = std::lower_bound(smallest.begin(), smallest.end(), c.feedback_id);
+    if (at != smallest.end() && *at == c.feedback_id) return true;
+    smallest.insert(at, c.feedback_id);
+    if (smallest.size() > depth) smallest.pop_back();
     return true;
   });
   s->clear_examples();
   for (auto& id : smallest) s->add_examples(std::move(id));
+  probe_->refilled.Increment();
 }
 
 void AggregateProcessor::EndBatch(runtime::Context& ctx) {
@@ -843,79 +828,97 @@ void AggregateProcessor::OnTimer(runtime::Context& ctx) {
 
 }  // namespace voc::aggregate
 
-void voc::state::Codec<voc::aggregate::Account>::Encode(const voc::aggregate::Account& account, std::string* out) {
-  voc::state::v1::Account stored;
-  for (const auto& c : account.contributions) {
-    auto* s = stored.add_contributions();
-    s->set_feedback_id(c.feedback_id);
-    s->set_revision(c.revision);
-    s->set_retracted(c.retracted);
-    s->set_event_time_ms(c.event_time_ms);
-    s->set_channel(c.channel);
-    s->set_sentiment_scored(c.sentiment_scored);
-    s->set_sentiment_micros(c.sentiment_micros);
-    s->set_nps(c.nps);
-    s->set_csat(c.csat);
-    s->set_arr(c.arr);
-    s->set_near_duplicate(c.near_duplicate);
-    s->set_source_timestamp_ms(c.source_timestamp_ms);
-    s->set_app_version(c.app_version);
-    for (const auto& theme : c.themes) s->add_themes(theme);
-    s->mutable_phrase_hashes()->Add(c.phrase_hashes.begin(), c.phrase_hashes.end());
-    if (std::any_of(c.rollups.begin(), c.rollups.end(), [](const std::string& v) { return !v.empty(); })) {
-      for (const auto& value : c.rollups) s->add_rollup_values(value);
-    }
-    s->set_applied_offset(c.applied_offset);
-    s->set_written_at_ms(c.written_at_ms);
+void voc::state::Codec<voc::aggregate::Contribution>::Encode(const voc::aggregate::Contribution& c, std::string* out) {
+  voc::state::v1::Contribution s;
+  s.set_feedback_id(c.feedback_id);
+  s.set_revision(c.revision);
+  s.set_retracted(c.retracted);
+  s.set_event_time_ms(c.event_time_ms);
+  s.set_channel(c.channel);
+  s.set_sentiment_scored(c.sentiment_scored);
+  s.set_sentiment_micros(c.sentiment_micros);
+  s.set_nps(c.nps);
+  s.set_csat(c.csat);
+  s.set_arr(c.arr);
+  s.set_near_duplicate(c.near_duplicate);
+  s.set_source_timestamp_ms(c.source_timestamp_ms);
+  s.set_app_version(c.app_version);
+  for (const auto& theme : c.themes) s.add_themes(theme);
+  s.mutable_phrase_hashes()->Add(c.phrase_hashes.begin(), c.phrase_hashes.end());
+  if (std::any_of(c.rollups.begin(), c.rollups.end(), [](const std::string& v) { return !v.empty(); })) {
+    for (const auto& value : c.rollups) s.add_rollup_values(value);
   }
-  stored.set_listed_at_ms(account.listed_at_ms);
-  stored.SerializeToString(out);
+  s.set_applied_offset(c.applied_offset);
+  s.SerializeToString(out);
 }
 
-bool voc::state::Codec<voc::aggregate::Account>::Decode(std::string_view bytes, voc::aggregate::Account* account) {
-  voc::state::v1::Account stored;
-  if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::aggregate::Readable(stored)) {
-    return false;
-  }
-  account->contributions.clear();
-  account->spans.clear();
-  account->prepared = false;
-  account->listed_at_ms = stored.listed_at_ms();
-  for (auto& s : *stored.mutable_contributions()) {
-    auto& c = account->contributions.emplace_back();
-    c.feedback_id = std::move(*s.mutable_feedback_id());
-    c.revision = s.revision();
-    c.retracted = s.retracted();
-    c.sentiment_scored = s.sentiment_scored();
-    c.near_duplicate = s.near_duplicate();
-    c.channel = s.channel();
-    c.nps = s.nps();
-    c.csat = s.csat();
-    c.event_time_ms = s.event_time_ms();
-    c.sentiment_micros = s.sentiment_micros();
-    c.arr = s.arr();
-    c.source_timestamp_ms = s.source_timestamp_ms();
-    c.app_version = std::move(*s.mutable_app_version());
-    for (auto& theme : *s.mutable_themes()) c.themes.push_back(std::move(theme));
-    c.phrase_hashes.assign(s.phrase_hashes().begin(), s.phrase_hashes().end());
-    for (int r = 0; r < s.rollup_values_size(); ++r) c.rollups[static_cast<size_t>(r)] = std::move(*s.mutable_rollup_values(r));
-    c.applied_offset = s.applied_offset();
-    c.written_at_ms = s.written_at_ms();
-  }
+bool voc::state::Codec<voc::aggregate::Contribution>::Decode(std::string_view bytes, voc::aggregate::Contribution* c) {
+  voc::state::v1::Contribution s;
+  if (!s.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::aggregate::Readable(s)) return false;
+  c->feedback_id = std::move(*s.mutable_feedback_id());
+  c->revision = s.revision();
+  c->retracted = s.retracted();
+  c->sentiment_scored = s.sentiment_scored();
+  c->near_duplicate = s.near_duplicate();
+  c->channel = s.channel();
+  c->nps = s.nps();
+  c->csat = s.csat();
+  c->event_time_ms = s.event_time_ms();
+  c->sentiment_micros = s.sentiment_micros();
+  c->arr = s.arr();
+  c->source_timestamp_ms = s.source_timestamp_ms();
+  c->app_version = std::move(*s.mutable_app_version());
+  c->themes.clear();
+  for (auto& theme : *s.mutable_themes()) c->themes.push_back(std::move(theme));
+  c->phrase_hashes.assign(s.phrase_hashes().begin(), s.phrase_hashes().end());
+  c->rollups = {};
+  for (int r = 0; r < s.rollup_values_size(); ++r) c->rollups[static_cast<size_t>(r)] = std::move(*s.mutable_rollup_values(r));
+  c->applied_offset = s.applied_offset();
   return true;
 }
 
-size_t voc::state::Codec<voc::aggregate::Account>::Footprint(const voc::aggregate::Account& account) {
+size_t voc::state::Codec<voc::aggregate::Contribution>::Footprint(const voc::aggregate::Contribution& c) {
   using voc::state::HeapBytes;
-  size_t bytes = sizeof(account) + HeapBytes(account.contributions) + HeapBytes(account.spans);
-  for (const auto& c : account.contributions) {
-    bytes += HeapBytes(c.feedback_id) + HeapBytes(c.app_version) + HeapBytes(c.themes) + HeapBytes(c.phrase_hashes);
-    for (const auto& value : c.rollups) bytes += HeapBytes(value);
+  size_t bytes = sizeof(c) + HeapBytes(c.feedback_id) + HeapBytes(c.app_version) + HeapBytes(c.themes) +
+                 HeapBytes(c.phrase_hashes);
+  for (const auto& theme : c.themes) bytes += HeapBytes(theme);
+  for (const auto& value : c.rollups) bytes += HeapBytes(value);
+  return bytes;
+}
+
+void voc::state::Codec<voc::aggregate::Span>::Encode(const voc::aggregate::Span& span, std::string* out) {
+  voc::state::v1::Span s;
+  s.mutable_counts()->Add(span.counts.begin(), span.counts.end());
+  for (const auto& n : span.rollups) {
+    auto* r = s.add_rollups();
+    r->set_rollup(static_cast<int32_t>(n.rollup) + 1);
+    r->set_value(n.value);
+    r->set_count(n.count);
   }
-  for (const auto& span : account.spans) {
-    bytes += HeapBytes(span.rollups);
-    for (const auto& r : span.rollups) bytes += HeapBytes(r.value);
+  for (const auto& credit : span.credits) {
+    s.add_credit_offsets(credit.offset);
+    s.add_credit_arrs(credit.arr);
   }
+  s.SerializeToString(out);
+}
+
+bool voc::state::Codec<voc::aggregate::Span>::Decode(std::string_view bytes, voc::aggregate::Span* span) {
+  voc::state::v1::Span s;
+  if (!s.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::aggregate::Readable(s)) return false;
+  std::copy(s.counts().begin(), s.counts().end(), span->counts.begin());
+  span->rollups.clear();
+  for (auto& r : *s.mutable_rollups()) {
+    span->rollups.push_back({static_cast<voc::aggregate::Rollup>(r.rollup() - 1), std::move(*r.mutable_value()), r.count()});
+  }
+  span->credits.clear();
+  for (int i = 0; i < s.credit_offsets_size(); ++i) span->credits.push_back({s.credit_offsets(i), s.credit_arrs(i)});
+  return true;
+}
+
+size_t voc::state::Codec<voc::aggregate::Span>::Footprint(const voc::aggregate::Span& span) {
+  using voc::state::HeapBytes;
+  size_t bytes = sizeof(span) + HeapBytes(span.rollups) + HeapBytes(span.credits);
+  for (const auto& r : span.rollups) bytes += HeapBytes(r.value);
   return bytes;
 }
 

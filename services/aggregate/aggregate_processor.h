@@ -5,10 +5,11 @@
 // absolute values at most once per emit interval per window, and once more when the
 // window closes; late data re-opens a closed window as a correction.
 //
-// State: everything one customer gave one theme is one "account", read once when first
-// used and written once per checkpoint however many mentions changed it. Unique
-// customers and the ARR they carry derive from the account in memory and need no state of
-// their own.
+// State: each contribution (what one feedback gave one theme) is an entry of its own, and
+// so is each span (one customer in one window span of a theme: whether it counts there and
+// the ARR it carries), so a mention reads and writes a few small entries whatever the
+// customer's history. Unique customers and the ARR they carry are counted in the windows
+// as spans change.
 #pragma once
 
 #include <array>
@@ -80,35 +81,29 @@ struct Contribution {
   // Input offset of the mention that made it: in each window, a customer's ARR is the
   // one its latest live contribution there carried (the same after a reload).
   int64_t applied_offset = 0;
-  int64_t written_at_ms = 0;  // wall time: past the store's TTL it is dropped
 };
 
-// One customer within one window span (size, start) of an account's theme: its live
-// contributions there by channel (0: all channels) and the ARR credited to each window
-// of the span in which the customer counts.
+// One customer within one window span of a theme: its live contributions there by
+// channel (0: all channels) and by rollup value, and the input offset and ARR of the
+// latest ones, so the ARR credited to the span is the latest one's, and the one before
+// takes over when it leaves. At most kMaxCredits are kept, so a customer id that many
+// feedback share (anonymous reviews) keeps a small span; when a span's kept credits have
+// all left while contributions remain, they are found again from the contributions.
+inline constexpr size_t kMaxCredits = 16;
 struct Span {
-  int64_t size_ms = 0;
-  int64_t start_ms = 0;
   std::array<int64_t, 4> counts{};
-  // Its live contributions by rollup value (all channels).
   struct RollupCount {
     Rollup rollup;
     std::string value;
     int64_t count = 0;
   };
   std::vector<RollupCount> rollups = {};
-  int64_t arr = 0;
-  int64_t arr_offset = -1;  // applied offset of the contribution whose ARR that is
-};
-
-// Everything one customer gave one theme.
-struct Account {
-  std::vector<Contribution> contributions;  // by feedback id
-  int64_t listed_at_ms = 0;                 // its "members" entry last written (wall time)
-  // Derived when first used after a read (not stored): contributions past the store's
-  // TTL dropped, and the spans they build.
-  bool prepared = false;
-  std::vector<Span> spans;  // by (size, start)
+  struct Credit {
+    int64_t offset = 0;
+    int64_t arr = 0;
+  };
+  std::vector<Credit> credits = {};  // by offset, the latest at most kMaxCredits live contributions
+  int64_t arr() const { return credits.empty() ? 0 : credits.back().arr; }
 };
 
 // One window's state, and whether it is known to be among the partition's dirty windows
@@ -134,19 +129,22 @@ struct PartitionMeta {
   std::vector<RollupValue> rollup_values;
 };
 
-// The members index holds keys only.
-struct Member {};
-
 }  // namespace voc::aggregate
 
-// How the aggregate's values are stored (voc.state.v1 messages; format voc-aggregate/7).
+// How the aggregate's values are stored (voc.state.v1 messages; format voc-aggregate/8).
 // Decode refuses a value that breaks what the processor writes (ids not UTF-8, counts,
 // times or channels out of their bounds, contributions or examples out of order).
 template <>
-struct voc::state::Codec<voc::aggregate::Account> {
-  static void Encode(const voc::aggregate::Account& account, std::string* out);
-  static bool Decode(std::string_view bytes, voc::aggregate::Account* account);
-  static size_t Footprint(const voc::aggregate::Account& account);
+struct voc::state::Codec<voc::aggregate::Contribution> {
+  static void Encode(const voc::aggregate::Contribution& c, std::string* out);
+  static bool Decode(std::string_view bytes, voc::aggregate::Contribution* c);
+  static size_t Footprint(const voc::aggregate::Contribution& c);
+};
+template <>
+struct voc::state::Codec<voc::aggregate::Span> {
+  static void Encode(const voc::aggregate::Span& span, std::string* out);
+  static bool Decode(std::string_view bytes, voc::aggregate::Span* span);
+  static size_t Footprint(const voc::aggregate::Span& span);
 };
 template <>
 struct voc::state::Codec<voc::aggregate::Window> {
@@ -160,12 +158,6 @@ struct voc::state::Codec<voc::aggregate::PartitionMeta> {
   static bool Decode(std::string_view bytes, voc::aggregate::PartitionMeta* meta);
   static size_t Footprint(const voc::aggregate::PartitionMeta& meta);
 };
-template <>
-struct voc::state::Codec<voc::aggregate::Member> {
-  static void Encode(const voc::aggregate::Member&, std::string* out) { out->clear(); }
-  static bool Decode(std::string_view bytes, voc::aggregate::Member*) { return bytes.empty(); }
-  static size_t Footprint(const voc::aggregate::Member&) { return 0; }
-};
 
 namespace voc::aggregate {
 
@@ -177,8 +169,8 @@ class AggregateProcessor final : public runtime::Processor {
   AggregateProcessor(AggregateOptions options, prometheus::Registry& registry);
   ~AggregateProcessor() override;
 
-  // Stores: account (everything a customer gave a theme), window, meta (each partition's
-  // watermark, dirty and open windows) and members (a theme's accounts, for refills).
+  // Stores: contribution (what a feedback gave a theme), span (a customer in a window
+  // span), window, and meta (each partition's watermark, dirty and open windows).
   void Open(runtime::Setup& setup) override;
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
   // Closes the windows a batch's watermark passed.
@@ -188,13 +180,14 @@ class AggregateProcessor final : public runtime::Processor {
 
  private:
   std::chrono::seconds StateTtl() const;
-  // The account of account_key_, prepared (and listed among the theme's accounts when new).
-  Account& LoadAccount(PartitionId partition, int64_t now_ms);
-  void Prepare(Account& account, int64_t now_ms) const;
-  static Span& SpanOf(Account& account, int64_t size_ms, int64_t start_ms);
-  static void Recredit(const Account& account, Span* span, std::string_view excluded_feedback_id);
-  void Apply(PartitionId partition, PartitionMeta& meta, Account& account, const Contribution& c,
-             const std::string& theme_id, const std::string& theme_path, int sign);
+  // Adds (sign +1) or takes out (-1) a contribution of the customer of account_key_: its
+  // spans, and every window they change.
+  void Apply(PartitionId partition, PartitionMeta& meta, const Contribution& c, const std::string& theme_id,
+             const std::string& theme_path, int sign);
+  // The span's latest live contributions, from the contributions of account_key_, leaving
+  // out the one being taken back.
+  void Recredit(PartitionId partition, Span* span, int64_t size_ms, int64_t start_ms,
+                std::string_view excluded_feedback_id);
   // What a contribution changes in one window of its group (see Apply).
   struct WindowChange;
   void ChangeWindow(PartitionId partition, PartitionMeta& meta, state::KeyValueStore<Window>::Ref& ref,
@@ -208,7 +201,7 @@ class AggregateProcessor final : public runtime::Processor {
   // Overall windows: each theme's share of the responses, and its impact on the scores.
   static void CountDrivers(voc::state::v1::WindowState* s, const Contribution& c, int sign);
   void EmitDrivers(const voc::state::v1::WindowState& s);
-  void RefillExamples(PartitionId partition, voc::state::v1::WindowState* s, int64_t now_ms);
+  void RefillExamples(PartitionId partition, voc::state::v1::WindowState* s);
   std::vector<const voc::state::v1::WindowState*> SegmentWindows(PartitionId partition,
                                                                  const voc::state::v1::WindowState& s);
 
@@ -216,10 +209,10 @@ class AggregateProcessor final : public runtime::Processor {
   std::unique_ptr<AggregateProbe> probe_;
   ThemeInsights insights_;
   EmergingTopics topics_;
-  state::KeyValueStore<Account>* accounts_ = nullptr;
+  state::KeyValueStore<Contribution>* contributions_ = nullptr;
+  state::KeyValueStore<Span>* spans_ = nullptr;
   state::KeyValueStore<Window>* windows_ = nullptr;
   state::KeyValueStore<PartitionMeta>* meta_ = nullptr;
-  state::KeyValueStore<Member>* members_ = nullptr;
   // Partitions whose watermark a batch moved: their windows are closed at its end.
   std::vector<PartitionId> advanced_;
   // By window size: the windows of the group (partition, start, theme) Apply touched last,
@@ -238,10 +231,14 @@ class AggregateProcessor final : public runtime::Processor {
     std::vector<RollupWindow> rollups;
   };
   std::vector<GroupMemo> memo_;
+  // Windows whose examples held the feedback whose old revision the record is taking out.
+  std::vector<const voc::state::v1::WindowState*> revised_examples_;
   // Reused per record: no allocation on the hot path.
   voc::v1::ThemeMention mention_;
   voc::v1::ThemeAggregate aggregate_;
-  std::string account_key_;  // of the mention's account
+  std::string account_key_;  // the mention's theme and customer: its contribution's and spans' keys start so
+  std::string contribution_key_;
+  std::string span_key_;
   std::string window_key_;
   std::string bytes_;
 };

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/core/theme_ids.h"
+#include "common/metrics/metric_value.h"
 #include "tests/runtime/processor_harness.h"
 #include "tests/runtime/test_util.h"
 #include "voc/v1/dead_letter.pb.h"
@@ -116,9 +117,9 @@ TEST_F(AggregateProcessorTest, CountsOneWindowPerChannelAndTheRollup) {
 // watermark) expires once unwritten for twice the retention.
 TEST_F(AggregateProcessorTest, StateUnwrittenForTwiceTheRetentionExpires) {
   Open(std::chrono::milliseconds(0), std::chrono::seconds(1));
-  constexpr state::StoreId kAccount = 0, kWindow = 1;  // the order Open declares them in
-  // [theme length] theme [customer length, 2 bytes] customer
-  const std::string account = std::string("\x09ux.design") + '\0' + '\x02' + "c1";
+  constexpr state::StoreId kContribution = 0, kWindow = 2;  // the order Open declares them in
+  // [theme length] theme [customer length, 2 bytes] customer, then the feedback id
+  const std::string contribution = std::string("\x09ux.design") + '\0' + '\x02' + "c1" + "a";
   const auto stored = [&](state::StoreId id, const std::string& key) {
     std::string value;
     auto found = harness_->db()->Get(id, PartitionId(0), key, &value);
@@ -127,10 +128,67 @@ TEST_F(AggregateProcessorTest, StateUnwrittenForTwiceTheRetentionExpires) {
   };
   Batch({Mention("a", 1, kT0 + 10)});
   ASSERT_TRUE(stored(kWindow, all_));
-  ASSERT_TRUE(stored(kAccount, account));
+  ASSERT_TRUE(stored(kContribution, contribution));
   std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   EXPECT_FALSE(stored(kWindow, all_)) << "the window outlived twice the retention";
-  EXPECT_FALSE(stored(kAccount, account));
+  EXPECT_FALSE(stored(kContribution, contribution));
+}
+
+// What a checkpoint writes, in bytes of keys and values (the changelog's view).
+struct WrittenBytes final : state::ChangeSink {
+  size_t bytes = 0;
+  void Changed(state::StoreId, PartitionId, std::string_view key, const std::string* value, bool) override {
+    bytes += key.size() + (value != nullptr ? value->size() : 0);
+  }
+};
+
+// A mention reads and writes its own contribution and one span per window size, however
+// many the customer made before: the cost per mention does not grow with the stream. Once
+// the customer's whole history was one value, rewritten at every checkpoint that touched
+// it (issue 16). The 2,000 mentions fall in one hour, where one span holds them all.
+TEST_F(AggregateProcessorTest, AMentionWritesSmallEntriesHoweverLongTheCustomersHistory) {
+  Open();
+  const auto checkpoint_bytes = [&](const std::vector<voc::v1::ThemeMention>& mentions) {
+    Batch(mentions, false);
+    WrittenBytes written;
+    harness_->driver().WriteChanges(&written);
+    EXPECT_TRUE(harness_->Checkpoint().ok());
+    return written.bytes;
+  };
+  const size_t first = checkpoint_bytes({Mention("f-first", 1, kT0 + 10)});
+  std::vector<voc::v1::ThemeMention> history;
+  for (int i = 0; i < 2'000; ++i) history.push_back(Mention(test::Numbered("f-", i), 1, kT0 + 20 + i));
+  checkpoint_bytes(history);
+  const size_t next = checkpoint_bytes({Mention("f-next", 1, kT0 + 3'000)});
+  EXPECT_LE(next, first + 512) << "one more mention wrote " << next << " bytes, the first one " << first;
+}
+
+// A span keeps the ARR of its customer's latest contributions only (kMaxCredits): when
+// all of those are taken back, the one before them is found among the contributions, and
+// the window carries its ARR.
+TEST_F(AggregateProcessorTest, ArrFallsBackToTheLatestLiveContributionBeyondTheKeptOnes) {
+  Open();
+  std::vector<voc::v1::ThemeMention> mentions;
+  for (int i = 0; i < 20; ++i) mentions.push_back(Mention(test::Numbered("f", i), 1, kT0 + 10 + i, "ux.design", "c1", 1000 + i));
+  auto out = Batch(mentions);
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_EQ(Find(out, all_)->arr_affected(), 1019);
+  const auto retract = [](int i) {
+    auto r = Mention(test::Numbered("f", i), 2, kT0 + 10 + i);
+    r.set_retracted(true);
+    return r;
+  };
+  std::vector<voc::v1::ThemeMention> retractions;
+  for (int i = 19; i >= 4; --i) retractions.push_back(retract(i));  // every kept credit
+  out = Batch(retractions);
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_EQ(Find(out, all_)->volume(), 4);
+  EXPECT_EQ(Find(out, all_)->unique_customers(), 1);
+  EXPECT_EQ(Find(out, all_)->arr_affected(), 1003);
+  Open();  // from the store: the credits found again were written
+  out = Batch({retract(3)});
+  ASSERT_NE(Find(out, all_), nullptr);
+  EXPECT_EQ(Find(out, all_)->arr_affected(), 1002);
 }
 
 TEST_F(AggregateProcessorTest, RedeliveredMentionChangesNothing) {
@@ -444,6 +502,38 @@ TEST_F(AggregateProcessorTest, RetractedExamplesAreRefilledFromEveryAccountOfThe
   EXPECT_EQ(a.volume(), 4);
   EXPECT_EQ(std::vector<std::string>(a.example_feedback_ids().begin(), a.example_feedback_ids().end()),
             (std::vector<std::string>{"f", "f5", "g"}));
+}
+
+// A new revision of a window's largest kept example stays an example: without that,
+// revisions wore the kept prefix down until a refill scanned the whole theme (in a long
+// soak, scans of the overall theme stalled voc-aggregate). Refills are for removals only.
+TEST_F(AggregateProcessorTest, RevisionsOfTheLargestExamplesKeepThemWithoutARefill) {
+  Open();
+  std::vector<voc::v1::ThemeMention> mentions;
+  for (char id = 'a'; id <= 'h'; ++id) mentions.push_back(Mention(std::string(1, id), 1, kT0 + 10));
+  Batch(mentions);  // kept: a to f
+  const auto refills = [&] { return metrics::MetricValue(*registry_, "voc_aggregate_example_refills_total"); };
+  for (uint32_t revision = 2; revision <= 5; ++revision) {
+    // f, then e, d, c: each the largest kept at the time it is revised... and kept.
+    auto out = Batch({Mention(std::string(1, static_cast<char>('f' - (revision - 2))), revision, kT0 + 10)});
+    ASSERT_NE(Find(out, all_), nullptr);
+    const auto& ex = Find(out, all_)->example_feedback_ids();
+    EXPECT_EQ(std::vector<std::string>(ex.begin(), ex.end()), (std::vector<std::string>{"a", "b", "c"}));
+  }
+  EXPECT_EQ(refills(), 0);
+  // Retractions take examples out for good: a to d gone, e and f remain of the kept six,
+  // so the windows refill from the theme's contributions.
+  std::vector<voc::v1::ThemeMention> retractions;
+  for (char id = 'a'; id <= 'd'; ++id) {
+    auto r = Mention(std::string(1, id), 9, kT0 + 10);
+    r.set_retracted(true);
+    retractions.push_back(r);
+  }
+  auto out = Batch(retractions);
+  ASSERT_NE(Find(out, all_), nullptr);
+  const auto& ex = Find(out, all_)->example_feedback_ids();
+  EXPECT_EQ(std::vector<std::string>(ex.begin(), ex.end()), (std::vector<std::string>{"e", "f", "g"}));
+  EXPECT_EQ(refills(), 3) << "one refill for each window of the group: all channels, survey, segment=unknown";
 }
 
 TEST_F(AggregateProcessorTest, MalformedMentionGoesToDeadLettersAndLaterOnesCount) {

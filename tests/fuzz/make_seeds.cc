@@ -385,27 +385,34 @@ void StateSeeds(const fs::path& root) {
   profile.set_plan("enterprise");
   profile.set_arr(250'000);
   s.Add("customer", sel(ss::kEnrichCustomer) + profile.SerializeAsString());
-  voc::state::v1::Account account;
-  auto* c = account.add_contributions();
-  c->set_feedback_id(ss::kFeedbackId);
-  c->set_revision(1);
-  c->set_event_time_ms(kT0 + 10);
-  c->set_channel(voc::v1::CHANNEL_SURVEY);
-  c->set_sentiment_scored(true);
-  c->set_sentiment_micros(-600'000);
-  c->set_nps(3);
-  c->set_csat(0);
-  c->set_arr(250'000);
-  c->set_applied_offset(1);
-  c->set_written_at_ms(kT0 + 1000);
-  auto* d = account.add_contributions();
-  *d = *c;
-  d->set_feedback_id("other");
-  d->set_applied_offset(2);
-  account.set_listed_at_ms(kT0 + 1000);
-  s.Add("account", sel(ss::kAggregateAccount) + account.SerializeAsString());
-  c->set_retracted(true);
-  s.Add("account-retracted", sel(ss::kAggregateAccount) + account.SerializeAsString());
+  voc::state::v1::Contribution c;  // revision 1 of the feedback the fixed mention revises
+  c.set_feedback_id(ss::kFeedbackId);
+  c.set_revision(1);
+  c.set_event_time_ms(kT0 + 10);
+  c.set_channel(voc::v1::CHANNEL_SURVEY);
+  c.set_sentiment_scored(true);
+  c.set_sentiment_micros(-600'000);
+  c.set_nps(3);
+  c.set_csat(0);
+  c.set_arr(250'000);
+  c.set_applied_offset(1);
+  s.Add("contribution", sel(ss::kAggregateContribution) + c.SerializeAsString());
+  c.set_retracted(true);
+  s.Add("contribution-retracted", sel(ss::kAggregateContribution) + c.SerializeAsString());
+  voc::state::v1::Span span;  // the customer in the contribution's hour (variant 1: day), with one more
+  for (int64_t count : {2, 0, 2, 0}) span.add_counts(count);
+  auto* rollup = span.add_rollups();
+  rollup->set_rollup(1);
+  rollup->set_value("enterprise");
+  rollup->set_count(2);
+  for (int64_t offset : {1, 2}) {
+    span.add_credit_offsets(offset);
+    span.add_credit_arrs(250'000 * offset);
+  }
+  s.Add("span", sel(ss::kAggregateSpan) + span.SerializeAsString());
+  s.Add("span-day", sel(ss::kAggregateSpan, 1) + span.SerializeAsString());
+  span.add_credit_offsets(3);  // ragged
+  s.Add("span-ragged", sel(ss::kAggregateSpan) + span.SerializeAsString());
   voc::state::v1::WindowState window;
   window.set_theme_id(ss::kTheme);
   window.set_theme_path("Performance > Speed");

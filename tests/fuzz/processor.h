@@ -30,7 +30,7 @@ inline constexpr int64_t kT0 = 1'795'651'200'000;  // 2026-11-26T00:00:00Z, on a
 // The selector byte's value (mod kSlots) for each stored value.
 enum Slot : uint8_t {
   kEnrichDedupe, kEnrichNearDuplicates, kEnrichCustomer,
-  kAggregateAccount, kAggregateWindow, kAggregateMeta,
+  kAggregateContribution, kAggregateWindow, kAggregateMeta, kAggregateSpan,
   kSlots,
 };
 }  // namespace state_seed

@@ -243,8 +243,7 @@ class StoredValueTest : public ::testing::Test {
     return registry;
   }
 
-  // A processor on a fresh state folder holding value (and, for an account, its members
-  // entry), then one batch of record.
+  // A processor on a fresh state folder holding value, then one batch of record.
   std::string Run(test::ProcessorHarness::Factory make, const std::string& topic, const char* store,
                   PartitionId partition, const std::string& key, const std::string& value, const std::string& record) {
     test::TempDir dir;
@@ -253,7 +252,6 @@ class StoredValueTest : public ::testing::Test {
     harness.SetWallClock(kNowMs);
     auto txn = harness.db()->Begin();
     txn->Put(StoreNamed(harness, store), partition, key, value);
-    if (std::string(store) == "account") txn->Put(StoreNamed(harness, "members"), partition, key, "");
     EXPECT_TRUE(harness.db()->Commit(txn.get()).ok());
     try {
       harness.Batch({{.topic = topic, .partition = 0, .key = "", .value = record}});
@@ -299,16 +297,31 @@ TEST_F(StoredValueTest, UnreadableAggregateStateIsAFatalErrorNamingTheStore) {
   account_key += '\0';
   account_key += static_cast<char>(std::strlen(state_seed::kCustomer));
   account_key += state_seed::kCustomer;
-  EXPECT_NE(Aggregate("account", account_key, kGarbage).find("account"), std::string::npos);
-  voc::state::v1::Account account;  // the contribution the mention replaces, on channel 7
-  auto* c = account.add_contributions();
-  c->set_feedback_id(state_seed::kFeedbackId);
-  c->set_revision(1);
-  c->set_channel(7);
-  c->set_event_time_ms(kT0 + 10);
-  EXPECT_NE(Aggregate("account", account_key, account.SerializeAsString()).find("account"), std::string::npos);
-  c->set_channel(voc::v1::CHANNEL_SURVEY);  // what the processor writes itself reads back
-  EXPECT_EQ(Aggregate("account", account_key, account.SerializeAsString()), "");
+  const std::string contribution_key = account_key + state_seed::kFeedbackId;
+  EXPECT_NE(Aggregate("contribution", contribution_key, kGarbage).find("contribution"), std::string::npos);
+  voc::state::v1::Contribution c;  // the contribution the mention replaces, on channel 7
+  c.set_feedback_id(state_seed::kFeedbackId);
+  c.set_revision(1);
+  c.set_channel(7);
+  c.set_event_time_ms(kT0 + 10);
+  EXPECT_NE(Aggregate("contribution", contribution_key, c.SerializeAsString()).find("contribution"),
+            std::string::npos);
+  c.set_channel(voc::v1::CHANNEL_SURVEY);  // what the processor writes itself reads back
+  EXPECT_EQ(Aggregate("contribution", contribution_key, c.SerializeAsString()), "");
+  // The customer's span of the hour [kT0, +1h): size and start, 8 bytes big-endian each.
+  std::string span_key = account_key;
+  for (int64_t v : {int64_t{3'600'000}, kT0}) {
+    for (int shift = 56; shift >= 0; shift -= 8) span_key.push_back(static_cast<char>(static_cast<uint64_t>(v) >> shift));
+  }
+  EXPECT_NE(Aggregate("span", span_key, kGarbage).find("span"), std::string::npos);
+  voc::state::v1::Span span;
+  for (int64_t count : {1, 0, 1, 0}) span.add_counts(count);
+  span.add_credit_offsets(1);  // a credit without its ARR
+  EXPECT_NE(Aggregate("span", span_key, span.SerializeAsString()).find("span"), std::string::npos);
+  span.add_credit_arrs(-1'000'000'000'001);  // an ARR past any the processor accepts
+  EXPECT_NE(Aggregate("span", span_key, span.SerializeAsString()).find("span"), std::string::npos);
+  span.set_credit_arrs(0, 250'000);
+  EXPECT_EQ(Aggregate("span", span_key, span.SerializeAsString()), "");
   const std::string window = aggregate::WindowKey(3'600'000, kT0, state_seed::kTheme, "all");
   EXPECT_NE(Aggregate("window", window, kGarbage).find("window"), std::string::npos);
   voc::state::v1::WindowState state;

@@ -1,7 +1,8 @@
 // Target state_values: arbitrary bytes as a stored state value, read back by the processor
 // that owns it. Input: [selector byte][value]; the selector picks one of the values the
 // stateful services store (voc-enrich: a dedupe entry, a near-duplicate index, a customer
-// row of its table; voc-aggregate: an account, a window, a partition's meta). The value is
+// row of its table; voc-aggregate: a contribution, a customer's span, a window, a
+// partition's meta). The value is
 // committed to the processor's RocksDB state folder (made once per process) under the key
 // that a fixed, valid record then reads, and the processor, its caches emptied (as after a
 // restart), processes that record as the runner would (test::ProcessorHarness).
@@ -48,13 +49,25 @@ std::string AccountKey() {  // [theme length][theme][customer length, 2 bytes][c
   return key;
 }
 
+// The account key, then the span's window size and start, 8 bytes big-endian each.
+std::string SpanKey(int64_t size_ms) {
+  std::string key = AccountKey();
+  for (int64_t v : {size_ms, kT0}) {
+    for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(static_cast<uint64_t>(v) >> shift));
+  }
+  return key;
+}
+
 Location Where(Slot slot, uint8_t variant) {
   switch (slot) {
     case state_seed::kEnrichDedupe: return {true, "dedupe", PartitionId(0), kFeedbackId};
     case state_seed::kEnrichNearDuplicates: return {true, "neardup", PartitionId(0), kCustomer};
     case state_seed::kEnrichCustomer:
       return {true, "customers", kTablePartition, kCustomer};
-    case state_seed::kAggregateAccount: return {false, "account", PartitionId(0), AccountKey()};
+    case state_seed::kAggregateContribution:
+      return {false, "contribution", PartitionId(0), AccountKey() + kFeedbackId};
+    case state_seed::kAggregateSpan:
+      return {false, "span", PartitionId(0), SpanKey((variant & 1) ? 86'400'000 : 3'600'000)};
     case state_seed::kAggregateWindow: {
       const int64_t size = (variant & 1) ? 86'400'000 : 3'600'000;
       const char* channel = (variant & 2) ? "survey" : "all";
@@ -132,18 +145,14 @@ Service& Instance(bool enrich) {
   return enrich ? enrich_service : aggregate_service;
 }
 
-// Stores value at where (and, for an account, its entry among the theme's accounts), after
-// taking out what the previous input stored; then empties the processor's caches.
+// Stores value at where, after taking out what the previous input stored; then empties the
+// processor's caches.
 void Store(Service& s, const Location& where, std::string_view value) {
   test::ProcessorHarness& h = *s.harness;
   auto txn = h.db()->Begin();
   for (const auto& [store, partition, key] : s.written) txn->Delete(store, partition, key);
   s.written = {{StoreNamed(h, where.store), where.partition, where.key}};
   txn->Put(StoreNamed(h, where.store), where.partition, where.key, value);
-  if (std::strcmp(where.store, "account") == 0) {
-    s.written.emplace_back(StoreNamed(h, "members"), where.partition, where.key);
-    txn->Put(StoreNamed(h, "members"), where.partition, where.key, "");
-  }
   if (Status st = h.db()->Commit(txn.get()); !st.ok()) Fail(__FILE__, __LINE__, "cannot commit: " + st.ToString());
   h.driver().Forget({s.input, {"", kTablePartition}});
 }

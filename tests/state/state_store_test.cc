@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -437,6 +438,49 @@ TEST_F(StateStoreTest, WriteAheadLogStaysBoundedWhenAStoreIsRarelyWritten) {
   // machine, more while the test suite runs beside it).
   EXPECT_LE(peak, uint64_t{40} << 20) << "the rarely written store pinned the write-ahead logs";
   EXPECT_EQ(Read(*store, kCounts, 0, "rare"), "once");
+}
+
+// Bytes this thread has read from files (read and pread calls), from /proc/thread-self/io.
+uint64_t ThreadReadBytes() {
+  std::ifstream io("/proc/thread-self/io");
+  std::string name;
+  uint64_t value = 0;
+  while (io >> name >> value) {
+    if (name == "rchar:") return value;
+  }
+  ADD_FAILURE() << "no rchar in /proc/thread-self/io";
+  return 0;
+}
+
+// Most lookups are of keys not stored yet (a new feedback id, a new window). Once the
+// state outgrows the block cache, such a lookup must still read only a small part of a
+// table's bloom filter: with whole-table filters it read and checksummed each table's
+// whole filter again (a megabyte and more), so the cost per record grew with the state
+// (issue 16).
+TEST_F(StateStoreTest, LookupsOfAbsentKeysReadLittleOnceTheStateOutgrowsTheCache) {
+  StateOptions options = Options();
+  options.block_cache_bytes = 1 << 20;
+  options.write_buffer_bytes = 2 << 20;
+  auto store = Open(options);
+  // About 3 million keys: tables whose whole filters are several times the cache.
+  auto txn = store->Begin();
+  constexpr int kKeys = 3'000'000;
+  for (int i = 0; i < kKeys; ++i) {
+    txn->Put(kCounts, PartitionId(0), test::Numbered("present-", i), "v");
+    if (i % 100'000 == 99'999) {
+      ASSERT_TRUE(Commit(*store, txn).ok());
+    }
+  }
+  ASSERT_TRUE(Commit(*store, txn).ok());
+  ASSERT_EQ(Read(*store, kCounts, 0, "present-12345"), "v");
+  constexpr int kLookups = 2'000;
+  const uint64_t before = ThreadReadBytes();
+  for (int i = 0; i < kLookups; ++i) {
+    // Among the stored keys, so every table's key range holds it and only filters rule it out.
+    ASSERT_EQ(Read(*store, kCounts, 0, test::Numbered("present-", i * 1'499) + "-absent"), "<none>");
+  }
+  const uint64_t per_lookup = (ThreadReadBytes() - before) / kLookups;
+  EXPECT_LE(per_lookup, uint64_t{16} << 10) << "bytes read from files per lookup of an absent key";
 }
 
 }  // namespace
