@@ -221,8 +221,15 @@ class KeyValueStore final : public CachedStore {
       txn->Put(id_, partition, node->first, scratch_);
       if (sink != nullptr) sink->Changed(id_, partition, node->first, &scratch_, e.stored);
       e.stored = true;
+      if (spec_.write_once) {
+        bytes_ -= kOverhead + node->first.size() + e.bytes;
+        auto& entries = partitions_[partition];
+        entries.erase(entries.find(node->first));
+        continue;
+      }
       Resize(e, Codec<V>::Footprint(*e.value));
     }
+    if (spec_.write_once && !dirty_.empty()) ++generation_;
     dirty_.clear();
     dirty_bytes_ = 0;
   }

@@ -26,6 +26,10 @@ struct StoreSpec {
   // Read by key only, never scanned: its recent writes are kept in a hash table rather
   // than a skiplist, several times cheaper to insert into. Scan on it fails.
   bool point_lookups = false;
+  // Entries are seldom read again once written (a record's own entry, read back only when
+  // the record is redelivered or revised): the cache lets each go once a checkpoint has
+  // written it, keeping its room for entries that are read again.
+  bool write_once = false;
 };
 
 struct StateOptions {

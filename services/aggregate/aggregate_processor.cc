@@ -269,7 +269,8 @@ void AggregateProcessor::Open(runtime::Setup& setup) {
   setup.StateFormat("voc-aggregate/8");
   setup.Timer(options_.emit_interval);
   const auto ttl = StateTtl();
-  contributions_ = setup.Store<Contribution>({.name = "contribution", .ttl = ttl});  // scanned by theme for refills
+  // Scanned by theme for refills; read again only when a mention is redelivered or revised.
+  contributions_ = setup.Store<Contribution>({.name = "contribution", .ttl = ttl, .write_once = true});
   spans_ = setup.Store<Span>({.name = "span", .ttl = ttl, .point_lookups = true});
   windows_ = setup.Store<Window>({.name = "window", .ttl = ttl, .point_lookups = true});
   meta_ = setup.Store<PartitionMeta>({.name = "meta", .point_lookups = true});

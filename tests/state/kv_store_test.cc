@@ -150,6 +150,25 @@ TEST_F(KeyValueStoreTest, ForgetDropsAPartitionsEntries) {
   EXPECT_EQ(store_->Get(p1_, "a")->count, 2) << "read again from the database";
 }
 
+// A write-once store's entries (a record's own entry, seldom read again) leave the cache
+// once a checkpoint has written them, so they do not push out entries read again; read
+// again, they come from the database. Until then they are cached like any other.
+TEST_F(KeyValueStoreTest, WriteOnceEntriesLeaveTheCacheOnceWritten) {
+  KeyValueStore<Tally> once(0, {.name = "tallies", .write_once = true});
+  once.Bind(db_.get());
+  once.Put(p0_, "a", {7, std::string(1000, 'n')});
+  EXPECT_GT(once.cached_bytes(), 0u);
+  EXPECT_EQ(once.Get(p0_, "a")->count, 7) << "an unwritten entry is read from the cache";
+  const uint64_t generation = once.generation();
+  auto txn = db_->Begin();
+  once.WriteChanges(txn.get(), nullptr);
+  ASSERT_TRUE(db_->Commit(txn.get()).ok());
+  EXPECT_EQ(once.cached_bytes(), 0u) << "the written entry stayed in the cache";
+  EXPECT_NE(once.generation(), generation) << "references into the cache must be known stale";
+  ASSERT_NE(once.Get(p0_, "a"), nullptr);
+  EXPECT_EQ(once.Get(p0_, "a")->count, 7) << "read again from the database";
+}
+
 TEST_F(KeyValueStoreTest, ChangeSinkSeesEveryWrittenChangeDeletesIncluded) {
   struct Seen final : ChangeSink {
     std::vector<std::string> changes;
