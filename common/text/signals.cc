@@ -7,7 +7,7 @@ namespace {
 
 // Negated auxiliaries and the verbs users pair with them when something is broken.
 #define VOC_NEG_AUX "(?:won'?t|will not|can'?t|cannot|can not|doesn'?t|does not|don'?t|do not|didn'?t|did not|isn'?t|is not|wouldn'?t|couldn'?t|unable to|fails? to|failed to|no longer|not)"
-#define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair|watch|read|keep|remember|recogni[sz]e|detect|find|see|hear|stay|resume|seek|close|exit|quit|render|decode|convert|record|import|export|recover|scroll|go off|ring|sync|rotate|zoom|print|delete|uninstall|appear|function|activate|access)\\w*"
+#define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair|watch|read|keep|remember|recogni[sz]e|detect|hear|stay|resume|seek|close|exit|quit|render|decode|convert|record|import|export|recover|scroll|go off|ring|sync|rotate|zoom|print|delete|uninstall|appear|function|activate|access)\\w*"
 
 // A plain array: std::array's deduction guide folds over every element, past clang's nesting limit.
 constexpr SignalCue kCues[] = {
@@ -59,6 +59,9 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kBug, "didn't work", false},
     SignalCue{Signal::kBug, "won't work", false},
     SignalCue{Signal::kBug, VOC_NEG_AUX "\\s+(?:\\w+\\s+)?" VOC_BROKEN_VERB, true},
+    // "Can't find / see" is a bug when the software cannot ("VLC cannot find the file"),
+    // and information when the writer cannot ("I can't find that setting").
+    SignalCue{Signal::kBug, "(?:it|vlc|firefox|the (?:app|program|player|browser|system|computer|device|phone|software))\\s+" VOC_NEG_AUX "\\s+(?:\\w+\\s+)?(?:find|see)\\w*", true},
     SignalCue{Signal::kBug, "(?:it|app|player|video|file|program)\\s+(?:just\\s+)?(?:closes|quits|dies|hangs|lags|skips|jumps)", true},
     // Misbehaviour described without a bug word ("shows the wrong date", "my photos
     // disappeared", "resets every time", "the button does nothing").

@@ -260,6 +260,13 @@ TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
     analyzer_->Analyze(text, &a);
     EXPECT_EQ(a.type, FeedbackType::kQuestion) << text;
   }
+  // "Can't find" is a bug when the software cannot, information when the writer cannot.
+  analyzer_->Analyze("VLC cannot find the file it just recorded", &a);
+  EXPECT_EQ(a.type, FeedbackType::kBugReport);
+  for (const char* text : {"I cant find that setting anywhere", "I searched the options but couldn't find it"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_NE(a.type, FeedbackType::kBugReport) << text;
+  }
   analyzer_->Analyze("The suggestion was to install the portable version", &a);
   EXPECT_NE(a.type, FeedbackType::kFeatureRequest);
   analyzer_->Analyze("I tried safe mode and refreshing the browser, that didn't work", &a);
