@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "common/kafka/kafka.h"
@@ -125,8 +126,14 @@ class ConsumerImpl final : public Consumer {
     if (n < 0) return Status::Unavailable(std::string("consume failed: ") + rd_kafka_err2str(rd_kafka_last_error()));
     Status status;
     last_topic_ = nullptr;  // a rebalance may have run inside the calls above
+    fell_off_.clear();
     for (ssize_t i = 0; i < n; ++i) {
       auto* msg = static_cast<rd_kafka_message_t*>(scratch_[i]);
+      if (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET && msg->rkt != nullptr) {
+        fell_off_.emplace(TopicPartition{rd_kafka_topic_name(msg->rkt), PartitionId(msg->partition)}, msg->offset);
+        rd_kafka_message_destroy(msg);
+        continue;
+      }
       if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         Status s = HandleError(msg);
         if (!s.ok() && status.ok()) status = s;
@@ -154,6 +161,10 @@ class ConsumerImpl final : public Consumer {
           .timestamp_ms = rd_kafka_message_timestamp(msg, nullptr),
           .content_type = options_.read_content_type ? HeaderValue(msg, "content-type") : std::string_view(),
       });
+    }
+    if (!fell_off_.empty()) {
+      Status s = ResumeAtLogStarts();
+      if (!s.ok() && status.ok()) status = s;
     }
     return status;
   }
@@ -385,18 +396,6 @@ class ConsumerImpl final : public Consumer {
   }
 
   Status HandleError(rd_kafka_message_t* msg) {
-    if (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET && msg->rkt != nullptr) {
-      TopicPartition tp{rd_kafka_topic_name(msg->rkt), PartitionId(msg->partition)};
-      int64_t low = 0, high = 0;
-      auto err = rd_kafka_query_watermark_offsets(rk_.get(), tp.topic.c_str(), tp.partition.value, &low, &high, 10000);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return Status::Unavailable("offset out of range on " + tp.topic + "/" + std::to_string(tp.partition.value) +
-                                   " and the log's start is unknown: " + rd_kafka_err2str(err));
-      }
-      const int64_t lost = msg->offset >= 0 && msg->offset < low ? low - msg->offset : 0;
-      if (options_.on_loss) options_.on_loss(tp, lost);
-      return RestartAt(tp, low);
-    }
     if (std::string hint = internal::UnhealableErrorHint(msg->err); !hint.empty()) {
       return Status::FailedPrecondition(hint + " (librdkafka: " + rd_kafka_message_errstr(msg) + ")");
     }
@@ -404,11 +403,33 @@ class ConsumerImpl final : public Consumer {
     return Status::Unavailable(std::string("consumer: ") + rd_kafka_message_errstr(msg));
   }
 
-  // Fetching of tp starts again at offset. After an offset-out-of-range error librdkafka
-  // has stopped the partition and refuses to seek it (state "none"), so it is assigned
-  // again: alone where the assignment is incremental, or with the whole assignment, each
-  // other partition at its position, where it is eager.
-  Status RestartAt(const TopicPartition& tp, int64_t offset) {
+  // The partitions of fell_off_ asked for offsets that fell off their logs: each loss is
+  // reported, and fetching starts again at each log's start, all of them at once. One at a
+  // time, a consumer far behind on many partitions re-assigned everything once per
+  // partition (eager groups), each time dropping what it had fetched, and with each round
+  // more fell off: it read nothing for minutes.
+  Status ResumeAtLogStarts() {
+    // Each log's start (ListOffsets v0, which every broker version answers).
+    std::map<TopicPartition, int64_t> restart;
+    for (const auto& [tp, asked] : fell_off_) {
+      int64_t low = 0, high = 0;
+      auto err = rd_kafka_query_watermark_offsets(rk_.get(), tp.topic.c_str(), tp.partition.value, &low, &high, 10000);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return Status::Unavailable("offset out of range on " + tp.topic + "/" + std::to_string(tp.partition.value) +
+                                   " and the log's start is unknown: " + rd_kafka_err2str(err));
+      }
+      const int64_t lost = asked >= 0 && asked < low ? low - asked : 0;
+      if (options_.on_loss) options_.on_loss(tp, lost);
+      restart.emplace(tp, low);
+    }
+    return RestartAt(restart);
+  }
+
+  // Fetching of each partition starts again at its offset. After an offset-out-of-range
+  // error librdkafka has stopped the partition and refuses to seek it (state "none"), so it
+  // is assigned again: alone where the assignment is incremental, or with the whole
+  // assignment, each other partition at its position, where it is eager.
+  Status RestartAt(const std::map<TopicPartition, int64_t>& offsets) {
     auto check = [](rd_kafka_error_t* e) {
       if (e == nullptr) return Status::Ok();
       Status s = Status::Unavailable(std::string("restart after offset loss: ") + rd_kafka_error_string(e));
@@ -416,10 +437,12 @@ class ConsumerImpl final : public Consumer {
       return s;
     };
     if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "EAGER") != 0) {
-      PartitionListPtr one(rd_kafka_topic_partition_list_new(1));
-      rd_kafka_topic_partition_list_add(one.get(), tp.topic.c_str(), tp.partition.value)->offset = offset;
-      VOC_RETURN_IF_ERROR(check(rd_kafka_incremental_unassign(rk_.get(), one.get())));
-      return check(rd_kafka_incremental_assign(rk_.get(), one.get()));
+      PartitionListPtr some(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+      for (const auto& [tp, offset] : offsets) {
+        rd_kafka_topic_partition_list_add(some.get(), tp.topic.c_str(), tp.partition.value)->offset = offset;
+      }
+      VOC_RETURN_IF_ERROR(check(rd_kafka_incremental_unassign(rk_.get(), some.get())));
+      return check(rd_kafka_incremental_assign(rk_.get(), some.get()));
     }
     PartitionListPtr all(rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size())));
     for (const auto& a : assigned_) rd_kafka_topic_partition_list_add(all.get(), a.topic.c_str(), a.partition.value);
@@ -427,7 +450,9 @@ class ConsumerImpl final : public Consumer {
     PartitionListPtr unread(rd_kafka_topic_partition_list_new(0));  // nothing consumed yet
     for (int i = 0; i < all->cnt; ++i) {
       auto& e = all->elems[i];
-      if (tp.topic == e.topic && tp.partition.value == e.partition) e.offset = offset;
+      if (auto it = offsets.find(TopicPartition{e.topic, PartitionId(e.partition)}); it != offsets.end()) {
+        e.offset = it->second;
+      }
       if (e.offset < 0) rd_kafka_topic_partition_list_add(unread.get(), e.topic, e.partition);
     }
     SetStartOffsets(unread.get());
@@ -452,6 +477,8 @@ class ConsumerImpl final : public Consumer {
   int32_t last_partition_ = -1;
   bool last_assigned_ = false;
   std::vector<void*> scratch_;
+  // Of one Poll: the partitions whose offsets fell off the log, and the offset each asked for.
+  std::map<TopicPartition, int64_t> fell_off_;
   bool destroying_ = false;
   bool closed_ = false;
   bool synced_ = false;   // the group gave this member an assignment (maybe empty)

@@ -249,6 +249,65 @@ TEST_P(OffsetLossTest, OffsetThatFellOffTheLogIsReportedAndReadingResumesAtLogSt
   for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].first, low + static_cast<int64_t>(i));
 }
 
+// Several partitions fall off their logs at once, as on a consumer far behind a busy
+// broker: each loss is reported once, and reading resumes at every log's start. Restarted
+// one at a time, an eager member re-assigned everything per partition and sent the others,
+// which had read nothing yet, back to their first offset, so each fell off again and was
+// reported again; a soak read nothing for minutes that way.
+TEST_P(OffsetLossTest, OffsetsThatFellOffSeveralLogsAreEachReportedOnceAndReadingResumesOnEvery) {
+  constexpr int kPartitions = 3;
+  constexpr int kRecords = 120;  // 7.5 MiB a partition
+  ASSERT_TRUE(broker_->CreateTopic("t", kPartitions).ok());
+  {
+    auto producer = MakeProducer();
+    const std::string value(64 << 10, 'x');
+    for (int p = 0; p < kPartitions; ++p) {
+      for (int i = 0; i < kRecords; ++i) {
+        ASSERT_TRUE(producer->ProduceTo("t", PartitionId(p), std::to_string(i), value).ok());
+      }
+    }
+    ASSERT_TRUE(producer->Flush(20s).ok());
+  }
+  std::map<TopicPartition, int64_t> lows;
+  size_t expected = 0;
+  for (int p = 0; p < kPartitions; ++p) {
+    const TopicPartition tp{"t", PartitionId(p)};
+    auto marks = Watermarks({bootstrap()}, tp, 5s);
+    ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+    ASSERT_GT(marks->first.value, 0) << "the broker kept everything: the test proves nothing";
+    lows[tp] = marks->first.value;
+    expected += static_cast<size_t>(kRecords - marks->first.value);
+  }
+
+  std::map<TopicPartition, std::vector<int64_t>> losses;
+  ConsumerOptions options;
+  options.topics = {"t"};
+  options.group_id = GetParam().group_id;
+  if (*GetParam().assignor != '\0') options.properties["partition.assignment.strategy"] = GetParam().assignor;
+  options.start_offset = [](const TopicPartition&) { return Offset(0); };
+  options.on_loss = [&](const TopicPartition& lost_tp, int64_t lost) { losses[lost_tp].push_back(lost); };
+  auto consumer = MakeConsumer(options);
+  std::map<TopicPartition, std::vector<int64_t>> read;
+  size_t total = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (total < expected && std::chrono::steady_clock::now() < deadline) {
+    RecordBatch batch;
+    consumer->Poll(1000, 100ms, &batch).ok();  // transient errors are retried, as PollRecords does
+    for (const Record& r : batch) {
+      read[TopicPartition{std::string(r.topic), r.partition}].push_back(r.offset.value);
+      ++total;
+    }
+  }
+  ASSERT_TRUE(consumer->Close(5s).ok());
+
+  for (const auto& [tp, low] : lows) {
+    EXPECT_EQ(losses[tp], std::vector<int64_t>{low}) << "losses reported for partition " << tp.partition.value;
+    const auto& offsets = read[tp];
+    ASSERT_EQ(offsets.size(), static_cast<size_t>(kRecords - low)) << "partition " << tp.partition.value;
+    for (size_t i = 0; i < offsets.size(); ++i) EXPECT_EQ(offsets[i], low + static_cast<int64_t>(i));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Assignments, OffsetLossTest,
                          ::testing::Values(LossCase{"NoGroup", "", ""}, LossCase{"CooperativeGroup", "g", ""},
                                            LossCase{"EagerGroup", "g", "range"}),
