@@ -338,6 +338,7 @@ class ConsumerImpl final : public Consumer {
     for (const auto& tp : tps) {
       assigned_.erase(tp);
       uncommitted_.erase(tp);  // the new owner commits it
+      restarted_at_.erase(tp);
     }
     if (cooperative) {
       if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_.get(), parts)) rd_kafka_error_destroy(e);
@@ -345,6 +346,7 @@ class ConsumerImpl final : public Consumer {
       rd_kafka_assign(rk_.get(), nullptr);
       assigned_.clear();
       uncommitted_.clear();
+      restarted_at_.clear();
     }
   }
 
@@ -450,8 +452,14 @@ class ConsumerImpl final : public Consumer {
     PartitionListPtr unread(rd_kafka_topic_partition_list_new(0));  // nothing consumed yet
     for (int i = 0; i < all->cnt; ++i) {
       auto& e = all->elems[i];
-      if (auto it = offsets.find(TopicPartition{e.topic, PartitionId(e.partition)}); it != offsets.end()) {
+      const TopicPartition tp{e.topic, PartitionId(e.partition)};
+      if (auto it = offsets.find(tp); it != offsets.end()) {
         e.offset = it->second;
+        restarted_at_[tp] = it->second;
+      } else if (e.offset >= 0) {
+        restarted_at_.erase(tp);
+      } else if (auto earlier = restarted_at_.find(tp); earlier != restarted_at_.end()) {
+        e.offset = earlier->second;  // restarted before and read nothing since: not its first offset again
       }
       if (e.offset < 0) rd_kafka_topic_partition_list_add(unread.get(), e.topic, e.partition);
     }
@@ -479,6 +487,9 @@ class ConsumerImpl final : public Consumer {
   std::vector<void*> scratch_;
   // Of one Poll: the partitions whose offsets fell off the log, and the offset each asked for.
   std::map<TopicPartition, int64_t> fell_off_;
+  // Eager groups: where each partition was last restarted after a loss, until it has a
+  // position of its own (a restart of others re-assigns it, and must not send it back).
+  std::map<TopicPartition, int64_t> restarted_at_;
   bool destroying_ = false;
   bool closed_ = false;
   bool synced_ = false;   // the group gave this member an assignment (maybe empty)
