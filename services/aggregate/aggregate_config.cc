@@ -46,7 +46,9 @@ AggregateOptions LoadAggregateOptions(config::Config& c) {
   auto& tp = o.topics;
   tp.enabled = c.Bool("aggregate.topics.enabled", tp.enabled);
   tp.window = c.Duration("aggregate.topics.window", tp.window);
-  if (tp.window.count() < 1000) throw config::ConfigError("aggregate.topics.window must be at least 1s, e.g. 1h");
+  if (tp.window.count() < 1000) {
+    throw config::ConfigError("configuration key 'aggregate.topics.window' must be at least 1s, e.g. 1h");
+  }
   tp.sketch_capacity =
       static_cast<size_t>(c.Int("aggregate.topics.sketch_capacity", static_cast<int64_t>(tp.sketch_capacity), 16, 65'536));
   tp.floor = c.Int("aggregate.topics.floor", tp.floor, 1, 1'000'000);
