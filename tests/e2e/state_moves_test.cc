@@ -124,7 +124,10 @@ TEST_P(StateMoves, InstanceJoiningMidStreamTakesPartitionsRestoresThemAndGoesOn)
   Feed(600);
   ExpectGroundTruth();
   EXPECT_GT(Scraped(aggregate_b.port, "voc_state_restores_total"), 0) << test::FileText(Log("aggregate-b"));
-  for (Service* s : {&ingest, &enrich, &aggregate, &enrich_b, &aggregate_b}) EXPECT_EQ(s->process->Terminate(), 0);
+  for (auto [s, name] : {std::pair{&ingest, "ingest"}, std::pair{&enrich, "enrich-a"}, std::pair{&aggregate, "aggregate-a"},
+                         std::pair{&enrich_b, "enrich-b"}, std::pair{&aggregate_b, "aggregate-b"}}) {
+    EXPECT_EQ(s->process->Terminate(), 0) << name << ": " << test::FileText(Log(name));
+  }
 }
 
 // The embedded broker keeps at most 5 MiB per partition: a changelog partition pushed past
