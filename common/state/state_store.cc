@@ -81,47 +81,52 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 
 class StateStoreImpl;
 
-// Pending changes in a hash map per store: point reads and writes cost a hash lookup, and
-// the rare scan merges a sorted view of the changes with the store's iterator.
+// Pending changes as they were made, in one buffer: a Put or Delete appends. The commit
+// writes them sorted by store and key, the last change of a key winning: the memtable's
+// skiplist reuses its search path from one insert to the next, so sorted inserts cost a
+// fraction of random ones. (Reads go to the processors' caches and the committed state,
+// never to a transaction: it needs no index.)
 class TransactionImpl final : public Transaction {
  public:
-  TransactionImpl(StateStoreImpl* store, size_t stores) : store_(store), pending_(stores) {}
+  explicit TransactionImpl(StateStoreImpl* store) : store_(store) {}
 
   void Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) override;
   void Delete(StoreId store, PartitionId partition, std::string_view key) override;
-  Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) override;
-  Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
-              const std::function<bool(std::string_view, std::string_view)>& fn) override;
   void SetNextOffset(const TopicPartition& tp, Offset next) override;
-  size_t pending_changes() const override {
-    size_t n = offsets_.size();
-    for (const auto& m : pending_) n += m.size();
-    return n;
-  }
+  size_t pending_changes() const override { return changes_.size() + offsets_.size(); }
 
   // Moves every change and offset into batch and forgets them.
   void Drain(rocksdb::WriteBatch* batch);
   // About what Drain writes into a batch: header, and per entry its tag, column family,
   // lengths, key and value.
   size_t EncodedBytes() const {
-    size_t n = 12;
-    for (const auto& changes : pending_) {
-      for (const auto& [key, c] : changes) n += 16 + key.size() + c.value.size();
-    }
+    size_t n = 12 + bytes_.size() + 16 * changes_.size();
     for (const auto& [key, bytes] : offsets_) n += 16 + key.size() + bytes.size();
     return n;
   }
 
  private:
   struct Change {
-    bool deleted = false;
-    std::string value;  // as stored: with the TTL header where the store has one
+    StoreId store;
+    bool deleted;
+    uint32_t key_at, key_size;  // in bytes_, the key encoded with its partition
+    uint32_t value_size;        // after the key; as stored: with the TTL header where the store has one
   };
+  // Appends the encoded key of a change and returns the change, its value still empty.
+  Change& Begin(StoreId store, PartitionId partition, std::string_view key, bool deleted);
+  std::string_view KeyOf(const Change& c) const { return std::string_view(bytes_).substr(c.key_at, c.key_size); }
+  std::string_view ValueOf(const Change& c) const {
+    return std::string_view(bytes_).substr(c.key_at + c.key_size, c.value_size);
+  }
+
+  // A buffer this large is given back after a commit rather than kept for the next: a
+  // backlog's checkpoint must not pin its size for good.
+  static constexpr size_t kKeptBufferBytes = 8 << 20;
 
   StateStoreImpl* store_;
-  std::vector<std::unordered_map<std::string, Change>> pending_;  // by store, keys encoded
-  std::unordered_map<std::string, std::string> offsets_;           // offset key -> 8 bytes
-  std::string key_scratch_;
+  std::vector<Change> changes_;
+  std::string bytes_;
+  std::unordered_map<std::string, std::string> offsets_;  // offset key -> 8 bytes
 };
 
 class StateStoreImpl final : public StateStore {
@@ -252,7 +257,7 @@ class StateStoreImpl final : public StateStore {
     return FromRocks(db_->Put(sync, handles_[0], kFormatKey, options.format), "cannot record the state format");
   }
 
-  std::unique_ptr<Transaction> Begin() override { return std::make_unique<TransactionImpl>(this, specs_.size()); }
+  std::unique_ptr<Transaction> Begin() override { return std::make_unique<TransactionImpl>(this); }
 
   Status Commit(Transaction* txn) override {
     auto* changes = static_cast<TransactionImpl*>(txn);
@@ -401,73 +406,28 @@ class StateStoreImpl final : public StateStore {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, offsets, then the stores
 };
 
+TransactionImpl::Change& TransactionImpl::Begin(StoreId store, PartitionId partition, std::string_view key,
+                                                bool deleted) {
+  const size_t at = bytes_.size();
+  AppendBigEndian32(&bytes_, static_cast<uint32_t>(partition.value));
+  bytes_.append(key);
+  return changes_.emplace_back(Change{store, deleted, static_cast<uint32_t>(at),
+                                      static_cast<uint32_t>(bytes_.size() - at), 0});
+}
+
 void TransactionImpl::Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) {
-  EncodeKey(partition, key, &key_scratch_);
-  Change& c = pending_[static_cast<size_t>(store)][key_scratch_];
-  c.deleted = false;
-  c.value.clear();
+  Change& c = Begin(store, partition, key, false);
+  const size_t at = bytes_.size();
   if (store_->has_ttl(store)) {
     const int64_t now = WallMs();
-    c.value.resize(kTtlHeader);
-    std::memcpy(c.value.data(), &now, kTtlHeader);
+    bytes_.append(reinterpret_cast<const char*>(&now), kTtlHeader);
   }
-  c.value.append(value);
+  bytes_.append(value);
+  c.value_size = static_cast<uint32_t>(bytes_.size() - at);
 }
 
 void TransactionImpl::Delete(StoreId store, PartitionId partition, std::string_view key) {
-  EncodeKey(partition, key, &key_scratch_);
-  Change& c = pending_[static_cast<size_t>(store)][key_scratch_];
-  c.deleted = true;
-  c.value.clear();
-}
-
-Result<bool> TransactionImpl::Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) {
-  EncodeKey(partition, key, &key_scratch_);
-  const auto& changes = pending_[static_cast<size_t>(store)];
-  if (auto it = changes.find(key_scratch_); it != changes.end()) {
-    return !it->second.deleted && store_->Unwrap(store, it->second.value, value);
-  }
-  return store_->GetEncoded(store, key_scratch_, value);
-}
-
-Status TransactionImpl::Scan(StoreId store, PartitionId partition, std::string_view prefix,
-                             const std::function<bool(std::string_view, std::string_view)>& fn) {
-  VOC_RETURN_IF_ERROR(store_->Scannable(store));
-  std::string start;
-  EncodeKey(partition, prefix, &start);
-  // This transaction's changes under the prefix, in key order.
-  std::vector<std::pair<std::string_view, const Change*>> mine;
-  for (const auto& [k, c] : pending_[static_cast<size_t>(store)]) {
-    if (std::string_view(k).starts_with(start)) mine.emplace_back(k, &c);
-  }
-  std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  auto next_mine = mine.begin();
-  std::string value;
-  bool go_on = true;
-  // Emits a key unless deleted or expired; false once fn asks to stop.
-  auto emit = [&](std::string_view encoded, std::string_view stored) {
-    if (!store_->Unwrap(store, stored, &value)) return true;
-    return fn(encoded.substr(4), value);
-  };
-  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(rocksdb::ReadOptions(), store_->family(store)));
-  for (it->Seek(start); go_on && it->Valid() && it->key().starts_with(start); it->Next()) {
-    std::string_view db_key(it->key().data(), it->key().size());
-    while (go_on && next_mine != mine.end() && next_mine->first < db_key) {
-      if (!next_mine->second->deleted) go_on = emit(next_mine->first, next_mine->second->value);
-      ++next_mine;
-    }
-    if (!go_on) break;
-    if (next_mine != mine.end() && next_mine->first == db_key) {  // changed here: ours wins
-      if (!next_mine->second->deleted) go_on = emit(next_mine->first, next_mine->second->value);
-      ++next_mine;
-      continue;
-    }
-    go_on = emit(db_key, std::string_view(it->value().data(), it->value().size()));
-  }
-  for (; go_on && next_mine != mine.end(); ++next_mine) {
-    if (!next_mine->second->deleted) go_on = emit(next_mine->first, next_mine->second->value);
-  }
-  return FromRocks(it->status(), "state scan");
+  Begin(store, partition, key, true);
 }
 
 void TransactionImpl::SetNextOffset(const TopicPartition& tp, Offset next) {
@@ -477,22 +437,25 @@ void TransactionImpl::SetNextOffset(const TopicPartition& tp, Offset next) {
 }
 
 void TransactionImpl::Drain(rocksdb::WriteBatch* batch) {
-  // In key order: the memtable's skiplist reuses its search path from one insert to the
-  // next, so sorted inserts cost a fraction of random ones.
-  std::vector<const std::pair<const std::string, Change>*> sorted;
-  for (size_t store = 0; store < pending_.size(); ++store) {
-    auto* family = store_->family(static_cast<StoreId>(store));
-    sorted.clear();
-    for (const auto& entry : pending_[store]) sorted.push_back(&entry);
-    std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
-    for (const auto* entry : sorted) {
-      if (entry->second.deleted) {
-        batch->Delete(family, entry->first).PermitUncheckedError();
-      } else {
-        batch->Put(family, entry->first, entry->second.value).PermitUncheckedError();
-      }
+  // Stable: of a key's changes the last stays last, and only it is written.
+  std::stable_sort(changes_.begin(), changes_.end(), [this](const Change& a, const Change& b) {
+    return a.store != b.store ? a.store < b.store : KeyOf(a) < KeyOf(b);
+  });
+  for (size_t i = 0; i < changes_.size(); ++i) {
+    const Change& c = changes_[i];
+    if (i + 1 < changes_.size() && changes_[i + 1].store == c.store && KeyOf(changes_[i + 1]) == KeyOf(c)) continue;
+    auto* family = store_->family(c.store);
+    if (c.deleted) {
+      batch->Delete(family, KeyOf(c)).PermitUncheckedError();
+    } else {
+      batch->Put(family, KeyOf(c), ValueOf(c)).PermitUncheckedError();
     }
-    pending_[store].clear();
+  }
+  changes_.clear();
+  if (bytes_.capacity() > kKeptBufferBytes) {
+    std::string().swap(bytes_);
+  } else {
+    bytes_.clear();
   }
   for (const auto& [key, bytes] : offsets_) batch->Put(store_->offsets_family(), key, bytes).PermitUncheckedError();
   offsets_.clear();

@@ -63,18 +63,15 @@ struct StoreProperties {
 
 class StateStore;
 
-// Pending changes with read-your-writes. NOT thread-safe: owned by the processing thread.
+// Pending changes, applied together by StateStore::Commit. Write-only: processors read
+// through their stores' caches (kv_store.h), which hold what they changed. NOT
+// thread-safe: owned by the processing thread.
 class Transaction {
  public:
   virtual ~Transaction() = default;
+  // Of several changes to one key, the last one made is the one committed.
   virtual void Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) = 0;
   virtual void Delete(StoreId store, PartitionId partition, std::string_view key) = 0;
-  // true and the value when the key exists (in this transaction or in the store).
-  virtual Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) = 0;
-  // Calls fn for every live key of a partition in a store that starts with prefix, in key
-  // order, seeing this transaction's own changes, until fn returns false.
-  virtual Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
-                      const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
   // The next offset to read from tp, committed together with the changes.
   virtual void SetNextOffset(const TopicPartition& tp, Offset next) = 0;
   virtual size_t pending_changes() const = 0;
