@@ -15,7 +15,7 @@ packages=(
   librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler
   libhyperscan-dev libcld2-dev libutf8proc-dev libxxhash-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsimdjson-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
   civetweb libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
   kcat python3-confluent-kafka python3-protobuf prometheus
   clang libclang-rt-14-dev

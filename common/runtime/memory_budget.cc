@@ -1,9 +1,13 @@
 #include "common/runtime/memory_budget.h"
 
 #include <malloc.h>
+#if defined(VOC_JEMALLOC)
+#include <jemalloc/jemalloc.h>
+#endif
 
 #include <algorithm>
 #include <cstdlib>
+#include <string>
 
 #include "common/metrics/process_metrics.h"
 #include "common/runtime/processor_driver.h"
@@ -44,9 +48,29 @@ MemoryPlan PlanMemory(uint64_t budget_bytes) {
   return plan;
 }
 
+#if defined(VOC_JEMALLOC)
+// jemalloc reads its settings from this symbol at its first allocation; MALLOC_CONF in the
+// environment goes on top. Memory freed and unused for a second goes back to the system
+// (the default waits ten seconds, while a backlog's checkpoints come faster than that).
+extern "C" {
+const char* malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+#endif
+
 void LimitAllocatorArenas() {
+#if !defined(VOC_JEMALLOC)
   if (std::getenv("MALLOC_ARENA_MAX") != nullptr || std::getenv("GLIBC_TUNABLES") != nullptr) return;
   mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
+void ReleaseFreedMemory() {
+#if defined(VOC_JEMALLOC)
+  const std::string purge = "arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge";
+  mallctl(purge.c_str(), nullptr, nullptr, nullptr, 0);
+#else
+  malloc_trim(0);
+#endif
 }
 
 MemoryGuard::MemoryGuard(uint64_t budget_bytes, double shed_fraction)
@@ -62,7 +86,7 @@ bool MemoryGuard::AfterCheckpoint(ProcessorDriver& driver) {
   // Half of what the caches hold goes (the least recently used first), and the freed
   // memory goes back to the system rather than staying in the allocator's arenas.
   driver.ShedCaches(0.5);
-  malloc_trim(0);
+  ReleaseFreedMemory();
   return true;
 }
 
