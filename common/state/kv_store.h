@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -253,24 +254,34 @@ class KeyValueStore final : public CachedStore {
 
   void Shrink(size_t target_bytes) override {
     if (bytes_ <= target_bytes) return;
-    struct Victim {
-      uint32_t used;
-      PartitionId partition;
-      const std::string* key;
-    };
-    std::vector<Victim> clean;
-    for (auto& [partition, entries] : partitions_) {
-      for (auto& [key, entry] : entries) {
-        if (!entry.dirty) clean.push_back({entry.used, partition, &key});
+    // The clean entries' bytes by last use (a checkpoint count: few distinct values), then
+    // the oldest uses whose entries go: two passes, no sort of every entry.
+    std::map<uint32_t, size_t> clean_bytes;
+    for (const auto& [partition, entries] : partitions_) {
+      for (const auto& [key, entry] : entries) {
+        if (!entry.dirty) clean_bytes[entry.used] += kOverhead + key.size() + entry.bytes;
       }
     }
-    std::sort(clean.begin(), clean.end(), [](const Victim& a, const Victim& b) { return a.used < b.used; });
-    for (const Victim& v : clean) {
-      if (bytes_ <= target_bytes) break;
-      auto& entries = partitions_[v.partition];
-      auto it = entries.find(*v.key);
-      bytes_ -= kOverhead + it->first.size() + it->second.bytes;
-      entries.erase(it);
+    size_t excess = bytes_ - target_bytes;
+    uint32_t last_evicted = 0;  // entries used at or before it go (those used at it, while needed)
+    for (const auto& [used, bytes] : clean_bytes) {
+      last_evicted = used;
+      if (bytes >= excess) break;
+      excess -= bytes;
+    }
+    for (auto& [partition, entries] : partitions_) {
+      for (auto it = entries.begin(); it != entries.end() && bytes_ > target_bytes;) {
+        const Entry& e = it->second;
+        const bool older = e.used < last_evicted || (e.used == last_evicted && excess > 0);
+        if (e.dirty || !older) {
+          ++it;
+          continue;
+        }
+        const size_t bytes = kOverhead + it->first.size() + e.bytes;
+        if (e.used == last_evicted) excess -= std::min(excess, bytes);
+        bytes_ -= bytes;
+        it = entries.erase(it);
+      }
     }
     ++generation_;
   }
