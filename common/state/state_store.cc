@@ -109,8 +109,9 @@ class TransactionImpl final : public Transaction {
   struct Change {
     StoreId store;
     bool deleted;
-    uint32_t key_at, key_size;  // in bytes_, the key encoded with its partition
-    uint32_t value_size;        // after the key; as stored: with the TTL header where the store has one
+    size_t key_at;        // in bytes_ (a restore may put a whole partition in one transaction)
+    uint32_t key_size;    // the key encoded with its partition
+    uint32_t value_size;  // after the key; as stored: with the TTL header where the store has one
   };
   // Appends the encoded key of a change and returns the change, its value still empty.
   Change& Begin(StoreId store, PartitionId partition, std::string_view key, bool deleted);
@@ -411,8 +412,7 @@ TransactionImpl::Change& TransactionImpl::Begin(StoreId store, PartitionId parti
   const size_t at = bytes_.size();
   AppendBigEndian32(&bytes_, static_cast<uint32_t>(partition.value));
   bytes_.append(key);
-  return changes_.emplace_back(Change{store, deleted, static_cast<uint32_t>(at),
-                                      static_cast<uint32_t>(bytes_.size() - at), 0});
+  return changes_.emplace_back(Change{store, deleted, at, static_cast<uint32_t>(bytes_.size() - at), 0});
 }
 
 void TransactionImpl::Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) {
