@@ -120,8 +120,8 @@ class TransactionImpl final : public Transaction {
     return std::string_view(bytes_).substr(c.key_at + c.key_size, c.value_size);
   }
 
-  // A buffer this large is given back after a commit rather than kept for the next: a
-  // backlog's checkpoint must not pin its size for good.
+  // Buffers this large are given back after a commit rather than kept for the next: a
+  // backlog's checkpoint must not pin their size for good.
   static constexpr size_t kKeptBufferBytes = 8 << 20;
 
   StateStoreImpl* store_;
@@ -452,10 +452,10 @@ void TransactionImpl::Drain(rocksdb::WriteBatch* batch) {
     }
   }
   changes_.clear();
-  if (bytes_.capacity() > kKeptBufferBytes) {
+  bytes_.clear();
+  if (bytes_.capacity() + changes_.capacity() * sizeof(Change) > kKeptBufferBytes) {
     std::string().swap(bytes_);
-  } else {
-    bytes_.clear();
+    std::vector<Change>().swap(changes_);
   }
   for (const auto& [key, bytes] : offsets_) batch->Put(store_->offsets_family(), key, bytes).PermitUncheckedError();
   offsets_.clear();
