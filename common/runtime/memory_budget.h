@@ -36,8 +36,8 @@ MemoryPlan PlanMemory(uint64_t budget_bytes);
 
 // The binaries allocate with jemalloc (VOC_JEMALLOC, the default build; the sanitizer
 // builds keep their own allocator): in stage_bench it made every stage 8-19% faster than
-// glibc's malloc, and it returns freed memory to the system on its own (after a second
-// unused: see memory_budget.cc), which glibc's arenas do only when trimmed.
+// glibc's malloc, and it returns freed memory to the system on its own (at once: see
+// memory_budget.cc), which glibc's arenas do only when trimmed.
 //
 // Under glibc's malloc: caps it at two arenas, before any thread allocates (unless the
 // environment sets MALLOC_ARENA_MAX or GLIBC_TUNABLES). By default each thread that
