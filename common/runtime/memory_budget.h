@@ -35,7 +35,7 @@ struct MemoryPlan {
 MemoryPlan PlanMemory(uint64_t budget_bytes);
 
 // The binaries allocate with jemalloc (VOC_JEMALLOC, the default build; the sanitizer
-// builds keep their own allocator): in stage_bench it made every stage 8-19% faster than
+// builds keep their own allocator): in stage_bench it made every stage 8-20% faster than
 // glibc's malloc, and it returns freed memory to the system on its own (at once: see
 // memory_budget.cc), which glibc's arenas do only when trimmed.
 //
