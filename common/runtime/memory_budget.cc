@@ -52,7 +52,7 @@ MemoryPlan PlanMemory(uint64_t budget_bytes) {
 // jemalloc reads its settings from this symbol at its first allocation; MALLOC_CONF in the
 // environment goes on top. Freed pages go back to the system at once. jemalloc's default
 // keeps them for ten seconds, and a backlog's checkpoints come faster than that. With 1 s
-// the memory-budget test peaked at 194-231 MiB under a 160 MiB budget; at once, 170-177.
+// the memory-budget test peaked at 194-231 MiB under a 160 MiB budget; at once, 170-202.
 // stage_bench showed no cost beyond its noise.
 extern "C" {
 const char* malloc_conf = "dirty_decay_ms:0,muzzy_decay_ms:0";

@@ -262,24 +262,21 @@ class KeyValueStore final : public CachedStore {
         if (!entry.dirty) clean_bytes[entry.used] += kOverhead + key.size() + entry.bytes;
       }
     }
+    // The newest last use to evict from: the oldest uses' bytes, added up, cover the excess.
     size_t excess = bytes_ - target_bytes;
-    uint32_t last_evicted = 0;  // entries used at or before it go (those used at it, while needed)
+    uint32_t newest_evicted = 0;
     for (const auto& [used, bytes] : clean_bytes) {
-      last_evicted = used;
+      newest_evicted = used;
       if (bytes >= excess) break;
       excess -= bytes;
     }
     for (auto& [partition, entries] : partitions_) {
       for (auto it = entries.begin(); it != entries.end() && bytes_ > target_bytes;) {
-        const Entry& e = it->second;
-        const bool older = e.used < last_evicted || (e.used == last_evicted && excess > 0);
-        if (e.dirty || !older) {
+        if (it->second.dirty || it->second.used > newest_evicted) {
           ++it;
           continue;
         }
-        const size_t bytes = kOverhead + it->first.size() + e.bytes;
-        if (e.used == last_evicted) excess -= std::min(excess, bytes);
-        bytes_ -= bytes;
+        bytes_ -= kOverhead + it->first.size() + it->second.bytes;
         it = entries.erase(it);
       }
     }
