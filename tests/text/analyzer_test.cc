@@ -269,6 +269,23 @@ TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
   }
   analyzer_->Analyze("The suggestion was to install the portable version", &a);
   EXPECT_NE(a.type, FeedbackType::kFeatureRequest);
+  // What the writer wants to do with the software, a request that is only mentioned, a
+  // wish for the reader, a regret, and a word that merely starts like an imperative are
+  // no feature requests; the same words asking for a change are.
+  for (const char* text : {"I'd like to play them in VLC instead", "I dont really want to go back to an older version",
+                           "I need to go back to the older version where I had no problem",
+                           "I searched the docs and other similar feature requests",
+                           "The server is directing this request in a way it can never complete", "Hope it works for you too",
+                           "I should have said that it started right after the update", "Add-ons still could read them"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_NE(a.type, FeedbackType::kFeatureRequest) << text;
+  }
+  for (const char* text : {"I would like to humbly request that there be an option for it",
+                           "I'd just like the old thumbnails back", "I hope they add a dark mode",
+                           "I'd like to see subtitles in two languages at once", "The player should have a repeat button"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kFeatureRequest) << text;
+  }
   analyzer_->Analyze("I tried safe mode and refreshing the browser, that didn't work", &a);
   EXPECT_NE(a.type, FeedbackType::kBugReport);
   analyzer_->Analyze("Your solution did not work for me", &a);
