@@ -286,7 +286,9 @@ class ServiceRunnerImpl final : public ServiceRunner {
       // rounded up, or the last fraction of a millisecond would spin on zero-wait polls.
       const auto wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(deadline - poll_started),
                                    std::chrono::milliseconds(0), std::chrono::milliseconds(100));
-      Status s = consumer_->Poll(options_.batch_max_records - taken, wait, &batch_);
+      // In slices of records too, so caches that outgrow their budget end the batch (and
+      // bring its checkpoint) within a slice, not after a whole batch of loads.
+      Status s = consumer_->Poll(std::min(options_.batch_max_records - taken, kPollSliceRecords), wait, &batch_);
       const auto polled = Clock::now();
       probe_.waiting_seconds.Increment(Seconds(polled - poll_started));
       if (s.code() == Status::Code::kFailedPrecondition) {
@@ -311,7 +313,10 @@ class ServiceRunnerImpl final : public ServiceRunner {
       probe_.processing_seconds.Increment(Seconds(Clock::now() - polled));
       if (!checkpoint_status_.ok()) break;
       taken = batch_.size();
-      if (taken >= options_.batch_max_records || Clock::now() >= deadline || stop.load()) break;
+      if (taken >= options_.batch_max_records || Clock::now() >= deadline || stop.load() ||
+          driver_->CachesOverBudget()) {
+        break;
+      }
     }
     Status result = checkpoint_status_;
     checkpoint_status_ = Status::Ok();
@@ -355,6 +360,9 @@ class ServiceRunnerImpl final : public ServiceRunner {
            driver_->unwritten() >= kMaxPendingChanges || driver_->CachesOverBudget();
   }
   static constexpr size_t kMaxPendingChanges = 200'000;
+  // A backlog's records can load several KiB of state each (voc-aggregate: about 8 KiB
+  // over 30 days of event time), so a slice overshoots the caches' budget by a few MiB.
+  static constexpr size_t kPollSliceRecords = 500;
 
   // The end of the batch in hand, then the checkpoint.
   Status FinishBatch(Context& ctx, const std::atomic<bool>* stop) {
