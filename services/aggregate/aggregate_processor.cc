@@ -617,17 +617,23 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   contributions_->Put(p, contribution_key_, std::move(c));
 }
 
-void AggregateProcessor::CloseWindows(PartitionId partition, PartitionMeta& meta) {
+// Windows are emitted as they close: they are in hand and being written anyway. Left to
+// the next interval's emission each would be read, and its emitted flag written, a second
+// time (in a backlog, tens of thousands of windows a second). All that close together are
+// closed before any is emitted: an hourly window's insights read its segments' windows.
+void AggregateProcessor::CloseWindows(PartitionId partition, PartitionMeta& meta, runtime::Context& ctx) {
   const int64_t lateness = options_.allowed_lateness.count();
+  closing_.clear();
   while (!meta.open.empty() && meta.open.begin()->first + lateness <= meta.watermark_ms) {
-    const std::string key = std::move(meta.open.begin()->second);
+    std::string key = std::move(meta.open.begin()->second);
     meta.open.erase(meta.open.begin());
     if (windows_->Get(partition, key) == nullptr) continue;  // expired
-    Window& window = windows_->Update(partition, key);
-    window.state.set_closed(true);
-    MarkDirty(meta, key, window);
+    windows_->Update(partition, key).state.set_closed(true);
     probe_->closed.Increment();
+    meta.dirty.erase(key);
+    closing_.push_back(std::move(key));
   }
+  for (const std::string& key : closing_) EmitWindow(partition, key, ctx);
 }
 
 // A response counts for each theme it mentions once (a theme listed twice is one driver).
@@ -687,11 +693,20 @@ void AggregateProcessor::EmitDrivers(const voc::state::v1::WindowState& s) {
 }
 
 void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx) {
-  const Window* stored = windows_->Get(partition, key);
+  // Read without keeping it: a backlog's emission reads tens of thousands of windows once
+  // each, which would push the working set out of the cache and over its budget. A window
+  // is written back only when its emission changes it.
+  const Window* stored = windows_->Peek(partition, key, &peeked_);
   if (stored == nullptr) return;  // expired since it changed
-  Window& window = windows_->Update(partition, key);
-  window.listed_dirty = false;  // the caller takes it out of the dirty set
-  const auto& s = window.state;
+  stored->listed_dirty = false;  // the caller takes it out of the dirty set
+  const bool refill = static_cast<size_t>(stored->state.examples_size()) < options_.examples &&
+                      stored->state.examples_size() < stored->state.volume();
+  Window* changed = nullptr;
+  if (refill || stored->state.correction() || stored->state.emitted_closed() != stored->state.closed()) {
+    changed = &windows_->Update(partition, key);
+    if (refill) RefillExamples(partition, &changed->state);
+  }
+  const auto& s = changed != nullptr ? changed->state : stored->state;
   aggregate_.Clear();
   aggregate_.set_schema_version(1);
   aggregate_.set_theme_id(s.theme_id());
@@ -723,9 +738,6 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
                                ? static_cast<double>(s.csat_sum()) / static_cast<double>(s.csat_responses())
                                : 0.0);
   aggregate_.set_arr_affected(s.arr_affected());
-  if (static_cast<size_t>(s.examples_size()) < options_.examples && s.examples_size() < s.volume()) {
-    RefillExamples(partition, &window.state);
-  }
   for (int i = 0; i < s.examples_size() && static_cast<size_t>(i) < options_.examples; ++i) {
     aggregate_.add_example_feedback_ids(s.examples(i));
   }
@@ -734,8 +746,10 @@ void AggregateProcessor::EmitWindow(PartitionId partition, const std::string& ke
   aggregate_.set_window_closed(s.closed());
   aggregate_.set_correction(s.correction());
   // Once emitted as closed, the next change is a correction; this one has been said.
-  window.state.set_emitted_closed(s.closed());
-  window.state.set_correction(false);
+  if (changed != nullptr) {
+    changed->state.set_emitted_closed(s.closed());
+    changed->state.set_correction(false);
+  }
   auto* meta = aggregate_.mutable_meta();
   meta->set_service("voc-aggregate");
   meta->set_service_version(options_.service_version);
@@ -811,7 +825,7 @@ void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::W
 void AggregateProcessor::EndBatch(runtime::Context& ctx) {
   for (PartitionId partition : advanced_) {
     PartitionMeta& meta = meta_->Update(partition, kMetaKey);
-    CloseWindows(partition, meta);
+    CloseWindows(partition, meta, ctx);
     topics_.OnWatermark(partition, meta.watermark_ms, ctx);
   }
   advanced_.clear();

@@ -110,7 +110,9 @@ struct Span {
 // (false says nothing: not checked yet).
 struct Window {
   voc::state::v1::WindowState state;
-  bool listed_dirty = false;
+  // Whether meta.dirty lists it: bookkeeping of the cached copy, never stored, so the
+  // emission clears it on a window it only reads.
+  mutable bool listed_dirty = false;
 };
 
 // A partition's progress: the event-time watermark, the windows changed since they were
@@ -196,7 +198,7 @@ class AggregateProcessor final : public runtime::Processor {
   // partition has room for them.
   void ResolveRollups(PartitionMeta& meta, Contribution* c) const;
   static void MarkDirty(PartitionMeta& meta, const std::string& key, Window& window);
-  void CloseWindows(PartitionId partition, PartitionMeta& meta);
+  void CloseWindows(PartitionId partition, PartitionMeta& meta, runtime::Context& ctx);
   void EmitWindow(PartitionId partition, const std::string& key, runtime::Context& ctx);
   // Overall windows: each theme's share of the responses, and its impact on the scores.
   static void CountDrivers(voc::state::v1::WindowState* s, const Contribution& c, int sign);
@@ -236,6 +238,8 @@ class AggregateProcessor final : public runtime::Processor {
   // Reused per record: no allocation on the hot path.
   voc::v1::ThemeMention mention_;
   voc::v1::ThemeAggregate aggregate_;
+  Window peeked_;  // a window the emission reads without caching it
+  std::vector<std::string> closing_;  // the windows one CloseWindows closes
   std::string account_key_;  // the mention's theme and customer: its contribution's and spans' keys start so
   std::string contribution_key_;
   std::string span_key_;

@@ -389,6 +389,22 @@ TEST_F(AggregateProcessorTest, WindowClosesOnceTheWatermarkPassesAndLateDataIsAC
   EXPECT_TRUE(Find(out, all_)->correction());
 }
 
+// A window is emitted as it closes, at the end of the batch that closed it, however long
+// the emit interval: it is in hand then (in a backlog, reading it again at the next
+// interval doubled the windows in memory).
+TEST_F(AggregateProcessorTest, AWindowIsEmittedClosedAtTheEndOfTheBatchThatClosesIt) {
+  Open(std::chrono::hours(1));
+  Batch({Mention("a", 1, kT0 + 10)});  // the first batch emits
+  auto out = Batch({Mention("b", 1, kT0 + 20)});
+  EXPECT_EQ(Find(out, all_), nullptr) << "within the emit interval an open window is not emitted";
+  out = Batch({Mention("c", 1, kT0 + 3 * kHour)});  // watermark: end + lateness passed
+  ASSERT_NE(Find(out, all_), nullptr) << "the closing window waited for the emit interval";
+  EXPECT_TRUE(Find(out, all_)->window_closed());
+  EXPECT_EQ(Find(out, all_)->volume(), 2);
+  ASSERT_NE(Find(out, survey_), nullptr) << "the channel's window closed at the same time";
+  EXPECT_TRUE(Find(out, survey_)->window_closed());
+}
+
 // A correction is an emission that changes what was already published as closed: data
 // that arrives after the window closed but before its closing emission is not one.
 TEST_F(AggregateProcessorTest, CorrectionMeansAChangeToAWindowAlreadyEmittedAsClosed) {
