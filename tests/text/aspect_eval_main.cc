@@ -1,6 +1,8 @@
 // Scores aspect-term sentiment the way SemEval-2014 Task 4 did (accuracy over the terms,
 // macro F1 over positive, negative and neutral): reads `sid term from to polarity text`
 // lines (the eval sets' format, header first) on stdin. For scripts/eval-text.sh.
+// VOC_ASPECT_ERRORS=1 lists each wrongly scored term on stderr; VOC_ASPECT_CONFUSION=1
+// prints the confusion matrix (gold rows; negative, neutral, positive).
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -39,7 +41,6 @@ int main() {
     }
     if (gold < 0) continue;
     const voc::text::AspectQuery q{f[1], std::stoll(f[2])};
-    if (std::getenv("AFEAT") != nullptr) std::fprintf(stderr, "G\t%s\n", f[4].c_str());
     analyzer.value()->AnalyzeAspects(text, {&q, 1}, &analysis);
     const voc::text::AspectSentiment& a = analysis.aspects[0];
     missing += !a.found;
