@@ -43,7 +43,12 @@ mkdir -p "$build/logs"
 failed=()
 printf '%-20s %12s %8s %7s %7s %14s  %s\n' target executions exec/s cov ft corpus result | tee "$build/logs/summary.txt"
 for name in "${names[@]}"; do
-  read -r _ max_len dict _ < <(grep -E "^$name[[:space:]]" "$targets_file")
+  read -r _ max_len dict leaks _ < <(grep -E "^$name[[:space:]]" "$targets_file")
+  case "$leaks" in
+    input) leak_flags=() ;;
+    exit) leak_flags=(-detect_leaks=0) ;;  # LeakSanitizer still checks when the run ends
+    *) echo "fuzz: $targets_file gives $name the leak check '$leaks'; write input or exit" >&2; exit 2 ;;
+  esac
   corpus="$build/corpus/$name"
   artifacts="$build/artifacts/$name"
   log="$build/logs/$name.log"
@@ -54,7 +59,7 @@ for name in "${names[@]}"; do
   status=0
   "$build/tests/fuzz/fuzz_$name" "${dirs[@]}" -max_total_time="$seconds" -max_len="$max_len" \
     -dict="tests/fuzz/dict/$dict" -timeout=20 -rss_limit_mb=3072 -artifact_prefix="$artifacts/" \
-    -print_final_stats=1 "${extra[@]}" >"$log" 2>&1 || status=$?
+    -print_final_stats=1 "${leak_flags[@]}" "${extra[@]}" >"$log" 2>&1 || status=$?
   done_line="$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true)"
   cov="$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$done_line")"
   ft="$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$done_line")"
