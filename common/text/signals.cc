@@ -136,8 +136,6 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kBug, "having an issue", false},
     SignalCue{Signal::kBug, "having problems", false},
     SignalCue{Signal::kBug, "having issues", false},
-    SignalCue{Signal::kBug, "same problem", false},
-    SignalCue{Signal::kBug, "same issue", false},
     SignalCue{Signal::kBug, "got a problem", false},
     // Feature requests: something missing is wanted.
     SignalCue{Signal::kFeatureRequest, "please add", false},
@@ -272,13 +270,17 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kAdvice, "try the", false},
     SignalCue{Signal::kAdvice, "go to", false},
     SignalCue{Signal::kAdvice, "click", false},
+    // The reader's problem, named to help with it ("If you keep having problems ...",
+    // "... to see if the problem persists", "the URL you are having problems with").
+    SignalCue{Signal::kAdvice, "(?:you are|you're|youre|you keep) (?:having|getting|seeing)", false, true},
+    SignalCue{Signal::kAdvice, "see if the (?:problem|issue|error|crash)", false, true},
     SignalCue{Signal::kAttempt, "(?:i|i've|ive|i have|i had|we|we've|we have) (?:also |already |even |then )?tried", false, true},
     SignalCue{Signal::kAttempt, "(?:your|the|that|this) (?:solution|suggestion|fix|workaround) (?:did|does|didn't|doesn't|did not|does not|won't|will not)", false, true},
     SignalCue{Signal::kAttempt, "(?:did|does|didn't|doesn't|did not|does not) (?:not )?seem to work", false, true},
     SignalCue{Signal::kAttempt, "(?:that|this|it|which) (?:still )?(?:didn't|did not) (?:work|help)", false, true},
     SignalCue{Signal::kAttempt, "still (?:didn't|did not) work", false, true},
     // A change the writer made that left the problem as it was.
-    SignalCue{Signal::kAttempt, "(?:i|i've|ive|i have|we) (?:\\w+ )?(?:reinstalled|re-installed|uninstalled|upgraded|updated|changed|switched|disabled|cleared|reset)\\b.{0,80}?\\b(?:still|no effect|same (?:problem|issue|result|output|error)|didn't help|did not help)", true},
+    SignalCue{Signal::kAttempt, "(?:i|i've|ive|i have|we) (?:\\w+ )?(?:reinstalled|re-installed|uninstalled|upgraded|updated|changed|switched|disabled|cleared|reset)\\b.{0,80}?\\b(?:still|no effect|same (?:problem|issue|result|output|error)|didn't help|did not help|(?:problem|issue) (?:remains|persists))", true},
     SignalCue{Signal::kAttempt, "(?:they|those|these|that|it) (?:didn't|didnt|did not) (?:work|help) for me", false, true},
     SignalCue{Signal::kAttempt, "had no effect", false, true},
     SignalCue{Signal::kAdvice, "can be caused", false},

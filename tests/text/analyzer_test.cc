@@ -251,7 +251,8 @@ TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
     EXPECT_EQ(a.type, FeedbackType::kBugReport) << text;
   }
   for (const char* text : {"I have reinstalled my PC completely, but I'm still getting the distortion",
-                           "I changed the video output to directx and that had no effect"}) {
+                           "I changed the video output to directx and that had no effect",
+                           "I completely uninstalled Avast but the problem remains"}) {
     analyzer_->Analyze(text, &a);
     EXPECT_NE(a.type, FeedbackType::kBugReport) << text;
   }
@@ -290,6 +291,15 @@ TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
   EXPECT_NE(a.type, FeedbackType::kBugReport);
   analyzer_->Analyze("Your solution did not work for me", &a);
   EXPECT_NE(a.type, FeedbackType::kBugReport);
+  // "Me too" agrees with a report without making one; the reader's problem named in advice
+  // or in a request for details is not the writer's report.
+  for (const char* text : {"I have the same problem.", "I am also having the exact same issue.",
+                           "Close Firefox completely and then restart it to see if the problem persists.",
+                           "If you keep having problems then you can create a new profile",
+                           "Please provide the URL you are having problems with."}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_NE(a.type, FeedbackType::kBugReport) << text;
+  }
 }
 
 // tests/text/data/review_types_dev.tsv: the dev set the type cues were tuned on.
