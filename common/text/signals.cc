@@ -158,9 +158,10 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kFeatureRequest, "option to", false},
     SignalCue{Signal::kFeatureRequest, "ability to", false},
     SignalCue{Signal::kFeatureRequest, "possibility to", false},
-    // "my request", "humbly request that": a request made, not one mentioned ("this
-    // request in a way", "bugs and feature requests").
-    SignalCue{Signal::kFeatureRequest, "(?:my|our|a|one|small|simple|following) request|request (?:for|that|to)", true},
+    // A request for a change ("my request for VLC is to add", "humbly request that there
+    // be"), not one mentioned ("this request in a way", "bugs and feature requests") nor a
+    // customer's request to support ("my request for a refund was ignored").
+    SignalCue{Signal::kFeatureRequest, "following request|request that (?:there|you|they|it|the)|request (?:for \\w+ )?is to|request (?:to|for) (?:add|have|make|include|allow|implement|be able)|request (?:for )?(?:an? |the )?(?:option|feature|setting|button|way) to", true},
     SignalCue{Signal::kFeatureRequest, "better yet", false},
     SignalCue{Signal::kFeatureRequest, "(?:i|we)\\s+(?:just\\s+|really\\s+)?(?:want|need)\\s+(?:to be able|it to|an?\\s+(?:option|way|button|setting)|the ability)", true},
     SignalCue{Signal::kFeatureRequest, "(?:i'?d|i would|we would|we'?d)\\s+(?:really\\s+|just\\s+|very much\\s+)?(?:like|love)\\s+(?:to\\s+(?:see|have|suggest|propose|request|ask for|be able|add|get (?:an?|the|some))|it|a|an|the|if|some|this)", true},

@@ -276,12 +276,14 @@ TEST_F(AnalyzerTest, AppReviewRequestsAndBugsWithoutTheUsualWords) {
   for (const char* text : {"I'd like to play them in VLC instead", "I dont really want to go back to an older version",
                            "I need to go back to the older version where I had no problem",
                            "I searched the docs and other similar feature requests",
+                           "My request for a refund was ignored", "I sent a request to support and nobody replied",
                            "The server is directing this request in a way it can never complete", "Hope it works for you too",
                            "I should have said that it started right after the update", "Add-ons still could read them"}) {
     analyzer_->Analyze(text, &a);
     EXPECT_NE(a.type, FeedbackType::kFeatureRequest) << text;
   }
   for (const char* text : {"I would like to humbly request that there be an option for it",
+                           "So, my request for VLC is to add alpha channel PNG support to skins",
                            "I'd just like the old thumbnails back", "I hope they add a dark mode",
                            "I'd like to see subtitles in two languages at once", "The player should have a repeat button"}) {
     analyzer_->Analyze(text, &a);
