@@ -173,6 +173,11 @@ bool Readable(const voc::state::v1::WindowState& w) {
   for (int i = 0; i < w.examples_size(); ++i) {
     if (!IsValidUtf8(w.examples(i)) || (i > 0 && w.examples(i - 1) > w.examples(i))) return false;
   }
+  // Emitted as proto3 strings too: not UTF-8, the aggregate would not parse.
+  if (!IsValidUtf8(w.taxonomy_version())) return false;
+  for (const auto& d : w.drivers()) {
+    if (!IsValidUtf8(d.theme_id())) return false;
+  }
   return true;
 }
 

@@ -330,6 +330,14 @@ TEST_F(StoredValueTest, UnreadableAggregateStateIsAFatalErrorNamingTheStore) {
   state.set_window_size_ms(3'600'000);
   EXPECT_NE(Aggregate("window", window, state.SerializeAsString()).find("window"), std::string::npos);
   state.set_theme_id(state_seed::kTheme);
+  // regressions/state_values/window-taxonomy-version-not-utf8: strings the window's
+  // aggregate carries, not UTF-8.
+  state.set_taxonomy_version("\xff\xfe");
+  EXPECT_NE(Aggregate("window", window, state.SerializeAsString()).find("window"), std::string::npos);
+  state.clear_taxonomy_version();
+  state.add_drivers()->set_theme_id("\xff");
+  EXPECT_NE(Aggregate("window", window, state.SerializeAsString()).find("window"), std::string::npos);
+  state.clear_drivers();
   state.set_volume(std::numeric_limits<int64_t>::max());  // the next mention would overflow it
   EXPECT_NE(Aggregate("window", window, state.SerializeAsString()).find("window"), std::string::npos);
   EXPECT_NE(Aggregate("meta", "meta", kGarbage).find("meta"), std::string::npos);
