@@ -205,6 +205,11 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   int words = 0;
   const uint64_t simhash = SimHash(analysis_.redacted_text, &words);
   role_changes_.clear();
+  // A revision filed under another customer leaves that customer's texts: those it was the
+  // original of get theirs again.
+  if (seen && !previous_.customer_id().empty() && previous_.customer_id() != feedback_.customer_id()) {
+    LeaveIndex(record.partition, previous_.customer_id(), feedback_.feedback_id(), &role_changes_);
+  }
   std::string duplicate_of = PlaceText(record, simhash, words, &role_changes_);
   if (!duplicate_of.empty()) probe_->near_duplicates.Increment();
 
@@ -302,58 +307,77 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
 
 namespace {
 
+using Texts = std::vector<RecentTexts::Text>;
+
 // Whether a is before b in the index's order: event time, then feedback id.
 bool Before(const RecentTexts::Text& a, int64_t t, const std::string& id) {
   return a.event_time_ms != t ? a.event_time_ms < t : a.feedback_id < id;
 }
 
+// Where feedback `id` is in `texts`; texts.size() when it is not there.
+size_t IndexOf(const Texts& texts, const std::string& id) {
+  const uint64_t id_hash = Hash64(id);
+  auto e = std::find_if(texts.begin(), texts.end(),
+                        [&](const RecentTexts::Text& e) { return e.id_hash == id_hash && e.feedback_id == id; });
+  return static_cast<size_t>(e - texts.begin());
+}
+
 }  // namespace
 
-std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t simhash, int words,
-                                       std::vector<RoleChange>* changed) {
-  const std::string& customer = feedback_.customer_id();
-  const std::string& id = feedback_.feedback_id();
-  const uint64_t id_hash = Hash64(id);
-  const bool eligible = words >= options_.near_duplicate_min_words;
-  auto own = [&](const RecentTexts::Text& e) { return e.id_hash == id_hash && e.feedback_id == id; };
-  if (!eligible) {  // only an earlier revision of this text can be in the index
-    const RecentTexts* index = near_duplicates_->Get(record.partition, customer);
-    if (index == nullptr || std::none_of(index->texts.begin(), index->texts.end(), own)) return {};
-  }
-  auto& texts = near_duplicates_->Update(record.partition, customer).texts;
-  // Texts from `first` on may have another original once this one is placed.
-  size_t first = texts.size();
-  if (auto e = std::find_if(texts.begin(), texts.end(), own); e != texts.end()) {
-    first = static_cast<size_t>(e - texts.begin());
-    texts.erase(e);
-  }
-  const int64_t t = feedback_.event_time_ms();
+const std::string* EnrichProcessor::OriginalOf(const Texts& texts, size_t at, uint64_t simhash, int64_t time) const {
   const int64_t horizon = options_.near_duplicate_horizon.count();
-  const int max_distance = options_.near_duplicate_max_distance;
-  // The earliest text before position `at` within the horizon and the distance.
-  auto original_of = [&](size_t at, uint64_t hash, int64_t time) -> const std::string* {
-    for (size_t i = 0; i < at; ++i) {
-      const auto& e = texts[i];
-      if (time - e.event_time_ms <= horizon && HammingDistance(e.simhash, hash) <= max_distance) return &e.feedback_id;
+  for (size_t i = 0; i < at; ++i) {
+    const auto& e = texts[i];
+    if (time - e.event_time_ms <= horizon && HammingDistance(e.simhash, simhash) <= options_.near_duplicate_max_distance) {
+      return &e.feedback_id;
     }
-    return nullptr;
-  };
-  std::string duplicate_of;
-  if (eligible) {
-    auto pos = std::find_if(texts.begin(), texts.end(), [&](const auto& e) { return !Before(e, t, id); });
-    const size_t at = static_cast<size_t>(pos - texts.begin());
-    if (const std::string* original = original_of(at, simhash, t)) duplicate_of = *original;
-    texts.insert(pos, {.simhash = simhash, .id_hash = id_hash, .event_time_ms = t, .feedback_id = id,
-                       .duplicate_of = duplicate_of});
-    first = std::min(first, at + 1);
   }
+  return nullptr;
+}
+
+void EnrichProcessor::Reassign(Texts& texts, size_t first, std::vector<RoleChange>* changed) const {
   for (size_t i = first; i < texts.size(); ++i) {
-    const std::string* original = original_of(i, texts[i].simhash, texts[i].event_time_ms);
+    const std::string* original = OriginalOf(texts, i, texts[i].simhash, texts[i].event_time_ms);
     const std::string_view now = original ? std::string_view(*original) : std::string_view();
     if (now == texts[i].duplicate_of) continue;
     texts[i].duplicate_of.assign(now);
     changed->push_back({texts[i].feedback_id, texts[i].duplicate_of});
   }
+}
+
+void EnrichProcessor::LeaveIndex(PartitionId partition, const std::string& customer, const std::string& id,
+                                 std::vector<RoleChange>* changed) {
+  // Read first: most short texts are in no index, and Update would mark it dirty.
+  const RecentTexts* index = near_duplicates_->Get(partition, customer);
+  if (index == nullptr) return;
+  const size_t at = IndexOf(index->texts, id);
+  if (at == index->texts.size()) return;
+  auto& texts = near_duplicates_->Update(partition, customer).texts;
+  texts.erase(texts.begin() + static_cast<std::ptrdiff_t>(at));
+  Reassign(texts, at, changed);
+}
+
+std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t simhash, int words,
+                                       std::vector<RoleChange>* changed) {
+  const std::string& customer = feedback_.customer_id();
+  const std::string& id = feedback_.feedback_id();
+  // Too short to be a near duplicate: only an earlier revision of this text can be there.
+  if (words < options_.near_duplicate_min_words) {
+    LeaveIndex(record.partition, customer, id, changed);
+    return {};
+  }
+  auto& texts = near_duplicates_->Update(record.partition, customer).texts;
+  // Texts from `first` on may have another original once this one is placed.
+  const size_t first = IndexOf(texts, id);
+  if (first < texts.size()) texts.erase(texts.begin() + static_cast<std::ptrdiff_t>(first));
+  const int64_t t = feedback_.event_time_ms();
+  auto pos = std::find_if(texts.begin(), texts.end(), [&](const auto& e) { return !Before(e, t, id); });
+  const size_t at = static_cast<size_t>(pos - texts.begin());
+  std::string duplicate_of;
+  if (const std::string* original = OriginalOf(texts, at, simhash, t)) duplicate_of = *original;
+  texts.insert(pos, {.simhash = simhash, .id_hash = Hash64(id), .event_time_ms = t, .feedback_id = id,
+                     .duplicate_of = duplicate_of});
+  Reassign(texts, std::min(first, at + 1), changed);
   // Forgetting the earliest texts changes no role already given.
   if (texts.size() > options_.near_duplicate_max_entries) {
     texts.erase(texts.begin(), texts.end() - static_cast<std::ptrdiff_t>(options_.near_duplicate_max_entries));
@@ -367,8 +391,8 @@ void EnrichProcessor::EmitNewRole(const kafka::Record& record, const std::string
   const voc::state::v1::DedupeEntry* stored = dedupe_->Get(record.partition, feedback_id);
   if (emitted == nullptr || stored == nullptr ||
       !enriched_.ParseFromArray(emitted->bytes.data(), static_cast<int>(emitted->bytes.size())) ||
-      enriched_.customer_id() != feedback_.customer_id()) {
-    probe_->roles_unrevisable.Increment();  // expired, or moved to another customer since
+      enriched_.revision() != stored->revision()) {
+    probe_->roles_unrevisable.Increment();  // expired, or not the revision last emitted
     return;
   }
   const bool was_duplicate = !enriched_.duplicate_of().empty();

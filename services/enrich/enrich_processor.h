@@ -121,6 +121,16 @@ class EnrichProcessor final : public runtime::Processor {
     std::string duplicate_of;
   };
   std::string PlaceText(const kafka::Record& record, uint64_t simhash, int words, std::vector<RoleChange>* changed);
+  // Takes text `id` out of `customer`'s index (a shorter revision, or one filed under
+  // another customer); *changed gets the texts after it whose original changed.
+  void LeaveIndex(PartitionId partition, const std::string& customer, const std::string& id,
+                  std::vector<RoleChange>* changed);
+  // The earliest of the first `at` texts within the horizon and the distance of a text
+  // (simhash, time); null when none is.
+  const std::string* OriginalOf(const std::vector<RecentTexts::Text>& texts, size_t at, uint64_t simhash,
+                                int64_t time) const;
+  // Gives texts from `first` on their original again; *changed gets those whose changed.
+  void Reassign(std::vector<RecentTexts::Text>& texts, size_t first, std::vector<RoleChange>* changed) const;
   // Emits a text whose role changed as a new revision, from what was last emitted for it.
   void EmitNewRole(const kafka::Record& record, const std::string& feedback_id, const std::string& duplicate_of,
                    runtime::Context& ctx);

@@ -202,6 +202,65 @@ TEST_F(AggregateFuzzRegression, RefilledExamplesListAnIdOnceWhenARevisionMovedCu
   }
 }
 
+// The records voc-enrich emitted again with a new near-duplicate role, in order.
+std::vector<voc::v1::EnrichedFeedback> RoleChanges(const test::Emitted& out) {
+  std::vector<voc::v1::EnrichedFeedback> changes;
+  for (const auto& o : out.outputs) {
+    voc::v1::EnrichedFeedback e;
+    if (o.topic != "voc.feedback.enriched" || !e.ParseFromString(o.value)) continue;
+    EXPECT_EQ(o.key, e.customer_id()) << "an enriched record not keyed by its customer";
+    if (e.role_changed()) changes.push_back(e);
+  }
+  return changes;
+}
+
+// regressions/enrich_feedback/role-change-for-a-text-of-another-customer: a feedback id
+// filed again under another customer stayed in its old customer's near-duplicate index.
+// An earlier near-identical text of the old customer then emitted it again there, as the
+// old customer's, from the record it had before it moved; and the old customer's later
+// texts kept it as their original.
+TEST(EnrichFuzzRegression, ATextFiledUnderAnotherCustomerLeavesTheOldCustomersNearDuplicates) {
+  test::TempDir dir;
+  prometheus::Registry registry;
+  test::ProcessorHarness harness(
+      [&] { return std::make_unique<enrich::EnrichProcessor>(enrich::EnrichOptions{}, AnalyzerFork(), registry); },
+      dir.path(), {{"voc.feedback", PartitionId(0)}});
+  ASSERT_TRUE(harness.Start().ok());
+  harness.SetWallClock(kNowMs);
+  auto process = [&](const char* id, const char* customer, int64_t minute, const std::string& text) {
+    voc::v1::Feedback f;
+    f.set_feedback_id(id);
+    f.set_source_revision(1);
+    f.set_channel(voc::v1::CHANNEL_TICKET);
+    f.set_customer_id(customer);
+    f.set_event_time_ms(kT0 + minute * 60'000);
+    f.set_text(text);
+    return harness.Batch({{.topic = "voc.feedback", .partition = 0, .key = customer, .value = f.SerializeAsString()}});
+  };
+  const std::string text = "The export to Excel fails every single time I try it.";
+  process("e3", "cust-2", 3, text);
+  const auto repeat = process("e4", "cust-2", 4, text);
+  ASSERT_FALSE(repeat.outputs.empty());
+  voc::v1::EnrichedFeedback e4;
+  ASSERT_TRUE(e4.ParseFromString(repeat.outputs[0].value));
+  ASSERT_EQ(e4.duplicate_of(), "e3");
+
+  // e3 again at its source revision, now cust-1's and without a text: e4 is an original.
+  auto changes = RoleChanges(process("e3", "cust-1", 3, ""));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].feedback_id(), "e4");
+  EXPECT_EQ(changes[0].customer_id(), "cust-2");
+  EXPECT_EQ(changes[0].duplicate_of(), "");
+  EXPECT_EQ(changes[0].revision(), 2u);
+
+  // An earlier text of cust-2 like e3's was: only e4 changes role, e3 is cust-1's.
+  changes = RoleChanges(process("e1", "cust-2", 1, text));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].feedback_id(), "e4");
+  EXPECT_EQ(changes[0].duplicate_of(), "e1");
+  EXPECT_EQ(changes[0].revision(), 3u);
+}
+
 // regressions/state_values/window-theme-not-utf8 and the rest of state_values: a stored
 // value that cannot be read stops the service with a FatalError naming the store. Before,
 // a window's unparseable bytes went out as a ThemeAggregate nobody could parse, a dedupe
