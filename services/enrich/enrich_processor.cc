@@ -207,7 +207,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   role_changes_.clear();
   // A revision filed under another customer leaves that customer's texts: those it was the
   // original of get theirs again.
-  if (seen && !previous_.customer_id().empty() && previous_.customer_id() != feedback_.customer_id()) {
+  if (seen && previous_.customer_id() != feedback_.customer_id()) {
     LeaveIndex(record.partition, previous_.customer_id(), feedback_.feedback_id(), &role_changes_);
   }
   std::string duplicate_of = PlaceText(record, simhash, words, &role_changes_);
@@ -451,8 +451,9 @@ void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, 
   mention_.clear_phrases();
   if (previous == nullptr) return;
   // A retraction names the customer whose contribution it takes back; when the customer
-  // changed, every theme moves, so each old one is retracted there.
-  const bool moved = !previous->customer_id().empty() && previous->customer_id() != enriched_.customer_id();
+  // changed, every theme moves, so each old one is retracted there. No customer ("") is
+  // one too: its texts and its account are kept like any other's.
+  const bool moved = previous->customer_id() != enriched_.customer_id();
   if (moved) mention_.set_customer_id(previous->customer_id());
   for (const auto& old_id : previous->theme_ids()) {
     bool kept = old_id == kUnthemedId ? enriched_.themes().empty() : old_id == kOverallThemeId;

@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
 
 #include "common/config/config.h"
+#include "common/core/theme_ids.h"
 #include "common/core/utf8.h"
 #include "services/aggregate/aggregate_processor.h"
 #include "services/enrich/enrich_processor.h"
@@ -214,20 +216,18 @@ std::vector<voc::v1::EnrichedFeedback> RoleChanges(const test::Emitted& out) {
   return changes;
 }
 
-// regressions/enrich_feedback/role-change-for-a-text-of-another-customer: a feedback id
-// filed again under another customer stayed in its old customer's near-duplicate index.
-// An earlier near-identical text of the old customer then emitted it again there, as the
-// old customer's, from the record it had before it moved; and the old customer's later
-// texts kept it as their original.
-TEST(EnrichFuzzRegression, ATextFiledUnderAnotherCustomerLeavesTheOldCustomersNearDuplicates) {
-  test::TempDir dir;
-  prometheus::Registry registry;
-  test::ProcessorHarness harness(
-      [&] { return std::make_unique<enrich::EnrichProcessor>(enrich::EnrichOptions{}, AnalyzerFork(), registry); },
-      dir.path(), {{"voc.feedback", PartitionId(0)}});
-  ASSERT_TRUE(harness.Start().ok());
-  harness.SetWallClock(kNowMs);
-  auto process = [&](const char* id, const char* customer, int64_t minute, const std::string& text) {
+// voc-enrich on a fresh state folder, as the runner drives it, one record per batch.
+class EnrichFuzzRegression : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    harness_ = std::make_unique<test::ProcessorHarness>(
+        [this] { return std::make_unique<enrich::EnrichProcessor>(enrich::EnrichOptions{}, AnalyzerFork(), registry_); },
+        dir_.path(), std::vector<TopicPartition>{{"voc.feedback", PartitionId(0)}});
+    ASSERT_TRUE(harness_->Start().ok());
+    harness_->SetWallClock(kNowMs);
+  }
+
+  test::Emitted Process(const char* id, const char* customer, int64_t minute, const std::string& text) {
     voc::v1::Feedback f;
     f.set_feedback_id(id);
     f.set_source_revision(1);
@@ -235,18 +235,30 @@ TEST(EnrichFuzzRegression, ATextFiledUnderAnotherCustomerLeavesTheOldCustomersNe
     f.set_customer_id(customer);
     f.set_event_time_ms(kT0 + minute * 60'000);
     f.set_text(text);
-    return harness.Batch({{.topic = "voc.feedback", .partition = 0, .key = customer, .value = f.SerializeAsString()}});
-  };
-  const std::string text = "The export to Excel fails every single time I try it.";
-  process("e3", "cust-2", 3, text);
-  const auto repeat = process("e4", "cust-2", 4, text);
+    return harness_->Batch({{.topic = "voc.feedback", .partition = 0, .key = customer, .value = f.SerializeAsString()}});
+  }
+
+  static constexpr char kText[] = "The export to Excel fails every single time I try it.";
+  test::TempDir dir_;
+  prometheus::Registry registry_;
+  std::unique_ptr<test::ProcessorHarness> harness_;
+};
+
+// regressions/enrich_feedback/role-change-for-a-text-of-another-customer: a feedback id
+// filed again under another customer stayed in its old customer's near-duplicate index.
+// An earlier near-identical text of the old customer then emitted it again there, as the
+// old customer's, from the record it had before it moved; and the old customer's later
+// texts kept it as their original.
+TEST_F(EnrichFuzzRegression, ATextFiledUnderAnotherCustomerLeavesTheOldCustomersNearDuplicates) {
+  Process("e3", "cust-2", 3, kText);
+  const auto repeat = Process("e4", "cust-2", 4, kText);
   ASSERT_FALSE(repeat.outputs.empty());
   voc::v1::EnrichedFeedback e4;
   ASSERT_TRUE(e4.ParseFromString(repeat.outputs[0].value));
   ASSERT_EQ(e4.duplicate_of(), "e3");
 
   // e3 again at its source revision, now cust-1's and without a text: e4 is an original.
-  auto changes = RoleChanges(process("e3", "cust-1", 3, ""));
+  auto changes = RoleChanges(Process("e3", "cust-1", 3, ""));
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].feedback_id(), "e4");
   EXPECT_EQ(changes[0].customer_id(), "cust-2");
@@ -254,11 +266,35 @@ TEST(EnrichFuzzRegression, ATextFiledUnderAnotherCustomerLeavesTheOldCustomersNe
   EXPECT_EQ(changes[0].revision(), 2u);
 
   // An earlier text of cust-2 like e3's was: only e4 changes role, e3 is cust-1's.
-  changes = RoleChanges(process("e1", "cust-2", 1, text));
+  changes = RoleChanges(Process("e1", "cust-2", 1, kText));
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].feedback_id(), "e4");
   EXPECT_EQ(changes[0].duplicate_of(), "e1");
   EXPECT_EQ(changes[0].revision(), 3u);
+}
+
+// regressions/enrich_feedback/text-without-a-customer-filed-under-one: the same with a
+// text first filed under no customer. An empty old customer did not count as a move, so
+// the text stayed among the texts without a customer, and its old themes were not
+// retracted there: voc-aggregate counted it under both.
+TEST_F(EnrichFuzzRegression, ATextWithoutACustomerFiledUnderOneLeavesTheTextsAndAccountWithoutOne) {
+  Process("e3", "", 3, kText);
+  Process("e4", "", 4, kText);
+  const auto moved = Process("e3", "cust-1", 3, "");
+  std::set<std::string> retracted_under_none;
+  for (const auto& o : moved.outputs) {
+    voc::v1::ThemeMention m;
+    if (o.topic == "voc.theme.mentions" && m.ParseFromString(o.value) && m.retracted() && m.customer_id().empty()) {
+      retracted_under_none.insert(m.theme_id());
+    }
+  }
+  EXPECT_TRUE(retracted_under_none.contains(kOverallThemeId)) << "the overall mention under no customer was not taken back";
+  const auto changes = RoleChanges(moved);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].feedback_id(), "e4");
+  EXPECT_EQ(changes[0].customer_id(), "");
+  EXPECT_EQ(changes[0].duplicate_of(), "");
+  EXPECT_TRUE(RoleChanges(Process("e1", "", 1, kText)).size() == 1u) << "only e4 changes role";
 }
 
 // regressions/state_values/window-theme-not-utf8 and the rest of state_values: a stored
