@@ -328,7 +328,11 @@ const std::string* EnrichProcessor::OriginalOf(const Texts& texts, size_t at, ui
   const int64_t horizon = options_.near_duplicate_horizon.count();
   for (size_t i = 0; i < at; ++i) {
     const auto& e = texts[i];
-    if (time - e.event_time_ms <= horizon && HammingDistance(e.simhash, simhash) <= options_.near_duplicate_max_distance) {
+    // Event times are any int64 a record or a stored index holds: a difference that does
+    // not fit is beyond the horizon.
+    int64_t apart = 0;
+    if (!__builtin_sub_overflow(time, e.event_time_ms, &apart) && apart <= horizon &&
+        HammingDistance(e.simhash, simhash) <= options_.near_duplicate_max_distance) {
       return &e.feedback_id;
     }
   }

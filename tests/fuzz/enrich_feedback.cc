@@ -18,6 +18,7 @@
 #include <prometheus/registry.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "common/core/theme_ids.h"
@@ -170,8 +171,9 @@ void ExpectOneOutcome(const test::Emitted& out, const voc::v1::Feedback* input, 
     ++alerts;
   }
   VOC_FUZZ_EXPECT(alerts == (enriched.urgency_size() > 0 ? 1u : 0u), "an alert without urgency, or none with it");
-  const std::string moved_from =
-      it != seen->end() && it->second.customer_id != input->customer_id() ? it->second.customer_id : "";
+  // The customer the id was filed under before this record, when it changed ("" is one).
+  std::optional<std::string> moved_from;
+  if (it != seen->end() && it->second.customer_id != input->customer_id()) moved_from = it->second.customer_id;
   (*seen)[input->feedback_id()] = {input->source_revision(), enriched.revision(), MentionedThemes(enriched),
                                    enriched.customer_id()};
   // Texts of the customer whose role this one changed: each again as a new revision, with
@@ -185,7 +187,7 @@ void ExpectOneOutcome(const test::Emitted& out, const voc::v1::Feedback* input, 
                     "a record emitted again that is no earlier text whose role changed");
     VOC_FUZZ_EXPECT(o.key == again.customer_id() && other->second.customer_id == again.customer_id() &&
                         (again.customer_id() == input->customer_id() ||
-                         (!moved_from.empty() && again.customer_id() == moved_from)),
+                         (moved_from && again.customer_id() == *moved_from)),
                     "a role changed for a text that is not the customer's, nor of the customer the id moved from");
     VOC_FUZZ_EXPECT(again.revision() == other->second.revision + 1, "a role change that is not the next revision");
     ExpectOriginal(again, *seen);

@@ -18,6 +18,7 @@
 #include "common/core/utf8.h"
 #include "services/aggregate/aggregate_processor.h"
 #include "services/enrich/enrich_processor.h"
+#include "services/enrich/simhash.h"
 #include "services/ingest/ingest_processor.h"
 #include "tests/fuzz/processor.h"
 #include "tests/runtime/test_util.h"
@@ -295,6 +296,27 @@ TEST_F(EnrichFuzzRegression, ATextWithoutACustomerFiledUnderOneLeavesTheTextsAnd
   EXPECT_EQ(changes[0].customer_id(), "");
   EXPECT_EQ(changes[0].duplicate_of(), "");
   EXPECT_TRUE(RoleChanges(Process("e1", "", 1, kText)).size() == 1u) << "only e4 changes role";
+}
+
+// regressions/state_values/near-duplicate-event-time-overflows: a stored index whose text
+// had event time INT64_MIN; "how long before this record" overflowed (undefined behaviour;
+// in practice it wrapped negative, inside the horizon), so a record became a near
+// duplicate of a text dated before the epoch by 292 million years.
+TEST_F(EnrichFuzzRegression, AStoredTextWhoseDistanceInTimeOverflowsIsBeyondTheHorizon) {
+  int words = 0;
+  voc::state::v1::NearDuplicateIndex index;
+  index.add_simhash(enrich::SimHash(kText, &words));
+  index.add_event_time_ms(std::numeric_limits<int64_t>::min());
+  index.add_feedback_id("ancient");
+  index.add_duplicate_of("");
+  auto txn = harness_->db()->Begin();
+  txn->Put(StoreNamed(*harness_, "neardup"), PartitionId(0), "cust-1", index.SerializeAsString());
+  ASSERT_TRUE(harness_->db()->Commit(txn.get()).ok());
+  const auto out = Process("e1", "cust-1", 1, kText);
+  ASSERT_FALSE(out.outputs.empty());
+  voc::v1::EnrichedFeedback e1;
+  ASSERT_TRUE(e1.ParseFromString(out.outputs[0].value));
+  EXPECT_EQ(e1.duplicate_of(), "");
 }
 
 // regressions/state_values/window-theme-not-utf8 and the rest of state_values: a stored
