@@ -380,27 +380,32 @@ class ServiceRunnerImpl final : public ServiceRunner {
     if (driver_->Process(record, ctx)) probe_.processing_errors.Increment();
   }
 
-  // Outputs first, then state and offsets together, then the group's offsets; afterwards
-  // the offsets are done.
+  // Outputs and the changelog acknowledged first, then state and offsets together, then
+  // the group's offsets; afterwards the offsets are done.
   Status Checkpoint(const std::atomic<bool>& stop) {
     VOC_RETURN_IF_ERROR(emitter_->TakeStatus());
     const auto flush_started = Clock::now();
-    if (emitter_->TakeEmitted()) {
-      VOC_RETURN_IF_ERROR(FlushAll(stop, "the outputs"));
-      if (options_.exit_before_commit > 0 && ++acknowledged_checkpoints_ >= options_.exit_before_commit) {
-        spdlog::error("{}: exiting at the testing kill point before commit (testing.exit_before_commit)",
-                      options_.service);
-        std::_Exit(137);
-      }
-    }
-    if (changelog_) {
-      // The changes, then a marker once they are acknowledged: what precedes a marker is
-      // a complete checkpoint, whatever the producer re-sent.
+    const bool emitted = emitter_->TakeEmitted();
+    if (changelog_ && (driver_->unwritten() > 0 || !next_offsets_.empty())) {
+      // From here until the commit the changelog may run ahead of the local state; a
+      // process killed meanwhile restores these partitions when it starts again
+      // (StartOffset), since what it sent would otherwise be taken for complete by the
+      // next marker, or its marker be ahead of the state it resumes from.
+      VOC_RETURN_IF_ERROR(driver_->db()->MarkUnconfirmed(held_partitions_));
       driver_->WriteChanges(changelog_.get());
       VOC_RETURN_IF_ERROR(changelog_->TakeStatus());
-      VOC_RETURN_IF_ERROR(FlushAll(stop, "the changelog"));
+      // One wait for the outputs and the changes together, then a marker: what precedes
+      // a marker is a complete checkpoint, whatever the producer re-sent.
+      VOC_RETURN_IF_ERROR(FlushAll(stop, "the outputs and the changelog"));
       VOC_RETURN_IF_ERROR(changelog_->WriteMarkers(next_offsets_));
       VOC_RETURN_IF_ERROR(FlushAll(stop, "the changelog's markers"));
+    } else if (emitted) {
+      VOC_RETURN_IF_ERROR(FlushAll(stop, "the outputs"));
+    }
+    if (emitted && options_.exit_before_commit > 0 && ++acknowledged_checkpoints_ >= options_.exit_before_commit) {
+      spdlog::error("{}: exiting at the testing kill point before commit (testing.exit_before_commit)",
+                    options_.service);
+      std::_Exit(137);
     }
     const auto commit_started = Clock::now();
     probe_.flushing_seconds.Increment(Seconds(commit_started - flush_started));
@@ -450,9 +455,15 @@ class ServiceRunnerImpl final : public ServiceRunner {
     if (!changelog_) return stored.value_or(kafka::kOffsetBeginning);
     if (stored) {
       const auto committed = consumer_ ? consumer_->Committed(tp, std::chrono::seconds(10)) : std::nullopt;
-      if (!committed || *committed <= *stored) return *stored;
-      spdlog::info("{}: the state of {}/{} is older than the group's offset ({} < {}): restoring it", options_.service,
-                   tp.topic, tp.partition.value, stored->value, committed->value);
+      const bool unconfirmed = driver_->db()->Unconfirmed(tp.partition);
+      if (!unconfirmed && (!committed || *committed <= *stored)) return *stored;
+      if (unconfirmed) {
+        spdlog::warn("{}: the process stopped while it sent a checkpoint of {}/{} to {}: restoring it from there",
+                     options_.service, tp.topic, tp.partition.value, changelog_->topic());
+      } else {
+        spdlog::info("{}: the state of {}/{} is older than the group's offset ({} < {}): restoring it",
+                     options_.service, tp.topic, tp.partition.value, stored->value, committed->value);
+      }
       if (Status s = driver_->db()->DropPartition(tp.partition); !s.ok()) {
         if (checkpoint_status_.ok()) checkpoint_status_ = s;
         return *stored;

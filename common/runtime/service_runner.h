@@ -51,8 +51,9 @@ struct RuntimeOptions {
   uint64_t memory_budget_bytes = 0;  // reported as a gauge beside the resident size
   size_t dead_letter_payload_cap = 512 << 10;
   // Testing kill point: at this checkpoint (counting those with outputs), die (_exit,
-  // like kill -9) once its outputs are acknowledged and before its state and offsets
-  // commit, the one window where a crash makes redelivery certain. 0: never.
+  // like kill -9) once its outputs and changelog are acknowledged and before its state
+  // and offsets commit, the window where a crash makes redelivery certain and leaves the
+  // changelog ahead of the local state. 0: never.
   uint64_t exit_before_commit = 0;
 };
 

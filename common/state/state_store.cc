@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <unordered_map>
 
 namespace voc::state {
@@ -47,6 +48,14 @@ std::string OffsetKey(const TopicPartition& tp) {
   std::string key;
   AppendBigEndian32(&key, static_cast<uint32_t>(tp.partition.value));
   key.append(tp.topic);
+  return key;
+}
+
+// In the offsets family, after the partition's offsets: no topic name holds byte 0xFF.
+std::string UnconfirmedKey(PartitionId partition) {
+  std::string key;
+  AppendBigEndian32(&key, static_cast<uint32_t>(partition.value));
+  key.append("\xff" "unconfirmed");
   return key;
 }
 
@@ -266,9 +275,31 @@ class StateStoreImpl final : public StateStore {
     // at each step.
     rocksdb::WriteBatch batch(changes->EncodedBytes());
     changes->Drain(&batch);
+    for (PartitionId partition : unconfirmed_) {
+      VOC_RETURN_IF_ERROR(FromRocks(batch.Delete(handles_[1], UnconfirmedKey(partition)), "state commit"));
+    }
     rocksdb::WriteOptions wo;
     wo.sync = sync_;
-    return FromRocks(db_->Write(wo, &batch), "state commit");
+    VOC_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "state commit"));
+    unconfirmed_.clear();
+    return Status::Ok();
+  }
+
+  Status MarkUnconfirmed(const std::vector<PartitionId>& partitions) override {
+    rocksdb::WriteBatch batch;
+    for (PartitionId partition : partitions) {
+      if (!unconfirmed_.insert(partition).second) continue;
+      VOC_RETURN_IF_ERROR(FromRocks(batch.Put(handles_[1], UnconfirmedKey(partition), ""), "state mark"));
+    }
+    if (batch.Count() == 0) return Status::Ok();
+    rocksdb::WriteOptions wo;
+    wo.sync = sync_;
+    return FromRocks(db_->Write(wo, &batch), "state mark");
+  }
+
+  bool Unconfirmed(PartitionId partition) override {
+    std::string value;
+    return db_->Get(rocksdb::ReadOptions(), handles_[1], UnconfirmedKey(partition), &value).ok();
   }
 
   Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) override {
@@ -324,6 +355,7 @@ class StateStoreImpl final : public StateStore {
     for (size_t i = 1; i < handles_.size(); ++i) {
       VOC_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(handles_[i], begin, end), "drop partition"));
     }
+    unconfirmed_.erase(partition);
     return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "drop partition");
   }
 
@@ -405,6 +437,7 @@ class StateStoreImpl final : public StateStore {
   std::vector<std::unique_ptr<TtlFilter>> filters_;  // outlive db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, offsets, then the stores
+  std::set<PartitionId> unconfirmed_;  // marked since the last commit
 };
 
 TransactionImpl::Change& TransactionImpl::Begin(StoreId store, PartitionId partition, std::string_view key,

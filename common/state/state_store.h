@@ -93,8 +93,14 @@ class StateStore {
   virtual Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
                       const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
   virtual std::optional<Offset> NextOffset(const TopicPartition& tp) = 0;
-  // Removes all state of a partition (every store and its offsets).
+  // Removes all state of a partition (every store, its offsets and its unconfirmed mark).
   virtual Status DropPartition(PartitionId partition) = 0;
+  // Records, durably and before anything of a checkpoint leaves the process, that these
+  // partitions' changes are being sent elsewhere (the changelog): until the next Commit,
+  // which clears the mark, what was sent may be ahead of the state stored here. A process
+  // killed in between finds the mark when it starts again (Unconfirmed).
+  virtual Status MarkUnconfirmed(const std::vector<PartitionId>& partitions) = 0;
+  virtual bool Unconfirmed(PartitionId partition) = 0;
   // Bytes held by memtables and block cache, for the memory budget.
   virtual uint64_t MemoryUsage() = 0;
   // Read-only; a few property reads under RocksDB's mutex: fine every second.

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -24,7 +26,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 // kill_point > 0: the service dies on its own at that checkpoint, right after its
-// outputs are acknowledged and before its state commits. Checkpoints every 100 ms span
+// outputs and changelog are acknowledged and before its state commits. Checkpoints every 100 ms span
 // a few batches each, and the kill points come before the kills from outside.
 std::unique_ptr<test::ChildProcess> Service(const std::string& name, const kafka::ClientConfig& cluster,
                                             const std::string& dir, int kill_point = 0) {
@@ -62,13 +64,11 @@ TEST_P(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   auto& producer = stream.producer;
   const auto& go = stream.options;
 
-  // First lives end at the kill point before commit, each at its first checkpoint with
-  // outputs (ingest at its second); later ones by kill -9 from outside. A service that
-  // died on its own is restarted at once.
+  // First lives end at the kill point before commit, each at its second checkpoint with
+  // outputs, so that it has committed state to come back to; later ones by kill -9 from
+  // outside. A service that died on its own is restarted at once.
   std::map<std::string, std::unique_ptr<test::ChildProcess>> services;
-  services["voc-ingest"] = Service("voc-ingest", bs, dir.path(), 2);
-  services["voc-enrich"] = Service("voc-enrich", bs, dir.path(), 1);
-  services["voc-aggregate"] = Service("voc-aggregate", bs, dir.path(), 1);
+  for (const char* name : {"voc-ingest", "voc-enrich", "voc-aggregate"}) services[name] = Service(name, bs, dir.path(), 2);
   std::map<std::string, int> first_exit;  // how each first life ended on its own
 
   // The stream flows while services die: 4000 records over about 12 s.
@@ -120,6 +120,16 @@ TEST_P(CrashRecovery, KillNineOfEveryServiceLosesNothingAndAggregatesMatch) {
   EXPECT_EQ(test::AwaitPipelineCaughtUp(bs, topics, seconds(60)), "");
   // Graceful shutdown still works after all that; then nothing more is written.
   for (auto& [name, child] : services) EXPECT_EQ(child->Terminate(), 0) << name << " did not stop cleanly";
+  // Those first lives left their changelog ahead of their local state (the checkpoint
+  // acknowledged, marker included, its commit not made): a later life restored it from
+  // the changelog rather than resuming from the older local state, whose next marker
+  // would have passed off what the dead life sent as part of its own checkpoint.
+  for (const char* name : {"voc-enrich", "voc-aggregate"}) {
+    std::ifstream log(dir.path() + "/" + name + ".log");
+    const std::string lines((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(lines.find("stopped while it sent a checkpoint"), std::string::npos)
+        << name << " did not restore what its first life left unconfirmed";
+  }
 
   // No loss: every version of every feedback came out, every malformed record was dead-lettered
   // (redelivery after a crash may repeat some; each is counted once here).

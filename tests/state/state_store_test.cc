@@ -157,6 +157,33 @@ TEST_F(StateStoreTest, KilledBeforeCommitLeavesNeitherStateNorOffset) {
   EXPECT_EQ(Read(*store, kCounts, 0, "uncommitted"), "<none>");
 }
 
+// The mark a checkpoint sets before it sends its changes away: it outlives the process
+// (a restart must see it), the next commit clears it, and so does dropping the partition.
+TEST_F(StateStoreTest, UnconfirmedMarkOutlivesTheProcessUntilACommitOrADrop) {
+  {
+    auto store = Open();
+    EXPECT_FALSE(store->Unconfirmed(PartitionId(0)));
+    ASSERT_TRUE(store->MarkUnconfirmed({PartitionId(0), PartitionId(2)}).ok());
+    EXPECT_TRUE(store->Unconfirmed(PartitionId(0)));
+    EXPECT_FALSE(store->Unconfirmed(PartitionId(1)));
+    // The mark is not an offset: the partition's offsets stay as they were.
+    EXPECT_FALSE(store->NextOffset(input0_).has_value());
+  }  // the process ends before its commit
+  auto store = Open();
+  EXPECT_TRUE(store->Unconfirmed(PartitionId(0)));
+  EXPECT_TRUE(store->Unconfirmed(PartitionId(2)));
+  ASSERT_TRUE(store->DropPartition(PartitionId(2)).ok());
+  EXPECT_FALSE(store->Unconfirmed(PartitionId(2)));
+
+  ASSERT_TRUE(store->MarkUnconfirmed({PartitionId(0)}).ok());
+  auto txn = store->Begin();
+  txn->SetNextOffset(input0_, Offset(5));
+  ASSERT_TRUE(Commit(*store, txn).ok());
+  EXPECT_FALSE(store->Unconfirmed(PartitionId(0)));
+  store.reset();
+  EXPECT_FALSE(Open()->Unconfirmed(PartitionId(0)));
+}
+
 TEST_F(StateStoreTest, PartitionPrefixesIsolatePartitions) {
   auto store = Open();
   auto txn = store->Begin();
