@@ -9,8 +9,11 @@
 // a voc.v1.ThemeAggregate on voc.theme.aggregates keyed by its window
 // (size|start|theme|channel) whose counts hold together (no negative count, parts within
 // their whole, examples sorted, distinct and at most 3, NPS within -100..100, means
-// finite), or a voc.v1.EmergingTopic on voc.topics.emerging keyed by its phrase; a single mention applied to the empty store gives exactly its windows (every
-// size, its channel and the all-channels rollup) with a volume of 1. The same records
+// finite), a voc.v1.EmergingTopic on voc.topics.emerging keyed by its phrase, or a theme
+// alert (spike, release regression or fix) on voc.alerts keyed by its id, with finite
+// evidence of an aligned window; a single mention applied to the empty store gives
+// exactly its windows (every size, its channel and the all-channels rollup) with a
+// volume of 1. The same records
 // delivered again, once the processor's caches are gone (what the checkpoint wrote read
 // back), change nothing: no window is emitted again.
 #include <prometheus/registry.h>
@@ -21,6 +24,7 @@
 #include "services/aggregate/aggregate_processor.h"
 #include "tests/fuzz/processor.h"
 #include "tests/runtime/temp_dir.h"
+#include "voc/v1/alert.pb.h"
 #include "voc/v1/theme.pb.h"
 #include "voc/v1/topic.pb.h"
 
@@ -56,6 +60,24 @@ Aggregate& Instance() {
 }
 
 void ExpectConsistent(const test::Output& o) {
+  if (o.topic == "voc.alerts") {  // theme spikes and release regressions, from the hourly windows
+    voc::v1::Alert a;
+    VOC_FUZZ_EXPECT(a.ParseFromString(o.value) && !a.alert_id().empty() && o.key == a.alert_id(),
+                    "an alert that does not parse or is not keyed by its id");
+    const std::string alert = " in " + a.ShortDebugString().substr(0, 400);
+    VOC_FUZZ_EXPECT(a.kind() == voc::v1::Alert::KIND_THEME_SPIKE || a.kind() == voc::v1::Alert::KIND_RELEASE_REGRESSION ||
+                        a.kind() == voc::v1::Alert::KIND_RELEASE_FIX,
+                    "an alert of a kind voc-aggregate does not raise" + alert);
+    VOC_FUZZ_EXPECT(a.status() != voc::v1::Alert::STATUS_UNSPECIFIED && !a.theme_id().empty(),
+                    "a theme alert without a status or a theme" + alert);
+    const voc::v1::AlertEvidence& e = a.evidence();
+    VOC_FUZZ_EXPECT(std::isfinite(e.observed()) && std::isfinite(e.expected()) && std::isfinite(e.statistic()),
+                    "alert evidence not finite" + alert);
+    VOC_FUZZ_EXPECT(e.window_size_ms() > 0 && e.window_start_ms() % e.window_size_ms() == 0 && e.count() >= 0 &&
+                        e.unique_customers() >= 0 && e.previous_count() >= 0 && e.example_feedback_ids_size() <= 3,
+                    "alert evidence out of bounds" + alert);
+    return;
+  }
   if (o.topic == "voc.topics.emerging") {  // emerging topics, from the overall mentions' phrases
     voc::v1::EmergingTopic t;
     VOC_FUZZ_EXPECT(t.ParseFromString(o.value) && o.key == t.phrase() && t.unthemed_count() >= 0 &&
