@@ -307,7 +307,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
 
 namespace {
 
-using Texts = std::vector<RecentTexts::Text>;
+using Texts = RecentTexts::Texts;
 
 // Whether a is before b in the index's order: event time, then feedback id.
 bool Before(const RecentTexts::Text& a, int64_t t, const std::string& id) {

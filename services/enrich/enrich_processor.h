@@ -58,7 +58,8 @@ struct RecentTexts {
     std::string feedback_id;
     std::string duplicate_of;  // the role last emitted; empty: an original
   };
-  std::vector<Text> texts;
+  using Texts = std::vector<Text>;
+  Texts texts;
 };
 
 // The enriched record last emitted for a text in the near-duplicate index, as it went out:
@@ -127,10 +128,10 @@ class EnrichProcessor final : public runtime::Processor {
                   std::vector<RoleChange>* changed);
   // The earliest of the first `at` texts within the horizon and the distance of a text
   // (simhash, time); null when none is.
-  const std::string* OriginalOf(const std::vector<RecentTexts::Text>& texts, size_t at, uint64_t simhash,
+  const std::string* OriginalOf(const RecentTexts::Texts& texts, size_t at, uint64_t simhash,
                                 int64_t time) const;
   // Gives texts from `first` on their original again; *changed gets those whose changed.
-  void Reassign(std::vector<RecentTexts::Text>& texts, size_t first, std::vector<RoleChange>* changed) const;
+  void Reassign(RecentTexts::Texts& texts, size_t first, std::vector<RoleChange>* changed) const;
   // Emits a text whose role changed as a new revision, from what was last emitted for it.
   void EmitNewRole(const kafka::Record& record, const std::string& feedback_id, const std::string& duplicate_of,
                    runtime::Context& ctx);
