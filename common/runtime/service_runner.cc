@@ -428,6 +428,9 @@ class ServiceRunnerImpl final : public ServiceRunner {
     for (const auto& tp : held_) held_partitions_.push_back(tp.partition);
     std::sort(held_partitions_.begin(), held_partitions_.end());
     held_partitions_.erase(std::unique(held_partitions_.begin(), held_partitions_.end()), held_partitions_.end());
+    // A rebalance runs inside a batch's poll: the batch in hand lists what is held now
+    // (its list would otherwise be the old vector's memory).
+    if (batch_ctx_ != nullptr) batch_ctx_->assigned = held_partitions_;
   }
 
   // Waits until everything produced is acknowledged, retrying while the broker is away.

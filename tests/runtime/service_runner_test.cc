@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <ctime>
 #include <mutex>
 #include <set>
@@ -31,6 +32,8 @@ struct Observed {
   std::atomic<state::StateStore*> store{nullptr};
   std::function<void(const kafka::Record&)> on_record;  // runs on the processing thread
   std::function<void()> on_end_batch;                   // likewise, at the end of every batch
+  // Records from a partition that the context's list of held partitions did not hold.
+  std::atomic<int> unlisted{0};
 
   std::vector<int64_t> Offsets() {
     std::lock_guard lock(mu);
@@ -51,6 +54,9 @@ class CopyAndCountProcessor final : public Processor {
 
   void Process(const kafka::Record& record, Context& ctx) override {
     if (observed_->on_record) observed_->on_record(record);
+    if (std::find(ctx.assigned.begin(), ctx.assigned.end(), record.partition) == ctx.assigned.end()) {
+      ++observed_->unlisted;
+    }
     if (record.value == "boom") throw std::runtime_error("cannot digest boom");
     ctx.out.Emit("out", record.key, record.value);
     counts_->Update(record.partition, "n").n++;
@@ -228,6 +234,24 @@ TEST_F(ServiceRunnerTest, IdleLoopWaitsInsteadOfSpinning) {
   ASSERT_TRUE(service.Stop().ok());
   const double cpu_ms = static_cast<double>(last_cpu_ns - first_cpu_ns) / 1e6;
   EXPECT_LT(cpu_ms, 150) << "the idle loop used " << cpu_ms << " ms of CPU in 2 s";
+}
+
+// The group assigns the partition inside a batch's poll (the mock's join takes 3 s, and
+// a batch here lasts up to 2 s): the batch's context lists it from then on, so its records
+// (and a timer at the batch's end) see the partitions held now, not those held when the
+// batch began. The list was once fixed at the batch's start: a rebalance that grew it
+// left the context reading freed memory, one that shrank it listed revoked partitions.
+TEST_F(ServiceRunnerTest, PartitionsAssignedInsideABatchAreListedInItsContext) {
+  ProduceInputs(Values("v", 0, 10));
+  auto options = Options("voc-test");
+  options.batch_max_wait = 2s;
+  auto observed = std::make_shared<Observed>();
+  auto runner = MakeRunner(options, observed);
+  ASSERT_NE(runner, nullptr);
+  RunningService service(*runner);
+  ASSERT_TRUE(test::WaitFor([&] { return observed->Offsets().size() == 10; }, 30s));
+  ASSERT_TRUE(service.Stop().ok());
+  EXPECT_EQ(observed->unlisted.load(), 0) << "records came from a partition the batch's context did not list";
 }
 
 // A restart, in a group that has committed nothing, starts from the offset stored with
