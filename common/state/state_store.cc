@@ -299,7 +299,7 @@ class StateStoreImpl final : public StateStore {
 
   bool Unconfirmed(PartitionId partition) override {
     std::string value;
-    return db_->Get(rocksdb::ReadOptions(), handles_[1], UnconfirmedKey(partition), &value).ok();
+    return !db_->Get(rocksdb::ReadOptions(), handles_[1], UnconfirmedKey(partition), &value).IsNotFound();
   }
 
   Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) override {

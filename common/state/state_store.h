@@ -100,6 +100,8 @@ class StateStore {
   // which clears the mark, what was sent may be ahead of the state stored here. A process
   // killed in between finds the mark when it starts again (Unconfirmed).
   virtual Status MarkUnconfirmed(const std::vector<PartitionId>& partitions) = 0;
+  // True when the mark is there, or when it cannot be read: the caller then restores the
+  // partition, which is right either way, where resuming on state ahead of it is not.
   virtual bool Unconfirmed(PartitionId partition) = 0;
   // Bytes held by memtables and block cache, for the memory budget.
   virtual uint64_t MemoryUsage() = 0;
