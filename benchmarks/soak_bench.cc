@@ -1,6 +1,7 @@
 // The soak benchmark (issue 16): a long stream at a fixed rate through the real pipeline
 // (voc-ingest, voc-enrich and voc-aggregate fused in one process on the embedded broker,
-// as pipeline_bench runs them), with event times spread over the retention, so state
+// as pipeline_bench runs them, or with --services as the services' own processes,
+// soak_stages.h), with event times spread over the retention, so state
 // grows as it does in production. Every --interval it prints, per stage, records in and
 // out per second, CPU per input record, lag, the process's RSS, the stage's state on disk
 // and the records lost to the broker's size cap; at the end, each stage's CPU per record
@@ -9,6 +10,7 @@
 //   soak_bench [--rate R] [--minutes M | --records N] [--span-days D] [--customers C]
 //              [--partitions P] [--instances I] [--interval S] [--state-dir DIR]
 //              [--seed S] [--history H] [--drain-seconds S]
+//              [--services [--service-config FILE] [--service-set KEY=VALUE]...]
 // Exits 3 when records were lost (a partition fell more than the embedded broker's 5 MiB
 // behind); Ctrl-C ends the feed early and still prints the summary.
 #include <pthread.h>
@@ -28,10 +30,10 @@
 #include <thread>
 
 #include "benchmarks/cpu_accounting.h"
+#include "benchmarks/soak_stages.h"
 #include "common/kafka/embedded_broker.h"
 #include "common/kafka/kafka.h"
 #include "common/logging/logging.h"
-#include "common/metrics/metric_value.h"
 #include "common/metrics/process_metrics.h"
 #include "common/runtime/command_line.h"
 #include "common/runtime/stop_signal.h"
@@ -42,7 +44,6 @@ namespace voc::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using pipeline::Stage;
 
 struct Args {
   double rate = 1000;        // records offered per second
@@ -60,9 +61,11 @@ struct Args {
   std::string bootstrap;     // empty: the embedded broker; else a running cluster whose topics exist
   std::vector<std::string> client_properties;  // KEY=VALUE, for every client handle
   bool changelogs = true;    // the stateful stages write their changelogs
+  bool services = false;     // each stage as its service's own executable (SoakStages)
+  std::string service_config = VOC_SOURCE_DIR "/config/vocstream.yaml";
+  std::vector<std::string> service_sets;  // KEY=VALUE for every service
 };
 
-constexpr std::array<Stage, 3> kStages = {Stage::kIngest, Stage::kEnrich, Stage::kAggregate};
 constexpr std::array<const char*, 3> kStageNames = {"ingest", "enrich", "aggregate"};
 // The phases of a service's loop (voc_loop_seconds_total): where a stage that falls behind
 // spends its time, waiting for input, processing, or at the checkpoint's flush and commit.
@@ -153,30 +156,32 @@ struct Reading {
     uint64_t state_bytes = 0;
     std::array<double, 4> loop_seconds{};  // the loop's phases, as kLoopPhases names them
     double checkpoints = 0;
+    uint64_t rss = 0;  // SoakStages::Rss
   };
   std::array<PerStage, 3> stages;
   std::chrono::nanoseconds process_cpu{0}, feeder_cpu{0};
   ThreadGroupsCpu groups;
-  uint64_t rss = 0;
 };
 
-Reading Read(pipeline::EmbeddedPipeline& p, const Feeder& feeder, const std::filesystem::path& state_root) {
+Reading Read(SoakStages& stages, const runtime::PipelineTopicNames& t, const Feeder& feeder,
+             const std::filesystem::path& state_root) {
   Reading r;
   r.at = Clock::now();
   r.fed = static_cast<double>(feeder.fed());
-  const auto& t = p.topics();
+  stages.Refresh();
   const std::array<std::string, 3> outputs = {t.feedback, t.mentions, t.aggregates};
   for (size_t i = 0; i < 3; ++i) {
-    auto& reg = p.registry(kStages[i]);
     auto& s = r.stages[i];
-    s.consumed = std::max(0.0, metrics::MetricValue(reg, "voc_records_consumed_total"));
-    s.produced = std::max(0.0, metrics::MetricValue(reg, "voc_records_produced_total", {{"topic", outputs[i]}}));
-    s.lost = std::max(0.0, metrics::MetricValue(reg, "voc_records_lost_total"));
-    s.cpu = p.CpuTime(kStages[i]);
-    for (size_t k = 0; k < kLoopPhases.size(); ++k) {
-      s.loop_seconds[k] = std::max(0.0, metrics::MetricValue(reg, "voc_loop_seconds_total", {{"phase", kLoopPhases[k]}}));
-    }
-    s.checkpoints = std::max(0.0, metrics::MetricValue(reg, "voc_checkpoints_total"));
+    const auto metric = [&](const std::string& name, const Labels& labels = {}) {
+      return std::max(0.0, stages.Metric(i, name, labels));
+    };
+    s.consumed = metric("voc_records_consumed_total");
+    s.produced = metric("voc_records_produced_total", {{"topic", outputs[i]}});
+    s.lost = metric("voc_records_lost_total");
+    s.cpu = stages.Cpu(i);
+    for (size_t k = 0; k < kLoopPhases.size(); ++k) s.loop_seconds[k] = metric("voc_loop_seconds_total", {{"phase", kLoopPhases[k]}});
+    s.checkpoints = metric("voc_checkpoints_total");
+    s.rss = stages.Rss(i);
     if (i > 0) s.state_bytes = FolderBytes(state_root / kServices[i]);
   }
   r.stages[0].upstream = r.fed - static_cast<double>(feeder.refused());
@@ -185,7 +190,6 @@ Reading Read(pipeline::EmbeddedPipeline& p, const Feeder& feeder, const std::fil
   r.process_cpu = ProcessCpuTime();
   r.feeder_cpu = feeder.CpuTime();
   r.groups = ReadThreadGroupsCpu();
-  r.rss = metrics::ResidentBytes();
   return r;
 }
 
@@ -199,7 +203,7 @@ struct IntervalCpu {
   std::array<std::optional<double>, 3> us_per_record;  // nullopt: the stage read nothing
 };
 
-IntervalCpu PrintInterval(const Reading& a, const Reading& b, const Clock::time_point start) {
+IntervalCpu PrintInterval(const Reading& a, const Reading& b, const Clock::time_point start, bool services) {
   const double secs = std::chrono::duration<double>(b.at - a.at).count();
   const double elapsed = std::chrono::duration<double>(b.at - start).count();
   IntervalCpu out;
@@ -220,7 +224,7 @@ IntervalCpu PrintInterval(const Reading& a, const Reading& b, const Clock::time_
       loop += (k ? "/" : "") + std::to_string(std::lround(100 * (y.loop_seconds[k] - x.loop_seconds[k]) / secs));
     }
     std::printf("%7.0f s  %-9s %9.0f %9.0f %11s %10.0f %9.0f %10s %9.0f  %-12s %6.1f\n", elapsed, kStageNames[i],
-                in / secs, (y.produced - x.produced) / secs, cpu, Lag(y), static_cast<double>(b.rss) / kMiB, state,
+                in / secs, (y.produced - x.produced) / secs, cpu, Lag(y), static_cast<double>(y.rss) / kMiB, state,
                 y.lost, loop.c_str(), (y.checkpoints - x.checkpoints) / secs);
   }
   // The whole process per raw record ingested, and the threads the stages' figures leave out.
@@ -230,6 +234,15 @@ IntervalCpu PrintInterval(const Reading& a, const Reading& b, const Clock::time_
     std::chrono::nanoseconds stages{0};
     for (size_t i = 0; i < 3; ++i) stages += b.stages[i].cpu - a.stages[i].cpu;
     const auto seconds = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
+    if (services) {
+      std::printf("%7.0f s  %-9s fed %.0f/s; CPU us per raw record: the services' processes %.1f, this process %.1f "
+                  "(embedded broker %.1f, feeder %.1f)\n",
+                  elapsed, "process", (b.fed - a.fed) / secs, us(seconds(stages)),
+                  us(seconds(b.process_cpu - a.process_cpu)), us(b.groups.broker - a.groups.broker),
+                  us(seconds(b.feeder_cpu - a.feeder_cpu)));
+      std::fflush(stdout);
+      return out;
+    }
     std::printf("%7.0f s  %-9s fed %.0f/s; CPU us per raw record: whole process %.1f (stage threads %.1f, Kafka "
                 "clients %.1f, broker %.1f, RocksDB background %.1f, feeder %.1f)\n",
                 elapsed, "process", (b.fed - a.fed) / secs, us(seconds(b.process_cpu - a.process_cpu)),
@@ -352,39 +365,73 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
     return 1;
   }
 
-  pipeline::EmbeddedPipelineOptions o;
-  o.bootstrap_servers = bs;
-  o.client_properties = client.properties;
-  o.changelogs = args.changelogs;
-  o.topics = names;
-  o.partitions = args.partitions;
-  o.state_root = state_root.string();
-  o.instances = {args.instances, args.instances, args.instances};
-  if (broker) {
-    for (const auto& [key, value] : kafka::EmbeddedBroker::GroupConsumerProperties()) o.consumer_properties[key] = value;
+  std::unique_ptr<SoakStages> stages;
+  if (args.services) {
+    // The services keep their own assignor (a service refuses to be given one), which on
+    // the embedded broker settles with one instance of each (EmbeddedBroker).
+    ServiceOptions so{.config = args.service_config, .sets = args.service_sets, .client = client,
+                      .state_root = state_root, .instances = args.instances};
+    if (!args.changelogs) so.sets.push_back("state.changelog=false");
+    auto started = ServiceStages(so);
+    if (!started.ok()) {
+      std::fprintf(stderr, "soak_bench: %s\n", started.status().ToString().c_str());
+      return 1;
+    }
+    stages = std::move(*started);
+  } else {
+    pipeline::EmbeddedPipelineOptions o;
+    o.bootstrap_servers = bs;
+    o.client_properties = client.properties;
+    if (broker) {
+      for (const auto& [key, value] : kafka::EmbeddedBroker::GroupConsumerProperties()) o.consumer_properties[key] = value;
+    }
+    o.changelogs = args.changelogs;
+    o.topics = names;
+    o.partitions = args.partitions;
+    o.state_root = state_root.string();
+    o.instances = {args.instances, args.instances, args.instances};
+    auto started = pipeline::EmbeddedPipeline::Start(o);
+    if (!started.ok()) {
+      std::fprintf(stderr, "soak_bench: cannot start the pipeline: %s\n", started.status().ToString().c_str());
+      return 1;
+    }
+    stages = FusedStages(std::move(*started));
   }
-  auto started = pipeline::EmbeddedPipeline::Start(o);
-  if (!started.ok()) {
-    std::fprintf(stderr, "soak_bench: cannot start the pipeline: %s\n", started.status().ToString().c_str());
-    return 1;
-  }
-  auto& p = **started;
+  const bool services = stages->separate_processes();
 
-  // Group joins take seconds: they are start-up, not the first interval.
+  // Group joins take seconds: they are start-up, not the first interval. Every instance
+  // says it is ready (fused, the instances of a stage share one gauge).
+  const double ready_needed = services ? args.instances : 1;
   const auto join_limit = Clock::now() + std::chrono::seconds(60);
   const auto all_ready = [&] {
-    return std::ranges::all_of(kStages, [&](Stage s) { return metrics::MetricValue(p.registry(s), "voc_ready") >= 1; });
+    stages->Refresh();
+    for (size_t i = 0; i < 3; ++i) {
+      if (stages->Metric(i, "voc_ready") < ready_needed) return false;
+    }
+    return true;
   };
-  while (!all_ready() && Clock::now() < join_limit && !stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!all_ready() && Clock::now() < join_limit && !stop.load() && !stages->Failure()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (auto failure = stages->Failure()) {
+    std::fprintf(stderr, "soak_bench: %s\n", failure->c_str());
+    return 1;
+  }
   if (!all_ready()) std::fprintf(stderr, "soak_bench: not every stage was assigned partitions within 60 s; feeding anyway\n");
 
   std::printf("soak_bench on %u cores (%s): %s\n", std::thread::hardware_concurrency(), CpuModel().c_str(),
               command.c_str());
   std::printf("feeding %zu records at %.0f/s (%.1f min), event times %s .. %s, %zu customers, %d partitions, "
-              "%d instance(s) of every stage, state in %s%s\n",
+              "%d instance(s) of every stage%s, state in %s%s\n",
               total, args.rate, static_cast<double>(total) / args.rate / 60, Utc(go.start_ms).c_str(),
-              Utc(go.start_ms + span_ms).c_str(), args.customers, args.partitions, args.instances, state_root.c_str(),
-              temporary_state ? " (removed at the end)" : "");
+              Utc(go.start_ms + span_ms).c_str(), args.customers, args.partitions, args.instances,
+              services ? (", each its service's own process with " + args.service_config).c_str()
+                       : " fused in this process",
+              state_root.c_str(), temporary_state ? " (removed at the end)" : "");
+  if (services) {
+    std::printf("(per stage: CPU is the service processes' whole CPU, RSS the largest instance's; the process line: "
+                "the services together, and this process: the embedded broker and the feeder)\n");
+  }
   std::printf("%9s  %-9s %9s %9s %11s %10s %9s %10s %9s  %-12s %6s\n", "elapsed", "stage", "in/s", "out/s", "CPU us/rec", "lag",
               "RSS MiB", "state MiB", "lost", "loop % w/p/f/c", "ckpt/s");
   std::fflush(stdout);
@@ -392,7 +439,7 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
   Feeder feeder(**producer, generator, args.rate, total);
   const auto start = Clock::now();
   const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(args.interval_s));
-  Reading first_reading = Read(p, feeder, state_root);
+  Reading first_reading = Read(*stages, names, feeder, state_root);
   first_reading.at = start;
   feeder.Start();
   Reading last = first_reading;
@@ -402,13 +449,15 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
   const auto clear_progress = [&] {
     if (terminal) std::fprintf(stderr, "\r\033[K");
   };
+  std::optional<std::string> failure;
   while (!feeder.done() && !stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const auto now = Clock::now();
     if (now >= next_report) {
+      if ((failure = stages->Failure())) break;
       clear_progress();
-      const Reading r = Read(p, feeder, state_root);
-      intervals.push_back(PrintInterval(last, r, start));
+      const Reading r = Read(*stages, names, feeder, state_root);
+      intervals.push_back(PrintInterval(last, r, start, services));
       last = r;
       next_report += interval;
     }
@@ -423,11 +472,15 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
   clear_progress();
   const bool interrupted = stop.load();
   feeder.Stop();
+  if (failure) {
+    std::fprintf(stderr, "soak_bench: %s\n", failure->c_str());
+    return 1;
+  }
   // The rest of the feed, as a last (shorter) interval when it is worth a line.
   bool short_last = false;
   if (Clock::now() - last.at > interval / 4) {
-    const Reading r = Read(p, feeder, state_root);
-    intervals.push_back(PrintInterval(last, r, start));
+    const Reading r = Read(*stages, names, feeder, state_root);
+    intervals.push_back(PrintInterval(last, r, start, services));
     last = r;
     short_last = true;
   }
@@ -436,13 +489,13 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
   // Drain: every stage catches up with what was fed (or the wait ends).
   const auto drain_start = Clock::now();
   const auto drain_limit = drain_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(args.drain_s));
-  Reading end = Read(p, feeder, state_root);
+  Reading end = Read(*stages, names, feeder, state_root);
   const auto behind = [](const Reading& r) {
     return std::ranges::any_of(r.stages, [](const Reading::PerStage& s) { return Lag(s) > 0; });
   };
   while (behind(end) && Clock::now() < drain_limit && !stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    end = Read(p, feeder, state_root);
+    end = Read(*stages, names, feeder, state_root);
   }
   const double drain_s = std::chrono::duration<double>(Clock::now() - drain_start).count();
 
@@ -454,8 +507,18 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
   } else {
     std::printf("every stage drained %.1f s after the feed\n", drain_s);
   }
-  std::printf("peak RSS %.0f MiB (the whole process: the stages, the embedded broker's logs, the feeder)\n",
-              static_cast<double>(metrics::PeakResidentBytes()) / kMiB);
+  if (services) {
+    for (size_t i = 0; i < 3; ++i) {
+      const double budget = stages->Metric(i, "voc_memory_budget_bytes") / (args.instances * kMiB);
+      std::printf("%-9s peak RSS %.0f MiB of a %.0f MiB budget (its largest instance)\n", kStageNames[i],
+                  static_cast<double>(stages->PeakRss(i)) / kMiB, budget);
+    }
+    std::printf("this process: peak RSS %.0f MiB (the embedded broker's logs, the feeder)\n",
+                static_cast<double>(metrics::PeakResidentBytes()) / kMiB);
+  } else {
+    std::printf("peak RSS %.0f MiB (the whole process: the stages, the embedded broker's logs, the feeder)\n",
+                static_cast<double>(metrics::PeakResidentBytes()) / kMiB);
+  }
   // The figure issue 16 keeps within 1.5x: CPU per record as state grows, last interval
   // against the first (the last full one when the feed ended with a short one).
   const size_t last_full = intervals.size() - (short_last ? 1 : 0);
@@ -484,7 +547,7 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
   }
   std::fflush(stdout);
   producer->reset();
-  if (Status s = p.Stop(); !s.ok()) {
+  if (Status s = stages->Stop(); !s.ok()) {
     std::fprintf(stderr, "soak_bench: %s\n", s.ToString().c_str());
     return 1;
   }
@@ -531,6 +594,17 @@ int main(int argc, char** argv) {
                  "api.version.request=false and broker.version.fallback=0.9.0.1)");
   app.add_flag("--no-changelogs{false}", args.changelogs,
                "The stateful stages write no changelogs (what they cost, measured against the same run with them)");
+  auto* services = app.add_flag("--services", args.services,
+                                "Run each stage as its service's own executable from this build, one process per "
+                                "instance (RSS per service, against its memory budget)");
+  app.add_option("--service-config", args.service_config, "The configuration file the services load with --services")
+      ->capture_default_str()
+      ->needs(services)
+      ->check(CLI::ExistingFile);
+  app.add_option("--service-set", args.service_sets,
+                 "KEY=VALUE passed to every service with --services as --set KEY=VALUE, repeatable "
+                 "(e.g. service.memory_budget_mb=256)")
+      ->needs(services);
   app.add_option("--drain-seconds", args.drain_s, "After the feed, wait this long at most for every stage to catch up")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

@@ -1,4 +1,5 @@
-// A service started as a real child process, for crash tests: kill -9 means kill -9.
+// A service started as a real child process, for the crash and state-move tests (kill -9
+// means kill -9) and soak_bench --services. Needs VOC_BINARY_DIR, the build folder.
 #pragma once
 
 #include <fcntl.h>

@@ -64,30 +64,30 @@ test::E2eBroker* RealBroker::broker_ = nullptr;
 TEST_F(RealBroker, EveryServiceGetsReadyWithTheBrokerPropertiesSetOnceInKafkaClient) {
   std::map<std::string, std::pair<int, std::unique_ptr<test::ChildProcess>>> services;
   for (const char* name : {"voc-ingest", "voc-enrich", "voc-aggregate"}) {
-    const int port = test::FreePort();
+    const int port = metrics::FreePort();
     services[name] = {port, Service(name, port)};
   }
   for (auto& [name, service] : services) {
     const int port = service.first;
-    EXPECT_TRUE(test::WaitFor([&] { return test::HttpGet(port, "/readyz").status == 200; }, 60s))
-        << name << " never got ready: " << test::HttpGet(port, "/readyz").body << test::FileText(Log(name));
+    EXPECT_TRUE(test::WaitFor([&] { return metrics::HttpGet(port, "/readyz").status == 200; }, 60s))
+        << name << " never got ready: " << metrics::HttpGet(port, "/readyz").body << test::FileText(Log(name));
   }
   for (auto& [name, service] : services) EXPECT_EQ(service.second->Terminate(), 0) << name;
 }
 
 // librdkafka's default session timeout (45 s) is above what brokers before 2.3 accept.
 TEST_F(RealBroker, RefusedSessionTimeoutIsOneLogLineAndAReadinessReasonNamingTheSetting) {
-  const int port = test::FreePort();
+  const int port = metrics::FreePort();
   auto ingest = Service("voc-ingest", port, {"--set", "kafka.consumer.session.timeout.ms=45000"});
   std::string reason;
   EXPECT_TRUE(test::WaitFor(
       [&] {
-        reason = test::HttpGet(port, "/readyz").body;
+        reason = metrics::HttpGet(port, "/readyz").body;
         return reason.find("session.timeout.ms") != std::string::npos;
       },
       30s))
       << "readiness: " << reason;
-  EXPECT_EQ(test::HttpGet(port, "/readyz").status, 503);
+  EXPECT_EQ(metrics::HttpGet(port, "/readyz").status, 503);
   // The broker refuses every JoinGroup (every couple of seconds): still one line.
   std::this_thread::sleep_for(5s);
   const std::string log = test::FileText(Log("voc-ingest"));
@@ -97,12 +97,12 @@ TEST_F(RealBroker, RefusedSessionTimeoutIsOneLogLineAndAReadinessReasonNamingThe
 
 // The real broker does not create topics on demand (auto.create.topics.enable=false).
 TEST_F(RealBroker, MissingInputTopicIsNamedInTheReadinessReason) {
-  const int port = test::FreePort();
+  const int port = metrics::FreePort();
   auto ingest = Service("voc-ingest", port, {"--set", "ingest.inputs=no.such.topic:ticket:json"});
   std::string reason;
   EXPECT_TRUE(test::WaitFor(
       [&] {
-        reason = test::HttpGet(port, "/readyz").body;
+        reason = metrics::HttpGet(port, "/readyz").body;
         return reason.find("does not exist") != std::string::npos;
       },
       30s))

@@ -6,7 +6,7 @@
 // broker and on a real Kafka broker (whose changelogs are compacted for real).
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include <algorithm>
 #include <thread>
 
 #include "tests/e2e/child_process.h"
@@ -29,7 +29,7 @@ struct Service {
 Service Start(const std::string& name, const kafka::ClientConfig& cluster, const std::string& state_dir,
               const std::string& log) {
   Service s;
-  s.port = test::FreePort();
+  s.port = metrics::FreePort();
   std::vector<std::string> args = {"--set", "kafka.bootstrap_servers=" + cluster.bootstrap_servers,
                                    "--set", "service.http_listen=127.0.0.1:" + std::to_string(s.port),
                                    "--set", "kafka.consumer.session.timeout.ms=6000",
@@ -45,15 +45,8 @@ Service Start(const std::string& name, const kafka::ClientConfig& cluster, const
 
 // A counter of a service's /metrics (summed over its series), -1 when it cannot be read.
 double Scraped(int port, const std::string& family) {
-  const auto reply = test::HttpGet(port, "/metrics");
-  if (reply.status != 200) return -1;
-  double sum = 0;
-  std::istringstream in(reply.body);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(family, 0) != 0 || (line[family.size()] != '{' && line[family.size()] != ' ')) continue;
-    sum += std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return sum;
+  const auto samples = metrics::Scrape(port);
+  return samples ? std::max(0.0, metrics::SampleSum(*samples, family)) : -1;
 }
 
 class StateMoves : public ::testing::TestWithParam<BrokerKind> {

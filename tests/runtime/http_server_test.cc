@@ -41,7 +41,7 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, ServesMetricsInPrometheusTextFormat) {
   auto& family = prometheus::BuildCounter().Name("voc_test_events_total").Help("Events.").Register(*registry_);
   family.Add({{"kind", "a"}}).Increment(3);
-  auto reply = test::HttpGet(server_->port(), "/metrics");
+  auto reply = metrics::HttpGet(server_->port(), "/metrics");
   EXPECT_EQ(reply.status, 200);
   EXPECT_THAT(reply.content_type, StartsWith("text/plain; version=0.0.4"));
   EXPECT_THAT(reply.body, HasSubstr("# TYPE voc_test_events_total counter"));
@@ -49,32 +49,47 @@ TEST_F(HttpServerTest, ServesMetricsInPrometheusTextFormat) {
 
   // Scrapes see live values.
   family.Add({{"kind", "a"}}).Increment();
-  EXPECT_THAT(test::HttpGet(server_->port(), "/metrics").body, HasSubstr("voc_test_events_total{kind=\"a\"} 4"));
+  EXPECT_THAT(metrics::HttpGet(server_->port(), "/metrics").body, HasSubstr("voc_test_events_total{kind=\"a\"} 4"));
+}
+
+TEST_F(HttpServerTest, AScrapeReadsBackEverySeriesWithItsLabels) {
+  auto& events = prometheus::BuildCounter().Name("voc_test_events_total").Help("Events.").Register(*registry_);
+  events.Add({{"kind", "a"}, {"topic", "voc.raw"}}).Increment(3);
+  events.Add({{"kind", "ab"}, {"topic", "voc.raw.tickets"}}).Increment(4);
+  events.Add({{"kind", "b"}, {"topic", "with \"quotes\", a brace } and spaces"}}).Increment(5);
+  auto samples = Scrape(server_->port());
+  ASSERT_TRUE(samples.has_value());
+  EXPECT_EQ(SampleSum(*samples, "voc_test_events_total"), 12);
+  EXPECT_EQ(SampleSum(*samples, "voc_test_events_total", {{"kind", "a"}}), 3) << "a label's value matches whole";
+  EXPECT_EQ(SampleSum(*samples, "voc_test_events_total", {{"topic", "voc.raw.tickets"}, {"kind", "ab"}}), 4);
+  EXPECT_EQ(SampleSum(*samples, "voc_test_events_total", {{"kind", "c"}}), -1);
+  EXPECT_EQ(SampleSum(*samples, "voc_test_events", {}), -1) << "a name matches whole";
+  EXPECT_FALSE(Scrape(metrics::FreePort()).has_value()) << "nothing listening";
 }
 
 TEST_F(HttpServerTest, HealthzAnswersWhileTheLoopBeats) {
   health_->Beat();
-  auto reply = test::HttpGet(server_->port(), "/healthz");
+  auto reply = metrics::HttpGet(server_->port(), "/healthz");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.body, "ok\n");
 }
 
 TEST_F(HttpServerTest, ReadyzIs503UntilReady) {
-  auto reply = test::HttpGet(server_->port(), "/readyz");
+  auto reply = metrics::HttpGet(server_->port(), "/readyz");
   EXPECT_EQ(reply.status, 503);
   health_->SetReady(true);
-  reply = test::HttpGet(server_->port(), "/readyz");
+  reply = metrics::HttpGet(server_->port(), "/readyz");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.body, "ready\n");
   health_->SetReady(false);
-  EXPECT_EQ(test::HttpGet(server_->port(), "/readyz").status, 503);
+  EXPECT_EQ(metrics::HttpGet(server_->port(), "/readyz").status, 503);
 }
 
 TEST_F(HttpServerTest, AddedRouteGetsTheQueryString) {
   server_->AddRoute("/windows", [](const std::string& query) {
     return HttpResponse{200, "application/json", "{\"query\":\"" + query + "\"}"};
   });
-  auto reply = test::HttpGet(server_->port(), "/windows?theme=billing");
+  auto reply = metrics::HttpGet(server_->port(), "/windows?theme=billing");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.content_type, "application/json");
   EXPECT_EQ(reply.body, R"({"query":"theme=billing"})");
@@ -98,16 +113,16 @@ TEST_F(HttpServerTest, AddedCollectableIsReadAtEveryScrape) {
   };
   server_->AddCollectable(std::make_shared<Scrapes>());
   prometheus::BuildCounter().Name("voc_test_events_total").Help("Events.").Register(*registry_).Add({}).Increment();
-  auto body = test::HttpGet(server_->port(), "/metrics").body;
+  auto body = metrics::HttpGet(server_->port(), "/metrics").body;
   EXPECT_THAT(body, HasSubstr("voc_test_events_total 1"));
   EXPECT_THAT(body, HasSubstr("# TYPE voc_test_scrapes_total counter\nvoc_test_scrapes_total 1\n"));
-  EXPECT_THAT(test::HttpGet(server_->port(), "/metrics").body, HasSubstr("voc_test_scrapes_total 2\n"));
+  EXPECT_THAT(metrics::HttpGet(server_->port(), "/metrics").body, HasSubstr("voc_test_scrapes_total 2\n"));
 }
 
 // The standard process metrics, read from /proc at each scrape with the labels given.
 TEST_F(HttpServerTest, ServesProcessMetricsReadAtScrapeTime) {
   server_->AddCollectable(std::make_shared<ProcessCollector>(prometheus::Labels{{"service", "voc-test"}}));
-  const auto body = test::HttpGet(server_->port(), "/metrics").body;
+  const auto body = metrics::HttpGet(server_->port(), "/metrics").body;
   for (const char* family : {"process_cpu_seconds_total", "process_resident_memory_bytes",
                              "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
                              "process_start_time_seconds", "voc_process_peak_resident_memory_bytes"}) {

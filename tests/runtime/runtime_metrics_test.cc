@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include "common/kafka/embedded_broker.h"
@@ -58,37 +57,14 @@ class RunningService {
   std::thread thread_;  // last: starts after the members it uses exist
 };
 
-// One sample of the text exposition: name, labels as written ("a=\"x\",b=\"y\""), value.
-struct Sample {
-  std::string labels;
-  double value = 0;
-};
-
-// name -> samples, from the text exposition format 0.0.4.
-std::map<std::string, std::vector<Sample>> ParseExposition(const std::string& body) {
-  std::map<std::string, std::vector<Sample>> out;
-  std::istringstream in(body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t brace = line.find('{');
-    const size_t space = line.rfind(' ');
-    std::string name = line.substr(0, std::min(brace, space));
-    std::string labels;
-    if (brace != std::string::npos) labels = line.substr(brace + 1, line.rfind('}') - brace - 1);
-    out[name].push_back({labels, std::strtod(line.c_str() + space + 1, nullptr)});
-  }
-  return out;
-}
-
-// The samples of `name` whose labels contain every one of `want` ("client=\"consumer\"").
-std::vector<double> Values(const std::map<std::string, std::vector<Sample>>& metrics, const std::string& name,
+// The values of `name`'s samples of the test's service whose labels contain every one of
+// `want` (as written: "client=\"consumer\"").
+std::vector<double> Values(const std::vector<metrics::Sample>& samples, const std::string& name,
                            const std::vector<std::string>& want = {}) {
   std::vector<double> out;
-  auto it = metrics.find(name);
-  if (it == metrics.end()) return out;
-  for (const auto& s : it->second) {
-    bool match = s.labels.find("service=\"voc-test\"") != std::string::npos;
+  for (const auto& s : samples) {
+    if (s.name != name || !metrics::HasLabel(s, "service", "voc-test")) continue;
+    bool match = true;
     for (const auto& w : want) match = match && s.labels.find(w) != std::string::npos;
     if (match) out.push_back(s.value);
   }
@@ -163,7 +139,7 @@ TEST_F(RuntimeMetricsTest, ScrapeHasKafkaStateProcessAndBuildFamiliesWithPlausib
   ASSERT_TRUE(test::WaitFor([&] { return test::MetricValue(*registry_, "voc_records_produced_total") >= 20; }, 30s));
 
   // The families that come with statistics, state gauges and the first checkpoint.
-  std::map<std::string, std::vector<Sample>> m;
+  std::vector<metrics::Sample> m;
   std::string body;
   const std::vector<std::string> families = {
       "voc_kafka_broker_rtt_avg_seconds", "voc_kafka_broker_rtt_p99_seconds", "voc_kafka_broker_outbuf_requests",
@@ -178,8 +154,8 @@ TEST_F(RuntimeMetricsTest, ScrapeHasKafkaStateProcessAndBuildFamiliesWithPlausib
   std::string missing;
   const bool all = test::WaitFor(
       [&] {
-        body = test::HttpGet(port, "/metrics").body;
-        m = ParseExposition(body);
+        body = metrics::HttpGet(port, "/metrics").body;
+        m = metrics::ParseExposition(body);
         missing.clear();
         for (const auto& f : families) {
           if (Values(m, f).empty()) missing += " " + f;
@@ -237,7 +213,7 @@ TEST_F(RuntimeMetricsTest, ScrapeHasKafkaStateProcessAndBuildFamiliesWithPlausib
   // Caught up: 0 records and 0 seconds behind.
   ASSERT_TRUE(test::WaitFor(
       [&] {
-        m = ParseExposition(test::HttpGet(port, "/metrics").body);
+        m = metrics::ParseExposition(metrics::HttpGet(port, "/metrics").body);
         return Values(m, "voc_consumer_lag", {"topic=\"in\""}) == std::vector<double>{0} &&
                Values(m, "voc_consumer_lag_seconds", {"topic=\"in\""}) == std::vector<double>{0};
       },

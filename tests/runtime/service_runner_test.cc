@@ -344,15 +344,15 @@ TEST_F(ServiceRunnerTest, ThrowingRecordGoesToDeadLettersAndLaterRecordsFlow) {
   state::StateStore* store = observed->store;
   const int port = runner->http_port();
   ASSERT_GT(port, 0);
-  EXPECT_EQ(test::HttpGet(port, "/readyz").status, 503) << "ready before it was assigned anything";
+  EXPECT_EQ(metrics::HttpGet(port, "/readyz").status, 503) << "ready before it was assigned anything";
 
   RunningService service(*runner);
   ASSERT_TRUE(test::WaitFor([&] { return store->NextOffset(input_) == Offset(5); }, 20s));
-  EXPECT_TRUE(test::WaitFor([&] { return test::HttpGet(port, "/readyz").status == 200; }, 5s));
-  auto metrics = test::HttpGet(port, "/metrics");
+  EXPECT_TRUE(test::WaitFor([&] { return metrics::HttpGet(port, "/readyz").status == 200; }, 5s));
+  auto metrics = metrics::HttpGet(port, "/metrics");
   EXPECT_THAT(metrics.body, HasSubstr("voc_dead_letters_total{"));
   ASSERT_TRUE(service.Stop().ok());
-  EXPECT_EQ(test::HttpGet(port, "/readyz").status, 503) << "still ready after it stopped";
+  EXPECT_EQ(metrics::HttpGet(port, "/readyz").status, 503) << "still ready after it stopped";
 
   std::vector<std::string> outputs;
   for (const auto& r : test::ReadTopic({broker_->bootstrap_servers()}, "out")) outputs.push_back(r.value);

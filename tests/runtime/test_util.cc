@@ -1,11 +1,7 @@
 #include "tests/runtime/test_util.h"
 
-#include <arpa/inet.h>
 #include <librdkafka/rdkafka.h>
-#include <netinet/in.h>
 #include <prometheus/registry.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -28,65 +24,6 @@ bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeou
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return pred();
-}
-
-HttpReply HttpGet(int port, const std::string& path) {
-  HttpReply reply;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return reply;
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return reply;
-  }
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  if (send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
-    close(fd);
-    return reply;
-  }
-  std::string raw;
-  char buf[4096];
-  ssize_t n;
-  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
-  close(fd);
-
-  const size_t head_end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/1.", 0) != 0 || head_end == std::string::npos) return reply;
-  reply.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
-  reply.body = raw.substr(head_end + 4);
-  std::string head = raw.substr(0, head_end);
-  std::string lower = head;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  const size_t ct = lower.find("\r\ncontent-type:");
-  if (ct != std::string::npos) {
-    size_t begin = ct + 15;
-    size_t end = head.find("\r\n", begin);
-    reply.content_type = head.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
-    reply.content_type.erase(0, reply.content_type.find_first_not_of(' '));
-  }
-  return reply;
-}
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
 }
 
 std::string FileText(const std::string& path) {

@@ -1,5 +1,5 @@
 // Helpers shared by the runtime, state, ingest and end-to-end tests: a temporary folder
-// (temp_dir.h), a bare HTTP GET, waiting on a condition, reading a topic back to its end,
+// (temp_dir.h), waiting on a condition, reading a topic back to its end,
 // waiting for a consumer group to catch up, and reading a counter from a
 // prometheus::Registry. They use the real parts only, and work on the embedded broker and
 // a real one alike.
@@ -16,6 +16,7 @@
 #include "common/core/status.h"
 #include "common/kafka/kafka.h"
 #include "common/metrics/metric_value.h"
+#include "common/metrics/scrape.h"
 #include "tests/runtime/temp_dir.h"
 
 namespace prometheus {
@@ -33,18 +34,6 @@ inline std::string Numbered(std::string_view prefix, int64_t n) {
 
 // Polls pred every 20 ms until it holds or timeout passes; returns its last answer.
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
-
-struct HttpReply {
-  int status = 0;  // 0: no answer
-  std::string content_type;
-  std::string body;
-};
-
-// GET http://127.0.0.1:port/path over a plain POSIX socket (HTTP/1.0, one request).
-HttpReply HttpGet(int port, const std::string& path);
-
-// A TCP port on 127.0.0.1 that was free a moment ago (for a child process to listen on).
-int FreePort();
 
 // The text of a file; empty when it cannot be read.
 std::string FileText(const std::string& path);

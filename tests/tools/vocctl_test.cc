@@ -486,7 +486,7 @@ TEST_F(VocctlTest, EveryBinaryPrintsItsVersion) {
 TEST_F(VocctlTest, UnreachableBrokerIsOneSentenceWithinSeconds) {
   const std::string input = work_.path() + "/one.jsonl";
   WriteFile(input, "{\"customer_id\":\"c1\"}\n");
-  const std::string nobody = "127.0.0.1:" + std::to_string(test::FreePort());
+  const std::string nobody = "127.0.0.1:" + std::to_string(metrics::FreePort());
   const auto started = std::chrono::steady_clock::now();
   auto r = Vocctl({"produce", "-b", nobody, "-t", "voc.raw.tickets", "-i", input}, "/dev/null", std::chrono::seconds(40));
   const auto took = std::chrono::steady_clock::now() - started;
@@ -568,7 +568,7 @@ TEST_F(VocctlTest, ProduceDrawsNoProgressBarWhenStderrIsNotATerminal) {
 // librdkafka's own lines included (its client and facility as fields); an unknown level
 // is an error, not silence.
 TEST_F(VocctlTest, ServicesLogJsonLinesWhenAskedAndRefuseAnUnknownLevel) {
-  const std::string nobody = "127.0.0.1:" + std::to_string(test::FreePort());
+  const std::string nobody = "127.0.0.1:" + std::to_string(metrics::FreePort());
   const std::string log = work_.path() + "/ingest-json.log";
   {
     test::ChildProcess ingest(test::ServiceBinary("voc-ingest"),
