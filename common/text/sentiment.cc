@@ -872,10 +872,11 @@ double SentimentScorer::ScoreAspect(uint32_t begin, uint32_t end) {
 }
 
 bool SentimentScorer::IsComparedAgainst(size_t a0) const {
-  // "than X", "than the old X", "compared to/with X", "superior/inferior to X".
+  // "than X", "than the old X", "compared to/with X", "superior/inferior to X"; not
+  // "other than X", which excepts X and leaves what is said of it as it is.
   for (size_t k = a0 >= 3 ? a0 - 3 : 0; k < a0; ++k) {
     const std::string_view w = lower(tokens_[k]);
-    if (w == "than") return true;
+    if (w == "than") return k == 0 || lower(tokens_[k - 1]) != "other";
     if ((w == "to" || w == "with") && k > 0) {
       const std::string_view before = lower(tokens_[k - 1]);
       if (before == "compared" || (w == "to" && (before == "superior" || before == "inferior"))) return true;

@@ -192,6 +192,9 @@ TEST_F(AnalyzerTest, AspectSentimentFollowsTheWordsAboutEachAspect) {
   EXPECT_EQ(a.aspects[1].label, SentimentLabel::kNegative);
   analyzer_->AnalyzeAspects("The screen is superior compared to Windows laptops", std::array{AspectQuery{"Windows", -1}}, &a);
   EXPECT_EQ(a.aspects[0].label, SentimentLabel::kNegative);
+  // "Other than" excepts, it does not compare: what is said of the aspect stands.
+  analyzer_->AnalyzeAspects("Other than the crappy service, it's great", std::array{AspectQuery{"service", -1}}, &a);
+  EXPECT_EQ(a.aspects[0].label, SentimentLabel::kNegative);
 
   // Of two mentions, the one at the requested offset.
   const std::string text = "The food is great. Their food delivery is awful.";
