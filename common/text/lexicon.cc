@@ -384,6 +384,11 @@ Result<Lexicon> Lexicon::Load(const std::string& dir) {
       // there; skipping them keeps our scores comparable.
       if (HasUpper(term)) continue;
       if (term.find(' ') != std::string_view::npos) {
+        if (static_cast<size_t>(std::count(term.begin(), term.end(), ' ')) >= kMaxPhraseWords) {
+          return Status::InvalidArgument(path + ":" + std::to_string(line_no) + ": '" + std::string(term) +
+                                         "' has more than " + std::to_string(kMaxPhraseWords) +
+                                         " words, which no text would match; shorten it");
+        }
         phrases.emplace_back(std::string(term), v);
         continue;
       }

@@ -129,6 +129,9 @@ class Lexicon {
   // `key` must already be lowercased; nullptr when absent.
   const LexEntry* Find(std::string_view key) const;
 
+  // The longest phrase, in words, the scorer matches; Load refuses a longer one.
+  static constexpr size_t kMaxPhraseWords = 4;
+
   // The hot path: the same, but `key.data()` must be followed by at least kPadding
   // readable bytes (whatever they hold), so short keys are read as two 8-byte words.
   static constexpr size_t kPadding = 16;

@@ -395,7 +395,8 @@ void SentimentScorer::ResolveTokens() {
 }
 
 void SentimentScorer::ResolvePhrases() {
-  // Longest phrase first (three words, then two), never across a sentence end.
+  // Longest phrase first (Lexicon::kMaxPhraseWords words, down to two), never across a
+  // sentence end.
   char key[128 + Lexicon::kPadding];
   const size_t n = tokens_.size();
   for (size_t i = 0; i + 1 < n; ++i) {
@@ -404,7 +405,7 @@ void SentimentScorer::ResolvePhrases() {
     // Most phrase-start words ("the", "a", "not") start none here: skip them unless the
     // next word is the second word of some phrase.
     if (!lexicon_->MaybePhraseSecondWord(pending_[i + 1].hash)) continue;
-    for (size_t words = 3; words >= 2; --words) {
+    for (size_t words = Lexicon::kMaxPhraseWords; words >= 2; --words) {
       if (i + words > n) continue;
       size_t len = 0;
       bool fits = true;

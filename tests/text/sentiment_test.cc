@@ -1,6 +1,10 @@
 #include "common/text/sentiment.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "common/text/lexicon.h"
 
@@ -110,6 +114,28 @@ TEST_F(SentimentTest, CustomerFeedbackLexicon) {
   EXPECT_LT(Score("so laggy"), 0.0);
   EXPECT_LT(Score("these shoes run small"), 0.0);
   EXPECT_GT(Score("checkout is seamless and intuitive"), 0.3);
+  // Service and product words and idioms VADER lacks; an idiom reads as a whole ("die").
+  EXPECT_GT(Score("the service was impeccable"), 0.3);
+  EXPECT_GT(Score("the tiramisu is to die for"), 0.3);
+  EXPECT_GT(Score("the lasagna was out of this world"), 0.3);
+  EXPECT_LT(Score("the soup came lukewarm and tasteless"), -0.3);
+  EXPECT_LT(Score("a total rip off"), -0.3);
+}
+
+TEST_F(SentimentTest, FourWordPhrasesMatchAndLongerOnesAreRefusedAtLoad) {
+  EXPECT_GT(Score("a night out of the ordinary"), 0.1) << "a four-word phrase reads as a whole";
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("voc-lexicon-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  for (const char* f : {"vader_lexicon.txt", "emoji_utf8_lexicon.txt", "customer_feedback.txt"}) {
+    fs::copy_file(fs::path(VOC_SOURCE_DIR) / "data/lexicons" / f, dir / f, fs::copy_options::overwrite_existing);
+  }
+  std::ofstream(dir / "customer_feedback.txt", std::ios::app) << "not quite what we hoped\t-1.0\n";
+  auto lex = Lexicon::Load(dir.string());
+  fs::remove_all(dir);
+  ASSERT_FALSE(lex.ok());
+  EXPECT_NE(lex.status().message().find("'not quite what we hoped' has more than 4 words"), std::string::npos)
+      << lex.status().ToString();
 }
 
 TEST_F(SentimentTest, CompoundStaysInRange) {
