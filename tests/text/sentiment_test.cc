@@ -120,6 +120,8 @@ TEST_F(SentimentTest, CustomerFeedbackLexicon) {
   EXPECT_GT(Score("the lasagna was out of this world"), 0.3);
   EXPECT_LT(Score("the soup came lukewarm and tasteless"), -0.3);
   EXPECT_LT(Score("a total rip off"), -0.3);
+  EXPECT_LT(Score("the screen quit working after a week"), -0.3);
+  EXPECT_LT(Score("the build quality is sub-par"), -0.3);
 }
 
 TEST_F(SentimentTest, FourWordPhrasesMatchAndLongerOnesAreRefusedAtLoad) {
