@@ -122,6 +122,7 @@ TEST_F(SentimentTest, CustomerFeedbackLexicon) {
   EXPECT_LT(Score("a total rip off"), -0.3);
   EXPECT_LT(Score("the screen quit working after a week"), -0.3);
   EXPECT_LT(Score("the build quality is sub-par"), -0.3);
+  EXPECT_LT(Score("a second-rate, over-priced sequel"), -0.3);  // hyphenated words are one token
 }
 
 TEST_F(SentimentTest, FourWordPhrasesMatchAndLongerOnesAreRefusedAtLoad) {
