@@ -72,6 +72,19 @@ ProcReading ReadProc(pid_t pid) {
   return out;
 }
 
+// The last `n` lines of a file (a temporary state folder, and the log in it, goes at exit).
+std::string LastLines(const std::string& path, size_t n) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(std::move(line));
+    if (lines.size() > n) lines.erase(lines.begin());
+  }
+  std::string out;
+  for (const auto& line : lines) out += "  " + line + "\n";
+  return out;
+}
+
 class Services final : public SoakStages {
  public:
   ~Services() override { (void)Stop(); }
@@ -134,7 +147,8 @@ class Services final : public SoakStages {
       for (Instance& in : stage) {
         int code = 0;
         if (in.process->Exited(&code)) {
-          return in.name + " exited with code " + std::to_string(code) + "; its log is " + in.log;
+          return in.name + " exited with code " + std::to_string(code) + "; the end of its log (" + in.log +
+                 "):\n" + LastLines(in.log, 10);
         }
       }
     }
