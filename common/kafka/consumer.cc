@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "common/kafka/kafka.h"
 #include "common/kafka/rdkafka_util.h"
+#include "common/logging/logging.h"
 
 namespace voc::kafka {
 namespace {
@@ -36,6 +38,32 @@ std::string_view HeaderValue(rd_kafka_message_t* msg, const char* name) {
   return {static_cast<const char*>(value), size};
 }
 
+// librdkafka before 2.3.0 aborts the process when it destroys a member of a group with a
+// sticky assignor that joined the group but never received an assignment (librdkafka
+// issue #4312: the assignor's state is still null when the group handler is freed).
+bool DestroyAbortsWithoutAssignment() { return rd_kafka_version() < 0x020300ff; }
+
+// Ends a handle that cannot be destroyed: one whose close did not finish (rd_kafka_destroy
+// would wait for it without end) or one rd_kafka_destroy would abort on. librdkafka's
+// threads are told to stop without being waited for, and the group handler is never
+// freed. The handle's memory stays with the process, reachable from here so that leak
+// checkers keep quiet; a member that did not leave is dropped by the group when its
+// session times out.
+void Abandon(HandlePtr handle, const std::string& group, const std::string& why) {
+  // rd_kafka_destroy_flags' internal "immediate" flag, which is not in the public header;
+  // its value and meaning are the same from librdkafka 1.0 to 2.x.
+  constexpr int kDestroyImmediate = 0x4;
+  static std::mutex mu;
+  static auto* abandoned = new std::vector<rd_kafka_t*>();
+  logging::Log(logging::Level::kWarn,
+               "consumer of group " + group + " " + why + ": its Kafka client is released without being destroyed",
+               {{"client", rd_kafka_name(handle.get())}});
+  rd_kafka_t* rk = handle.release();
+  rd_kafka_destroy_flags(rk, kDestroyImmediate);
+  std::lock_guard lock(mu);
+  abandoned->push_back(rk);
+}
+
 }  // namespace
 
 RecordBatch::~RecordBatch() { Clear(); }
@@ -51,12 +79,22 @@ class ConsumerImpl final : public Consumer {
   explicit ConsumerImpl(ConsumerOptions options) : options_(std::move(options)) {}
 
   ~ConsumerImpl() override {
-    // Destroying the handle of a group member that was not closed leaves the group, which
-    // runs the rebalance callback: it must find this object whole, and must not call back
-    // into an owner that may be half destroyed itself.
+    // An owner that skipped Close (an early return, an exception) still has its member
+    // leave the group, which runs the rebalance callback: it must find this object whole,
+    // and must not call back into an owner that may be half destroyed itself.
     destroying_ = true;
-    if (rk_ && !rd_kafka_consumer_closed(rk_.get())) rd_kafka_consumer_close(rk_.get());
+    if (!rk_) return;
+    if (!close_requested_) StartClose().ok();
+    const bool closed = ServeClose(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    if (close_queue_ != nullptr) rd_kafka_queue_destroy(close_queue_);
     if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
+    if (!closed) {
+      Abandon(std::move(rk_), options_.group_id, "did not finish leaving the group");
+    } else if (sticky_ && !synced_ && DestroyAbortsWithoutAssignment()) {
+      Abandon(std::move(rk_), options_.group_id,
+              "stops before the group gave it an assignment (librdkafka before 2.3.0 aborts when it destroys "
+              "such a member, its issue #4312)");
+    }
   }
 
   Status Init() {
@@ -86,6 +124,10 @@ class ConsumerImpl final : public Consumer {
     defaults["group.id"] = options_.group_id.empty() ? "voc-unjoined-reader" : options_.group_id;
     auto conf = internal::MakeConf({&defaults, &options_.client.properties, &options_.properties});
     if (!conf.ok()) return conf.status();
+    char strategy[128] = "";
+    size_t strategy_size = sizeof strategy;
+    rd_kafka_conf_get(conf->get(), "partition.assignment.strategy", strategy, &strategy_size);
+    sticky_ = !options_.group_id.empty() && std::strstr(strategy, "sticky") != nullptr;
     rd_kafka_conf_set_opaque(conf->get(), this);
     if (options_.on_statistics) rd_kafka_conf_set_stats_cb(conf->get(), &ConsumerImpl::StatisticsCallback);
     if (!options_.group_id.empty()) {
@@ -226,29 +268,13 @@ class ConsumerImpl final : public Consumer {
   }
 
   Status Close(std::chrono::milliseconds timeout) override {
-    if (closed_) return Status::Ok();
-    closed_ = true;
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    AwaitFirstAssignment(std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(10)));
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk_.get());
-    rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_.get(), q);
-    Status status;
-    if (error != nullptr) {
-      status = Status::Unavailable(std::string("close: ") + rd_kafka_error_string(error));
-      rd_kafka_error_destroy(error);
-    } else {
-      while (!rd_kafka_consumer_closed(rk_.get()) && internal::RemainingMs(deadline) > 0) {
-        rd_kafka_event_t* ev = rd_kafka_queue_poll(q, std::min(100, internal::RemainingMs(deadline)));
-        if (ev == nullptr) continue;
-        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
-          OnRebalance(rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev));
-        }
-        rd_kafka_event_destroy(ev);
-      }
-      if (!rd_kafka_consumer_closed(rk_.get())) status = Status::Timeout("consumer did not leave the group in time");
+    if (!close_requested_) {
+      AwaitFirstAssignment(std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(10)));
+      VOC_RETURN_IF_ERROR(StartClose());
     }
-    rd_kafka_queue_destroy(q);
-    return status;
+    if (!ServeClose(deadline)) return Status::Timeout("consumer did not leave the group in time");
+    return Status::Ok();
   }
 
  private:
@@ -275,15 +301,47 @@ class ConsumerImpl final : public Consumer {
     }
   }
 
-  // librdkafka before 2.3.0 aborts when it destroys a cooperative-sticky member that
-  // joined its group but never received an assignment (librdkafka issue #4312: the
-  // assignor's state is still null), e.g. an instance stopped during its first
-  // rebalance. A member that has not had one lets its join finish first, without taking
-  // any record or telling its owner of partitions it holds only for the moment. One that
-  // has no member id after a moment never joined (a broker down or refusing it): it has
-  // no assignor state to lose, and stops without waiting longer.
+  // Leaving the group runs on librdkafka's threads; its rebalance events come on a queue
+  // of their own, served by ServeClose until the group handler has finished. A close that
+  // times out is still under way: the destructor goes on serving the same queue (a second
+  // close would wait without end for a reply that goes to the first).
+  Status StartClose() {
+    close_requested_ = true;
+    close_queue_ = rd_kafka_queue_new(rk_.get());
+    if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_.get(), close_queue_)) {
+      Status status = Status::Unavailable(std::string("close: ") + rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+      rd_kafka_queue_destroy(close_queue_);
+      close_queue_ = nullptr;
+      return status;
+    }
+    return Status::Ok();
+  }
+
+  // Whether the close has finished by the deadline; true when there is none under way
+  // (it never started, e.g. after a fatal error, and destroying needs no wait).
+  bool ServeClose(std::chrono::steady_clock::time_point deadline) {
+    if (close_queue_ == nullptr) return true;
+    while (!rd_kafka_consumer_closed(rk_.get()) && internal::RemainingMs(deadline) > 0) {
+      rd_kafka_event_t* ev = rd_kafka_queue_poll(close_queue_, std::min(100, internal::RemainingMs(deadline)));
+      if (ev == nullptr) continue;
+      if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
+        OnRebalance(rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev));
+      }
+      rd_kafka_event_destroy(ev);
+    }
+    return rd_kafka_consumer_closed(rk_.get());
+  }
+
+  // A sticky member that never received an assignment cannot be destroyed with
+  // librdkafka before 2.3.0 (see DestroyAbortsWithoutAssignment), e.g. an instance
+  // stopped during its first rebalance; the destructor abandons its client, which then
+  // stays in the group until its session times out. To leave cleanly instead, such a
+  // member lets its join finish first, without taking any record or telling its owner of
+  // partitions it holds only for the moment. One that has no member id after a moment
+  // never joined (a broker down or refusing it) and stops without waiting longer.
   void AwaitFirstAssignment(std::chrono::steady_clock::time_point deadline) {
-    if (options_.group_id.empty() || synced_ || rd_kafka_version() >= 0x020300ff) return;
+    if (!sticky_ || synced_ || !DestroyAbortsWithoutAssignment()) return;
     closing_ = true;
     const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     const auto joined = [this] {
@@ -301,25 +359,20 @@ class ConsumerImpl final : public Consumer {
 
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0;
-    if (destroying_) {
+    const bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+    synced_ = synced_ || assign;
+    if (destroying_ || closing_) {  // held only until the close under way ends: nobody is told
+      rd_kafka_error_t* e = nullptr;
       if (!cooperative) {
-        rd_kafka_assign(rk_.get(), nullptr);
-      } else if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_.get(), parts)) {
-        rd_kafka_error_destroy(e);
+        rd_kafka_assign(rk_.get(), assign ? parts : nullptr);
+      } else {
+        e = assign ? rd_kafka_incremental_assign(rk_.get(), parts) : rd_kafka_incremental_unassign(rk_.get(), parts);
       }
+      if (e != nullptr) rd_kafka_error_destroy(e);
       return;
     }
     auto tps = ToTopicPartitions(parts);
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      synced_ = true;
-      if (closing_) {  // held only until the close that follows: nobody is told
-        if (!cooperative) {
-          rd_kafka_assign(rk_.get(), parts);
-        } else if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_.get(), parts)) {
-          rd_kafka_error_destroy(e);
-        }
-        return;
-      }
+    if (assign) {
       SetStartOffsets(parts);
       if (options_.on_assigned) options_.on_assigned(tps);
       assigned_.insert(tps.begin(), tps.end());
@@ -490,8 +543,10 @@ class ConsumerImpl final : public Consumer {
   // Eager groups: where each partition was last restarted after a loss, until it has a
   // position of its own (a restart of others re-assigns it, and must not send it back).
   std::map<TopicPartition, int64_t> restarted_at_;
+  rd_kafka_queue_t* close_queue_ = nullptr;  // the rebalance events of a close under way
   bool destroying_ = false;
-  bool closed_ = false;
+  bool close_requested_ = false;
+  bool sticky_ = false;   // a group member with a sticky assignor
   bool synced_ = false;   // the group gave this member an assignment (maybe empty)
   bool closing_ = false;  // Close is letting a first join finish
 };

@@ -50,6 +50,22 @@ class EmbeddedBrokerImpl final : public EmbeddedBroker {
     return Check(rd_kafka_mock_broker_set_up(cluster_, broker_id), "set broker up");
   }
 
+  Status DelayResponses(int broker_id, int16_t api_key, size_t count, std::chrono::milliseconds delay) override {
+    for (size_t i = 0; i < count; ++i) {
+      VOC_RETURN_IF_ERROR(Check(rd_kafka_mock_broker_push_request_error_rtts(cluster_, broker_id, api_key, 1,
+                                                                             RD_KAFKA_RESP_ERR_NO_ERROR,
+                                                                             static_cast<int>(delay.count())),
+                                "delay responses"));
+    }
+    return Status::Ok();
+  }
+  Result<size_t> PendingDelays(int broker_id, int16_t api_key) override {
+    size_t count = 0;
+    VOC_RETURN_IF_ERROR(
+        Check(rd_kafka_mock_broker_error_stack_cnt(cluster_, broker_id, api_key, &count), "count delayed responses"));
+    return count;
+  }
+
  private:
   static Status Check(rd_kafka_resp_err_t err, const char* what) {
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();

@@ -2,6 +2,8 @@
 // 127.0.0.1 for the demo, tests and benchmarks. Production uses real Kafka.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,6 +32,11 @@ class EmbeddedBroker {
   // Fault injection for tests.
   virtual Status SetBrokerDown(int broker_id) = 0;
   virtual Status SetBrokerUp(int broker_id) = 0;
+  // Holds back each of the broker's next `count` responses to requests of the Kafka API
+  // numbered `api_key` (14: SyncGroup) by `delay`; PendingDelays says how many of those
+  // requests have not arrived yet.
+  virtual Status DelayResponses(int broker_id, int16_t api_key, size_t count, std::chrono::milliseconds delay) = 0;
+  virtual Result<size_t> PendingDelays(int broker_id, int16_t api_key) = 0;
 };
 
 }  // namespace voc::kafka

@@ -124,7 +124,10 @@ class Consumer {
   virtual std::optional<Offset> Committed(const TopicPartition& tp, std::chrono::milliseconds timeout) = 0;
   // Low and high watermark of a partition, asked on this consumer's own connection.
   virtual Result<std::pair<Offset, Offset>> Watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout) = 0;
-  // Leaves the group, waiting at most timeout. Must be called before destruction.
+  // Leaves the group, waiting at most timeout. A close that times out goes on: calling
+  // Close again waits for it once more, and destruction waits up to 10 s more before it
+  // gives the client up (a warning says so). Destruction without Close leaves the group
+  // the same way without calling back.
   virtual Status Close(std::chrono::milliseconds timeout) = 0;
 };
 

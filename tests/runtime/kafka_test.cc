@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <set>
 
@@ -176,6 +177,58 @@ TEST_F(KafkaTest, ConsumerDestroyedWithoutCloseLeavesTheGroupWithoutCallingBack)
   ASSERT_EQ(PollRecords(*consumer, 10, 20s).size(), 10u);
   consumer.reset();
   EXPECT_EQ(revoked_calls, 0);
+}
+
+// A cooperative-sticky member stopped after joining its group but before the group gave
+// it an assignment (its SyncGroup response held back here): librdkafka before 2.3.0
+// aborts the whole process when it destroys such a member (its issue #4312; seen with 16
+// instances per stage stopping on a real broker). The member's close times out, the
+// consumer is destroyed, and the process goes on: a new member of the group reads the
+// partition once the broker has dropped the stopped one.
+TEST_F(KafkaTest, MemberStoppedBeforeItsFirstAssignmentIsDestroyedWithoutAbortingTheProcess) {
+  constexpr int16_t kSyncGroup = 14;
+  ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
+  ProduceValues("t", 0, 5);
+  ASSERT_TRUE(broker_->DelayResponses(1, kSyncGroup, 1, 20s).ok());
+  ConsumerOptions options;
+  options.topics = {"t"};
+  options.group_id = "g";
+  auto stopped = MakeConsumer(options);
+  RecordBatch batch;
+  ASSERT_TRUE(test::WaitFor(
+      [&] {
+        EXPECT_TRUE(stopped->Poll(100, 100ms, &batch).ok());
+        auto pending = broker_->PendingDelays(1, kSyncGroup);
+        return pending.ok() && pending.value() == 0;
+      },
+      20s))
+      << "the member never sent its SyncGroup";
+  EXPECT_TRUE(batch.empty());
+  EXPECT_FALSE(stopped->Close(1s).ok()) << "the close cannot finish while the SyncGroup is held back";
+  stopped.reset();
+
+  auto next = MakeConsumer(options);
+  EXPECT_EQ(PollRecords(*next, 5, 60s).size(), 5u);
+  EXPECT_TRUE(next->Close(10s).ok());
+}
+
+// A close that times out (here the broker holds back its answer to LeaveGroup) is still
+// under way when the owner destroys the consumer. Destruction waits for that close to
+// finish, rather than starting a second one that would wait for ever for a reply that goes
+// to the first.
+TEST_F(KafkaTest, ConsumerWhoseCloseTimedOutIsDestroyedOnceTheCloseFinishes) {
+  constexpr int16_t kLeaveGroup = 13;
+  ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
+  ProduceValues("t", 0, 5);
+  ConsumerOptions options;
+  options.topics = {"t"};
+  options.group_id = "g";
+  auto consumer = MakeConsumer(options);
+  ASSERT_EQ(PollRecords(*consumer, 5, 20s).size(), 5u);
+  ASSERT_TRUE(broker_->DelayResponses(1, kLeaveGroup, 1, 30s).ok());
+  EXPECT_FALSE(consumer->Close(500ms).ok()) << "the close cannot finish while the LeaveGroup is held back";
+  auto destroyed = std::async(std::launch::async, [&] { consumer.reset(); });
+  EXPECT_EQ(destroyed.wait_for(60s), std::future_status::ready) << "destruction never returned";
 }
 
 TEST_F(KafkaTest, GroupCommitIsPickedUpByNewConsumerInSameGroup) {
