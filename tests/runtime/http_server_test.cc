@@ -10,6 +10,7 @@
 #include <prometheus/registry.h>
 
 #include <atomic>
+#include <cmath>
 #include <vector>
 
 #include "common/metrics/process_collector.h"
@@ -65,6 +66,29 @@ TEST_F(HttpServerTest, AScrapeReadsBackEverySeriesWithItsLabels) {
   EXPECT_EQ(SampleSum(*samples, "voc_test_events_total", {{"kind", "c"}}), -1);
   EXPECT_EQ(SampleSum(*samples, "voc_test_events", {}), -1) << "a name matches whole";
   EXPECT_FALSE(Scrape(metrics::FreePort()).has_value()) << "nothing listening";
+}
+
+// What a scrape cannot read as a sample (a line cut short, a label set left open, a value
+// that is not a number) is skipped, and the lines after it are still read; timestamps
+// and the exposition's special values are read as the format writes them.
+TEST(ParseExposition, SkipsLinesItCannotReadAndKeepsTheRest) {
+  const auto samples = metrics::ParseExposition(
+      "# HELP voc_a_total A.\n"
+      "# TYPE voc_a_total counter\n"
+      "voc_a_total{kind=\"x\"} 2 1700000000000\n"
+      "voc_cut_short\n"
+      "voc_open{kind=\"x\" 5\n"
+      "voc_not_a_number{kind=\"y\"} many\n"
+      "\n"
+      "voc_b +Inf\n"
+      "voc_a_total{kind=\"z\"} 3");
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_EQ(samples[0].name, "voc_a_total");
+  EXPECT_EQ(samples[0].labels, "kind=\"x\"");
+  EXPECT_EQ(samples[0].value, 2) << "the timestamp is not the value";
+  EXPECT_EQ(samples[1].name, "voc_b");
+  EXPECT_TRUE(std::isinf(samples[1].value));
+  EXPECT_EQ(metrics::SampleSum(samples, "voc_a_total"), 5) << "the last line, without a newline, is read";
 }
 
 TEST_F(HttpServerTest, HealthzAnswersWhileTheLoopBeats) {
