@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <ctime>
 
 #include "common/core/json.h"
@@ -19,6 +20,9 @@ thread_local const std::initializer_list<Field>* tl_fields = nullptr;
 
 // Whether the process logs JSON lines, which decides how Log() passes its fields on.
 std::atomic<bool> g_json{false};
+// Set once the process has begun to exit, before the logger is destroyed: a thread that
+// outlives main (a Kafka client given up at shutdown) must not log through it then.
+std::atomic<bool> g_exiting{false};
 
 bool ParseLevel(const std::string& text, spdlog::level::level_enum* level) {
   static constexpr std::array<std::pair<const char*, spdlog::level::level_enum>, 6> kNames = {{
@@ -114,6 +118,9 @@ Status Init(const Options& options) {
   }
   auto logger = spdlog::get("vocstream");
   if (!logger) logger = spdlog::stderr_color_mt("vocstream");
+  // Registered after spdlog's registry exists, so it runs before the registry is destroyed.
+  static const bool exit_hook = std::atexit([] { g_exiting.store(true); }) == 0;
+  (void)exit_hook;
   spdlog::set_default_logger(logger);
   spdlog::set_level(level);
   const bool json = options.format == "json";
@@ -128,7 +135,7 @@ Status Init(const Options& options) {
 
 void Log(Level level, std::string_view message, std::initializer_list<Field> fields) {
   const auto spd = ToSpdlog(level);
-  if (!spdlog::should_log(spd)) return;
+  if (g_exiting.load(std::memory_order_relaxed) || !spdlog::should_log(spd)) return;
   if (g_json.load(std::memory_order_relaxed)) {
     tl_fields = &fields;
     spdlog::log(spd, "{}", message);
