@@ -153,6 +153,7 @@ struct Reading {
   struct PerStage {
     double consumed = 0, produced = 0, lost = 0, upstream = 0;  // upstream: produced into its input
     std::chrono::nanoseconds cpu{0};
+    std::optional<SoakStages::BackgroundCpu> background;  // of cpu, with services
     uint64_t state_bytes = 0;
     std::array<double, 4> loop_seconds{};  // the loop's phases, as kLoopPhases names them
     double checkpoints = 0;
@@ -179,6 +180,7 @@ Reading Read(SoakStages& stages, const runtime::PipelineTopicNames& t, const Fee
     s.produced = metric("voc_records_produced_total", {{"topic", outputs[i]}});
     s.lost = metric("voc_records_lost_total");
     s.cpu = stages.Cpu(i);
+    s.background = stages.Background(i);
     for (size_t k = 0; k < kLoopPhases.size(); ++k) s.loop_seconds[k] = metric("voc_loop_seconds_total", {{"phase", kLoopPhases[k]}});
     s.checkpoints = metric("voc_checkpoints_total");
     s.rss = stages.Rss(i);
@@ -201,6 +203,11 @@ constexpr double kMiB = 1 << 20;
 
 struct IntervalCpu {
   std::array<std::optional<double>, 3> us_per_record;  // nullopt: the stage read nothing
+  // Of us_per_record with services: RocksDB's background threads' and the Kafka client's.
+  struct Background {
+    double rocksdb = 0, kafka = 0;
+  };
+  std::array<std::optional<Background>, 3> background;
 };
 
 IntervalCpu PrintInterval(const Reading& a, const Reading& b, const Clock::time_point start, bool services) {
@@ -211,10 +218,18 @@ IntervalCpu PrintInterval(const Reading& a, const Reading& b, const Clock::time_
     const auto& x = a.stages[i];
     const auto& y = b.stages[i];
     const double in = y.consumed - x.consumed;
+    const auto us_per_in = [&](std::chrono::nanoseconds d) { return std::chrono::duration<double, std::micro>(d).count() / in; };
     char cpu[32] = "-";
+    char background[32] = "-";
     if (in > 0) {
-      out.us_per_record[i] = std::chrono::duration<double, std::micro>(y.cpu - x.cpu).count() / in;
+      out.us_per_record[i] = us_per_in(y.cpu - x.cpu);
       std::snprintf(cpu, sizeof cpu, "%.1f", *out.us_per_record[i]);
+      if (x.background && y.background) {
+        out.background[i] = {us_per_in(y.background->rocksdb - x.background->rocksdb),
+                             us_per_in(y.background->kafka - x.background->kafka)};
+        std::snprintf(background, sizeof background, "%.1f/%.1f", out.background[i]->rocksdb,
+                      out.background[i]->kafka);
+      }
     }
     char state[32] = "-";
     if (i > 0) std::snprintf(state, sizeof state, "%.1f", static_cast<double>(y.state_bytes) / kMiB);
@@ -223,9 +238,9 @@ IntervalCpu PrintInterval(const Reading& a, const Reading& b, const Clock::time_
     for (size_t k = 0; k < kLoopPhases.size(); ++k) {
       loop += (k ? "/" : "") + std::to_string(std::lround(100 * (y.loop_seconds[k] - x.loop_seconds[k]) / secs));
     }
-    std::printf("%7.0f s  %-9s %9.0f %9.0f %11s %10.0f %9.0f %10s %9.0f  %-12s %6.1f\n", elapsed, kStageNames[i],
-                in / secs, (y.produced - x.produced) / secs, cpu, Lag(y), static_cast<double>(y.rss) / kMiB, state,
-                y.lost, loop.c_str(), (y.checkpoints - x.checkpoints) / secs);
+    std::printf("%7.0f s  %-9s %9.0f %9.0f %11s %11s %10.0f %9.0f %10s %9.0f  %-12s %6.1f\n", elapsed, kStageNames[i],
+                in / secs, (y.produced - x.produced) / secs, cpu, background, Lag(y), static_cast<double>(y.rss) / kMiB,
+                state, y.lost, loop.c_str(), (y.checkpoints - x.checkpoints) / secs);
   }
   // The whole process per raw record ingested, and the threads the stages' figures leave out.
   const double raw = b.stages[0].consumed - a.stages[0].consumed;
@@ -429,11 +444,12 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
                        : " fused in this process",
               state_root.c_str(), temporary_state ? " (removed at the end)" : "");
   if (services) {
-    std::printf("(per stage: CPU is the service processes' whole CPU, RSS the largest instance's; the process line: "
-                "the services together, and this process: the embedded broker and the feeder)\n");
+    std::printf("(per stage: CPU is the service processes' whole CPU, of which rocks/kafka is RocksDB's background "
+                "threads' and the Kafka client's; RSS the largest instance's; the process line: the services together, "
+                "and this process: the embedded broker and the feeder)\n");
   }
-  std::printf("%9s  %-9s %9s %9s %11s %10s %9s %10s %9s  %-12s %6s\n", "elapsed", "stage", "in/s", "out/s", "CPU us/rec", "lag",
-              "RSS MiB", "state MiB", "lost", "loop % w/p/f/c", "ckpt/s");
+  std::printf("%9s  %-9s %9s %9s %11s %11s %10s %9s %10s %9s  %-12s %6s\n", "elapsed", "stage", "in/s", "out/s",
+              "CPU us/rec", "rocks/kafka", "lag", "RSS MiB", "state MiB", "lost", "loop % w/p/f/c", "ckpt/s");
   std::fflush(stdout);
 
   Feeder feeder(**producer, generator, args.rate, total);
@@ -538,6 +554,19 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
     char state[32] = "-";
     if (i > 0) std::snprintf(state, sizeof state, "%.1f", static_cast<double>(end.stages[i].state_bytes) / kMiB);
     std::printf("%-9s %12s %12s %11s %10s %10.0f\n", kStageNames[i], f, l, ratio, state, end.stages[i].lost);
+  }
+  // With services, what grew: the service's own threads, or RocksDB's and the Kafka
+  // client's (compactions grow with the state even where the processing does not).
+  for (size_t i = 0; i < 3 && services && last_full > 1; ++i) {
+    const auto& a = intervals.front();
+    const auto& b = intervals[last_full - 1];
+    if (!a.us_per_record[i] || !b.us_per_record[i] || !a.background[i] || !b.background[i]) continue;
+    const double own_first = *a.us_per_record[i] - a.background[i]->rocksdb - a.background[i]->kafka;
+    const double own_last = *b.us_per_record[i] - b.background[i]->rocksdb - b.background[i]->kafka;
+    std::printf("%-9s us/rec first -> last: its own threads %.1f -> %.1f (%.2fx), RocksDB background %.1f -> %.1f, "
+                "Kafka client %.1f -> %.1f\n",
+                kStageNames[i], own_first, own_last, own_first > 0 ? own_last / own_first : 0.0,
+                a.background[i]->rocksdb, b.background[i]->rocksdb, a.background[i]->kafka, b.background[i]->kafka);
   }
   const double lost = end.stages[0].lost + end.stages[1].lost + end.stages[2].lost;
   if (lost > 0) {

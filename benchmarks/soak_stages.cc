@@ -5,9 +5,10 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 #include <thread>
 
+#include "benchmarks/cpu_accounting.h"
 #include "common/metrics/metric_value.h"
 #include "common/metrics/process_metrics.h"
 #include "common/metrics/scrape.h"
@@ -29,6 +30,7 @@ class Fused final : public SoakStages {
     return metrics::MetricValue(pipeline_->registry(kStages[stage]), name, labels);
   }
   std::chrono::nanoseconds Cpu(size_t stage) const override { return pipeline_->CpuTime(kStages[stage]); }
+  std::optional<BackgroundCpu> Background(size_t) const override { return std::nullopt; }
   uint64_t Rss(size_t) const override { return rss_; }
   uint64_t PeakRss(size_t) const override { return metrics::PeakResidentBytes(); }
   bool separate_processes() const override { return false; }
@@ -40,31 +42,24 @@ class Fused final : public SoakStages {
   uint64_t rss_ = 0;
 };
 
-// What /proc says of a process: CPU time (user and system, 10 ms ticks) and resident
-// memory now and at its peak.
+// What /proc says of a process: CPU time (user and system, 10 ms ticks), that of its
+// RocksDB and Kafka client threads, and resident memory now and at its peak.
 struct ProcReading {
-  std::chrono::nanoseconds cpu{0};
+  std::chrono::nanoseconds cpu{0}, rocksdb{0}, kafka{0};
   uint64_t rss = 0, peak = 0;
 };
 
 ProcReading ReadProc(pid_t pid) {
   ProcReading out;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (std::getline(stat, line)) {
-    // The fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
-    std::istringstream rest(line.substr(line.rfind(')') + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::stoull(field);
-      if (i == 15) stime = std::stoull(field);
-    }
-    const double tick = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
-    out.cpu = std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(utime + stime) * tick * 1e9));
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  while (std::getline(status, line)) {
+  const auto nanos = [](double seconds) { return std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9)); };
+  const std::string dir = "/proc/" + std::to_string(pid);
+  std::ifstream stat(dir + "/stat");
+  out.cpu = nanos(StatCpuSeconds(std::string((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>())));
+  const ThreadGroupsCpu groups = ReadThreadGroupsCpu(pid);
+  out.rocksdb = nanos(groups.rocksdb);
+  out.kafka = nanos(groups.clients);
+  std::ifstream status(dir + "/status");
+  for (std::string line; std::getline(status, line);) {
     const auto kib = [&] { return std::stoull(line.substr(line.find(':') + 1)) << 10; };
     if (line.rfind("VmRSS:", 0) == 0) out.rss = kib();
     if (line.rfind("VmHWM:", 0) == 0) out.peak = kib();
@@ -136,6 +131,14 @@ class Services final : public SoakStages {
   std::chrono::nanoseconds Cpu(size_t stage) const override {
     std::chrono::nanoseconds sum{0};
     for (const Instance& in : stages_[stage]) sum += in.proc.cpu;
+    return sum;
+  }
+  std::optional<BackgroundCpu> Background(size_t stage) const override {
+    BackgroundCpu sum;
+    for (const Instance& in : stages_[stage]) {
+      sum.rocksdb += in.proc.rocksdb;
+      sum.kafka += in.proc.kafka;
+    }
     return sum;
   }
   uint64_t Rss(size_t stage) const override { return Largest(stage, &ProcReading::rss); }

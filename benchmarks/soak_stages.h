@@ -31,6 +31,13 @@ class SoakStages {
   virtual double Metric(size_t stage, const std::string& name, const Labels& labels = {}) const = 0;
   // CPU time of the stage: its threads (fused), or its processes whole (services).
   virtual std::chrono::nanoseconds Cpu(size_t stage) const = 0;
+  // Of Cpu(stage) with services: what RocksDB's background threads (flushes, compactions)
+  // and the Kafka client's threads took, the rest being the service's own threads. Fused
+  // stages share their process: nullopt (its process line splits the whole process).
+  struct BackgroundCpu {
+    std::chrono::nanoseconds rocksdb{0}, kafka{0};
+  };
+  virtual std::optional<BackgroundCpu> Background(size_t stage) const = 0;
   // Resident memory, now and at its peak: this whole process (fused), or the stage's
   // largest instance (services).
   virtual uint64_t Rss(size_t stage) const = 0;
