@@ -56,7 +56,8 @@ void Abandon(HandlePtr handle, const std::string& group, const std::string& why)
   static std::mutex mu;
   static auto* abandoned = new std::vector<rd_kafka_t*>();
   logging::Log(logging::Level::kWarn,
-               "consumer of group " + group + " " + why + ": its Kafka client is released without being destroyed",
+               (group.empty() ? std::string("consumer") : "consumer of group " + group) + " " + why +
+                   ": its Kafka client is released without being destroyed",
                {{"client", rd_kafka_name(handle.get())}});
   rd_kafka_t* rk = handle.release();
   rd_kafka_destroy_flags(rk, kDestroyImmediate);
