@@ -594,13 +594,13 @@ int main(int argc, char** argv) {
       "stage: records/s, CPU per record, lag, RSS, state on disk and records lost.",
       "soak_bench");
   app.add_option("--rate", args.rate, "Records offered per second")->capture_default_str()->check(CLI::Range(1.0, 1e6));
-  auto* minutes = app.add_option("--minutes", args.minutes, "How long to feed")->capture_default_str()->check(CLI::PositiveNumber);
+  auto* minutes = app.add_option("--minutes", args.minutes, "How long to feed")->capture_default_str()->check(CLI::Range(0.01, 1e6));
   app.add_option("--records", args.records, "Feed this many records instead (at --rate)")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1.0, 1e12))
       ->excludes(minutes);
   app.add_option("--span-days", args.span_days, "Event times run evenly over this many days, ending now")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 36500.0));
   app.add_option("--customers", args.customers, "Distinct customers")->capture_default_str()->check(CLI::Range(1, 1'000'000));
   app.add_option("--partitions", args.partitions,
                  "Partitions of every topic; the embedded broker keeps 5 MiB of each, so long or fast soaks need many")
@@ -636,7 +636,7 @@ int main(int argc, char** argv) {
       ->needs(services);
   app.add_option("--drain-seconds", args.drain_s, "After the feed, wait this long at most for every stage to catch up")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 86400.0));
   if (auto exit_code = voc::runtime::ParseCommandLine(app, argc, argv)) return *exit_code;
   voc::logging::Init({.program = "soak_bench", .level = "warn", .clear_terminal_line = isatty(STDERR_FILENO) == 1}).ok();
   return voc::bench::Run(args, voc::bench::CommandLine(argc, argv), stop.flag());

@@ -4,14 +4,40 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <regex>
 #include <string>
 
 namespace voc::runtime {
 
 // Adds --version (prints "<name> <version>").
 inline void AddVersionFlag(CLI::App& app) { app.set_version_flag("--version", app.get_name() + " " VOC_VERSION); }
+
+// CLI11 2.1's range check says "--rate: Value x not in range 0.000000 to 1797...000000"
+// even when x is no number, and spells its bounds with six decimals. This says what was
+// wrong in a sentence instead: "--rate: 'x' is not a number", "--share: 2 is out of range;
+// it must be between 0 and 1". Other messages pass unchanged. (CLI::PositiveNumber and
+// NonNegativeNumber print bounds no sentence can use: give options a CLI::Range.)
+inline std::string RangeErrorSentence(const std::string& what) {
+  static const std::regex kRange("^(.*): Value (.*) not in range (\\S+) to (\\S+)$");
+  std::smatch m;
+  if (!std::regex_match(what, m, kRange)) return what;
+  const std::string option = m[1], value = m[2];
+  char* end = nullptr;
+  std::strtod(value.c_str(), &end);
+  if (value.empty() || end == nullptr || *end != '\0') return option + ": '" + value + "' is not a number";
+  const auto bound = [](const std::string& text) {
+    std::string b = text;
+    if (b.find('.') != std::string::npos) {
+      while (b.back() == '0') b.pop_back();
+      if (b.back() == '.') b.pop_back();
+    }
+    return b;
+  };
+  return option + ": " + value + " is out of range; it must be between " + bound(m[3]) + " and " + bound(m[4]);
+}
 
 // Parses argv into app. nullopt: go on. Otherwise the exit code: 0 after --help or
 // --version, 2 after a mistake (the sentence is on stderr).
@@ -36,6 +62,8 @@ inline std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv)
                           : "'" + rest.front() + "' is not a command; the commands are " + commands;
     } else if (!what.empty() && what.back() == '.') {
       what.pop_back();
+    } else {
+      what = RangeErrorSentence(what);
     }
     std::cerr << name << ": " << what << "; '" << name << " --help' lists the commands and options\n";
     return 2;

@@ -472,6 +472,22 @@ TEST_F(VocctlTest, MistypedCommandOrFlagIsNamedWithExitCodeTwo) {
   EXPECT_NE(service.err.find("--lgo-level"), std::string::npos) << service.err;
 }
 
+// CLI11's own wording was "Value abc not in range 1 to 1000000" for a word, and bounds
+// with six decimals.
+TEST_F(VocctlTest, AValueThatIsNoNumberOrOutOfRangeIsASentenceNamingTheRange) {
+  auto word = Vocctl({"gen", "-n", "1", "--customers", "abc"});
+  EXPECT_EQ(word.rc, 2);
+  EXPECT_NE(word.err.find("vocctl: --customers: 'abc' is not a number; 'vocctl --help'"), std::string::npos) << word.err;
+  auto share = Vocctl({"gen", "-n", "1", "--malformed-share", "2"});
+  EXPECT_EQ(share.rc, 2);
+  EXPECT_NE(share.err.find("--malformed-share: 2 is out of range; it must be between 0 and 1;"), std::string::npos)
+      << share.err;
+  auto rate = Vocctl({"demo", "--rate", "0.5"});
+  EXPECT_EQ(rate.rc, 2);
+  EXPECT_NE(rate.err.find("--rate: 0.5 is out of range; it must be between 1 and 1000000;"), std::string::npos)
+      << rate.err;
+}
+
 TEST_F(VocctlTest, EveryBinaryPrintsItsVersion) {
   for (const std::string& binary : {kVocctl, kBroker, test::ServiceBinary("voc-ingest"),
                                     test::ServiceBinary("voc-enrich"), test::ServiceBinary("voc-aggregate")}) {
