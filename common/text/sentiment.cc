@@ -317,8 +317,20 @@ void SentimentScorer::Tokenize(std::string_view text) {
   }
   ResolveTokens();
   ResolvePhrases();
-  for (SentimentToken& t : tokens_) {
+  const size_t count = tokens_.size();
+  for (size_t i = 0; i < count; ++i) {
+    SentimentToken& t = tokens_[i];
     if ((t.entry.flags & kLexContrast) && !(t.flags & kTokConsumed)) t.flags |= kTokContrast;
+    // VADER scores a booster word as nothing of its own, only as what it adds to the word
+    // it modifies. One with a valence of its own that modifies no opinion word says it
+    // itself: "the display is exceptional", "super!", "it performs terribly".
+    constexpr uint16_t kBoosterWithValence = kLexBooster | kLexValence;
+    if ((t.entry.flags & kBoosterWithValence) == kBoosterWithValence && t.entry.valence != 0.0f &&
+        !(t.flags & kTokConsumed)) {
+      const bool modifies = i + 1 < count && !(t.flags & kTokSentenceEnd) &&
+                            (tokens_[i + 1].entry.flags & (kLexValence | kLexBooster)) != 0;
+      if (!modifies) t.entry.flags = static_cast<uint16_t>(t.entry.flags & ~kLexBooster);
+    }
   }
   if (MayHoldConstruction()) ApplyConstructions();
 

@@ -54,6 +54,17 @@ TEST_F(SentimentTest, BoostersAndDampenersScaleIntensity) {
   EXPECT_LT(Score("The app is kind of good"), plain);
 }
 
+// A booster with a valence of its own ("exceptional" in the feedback lexicon, "super" and
+// "terribly" in VADER's) scored nothing when it modified no opinion word, as in VADER.
+TEST_F(SentimentTest, BoosterWithAValenceOfItsOwnSaysItWhenItModifiesNothing) {
+  EXPECT_GE(Score("The display is exceptional."), 0.3);
+  EXPECT_GE(Score("Super!"), 0.3);
+  EXPECT_LE(Score("It performs terribly."), -0.3);
+  // Before an opinion word it still only boosts it.
+  EXPECT_LT(Score("The app is terribly slow"), Score("The app is slow"));
+  EXPECT_GT(Score("It is super fast"), Score("It is fast"));
+}
+
 TEST_F(SentimentTest, ContrastWeighsTheClauseAfterBut) {
   // Without the "but" rule the two would cancel towards the stronger word.
   EXPECT_LT(Score("The design is great but it is slow"), Score("The design is great and it is slow"));
