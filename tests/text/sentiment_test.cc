@@ -134,6 +134,12 @@ TEST_F(SentimentTest, CustomerFeedbackLexicon) {
   EXPECT_LT(Score("the screen quit working after a week"), -0.3);
   EXPECT_LT(Score("the build quality is sub-par"), -0.3);
   EXPECT_LT(Score("a second-rate, over-priced sequel"), -0.3);  // hyphenated words are one token
+  // Nouns that judge, and idioms VADER reads the other way ("joke" +1.2, "steal" -2.2).
+  EXPECT_LT(Score("the new update is a nightmare"), -0.3);
+  EXPECT_LT(Score("the support chat is a joke"), -0.3);
+  EXPECT_GT(Score("setup was a breeze"), 0.3);
+  EXPECT_GT(Score("at this price it's a steal"), 0.3);
+  EXPECT_GT(Score("this little cafe is a gem"), 0.3);
 }
 
 TEST_F(SentimentTest, FourWordPhrasesMatchAndLongerOnesAreRefusedAtLoad) {
