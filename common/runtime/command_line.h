@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
-#include <regex>
 #include <string>
+#include <string_view>
 
 namespace voc::runtime {
 
@@ -21,10 +21,19 @@ inline void AddVersionFlag(CLI::App& app) { app.set_version_flag("--version", ap
 // it must be between 0 and 1". Other messages pass unchanged. (CLI::PositiveNumber and
 // NonNegativeNumber print bounds no sentence can use: give options a CLI::Range.)
 inline std::string RangeErrorSentence(const std::string& what) {
-  static const std::regex kRange("^(.*): Value (.*) not in range (\\S+) to (\\S+)$");
-  std::smatch m;
-  if (!std::regex_match(what, m, kRange)) return what;
-  const std::string option = m[1], value = m[2];
+  constexpr std::string_view kValue = ": Value ", kRange = " not in range ", kTo = " to ";
+  const size_t value_at = what.find(kValue);
+  const size_t range_at = what.rfind(kRange);
+  const size_t to_at = what.rfind(kTo);
+  if (value_at == std::string::npos || range_at == std::string::npos || to_at == std::string::npos ||
+      range_at < value_at + kValue.size() || to_at < range_at + kRange.size()) {
+    return what;
+  }
+  const std::string option = what.substr(0, value_at);
+  const size_t value_from = value_at + kValue.size(), low_from = range_at + kRange.size();
+  const std::string value = what.substr(value_from, range_at - value_from);
+  const std::string low = what.substr(low_from, to_at - low_from);
+  const std::string high = what.substr(to_at + kTo.size());
   char* end = nullptr;
   std::strtod(value.c_str(), &end);
   if (value.empty() || end == nullptr || *end != '\0') return option + ": '" + value + "' is not a number";
@@ -36,7 +45,7 @@ inline std::string RangeErrorSentence(const std::string& what) {
     }
     return b;
   };
-  return option + ": " + value + " is out of range; it must be between " + bound(m[3]) + " and " + bound(m[4]);
+  return option + ": " + value + " is out of range; it must be between " + bound(low) + " and " + bound(high);
 }
 
 // Parses argv into app. nullopt: go on. Otherwise the exit code: 0 after --help or
