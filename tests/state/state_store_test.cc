@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -265,6 +266,51 @@ TEST_F(StateStoreTest, InvalidRocksDbOptionFailsOpenNamingTheKey) {
   options.rocksdb_options = {{"max_background_jobs", "3"}, {"level0_file_num_compaction_trigger", "8"}};
   store = StateStore::Open(options);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
+}
+
+// The options RocksDB opened each store with, as it records them in the folder's newest
+// OPTIONS file: per column family, "key=value" lines.
+std::map<std::string, std::map<std::string, std::string>> RecordedFamilyOptions(const std::string& path) {
+  std::filesystem::path newest;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("OPTIONS-") && (newest.empty() || name > newest.filename().string())) newest = entry.path();
+  }
+  std::map<std::string, std::map<std::string, std::string>> families;
+  std::ifstream in(newest);
+  std::string line, family;
+  while (std::getline(in, line)) {
+    line.erase(0, line.find_first_not_of(" \t"));
+    if (line.starts_with("[CFOptions \"")) {
+      family = line.substr(12, line.find('"', 12) - 12);
+    } else if (line.starts_with("[")) {
+      family.clear();
+    } else if (!family.empty() && line.find('=') != std::string::npos) {
+      families[family][line.substr(0, line.find('='))] = line.substr(line.find('=') + 1);
+    }
+  }
+  return families;
+}
+
+// Every store's levels are sized for random writes (a small level 1 in small files, 8
+// flushes before a compaction), unless state.rocksdb.* says otherwise.
+TEST_F(StateStoreTest, EveryStoreHasASmallLevelOneUnlessConfiguredOtherwise) {
+  StateOptions options = Options();
+  ASSERT_NE(Open(options), nullptr);
+  auto families = RecordedFamilyOptions(options.path);
+  for (const char* family : {"default", "counts", "seen"}) {
+    ASSERT_TRUE(families.contains(family)) << family;
+    EXPECT_EQ(families[family]["max_bytes_for_level_base"], "33554432") << family;
+    EXPECT_EQ(families[family]["target_file_size_base"], "8388608") << family;
+    EXPECT_EQ(families[family]["level0_file_num_compaction_trigger"], "8") << family;
+  }
+  options.path = dir_.path() + "/configured";
+  options.rocksdb_options = {{"max_bytes_for_level_base", "268435456"}, {"level0_file_num_compaction_trigger", "4"}};
+  ASSERT_NE(Open(options), nullptr);
+  families = RecordedFamilyOptions(options.path);
+  EXPECT_EQ(families["counts"]["max_bytes_for_level_base"], "268435456");
+  EXPECT_EQ(families["counts"]["level0_file_num_compaction_trigger"], "4");
+  EXPECT_EQ(families["counts"]["target_file_size_base"], "8388608");
 }
 
 // A point store (kept in a hash table in memory) reads, overwrites, deletes, survives a
