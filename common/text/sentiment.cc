@@ -327,8 +327,10 @@ void SentimentScorer::Tokenize(std::string_view text) {
     constexpr uint16_t kBoosterWithValence = kLexBooster | kLexValence;
     if ((t.entry.flags & kBoosterWithValence) == kBoosterWithValence && t.entry.valence != 0.0f &&
         !(t.flags & kTokConsumed)) {
-      const bool modifies = i + 1 < count && !(t.flags & kTokSentenceEnd) &&
-                            (tokens_[i + 1].entry.flags & (kLexValence | kLexBooster)) != 0;
+      // A word the feedback lexicon sets to 0 ("support", "pay") is no opinion word.
+      const LexEntry* next = i + 1 < count && !(t.flags & kTokSentenceEnd) ? &tokens_[i + 1].entry : nullptr;
+      const bool modifies =
+          next != nullptr && ((next->flags & kLexBooster) || ((next->flags & kLexValence) && next->valence != 0.0f));
       if (!modifies) t.entry.flags = static_cast<uint16_t>(t.entry.flags & ~kLexBooster);
     }
   }

@@ -59,6 +59,7 @@ TEST_F(SentimentTest, BoostersAndDampenersScaleIntensity) {
 TEST_F(SentimentTest, BoosterWithAValenceOfItsOwnSaysItWhenItModifiesNothing) {
   EXPECT_GE(Score("The display is exceptional."), 0.3);
   EXPECT_GE(Score("Super!"), 0.3);
+  EXPECT_GE(Score("super support"), 0.3);  // "support" is set to 0, no opinion word
   EXPECT_LE(Score("It performs terribly."), -0.3);
   // Before an opinion word it still only boosts it.
   EXPECT_LT(Score("The app is terribly slow"), Score("The app is slow"));
