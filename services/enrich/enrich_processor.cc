@@ -161,14 +161,18 @@ EnrichProcessor::~EnrichProcessor() = default;
 
 void EnrichProcessor::Open(runtime::Setup& setup) {
   setup.StateFormat("voc-enrich/2");
+  // A feedback id's entries are read again only when the record is redelivered, revised or
+  // its role changes: write_once leaves the cache to what every record reads, its
+  // customer's texts and profile.
   dedupe_ = setup.Store<voc::state::v1::DedupeEntry>(
-      {.name = "dedupe", .ttl = options_.dedupe_ttl, .point_lookups = true});
+      {.name = "dedupe", .ttl = options_.dedupe_ttl, .point_lookups = true, .write_once = true});
   near_duplicates_ = setup.Store<RecentTexts>({.name = "neardup", .ttl = options_.dedupe_ttl, .point_lookups = true});
   // A role can change only while an earlier text within the horizon may still arrive: the
   // records kept for that live as long as the horizon (wall time; at least a day).
   const auto horizon = std::chrono::duration_cast<std::chrono::seconds>(options_.near_duplicate_horizon);
   emitted_ = setup.Store<EmittedRecord>(
-      {.name = "emitted", .ttl = std::max(horizon, std::chrono::seconds(86'400)), .point_lookups = true});
+      {.name = "emitted", .ttl = std::max(horizon, std::chrono::seconds(86'400)), .point_lookups = true,
+       .write_once = true});
   customers_ = setup.ReadTable<voc::v1::CustomerProfile>(options_.customers_topic,
                                                          {.name = "customers", .point_lookups = true},
                                                          options_.customer_catch_up);

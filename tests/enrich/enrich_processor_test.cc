@@ -445,6 +445,30 @@ TEST_F(EnrichProcessorTest, NearDuplicateIndexKeepsTheConfiguredNumberOfLatestTe
   EXPECT_EQ(out.enriched()[0].duplicate_of(), "f4");
 }
 
+// Each feedback id's own entries (its dedupe entry, the record emitted for it) are read
+// again only on a redelivery, a revision or a role change: once written they leave the
+// cache, which keeps what the next record reads (its customer's texts and profile). Kept,
+// they would push the customers' texts out as the stream grows.
+TEST_F(EnrichProcessorTest, OnlyWhatLaterRecordsReadStaysCachedOnceWritten) {
+  const auto feed = [&](int from, int to) {
+    std::vector<voc::v1::Feedback> batch;
+    for (int i = from; i < to; ++i) {
+      const std::string n = std::to_string(i);
+      batch.push_back(Feedback("f" + n, 1, std::string(kLongText) + " Ticket " + n, "cust-1", kT0 + i));
+    }
+    Batch(batch);
+  };
+  feed(0, 40);  // the customer's index reaches its cap of 32 texts
+  const size_t cached = harness_->driver().cached_bytes();
+  feed(40, 240);
+  EXPECT_LT(harness_->driver().cached_bytes(), cached + 4096)
+      << "200 more records of one customer grew the cache from " << cached << " bytes";
+  // What left the cache is still there to read: a redelivery is an exact duplicate, and a
+  // repeat is a near duplicate of the texts kept.
+  Batch({Feedback("f7", 1, std::string(kLongText) + " Ticket 7", "cust-1", kT0 + 7)});
+  EXPECT_EQ(Decisions("exact_duplicate"), 1);
+}
+
 // Stored near-duplicate indexes hold SimHashes: the function must never change, or new
 // texts stop matching the ones already stored.
 TEST(SimHash, StaysTheSameForTheTextsAlreadyStored) {
