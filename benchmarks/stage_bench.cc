@@ -11,6 +11,7 @@
 #include <map>
 
 #include "common/kafka/kafka.h"
+#include "common/runtime/memory_budget.h"
 #include "common/runtime/processor_driver.h"
 #include "services/aggregate/aggregate_processor.h"
 #include "services/enrich/enrich_processor.h"
@@ -204,6 +205,9 @@ BENCHMARK(BM_Aggregate_Process)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 // The streams are built before any benchmark runs, so a profile of one benchmark
 // (callgrind --toggle-collect=...BM_Aggregate_Process*) holds that stage's work only.
 int main(int argc, char** argv) {
+  // The services' allocator and its settings (jemalloc unless built without), so a stage
+  // costs here what it costs in its service.
+  voc::runtime::LimitAllocatorArenas();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   voc::bench::Warm();
