@@ -7,8 +7,8 @@ namespace {
 
 // A word inside a cue, and the rest of one: at most 24 word characters. Unbounded (\w+,
 // \w*), a gap after a common word ("i", "not") kept Hyperscan's engines running after
-// each; bounded, the cue database scans feedback ~28% faster, and no word of feedback is
-// longer.
+// each; bounded, the cue database scans feedback ~28% faster, and feedback words are
+// seldom longer (the analysis of 37,496 test texts did not change).
 #define VOC_WORD "\\w{1,24}"
 #define VOC_WORD_REST "\\w{0,24}"
 // Negated auxiliaries and the verbs users pair with them when something is broken.
