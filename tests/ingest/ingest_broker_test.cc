@@ -7,7 +7,6 @@
 #include <prometheus/text_serializer.h>
 
 #include <map>
-#include <thread>
 
 #include "common/kafka/embedded_broker.h"
 #include "common/runtime/service_runner.h"
@@ -110,17 +109,14 @@ TEST(IngestOnBroker, BadRecordsBecomeDeadLettersAndThePartitionKeepsFlowing) {
   auto runner = IngestRunner(broker->bootstrap_servers(), options, registry);
   ASSERT_NE(runner, nullptr);
 
-  std::atomic<bool> stop{false};
-  Status run_status;
-  std::thread loop([&] { run_status = runner->Run(stop); });
+  test::RunningService service(*runner);
   const TopicPartition dlq{"voc.dlq", PartitionId(0)}, out{"voc.feedback", PartitionId(0)};
   auto high = [&](const TopicPartition& tp) {
     auto marks = kafka::Watermarks({broker->bootstrap_servers()}, tp, 2s);
     return marks.ok() ? static_cast<size_t>(marks->second.value) : 0;
   };
   const bool done = test::WaitFor([&] { return high(dlq) >= bad && high(out) >= good; }, 30s);
-  stop = true;
-  loop.join();
+  const Status run_status = service.Stop();
   ASSERT_TRUE(done) << "dead letters " << high(dlq) << "/" << bad << ", feedback " << high(out) << "/" << good;
   ASSERT_TRUE(run_status.ok()) << run_status.ToString();
 
@@ -205,11 +201,9 @@ TEST(IngestOnBroker, ContentTypeHeaderDecidesTheFormatOfItsRecord) {
   auto registry = std::make_shared<prometheus::Registry>();
   auto runner = IngestRunner(bs, {}, registry);
   ASSERT_NE(runner, nullptr);
-  std::atomic<bool> stop{false};
-  std::thread loop([&] { runner->Run(stop).ok(); });
+  test::RunningService service(*runner);
   const bool done = test::AwaitRecords({bs}, "voc.dlq", 2, 30s) && test::AwaitRecords({bs}, "voc.feedback", 1, 30s);
-  stop = true;
-  loop.join();
+  service.Stop().ok();
   ASSERT_TRUE(done) << "voc-ingest did not write its dead letters and feedback";
   auto letters = test::ReadTopic({bs}, "voc.dlq");
   auto feedback = test::ReadTopic({bs}, "voc.feedback");

@@ -22,6 +22,7 @@ namespace voc::runtime {
 namespace {
 
 using namespace std::chrono_literals;
+using test::RunningService;
 
 // Counts records per partition in its store, sleeping `delay` per record when set.
 class CountingProcessor final : public Processor {
@@ -37,24 +38,6 @@ class CountingProcessor final : public Processor {
  private:
   std::chrono::milliseconds delay_;
   state::KeyValueStore<test::Counter>* counts_ = nullptr;
-};
-
-class RunningService {
- public:
-  explicit RunningService(ServiceRunner& runner) : thread_([this, &runner] { status_ = runner.Run(stop_); }) {}
-  ~RunningService() {
-    if (thread_.joinable()) Stop().ok();
-  }
-  Status Stop() {
-    stop_ = true;
-    thread_.join();
-    return status_;
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  Status status_;
-  std::thread thread_;  // last: starts after the members it uses exist
 };
 
 // The values of `name`'s samples of the test's service whose labels contain every one of

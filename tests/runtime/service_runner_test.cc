@@ -21,6 +21,7 @@ namespace voc::runtime {
 namespace {
 
 using namespace std::chrono_literals;
+using test::RunningService;
 using ::testing::HasSubstr;
 
 constexpr state::StoreId kCounts = 0;
@@ -67,25 +68,6 @@ class CopyAndCountProcessor final : public Processor {
  private:
   std::shared_ptr<Observed> observed_;
   state::KeyValueStore<test::Counter>* counts_ = nullptr;
-};
-
-// Runs a ServiceRunner on its own thread until Stop.
-class RunningService {
- public:
-  explicit RunningService(ServiceRunner& runner) : thread_([this, &runner] { status_ = runner.Run(stop_); }) {}
-  ~RunningService() {
-    if (thread_.joinable()) Stop().ok();
-  }
-  Status Stop() {
-    stop_ = true;
-    thread_.join();
-    return status_;
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  Status status_;
-  std::thread thread_;  // last: starts after the members it uses exist
 };
 
 class ServiceRunnerTest : public ::testing::Test {

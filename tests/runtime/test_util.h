@@ -1,22 +1,25 @@
 // Helpers shared by the runtime, state, ingest and end-to-end tests: a temporary folder
-// (temp_dir.h), waiting on a condition, reading a topic back to its end,
+// (temp_dir.h), a service runner on its own thread, waiting on a condition, reading a topic back to its end,
 // waiting for a consumer group to catch up, and reading a counter from a
 // prometheus::Registry. They use the real parts only, and work on the embedded broker and
 // a real one alike.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/core/status.h"
 #include "common/kafka/kafka.h"
 #include "common/metrics/metric_value.h"
 #include "common/metrics/scrape.h"
+#include "common/runtime/service_runner.h"
 #include "tests/runtime/temp_dir.h"
 
 namespace prometheus {
@@ -76,6 +79,29 @@ std::string AwaitCaughtUp(const kafka::ClientConfig& cluster, const std::string&
 // producer would: voc::kafka::Producer writes no headers.
 Status ProduceWithHeader(const std::string& bootstrap, const std::string& topic, const std::string& key,
                          const std::string& value, const std::string& header, const std::string& header_value);
+
+// Runs a ServiceRunner on its own thread until Stop (or destruction).
+class RunningService {
+ public:
+  explicit RunningService(runtime::ServiceRunner& runner)
+      : thread_([this, &runner] { status_ = runner.Run(stop_); }) {}
+  ~RunningService() {
+    if (thread_.joinable()) Stop().ok();
+  }
+  RunningService(const RunningService&) = delete;
+  RunningService& operator=(const RunningService&) = delete;
+  // Asks the runner to stop, waits for it and returns what Run returned.
+  Status Stop() {
+    stop_ = true;
+    thread_.join();
+    return status_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  Status status_;
+  std::thread thread_;  // last: starts after the members it uses exist
+};
 
 // Reading a metric back: common/metrics/metric_value.h.
 using metrics::MetricValue;
