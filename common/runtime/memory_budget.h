@@ -4,7 +4,7 @@
 // analyzer) goes to the typed stores' caches, RocksDB's block cache and memtables,
 // librdkafka's pre-fetch queue and the producer's buffer, leaving about a third for
 // checkpoints (the write batch and changelog records of the unwritten entries, which the
-// runner bounds to half the stores' cache), batches in hand and allocator overhead.
+// runner bounds to a quarter of the stores' cache), batches in hand and allocator overhead.
 // Estimates are not the
 // resident size, so a MemoryGuard also watches that: when it nears the budget, the guard
 // sheds what can be read back (the stores' clean cache entries) and hands the allocator's

@@ -129,7 +129,7 @@ bool ProcessorDriver::CachesOverBudget() const {
     cached += store->cached_bytes();
     unwritten += store->unwritten_bytes();
   }
-  return cached > options_.cache_bytes || unwritten > options_.cache_bytes / 2;
+  return cached > options_.cache_bytes || unwritten > options_.cache_bytes / 4;
 }
 
 size_t ProcessorDriver::unwritten() const {

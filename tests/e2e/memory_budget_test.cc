@@ -117,7 +117,7 @@ TEST(MemoryBudget, AggregateUnderASmallBudgetStaysUnderItWhileItsStateOutgrowsIt
 // voc-ingest and voc-enrich under the same budget, on generated feedback of 20,000
 // customers over 30 days: voc-enrich's dedupe and near-duplicate indexes and customer
 // table outgrow what its caches hold (70 MiB on disk, compressed, against a 30 MiB share);
-// voc-ingest holds no state, only its librdkafka queues. Peaks: voc-enrich 143-147 MiB,
+// voc-ingest holds no state, only its librdkafka queues. Peaks: voc-enrich 138-141 MiB,
 // voc-ingest 35 MiB.
 TEST(MemoryBudget, IngestAndEnrichUnderASmallBudgetStayUnderItWhileTheirStateOutgrowsIt) {
 #if defined(__SANITIZE_ADDRESS__)
