@@ -1,6 +1,8 @@
 #include "common/text/signals.h"
 
 #include <algorithm>
+#include <array>
+#include <vector>
 
 namespace voc::text {
 namespace {
@@ -11,9 +13,150 @@ namespace {
 // seldom longer (the analysis of 37,496 test texts did not change).
 #define VOC_WORD "\\w{1,24}"
 #define VOC_WORD_REST "\\w{0,24}"
-// Negated auxiliaries and the verbs users pair with them when something is broken.
-#define VOC_NEG_AUX "(?:won'?t|will not|can'?t|cannot|can not|doesn'?t|does not|don'?t|do not|didn'?t|did not|isn'?t|is not|wouldn'?t|couldn'?t|unable to|fails? to|failed to|no longer|not)"
-#define VOC_BROKEN_VERB "(?:open|load|start|launch|play|work|connect|sync|show|display|respond|download|upload|install|update|save|send|log ?in|sign ?in|login|boot|run|print|stream|refresh|charge|pair|watch|read|keep|remember|recogni[sz]e|detect|hear|stay|resume|seek|close|exit|quit|render|decode|convert|record|import|export|recover|scroll|go off|ring|sync|rotate|zoom|print|delete|uninstall|appear|function|activate|access)" VOC_WORD_REST
+
+// Negated auxiliaries: (?:won'?t|will not|can'?t|cannot|can not|doesn'?t|does not|don'?t|
+// do not|didn'?t|did not|isn'?t|is not|wouldn'?t|couldn'?t|unable to|fails? to|failed to|
+// no longer|not), spelled out; a space in one is a single ' '.
+constexpr std::string_view kNegations[] = {
+    "won't", "wont",  "will not", "can't",    "cant",   "cannot",   "can not",  "doesn't",   "doesnt",    "does not",
+    "don't", "dont",  "do not",   "didn't",   "didnt",  "did not",  "isn't",    "isnt",      "is not",    "wouldn't",
+    "wouldnt", "couldn't", "couldnt", "unable to", "fails to", "fail to", "failed to", "no longer", "not"};
+// Each negation ends with one of these words, which occur wherever a negation does.
+constexpr const char* kNegationAnchors =
+    "(?:not|won't|can't|cannot|doesn't|don't|didn't|isn't|wouldn't|couldn't|unable to|fails to|fail to|failed to|"
+    "no longer)";
+// The verbs users pair with them when something is broken (each followed by at most 24
+// more word characters: "opening", "loads").
+constexpr std::string_view kBrokenVerbs[] = {
+    "open",     "load",    "start",   "launch",   "play",     "work",      "connect", "sync",   "show",    "display",
+    "respond",  "download", "upload", "install",  "update",   "save",      "send",    "log in", "login",   "sign in",
+    "signin",   "boot",    "run",     "print",    "stream",   "refresh",   "charge",  "pair",   "watch",   "read",
+    "keep",     "remember", "recognise", "recognize", "detect", "hear",     "stay",    "resume", "seek",    "close",
+    "exit",     "quit",    "render",  "decode",   "convert",  "record",    "import",  "export", "recover", "scroll",
+    "go off",   "ring",    "rotate",  "zoom",     "delete",   "uninstall", "appear",  "function", "activate", "access"};
+// What cannot find or see in a bug report: the software, not the writer.
+constexpr std::string_view kSoftwareSubjects[] = {
+    "it",          "vlc",        "firefox",      "the app",    "the program", "the player",
+    "the browser", "the system", "the computer", "the device", "the phone",   "the software"};
+constexpr std::string_view kFindOrSee[] = {"find", "see"};
+
+// Hyperscan's \s and \w (ASCII).
+constexpr bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+constexpr bool IsWord(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+constexpr char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+// Whether text[at..) starts with `word` (lowercase), caseless as Hyperscan's
+// HS_FLAG_CASELESS.
+bool StartsWithAt(std::string_view text, size_t at, std::string_view word) {
+  if (at > text.size() || text.size() - at < word.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (Lower(text[at + i]) != word[i]) return false;
+  }
+  return true;
+}
+
+// Where `word` starts when it ends at `end` of the text and a word starts there (\b);
+// npos when it does not.
+size_t WordEndingAt(std::string_view text, size_t end, std::string_view word) {
+  if (end > text.size() || end < word.size() || !StartsWithAt(text, end - word.size(), word)) return std::string_view::npos;
+  const size_t start = end - word.size();
+  return start == 0 || !IsWord(text[start - 1]) ? start : std::string_view::npos;
+}
+
+// Verbs by their first letter: a word is compared only with the verbs it could start.
+class VerbIndex {
+ public:
+  explicit VerbIndex(std::span<const std::string_view> verbs) {
+    for (std::string_view verb : verbs) by_letter_[static_cast<size_t>(verb[0] - 'a')].push_back(verb);
+  }
+  std::span<const std::string_view> StartingWith(char c) const {
+    c = Lower(c);
+    if (c < 'a' || c > 'z') return {};
+    return by_letter_[static_cast<size_t>(c - 'a')];
+  }
+
+ private:
+  std::array<std::vector<std::string_view>, 26> by_letter_;
+};
+
+const VerbIndex& BrokenVerbs() {
+  static const VerbIndex index(kBrokenVerbs);
+  return index;
+}
+const VerbIndex& FindOrSee() {
+  static const VerbIndex index(kFindOrSee);
+  return index;
+}
+
+// One of the verbs at `at`, then at most 24 more word characters and the word's end:
+// (?:verbs)\w{0,24}\b.
+bool VerbAt(std::string_view text, size_t at, const VerbIndex& verbs) {
+  if (at >= text.size()) return false;
+  for (std::string_view verb : verbs.StartingWith(text[at])) {
+    if (!StartsWithAt(text, at, verb)) continue;
+    size_t rest = 0;
+    for (size_t k = at + verb.size(); k < text.size() && IsWord(text[k]) && rest <= 24; ++k) ++rest;
+    if (rest <= 24) return true;
+  }
+  return false;
+}
+
+// Where the verb of \s+(?:\w{1,24}\s+)?VERB may start after a negation that ends at `end`:
+// after its whitespace, and after one more word of 1-24 word characters and whitespace;
+// npos where there is none.
+std::array<size_t, 2> VerbStarts(std::string_view text, size_t end) {
+  constexpr size_t kNone = std::string_view::npos;
+  size_t p = end;
+  if (p >= text.size() || !IsSpace(text[p])) return {kNone, kNone};
+  while (p < text.size() && IsSpace(text[p])) ++p;
+  size_t q = p;
+  while (q < text.size() && IsWord(text[q]) && q - p <= 24) ++q;
+  if (q == p || q - p > 24 || q >= text.size() || !IsSpace(text[q])) return {p, kNone};
+  while (q < text.size() && IsSpace(text[q])) ++q;
+  return {p, q};
+}
+
+bool VerbAtEither(std::string_view text, const std::array<size_t, 2>& starts, const VerbIndex& verbs) {
+  return VerbAt(text, starts[0], verbs) || VerbAt(text, starts[1], verbs);
+}
+
+// \b(?:negations), ending at `end`.
+bool NegationEndsAt(std::string_view text, size_t end) {
+  for (std::string_view negation : kNegations) {
+    if (WordEndingAt(text, end, negation) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// \b(?:software subjects)\s+(?:negations), the negation ending at `end`.
+bool SoftwareNegationEndsAt(std::string_view text, size_t end) {
+  for (std::string_view negation : kNegations) {
+    if (end < negation.size() || !StartsWithAt(text, end - negation.size(), negation)) continue;
+    const size_t start = end - negation.size();
+    if (start == 0 || !IsSpace(text[start - 1])) continue;
+    size_t before = start;
+    while (before > 0 && IsSpace(text[before - 1])) --before;
+    for (std::string_view subject : kSoftwareSubjects) {
+      if (WordEndingAt(text, before, subject) != std::string_view::npos) return true;
+    }
+  }
+  return false;
+}
+
+// Around the negation that ends at `end`, either bug construction (the verbs are looked
+// for first: after most negations there is none):
+// - \b(?:negations)\s+(?:\w{1,24}\s+)?(?:broken verbs)\w{0,24}\b: "won't open", "can't log
+//   in", "no longer syncs", "does not even start";
+// - \b(?:software subjects)\s+(?:negations)\s+(?:\w{1,24}\s+)?(?:find|see)\w{0,24}\b: "VLC
+//   cannot find the file", "it does not see my camera".
+bool BugAfterNegation(std::string_view text, size_t end) {
+  const std::array<size_t, 2> starts = VerbStarts(text, end);
+  if (starts[0] == std::string_view::npos) return false;
+  if (VerbAtEither(text, starts, BrokenVerbs()) && NegationEndsAt(text, end)) return true;
+  return VerbAtEither(text, starts, FindOrSee()) && SoftwareNegationEndsAt(text, end);
+}
 
 // A plain array: std::array's deduction guide folds over every element, past clang's nesting limit.
 constexpr SignalCue kCues[] = {
@@ -64,10 +207,10 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kBug, "does not work", false},
     SignalCue{Signal::kBug, "didn't work", false},
     SignalCue{Signal::kBug, "won't work", false},
-    SignalCue{Signal::kBug, VOC_NEG_AUX "\\s+(?:" VOC_WORD "\\s+)?" VOC_BROKEN_VERB, true},
-    // "Can't find / see" is a bug when the software cannot ("VLC cannot find the file"),
-    // and information when the writer cannot ("I can't find that setting").
-    SignalCue{Signal::kBug, "(?:it|vlc|firefox|the (?:app|program|player|browser|system|computer|device|phone|software))\\s+" VOC_NEG_AUX "\\s+(?:" VOC_WORD "\\s+)?(?:find|see)" VOC_WORD_REST, true},
+    // A negated broken verb ("won't open"), or the software that cannot find or see: "can't
+    // find / see" is a bug when the software cannot ("VLC cannot find the file"), and
+    // information when the writer cannot ("I can't find that setting").
+    SignalCue{Signal::kBug, kNegationAnchors, false, true, 0, &BugAfterNegation},
     SignalCue{Signal::kBug, "(?:it|app|player|video|file|program)\\s+(?:just\\s+)?(?:closes|quits|dies|hangs|lags|skips|jumps)", true},
     // Misbehaviour described without a bug word ("shows the wrong date", "my photos
     // disappeared", "resets every time", "the button does nothing").
@@ -506,8 +649,6 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kChurnThreat, "nunca mais", false, false, 4},
 };
 
-#undef VOC_NEG_AUX
-#undef VOC_BROKEN_VERB
 #undef VOC_WORD
 #undef VOC_WORD_REST
 

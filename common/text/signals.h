@@ -38,6 +38,13 @@ struct SignalCue {
   // literal path instead of the regex database.
   bool alternatives = false;
   uint8_t language = 0;  // kPhraseLanguages index (taxonomy.h); other languages' cues are phrases
+  // A verified cue: `expression` (with `alternatives`) names anchor words that every match
+  // holds, and verify(text, end) checks the whole construction around an anchor that ends
+  // at byte `end` of the text, with the regex semantics it documents. For constructions
+  // whose regex would keep Hyperscan's engines running after every occurrence of a common
+  // word ("not"): the anchors take the literal path, and the check runs only where one
+  // occurs.
+  bool (*verify)(std::string_view text, size_t end) = nullptr;
 };
 
 // The phrases an `alternatives` expression stands for, spaces collapsed; empty when it

@@ -206,6 +206,8 @@ struct ThemeDatabase::Impl {
     uint32_t owner;  // theme index, or the Signal of a cue
     bool cue;
     int words;
+    // A verified cue's anchor (SignalCue::verify): each occurrence is checked.
+    bool (*verify)(std::string_view text, size_t end) = nullptr;
   };
   struct Literal {
     uint32_t phrase;  // into `phrases`
@@ -241,9 +243,10 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
   std::vector<std::string> owners;  // what to name in an error
   std::vector<std::string> literal_forms;
   LiteralPhrase lp;
-  auto add_literals = [&](uint32_t owner, bool cue, int words, uint8_t language) {
+  auto add_literals = [&](uint32_t owner, bool cue, int words, uint8_t language,
+                          bool (*verify)(std::string_view, size_t) = nullptr) {
     const auto phrase = static_cast<uint32_t>(impl->phrases.size());
-    impl->phrases.push_back(Impl::Phrase{owner, cue, words});
+    impl->phrases.push_back(Impl::Phrase{owner, cue, words, verify});
     for (std::string& form : lp.forms) {
       impl->literals.push_back(Impl::Literal{phrase, static_cast<uint32_t>(form.size()), lp.star, language});
       literal_forms.push_back(std::move(form));
@@ -296,6 +299,9 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
   }
   for (const SignalCue& cue : SignalCues()) {
     const std::string_view e = cue.expression;
+    if (cue.verify != nullptr && !cue.alternatives) {
+      return Status::Internal(std::string("built-in cue '") + cue.expression + "' is verified but names no anchors");
+    }
     if (cue.alternatives) {
       const std::vector<std::string> phrases = ExpandAlternatives(e);
       if (phrases.empty()) return Status::Internal(std::string("built-in cue '") + cue.expression + "' does not expand");
@@ -303,7 +309,7 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
         if (!PhraseAsLiterals(phrase, &lp)) {
           return Status::Internal(std::string("built-in cue '") + cue.expression + "': '" + phrase + "' is no phrase");
         }
-        add_literals(static_cast<uint32_t>(cue.signal), true, 0, cue.language);
+        add_literals(static_cast<uint32_t>(cue.signal), true, 0, cue.language, cue.verify);
       }
       continue;
     }
@@ -395,6 +401,8 @@ struct ThemeScanner::Impl {
   std::vector<uint32_t> phrase_seen;
   std::vector<uint32_t> phrase_end;
   std::vector<uint32_t> matched_phrases;
+  // Every occurrence of a verified cue's anchor: its phrase and end (normalised text).
+  std::vector<std::pair<uint32_t, uint32_t>> anchors;
   ~Impl() { hs_free_scratch(scratch); }
 
   void AddEvidence(uint32_t theme, uint32_t begin, uint32_t end) {
@@ -567,6 +575,7 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
   const hs_database_t* literal_db = db.literal_dbs[std::min<uint8_t>(language, kOtherLanguage)];
   if (literal_db != nullptr && s.norm_size > 0) {
     s.matched_phrases.clear();
+    s.anchors.clear();
     auto on_literal = [](unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) -> int {
       Impl& st = *static_cast<Impl*>(ctx);
       const ThemeDatabase::Impl::Literal& lit = st.db->impl_->literals[id];
@@ -582,6 +591,10 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
         return 0;
       }
       const uint32_t p = lit.phrase;
+      if (st.db->impl_->phrases[p].verify != nullptr) {
+        st.anchors.emplace_back(p, end);
+        return 0;
+      }
       if (st.phrase_seen[p] != st.generation) {
         st.phrase_seen[p] = st.generation;
         st.phrase_end[p] = end;
@@ -601,6 +614,11 @@ void ThemeScanner::Scan(std::string_view text, std::vector<ThemeHit>* hits, Sign
       // Each phrase counts by its earliest match, as Hyperscan's single-match mode did.
       const uint32_t end = s.SourceOffset(s.phrase_end[p] - 1) + 1;
       s.AddEvidence(phrase.owner, PhraseStart(text, end, phrase.words), end);
+    }
+    for (const auto& [p, end] : s.anchors) {
+      const ThemeDatabase::Impl::Phrase& phrase = db.phrases[p];
+      if (cues->count[phrase.owner] != 0) continue;  // counted already: a signal counts once
+      if (phrase.verify(text, s.SourceOffset(end - 1) + 1)) s.CountCue(phrase.owner);
     }
   }
 
