@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "common/text/taxonomy.h"
 #include "common/text/theme_matcher.h"
+#include "tests/text/default_scanner.h"
 
 namespace voc::text {
 namespace {
@@ -144,12 +144,8 @@ TEST(VerifiedCues, MatchExactlyWhereTheRegexesTheyReplacedDid) {
 // The anchors are complete: wherever either regex matched, the scanner counts the bug
 // cue, which it can only do through an anchor's occurrence.
 TEST(VerifiedCues, TheScannerFindsEveryMatchThroughItsAnchors) {
-  auto taxonomy = LoadTaxonomy(std::string(VOC_SOURCE_DIR) + "/data/taxonomy/software.yaml");
-  ASSERT_TRUE(taxonomy.ok()) << taxonomy.status().ToString();
-  auto db = ThemeDatabase::Compile(taxonomy.value());
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  auto scanner = ThemeScanner::Create(db.value().get());
-  ASSERT_TRUE(scanner.ok()) << scanner.status().ToString();
+  const auto fixture = test::MakeDefaultScanner();
+  ASSERT_NE(fixture, nullptr);
   const Regex negated_verb(kReplacedRegexes[0]);
   const Regex cannot_find(kReplacedRegexes[1]);
   std::vector<ThemeHit> hits;
@@ -158,7 +154,7 @@ TEST(VerifiedCues, TheScannerFindsEveryMatchThroughItsAnchors) {
   for (const std::string& text : Texts()) {
     if (!negated_verb.Matches(text) && !cannot_find.Matches(text)) continue;
     ++checked;
-    scanner.value()->Scan(text, &hits, &counts);
+    fixture->scanner->Scan(text, &hits, &counts);
     ASSERT_EQ(counts[Signal::kBug], 1) << "\"" << text << "\"";
   }
   EXPECT_GT(checked, 2'000u);

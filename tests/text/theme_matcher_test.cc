@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/text/taxonomy.h"
+#include "tests/text/default_scanner.h"
 
 namespace voc::text {
 namespace {
@@ -93,19 +94,15 @@ const std::vector<Case>& Cases() {
 }
 
 TEST(ThemeScanner, MatchesLikeTheRegexScanner) {
-  auto taxonomy = LoadTaxonomy(std::string(VOC_SOURCE_DIR) + "/data/taxonomy/software.yaml");
-  ASSERT_TRUE(taxonomy.ok()) << taxonomy.status().ToString();
-  auto db = ThemeDatabase::Compile(taxonomy.value());
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  auto scanner = ThemeScanner::Create(db.value().get());
-  ASSERT_TRUE(scanner.ok()) << scanner.status().ToString();
+  const auto fixture = test::MakeDefaultScanner();
+  ASSERT_NE(fixture, nullptr);
   std::vector<ThemeHit> hits;
   SignalCounts cues;
   for (const Case& c : Cases()) {
-    scanner.value()->Scan(c.text, &hits, &cues);
+    fixture->scanner->Scan(c.text, &hits, &cues);
     ASSERT_EQ(hits.size(), c.hits.size()) << c.text;
     for (size_t i = 0; i < hits.size(); ++i) {
-      EXPECT_EQ(taxonomy.value().themes[hits[i].theme].id, c.hits[i].id) << c.text;
+      EXPECT_EQ(fixture->taxonomy.themes[hits[i].theme].id, c.hits[i].id) << c.text;
       EXPECT_EQ(hits[i].begin, c.hits[i].begin) << c.text << " " << c.hits[i].id;
       EXPECT_EQ(hits[i].end, c.hits[i].end) << c.text << " " << c.hits[i].id;
     }
@@ -114,20 +111,16 @@ TEST(ThemeScanner, MatchesLikeTheRegexScanner) {
 }
 
 TEST(ThemeScanner, EmptyAndBinaryText) {
-  auto taxonomy = LoadTaxonomy(std::string(VOC_SOURCE_DIR) + "/data/taxonomy/software.yaml");
-  ASSERT_TRUE(taxonomy.ok());
-  auto db = ThemeDatabase::Compile(taxonomy.value());
-  ASSERT_TRUE(db.ok());
-  auto scanner = ThemeScanner::Create(db.value().get());
-  ASSERT_TRUE(scanner.ok());
+  const auto fixture = test::MakeDefaultScanner();
+  ASSERT_NE(fixture, nullptr);
   std::vector<ThemeHit> hits;
   SignalCounts cues;
-  scanner.value()->Scan("", &hits, &cues);
+  fixture->scanner->Scan("", &hits, &cues);
   EXPECT_TRUE(hits.empty());
   std::string binary;
   for (int i = 0; i < 4096; ++i) binary.push_back(static_cast<char>(i * 37));
   binary += " crash";
-  scanner.value()->Scan(binary, &hits, &cues);
+  fixture->scanner->Scan(binary, &hits, &cues);
   ASSERT_FALSE(hits.empty());
   for (const ThemeHit& h : hits) {
     EXPECT_LE(h.begin, h.end);
