@@ -144,6 +144,7 @@ const CueList kCueLists[] = {
     {kCueDo, {"do", "does", "did", "shows", "showed", "returns", "returned", "finds", "found", "says", "said", "happens",
               "happened", "loads", "loaded", "works", "worked"}},
     {kCueNothing, {"nothing"}},
+    {kCueSpeed, {"fast", "faster", "quickly", "quick", "rapidly"}},
 };
 
 // What a product is expected to do: "won't X", "never Xed", "nobody Xed" complain.
@@ -252,6 +253,10 @@ void Lexicon::Builder::AddDerivedForms() {
     derived.emplace_back(stem + "ing", dv);
     derived.emplace_back(stem + "ed", dv);
     if (last == 'y' && base.size() > 4) derived.emplace_back(base.substr(0, base.size() - 1) + "ily", dv);
+    // Adverbs ("slowly", "terribly"): "le" endings take "ly" in place of "le".
+    if (last != 'y') {
+      derived.emplace_back(base.ends_with("le") ? base.substr(0, base.size() - 1) + "y" : base + "ly", dv);
+    }
     // Comparatives and superlatives ("cooler", "coolest", "happier").
     if (last == 'y') {
       derived.emplace_back(base.substr(0, base.size() - 1) + "ier", dv);

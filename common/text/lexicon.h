@@ -75,6 +75,7 @@ enum CueWord : uint8_t {
   kCueUsed,       // used (used to be good)
   kCueDo,         // do, does, did, shows, returns, finds (does nothing)
   kCueNothing,    // nothing
+  kCueSpeed,      // fast, quickly, rapidly: after a bad thing, more of it ("drains fast")
 };
 
 // Words that the valence rules look for around a sentiment word ("no", "never so",

@@ -335,6 +335,7 @@ void SentimentScorer::Tokenize(std::string_view text) {
     }
   }
   if (MayHoldConstruction()) ApplyConstructions();
+  if (cue_mask_ & (uint64_t{1} << kCueSpeed)) ApplySpeedOfBadThings();
 
   cap_differential_ = all_caps_count_ > 0 && all_caps_count_ < tokens_.size();
   whole_text_valences_ready_ = false;
@@ -456,6 +457,35 @@ constexpr uint64_t kConstructionStarts =
     CueBit(kCueHave) | CueBit(kCueRemoved) | CueBit(kCueBring) | CueBit(kCueFix) | CueBit(kCueUsed) |
     CueBit(kCueNothing) | CueBit(kCueSeconds) | CueBit(kCueTimeUnit) | CueBit(kCueFail);
 }  // namespace
+
+void SentimentScorer::ApplySpeedOfBadThings() {
+  // "drains really fast", "dies so quickly": the speed of a bad thing is more of it, not
+  // praise. Not "loads fast", nor after a negated one ("never drains fast"), nor across a
+  // clause's end ("it crashed, fixed fast").
+  for (size_t i = 1; i < tokens_.size(); ++i) {
+    SentimentToken& t = tokens_[i];
+    if (t.entry.cue != kCueSpeed || !(t.entry.flags & kLexValence) || t.entry.valence <= 0 ||
+        (t.flags & kTokConsumed)) {
+      continue;
+    }
+    size_t k = i;
+    bool found = false;
+    for (int hops = 0; hops < 3 && k > 0; ++hops) {
+      const SentimentToken& before = tokens_[--k];
+      if (before.flags & (kTokSentenceEnd | kTokClauseEnd)) break;
+      if (before.entry.cue == kCueFiller || (before.entry.flags & kLexBooster)) continue;
+      found = (before.entry.flags & kLexValence) && before.entry.valence < 0;
+      break;
+    }
+    if (!found) continue;
+    bool negated = false;
+    for (size_t q = k >= 3 ? k - 3 : 0; q < k; ++q) negated = negated || (tokens_[q].flags & kTokNegated);
+    if (negated) continue;
+    t.entry.valence = kMildComplaint;
+    t.entry.flags = static_cast<uint16_t>((t.entry.flags | kLexValence) & ~kLexBooster);
+    t.flags |= kTokConstruction;
+  }
+}
 
 bool SentimentScorer::MayHoldConstruction() const {
   // Most texts hold none: the pass runs only when a construction's head word occurs, or

@@ -95,6 +95,8 @@ class SentimentScorer {
   // Valences of complaint and praise constructions that hold no opinion word.
   bool MayHoldConstruction() const;
   void ApplyConstructions();
+  // Speed words after a bad thing ("drains fast") made part of the complaint.
+  void ApplySpeedOfBadThings();
   // Sets kTokInQuestion on the tokens of sentences that end with '?'.
   void MarkQuestions();
   // Takes back implicit valences in clauses with an opinion word, and in questions.

@@ -104,6 +104,18 @@ TEST_F(SentimentTest, ComplaintConstructionsWithoutOpinionWords) {
   }
 }
 
+// "Fast" after a bad thing is more of it; adverbs of opinion words ("slowly") carry their
+// valence. Speed of anything else stays praise.
+TEST_F(SentimentTest, SpeedOfABadThingIsMoreOfItAndAdverbsCarryTheirWordsValence) {
+  for (const char* text : {"Battery drains really fast when the app runs in the background", "My battery dies so quickly",
+                           "Pages load so slowly", "It runs slowly on my phone", "It crashes fast"}) {
+    EXPECT_LE(Score(text), -0.05) << text;
+  }
+  for (const char* text : {"The app loads really fast", "It crashed, but support fixed it fast", "Quick and easy setup"}) {
+    EXPECT_GE(Score(text), 0.05) << text;
+  }
+}
+
 TEST_F(SentimentTest, CapitalsAndExclamationsEmphasise) {
   const double plain = Score("the app is good");
   EXPECT_GT(Score("the app is GOOD"), plain);
