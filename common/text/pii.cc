@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "common/text/ascii.h"
 #include "common/text/simd.h"
 
 namespace voc::text {
@@ -11,16 +12,9 @@ namespace {
 
 enum class PiiKind { kNone, kEmail, kPhone, kCard, kIban, kIp, kName, kAddress };
 
-constexpr bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-constexpr bool IsLowerAscii(char c) { return c >= 'a' && c <= 'z'; }
-constexpr bool IsAlpha(char c) { return IsLowerAscii(c) || IsUpper(c); }
-constexpr bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
 bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-constexpr bool IsWordChar(char c) { return IsAlnum(c) || c == '_'; }
 constexpr bool IsHigh(char c) { return static_cast<unsigned char>(c) >= 0x80; }
 
-char Lower(char c) { return IsUpper(c) ? static_cast<char>(c + 32) : c; }
 char Upper(char c) { return IsLowerAscii(c) ? static_cast<char>(c - 32) : c; }
 
 // RFC 5322 atext plus '.': everything an unquoted local part may hold besides letters,

@@ -4,6 +4,8 @@
 #include <array>
 #include <vector>
 
+#include "common/text/ascii.h"
+
 namespace voc::text {
 namespace {
 
@@ -40,13 +42,6 @@ constexpr std::string_view kSoftwareSubjects[] = {
     "the browser", "the system", "the computer", "the device", "the phone",   "the software"};
 constexpr std::string_view kFindOrSee[] = {"find", "see"};
 
-// Hyperscan's \s and \w (ASCII).
-constexpr bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-constexpr bool IsWord(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-constexpr char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
 // Whether text[at..) starts with `word` (lowercase), caseless as Hyperscan's
 // HS_FLAG_CASELESS.
 bool StartsWithAt(std::string_view text, size_t at, std::string_view word) {
@@ -62,7 +57,7 @@ bool StartsWithAt(std::string_view text, size_t at, std::string_view word) {
 size_t WordEndingAt(std::string_view text, size_t end, std::string_view word) {
   if (end > text.size() || end < word.size() || !StartsWithAt(text, end - word.size(), word)) return std::string_view::npos;
   const size_t start = end - word.size();
-  return start == 0 || !IsWord(text[start - 1]) ? start : std::string_view::npos;
+  return start == 0 || !IsWordChar(text[start - 1]) ? start : std::string_view::npos;
 }
 
 // Verbs by their first letter: a word is compared only with the verbs it could start.
@@ -97,7 +92,7 @@ bool VerbAt(std::string_view text, size_t at, const VerbIndex& verbs) {
   for (std::string_view verb : verbs.StartingWith(text[at])) {
     if (!StartsWithAt(text, at, verb)) continue;
     size_t rest = 0;
-    for (size_t k = at + verb.size(); k < text.size() && IsWord(text[k]) && rest <= 24; ++k) ++rest;
+    for (size_t k = at + verb.size(); k < text.size() && IsWordChar(text[k]) && rest <= 24; ++k) ++rest;
     if (rest <= 24) return true;
   }
   return false;
@@ -112,7 +107,7 @@ std::array<size_t, 2> VerbStarts(std::string_view text, size_t end) {
   if (p >= text.size() || !IsSpace(text[p])) return {kNone, kNone};
   while (p < text.size() && IsSpace(text[p])) ++p;
   size_t q = p;
-  while (q < text.size() && IsWord(text[q]) && q - p <= 24) ++q;
+  while (q < text.size() && IsWordChar(text[q]) && q - p <= 24) ++q;
   if (q == p || q - p > 24 || q >= text.size() || !IsSpace(text[q])) return {p, kNone};
   while (q < text.size() && IsSpace(text[q])) ++q;
   return {p, q};

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "common/text/ascii.h"
 #include "common/text/simd.h"
 
 namespace voc::text {
@@ -42,11 +43,6 @@ constexpr bool IsWordByte(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '\'' ||
          u >= 0x80;
 }
-
-constexpr bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-
-// Hyperscan's \w (ASCII letters, digits, '_'): what its \b looks at.
-constexpr bool IsRegexWordChar(char c) { return IsAlnum(c) || c == '_'; }
 
 // What PhraseStart walks back over, per byte: a phrase's word bytes and the [\s-]
 // between its words.
@@ -105,7 +101,7 @@ bool PhraseAsLiterals(const std::string& phrase, LiteralPhrase* out) {
   int apostrophes = 0;
   // Bytes of non-ASCII letters ("não", "échec") are word bytes here as in the regex
   // path's ASCII \b: both look only at the ASCII neighbours of a match.
-  const auto word_byte = [](char c) { return IsRegexWordChar(c) || static_cast<unsigned char>(c) >= 0x80; };
+  const auto word_byte = [](char c) { return IsWordChar(c) || static_cast<unsigned char>(c) >= 0x80; };
   for (const std::string& w : words) {
     if (!word_byte(w.front()) || !word_byte(w.back())) return false;
     for (char c : w) {
