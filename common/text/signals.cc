@@ -319,7 +319,10 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kFeatureRequest, "(?:need|want|please) (?:to )?get rid of", true},
     SignalCue{Signal::kFeatureRequest, "^\\W*i (?:really |just )?wish\\b", true},
     SignalCue{Signal::kFeatureRequest, "i (?:really |just )?want to (?:put|make|create|add|have|be able|see)", true},
-    SignalCue{Signal::kFeatureRequest, "^\\W*(?:please\\s+)?(?:add|make|allow|enable|implement|include|integrate|support|disable|remove|bring back|give (?:me|us)|stop " VOC_WORD "ing)\\s", true},
+    // An opening imperative. Not "support": in feedback a sentence that opens with it is
+    // about the support team ("Support was fantastic", "Support took nine days"); "please
+    // support" and "support for" ask for one.
+    SignalCue{Signal::kFeatureRequest, "^\\W*(?:please\\s+)?(?:add|make|allow|enable|implement|include|integrate|disable|remove|bring back|give (?:me|us)|stop " VOC_WORD "ing)\\s", true},
     SignalCue{Signal::kFeatureRequest, "(?:wish|hope)\\s+(?:that\\s+)?(?:there|you|they|the|i could|we could|it (?:will|would|could|can|gets|had|has))", true},
     SignalCue{Signal::kFeatureRequest, "(?:could|can|would|will)\\s+you\\s+(?:please\\s+)?(?:add|make|implement|include|consider|bring)", true},
     SignalCue{Signal::kFeatureRequest, "should\\s+(?:have\\s+(?:a|an|the|some|more|options?|support|settings?|buttons?)|add|include|support|allow|offer|be able)", true},

@@ -41,12 +41,12 @@ std::string NewTaxonomy(const std::string& dir) {
   std::stringstream text;
   text << in.rdbuf();
   std::string yaml = text.str();
-  const std::string version = "version: \"1.1.0\"";
+  const std::string version = "version: \"1.2.0\"";
   EXPECT_NE(yaml.find(version), std::string::npos) << "the default taxonomy's version moved: update this test";
-  yaml.replace(yaml.find(version), version.size(), "version: \"1.2.0-replay\"");
+  yaml.replace(yaml.find(version), version.size(), "version: \"1.3.0-replay\"");
   yaml += "  - id: replay\n    name: Replayed\n    themes:\n      - id: " + std::string(kNewTheme) +
           "\n        name: Loading screen\n        phrases: [\"loading screen\"]\n";
-  const std::string path = dir + "/taxonomy-1.2.yaml";
+  const std::string path = dir + "/taxonomy-1.3.yaml";
   std::ofstream(path) << yaml;
   return path;
 }
@@ -116,7 +116,7 @@ TEST(TaxonomyReplay, ANewTaxonomyRunsOverHistoryIntoVersionedTopicsWithoutTouchi
                              << diffs.front();
   EXPECT_TRUE(HasTheme(replayed, kNewTheme)) << "the new theme was not back-filled";
   for (const auto& [key, a] : replayed) {
-    EXPECT_EQ(a.taxonomy_version(), "software@1.2.0-replay") << key;
+    EXPECT_EQ(a.taxonomy_version(), "software@1.3.0-replay") << key;
     break;
   }
   // The live topics: untouched by the replay, still the old taxonomy's truth.

@@ -83,6 +83,22 @@ TEST_F(AnalyzerTest, ThemesOfSecurityHardwareAndUi) {
   EXPECT_EQ(Find(a, "ux.design"), nullptr);
 }
 
+// Support is what the writer did to reach it; an e-mail address, a contact list or the
+// e-mails an app handles are not.
+TEST_F(AnalyzerTest, SupportThemeIsContactWithSupportNotEveryEmailOrContact) {
+  Analysis a;
+  for (const char* text : {"I emailed them three times and nobody answered", "Contacted support twice, still waiting",
+                           "I sent an email a week ago"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_NE(Find(a, "support.experience"), nullptr) << text;
+  }
+  for (const char* text : {"How do I change the email address on my account?", "My contacts no longer sync",
+                           "Sync works perfectly. Contact me at jane@example.com", "Emails arrive hours late"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(Find(a, "support.experience"), nullptr) << text;
+  }
+}
+
 TEST_F(AnalyzerTest, NamesAreRedactedWhenCuedAndThemesPointIntoTheRedactedText) {
   Analysis a;
   analyzer_->Analyze("My name is Jane Doe and the battery drains fast.\nRegards,\nJane Doe", &a);
@@ -115,6 +131,16 @@ TEST_F(AnalyzerTest, FeedbackTypes) {
   EXPECT_EQ(a.type, FeedbackType::kPraise);
   analyzer_->Analyze("Way too expensive for what it does, a waste of money", &a);
   EXPECT_EQ(a.type, FeedbackType::kComplaint);
+  // A sentence that opens with "Support" is about the support team; "please support" and
+  // "support for" ask for a feature.
+  analyzer_->Analyze("Support took nine days to answer and the answer did not help", &a);
+  EXPECT_EQ(a.type, FeedbackType::kComplaint);
+  analyzer_->Analyze("Support was fantastic and solved my problem within an hour", &a);
+  EXPECT_EQ(a.type, FeedbackType::kPraise);
+  for (const char* text : {"Please support dual SIM", "Support for the TMB0 video format"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kFeatureRequest) << text;
+  }
 }
 
 // Plain feedback without generic opinion words (tests/text/data/feedback_polarity_dev.tsv):
@@ -450,7 +476,7 @@ TEST_F(AnalyzerTest, ReusedAnalysisIsCleared) {
   EXPECT_EQ(a.pii.total(), 0u);
 }
 
-TEST_F(AnalyzerTest, TaxonomyVersionNamesTheFile) { EXPECT_EQ(analyzer_->taxonomy_version(), "software@1.1.0"); }
+TEST_F(AnalyzerTest, TaxonomyVersionNamesTheFile) { EXPECT_EQ(analyzer_->taxonomy_version(), "software@1.2.0"); }
 
 TEST_F(AnalyzerTest, MissingFilesAreReported) {
   AnalyzerOptions options;
