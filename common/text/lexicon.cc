@@ -145,6 +145,7 @@ const CueList kCueLists[] = {
               "happened", "loads", "loaded", "works", "worked"}},
     {kCueNothing, {"nothing"}},
     {kCueSpeed, {"fast", "faster", "quickly", "quick", "rapidly"}},
+    {kCueWould, {"would", "i'd", "it'd", "we'd", "that'd", "you'd", "they'd", "wud"}},
 };
 
 // What a product is expected to do: "won't X", "never Xed", "nobody Xed" complain.

@@ -76,6 +76,7 @@ enum CueWord : uint8_t {
   kCueDo,         // do, does, did, shows, returns, finds (does nothing)
   kCueNothing,    // nothing
   kCueSpeed,      // fast, quickly, rapidly: after a bad thing, more of it ("drains fast")
+  kCueWould,      // would, i'd, it'd, ...: "would be nice", "would love" ask, they do not praise
 };
 
 // Words that the valence rules look for around a sentiment word ("no", "never so",

@@ -232,7 +232,9 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
   p.apostrophe = (classes & kByteApostrophe) != 0;
 }
 
-void SentimentScorer::Tokenize(std::string_view text) {
+// The hot loop of every score: aligned to a cache line so that code added elsewhere does
+// not move it (a pass added after it once cost the benchmark 2-3% by placement alone).
+[[gnu::aligned(64)]] void SentimentScorer::Tokenize(std::string_view text) {
   text_ = text;
   tokens_.clear();
   pending_.clear();
@@ -336,6 +338,7 @@ void SentimentScorer::Tokenize(std::string_view text) {
   }
   if (MayHoldConstruction()) ApplyConstructions();
   if (cue_mask_ & (uint64_t{1} << kCueSpeed)) ApplySpeedOfBadThings();
+  if (cue_mask_ & (uint64_t{1} << kCueWould)) ApplyWants();
 
   cap_differential_ = all_caps_count_ > 0 && all_caps_count_ < tokens_.size();
   whole_text_valences_ready_ = false;
@@ -482,6 +485,46 @@ void SentimentScorer::ApplySpeedOfBadThings() {
     bool negated = false;
     for (size_t q = k >= 3 ? k - 3 : 0; q < k; ++q) negated = negated || (tokens_[q].flags & kTokNegated);
     if (!negated) SetConstructionValence(t, kMildComplaint);
+  }
+}
+
+void SentimentScorer::ApplyWants() {
+  // "would be nice", "it'd be great if", "would love", "would have been nice": what the
+  // writer would like is a request (or a regret), no praise of what is there, so the
+  // frame's positive word says nothing, nor does the good that an "if" after it only
+  // imagines ("would be great if it worked with Outlook"). Not "would recommend", "would
+  // not be nice", nor across a clause's end.
+  const size_t n = tokens_.size();
+  const auto clause_ends = [&](size_t k) { return (tokens_[k].flags & (kTokSentenceEnd | kTokClauseEnd)) != 0; };
+  const auto praise = [&](size_t k) {
+    const SentimentToken& t = tokens_[k];
+    return (t.entry.flags & kLexValence) && t.entry.valence > 0 && !(t.flags & kTokConsumed);
+  };
+  for (size_t i = 0; i + 1 < n; ++i) {
+    if (tokens_[i].entry.cue != kCueWould || clause_ends(i)) continue;
+    bool be = false;
+    for (size_t k = i + 1, hops = 0; k < n && hops < 4; ++k, ++hops) {
+      SentimentToken& t = tokens_[k];
+      const std::string_view w = lower(t);
+      if (t.flags & kTokNegated) break;
+      if (w == "be" || w == "been" || w == "have") {
+        be = true;
+      } else if ((t.entry.flags & kLexBooster) || w == "so" || w == "really" || w == "definitely" || w == "also" ||
+                 w == "a" || w == "an") {
+        // "would be so nice", "would really love", "would be a great app (if)"
+      } else {
+        const bool want = w == "love" || w == "like" || w == "appreciate" || w == "prefer" || w == "enjoy";
+        if (!(be || want) || !praise(k)) break;
+        SetConstructionValence(t, 0.0f);
+        if (clause_ends(k) || k + 1 == n || lower(tokens_[k + 1]) != "if") break;
+        for (size_t q = k + 1; q < n; ++q) {
+          if (praise(q)) SetConstructionValence(tokens_[q], 0.0f);
+          if (clause_ends(q)) break;
+        }
+        break;
+      }
+      if (clause_ends(k)) break;
+    }
   }
 }
 
@@ -714,6 +757,9 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
   const SentimentToken& t = tokens_[i];
   const LexEntry& e = t.entry;
   if ((t.flags & kTokConsumed) || (e.flags & kLexBooster) || !(e.flags & kLexValence)) return 0.0f;
+  // A word set to no valence ("please", a want's "nice") stays at none: a booster before
+  // it ("really wish", "would be so nice") has nothing to add to.
+  if (e.valence == 0.0f) return 0.0f;
 
   auto word = [&](size_t k) { return tokens_[k].word; };
   auto in_lexicon = [&](size_t k) {
@@ -994,8 +1040,9 @@ void SentimentScorer::DropImplicitValences() {
     const uint16_t f = t.entry.flags;
     if (t.flags & kTokImplicit) {
       implicit = true;
-    } else if ((f & kLexValence) && !(f & kLexBooster) && !(t.flags & kTokConsumed) && t.entry.valence != 0.0f) {
-      opinion = true;
+    } else if ((f & kLexValence) && !(f & kLexBooster) && !(t.flags & kTokConsumed) &&
+               (t.entry.valence != 0.0f || (t.flags & kTokConstruction))) {
+      opinion = true;  // a want's word set to nothing still says what the clause is about
     }
     if (!(t.flags & (kTokSentenceEnd | kTokClauseEnd)) && i + 1 != n) continue;
     // A question asks; it does not complain about what it names.

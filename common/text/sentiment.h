@@ -97,6 +97,7 @@ class SentimentScorer {
   void ApplyConstructions();
   // Speed words after a bad thing ("drains fast") made part of the complaint.
   void ApplySpeedOfBadThings();
+  void ApplyWants();
   // Gives a token a construction's valence (not negated again, no longer a booster).
   static void SetConstructionValence(SentimentToken& t, float valence);
   // Sets kTokInQuestion on the tokens of sentences that end with '?'.

@@ -294,6 +294,7 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kFeatureRequest, "would like to see", false},
     SignalCue{Signal::kFeatureRequest, "i'd like to see", false},
     SignalCue{Signal::kFeatureRequest, "it would be", false},
+    SignalCue{Signal::kFeatureRequest, "it'd be", false},
     SignalCue{Signal::kFeatureRequest, "wish list", false},
     SignalCue{Signal::kFeatureRequest, "wishlist", false},
     SignalCue{Signal::kFeatureRequest, "i suggest", false},

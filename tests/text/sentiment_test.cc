@@ -116,6 +116,22 @@ TEST_F(SentimentTest, SpeedOfABadThingIsMoreOfItAndAdverbsCarryTheirWordsValence
   }
 }
 
+TEST_F(SentimentTest, AWantOrARequestIsNoPraise) {
+  // What the writer would like is a request: "nice", "love", "please" and "wish" say
+  // nothing of the product there, boosters before them included.
+  for (const char* text : {"It would be nice to have an offline mode", "I would love an export to PDF",
+                           "I'd love a widget for the home screen", "Would be so great if it worked with Outlook",
+                           "Would like an option to mute the sounds", "I would really love a dark mode",
+                           "Please add a dark mode option", "I really wish there was a dark mode"}) {
+    EXPECT_NEAR(Score(text), 0.0, 0.05) << text;
+  }
+  // The rest of the text still counts, and "would" that judges is no want.
+  for (const char* text : {"Please add dark mode, otherwise a great app!", "Great app. It would be nice to have a widget.",
+                           "I would recommend it to anyone", "I love this app, would love a tablet version"}) {
+    EXPECT_GE(Score(text), 0.05) << text;
+  }
+}
+
 TEST_F(SentimentTest, CapitalsAndExclamationsEmphasise) {
   const double plain = Score("the app is good");
   EXPECT_GT(Score("the app is GOOD"), plain);
