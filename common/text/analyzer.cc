@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/text/ascii.h"
 #include "common/text/language.h"
 #include "common/text/lexicon.h"
 #include "common/text/pii.h"
@@ -121,21 +122,17 @@ class AnalyzerImpl final : public Analyzer {
   static size_t FindAspect(std::string_view red, const AspectQuery& q, size_t input_size) {
     const std::string_view term = q.term;
     if (term.empty() || term.size() > red.size()) return std::string::npos;
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    const auto word = [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    };
     // Offsets past a redaction move by the length difference; the nearest mention wins.
     const int64_t shift = static_cast<int64_t>(red.size()) - static_cast<int64_t>(input_size);
     size_t best = std::string::npos;
     int64_t best_distance = INT64_MAX;
     for (size_t p = 0; p + term.size() <= red.size(); ++p) {
-      if (lower(red[p]) != lower(term[0])) continue;
+      if (Lower(red[p]) != Lower(term[0])) continue;
       size_t k = 1;
-      while (k < term.size() && lower(red[p + k]) == lower(term[k])) ++k;
+      while (k < term.size() && Lower(red[p + k]) == Lower(term[k])) ++k;
       if (k < term.size()) continue;
-      if ((p > 0 && word(red[p - 1]) && word(term.front())) ||
-          (p + k < red.size() && word(red[p + k]) && word(term.back()))) {
+      if ((p > 0 && IsWordChar(red[p - 1]) && IsWordChar(term.front())) ||
+          (p + k < red.size() && IsWordChar(red[p + k]) && IsWordChar(term.back()))) {
         continue;
       }
       if (q.offset < 0) return p;
