@@ -44,7 +44,8 @@ struct PiiCounts {
   uint32_t ip = 0;
   uint32_t name = 0;     // a person's name after a reliable cue ("my name is", a sign-off)
   uint32_t address = 0;  // a street address (house number beside a street word)
-  uint32_t total() const { return email + phone + card + iban + ip + name + address; }
+  uint32_t national_id = 0;  // a US Social Security number (3-2-4 with dashes, or after "SSN")
+  uint32_t total() const { return email + phone + card + iban + ip + name + address + national_id; }
 };
 
 // Sentiment toward one aspect (any term or span, not only a taxonomy theme).

@@ -10,7 +10,7 @@
 namespace voc::text {
 namespace {
 
-enum class PiiKind { kNone, kEmail, kPhone, kCard, kIban, kIp, kName, kAddress };
+enum class PiiKind { kNone, kEmail, kPhone, kCard, kIban, kIp, kName, kAddress, kNationalId };
 
 bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 constexpr bool IsHigh(char c) { return static_cast<unsigned char>(c) >= 0x80; }
@@ -220,14 +220,15 @@ TextBytes ScanTextBytes(std::string_view text) {
   return seen;
 }
 
-// The word before position p (letters only, lowercased into buf), for context rules
-// such as "version 3.2.1.4" or "order #1234567890".
+// The word before position p (letters, ASCII ones lowercased, into buf), for context
+// rules such as "version 3.2.1.4", "order #1234567890" or "número 612 345 678".
 std::string_view PreviousWord(std::string_view text, size_t p, char (&buf)[16]) {
   size_t e = p;
   while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '#' || text[e - 1] == ':' || text[e - 1] == '.')) --e;
+  const auto letter = [&](size_t k) { return IsAlpha(text[k]) || IsHigh(text[k]); };
   size_t b = e;
-  while (b > 0 && IsAlpha(text[b - 1]) && e - b < sizeof(buf)) --b;
-  if (b > 0 && IsAlpha(text[b - 1])) return {};
+  while (b > 0 && letter(b - 1) && e - b < sizeof(buf)) --b;
+  if (b > 0 && letter(b - 1)) return {};
   for (size_t k = b; k < e; ++k) buf[k - b] = Lower(text[k]);
   return std::string_view(buf, e - b);
 }
@@ -577,6 +578,64 @@ bool AfterIsbn(std::string_view t, size_t p) {
   return ContainsCaseless(t, b, p, "isbn");
 }
 
+// What the words before a number say it is: an identifier ("order 123...", "order
+// number 123..."), a phone number ("phone 612...", "my number is 612...", "call me at
+// 612..."), a Social Security number ("SSN", "social security number"), or nothing.
+enum class NumberCue { kNone, kIdentifier, kPhone, kSsn };
+NumberCue CueBefore(std::string_view t, size_t p) {
+  // Up to four words before p, nearest first.
+  char bufs[4][16];
+  std::array<std::string_view, 4> w{};
+  size_t k = p;
+  for (size_t i = 0; i < w.size(); ++i) {
+    w[i] = PreviousWord(t, k, bufs[i]);
+    if (w[i].empty()) break;
+    while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == '#' || t[k - 1] == ':' || t[k - 1] == '.')) --k;
+    k -= w[i].size();
+  }
+  // Words between a cue and its number: "number is", "call me at", "número es".
+  const auto connector = [](std::string_view x) {
+    return Contains(x, {"is", "es", "ist", "est", "é", "at", "on", "me", "al", "au", "to", "under", "unter", "am"});
+  };
+  const auto number_word = [](std::string_view x) {
+    return Contains(x, {"number", "num", "no", "nr", "nummer", "numero", "número", "numéro"});
+  };
+  const auto phone_word = [](std::string_view x) {
+    return Contains(x, {"phone", "mobile", "cell", "telephone", "tel", "call", "whatsapp", "fax", "text", "reach",
+                        "teléfono", "telefono", "telefone", "móvil", "movil", "celular", "telemóvel", "handy",
+                        "téléphone", "portable", "llámame", "llamar", "ligue", "anrufen", "contact"});
+  };
+  const auto owner_word = [&](std::string_view x) {
+    return phone_word(x) || Contains(x, {"my", "mi", "mein", "meine", "mon", "meu", "our", "his", "her"});
+  };
+  for (size_t i = 0; i + 2 < w.size(); ++i) {  // "SSN 123...", "SSN is", "social security number:"
+    if (w[i] == "ssn" || (w[i] == "security" && w[i + 1] == "social") ||
+        (number_word(w[i]) && w[i + 1] == "security" && w[i + 2] == "social")) {
+      return NumberCue::kSsn;
+    }
+    if (!connector(w[i])) break;
+  }
+  if (Contains(w[0], {"order", "ticket", "invoice", "tracking", "case", "ref", "reference", "id", "sku", "item",
+                      "serial", "account", "transaction", "confirmation", "booking", "customer", "membership",
+                      "policy", "imei", "isbn", "issn", "asin", "upc", "ean", "pedido", "commande", "bestellung"})) {
+    return NumberCue::kIdentifier;
+  }
+  // "order number 123...", but "phone number 415...", "my number": the word before decides.
+  if (number_word(w[0])) return owner_word(w[1]) ? NumberCue::kPhone : NumberCue::kIdentifier;
+  for (size_t i = 0; i < w.size() && !w[i].empty(); ++i) {
+    if (phone_word(w[i]) || (number_word(w[i]) && i + 1 < w.size() && owner_word(w[i + 1]))) return NumberCue::kPhone;
+    if (!connector(w[i])) break;
+  }
+  return NumberCue::kNone;
+}
+
+// US Social Security number rules: no area 000, 666 or 900-999, no group 00, no serial 0000.
+bool SsnValid(std::string_view d) {
+  if (d.size() != 9) return false;
+  const std::string_view area = d.substr(0, 3), group = d.substr(3, 2), serial = d.substr(5);
+  return area != "000" && area != "666" && area[0] != '9' && group != "00" && serial != "0000";
+}
+
 PiiKind ClassifyDigitRun(std::string_view t, size_t p, const DigitRun& run) {
   const std::string_view digits(run.compact.data(), static_cast<size_t>(std::min(run.digits, 24)));
   if (!run.international && !run.slash && (!run.dots || (run.only_dots_of_four && !run.other_seps)) &&
@@ -588,28 +647,22 @@ PiiKind ClassifyDigitRun(std::string_view t, size_t p, const DigitRun& run) {
   if (run.digits >= 10 && run.digits <= 17 && digits[0] == '0' && digits[1] == '0' && digits[2] != '0') {
     return PiiKind::kPhone;
   }
-  if (run.digits < 10 || run.digits > 12) return PiiKind::kNone;
+  if (run.digits < 9 || run.digits > 12) return PiiKind::kNone;
   // A hash or a word such as "order" before a number marks an identifier, not a phone.
   if (p > 0 && t[p - 1] == '#') return PiiKind::kNone;
-  char buf[16];
-  std::string_view prev = PreviousWord(t, p, buf);
-  if (Contains(prev, {"number", "num", "no", "nr", "nummer", "numero"})) {
-    // "order number 123...", but "phone number 415...": the word before decides.
-    size_t k = p;
-    while (k > 0 && !IsAlpha(t[k - 1])) --k;
-    while (k > 0 && IsAlpha(t[k - 1])) --k;
-    char buf2[16];
-    const std::string_view before = PreviousWord(t, k, buf2);
-    if (!Contains(before, {"phone", "mobile", "cell", "telephone", "tel", "contact", "fax", "whatsapp", "my"})) {
-      prev = "order";
+  const NumberCue cue = CueBefore(t, p);
+  if (cue == NumberCue::kIdentifier || AfterIsbn(t, p)) return PiiKind::kNone;
+  if (run.digits == 9) {
+    // US Social Security numbers: 3-2-4 with dashes, or nine digits after "SSN" or
+    // "social security (number)". Nine digits after a phone word are a phone number
+    // (Spain's and Portugal's have nine: "mi número es 612 345 678").
+    if (!run.dots && !run.slash && !run.parens && SsnValid(digits) &&
+        (cue == NumberCue::kSsn ||
+         (run.groups == 3 && run.group_len[0] == 3 && run.group_len[1] == 2 && !run.space_after[0] &&
+          !run.space_after[1]))) {
+      return PiiKind::kNationalId;
     }
-  }
-  if (Contains(prev, {"order", "ticket", "invoice", "tracking", "case", "ref", "reference", "id", "sku", "item",
-                      "serial", "account", "transaction", "confirmation", "booking", "customer", "membership",
-                      "policy", "imei", "isbn", "issn", "asin", "upc", "ean", "pedido", "commande", "bestellung",
-                      "order"}) ||
-      AfterIsbn(t, p)) {
-    return PiiKind::kNone;
+    return cue == NumberCue::kPhone && !run.dots ? PiiKind::kPhone : PiiKind::kNone;
   }
   const bool separated = run.groups >= 2 || run.parens;
   if (run.digits == 12) return run.parens && run.digits == 12 && digits[0] == '0' ? PiiKind::kPhone : PiiKind::kNone;
@@ -999,6 +1052,7 @@ const char* Placeholder(PiiKind kind) {
     case PiiKind::kIp: return "[IP]";
     case PiiKind::kName: return "[NAME]";
     case PiiKind::kAddress: return "[ADDRESS]";
+    case PiiKind::kNationalId: return "[NATIONAL_ID]";
     case PiiKind::kNone: break;
   }
   return "";
@@ -1013,6 +1067,7 @@ void Count(PiiKind kind, PiiCounts* counts) {
     case PiiKind::kIp: ++counts->ip; break;
     case PiiKind::kName: ++counts->name; break;
     case PiiKind::kAddress: ++counts->address; break;
+    case PiiKind::kNationalId: ++counts->national_id; break;
     case PiiKind::kNone: break;
   }
 }

@@ -1,9 +1,10 @@
 // PII redaction for feedback text: e-mail addresses, phone numbers (international and
 // national forms), payment cards (Luhn-valid only), IBANs (mod-97 valid only), IPv4 and
-// IPv6 addresses, person names after reliable cues and street addresses become [EMAIL]
-// [PHONE] [CARD] [IBAN] [IP] [NAME] [ADDRESS]. Validation keeps lookalikes (order numbers,
-// dates, prices, versions such as 3.2.1.4, ISBNs, tracking codes, file names such as
-// icon@2x.png) intact. Forward passes over the bytes with no regex engine; stateless.
+// IPv6 addresses, person names after reliable cues, street addresses and US Social
+// Security numbers become [EMAIL] [PHONE] [CARD] [IBAN] [IP] [NAME] [ADDRESS]
+// [NATIONAL_ID]. Validation keeps lookalikes (order numbers, dates, prices, versions
+// such as 3.2.1.4, ISBNs, tracking codes, file names such as icon@2x.png) intact.
+// Forward passes over the bytes with no regex engine; stateless.
 #pragma once
 
 #include <string>

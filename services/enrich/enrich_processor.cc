@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 
 #include "common/core/decimal.h"
 #include "common/core/hash.h"
@@ -85,12 +86,15 @@ struct EnrichProbe {
         role_changes(decisions.Add({{"decision", "near_duplicate_role_changed"}})),
         roles_unrevisable(decisions.Add({{"decision", "near_duplicate_role_unrevisable"}})),
         unknown_customers(decisions.Add({{"decision", "unknown_customer"}})),
-        pii(prometheus::BuildCounter()
-                .Name("voc_enrich_pii_redactions_total")
-                .Help("PII spans replaced before text left voc-enrich.")
-                .Labels({{"service", "voc-enrich"}})
-                .Register(r)
-                .Add({})),
+        pii_family(prometheus::BuildCounter()
+                       .Name("voc_enrich_pii_redactions_total")
+                       .Help("PII spans replaced before text left voc-enrich, by kind.")
+                       .Labels({{"service", "voc-enrich"}})
+                       .Register(r)),
+        pii{&pii_family.Add({{"kind", "email"}}),   &pii_family.Add({{"kind", "phone"}}),
+            &pii_family.Add({{"kind", "card"}}),    &pii_family.Add({{"kind", "iban"}}),
+            &pii_family.Add({{"kind", "ip"}}),      &pii_family.Add({{"kind", "name"}}),
+            &pii_family.Add({{"kind", "address"}}), &pii_family.Add({{"kind", "national_id"}})},
         alerts(prometheus::BuildCounter().Name("voc_enrich_alerts_total").Help("Urgent-feedback alerts emitted.").Labels({{"service", "voc-enrich"}}).Register(r).Add({})) {}
   prometheus::Family<prometheus::Counter>& decisions;
   prometheus::Counter& emitted;
@@ -101,7 +105,9 @@ struct EnrichProbe {
   prometheus::Counter& role_changes;
   prometheus::Counter& roles_unrevisable;
   prometheus::Counter& unknown_customers;
-  prometheus::Counter& pii;
+  prometheus::Family<prometheus::Counter>& pii_family;
+  // By kind, in the order of RecordPii.
+  std::array<prometheus::Counter*, 8> pii;
   prometheus::Counter& alerts;
 };
 
@@ -263,13 +269,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
   enriched_.set_duplicate_of(duplicate_of);
   enriched_.set_taxonomy_version(analyzer_->taxonomy_version());
   if (feedback_.has_dimensions()) *enriched_.mutable_dimensions() = feedback_.dimensions();
-  auto* pii = enriched_.mutable_pii_redactions();
-  pii->set_email(analysis_.pii.email);
-  pii->set_phone(analysis_.pii.phone);
-  pii->set_card(analysis_.pii.card);
-  pii->set_iban(analysis_.pii.iban);
-  pii->set_ip(analysis_.pii.ip);
-  probe_->pii.Increment(analysis_.pii.total());
+  RecordPii(analysis_.pii);
   auto* meta = enriched_.mutable_meta();
   meta->set_service("voc-enrich");
   meta->set_service_version(options_.service_version);
@@ -415,6 +415,23 @@ void EnrichProcessor::EmitNewRole(const kafka::Record& record, const std::string
   probe_->role_changes.Increment();
   dedupe_->Update(record.partition, feedback_id).set_revision(enriched_.revision());
   emitted_->Put(record.partition, feedback_id, {enriched_bytes_});
+}
+
+void EnrichProcessor::RecordPii(const text::PiiCounts& counts) {
+  auto* pii = enriched_.mutable_pii_redactions();
+  pii->set_email(counts.email);
+  pii->set_phone(counts.phone);
+  pii->set_card(counts.card);
+  pii->set_iban(counts.iban);
+  pii->set_ip(counts.ip);
+  pii->set_name(counts.name);
+  pii->set_address(counts.address);
+  pii->set_national_id(counts.national_id);
+  const std::array<uint32_t, 8> by_kind = {counts.email, counts.phone, counts.card,    counts.iban,
+                                           counts.ip,    counts.name,  counts.address, counts.national_id};
+  for (size_t k = 0; k < by_kind.size(); ++k) {
+    if (by_kind[k] > 0) probe_->pii[k]->Increment(by_kind[k]);
+  }
 }
 
 void EnrichProcessor::EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx) {

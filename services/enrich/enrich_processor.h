@@ -136,6 +136,8 @@ class EnrichProcessor final : public runtime::Processor {
   void EmitNewRole(const kafka::Record& record, const std::string& feedback_id, const std::string& duplicate_of,
                    runtime::Context& ctx);
   void EmitMentions(const voc::state::v1::DedupeEntry* previous, runtime::Context& ctx);
+  // The redactions into the enriched record and voc_enrich_pii_redactions_total{kind}.
+  void RecordPii(const text::PiiCounts& counts);
   void EmitAlert(runtime::Context& ctx);
 
   EnrichOptions options_;

@@ -549,20 +549,28 @@ TEST_F(EnrichProcessorTest, UnreadableCustomerRowIsRefused) {
 TEST_F(EnrichProcessorTest, PiiNeverAppearsInAnyEmittedBytes) {
   const std::string text =
       "The service is down and nobody can log in! Write to jane.doe@example.com or call +44 20 7946 0958; "
-      "my card 4111 1111 1111 1111 was charged twice, so I will cancel my subscription.";
+      "my card 4111 1111 1111 1111 was charged twice, so I will cancel my subscription. My SSN is 123-45-6789, "
+      "I live at 221 Baker Street. Regards, Jane Doe";
   auto out = Batch({Feedback("f1", 1, text)});
   auto enriched = out.enriched();
   ASSERT_EQ(enriched.size(), 1u);
   EXPECT_EQ(enriched[0].pii_redactions().email(), 1u);
   EXPECT_EQ(enriched[0].pii_redactions().phone(), 1u);
   EXPECT_EQ(enriched[0].pii_redactions().card(), 1u);
+  EXPECT_EQ(enriched[0].pii_redactions().national_id(), 1u);
+  EXPECT_EQ(enriched[0].pii_redactions().address(), 1u);
+  EXPECT_EQ(enriched[0].pii_redactions().name(), 1u);
   EXPECT_FALSE(out.mentions().empty());
   ASSERT_FALSE(out.alerts().empty()) << "the text is urgent, so its alert is checked too";
-  const std::vector<std::string> secrets = {"jane.doe", "example.com", "7946", "0958", "4111 1111", "4111111111111111"};
+  const std::vector<std::string> secrets = {"jane.doe", "example.com", "7946",          "0958",  "4111 1111",
+                                            "4111111111111111", "45-6789", "221 Baker", "Jane Doe"};
   for (const auto& o : out.outputs) {
     for (const auto& s : secrets) EXPECT_EQ(o.value.find(s), std::string::npos) << s << " leaked to " << o.topic;
   }
-  EXPECT_GE(test::MetricValue(*registry_, "voc_enrich_pii_redactions_total"), 3);
+  EXPECT_EQ(test::MetricValue(*registry_, "voc_enrich_pii_redactions_total"), 6);
+  for (const char* kind : {"email", "phone", "card", "national_id", "address", "name"}) {
+    EXPECT_EQ(test::MetricValue(*registry_, "voc_enrich_pii_redactions_total", {{"kind", kind}}), 1) << kind;
+  }
 }
 
 TEST_F(EnrichProcessorTest, UrgentTextEmitsAnAlertWhoseIdIsStableAcrossARedelivery) {

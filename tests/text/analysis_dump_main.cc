@@ -30,7 +30,8 @@ int main() {
     out.append(" pii=").append(std::to_string(a.pii.email)).append(",").append(std::to_string(a.pii.phone));
     out.append(",").append(std::to_string(a.pii.card)).append(",").append(std::to_string(a.pii.iban));
     out.append(",").append(std::to_string(a.pii.ip)).append(",").append(std::to_string(a.pii.name));
-    out.append(",").append(std::to_string(a.pii.address)).append(" ");
+    out.append(",").append(std::to_string(a.pii.address)).append(",").append(std::to_string(a.pii.national_id));
+    out.append(" ");
     voc::AppendJsonString(a.redacted_text, &out);
     for (const voc::text::ThemeMatch& m : a.themes) {
       std::snprintf(buf, sizeof(buf), " %u-%u %.17g", m.begin, m.end, m.clause_compound);

@@ -146,6 +146,7 @@ constexpr Format kFormats[] = {
     {"fe80::1", "[IP]", "fe80"},
     {"::ffff:192.0.2.128", "[IP]", "2.128"},
     {"::ffff:10.0.0.1", "[IP]", "ffff"},
+    {"123-45-6789", "[NATIONAL_ID]", "45-6789"},
 };
 
 struct Context {
@@ -196,6 +197,36 @@ TEST(Pii, EveryFormatInEveryContextIsRedacted) {
     }
   }
   EXPECT_EQ(leaks, 0);
+}
+
+// A US Social Security number by its dashed 3-2-4 shape or after "SSN"; nine digits after
+// a phone word are a phone (Spain's and Portugal's numbers have nine). Without a cue, or
+// after an identifier's word, nine digits stay, and so do numbers no SSN can be.
+TEST(Pii, SocialSecurityNumbersAndCuedNineDigitPhones) {
+  const std::pair<const char*, const char*> kCases[] = {
+      {"my SSN is 123-45-6789", "my SSN is [NATIONAL_ID]"},
+      {"SSN 123456789", "SSN [NATIONAL_ID]"},
+      {"social security number: 123 45 6789", "social security number: [NATIONAL_ID]"},
+      {"mi n\xC3\xBAmero es 612 345 678", "mi n\xC3\xBAmero es [PHONE]"},
+      {"Tel\xC3\xA9" "fono: 612345678", "Tel\xC3\xA9" "fono: [PHONE]"},
+      {"my number is 612345678", "my number is [PHONE]"},
+      {"call me at 912 345 678 tomorrow", "call me at [PHONE] tomorrow"},
+      {"WhatsApp 612-345-678", "WhatsApp [PHONE]"},
+  };
+  for (const auto& [in, want] : kCases) {
+    const Redacted r = Redact(in);
+    EXPECT_EQ(r.text, want);
+    EXPECT_EQ(r.counts.total(), 1u) << in;
+  }
+  EXPECT_EQ(Redact("SSN 123-45-6789").counts.national_id, 1u);
+  EXPECT_EQ(Redact("call me at 912 345 678").counts.phone, 1u);
+  for (const char* text : {"order 123-45-6789", "id 612345678", "I paid 612 345 678 euros", "Build 123456789 broke",
+                           "000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567", "123-45-0000",
+                           "ticket number 612 345 678", "SSN 123.45.6789 is a version"}) {
+    const Redacted r = Redact(text);
+    EXPECT_EQ(r.text, text);
+    EXPECT_EQ(r.counts.total(), 0u) << text;
+  }
 }
 
 TEST(Pii, NamesAfterReliableCues) {

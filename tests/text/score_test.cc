@@ -42,7 +42,7 @@ TEST(RunScore, OneJsonObjectPerLine) {
   EXPECT_NE(first.find("\"clause_compound\":-0."), std::string::npos);
   EXPECT_NE(first.find("\"type\":\"bug_report\""), std::string::npos);
   EXPECT_NE(first.find("\"urgency\":[]"), std::string::npos);
-  EXPECT_NE(first.find("\"pii\":{\"email\":0,\"phone\":0,\"card\":0,\"iban\":0,\"ip\":0,\"name\":0,\"address\":0}"), std::string::npos);
+  EXPECT_NE(first.find("\"pii\":{\"email\":0,\"phone\":0,\"card\":0,\"iban\":0,\"ip\":0,\"name\":0,\"address\":0,\"national_id\":0}"), std::string::npos);
   // Quotes, backslashes and tabs are escaped; the e-mail is redacted and counted.
   EXPECT_NE(second.find("\"redacted_text\":\"mail \\\"me\\\" at [EMAIL]\\\\now\\t!\""), std::string::npos) << second;
   EXPECT_NE(second.find("\"email\":1"), std::string::npos);

@@ -68,6 +68,8 @@ void AppendAnalysis(const voc::text::Analysis& a, std::string* line) {
   AppendUint(a.pii.name, line);
   line->append(",\"address\":");
   AppendUint(a.pii.address, line);
+  line->append(",\"national_id\":");
+  AppendUint(a.pii.national_id, line);
   line->push_back('}');
   if (!a.aspects.empty()) {
     line->append(",\"aspects\":[");
