@@ -23,7 +23,10 @@ LanguageGuess DetectLanguage(std::string_view text, const EnglishEvidence& evide
     if (evidence.foreign_stopwords[k] > evidence.foreign_stopwords[best]) best = k;
   }
   const uint16_t foreign = evidence.foreign_stopwords[best];
-  if ((foreign >= 2 && foreign >= 2 * stopwords) || (foreign == 1 && stopwords == 0)) {
+  // Short texts share "no", "me", "a" with English: three of the other language's words
+  // that outnumber English ones are enough ("La app no me deja entrar").
+  if ((foreign >= 2 && foreign >= 2 * stopwords) || (foreign >= 3 && foreign > stopwords) ||
+      (foreign == 1 && stopwords == 0)) {
     bool reliable = false;
     int valid_prefix = 0;
     const int len = text.size() > static_cast<size_t>(INT_MAX) ? INT_MAX : static_cast<int>(text.size());

@@ -59,29 +59,35 @@ constexpr std::array kStopwords = {
     "some", "every", "into",  "over",  "because", "again", "still", "now", "too",  "am",    "these", "those"};
 
 // Frequent function words of Spanish, French, German and Portuguese (words that are also
-// English words, such as "a", "no", "me", "die", are left out).
+// English words, such as "a", "no", "me", "die", are left out), and the words short
+// feedback in them is made of ("muy buena", "me encanta", "sehr gut", "merci").
 constexpr std::array kStopwordsEs = {"el", "la", "de", "en", "un", "los", "las", "una", "unos", "del", "que", "es", "por", "para", "con", "muy",
                                      "pero", "mi", "lo", "se", "su", "y", "como", "esta", "este", "está", "hay",
                                      "funciona", "cuando", "todo", "también", "aplicación", "esa", "ese", "eso", "esto",
                                      "estos", "sus", "le", "les", "más", "cada", "vez", "porque", "desde", "hasta",
-                                     "puedo", "tengo", "sería", "añadan", "por"};
+                                     "puedo", "tengo", "sería", "añadan", "buena", "bueno", "buenísima", "encanta",
+                                     "gusta", "malo", "mala", "pésima", "pésimo", "gracias", "sirve", "puede", "deja", "entrar",
+                                     "agreguen", "oscuro"};
 constexpr std::array kStopwordsFr = {"le", "la", "de", "en", "un", "que", "les", "des", "une", "du", "est", "et", "pour", "avec", "très", "mais",
                                      "je", "ne", "pas", "sur", "ce", "cette", "mon", "ma", "mes", "qui", "quand",
                                      "dans", "il", "elle", "c'est", "j'ai", "fonctionne", "aussi", "tout", "au", "aux",
                                      "sa", "ses", "nous", "vous", "ils", "sans", "peu", "depuis", "toutes", "tous",
-                                     "être", "avoir", "fait", "peut", "faut", "n'est", "marche", "plus"};
+                                     "être", "avoir", "fait", "peut", "faut", "n'est", "marche", "plus", "bien", "génial",
+                                     "nul", "nulle", "merci", "j'adore", "adore", "bon", "bonne"};
 constexpr std::array kStopwordsDe = {"der", "das", "und", "ist", "nicht", "mit", "ein", "eine", "ich", "es", "sehr",
                                      "aber", "zu", "den", "dem", "auf", "für", "wenn", "auch", "noch", "mein", "meine",
                                      "kann", "nur", "sich", "funktioniert", "immer", "schon", "ab", "jetzt", "wieder",
                                      "seit", "bitte", "leider", "keine", "kein", "nach", "beim", "oder", "habe", "hat",
                                      "wird", "dass", "einen", "ständig", "im", "vom", "zum", "zur", "sie", "wir", "ihr",
                                      "dann", "gibt", "wäre", "sein", "ohne", "alle", "diese", "dieser", "dieses",
-                                     "mehr", "geht"};
+                                     "mehr", "geht", "gut", "toll", "schlecht", "danke", "klasse", "tolle", "gute"};
 constexpr std::array kStopwordsPt = {"o", "os", "de", "e", "uma", "da", "na", "no", "ao", "dos", "das", "que", "é", "não",
                                      "para", "com", "muito", "mas", "meu", "minha", "em", "se", "quando", "está",
                                      "funciona", "também", "aplicativo", "você", "isso", "tudo", "nem", "sem", "ele",
                                      "ela", "eles", "pelo", "pela", "numa", "num", "mais", "já", "porque", "depois",
-                                     "seria", "tem", "fica", "foi", "vou", "minha", "meus", "minhas", "abre"};
+                                     "seria", "tem", "fica", "foi", "vou", "meus", "minhas", "abre", "bom", "boa",
+                                     "ótimo", "ótima", "obrigado", "obrigada", "péssimo", "péssima", "adorei", "gostei",
+                                     "adicionem", "coloquem", "escuro", "entra"};
 
 // Words a person's name follows in pii.cc's cues ("my name is", "this is X from"); sign-offs
 // are looked for at the end of every text, which costs little.

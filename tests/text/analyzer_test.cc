@@ -441,9 +441,38 @@ TEST_F(AnalyzerTest, ShortNonEnglishTextsGetASecondLook) {
     EXPECT_EQ(a.language, language) << text;
     EXPECT_EQ(a.type, FeedbackType::kBugReport) << text;
   }
+  // Short praise is made of the language's own words, not its function words.
+  for (const auto& [text, language] : std::vector<std::pair<const char*, const char*>>{
+           {"Muy buena app, me encanta", "es"}, {"Merci, super appli", "fr"}, {"Sehr gut, danke", "de"},
+           {"Muito bom", "pt"}}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.language, language) << text;
+    EXPECT_FALSE(a.sentiment_scored) << text;
+  }
   // English with a foreign word or two stays English.
   analyzer_->Analyze("I love the app, es muy bueno and I use it daily", &a);
   EXPECT_EQ(a.language, "en");
+}
+
+// What a customer cannot do is a bug in every language; an add asked for is a request.
+TEST_F(AnalyzerTest, CannotLogInAndPleaseAddInSpanishFrenchGermanPortuguese) {
+  Analysis a;
+  for (const char* text : {"No puedo iniciar sesión desde ayer", "La app no me deja entrar",
+                           "Impossible de me connecter depuis la mise à jour", "Je n'arrive pas à me connecter",
+                           "Ich kann mich nicht anmelden", "Das Konto lässt sich nicht öffnen", "O app não entra"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kBugReport) << text;
+  }
+  for (const char* text : {"No puedo iniciar sesión desde ayer", "Je n'arrive pas à me connecter",
+                           "Ich kann mich nicht anmelden"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_NE(Find(a, "account.login"), nullptr) << text;
+  }
+  for (const char* text : {"Bitte einen Dunkelmodus hinzufügen", "Ajoutez un mode sombre svp",
+                           "Por favor agreguen modo oscuro", "Adicionem modo escuro por favor"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kFeatureRequest) << text;
+  }
 }
 
 TEST_F(AnalyzerTest, HostileInputsDoNotCrash) {
