@@ -152,6 +152,7 @@ const CueList kCueLists[] = {
     {kCueNothing, {"nothing"}},
     {kCueSpeed, {"fast", "faster", "quickly", "quick", "rapidly"}},
     {kCueWould, {"would", "i'd", "it'd", "we'd", "that'd", "you'd", "they'd", "wud"}},
+    {kCueWish, {"wish"}},
 };
 
 // What a product is expected to do: "won't X", "never Xed", "nobody Xed" complain.

@@ -77,6 +77,7 @@ enum CueWord : uint8_t {
   kCueNothing,    // nothing
   kCueSpeed,      // fast, quickly, rapidly: after a bad thing, more of it ("drains fast")
   kCueWould,      // would, i'd, it'd, ...: "would be nice", "would love" ask, they do not praise
+  kCueWish,       // wish: "I wish it didn't crash" says that it does
 };
 
 // Words that the valence rules look for around a sentiment word ("no", "never so",

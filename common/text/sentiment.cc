@@ -338,7 +338,7 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
   }
   if (MayHoldConstruction()) ApplyConstructions();
   if (cue_mask_ & (uint64_t{1} << kCueSpeed)) ApplySpeedOfBadThings();
-  if (cue_mask_ & (uint64_t{1} << kCueWould)) ApplyWants();
+  if (cue_mask_ & ((uint64_t{1} << kCueWould) | (uint64_t{1} << kCueWish))) ApplyWants();
 
   cap_differential_ = all_caps_count_ > 0 && all_caps_count_ < tokens_.size();
   whole_text_valences_ready_ = false;
@@ -492,8 +492,9 @@ void SentimentScorer::ApplyWants() {
   // "would be nice", "it'd be great if", "would love", "would have been nice": what the
   // writer would like is a request (or a regret), no praise of what is there, so the
   // frame's positive word says nothing, nor does the good that an "if" after it only
-  // imagines ("would be great if it worked with Outlook"). Not "would recommend", "would
-  // not be nice", nor across a clause's end.
+  // imagines ("would be great if it worked with Outlook", "would love this app if it
+  // worked"). Not "would recommend", "would not be nice", nor across a clause's end.
+  // "I wish it didn't crash", "wish it was faster": the wish says the opposite is so.
   const size_t n = tokens_.size();
   const auto clause_ends = [&](size_t k) { return (tokens_[k].flags & (kTokSentenceEnd | kTokClauseEnd)) != 0; };
   const auto praise = [&](size_t k) {
@@ -501,7 +502,21 @@ void SentimentScorer::ApplyWants() {
     return (t.entry.flags & kLexValence) && t.entry.valence > 0 && !(t.flags & kTokConsumed);
   };
   for (size_t i = 0; i + 1 < n; ++i) {
-    if (tokens_[i].entry.cue != kCueWould || clause_ends(i)) continue;
+    if (clause_ends(i)) continue;
+    if (tokens_[i].entry.cue == kCueWish) {
+      const std::string_view subject = lower(tokens_[i + 1]);
+      if (subject != "it" && subject != "this" && subject != "the" && subject != "there" && subject != "they" &&
+          subject != "i" && subject != "we" && subject != "my" && subject != "that" && subject != "these") {
+        continue;
+      }
+      for (size_t q = i + 1; q < n; ++q) {
+        SentimentToken& t = tokens_[q];
+        if ((t.entry.flags & kLexValence) && t.entry.valence != 0 && !(t.flags & kTokConsumed)) t.flags |= kTokFlipped;
+        if (clause_ends(q)) break;
+      }
+      continue;
+    }
+    if (tokens_[i].entry.cue != kCueWould) continue;
     bool be = false;
     for (size_t k = i + 1, hops = 0; k < n && hops < 4; ++k, ++hops) {
       SentimentToken& t = tokens_[k];
@@ -516,8 +531,11 @@ void SentimentScorer::ApplyWants() {
         const bool want = w == "love" || w == "like" || w == "appreciate" || w == "prefer" || w == "enjoy";
         if (!(be || want) || !praise(k)) break;
         SetConstructionValence(t, 0.0f);
-        if (clause_ends(k) || k + 1 == n || lower(tokens_[k + 1]) != "if") break;
-        for (size_t q = k + 1; q < n; ++q) {
+        // An "if" within a few words of it, in its clause: what follows is imagined.
+        size_t q = k;
+        for (int w2 = 0; w2 < 4 && !clause_ends(q) && q + 1 < n && lower(tokens_[q + 1]) != "if"; ++w2) ++q;
+        if (clause_ends(q) || q + 1 >= n || lower(tokens_[q + 1]) != "if") break;
+        for (q += 2; q < n; ++q) {
           if (praise(q)) SetConstructionValence(tokens_[q], 0.0f);
           if (clause_ends(q)) break;
         }

@@ -122,8 +122,13 @@ TEST_F(SentimentTest, AWantOrARequestIsNoPraise) {
   for (const char* text : {"It would be nice to have an offline mode", "I would love an export to PDF",
                            "I'd love a widget for the home screen", "Would be so great if it worked with Outlook",
                            "Would like an option to mute the sounds", "I would really love a dark mode",
-                           "Please add a dark mode option", "I really wish there was a dark mode"}) {
+                           "Please add a dark mode option", "I really wish there was a dark mode",
+                           "Would love this app if it worked", "I'd love it if it was faster"}) {
     EXPECT_NEAR(Score(text), 0.0, 0.05) << text;
+  }
+  // A wish says the opposite is so.
+  for (const char* text : {"I wish it didn't crash so much", "I wish it was faster"}) {
+    EXPECT_LE(Score(text), -0.05) << text;
   }
   // The rest of the text still counts, and "would" that judges is no want.
   for (const char* text : {"Please add dark mode, otherwise a great app!", "Great app. It would be nice to have a widget.",
