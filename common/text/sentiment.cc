@@ -44,7 +44,14 @@ enum ByteClass : uint8_t {
   kBytePunct = 1u << 3,       // ASCII punctuation: stripped from the ends of a token
   kByteEmphasis = 1u << 4,    // '!' or '?'
   kByteApostrophe = 1u << 5,  // only a token with one can hold "n't"
+  kByteCurly = 1u << 6,       // a token holds a typographic quote or apostrophe (U+2018/19/1C/1D)
 };
+
+// A typographic quote at k ("‘’“”", E2 80 98/99/9C/9D); `apostrophe` for ‘ and ’ only.
+inline bool CurlyAt(const unsigned char* in, size_t k, size_t end, bool apostrophe) {
+  return k + 3 <= end && in[k] == 0xE2 && in[k + 1] == 0x80 &&
+         (in[k + 2] == 0x98 || in[k + 2] == 0x99 || (!apostrophe && (in[k + 2] == 0x9C || in[k + 2] == 0x9D)));
+}
 
 constexpr std::array<uint8_t, 256> kByteClass = [] {
   std::array<uint8_t, 256> t{};
@@ -178,6 +185,51 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
 }
 
 // Inlined into Tokenize's loop: one call per token was a tenth of its cost.
+// Typographic quotes are stripped from a token's ends like ASCII punctuation (“great”),
+// with the ASCII punctuation around them ("“great”!").
+void SentimentScorer::StripCurlyQuotes(uint32_t* sb, uint32_t* se) const {
+  const auto* in = reinterpret_cast<const unsigned char*>(text_.data());
+  for (;;) {
+    if (*sb < *se && (kByteClass[in[*sb]] & kBytePunct)) {
+      ++*sb;
+    } else if (CurlyAt(in, *sb, *se, false)) {
+      *sb += 3;
+    } else {
+      break;
+    }
+  }
+  for (;;) {
+    if (*se > *sb && (kByteClass[in[*se - 1]] & kBytePunct)) {
+      --*se;
+    } else if (*se >= *sb + 3 && CurlyAt(in, *se - 3, *se, false)) {
+      *se -= 3;
+    } else {
+      break;
+    }
+  }
+}
+
+// A typographic apostrophe inside a token counts as ' (iOS types "doesn’t"): the lowered
+// form is written with ' in its place, so it is shorter than the token. Returns the
+// token's byte classes, with kByteApostrophe when it had one.
+unsigned SentimentScorer::CompactCurlyApostrophes(SentimentToken& t, unsigned classes) {
+  const auto* in = reinterpret_cast<const unsigned char*>(text_.data());
+  char* lw = lower_.data();
+  const uint32_t se = t.lower + t.lower_len;
+  uint32_t w = t.lower;
+  for (uint32_t r = t.lower; r < se;) {
+    if (CurlyAt(in, r, se, true)) {
+      lw[w++] = '\'';
+      classes |= kByteApostrophe;
+      r += 3;
+    } else {
+      lw[w++] = lw[r++];
+    }
+  }
+  t.lower_len = w - t.lower;
+  return classes;
+}
+
 [[gnu::always_inline]] inline void SentimentScorer::AddToken(uint32_t begin, uint32_t end, unsigned classes) {
   // The lowercased raw token is at lower_[begin, end); the stripped form is a sub-range.
   // Filled in place: a local copy pushed afterwards costs a store-forwarding stall.
@@ -195,6 +247,7 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
 
   uint32_t sb = begin;
   uint32_t se = end;
+  if (classes & kByteCurly) [[unlikely]] StripCurlyQuotes(&sb, &se);
   if (classes & kBytePunct) {
     const auto* in = reinterpret_cast<const unsigned char*>(text_.data());
     while (sb < se && (kByteClass[in[sb]] & kBytePunct)) ++sb;
@@ -223,6 +276,7 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
   // tokens are prefetched first: their cache misses then overlap instead of queueing.
   t.lower = sb;
   t.lower_len = se - sb;
+  if (classes & kByteCurly) [[unlikely]] classes = CompactCurlyApostrophes(t, classes);
   const uint64_t hash = Lexicon::HashPadded(std::string_view(lower_.data() + t.lower, t.lower_len));
   lexicon_->Prefetch(hash);
   Pending& p = pending_.emplace_back();
@@ -230,6 +284,11 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
   p.raw_lower = begin;
   p.raw_len = end - begin;
   p.apostrophe = (classes & kByteApostrophe) != 0;
+  if (classes & kByteCurly) [[unlikely]] {
+    // The raw token as lowered is for emoticons; a compacted one has only its stripped form.
+    p.raw_lower = t.lower;
+    p.raw_len = t.lower_len;
+  }
 }
 
 // The hot loop of every score: aligned to a cache line so that code added elsewhere does
@@ -299,6 +358,7 @@ void SentimentScorer::AddEmojiToken(uint32_t begin, uint32_t end, const LexEntry
 #endif
       if (i >= n || in[i] < 0x80) break;  // whitespace or the end: the token is complete
       const size_t len = Utf8Length(text, i);
+      if (len == 3 && CurlyAt(in, i, n, false)) classes |= kByteCurly;
       if (len >= 2) {
         const std::string_view cp = text.substr(i, len);
         const LexEntry* e = len >= 3 ? lexicon_->Find(cp) : nullptr;
@@ -1059,8 +1119,12 @@ void SentimentScorer::DropImplicitValences() {
     if (t.flags & kTokImplicit) {
       implicit = true;
     } else if ((f & kLexValence) && !(f & kLexBooster) && !(t.flags & kTokConsumed) &&
-               (t.entry.valence != 0.0f || (t.flags & kTokConstruction))) {
-      opinion = true;  // a want's word set to nothing still says what the clause is about
+               (t.entry.valence != 0.0f || (t.flags & kTokConstruction)) &&
+               !(t.word == kWordNo && i + 1 < n && (tokens_[i + 1].flags & kTokImplicit) &&
+                 !(t.flags & (kTokSentenceEnd | kTokClauseEnd)))) {
+      // A want's word set to nothing still says what the clause is about; "no" before a
+      // problem ("no issues") negates it rather than being an opinion of its own.
+      opinion = true;
     }
     if (!(t.flags & (kTokSentenceEnd | kTokClauseEnd)) && i + 1 != n) continue;
     // A question asks; it does not complain about what it names.

@@ -96,6 +96,8 @@ class SentimentScorer {
   bool MayHoldConstruction() const;
   void ApplyConstructions();
   // Speed words after a bad thing ("drains fast") made part of the complaint.
+  [[gnu::cold]] void StripCurlyQuotes(uint32_t* sb, uint32_t* se) const;
+  [[gnu::cold]] unsigned CompactCurlyApostrophes(SentimentToken& t, unsigned classes);
   void ApplySpeedOfBadThings();
   void ApplyWants();
   // Gives a token a construction's valence (not negated again, no longer a booster).

@@ -153,17 +153,58 @@ bool BugAfterNegation(std::string_view text, size_t end) {
   return VerbAtEither(text, starts, FindOrSee()) && SoftwareNegationEndsAt(text, end);
 }
 
+// A problem word the text does not deny: not "no crashes", "zero bugs", "never crashes",
+// "hasn't crashed once", "not a single glitch", "never had any freezes", "no more
+// crashes", nor "bug-free", "crash free". The word ends at `end`; a denial is one of the
+// four words before it, past words such as "any", "a single", "had" (not across
+// punctuation).
+bool UndeniedProblem(std::string_view text, size_t end) {
+  if (end < text.size() && (text[end] == '-' || text[end] == ' ') && StartsWithAt(text, end + 1, "free") &&
+      (end + 5 >= text.size() || !IsWordChar(text[end + 5]))) {
+    return false;
+  }
+  size_t p = end;
+  while (p > 0 && IsWordChar(text[p - 1])) --p;
+  constexpr std::string_view kDenials[] = {"no", "zero", "without", "never", "not", "nor", "none", "cannot", "cant",
+                                           "dont", "doesnt", "didnt", "hasnt", "havent", "hadnt", "isnt", "wasnt",
+                                           "wont", "aint"};
+  constexpr std::string_view kBetween[] = {"any", "single", "a", "one", "more", "had", "have", "has", "seen",
+                                           "experienced", "got", "gotten", "getting", "encountered", "noticed",
+                                           "even", "ever", "really", "major", "serious", "real", "the", "of"};
+  for (int words = 0; words < 4; ++words) {
+    size_t e = p;
+    while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
+    if (e == p && words > 0) return true;  // punctuation, not a space: the clause ends
+    size_t b = e;
+    // Letters, apostrophes (also typographic ones, as their UTF-8 bytes) of one word.
+    while (b > 0 && e - b < 16 && (IsAlpha(text[b - 1]) || text[b - 1] == '\'' || static_cast<unsigned char>(text[b - 1]) >= 0x80)) --b;
+    if (b == e || (b > 0 && IsWordChar(text[b - 1]))) return true;
+    char word[16];
+    size_t len = 0;
+    for (size_t k = b; k < e; ++k) {
+      if (text[k] == '\'' || static_cast<unsigned char>(text[k]) >= 0x80) continue;  // "hasn't", "hasn’t": "hasnt"
+      word[len++] = Lower(text[k]);
+    }
+    const std::string_view w(word, len);
+    if (std::find(std::begin(kDenials), std::end(kDenials), w) != std::end(kDenials)) return false;
+    if (std::find(std::begin(kBetween), std::end(kBetween), w) == std::end(kBetween)) return true;
+    p = b;
+  }
+  return true;
+}
+
 // A plain array: std::array's deduction guide folds over every element, past clang's nesting limit.
 constexpr SignalCue kCues[] = {
     // Bug reports: the product misbehaves.
-    SignalCue{Signal::kBug, "crash*", false},
-    SignalCue{Signal::kBug, "bug", false},
-    SignalCue{Signal::kBug, "bugs", false},
+    // Verified (UndeniedProblem): "no crashes", "bug-free" report none. Not "error*": "no
+    // error message" is how bug reports say it.
+    SignalCue{Signal::kBug, "crash*", false, true, 0, &UndeniedProblem},
+    SignalCue{Signal::kBug, "(?:bug|bugs)", false, true, 0, &UndeniedProblem},
     SignalCue{Signal::kBug, "buggy", false},
-    SignalCue{Signal::kBug, "glitch*", false},
+    SignalCue{Signal::kBug, "glitch*", false, true, 0, &UndeniedProblem},
     SignalCue{Signal::kBug, "error*", false},
-    SignalCue{Signal::kBug, "freez*", false},
-    SignalCue{Signal::kBug, "froze*", false},
+    SignalCue{Signal::kBug, "freez*", false, true, 0, &UndeniedProblem},
+    SignalCue{Signal::kBug, "froze*", false, true, 0, &UndeniedProblem},
     SignalCue{Signal::kBug, "hangs", false},
     SignalCue{Signal::kBug, "force clos*", false},
     SignalCue{Signal::kBug, "keeps closing", false},

@@ -299,9 +299,12 @@ Result<std::unique_ptr<ThemeDatabase>> ThemeDatabase::Compile(const Taxonomy& ta
       return Status::Internal(std::string("built-in cue '") + cue.expression + "' is verified but names no anchors");
     }
     if (cue.alternatives) {
-      const std::vector<std::string> phrases = ExpandAlternatives(e);
+      // A '*' ending applies to every alternative ("crash*").
+      const bool star = e.size() > 1 && e.back() == '*';
+      const std::vector<std::string> phrases = ExpandAlternatives(star ? e.substr(0, e.size() - 1) : e);
       if (phrases.empty()) return Status::Internal(std::string("built-in cue '") + cue.expression + "' does not expand");
-      for (const std::string& phrase : phrases) {
+      for (const std::string& spelling : phrases) {
+        const std::string phrase = star ? spelling + "*" : spelling;
         if (!PhraseAsLiterals(phrase, &lp)) {
           return Status::Internal(std::string("built-in cue '") + cue.expression + "': '" + phrase + "' is no phrase");
         }

@@ -180,6 +180,26 @@ TEST_F(AnalyzerTest, ProblemThemesWithoutOpinionWordsAreNegative) {
   EXPECT_EQ(a.label, SentimentLabel::kPositive);
   analyzer_->Analyze("How much storage does it use?", &a);
   EXPECT_EQ(a.label, SentimentLabel::kNeutral);
+  // "No" before a problem negates it: no complaint.
+  for (const char* text : {"No issues so far", "No bugs"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.label, SentimentLabel::kPositive) << text;
+  }
+}
+
+// A problem the text denies is no bug report; one it reports is, whatever else it denies.
+TEST_F(AnalyzerTest, DeniedProblemsAreNoBugReports) {
+  Analysis a;
+  for (const char* text : {"No crashes since the update", "Haven't had a single crash", "It hasn\xE2\x80\x99t crashed once",
+                           "Bug-free and fast", "Never had any glitches", "No more freezes after the update"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_NE(a.type, FeedbackType::kBugReport) << text;
+  }
+  for (const char* text : {"It crashes with no error message", "It keeps crashing, no idea why",
+                           "I don't know why it crashes", "There is a bug in the export", "No sound and it crashes"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kBugReport) << text;
+  }
 }
 
 TEST_F(AnalyzerTest, AspectSentimentFollowsTheWordsAboutEachAspect) {

@@ -137,6 +137,17 @@ TEST_F(SentimentTest, AWantOrARequestIsNoPraise) {
   }
 }
 
+// iOS types typographic apostrophes and quotes: "doesn’t" negates as "doesn't" does, and
+// “great” is "great".
+TEST_F(SentimentTest, TypographicApostrophesAndQuotesReadAsPlainOnes) {
+  EXPECT_DOUBLE_EQ(Score("It doesn\xE2\x80\x99t work"), Score("It doesn't work"));
+  EXPECT_DOUBLE_EQ(Score("I don\xE2\x80\x98t like it"), Score("I don't like it"));
+  EXPECT_DOUBLE_EQ(Score("It hasn\xE2\x80\x99t crashed once"), Score("It hasn't crashed once"));
+  EXPECT_DOUBLE_EQ(Score("The app is \xE2\x80\x9C" "great\xE2\x80\x9D!"), Score("The app is \"great\"!"));
+  EXPECT_DOUBLE_EQ(Score("it\xE2\x80\x99s \xE2\x80\x98" "awesome\xE2\x80\x99"), Score("it's 'awesome'"));
+  EXPECT_LT(Score("I don\xE2\x80\x99t like it"), -0.05);
+}
+
 TEST_F(SentimentTest, CapitalsAndExclamationsEmphasise) {
   const double plain = Score("the app is good");
   EXPECT_GT(Score("the app is GOOD"), plain);
