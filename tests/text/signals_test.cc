@@ -1,5 +1,5 @@
-// The verified cue (SignalCue::verify) replaced two regex cues whose Hyperscan engines ran
-// after every "not" of a text. It must match exactly where either regex did: the regexes
+// The verified negation cue (SignalCue::verify) replaced two regex cues whose Hyperscan
+// engines ran after every "not" of a text. It must match exactly where either regex did: the regexes
 // are the specification here, compiled as the scanner compiled them, and compared
 // with the cues on seeded combinations of the edge cases (case, whitespace that is and is
 // not \s, curly apostrophes, words at and past the 24-character bounds, punctuation at the
@@ -69,10 +69,14 @@ class Regex {
   hs_scratch_t* scratch_ = nullptr;
 };
 
-std::vector<const SignalCue*> VerifiedCues() {
+// The verified cue anchored on the negations (the others check problem words for a
+// denial before them).
+std::vector<const SignalCue*> NegationCues() {
   std::vector<const SignalCue*> cues;
   for (const SignalCue& cue : SignalCues()) {
-    if (cue.verify != nullptr) cues.push_back(&cue);
+    if (cue.verify != nullptr && std::string_view(cue.expression).find("no longer") != std::string_view::npos) {
+      cues.push_back(&cue);
+    }
   }
   return cues;
 }
@@ -119,7 +123,7 @@ std::vector<std::string> Texts() {
 }
 
 TEST(VerifiedCues, MatchExactlyWhereTheRegexesTheyReplacedDid) {
-  const std::vector<const SignalCue*> cues = VerifiedCues();
+  const std::vector<const SignalCue*> cues = NegationCues();
   ASSERT_EQ(cues.size(), 1u);
   const Regex negated_verb(kReplacedRegexes[0]);
   const Regex cannot_find(kReplacedRegexes[1]);
