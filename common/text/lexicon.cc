@@ -153,6 +153,8 @@ const CueList kCueLists[] = {
     {kCueSpeed, {"fast", "faster", "quickly", "quick", "rapidly"}},
     {kCueWould, {"would", "i'd", "it'd", "we'd", "that'd", "you'd", "they'd", "wud"}},
     {kCueWish, {"wish"}},
+    {kCueUntil, {"until", "till", "til"}},
+    {kCueCould, {"couldn't", "couldnt", "could", "can't", "cant"}},
 };
 
 // What a product is expected to do: "won't X", "never Xed", "nobody Xed" complain.

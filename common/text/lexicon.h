@@ -78,6 +78,8 @@ enum CueWord : uint8_t {
   kCueSpeed,      // fast, quickly, rapidly: after a bad thing, more of it ("drains fast")
   kCueWould,      // would, i'd, it'd, ...: "would be nice", "would love" ask, they do not praise
   kCueWish,       // wish: "I wish it didn't crash" says that it does
+  kCueUntil,      // until, till: "was great until the update" is no longer great
+  kCueCould,      // couldn't, could not, can't: "couldn't be happier" is the most, not the least
 };
 
 // Words that the valence rules look for around a sentiment word ("no", "never so",

@@ -399,6 +399,7 @@ unsigned SentimentScorer::CompactCurlyApostrophes(SentimentToken& t, unsigned cl
   if (MayHoldConstruction()) ApplyConstructions();
   if (cue_mask_ & (uint64_t{1} << kCueSpeed)) ApplySpeedOfBadThings();
   if (cue_mask_ & ((uint64_t{1} << kCueWould) | (uint64_t{1} << kCueWish))) ApplyWants();
+  if (cue_mask_ & ((uint64_t{1} << kCueUntil) | (uint64_t{1} << kCueCould))) ApplyChangeAndExtremes();
 
   cap_differential_ = all_caps_count_ > 0 && all_caps_count_ < tokens_.size();
   whole_text_valences_ready_ = false;
@@ -602,6 +603,66 @@ void SentimentScorer::ApplyWants() {
         break;
       }
       if (clause_ends(k)) break;
+    }
+  }
+}
+
+void SentimentScorer::ApplyChangeAndExtremes() {
+  const size_t n = tokens_.size();
+  const auto sentence_ends = [&](size_t k) { return (tokens_[k].flags & kTokSentenceEnd) != 0; };
+  for (size_t i = 0; i < n; ++i) {
+    const CueWord c = tokens_[i].entry.cue;
+    if (c == kCueUntil && i > 0 && i + 1 < n && !sentence_ends(i)) {
+      // "was great until the last update", "loved it until they added ads", "great app,
+      // until you try to cancel", "worked fine until yesterday": the good before "until"
+      // in its sentence is over. "until" must start an event ("the", "they", "yesterday"),
+      // not a time ("until 4pm", "till vacation"), and the good must not be negated or
+      // to come ("didn't have fun until", "will use it until", "can't wait until").
+      const std::string_view next = lower(tokens_[i + 1]);
+      if (next != "the" && next != "i" && next != "you" && next != "they" && next != "it" && next != "we" &&
+          next != "a" && next != "an" && next != "my" && next != "this" && next != "that" && next != "yesterday" &&
+          next != "today" && next != "recently" && next != "last" && next != "version" && next != "ios" &&
+          next != "android") {
+        continue;
+      }
+      size_t from = i;
+      bool skip = false;
+      for (int w = 0; w < 8 && from > 0 && !sentence_ends(from - 1); ++w) {
+        --from;
+        const std::string_view x = lower(tokens_[from]);
+        skip = skip || (tokens_[from].flags & kTokNegated) || x == "will" || x == "i'll" || x == "it'll" ||
+               x == "wait" || x == "waiting" || x == "going" || x == "gonna" || x == "forever" || x == "always";
+      }
+      if (skip) continue;
+      for (size_t k = from; k < i; ++k) {
+        SentimentToken& t = tokens_[k];
+        if ((t.entry.flags & kLexValence) && !(t.entry.flags & kLexBooster) && t.entry.valence > 0 &&
+            !(t.flags & (kTokConsumed | kTokConstruction | kTokNegated))) {
+          t.flags |= kTokFlipped;
+        }
+      }
+    } else if (c == kCueCould && i + 2 < n && !sentence_ends(i)) {
+      // "couldn't be happier", "could not be better", "can't be worse", "couldn't be more
+      // disappointed": the negated comparative is the utmost, not its opposite. Not
+      // "couldn't be happy with it".
+      size_t k = i + 1;
+      const std::string_view first = lower(tokens_[i]);
+      const bool negated = first.ends_with("n't") || first.ends_with("nt") ||
+                           (lower(tokens_[k]) == "not" && !sentence_ends(k) && ++k < n);
+      if (!negated || k + 1 >= n || lower(tokens_[k]) != "be" || sentence_ends(k)) continue;
+      ++k;
+      bool more = false;
+      if (const std::string_view m = lower(tokens_[k]); (m == "more" || m == "any") && k + 1 < n && !sentence_ends(k)) {
+        more = m == "more";
+        ++k;
+      }
+      SentimentToken& t = tokens_[k];
+      const std::string_view w = lower(t);
+      const bool comparative = more || w == "better" || w == "worse" || w.ends_with("ier") ||
+                               (w.size() > 4 && w.ends_with("er"));
+      if (comparative && (t.entry.flags & kLexValence) && t.entry.valence != 0 && !(t.flags & kTokConsumed)) {
+        SetConstructionValence(t, t.entry.valence * 1.25f);
+      }
     }
   }
 }

@@ -100,6 +100,7 @@ class SentimentScorer {
   [[gnu::cold]] unsigned CompactCurlyApostrophes(SentimentToken& t, unsigned classes);
   void ApplySpeedOfBadThings();
   void ApplyWants();
+  void ApplyChangeAndExtremes();
   // Gives a token a construction's valence (not negated again, no longer a booster).
   static void SetConstructionValence(SentimentToken& t, float valence);
   // Sets kTokInQuestion on the tokens of sentences that end with '?'.

@@ -137,6 +137,23 @@ TEST_F(SentimentTest, AWantOrARequestIsNoPraise) {
   }
 }
 
+// Good that "until" ended is over; a negated comparative is the utmost; reviews' set
+// verdicts ("save your money", "game changer") mean what reviewers mean by them.
+TEST_F(SentimentTest, GoodThatEndedNegatedExtremesAndSetVerdicts) {
+  for (const char* text : {"Was great until the last update", "Loved it until they added ads", "Worked fine until yesterday",
+                           "Great app, until you try to cancel", "Couldn't be worse", "I couldn't be more disappointed",
+                           "Went downhill after the update", "Save your money", "Stay away", "Far from perfect"}) {
+    EXPECT_LE(Score(text), -0.05) << text;
+  }
+  for (const char* text : {"Couldn't be happier", "Could not be happier with the service", "Can't live without it",
+                           "Game changer", "Two thumbs up", "I will use it until I die, love it",
+                           "Sunny and great until Tuesday", "Does exactly what I need"}) {
+    EXPECT_GE(Score(text), 0.05) << text;
+  }
+  // Not a comparative: negated as ever.
+  EXPECT_LE(Score("I couldn't be happy with this"), -0.05);
+}
+
 // iOS types typographic apostrophes and quotes: "doesn’t" negates as "doesn't" does, and
 // “great” is "great".
 TEST_F(SentimentTest, TypographicApostrophesAndQuotesReadAsPlainOnes) {
