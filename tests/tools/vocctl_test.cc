@@ -304,6 +304,11 @@ TEST_F(VocctlTest, CliErrorsExitNonZeroWithASentenceOnStderrAndNothingOnStdout) 
   EXPECT_NE(duration.rc, 0);
   EXPECT_NE(duration.err.find("--duration 'banana' is not a duration"), std::string::npos) << duration.err;
   EXPECT_EQ(duration.out, "");
+  // "--duration 30" would be 30 ms: the unit is asked for, not guessed.
+  auto bare = Vocctl({"demo", "--duration", "30"});
+  EXPECT_NE(bare.rc, 0);
+  EXPECT_NE(bare.err.find("--duration '30' has no unit; use e.g. 30s, 30m or 30ms"), std::string::npos) << bare.err;
+  EXPECT_EQ(bare.out, "");
 
   auto topic = Vocctl({"tail", "-b", bootstrap_, "-t", "my.own.topic"});
   EXPECT_NE(topic.rc, 0);

@@ -33,6 +33,13 @@ voc::kafka::ClientConfig ClientOrExit(const voc::vocctl::KafkaArgs& args, const 
 }
 
 std::chrono::milliseconds ParseDurationOrExit(const std::string& text, const char* flag) {
+  // A bare number is milliseconds to the configuration, but on a command line "--duration
+  // 30" means seconds as often as not: ask for the unit.
+  if (!text.empty() && text != "0" && text.find_first_not_of("0123456789") == std::string::npos) {
+    std::cerr << "vocctl: " << flag << " '" << text << "' has no unit; use e.g. " << text << "s, " << text
+              << "m or " << text << "ms\n";
+    std::exit(2);
+  }
   std::chrono::milliseconds d{};
   if (!voc::config::ParseDuration(text, &d)) {
     std::cerr << "vocctl: " << flag << " '" << text << "' is not a duration; use e.g. 30s, 5m or 1h\n";
