@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/text/ascii.h"
+#include "common/text/one_of.h"
 #include "common/text/simd.h"
 
 namespace voc::text {
@@ -233,13 +234,6 @@ std::string_view PreviousWord(std::string_view text, size_t p, char (&buf)[16]) 
   return std::string_view(buf, e - b);
 }
 
-bool Contains(std::string_view word, std::initializer_list<std::string_view> words) {
-  for (std::string_view w : words) {
-    if (w == word) return true;
-  }
-  return false;
-}
-
 bool EqualsCaseless(std::string_view a, std::string_view lower) {
   if (a.size() != lower.size()) return false;
   for (size_t k = 0; k < a.size(); ++k) {
@@ -266,7 +260,7 @@ bool IsFileExtension(std::string_view label) {
   if (label.size() > sizeof(buf)) return false;
   for (size_t k = 0; k < label.size(); ++k) buf[k] = Lower(label[k]);
   const std::string_view l(buf, label.size());
-  return Contains(l, {"png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "heic", "pdf", "txt",
+  return IsOneOf(l, {"png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "heic", "pdf", "txt",
                       "json", "yaml", "yml", "xml", "html", "htm", "css", "js", "ts", "jsx", "tsx", "mp3", "mp4", "wav",
                       "mkv", "avi", "webm", "apk", "ipa", "dmg", "exe", "dll", "log", "csv", "ini", "cfg", "docx",
                       "xlsx", "pptx", "doc", "xls", "ppt", "odt", "rtf", "jar", "lock", "kt", "java", "cpp", "hpp",
@@ -396,7 +390,7 @@ size_t MatchIpv4(std::string_view t, size_t p, bool versions_allowed = true) {
   if (max_octet_len == 1) return 0;
   char buf[16];
   const std::string_view prev = PreviousWord(t, p, buf);
-  if (Contains(prev, {"version", "ver", "v", "build", "release", "firmware", "ios", "android", "update", "updated",
+  if (IsOneOf(prev, {"version", "ver", "v", "build", "release", "firmware", "ios", "android", "update", "updated",
                       "upgrade", "upgraded", "patch", "os"})) {
     return 0;
   }
@@ -595,18 +589,18 @@ NumberCue CueBefore(std::string_view t, size_t p) {
   }
   // Words between a cue and its number: "number is", "call me at", "número es".
   const auto connector = [](std::string_view x) {
-    return Contains(x, {"is", "es", "ist", "est", "é", "at", "on", "me", "al", "au", "to", "under", "unter", "am"});
+    return IsOneOf(x, {"is", "es", "ist", "est", "é", "at", "on", "me", "al", "au", "to", "under", "unter", "am"});
   };
   const auto number_word = [](std::string_view x) {
-    return Contains(x, {"number", "num", "no", "nr", "nummer", "numero", "número", "numéro"});
+    return IsOneOf(x, {"number", "num", "no", "nr", "nummer", "numero", "número", "numéro"});
   };
   const auto phone_word = [](std::string_view x) {
-    return Contains(x, {"phone", "mobile", "cell", "telephone", "tel", "call", "whatsapp", "fax", "text", "reach",
+    return IsOneOf(x, {"phone", "mobile", "cell", "telephone", "tel", "call", "whatsapp", "fax", "text", "reach",
                         "teléfono", "telefono", "telefone", "móvil", "movil", "celular", "telemóvel", "handy",
                         "téléphone", "portable", "llámame", "llamar", "ligue", "anrufen", "contact"});
   };
   const auto owner_word = [&](std::string_view x) {
-    return phone_word(x) || Contains(x, {"my", "mi", "mein", "meine", "mon", "meu", "our", "his", "her"});
+    return phone_word(x) || IsOneOf(x, {"my", "mi", "mein", "meine", "mon", "meu", "our", "his", "her"});
   };
   for (size_t i = 0; i + 2 < w.size(); ++i) {  // "SSN 123...", "SSN is", "social security number:"
     if (w[i] == "ssn" || (w[i] == "security" && w[i + 1] == "social") ||
@@ -615,7 +609,7 @@ NumberCue CueBefore(std::string_view t, size_t p) {
     }
     if (!connector(w[i])) break;
   }
-  if (Contains(w[0], {"order", "ticket", "invoice", "tracking", "case", "ref", "reference", "id", "sku", "item",
+  if (IsOneOf(w[0], {"order", "ticket", "invoice", "tracking", "case", "ref", "reference", "id", "sku", "item",
                       "serial", "account", "transaction", "confirmation", "booking", "customer", "membership",
                       "policy", "imei", "isbn", "issn", "asin", "upc", "ean", "pedido", "commande", "bestellung"})) {
     return NumberCue::kIdentifier;
@@ -757,7 +751,7 @@ bool IsStreetSuffix(std::string_view w) {
   char buf[12];
   if (w.size() > sizeof(buf)) return false;
   for (size_t k = 0; k < w.size(); ++k) buf[k] = Lower(w[k]);
-  return Contains(std::string_view(buf, w.size()),
+  return IsOneOf(std::string_view(buf, w.size()),
                   {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr",
                    "court", "ct", "way", "place", "pl", "terrace", "parkway", "pkwy", "highway", "hwy", "square", "sq",
                    "circle", "cir", "crescent", "close", "row", "alley", "gardens", "grove", "mews"});
@@ -774,7 +768,7 @@ bool IsStreetPrefix(std::string_view w) {
     return false;
   }
   for (size_t k = 0; k < w.size(); ++k) buf[k] = Lower(w[k]);
-  return Contains(std::string_view(buf, w.size()),
+  return IsOneOf(std::string_view(buf, w.size()),
                   {"rue", "avenue", "boulevard", "bd", "chemin", "impasse", "quai", "route", "calle", "avenida",
                    "avda", "rua", "travessa", "via", "viale", "piazza", "carrer", "paseo", "camino", "rambla"});
 }
@@ -809,7 +803,7 @@ size_t MatchAddressAfterNumber(std::string_view t, size_t num_end) {
         const size_t wb = q + 1;
         const size_t we = WordEnd(t, wb);
         if (we == wb) break;
-        const bool particle = Contains(t.substr(wb, we - wb), {"de", "la", "du", "des", "del", "da", "do", "dos", "das",
+        const bool particle = IsOneOf(t.substr(wb, we - wb), {"de", "la", "du", "des", "del", "da", "do", "dos", "das",
                                                                 "di", "le", "les", "el", "los", "las"});
         if (!particle && !IsCapitalised(t, wb)) break;
         if (!particle) last = we;
@@ -861,7 +855,7 @@ size_t MatchAddressBeforeNumber(std::string_view t, size_t p) {
     // Between the street type and the number: the street's name ("Calle Mayor",
     // "Avenida da Liberdade"), not a phrase ("Avenue north of 96th", "in 2 days").
     if (!IsCapitalised(t, b)) {
-      if (word.size() > 3 || !Contains(word, {"de", "la", "du", "des", "del", "da", "do", "dos", "das", "di"})) return p;
+      if (word.size() > 3 || !IsOneOf(word, {"de", "la", "du", "des", "del", "da", "do", "dos", "das", "di"})) return p;
     } else if ((w == 0 && HasGermanStreetEnding(word)) || IsStreetPrefix(word)) {
       return b;
     }
@@ -961,7 +955,7 @@ size_t FindNames(std::string_view t, const TextBytes& seen, bool sign_off, std::
         if (!strong && b > 0 && t[b - 1] != '\n') {
           char buf[16];
           const std::string_view owner = PreviousWord(t, b, buf);
-          if (!Contains(owner, {"my", "his", "her", "your", "our", "their", "full", "first", "last", "real", "sur",
+          if (!IsOneOf(owner, {"my", "his", "her", "your", "our", "their", "full", "first", "last", "real", "sur",
                                 "family", "given", "customer", "user"})) {
             break;
           }

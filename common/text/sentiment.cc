@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/text/one_of.h"
 #include "common/text/simd.h"
 
 namespace voc::text {
@@ -565,9 +566,7 @@ void SentimentScorer::ApplyWants() {
   for (size_t i = 0; i + 1 < n; ++i) {
     if (clause_ends(i)) continue;
     if (tokens_[i].entry.cue == kCueWish) {
-      const std::string_view subject = lower(tokens_[i + 1]);
-      if (subject != "it" && subject != "this" && subject != "the" && subject != "there" && subject != "they" &&
-          subject != "i" && subject != "we" && subject != "my" && subject != "that" && subject != "these") {
+      if (!IsOneOf(lower(tokens_[i + 1]), {"it", "this", "the", "there", "they", "i", "we", "my", "that", "these"})) {
         continue;
       }
       for (size_t q = i + 1; q < n; ++q) {
@@ -583,13 +582,12 @@ void SentimentScorer::ApplyWants() {
       SentimentToken& t = tokens_[k];
       const std::string_view w = lower(t);
       if (t.flags & kTokNegated) break;
-      if (w == "be" || w == "been" || w == "have") {
+      if (IsOneOf(w, {"be", "been", "have"})) {
         be = true;
-      } else if ((t.entry.flags & kLexBooster) || w == "so" || w == "really" || w == "definitely" || w == "also" ||
-                 w == "a" || w == "an") {
+      } else if ((t.entry.flags & kLexBooster) || IsOneOf(w, {"so", "really", "definitely", "also", "a", "an"})) {
         // "would be so nice", "would really love", "would be a great app (if)"
       } else {
-        const bool want = w == "love" || w == "like" || w == "appreciate" || w == "prefer" || w == "enjoy";
+        const bool want = IsOneOf(w, {"love", "like", "appreciate", "prefer", "enjoy"});
         if (!(be || want) || !praise(k)) break;
         SetConstructionValence(t, 0.0f);
         // An "if" within a few words of it, in its clause: what follows is imagined.
@@ -618,11 +616,8 @@ void SentimentScorer::ApplyChangeAndExtremes() {
       // in its sentence is over. "until" must start an event ("the", "they", "yesterday"),
       // not a time ("until 4pm", "till vacation"), and the good must not be negated or
       // to come ("didn't have fun until", "will use it until", "can't wait until").
-      const std::string_view next = lower(tokens_[i + 1]);
-      if (next != "the" && next != "i" && next != "you" && next != "they" && next != "it" && next != "we" &&
-          next != "a" && next != "an" && next != "my" && next != "this" && next != "that" && next != "yesterday" &&
-          next != "today" && next != "recently" && next != "last" && next != "version" && next != "ios" &&
-          next != "android") {
+      if (!IsOneOf(lower(tokens_[i + 1]), {"the", "i", "you", "they", "it", "we", "a", "an", "my", "this", "that",
+                                            "yesterday", "today", "recently", "last", "version", "ios", "android"})) {
         continue;
       }
       size_t from = i;
@@ -630,8 +625,8 @@ void SentimentScorer::ApplyChangeAndExtremes() {
       for (int w = 0; w < 8 && from > 0 && !sentence_ends(from - 1); ++w) {
         --from;
         const std::string_view x = lower(tokens_[from]);
-        skip = skip || (tokens_[from].flags & kTokNegated) || x == "will" || x == "i'll" || x == "it'll" ||
-               x == "wait" || x == "waiting" || x == "going" || x == "gonna" || x == "forever" || x == "always";
+        skip = skip || (tokens_[from].flags & kTokNegated) ||
+               IsOneOf(x, {"will", "i'll", "it'll", "wait", "waiting", "going", "gonna", "forever", "always"});
       }
       if (skip) continue;
       for (size_t k = from; k < i; ++k) {
@@ -652,7 +647,7 @@ void SentimentScorer::ApplyChangeAndExtremes() {
       if (!negated || k + 1 >= n || lower(tokens_[k]) != "be" || sentence_ends(k)) continue;
       ++k;
       bool more = false;
-      if (const std::string_view m = lower(tokens_[k]); (m == "more" || m == "any") && k + 1 < n && !sentence_ends(k)) {
+      if (const std::string_view m = lower(tokens_[k]); IsOneOf(m, {"more", "any"}) && k + 1 < n && !sentence_ends(k)) {
         more = m == "more";
         ++k;
       }
