@@ -202,6 +202,12 @@ TEST_F(SentimentTest, CustomerFeedbackLexicon) {
   EXPECT_GT(Score("setup was a breeze"), 0.3);
   EXPECT_GT(Score("at this price it's a steal"), 0.3);
   EXPECT_GT(Score("this little cafe is a gem"), 0.3);
+  // Prices that rise ("increase" alone is +1.3), fixes asked for ("improvements" +1.3),
+  // money wanted back.
+  for (const char* text : {"They raised the price without notice", "Another price increase", "The price went up again",
+                           "Could use some improvements", "I want my money back"}) {
+    EXPECT_LE(Score(text), -0.05) << text;
+  }
 }
 
 TEST_F(SentimentTest, FourWordPhrasesMatchAndLongerOnesAreRefusedAtLoad) {
