@@ -525,6 +525,9 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kChurnThreat, "delete my account", false},
     SignalCue{Signal::kChurnThreat, "done with (this|you|your)", true},
     SignalCue{Signal::kChurnThreat, "last (chance|straw)", true},
+    // A business customer's way of saying it: the contract, the vendor.
+    SignalCue{Signal::kChurnThreat, "(?:will not|won't|not going to|do not plan to|don't plan to|decided not to) renew", false, true},
+    SignalCue{Signal::kChurnThreat, "(?:evaluating|looking at|considering) (?:other|alternative|competing) (?:vendors|providers|solutions|tools|options|products)", false, true},
     // Spanish, French, German and Portuguese cues (kPhraseLanguages order from 1): phrases,
     // with alternatives expanded, matched only in texts of their language.
     // Spanish.
@@ -805,7 +808,8 @@ FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool se
   if (facts.question_mark && !facts.second_person && facts.words > 2) return FeedbackType::kQuestion;
   const double s = sentiment_scored ? compound : 0.0;
   if (cues[Signal::kComplaint] > 0 || s <= -0.25) return FeedbackType::kComplaint;
-  if (cues[Signal::kPraise] > 0 || s >= 0.25) return FeedbackType::kPraise;
+  // A thank-you before a complaint ("Thanks, but the issue is still there") is no praise.
+  if ((cues[Signal::kPraise] > 0 && s > -0.05) || s >= 0.25) return FeedbackType::kPraise;
   return FeedbackType::kUnspecified;
 }
 

@@ -131,6 +131,9 @@ TEST_F(AnalyzerTest, FeedbackTypes) {
   EXPECT_EQ(a.type, FeedbackType::kPraise);
   analyzer_->Analyze("Way too expensive for what it does, a waste of money", &a);
   EXPECT_EQ(a.type, FeedbackType::kComplaint);
+  // A thank-you before a complaint is no praise.
+  analyzer_->Analyze("Thanks, but the issue is still there", &a);
+  EXPECT_NE(a.type, FeedbackType::kPraise);
   // A sentence that opens with "Support" is about the support team; "please support" and
   // "support for" ask for a feature.
   analyzer_->Analyze("Support took nine days to answer and the answer did not help", &a);
@@ -392,6 +395,11 @@ TEST_F(AnalyzerTest, UrgencyFlags) {
   EXPECT_TRUE(a.urgency & kUrgencyLegalThreat);
   analyzer_->Analyze("Fix this or I'm cancelling my subscription", &a);
   EXPECT_TRUE(a.urgency & kUrgencyChurnThreat);
+  // A business customer's churn: the contract, the vendor.
+  for (const char* text : {"We will not renew our contract", "We are evaluating other vendors"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_TRUE(a.urgency & kUrgencyChurnThreat) << text;
+  }
   analyzer_->Analyze("Nice app, works well", &a);
   EXPECT_EQ(a.urgency, kUrgencyNone);
   const auto names = UrgencyNames(kUrgencyOutage | kUrgencyChurnThreat);
