@@ -445,6 +445,7 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kComplaint, "unacceptable", false},
     SignalCue{Signal::kComplaint, "ridiculous", false},
     SignalCue{Signal::kComplaint, "refund", false},
+    SignalCue{Signal::kMoneyBack, "(?:my|our|the|their|his|her) money back", false, true},
     SignalCue{Signal::kComplaint, "overpriced", false},
     SignalCue{Signal::kComplaint, "too expensive", false},
     SignalCue{Signal::kComplaint, "worst", false},
@@ -793,7 +794,8 @@ FeedbackType ClassifyFeedback(const SignalCounts& cues, double compound, bool se
   // A fix the writer tried that failed ("I tried safe mode, still didn't work") reports
   // on the attempt, not a new bug.
   const int bug = advice || cues[Signal::kAttempt] > 0 ? 0 : cues[Signal::kBug];
-  const int feature = advice ? 0 : cues[Signal::kFeatureRequest];
+  // "I want my money back" is said with the words of "I want the old layout back".
+  const int feature = advice || cues[Signal::kMoneyBack] > 0 ? 0 : cues[Signal::kFeatureRequest];
   // A request outranks a bug cue it mentions ("please add an option to stop the crashes").
   if (feature > 0 && feature >= bug) return FeedbackType::kFeatureRequest;
   // A question about a problem ("Is this a bug or a deliberate design?", "Why doesn't

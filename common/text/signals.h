@@ -26,6 +26,7 @@ enum class Signal : uint8_t {
   kChurnThreat,
   kAdvice,  // advice to the reader ("you can", "make sure", "try ..."): no report of its own
   kAttempt,  // a fix the writer tried ("I tried", "your solution didn't work"): no new bug
+  kMoneyBack,  // "I want my money back": a demand, not a feature wanted back
   kCount,
 };
 

@@ -134,6 +134,11 @@ TEST_F(AnalyzerTest, FeedbackTypes) {
   // A thank-you before a complaint is no praise.
   analyzer_->Analyze("Thanks, but the issue is still there", &a);
   EXPECT_NE(a.type, FeedbackType::kPraise);
+  // Money wanted back is a complaint, though said like a feature wanted back.
+  analyzer_->Analyze("I want my money back", &a);
+  EXPECT_EQ(a.type, FeedbackType::kComplaint);
+  analyzer_->Analyze("I want the old layout back", &a);
+  EXPECT_EQ(a.type, FeedbackType::kFeatureRequest);
   // A sentence that opens with "Support" is about the support team; "please support" and
   // "support for" ask for a feature.
   analyzer_->Analyze("Support took nine days to answer and the answer did not help", &a);
