@@ -41,6 +41,9 @@ constexpr std::string_view kSoftwareSubjects[] = {
     "it",          "vlc",        "firefox",      "the app",    "the program", "the player",
     "the browser", "the system", "the computer", "the device", "the phone",   "the software"};
 constexpr std::string_view kFindOrSee[] = {"find", "see"};
+// What customers warn each other not to do: "don't download".
+constexpr std::string_view kWarnedVerbs[] = {"download", "install", "update", "upgrade", "buy", "waste", "bother",
+                                             "pay", "subscribe", "trust", "get"};
 
 // Whether text[at..) starts with `word` (lowercase), caseless as Hyperscan's
 // HS_FLAG_CASELESS.
@@ -78,6 +81,10 @@ class VerbIndex {
 
 const VerbIndex& BrokenVerbs() {
   static const VerbIndex index(kBrokenVerbs);
+  return index;
+}
+const VerbIndex& WarnedVerbs() {
+  static const VerbIndex index(kWarnedVerbs);
   return index;
 }
 const VerbIndex& FindOrSee() {
@@ -140,6 +147,8 @@ bool SoftwareNegationEndsAt(std::string_view text, size_t end) {
   return false;
 }
 
+}  // namespace
+
 // Around the negation that ends at `end`, either bug construction (the verbs are looked
 // for first: after most negations there is none):
 // - \b(?:negations)\s+(?:\w{1,24}\s+)?(?:broken verbs)\w{0,24}\b: "won't open", "can't log
@@ -151,6 +160,40 @@ bool BugAfterNegation(std::string_view text, size_t end) {
   if (starts[0] == std::string_view::npos) return false;
   if (VerbAtEither(text, starts, BrokenVerbs()) && NegationEndsAt(text, end)) return true;
   return VerbAtEither(text, starts, FindOrSee()) && SoftwareNegationEndsAt(text, end);
+}
+
+namespace {
+
+// "Don't download", "Do not install this app", "Just don't update": a warning to other
+// customers at the start of a sentence, not a report that something did not download.
+// The negation ends at `end`.
+bool WarningAfterNegation(std::string_view text, size_t end) {
+  size_t start = std::string_view::npos;
+  for (std::string_view imperative : {std::string_view("don't"), std::string_view("dont"), std::string_view("do not")}) {
+    start = WordEndingAt(text, end, imperative);
+    if (start != std::string_view::npos) break;
+  }
+  if (start == std::string_view::npos) return false;
+  size_t p = start;
+  while (p > 0 && IsSpace(text[p - 1])) --p;
+  for (std::string_view softener : {std::string_view("please"), std::string_view("just")}) {
+    if (const size_t s = WordEndingAt(text, p, softener); s != std::string_view::npos) {
+      p = s;
+      while (p > 0 && IsSpace(text[p - 1])) --p;
+      break;
+    }
+  }
+  if (p > 0 && text[p - 1] != '.' && text[p - 1] != '!' && text[p - 1] != ',' && text[p - 1] != ';' &&
+      text[p - 1] != ':' && text[p - 1] != '-' && text[p - 1] != '\n') {
+    return false;
+  }
+  const std::array<size_t, 2> starts = VerbStarts(text, end);
+  return starts[0] != std::string_view::npos && VerbAt(text, starts[0], WarnedVerbs());
+}
+
+// The negated-verb bug cue, but not a warning to others ("don't download").
+bool BugReportAfterNegation(std::string_view text, size_t end) {
+  return BugAfterNegation(text, end) && !WarningAfterNegation(text, end);
 }
 
 // A problem word the text does not deny: not "no crashes", "zero bugs", "never crashes",
@@ -246,7 +289,7 @@ constexpr SignalCue kCues[] = {
     // A negated broken verb ("won't open"), or the software that cannot find or see: "can't
     // find / see" is a bug when the software cannot ("VLC cannot find the file"), and
     // information when the writer cannot ("I can't find that setting").
-    SignalCue{Signal::kBug, kNegationAnchors, false, true, 0, &BugAfterNegation},
+    SignalCue{Signal::kBug, kNegationAnchors, false, true, 0, &BugReportAfterNegation},
     SignalCue{Signal::kBug, "(?:it|app|player|video|file|program)\\s+(?:just\\s+)?(?:closes|quits|dies|hangs|lags|skips|jumps)", true},
     // Misbehaviour described without a bug word ("shows the wrong date", "my photos
     // disappeared", "resets every time", "the button does nothing").

@@ -55,6 +55,12 @@ std::vector<std::string> ExpandAlternatives(std::string_view expression);
 // The built-in cues (English).
 std::span<const SignalCue> SignalCues();
 
+// Exposed for tests: whether a negated-verb bug construction ("won't open", "VLC cannot
+// find") holds around the negation that ends at `end` of the text, exactly where the two
+// regexes it replaced matched. The cue also leaves out warnings to other customers at a
+// sentence's start ("Don't download").
+bool BugAfterNegation(std::string_view text, size_t end);
+
 struct SignalCounts {
   // 1 when any cue of the signal occurs, else 0 (a signal's cues once shared one
   // single-match Hyperscan id; the type rules were tuned on that).

@@ -134,6 +134,15 @@ TEST_F(AnalyzerTest, FeedbackTypes) {
   // A thank-you before a complaint is no praise.
   analyzer_->Analyze("Thanks, but the issue is still there", &a);
   EXPECT_NE(a.type, FeedbackType::kPraise);
+  // A warning to other customers is no bug report; the same words reporting are.
+  for (const char* text : {"Do not download", "The app is a scam. Don't install it!", "Just don't update"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_NE(a.type, FeedbackType::kBugReport) << text;
+  }
+  for (const char* text : {"It won't download", "Dont work on my phone", "Does not install on Android 14"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kBugReport) << text;
+  }
   // Money wanted back is a complaint, though said like a feature wanted back.
   analyzer_->Analyze("I want my money back", &a);
   EXPECT_EQ(a.type, FeedbackType::kComplaint);
