@@ -16,7 +16,8 @@ constexpr float kBoosterIncrement = 0.293f;
 // Share of a base word's valence that its inflected forms inherit.
 constexpr float kDerivedScale = 0.8f;
 
-// VADER's NEGATE list plus a few spellings seen in feedback ("dont" is there already).
+// VADER's NEGATE list plus a few spellings seen in feedback ("dont" is there already), and
+// "zero" ("zero issues", "zero help from support").
 constexpr std::array kNegators = {
     "aint",    "arent",  "cannot",  "cant",     "couldnt", "darent",   "didnt",   "doesnt",   "ain't",   "aren't",
     "can't",   "couldn't", "daren't", "didn't", "doesn't", "dont",     "hadnt",   "hasnt",    "havent",  "isnt",
@@ -24,7 +25,7 @@ constexpr std::array kNegators = {
     "neednt",  "needn't", "never",  "none",     "nope",    "nor",      "not",     "nothing",  "nowhere", "oughtnt",
     "shant",   "shouldnt", "uhuh",  "wasnt",    "werent",  "oughtn't", "shan't",  "shouldn't", "uh-uh",  "wasn't",
     "weren't", "without", "wont",   "wouldnt",  "won't",   "wouldn't", "rarely",  "seldom",   "despite", "no",
-    "nobody"};
+    "nobody", "zero"};
 
 constexpr std::array kBoostersUp = {
     "absolutely", "amazingly",  "awfully",   "completely", "considerable", "considerably", "decidedly", "deeply",

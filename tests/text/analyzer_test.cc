@@ -198,7 +198,7 @@ TEST_F(AnalyzerTest, ProblemThemesWithoutOpinionWordsAreNegative) {
   analyzer_->Analyze("How much storage does it use?", &a);
   EXPECT_EQ(a.label, SentimentLabel::kNeutral);
   // "No" before a problem negates it: no complaint.
-  for (const char* text : {"No issues so far", "No bugs"}) {
+  for (const char* text : {"No issues so far", "No bugs", "Zero issues"}) {
     analyzer_->Analyze(text, &a);
     EXPECT_EQ(a.label, SentimentLabel::kPositive) << text;
   }

@@ -150,6 +150,8 @@ TEST_F(SentimentTest, GoodThatEndedNegatedExtremesAndSetVerdicts) {
                            "Sunny and great until Tuesday", "Does exactly what I need"}) {
     EXPECT_GE(Score(text), 0.05) << text;
   }
+  // "Zero" negates as "no" does.
+  EXPECT_LE(Score("Zero help from support"), -0.05);
   // Not a comparative: negated as ever.
   EXPECT_LE(Score("I couldn't be happy with this"), -0.05);
 }
