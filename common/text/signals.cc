@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/text/ascii.h"
+#include "common/text/one_of.h"
 
 namespace voc::text {
 namespace {
@@ -183,10 +184,7 @@ bool WarningAfterNegation(std::string_view text, size_t end) {
       break;
     }
   }
-  if (p > 0 && text[p - 1] != '.' && text[p - 1] != '!' && text[p - 1] != ',' && text[p - 1] != ';' &&
-      text[p - 1] != ':' && text[p - 1] != '-' && text[p - 1] != '\n') {
-    return false;
-  }
+  if (p > 0 && std::string_view(".!,;:-\n").find(text[p - 1]) == std::string_view::npos) return false;
   const std::array<size_t, 2> starts = VerbStarts(text, end);
   return starts[0] != std::string_view::npos && VerbAt(text, starts[0], WarnedVerbs());
 }
@@ -208,12 +206,6 @@ bool UndeniedProblem(std::string_view text, size_t end) {
   }
   size_t p = end;
   while (p > 0 && IsWordChar(text[p - 1])) --p;
-  constexpr std::string_view kDenials[] = {"no", "zero", "without", "never", "not", "nor", "none", "cannot", "cant",
-                                           "dont", "doesnt", "didnt", "hasnt", "havent", "hadnt", "isnt", "wasnt",
-                                           "wont", "aint"};
-  constexpr std::string_view kBetween[] = {"any", "single", "a", "one", "more", "had", "have", "has", "seen",
-                                           "experienced", "got", "gotten", "getting", "encountered", "noticed",
-                                           "even", "ever", "really", "major", "serious", "real", "the", "of"};
   for (int words = 0; words < 4; ++words) {
     size_t e = p;
     while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
@@ -229,8 +221,15 @@ bool UndeniedProblem(std::string_view text, size_t end) {
       word[len++] = Lower(text[k]);
     }
     const std::string_view w(word, len);
-    if (std::find(std::begin(kDenials), std::end(kDenials), w) != std::end(kDenials)) return false;
-    if (std::find(std::begin(kBetween), std::end(kBetween), w) == std::end(kBetween)) return true;
+    if (IsOneOf(w, {"no", "zero", "without", "never", "not", "nor", "none", "cannot", "cant", "dont", "doesnt", "didnt",
+                    "hasnt", "havent", "hadnt", "isnt", "wasnt", "wont", "aint"})) {
+      return false;  // a denial
+    }
+    if (!IsOneOf(w, {"any", "single", "a", "one", "more", "had", "have", "has", "seen", "experienced", "got", "gotten",
+                     "getting", "encountered", "noticed", "even", "ever", "really", "major", "serious", "real", "the",
+                     "of"})) {
+      return true;  // a word that no denial reaches past
+    }
     p = b;
   }
   return true;
