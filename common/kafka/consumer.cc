@@ -404,15 +404,24 @@ class ConsumerImpl final : public Consumer {
     }
   }
 
-  // Stored state wins; else the group's committed offset; else the log's start.
+  // Stored state wins; else the group's committed offset; else the log's start. A start
+  // from stored state goes to the group with the next Commit, whether or not a record
+  // follows: the group may hold an older offset (the commit that carried the newer one
+  // failed in a rebalance, or the state came from a changelog), and would otherwise show
+  // a lag that never drains on a partition that gets no new record.
   void SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
     bool need_committed = false;
     for (int i = 0; i < parts->cnt; ++i) {
       auto& e = parts->elems[i];
+      const TopicPartition tp{e.topic, PartitionId(e.partition)};
       std::optional<Offset> start;
-      if (options_.start_offset) start = options_.start_offset({e.topic, PartitionId(e.partition)});
+      if (options_.start_offset) start = options_.start_offset(tp);
       e.offset = start ? start->value : RD_KAFKA_OFFSET_INVALID;
       need_committed |= !start.has_value();
+      if (start && start->value > 0 && !options_.group_id.empty()) {
+        Offset& pending = uncommitted_[tp];
+        pending = std::max(pending, *start);
+      }
     }
     if (need_committed && !options_.group_id.empty()) {
       PartitionListPtr committed(rd_kafka_topic_partition_list_copy(parts));
