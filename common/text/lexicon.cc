@@ -155,7 +155,7 @@ const CueList kCueLists[] = {
     {kCueWould, {"would", "i'd", "it'd", "we'd", "that'd", "you'd", "they'd", "wud"}},
     {kCueWish, {"wish"}},
     {kCueUntil, {"until", "till", "til"}},
-    {kCueCould, {"couldn't", "couldnt", "could", "can't", "cant"}},
+    {kCueCould, {"couldn't", "couldnt", "could", "can't", "cant", "should"}},
 };
 
 // What a product is expected to do: "won't X", "never Xed", "nobody Xed" complain.

@@ -79,7 +79,7 @@ enum CueWord : uint8_t {
   kCueWould,      // would, i'd, it'd, ...: "would be nice", "would love" ask, they do not praise
   kCueWish,       // wish: "I wish it didn't crash" says that it does
   kCueUntil,      // until, till: "was great until the update" is no longer great
-  kCueCould,      // couldn't, could not, can't: "couldn't be happier" is the most, not the least
+  kCueCould,      // couldn't, could, can't, should: "couldn't be happier" is the most, "could be better" wants
 };
 
 // Words that the valence rules look for around a sentiment word ("no", "never so",

@@ -577,6 +577,11 @@ void SentimentScorer::ApplyWants() {
       continue;
     }
     if (tokens_[i].entry.cue != kCueWould) continue;
+    // "would have been better", "would have done better": a regret, so a complaint.
+    if (const size_t k = UnmetComparative(i, /*past_only=*/true); k < n) {
+      SetConstructionValence(tokens_[k], kMildComplaint);
+      continue;
+    }
     bool be = false;
     for (size_t k = i + 1, hops = 0; k < n && hops < 4; ++k, ++hops) {
       SentimentToken& t = tokens_[k];
@@ -644,7 +649,27 @@ void SentimentScorer::ApplyChangeAndExtremes() {
       const std::string_view first = lower(tokens_[i]);
       const bool negated = first.ends_with("n't") || first.ends_with("nt") ||
                            (lower(tokens_[k]) == "not" && !sentence_ends(k) && ++k < n);
-      if (!negated || k + 1 >= n || lower(tokens_[k]) != "be" || sentence_ends(k)) continue;
+      if (!negated) {
+        // "could be better", "should be a lot faster", "could have been better": what is
+        // wanted is not there. "Nothing could be better" is the utmost, as "couldn't be
+        // better" is; "what could be better" asks it.
+        const size_t c = UnmetComparative(i, /*past_only=*/false);
+        if (c == n) continue;
+        bool nothing = false;
+        bool what = false;
+        for (size_t q = i >= 2 ? i - 2 : 0; q < i; ++q) {
+          if (sentence_ends(q)) continue;
+          nothing = nothing || IsOneOf(lower(tokens_[q]), {"nothing", "none", "nobody"});
+          what = what || lower(tokens_[q]) == "what";
+        }
+        if (nothing) {
+          SetConstructionValence(tokens_[c], tokens_[c].entry.valence * 1.25f);
+        } else if (!what) {
+          SetConstructionValence(tokens_[c], kMildComplaint);
+        }
+        continue;
+      }
+      if (k + 1 >= n || lower(tokens_[k]) != "be" || sentence_ends(k)) continue;
       ++k;
       bool more = false;
       if (const std::string_view m = lower(tokens_[k]); IsOneOf(m, {"more", "any"}) && k + 1 < n && !sentence_ends(k)) {
@@ -660,6 +685,39 @@ void SentimentScorer::ApplyChangeAndExtremes() {
       }
     }
   }
+}
+
+size_t SentimentScorer::UnmetComparative(size_t modal, bool past_only) const {
+  const size_t n = tokens_.size();
+  // Token k's word while the sentence goes on, else "".
+  const auto word = [&](size_t k) {
+    return k < n && !(tokens_[k - 1].flags & kTokSentenceEnd) ? lower(tokens_[k]) : std::string_view();
+  };
+  size_t k = modal + 1;
+  if (word(k) == "have" && IsOneOf(word(k + 1), {"been", "done"})) {
+    k += 2;
+  } else if (past_only || !IsOneOf(word(k), {"be", "do"})) {
+    return n;
+  } else {
+    ++k;
+  }
+  // "a lot", "much", "way", "a bit", "so much", ...
+  const auto degree = [&](size_t k) {
+    return (tokens_[k].entry.flags & kLexBooster) ||
+           IsOneOf(word(k), {"a", "lot", "much", "bit", "little", "tad", "far", "way", "even", "somewhat"});
+  };
+  for (int hops = 0; hops < 3 && k < n && word(k) != "more" && degree(k); ++hops) ++k;
+  bool more = false;
+  if (word(k) == "more") {
+    more = true;
+    ++k;
+  }
+  const std::string_view w = word(k);
+  if (w.empty()) return n;
+  const SentimentToken& t = tokens_[k];
+  const bool comparative = more || w == "better" || (w.size() > 4 && w.ends_with("er"));
+  if (!comparative || !(t.entry.flags & kLexValence) || t.entry.valence <= 0 || (t.flags & kTokConsumed)) return n;
+  return k;
 }
 
 void SentimentScorer::SetConstructionValence(SentimentToken& t, float valence) {

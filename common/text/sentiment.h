@@ -101,6 +101,10 @@ class SentimentScorer {
   void ApplySpeedOfBadThings();
   void ApplyWants();
   void ApplyChangeAndExtremes();
+  // After the modal at token `modal` ("could", "should", "would"): the comparative of an
+  // unmet want ("could be better", "should have been faster", "could do a lot better"),
+  // or tokens_.size(). With past_only, only "have been" and "have done" count.
+  size_t UnmetComparative(size_t modal, bool past_only) const;
   // Gives a token a construction's valence (not negated again, no longer a booster).
   static void SetConstructionValence(SentimentToken& t, float valence);
   // Sets kTokInQuestion on the tokens of sentences that end with '?'.

@@ -156,6 +156,25 @@ TEST_F(SentimentTest, GoodThatEndedNegatedExtremesAndSetVerdicts) {
   EXPECT_LE(Score("I couldn't be happy with this"), -0.05);
 }
 
+// A comparative after "could", "should" or "would have" is what the writer wanted and did
+// not get: a complaint, not praise. The utmost ("couldn't be better", "nothing could be
+// better") and a suggestion ("would be better if") are not.
+TEST_F(SentimentTest, UnmetComparativesComplain) {
+  for (const char* text : {"The service could have been a lot better.", "Support could have been faster",
+                           "The app should be better by now", "It should be way more intuitive",
+                           "The food would have been better if it was hot.", "They could do much better",
+                           "Could have done better"}) {
+    EXPECT_LE(Score(text), -0.05) << text;
+  }
+  for (const char* text : {"It couldn't be better", "Nothing could be better", "What could be better than this?",
+                           "Could not be happier"}) {
+    EXPECT_GE(Score(text), 0.05) << text;
+  }
+  EXPECT_GT(Score("It would be better if it had a dark mode"), -0.05);
+  // Not a comparative: the modal changes nothing.
+  EXPECT_GE(Score("It should be fine"), 0.05);
+}
+
 // iOS types typographic apostrophes and quotes: "doesn’t" negates as "doesn't" does, and
 // “great” is "great".
 TEST_F(SentimentTest, TypographicApostrophesAndQuotesReadAsPlainOnes) {
