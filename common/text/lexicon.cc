@@ -156,6 +156,7 @@ const CueList kCueLists[] = {
     {kCueWish, {"wish"}},
     {kCueUntil, {"until", "till", "til"}},
     {kCueCould, {"couldn't", "couldnt", "could", "can't", "cant", "should"}},
+    {kCueBetter, {"better"}},
 };
 
 // What a product is expected to do: "won't X", "never Xed", "nobody Xed" complain.

@@ -80,6 +80,7 @@ enum CueWord : uint8_t {
   kCueWish,       // wish: "I wish it didn't crash" says that it does
   kCueUntil,      // until, till: "was great until the update" is no longer great
   kCueCould,      // couldn't, could, can't, should: "couldn't be happier" is the most, "could be better" wants
+  kCueBetter,     // better: "I've had better", "better apps out there" say this one is worse
 };
 
 // Words that the valence rules look for around a sentiment word ("no", "never so",

@@ -400,7 +400,9 @@ unsigned SentimentScorer::CompactCurlyApostrophes(SentimentToken& t, unsigned cl
   if (MayHoldConstruction()) ApplyConstructions();
   if (cue_mask_ & (uint64_t{1} << kCueSpeed)) ApplySpeedOfBadThings();
   if (cue_mask_ & ((uint64_t{1} << kCueWould) | (uint64_t{1} << kCueWish))) ApplyWants();
-  if (cue_mask_ & ((uint64_t{1} << kCueUntil) | (uint64_t{1} << kCueCould))) ApplyChangeAndExtremes();
+  if (cue_mask_ & ((uint64_t{1} << kCueUntil) | (uint64_t{1} << kCueCould) | (uint64_t{1} << kCueBetter))) {
+    ApplyChangeAndExtremes();
+  }
 
   cap_differential_ = all_caps_count_ > 0 && all_caps_count_ < tokens_.size();
   whole_text_valences_ready_ = false;
@@ -641,6 +643,23 @@ void SentimentScorer::ApplyChangeAndExtremes() {
           t.flags |= kTokFlipped;
         }
       }
+    } else if (c == kCueBetter) {
+      // "I've had better pizza", "there are better apps", "better food elsewhere": the
+      // better thing is somewhere else, so this one is worse.
+      // "Nothing better", "there is no better app" are the utmost, not a denial.
+      SentimentToken& t = tokens_[i];
+      if (!(t.entry.flags & kLexValence) || t.entry.valence <= 0 || (t.flags & (kTokConsumed | kTokConstruction))) {
+        continue;
+      }
+      const auto word = [&](size_t back) { return i >= back ? lower(tokens_[i - back]) : std::string_view(); };
+      const bool none_better =
+          word(1) == "nothing" ||
+          (word(1) == "no" && (IsOneOf(word(2), {"there's", "theres"}) || (IsOneOf(word(2), {"is", "are"}) && word(3) == "there")));
+      if (none_better) {
+        SetConstructionValence(t, t.entry.valence * 1.25f);
+      } else if (!(t.flags & kTokNegated) && BetterElsewhere(i)) {
+        SetConstructionValence(t, kMildComplaint);
+      }
     } else if (c == kCueCould && i + 2 < n && !sentence_ends(i)) {
       // "couldn't be happier", "could not be better", "can't be worse", "couldn't be more
       // disappointed": the negated comparative is the utmost, not its opposite. Not
@@ -701,12 +720,7 @@ size_t SentimentScorer::UnmetComparative(size_t modal, bool past_only) const {
   } else {
     ++k;
   }
-  // "a lot", "much", "way", "a bit", "so much", ...
-  const auto degree = [&](size_t k) {
-    return (tokens_[k].entry.flags & kLexBooster) ||
-           IsOneOf(word(k), {"a", "lot", "much", "bit", "little", "tad", "far", "way", "even", "somewhat"});
-  };
-  for (int hops = 0; hops < 3 && k < n && word(k) != "more" && degree(k); ++hops) ++k;
+  for (int hops = 0; hops < 3 && k < n && word(k) != "more" && IsDegreeWord(k); ++hops) ++k;
   bool more = false;
   if (word(k) == "more") {
     more = true;
@@ -718,6 +732,38 @@ size_t SentimentScorer::UnmetComparative(size_t modal, bool past_only) const {
   const bool comparative = more || w == "better" || (w.size() > 4 && w.ends_with("er"));
   if (!comparative || !(t.entry.flags & kLexValence) || t.entry.valence <= 0 || (t.flags & kTokConsumed)) return n;
   return k;
+}
+
+bool SentimentScorer::IsDegreeWord(size_t k) const {
+  return (tokens_[k].entry.flags & kLexBooster) ||
+         IsOneOf(lower(tokens_[k]), {"a", "lot", "much", "bit", "little", "tad", "far", "way", "even", "somewhat"});
+}
+
+bool SentimentScorer::BetterElsewhere(size_t better) const {
+  const size_t n = tokens_.size();
+  const auto clause_ends = [&](size_t k) { return (tokens_[k].flags & (kTokSentenceEnd | kTokClauseEnd)) != 0; };
+  const auto word = [&](size_t k) { return lower(tokens_[k]); };
+  // Before it, past degree words: "I've had (much) better", "there are (far) better".
+  size_t b = better;
+  while (b > 0 && !clause_ends(b - 1) && IsDegreeWord(b - 1)) --b;
+  if (b >= 1 && !clause_ends(b - 1)) {
+    const std::string_view w1 = word(b - 1);
+    const std::string_view w2 = b >= 2 && !clause_ends(b - 2) ? word(b - 2) : std::string_view();
+    if (w1 == "had" && IsOneOf(w2, {"i've", "ive", "we've", "weve", "have", "i", "we", "i'd"})) return true;
+    if (IsOneOf(w1, {"there's", "theres"}) || (IsOneOf(w1, {"are", "is"}) && w2 == "there")) return true;
+  }
+  // After it in its clause, unless compared with it ("better here than anywhere else"):
+  // "elsewhere", "anywhere else", "somewhere else", "out there".
+  for (size_t k = better; k + 1 < n && k < better + 8 && !clause_ends(k); ++k) {
+    const std::string_view w = word(k + 1);
+    if (w == "than") return false;
+    const std::string_view after = k + 2 < n && !clause_ends(k + 1) ? word(k + 2) : std::string_view();
+    if (w == "elsewhere" || (IsOneOf(w, {"anywhere", "somewhere"}) && after == "else") ||
+        (w == "out" && after == "there")) {
+      return true;
+    }
+  }
+  return false;
 }
 
 void SentimentScorer::SetConstructionValence(SentimentToken& t, float valence) {

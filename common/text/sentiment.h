@@ -105,6 +105,11 @@ class SentimentScorer {
   // unmet want ("could be better", "should have been faster", "could do a lot better"),
   // or tokens_.size(). With past_only, only "have been" and "have done" count.
   size_t UnmetComparative(size_t modal, bool past_only) const;
+  // Whether token k says how much: "much", "way", "a lot", "a bit", boosters.
+  bool IsDegreeWord(size_t k) const;
+  // Whether the "better" at token `better` is had somewhere else ("I've had better", "there
+  // are better apps", "better food elsewhere"), not here.
+  bool BetterElsewhere(size_t better) const;
   // Gives a token a construction's valence (not negated again, no longer a booster).
   static void SetConstructionValence(SentimentToken& t, float valence);
   // Sets kTokInQuestion on the tokens of sentences that end with '?'.

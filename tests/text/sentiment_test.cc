@@ -175,6 +175,20 @@ TEST_F(SentimentTest, UnmetComparativesComplain) {
   EXPECT_GE(Score("It should be fine"), 0.05);
 }
 
+// A better thing had somewhere else makes this one worse; none better is the utmost.
+TEST_F(SentimentTest, BetterElsewhereComplainsNoneBetterPraises) {
+  for (const char* text : {"I've had better pizza elsewhere.", "There are better apps out there.",
+                           "You can find better food anywhere else.", "There are much better alternatives",
+                           "I have had better experiences"}) {
+    EXPECT_LE(Score(text), -0.05) << text;
+  }
+  for (const char* text : {"The food is better here than anywhere else.", "It's better than the old version",
+                           "There is no better app", "Nothing better than this", "There's nothing better"}) {
+    EXPECT_GE(Score(text), 0.05) << text;
+  }
+  EXPECT_LE(Score("It is no better than the old one"), -0.05);
+}
+
 // iOS types typographic apostrophes and quotes: "doesn’t" negates as "doesn't" does, and
 // “great” is "great".
 TEST_F(SentimentTest, TypographicApostrophesAndQuotesReadAsPlainOnes) {
