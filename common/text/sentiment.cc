@@ -146,10 +146,22 @@ bool IsUnicodeSeparator(std::string_view cp) {
 }
 
 // A run of digits as a number, saturating at 9999 (only "20 seconds" vs "2" matters).
-int ParseSmallNumber(std::string_view digits) {
-  int v = 0;
-  for (const char c : digits) v = std::min(9999, v * 10 + (c - '0'));
-  return v;
+// The number a word says, in digits ("45") or in words ("three", "twenty"; capped at
+// 9999), or -1.
+int NumberValue(std::string_view word) {
+  if (!word.empty() && word.find_first_not_of("0123456789") == std::string_view::npos) {
+    int v = 0;
+    for (const char c : word) v = std::min(9999, v * 10 + (c - '0'));
+    return v;
+  }
+  static constexpr std::array<std::pair<std::string_view, int>, 17> kWords = {{
+      {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6}, {"seven", 7}, {"eight", 8}, {"nine", 9},
+      {"ten", 10}, {"eleven", 11}, {"twelve", 12}, {"fifteen", 15}, {"twenty", 20}, {"thirty", 30},
+      {"forty", 40}, {"fifty", 50}, {"sixty", 60}}};
+  for (const auto& [w, v] : kWords) {
+    if (w == word) return v;
+  }
+  return -1;
 }
 
 // Per SpecialWord: 1 for a first-person word, 2 for a second-person one.
@@ -815,9 +827,9 @@ void SentimentScorer::ApplyConstructions() {
     for (int w = 0; w < window && k < n; ++w) {
       const CueWord c = cue(k);
       const std::string_view form = lower(tokens_[k]);
-      const bool digits = !form.empty() && form.find_first_not_of("0123456789") == std::string_view::npos;
-      if (digits && number != nullptr) *number = ParseSmallNumber(form);
-      if (c != kCueFiller && c != kCueTo && c != kCueLess && !digits && tokens_[k].word != kWordNo) return k;
+      const int value = NumberValue(form);
+      if (value >= 0 && number != nullptr) *number = value;
+      if (c != kCueFiller && c != kCueTo && c != kCueLess && value < 0 && tokens_[k].word != kWordNo) return k;
       if (ends_sentence(k)) return n;
       k = k + 1;
     }
@@ -962,9 +974,9 @@ void SentimentScorer::ApplyConstructions() {
             }
             break;
           }
-          const bool digits = !form.empty() && form.find_first_not_of("0123456789") == std::string_view::npos;
-          if (digits) number = ParseSmallNumber(form);
-          if (!digits && cue(k) != kCueFiller && cue(k) != kCueLess) break;
+          const int value = NumberValue(form);
+          if (value >= 0) number = value;
+          if (value < 0 && cue(k) != kCueFiller && cue(k) != kCueLess) break;
         }
         break;
       }

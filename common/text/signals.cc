@@ -194,16 +194,86 @@ bool BugReportAfterNegation(std::string_view text, size_t end) {
   return BugAfterNegation(text, end) && !WarningAfterNegation(text, end);
 }
 
+// The words of a denial, lower case and without apostrophes ("hasn't": "hasnt").
+bool IsDenial(std::string_view w) {
+  return IsOneOf(w, {"no", "zero", "without", "never", "not", "nor", "none", "cannot", "cant", "dont", "doesnt",
+                     "didnt", "hasnt", "havent", "hadnt", "isnt", "wasnt", "wont", "aint", "arent", "werent"});
+}
+
+// The word of text that starts at or after `from` past spaces, lower case and without
+// apostrophes (at most 15 letters; longer words come back cut), and where it ends; empty
+// at punctuation or the end.
+std::string_view NextWord(std::string_view text, size_t from, char (&buf)[16], size_t* end) {
+  size_t b = from;
+  while (b < text.size() && (text[b] == ' ' || text[b] == '\t')) ++b;
+  size_t e = b;
+  size_t len = 0;
+  while (e < text.size() && (IsAlpha(text[e]) || text[e] == '\'' || static_cast<unsigned char>(text[e]) >= 0x80)) {
+    if (text[e] != '\'' && static_cast<unsigned char>(text[e]) < 0x80 && len < sizeof buf) buf[len++] = Lower(text[e]);
+    ++e;
+  }
+  *end = e;
+  return std::string_view(buf, len);
+}
+
+// Whether the problem word ending at `end` is said to be fixed: "the crash is fixed",
+// "bugs have been resolved", "the freeze is finally gone"; not "isn't fixed", "was never
+// fixed", "is still not resolved".
+bool FixedAfter(std::string_view text, size_t end) {
+  char buf[16];
+  size_t p = end;
+  for (int words = 0; words < 4; ++words) {
+    const std::string_view w = NextWord(text, p, buf, &p);
+    if (IsOneOf(w, {"fixed", "solved", "resolved", "gone", "squashed", "sorted"})) return true;
+    if (IsDenial(w) || !IsOneOf(w, {"is", "was", "are", "were", "has", "have", "been", "got", "gets", "get", "now",
+                                    "finally", "all", "already", "just", "being", "seems", "seem", "to", "be"})) {
+      return false;
+    }
+  }
+  return false;
+}
+
+// Whether a fix verb is one of the four words before the problem word ending at `end`
+// (not across punctuation), and not denied itself: "fixed the login bug", "thanks for
+// fixing the crash"; not "haven't fixed the crash", "never fixed the bugs".
+bool FixedBefore(std::string_view text, size_t end) {
+  size_t p = end;
+  while (p > 0 && IsWordChar(text[p - 1])) --p;
+  const auto word_start = [&](size_t e) {
+    size_t b = e;
+    while (b > 0 && (IsAlpha(text[b - 1]) || text[b - 1] == '\'' || static_cast<unsigned char>(text[b - 1]) >= 0x80)) --b;
+    return b;
+  };
+  char buf[16];
+  size_t unused = 0;
+  for (int words = 0; words < 4; ++words) {
+    size_t e = p;
+    while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
+    const size_t b = word_start(e);
+    if (e == p || b == e) return false;  // punctuation or the text's start
+    if (IsOneOf(NextWord(text, b, buf, &unused), {"fixed", "fixing", "fixes", "solved", "resolved", "squashed"})) {
+      size_t q = b;
+      while (q > 0 && (text[q - 1] == ' ' || text[q - 1] == '\t')) --q;
+      const size_t r = word_start(q);
+      return !(r < q && IsDenial(NextWord(text, r, buf, &unused)));
+    }
+    p = b;
+  }
+  return false;
+}
+
 // A problem word the text does not deny: not "no crashes", "zero bugs", "never crashes",
 // "hasn't crashed once", "not a single glitch", "never had any freezes", "no more
-// crashes", nor "bug-free", "crash free". The word ends at `end`; a denial is one of the
-// four words before it, past words such as "any", "a single", "had" (not across
-// punctuation).
+// crashes", nor "bug-free", "crash free", nor one fixed ("fixed the login bug", "thanks
+// for fixing the crash", "the freeze is gone"; but "haven't fixed the crash" reports it).
+// The word ends at `end`; a denial is one of the four words before it, past words such as
+// "any", "a single", "had" (not across punctuation).
 bool UndeniedProblem(std::string_view text, size_t end) {
   if (end < text.size() && (text[end] == '-' || text[end] == ' ') && StartsWithAt(text, end + 1, "free") &&
       (end + 5 >= text.size() || !IsWordChar(text[end + 5]))) {
     return false;
   }
+  if (FixedAfter(text, end) || FixedBefore(text, end)) return false;
   size_t p = end;
   while (p > 0 && IsWordChar(text[p - 1])) --p;
   for (int words = 0; words < 4; ++words) {
@@ -221,10 +291,7 @@ bool UndeniedProblem(std::string_view text, size_t end) {
       word[len++] = Lower(text[k]);
     }
     const std::string_view w(word, len);
-    if (IsOneOf(w, {"no", "zero", "without", "never", "not", "nor", "none", "cannot", "cant", "dont", "doesnt", "didnt",
-                    "hasnt", "havent", "hadnt", "isnt", "wasnt", "wont", "aint"})) {
-      return false;  // a denial
-    }
+    if (IsDenial(w)) return false;
     if (!IsOneOf(w, {"any", "single", "a", "one", "more", "had", "have", "has", "seen", "experienced", "got", "gotten",
                      "getting", "encountered", "noticed", "even", "ever", "really", "major", "serious", "real", "the",
                      "of"})) {

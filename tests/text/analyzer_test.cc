@@ -208,12 +208,16 @@ TEST_F(AnalyzerTest, ProblemThemesWithoutOpinionWordsAreNegative) {
 TEST_F(AnalyzerTest, DeniedProblemsAreNoBugReports) {
   Analysis a;
   for (const char* text : {"No crashes since the update", "Haven't had a single crash", "It hasn\xE2\x80\x99t crashed once",
-                           "Bug-free and fast", "Never had any glitches", "No more freezes after the update"}) {
+                           "Bug-free and fast", "Never had any glitches", "No more freezes after the update",
+                           "They fixed the login bug, thanks!", "Thanks for fixing the crash", "The bug was fixed quickly",
+                           "Bugs have been resolved in the latest version"}) {
     analyzer_->Analyze(text, &a);
     EXPECT_NE(a.type, FeedbackType::kBugReport) << text;
   }
   for (const char* text : {"It crashes with no error message", "It keeps crashing, no idea why",
-                           "I don't know why it crashes", "There is a bug in the export", "No sound and it crashes"}) {
+                           "I don't know why it crashes", "There is a bug in the export", "No sound and it crashes",
+                           "They still haven't fixed the crash", "The crash is still not fixed",
+                           "Please fix the crash on startup", "They never fixed the bugs"}) {
     analyzer_->Analyze(text, &a);
     EXPECT_EQ(a.type, FeedbackType::kBugReport) << text;
   }

@@ -89,11 +89,13 @@ TEST_F(SentimentTest, ComplaintConstructionsWithoutOpinionWords) {
                            "Won't open since the update", "Can't upload photos anymore", "Still waiting for my refund",
                            "Charged me twice for the same order", "The checkout button does nothing",
                            "No way to contact support", "Had to reinstall it three times", "You removed the dark mode",
-                           "Bring back the old version", "It takes 20 seconds to open a note"}) {
+                           "Bring back the old version", "It takes 20 seconds to open a note",
+                           "Took three days to get a reply", "It takes fifteen seconds to open"}) {
     EXPECT_LE(Score(text), -0.05) << text;
   }
   for (const char* text : {"Opens instantly", "Loads in a second", "Support replied within an hour",
-                           "No more popups", "The update fixed the battery drain", "They answered the same day"}) {
+                           "No more popups", "The update fixed the battery drain", "They answered the same day",
+                           "Replied within two hours"}) {
     EXPECT_GE(Score(text), 0.05) << text;
   }
   // Constructions need their context: none of these complains.
@@ -242,6 +244,15 @@ TEST_F(SentimentTest, CustomerFeedbackLexicon) {
   for (const char* text : {"They raised the price without notice", "Another price increase", "The price went up again",
                            "Could use some improvements", "I want my money back"}) {
     EXPECT_LE(Score(text), -0.05) << text;
+  }
+  // Customers who leave, support that hangs up; verdicts VADER reads as nothing or as
+  // their negation ("can't ... enough").
+  for (const char* text : {"Uninstalled.", "Deleted the app after a day", "Customer service hung up on me"}) {
+    EXPECT_LE(Score(text), -0.05) << text;
+  }
+  for (const char* text : {"Can't recommend it enough", "I can't say enough good things about them",
+                           "Can't thank you enough", "Worth every penny", "Does the job", "Gets the job done"}) {
+    EXPECT_GE(Score(text), 0.25) << text;
   }
 }
 
