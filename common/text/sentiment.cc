@@ -27,6 +27,7 @@ constexpr float kBeforeSentenceContrast = 0.25f;
 // forever") like "broken" or "problem", a milder one ("takes 20 seconds") like "slow".
 constexpr float kComplaint = -1.6f;
 constexpr float kMildComplaint = -1.0f;
+constexpr float kMildRelief = 0.6f;  // "could be worse"
 constexpr float kPraise = 1.3f;
 // Aspect sentiment: an opinion word d tokens from the aspect counts 1 / (1 + decay * d);
 // a clause without one takes this share of its sentence's score.
@@ -593,7 +594,7 @@ void SentimentScorer::ApplyWants() {
     if (tokens_[i].entry.cue != kCueWould) continue;
     // "would have been better", "would have done better": a regret, so a complaint.
     if (const size_t k = UnmetComparative(i, /*past_only=*/true); k < n) {
-      SetConstructionValence(tokens_[k], kMildComplaint);
+      SetConstructionValence(tokens_[k], tokens_[k].entry.valence > 0 ? kMildComplaint : kMildRelief);
       continue;
     }
     bool be = false;
@@ -696,7 +697,8 @@ void SentimentScorer::ApplyChangeAndExtremes() {
         if (nothing) {
           SetConstructionValence(tokens_[c], tokens_[c].entry.valence * 1.25f);
         } else if (!what) {
-          SetConstructionValence(tokens_[c], kMildComplaint);
+          // "could be worse": not bad, then.
+          SetConstructionValence(tokens_[c], tokens_[c].entry.valence > 0 ? kMildComplaint : kMildRelief);
         }
         continue;
       }
@@ -741,8 +743,8 @@ size_t SentimentScorer::UnmetComparative(size_t modal, bool past_only) const {
   const std::string_view w = word(k);
   if (w.empty()) return n;
   const SentimentToken& t = tokens_[k];
-  const bool comparative = more || w == "better" || (w.size() > 4 && w.ends_with("er"));
-  if (!comparative || !(t.entry.flags & kLexValence) || t.entry.valence <= 0 || (t.flags & kTokConsumed)) return n;
+  const bool comparative = more || w == "better" || w == "worse" || (w.size() > 4 && w.ends_with("er"));
+  if (!comparative || !(t.entry.flags & kLexValence) || t.entry.valence == 0 || (t.flags & kTokConsumed)) return n;
   return k;
 }
 
@@ -1078,6 +1080,12 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
   if (j > first + 1 && !in_lexicon(j - 1) && word(j - 1) == kWordLeast) {
     if (word(j - 2) != kWordAt && word(j - 2) != kWordVery) v *= kNegationScalar;
   } else if (j > first && !in_lexicon(j - 1) && word(j - 1) == kWordLeast) {
+    v *= kNegationScalar;
+  }
+  // "a single" reaches one word further: "never had a single issue", "haven't seen a
+  // single ad" (VADER's three words stop at "had").
+  if (negatable && j >= first + 4 && negated(j - 4) && !negated(j - 3) && !negated(j - 2) && !negated(j - 1) &&
+      lower(tokens_[j - 1]) == "single") {
     v *= kNegationScalar;
   }
   return v;

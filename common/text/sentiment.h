@@ -102,8 +102,9 @@ class SentimentScorer {
   void ApplyWants();
   void ApplyChangeAndExtremes();
   // After the modal at token `modal` ("could", "should", "would"): the comparative of an
-  // unmet want ("could be better", "should have been faster", "could do a lot better"),
-  // or tokens_.size(). With past_only, only "have been" and "have done" count.
+  // unmet want ("could be better", "should have been faster", "could do a lot better") or
+  // of a fear ("could be worse"), or tokens_.size(). With past_only, only "have been" and
+  // "have done" count.
   size_t UnmetComparative(size_t modal, bool past_only) const;
   // Whether token k says how much: "much", "way", "a lot", "a bit", boosters.
   bool IsDegreeWord(size_t k) const;

@@ -44,6 +44,9 @@ TEST_F(SentimentTest, NegationFlipsPolarity) {
   EXPECT_LT(Score("The app is never really good"), 0.0);  // negation three words back
   EXPECT_GT(Score("The app is not bad"), 0.0);
   EXPECT_LT(Score("no good reason"), 0.0);
+  // "a single" reaches one word further than VADER's three.
+  EXPECT_GT(Score("Never had a single bad experience"), 0.0);
+  EXPECT_LT(Score("Never had a single good day"), 0.0);
 }
 
 TEST_F(SentimentTest, BoostersAndDampenersScaleIntensity) {
@@ -173,6 +176,11 @@ TEST_F(SentimentTest, UnmetComparativesComplain) {
     EXPECT_GE(Score(text), 0.05) << text;
   }
   EXPECT_GT(Score("It would be better if it had a dark mode"), -0.05);
+  // A feared comparative is relief: "could be worse" is not bad; the utmost stays it.
+  EXPECT_GE(Score("Could be worse."), 0.05);
+  EXPECT_GE(Score("It would have been worse without support"), 0.05);
+  EXPECT_LE(Score("Nothing could be worse"), -0.05);
+  EXPECT_LE(Score("Couldn't be worse"), -0.05);
   // Not a comparative: the modal changes nothing.
   EXPECT_GE(Score("It should be fine"), 0.05);
 }
@@ -247,7 +255,9 @@ TEST_F(SentimentTest, CustomerFeedbackLexicon) {
   }
   // Customers who leave, support that hangs up; verdicts VADER reads as nothing or as
   // their negation ("can't ... enough").
-  for (const char* text : {"Uninstalled.", "Deleted the app after a day", "Customer service hung up on me"}) {
+  for (const char* text : {"Uninstalled.", "Deleted the app after a day", "Customer service hung up on me",
+                           "Locked out of my account for two days", "Thanks for nothing.",
+                           "The new version is a step backwards."}) {
     EXPECT_LE(Score(text), -0.05) << text;
   }
   for (const char* text : {"Can't recommend it enough", "I can't say enough good things about them",
