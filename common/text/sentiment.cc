@@ -913,8 +913,11 @@ void SentimentScorer::ApplyConstructions() {
         break;
       }
       case kCueHave:
-        // "had to reinstall it", "have to log in again".
-        if (j < n && cue(j) == kCueTo && next(j) < n && (cue(next(j)) == kCueRedo || cue(next(j)) == kCueAction)) {
+        // "had to reinstall it", "have to log in again"; not "haven't had to restart it",
+        // "never had to call them".
+        if (j < n && cue(j) == kCueTo && next(j) < n && (cue(next(j)) == kCueRedo || cue(next(j)) == kCueAction) &&
+            !(i > 0 && !ends_sentence(i - 1) && (tokens_[i - 1].flags & kTokNegated)) &&
+            !(i > 1 && !ends_sentence(i - 2) && !ends_sentence(i - 1) && (tokens_[i - 2].flags & kTokNegated))) {
           set(next(j), kMildComplaint);
         }
         break;
@@ -988,7 +991,14 @@ void SentimentScorer::ApplyConstructions() {
     // "won't open", "never arrived", "nobody replied", "unable to connect", "no longer syncs".
     const bool no_longer = tokens_[i].word == kWordNo && j < n && cue(j) == kCueLonger;
     if ((tokens_[i].flags & kTokNegated) || c == kCueFail || no_longer) {
-      const size_t k = skip_fillers(no_longer ? next(j) : j, 4, nullptr);
+      size_t k = skip_fillers(no_longer ? next(j) : j, 4, nullptr);
+      // Past a perfect's "has": "nobody has answered", "never has worked", "nobody has
+      // ever replied". Not "haven't had to restart", whose "to" leads elsewhere.
+      if (k < n && cue(k) == kCueHave && (tokens_[i].flags & kTokNegated) && next(k) < n) {
+        size_t v = next(k);
+        if (IsOneOf(lower(tokens_[v]), {"ever", "even", "yet", "really", "actually"}) && next(v) < n) v = next(v);
+        if (cue(v) == kCueAction || cue(v) == kCueDo) k = v;
+      }
       // A negative verb negated is still a complaint here: "can't cancel" is no praise.
       if (k < n && (cue(k) == kCueAction || cue(k) == kCueCharge || cue(k) == kCueRedo || cue(k) == kCueDo ||
                     cue(k) == kCueBring)) {
