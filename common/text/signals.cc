@@ -500,6 +500,10 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kFeatureRequest, "(?:there's|there is|there are) no (?:option|way|setting|button|feature|support)", false, true},
     SignalCue{Signal::kFeatureRequest, "(?:doesn't|don't) have (?:a|an) (?:option|way|setting|feature)", false, true},
     SignalCue{Signal::kFeatureRequest, "(?:any chance|how about (?:a|an|adding|some|the option)|why not add|why is there no|can we get|could we get|can we have)", false, true},
+    // "When will you support iPad?", "when are you going to add dark mode": asked of the
+    // product's makers, a request; "No way to sort by price" at a sentence's start.
+    SignalCue{Signal::kFeatureRequest, "when (?:will|are) you (?:guys )?(?:going to |gonna )?(?:add|support|bring|release|implement|allow|offer|make|include|introduce)", false, true},
+    SignalCue{Signal::kFeatureRequest, "^\\W*no (?:way|option) to\\b", true},
     SignalCue{Signal::kFeatureRequest, "wish (?:it|there|you|i could|we could)", false, true},
     SignalCue{Signal::kFeatureRequest, "(?:it|app|there) should (?:be|have|let|allow|support|sync|offer|show|include)", false, true},
     // Questions.

@@ -154,7 +154,8 @@ TEST_F(AnalyzerTest, FeedbackTypes) {
   EXPECT_EQ(a.type, FeedbackType::kComplaint);
   analyzer_->Analyze("Support was fantastic and solved my problem within an hour", &a);
   EXPECT_EQ(a.type, FeedbackType::kPraise);
-  for (const char* text : {"Please support dual SIM", "Support for the TMB0 video format"}) {
+  for (const char* text : {"Please support dual SIM", "Support for the TMB0 video format", "When will you support iPad?",
+                           "When are you going to add dark mode?", "No way to sort by price."}) {
     analyzer_->Analyze(text, &a);
     EXPECT_EQ(a.type, FeedbackType::kFeatureRequest) << text;
   }
