@@ -531,6 +531,11 @@ void SentimentScorer::ResolvePhrases() {
 
 namespace {
 constexpr uint64_t CueBit(CueWord c) { return uint64_t{1} << c; }
+// The verbs among the kCueMissing words ("no reply" is missing; "couldn't reply" did not
+// happen, "had to call" was a chore).
+bool IsMissingVerb(std::string_view word) {
+  return IsOneOf(word, {"reply", "answer", "help", "contact", "call", "email", "follow"});
+}
 // The CueWords that ApplyConstructions looks at (the rest only ever follow one of them).
 constexpr uint64_t kConstructionStarts =
     CueBit(kCueToo) | CueBit(kCueTake) | CueBit(kCueWait) | CueBit(kCueKeep) | CueBit(kCueStill) | CueBit(kCueCharge) |
@@ -915,7 +920,9 @@ void SentimentScorer::ApplyConstructions() {
       case kCueHave:
         // "had to reinstall it", "have to log in again"; not "haven't had to restart it",
         // "never had to call them".
-        if (j < n && cue(j) == kCueTo && next(j) < n && (cue(next(j)) == kCueRedo || cue(next(j)) == kCueAction) &&
+        if (j < n && cue(j) == kCueTo && next(j) < n &&
+            (cue(next(j)) == kCueRedo || cue(next(j)) == kCueAction ||
+             (cue(next(j)) == kCueMissing && IsMissingVerb(lower(tokens_[next(j)])))) &&
             !(i > 0 && !ends_sentence(i - 1) && (tokens_[i - 1].flags & kTokNegated)) &&
             !(i > 1 && !ends_sentence(i - 2) && !ends_sentence(i - 1) && (tokens_[i - 2].flags & kTokNegated))) {
           set(next(j), kMildComplaint);
@@ -1000,8 +1007,9 @@ void SentimentScorer::ApplyConstructions() {
         if (cue(v) == kCueAction || cue(v) == kCueDo) k = v;
       }
       // A negative verb negated is still a complaint here: "can't cancel" is no praise.
+      // The verbs among the missing things count too: "couldn't answer", "won't reply".
       if (k < n && (cue(k) == kCueAction || cue(k) == kCueCharge || cue(k) == kCueRedo || cue(k) == kCueDo ||
-                    cue(k) == kCueBring)) {
+                    cue(k) == kCueBring || (cue(k) == kCueMissing && IsMissingVerb(lower(tokens_[k]))))) {
         set(k, kComplaint, !(tokens_[k].entry.flags & kLexDerived) || tokens_[k].entry.valence < 0);
       }
       // "no reply", "no way to export", "no option to".

@@ -262,6 +262,38 @@ bool FixedBefore(std::string_view text, size_t end) {
   return false;
 }
 
+// Whether the refund word ending at `end` was paid: "got my refund", "received a full
+// refund", "the refund arrived", "refund was processed"; not "can't get a refund", "never
+// received my refund", "still waiting for the refund".
+bool RefundPaid(std::string_view text, size_t end) {
+  char buf[16];
+  size_t p = end;
+  for (int words = 0; words < 3; ++words) {
+    const std::string_view w = NextWord(text, p, buf, &p);
+    if (IsOneOf(w, {"arrived", "processed", "came", "went", "cleared", "issued"})) return true;
+    if (!IsOneOf(w, {"was", "has", "have", "been", "finally", "already", "just", "got", "is"})) break;
+  }
+  p = end;
+  while (p > 0 && IsWordChar(text[p - 1])) --p;
+  bool paid = false;
+  for (int words = 0; words < 4; ++words) {
+    size_t e = p;
+    while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
+    size_t b = e;
+    while (b > 0 && (IsAlpha(text[b - 1]) || text[b - 1] == '\'' || static_cast<unsigned char>(text[b - 1]) >= 0x80)) --b;
+    if (e == p || b == e) break;  // punctuation or the text's start
+    size_t unused = 0;
+    const std::string_view w = NextWord(text, b, buf, &unused);
+    if (IsDenial(w) || IsOneOf(w, {"waiting", "want", "wanted", "need", "asked", "requested", "demand"})) return false;
+    paid = paid || IsOneOf(w, {"got", "received", "receive", "get", "gotten"});
+    p = b;
+  }
+  return paid;
+}
+
+// A complaint about a refund, not one paid.
+bool RefundComplaint(std::string_view text, size_t end) { return !RefundPaid(text, end); }
+
 // A problem word the text does not deny: not "no crashes", "zero bugs", "never crashes",
 // "hasn't crashed once", "not a single glitch", "never had any freezes", "no more
 // crashes", nor "bug-free", "crash free", nor one fixed ("fixed the login bug", "thanks
@@ -557,7 +589,7 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kComplaint, "scam", false},
     SignalCue{Signal::kComplaint, "unacceptable", false},
     SignalCue{Signal::kComplaint, "ridiculous", false},
-    SignalCue{Signal::kComplaint, "refund", false},
+    SignalCue{Signal::kComplaint, "refund", false, true, 0, &RefundComplaint},
     SignalCue{Signal::kMoneyBack, "(?:my|our|the|their|his|her) money back", false, true},
     SignalCue{Signal::kComplaint, "overpriced", false},
     SignalCue{Signal::kComplaint, "too expensive", false},

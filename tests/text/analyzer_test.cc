@@ -143,6 +143,16 @@ TEST_F(AnalyzerTest, FeedbackTypes) {
     analyzer_->Analyze(text, &a);
     EXPECT_EQ(a.type, FeedbackType::kBugReport) << text;
   }
+  // A refund paid is no complaint; one asked for, waited for or denied is.
+  for (const char* text : {"I got my refund quickly", "The refund arrived the next day", "Received a full refund, thanks"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kPraise) << text;
+  }
+  for (const char* text : {"I want a refund", "I can't get a refund", "Never received my refund",
+                           "Still waiting for the refund"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_EQ(a.type, FeedbackType::kComplaint) << text;
+  }
   // Money wanted back is a complaint, though said like a feature wanted back.
   analyzer_->Analyze("I want my money back", &a);
   EXPECT_EQ(a.type, FeedbackType::kComplaint);

@@ -94,7 +94,8 @@ TEST_F(SentimentTest, ComplaintConstructionsWithoutOpinionWords) {
                            "No way to contact support", "Had to reinstall it three times", "You removed the dark mode",
                            "Bring back the old version", "It takes 20 seconds to open a note",
                            "Took three days to get a reply", "It takes fifteen seconds to open",
-                           "Nobody has answered my ticket for a week", "Nobody has ever replied"}) {
+                           "Nobody has answered my ticket for a week", "Nobody has ever replied",
+                           "The bot couldn't answer anything", "I had to call five times"}) {
     EXPECT_LE(Score(text), -0.05) << text;
   }
   for (const char* text : {"Opens instantly", "Loads in a second", "Support replied within an hour",
@@ -259,12 +260,14 @@ TEST_F(SentimentTest, CustomerFeedbackLexicon) {
   // their negation ("can't ... enough").
   for (const char* text : {"Uninstalled.", "Deleted the app after a day", "Customer service hung up on me",
                            "Locked out of my account for two days", "I get logged out every few minutes",
-                           "Thanks for nothing.",
+                           "Thanks for nothing.", "Didn't meet my expectations", "Not as described",
+                           "The free version is limited",
                            "The new version is a step backwards."}) {
     EXPECT_LE(Score(text), -0.05) << text;
   }
   for (const char* text : {"Can't recommend it enough", "I can't say enough good things about them",
-                           "Can't thank you enough", "Worth every penny", "Does the job", "Gets the job done"}) {
+                           "Can't thank you enough", "Worth every penny", "Does the job", "Gets the job done",
+                           "Exceeded my expectations", "I got my refund quickly", "The refund arrived the next day"}) {
     EXPECT_GE(Score(text), 0.25) << text;
   }
 }
