@@ -1051,9 +1051,19 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
   // is still a smile), nor "no" itself ("NO NO NO" is emphatic, not a double negative).
   if (t.flags & kTokFlipped) v *= kNegationScalar;
   const bool negatable = (t.flags & kTokWord) && !(t.flags & (kTokNegated | kTokConstruction));
+  // Whether tokens k .. j-1 lie in j's clause: a negation does not reach across a comma
+  // or a sentence's end ("No ads, love it", "No. Love it").
+  const auto in_clause = [&](size_t k) {
+    for (size_t q = k; q < j; ++q) {
+      if (tokens_[q].flags & (kTokClauseEnd | kTokSentenceEnd)) return false;
+    }
+    return true;
+  };
   if (!negatable) {
-  } else if ((j > first && word(j - 1) == kWordNo) || (j > first + 1 && word(j - 2) == kWordNo) ||
-             (j > first + 2 && word(j - 3) == kWordNo && (word(j - 1) == kWordOr || word(j - 1) == kWordNor))) {
+  } else if ((j > first && word(j - 1) == kWordNo && in_clause(j - 1)) ||
+             (j > first + 1 && word(j - 2) == kWordNo && in_clause(j - 2)) ||
+             (j > first + 2 && word(j - 3) == kWordNo && (word(j - 1) == kWordOr || word(j - 1) == kWordNor) &&
+              in_clause(j - 3))) {
     v = e.valence * kNegationScalar;
   }
   if ((t.flags & kTokAllCaps) && cap_differential_) v += v > 0 ? kCapsIncrement : -kCapsIncrement;
@@ -1061,6 +1071,8 @@ float SentimentScorer::TokenValence(size_t i, size_t first, size_t last) const {
   for (size_t s = 0; s < 3; ++s) {
     if (j <= first + s) break;
     const size_t k = j - (s + 1);
+    // Not across a clause's end (as in_clause).
+    if (tokens_[k].flags & (kTokClauseEnd | kTokSentenceEnd)) break;
     if (in_lexicon(k)) continue;
     const SentimentToken& p = tokens_[k];
     float scalar = 0.0f;

@@ -44,6 +44,10 @@ TEST_F(SentimentTest, NegationFlipsPolarity) {
   EXPECT_LT(Score("The app is never really good"), 0.0);  // negation three words back
   EXPECT_GT(Score("The app is not bad"), 0.0);
   EXPECT_LT(Score("no good reason"), 0.0);
+  // Nor across a comma or a sentence's end (VADER's three words do).
+  EXPECT_GT(Score("No ads, love it."), 0.3);
+  EXPECT_GT(Score("No. Love it."), 0.3);
+  EXPECT_LT(Score("No, it is terrible"), 0.0);
   // "a single" reaches one word further than VADER's three.
   EXPECT_GT(Score("Never had a single bad experience"), 0.0);
   EXPECT_LT(Score("Never had a single good day"), 0.0);
