@@ -429,6 +429,25 @@ TEST_F(AnalyzerTest, UrgencyFlags) {
     analyzer_->Analyze(text, &a);
     EXPECT_TRUE(a.urgency & kUrgencyChurnThreat) << text;
   }
+  // How customers say it: a service down for hours, production broken, a card stolen, a
+  // charge without authorization, data shown to others, a law broken, a charge disputed.
+  const std::pair<const char*, uint32_t> said[] = {
+      {"Your service has been down since this morning.", kUrgencyOutage},
+      {"This is urgent, production is broken.", kUrgencyOutage},
+      {"I think someone stole my credit card through your site.", kUrgencySecurity},
+      {"My account was charged $500 without authorization.", kUrgencySecurity},
+      {"Unauthorized charges on my card", kUrgencySecurity},
+      {"Your app exposed my home address to other users.", kUrgencySecurity},
+      {"I can see other customers' orders in my account.", kUrgencySecurity},
+      {"This violates GDPR.", kUrgencyLegalThreat},
+      {"Refund me or I'll dispute the charge", kUrgencyLegalThreat},
+  };
+  for (const auto& [text, flag] : said) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_TRUE(a.urgency & flag) << text;
+  }
+  analyzer_->Analyze("I think someone stole my credit card through your site.", &a);
+  EXPECT_LT(a.compound, 0.0) << "a stolen card is no praise";
   analyzer_->Analyze("Nice app, works well", &a);
   EXPECT_EQ(a.urgency, kUrgencyNone);
   const auto names = UrgencyNames(kUrgencyOutage | kUrgencyChurnThreat);
