@@ -216,6 +216,20 @@ std::string_view NextWord(std::string_view text, size_t from, char (&buf)[16], s
   return std::string_view(buf, len);
 }
 
+// The word that ends where *p is, past spaces, lower case and without apostrophes (at most
+// 15 letters), with *p moved to its start; empty (and *p unmoved) at punctuation or the
+// text's start.
+std::string_view WordBefore(std::string_view text, size_t* p, char (&buf)[16]) {
+  size_t e = *p;
+  while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
+  size_t b = e;
+  while (b > 0 && (IsAlpha(text[b - 1]) || text[b - 1] == '\'' || static_cast<unsigned char>(text[b - 1]) >= 0x80)) --b;
+  if (e == *p || b == e) return {};
+  *p = b;
+  size_t unused = 0;
+  return NextWord(text, b, buf, &unused);
+}
+
 // Whether the problem word ending at `end` is said to be fixed: "the crash is fixed",
 // "bugs have been resolved", "the freeze is finally gone"; not "isn't fixed", "was never
 // fixed", "is still not resolved".
@@ -239,25 +253,13 @@ bool FixedAfter(std::string_view text, size_t end) {
 bool FixedBefore(std::string_view text, size_t end) {
   size_t p = end;
   while (p > 0 && IsWordChar(text[p - 1])) --p;
-  const auto word_start = [&](size_t e) {
-    size_t b = e;
-    while (b > 0 && (IsAlpha(text[b - 1]) || text[b - 1] == '\'' || static_cast<unsigned char>(text[b - 1]) >= 0x80)) --b;
-    return b;
-  };
   char buf[16];
-  size_t unused = 0;
   for (int words = 0; words < 4; ++words) {
-    size_t e = p;
-    while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
-    const size_t b = word_start(e);
-    if (e == p || b == e) return false;  // punctuation or the text's start
-    if (IsOneOf(NextWord(text, b, buf, &unused), {"fixed", "fixing", "fixes", "solved", "resolved", "squashed"})) {
-      size_t q = b;
-      while (q > 0 && (text[q - 1] == ' ' || text[q - 1] == '\t')) --q;
-      const size_t r = word_start(q);
-      return !(r < q && IsDenial(NextWord(text, r, buf, &unused)));
+    const std::string_view w = WordBefore(text, &p, buf);
+    if (w.empty()) return false;
+    if (IsOneOf(w, {"fixed", "fixing", "fixes", "solved", "resolved", "squashed"})) {
+      return !IsDenial(WordBefore(text, &p, buf));
     }
-    p = b;
   }
   return false;
 }
@@ -277,16 +279,10 @@ bool RefundPaid(std::string_view text, size_t end) {
   while (p > 0 && IsWordChar(text[p - 1])) --p;
   bool paid = false;
   for (int words = 0; words < 4; ++words) {
-    size_t e = p;
-    while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
-    size_t b = e;
-    while (b > 0 && (IsAlpha(text[b - 1]) || text[b - 1] == '\'' || static_cast<unsigned char>(text[b - 1]) >= 0x80)) --b;
-    if (e == p || b == e) break;  // punctuation or the text's start
-    size_t unused = 0;
-    const std::string_view w = NextWord(text, b, buf, &unused);
+    const std::string_view w = WordBefore(text, &p, buf);
+    if (w.empty()) break;
     if (IsDenial(w) || IsOneOf(w, {"waiting", "want", "wanted", "need", "asked", "requested", "demand"})) return false;
     paid = paid || IsOneOf(w, {"got", "received", "receive", "get", "gotten"});
-    p = b;
   }
   return paid;
 }
