@@ -230,21 +230,27 @@ std::string_view WordBefore(std::string_view text, size_t* p, char (&buf)[16]) {
   return NextWord(text, b, buf, &unused);
 }
 
+// Whether one of `targets` is among the next `words` words after `end`, with only words of
+// `between` before it ("the crash is finally fixed"; a denial is never between).
+bool FollowedBy(std::string_view text, size_t end, int words, std::initializer_list<std::string_view> targets,
+                std::initializer_list<std::string_view> between) {
+  char buf[16];
+  size_t p = end;
+  for (int k = 0; k < words; ++k) {
+    const std::string_view w = NextWord(text, p, buf, &p);
+    if (IsOneOf(w, targets)) return true;
+    if (!IsOneOf(w, between)) return false;
+  }
+  return false;
+}
+
 // Whether the problem word ending at `end` is said to be fixed: "the crash is fixed",
 // "bugs have been resolved", "the freeze is finally gone"; not "isn't fixed", "was never
 // fixed", "is still not resolved".
 bool FixedAfter(std::string_view text, size_t end) {
-  char buf[16];
-  size_t p = end;
-  for (int words = 0; words < 4; ++words) {
-    const std::string_view w = NextWord(text, p, buf, &p);
-    if (IsOneOf(w, {"fixed", "solved", "resolved", "gone", "squashed", "sorted"})) return true;
-    if (IsDenial(w) || !IsOneOf(w, {"is", "was", "are", "were", "has", "have", "been", "got", "gets", "get", "now",
-                                    "finally", "all", "already", "just", "being", "seems", "seem", "to", "be"})) {
-      return false;
-    }
-  }
-  return false;
+  return FollowedBy(text, end, 4, {"fixed", "solved", "resolved", "gone", "squashed", "sorted"},
+                    {"is", "was", "are", "were", "has", "have", "been", "got", "gets", "get", "now", "finally", "all",
+                     "already", "just", "being", "seems", "seem", "to", "be"});
 }
 
 // Whether a fix verb is one of the four words before the problem word ending at `end`
@@ -268,14 +274,12 @@ bool FixedBefore(std::string_view text, size_t end) {
 // refund", "the refund arrived", "refund was processed"; not "can't get a refund", "never
 // received my refund", "still waiting for the refund".
 bool RefundPaid(std::string_view text, size_t end) {
+  if (FollowedBy(text, end, 3, {"arrived", "processed", "came", "went", "cleared", "issued"},
+                 {"was", "has", "have", "been", "finally", "already", "just", "got", "is"})) {
+    return true;
+  }
   char buf[16];
   size_t p = end;
-  for (int words = 0; words < 3; ++words) {
-    const std::string_view w = NextWord(text, p, buf, &p);
-    if (IsOneOf(w, {"arrived", "processed", "came", "went", "cleared", "issued"})) return true;
-    if (!IsOneOf(w, {"was", "has", "have", "been", "finally", "already", "just", "got", "is"})) break;
-  }
-  p = end;
   while (p > 0 && IsWordChar(text[p - 1])) --p;
   bool paid = false;
   for (int words = 0; words < 4; ++words) {
