@@ -36,12 +36,13 @@ constexpr std::array kBoostersUp = {
     "majorly",    "more",       "most",      "particularly", "purely",     "quite",        "really",    "remarkably",
     "so",         "substantially", "thoroughly", "total",  "totally",      "tremendous",   "tremendously", "uber",
     "unbelievably", "unusually", "utter",    "utterly",    "very",         "super",        "constantly", "always",
-    "insanely",   "ridiculously", "seriously", "terribly", "horribly"};
+    "insanely",   "ridiculously", "seriously", "terribly", "horribly", "pretty"};
 
 constexpr std::array kBoostersDown = {
     "almost",   "barely",   "kind of",  "kinda",  "kindof",   "kind-of", "less",   "little",   "marginal",
     "marginally", "occasional", "occasionally", "partly", "scarce", "scarcely", "slight", "slightly", "somewhat",
-    "sort of",  "sorta",    "sortof",   "sort-of", "a bit",  "a little", "fairly", "mostly",  "just enough"};
+    "sort of",  "sorta",    "sortof",   "sort-of", "a bit",  "a little", "fairly", "mostly",  "just enough",
+    "pretty much"};
 
 // Contrast conjunctions: the clause after them carries the writer's conclusion.
 constexpr std::array kContrast = {"but", "however", "although", "though", "yet", "nevertheless", "nonetheless",

@@ -59,6 +59,12 @@ TEST_F(SentimentTest, BoostersAndDampenersScaleIntensity) {
   EXPECT_LT(Score("The app is slightly good"), plain);
   EXPECT_GT(Score("The app is slightly good"), 0.0);
   EXPECT_LT(Score("The app is kind of good"), plain);
+  // "pretty" before an opinion word says how much ("pretty bad" was near 0 in VADER: its
+  // own +2.2 against "bad"); alone it is still pretty. "pretty much" is "almost".
+  EXPECT_LT(Score("The app is pretty bad"), Score("The app is bad"));
+  EXPECT_GT(Score("The app is pretty good"), plain);
+  EXPECT_GT(Score("A pretty app"), 0.3);
+  EXPECT_LT(Score("It is pretty much useless"), -0.05);
 }
 
 // A booster with a valence of its own ("exceptional" in the feedback lexicon, "super" and
