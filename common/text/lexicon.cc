@@ -328,6 +328,8 @@ Status Lexicon::Freeze(const Builder& builder) {
         first_space + 1, second_end == std::string::npos ? std::string::npos : second_end - first_space - 1);
     SetBit(second_words_, HashLong(second));
     SetBit(phrases_, HashLong(key));
+    // Its first two words too: a pair that starts no phrase rules out every length.
+    SetBit(phrases_, HashLong(std::string_view(key).substr(0, second_end)));
   }
   count_ = builder.entries.size();
   return Status::Ok();

@@ -157,8 +157,9 @@ class Lexicon {
   // False when no multi-word phrase has a second word with this HashPadded(): most
   // phrase-start words ("the", "a", "not") are followed by none.
   bool MaybePhraseSecondWord(uint64_t hash) const { return TestBit(second_words_, hash); }
-  // False when no multi-word phrase has this HashPadded(): spares the table probe (a
-  // cache miss) for "in the", "a bit more" and the like.
+  // False when no multi-word phrase is, or starts with the two words of, this
+  // HashPadded(): spares the table probe (a cache miss) for "in the", "a bit more" and the
+  // like, and the longer keys after a pair that starts none.
   bool MaybePhrase(uint64_t hash) const { return TestBit(phrases_, hash); }
 
   size_t size() const { return count_; }

@@ -500,6 +500,16 @@ void SentimentScorer::ResolvePhrases() {
     // Most phrase-start words ("the", "a", "not") start none here: skip them unless the
     // next word is the second word of some phrase.
     if (!lexicon_->MaybePhraseSecondWord(pending_[i + 1].hash)) continue;
+    // Nor unless the two words start a phrase: "of my", "on the" start none.
+    {
+      const SentimentToken& second = tokens_[i + 1];
+      if (t.lower_len + 1 + second.lower_len > sizeof(key) - Lexicon::kPadding) continue;
+      std::memcpy(key, lower_.data() + t.lower, t.lower_len);
+      key[t.lower_len] = ' ';
+      std::memcpy(key + t.lower_len + 1, lower_.data() + second.lower, second.lower_len);
+      const std::string_view pair(key, t.lower_len + 1 + second.lower_len);
+      if (!lexicon_->MaybePhrase(Lexicon::HashPadded(pair))) continue;
+    }
     for (size_t words = Lexicon::kMaxPhraseWords; words >= 2; --words) {
       if (i + words > n) continue;
       size_t len = 0;
