@@ -146,9 +146,8 @@ bool IsUnicodeSeparator(std::string_view cp) {
   return b(0) == 0xEF && b(1) == 0xB8 && b(2) == 0x8F;
 }
 
-// A run of digits as a number, saturating at 9999 (only "20 seconds" vs "2" matters).
-// The number a word says, in digits ("45") or in words ("three", "twenty"; capped at
-// 9999), or -1.
+// The number a word says, in digits ("45", saturating at 9999: only "20 seconds" vs "2"
+// matters) or in words ("three", "twenty"), or -1.
 int NumberValue(std::string_view word) {
   if (!word.empty() && word.find_first_not_of("0123456789") == std::string_view::npos) {
     int v = 0;
@@ -680,9 +679,9 @@ void SentimentScorer::ApplyChangeAndExtremes() {
         continue;
       }
       const auto word = [&](size_t back) { return i >= back ? lower(tokens_[i - back]) : std::string_view(); };
-      const bool none_better =
-          word(1) == "nothing" ||
-          (word(1) == "no" && (IsOneOf(word(2), {"there's", "theres"}) || (IsOneOf(word(2), {"is", "are"}) && word(3) == "there")));
+      const bool there_is = IsOneOf(word(2), {"there's", "theres"}) ||
+                            (IsOneOf(word(2), {"is", "are"}) && word(3) == "there");
+      const bool none_better = word(1) == "nothing" || (word(1) == "no" && there_is);
       if (none_better) {
         SetConstructionValence(t, t.entry.valence * 1.25f);
       } else if (!(t.flags & kTokNegated) && BetterElsewhere(i)) {
