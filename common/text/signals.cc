@@ -633,8 +633,9 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kOutage, "(?:502|503|504) (?:error|bad gateway|gateway)", true},
     // Urgency: data loss.
     SignalCue{Signal::kDataLoss, "data loss", false},
-    SignalCue{Signal::kDataLoss, "(?:lost|lose|losing|deleted|erased|wiped|wipes|deletes)\\s+(?:all\\s+)?(?:of\\s+)?(?:my|our|the|your)?\\s*(?:data|files?|photos?|pictures?|notes?|progress|contacts?|messages?|work|history|documents?|recordings?|playlists?|settings|saves?|account)", true},
-    SignalCue{Signal::kDataLoss, "(?:data|files?|photos?|notes?|progress|contacts?|messages?|documents?|playlists?)\\s+(?:are|is|were|was|have|has)\\s+(?:all\\s+)?(?:been\\s+)?(?:gone|lost|deleted|erased|wiped|missing|disappeared)", true},
+    SignalCue{Signal::kDataLoss, "(?:lost|lose|losing|deleted|erased|wiped|wipes|deletes)\\s+(?:(?:all|half|most|some)\\s+)?(?:of\\s+)?(?:my|our|the|your)?\\s*(?:(?:entire|whole)\\s+)?(?:data|files?|photos?|pictures?|notes?|progress|contacts?|messages?|work|history|documents?|recordings?|playlists?|settings|saves?|account|drafts?|emails?|bookmarks|videos?)", true},
+    SignalCue{Signal::kDataLoss, "(?:data|files?|photos?|notes?|progress|contacts?|messages?|documents?|playlists?|drafts?|bookmarks)\\s+(?:are|is|were|was|have|has)\\s+(?:all\\s+)?(?:been\\s+)?(?:gone|lost|deleted|erased|wiped|missing|disappeared|vanished)", true},
+    SignalCue{Signal::kDataLoss, "(?:data|files|photos|notes|progress|contacts|messages|documents|playlists|drafts|bookmarks)\\s+(?:all\\s+)?(?:disappeared|vanished|got deleted|got wiped)", true},
     SignalCue{Signal::kDataLoss, "(?:everything|all)\\s+(?:is|was)\\s+gone", true},
     // Urgency: security.
     SignalCue{Signal::kSecurity, "hacked", false},

@@ -441,6 +441,9 @@ TEST_F(AnalyzerTest, UrgencyFlags) {
       {"I can see other customers' orders in my account.", kUrgencySecurity},
       {"This violates GDPR.", kUrgencyLegalThreat},
       {"Refund me or I'll dispute the charge", kUrgencyLegalThreat},
+      {"The app froze and I lost my entire draft.", kUrgencyDataLoss},
+      {"All my notes disappeared.", kUrgencyDataLoss},
+      {"The sync deleted half my contacts.", kUrgencyDataLoss},
   };
   for (const auto& [text, flag] : said) {
     analyzer_->Analyze(text, &a);
@@ -448,6 +451,11 @@ TEST_F(AnalyzerTest, UrgencyFlags) {
   }
   analyzer_->Analyze("I think someone stole my credit card through your site.", &a);
   EXPECT_LT(a.compound, 0.0) << "a stolen card is no praise";
+  // A feature or a sound that is missing is no lost data.
+  for (const char* text : {"The video is missing sound", "Files missing from the export menu"}) {
+    analyzer_->Analyze(text, &a);
+    EXPECT_FALSE(a.urgency & kUrgencyDataLoss) << text;
+  }
   analyzer_->Analyze("Nice app, works well", &a);
   EXPECT_EQ(a.urgency, kUrgencyNone);
   const auto names = UrgencyNames(kUrgencyOutage | kUrgencyChurnThreat);
