@@ -863,6 +863,16 @@ constexpr SignalCue kCues[] = {
     SignalCue{Signal::kChurnThreat, "desinstal*", false, false, 4},
     SignalCue{Signal::kChurnThreat, "cancelar (?:minha|a) assinatura", false, true, 4},
     SignalCue{Signal::kChurnThreat, "nunca mais", false, false, 4},
+    // Charged twice, said in each language: a complaint the unscored languages' type
+    // otherwise misses (English has the construction "billed me twice").
+    SignalCue{Signal::kComplaint, "(?:cobraron|cobró|cobraste|han cobrado) (?:dos veces|doble)", false, true, 1},
+    SignalCue{Signal::kComplaint, "(?:doble cobro|cobro doble|cobro duplicado)", false, true, 1},
+    SignalCue{Signal::kComplaint, "(?:débité|débitée|prélevé|prélevée|facturé|facturée|facturés) (?:deux fois|en double)", false, true, 2},
+    SignalCue{Signal::kComplaint, "double (?:prélèvement|facturation|débit)", false, true, 2},
+    SignalCue{Signal::kComplaint, "(?:doppelt|zweimal) (?:abgebucht|belastet|berechnet|bezahlt)", false, true, 3},
+    SignalCue{Signal::kComplaint, "doppelte (?:abbuchung|belastung|rechnung)", false, true, 3},
+    SignalCue{Signal::kComplaint, "(?:cobrado|cobrada|cobraram|cobrou|debitado|debitada) (?:duas vezes|em dobro)", false, true, 4},
+    SignalCue{Signal::kComplaint, "cobrança (?:duplicada|dupla|em dobro)", false, true, 4},
 };
 
 #undef VOC_WORD

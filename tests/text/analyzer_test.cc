@@ -502,6 +502,14 @@ TEST_F(AnalyzerTest, SpanishFrenchGermanPortugueseThemesTypesAndUrgency) {
        kUrgencyNone},
       {"Minha conta foi hackeada e vou procurar um advogado", "pt", "account.security", FeedbackType::kUnspecified,
        kUrgencySecurity | kUrgencyLegalThreat},
+      // Charged twice: a complaint though unscored.
+      {"Me cobraron dos veces este mes por la suscripción", "es", "pricing.billing", FeedbackType::kComplaint,
+       kUrgencyNone},
+      {"J'ai été débité deux fois pour mon abonnement", "fr", "pricing.billing", FeedbackType::kComplaint,
+       kUrgencyNone},
+      {"Mein Abo wurde diesen Monat doppelt abgebucht", "de", "pricing.billing", FeedbackType::kComplaint, kUrgencyNone},
+      {"Fui cobrado duas vezes pela assinatura este mês", "pt", "pricing.billing", FeedbackType::kComplaint,
+       kUrgencyNone},
   };
   Analysis a;
   for (const Case& c : kCases) {
