@@ -682,14 +682,19 @@ void SentimentScorer::ApplyChangeAndExtremes() {
       const bool there_is = IsOneOf(word(2), {"there's", "theres"}) ||
                             (IsOneOf(word(2), {"is", "are"}) && word(3) == "there");
       const bool none_better = word(1) == "nothing" || (word(1) == "no" && there_is);
+      // "I expected better", "customers deserve better", "you can do better": better is
+      // what this was not.
+      const bool wanted = IsOneOf(word(1), {"expected", "expect", "expecting", "deserve", "deserves", "deserved"}) ||
+                          (IsOneOf(word(1), {"do", "be"}) && word(2) == "can");
       if (none_better) {
         SetConstructionValence(t, t.entry.valence * 1.25f);
-      } else if (!(t.flags & kTokNegated) && BetterElsewhere(i)) {
+      } else if (!(t.flags & kTokNegated) && (wanted || BetterElsewhere(i))) {
         SetConstructionValence(t, kMildComplaint);
       }
     } else if (c == kCueCould && i + 2 < n && !sentence_ends(i)) {
       // "couldn't be happier", "could not be better", "can't be worse", "couldn't be more
-      // disappointed": the negated comparative is the utmost, not its opposite. Not
+      // disappointed", "you can't do better": the negated comparative is the utmost, not
+      // its opposite. Not
       // "couldn't be happy with it".
       size_t k = i + 1;
       const std::string_view first = lower(tokens_[i]);
@@ -716,7 +721,7 @@ void SentimentScorer::ApplyChangeAndExtremes() {
         }
         continue;
       }
-      if (k + 1 >= n || lower(tokens_[k]) != "be" || sentence_ends(k)) continue;
+      if (k + 1 >= n || !IsOneOf(lower(tokens_[k]), {"be", "do"}) || sentence_ends(k)) continue;
       ++k;
       bool more = false;
       if (const std::string_view m = lower(tokens_[k]); IsOneOf(m, {"more", "any"}) && k + 1 < n && !sentence_ends(k)) {

@@ -181,11 +181,12 @@ TEST_F(SentimentTest, UnmetComparativesComplain) {
   for (const char* text : {"The service could have been a lot better.", "Support could have been faster",
                            "The app should be better by now", "It should be way more intuitive",
                            "The food would have been better if it was hot.", "They could do much better",
-                           "Could have done better"}) {
+                           "Could have done better", "I expected better.", "Customers deserve better",
+                           "You can do better"}) {
     EXPECT_LE(Score(text), -0.05) << text;
   }
   for (const char* text : {"It couldn't be better", "Nothing could be better", "What could be better than this?",
-                           "Could not be happier"}) {
+                           "Could not be happier", "You can't do better than this"}) {
     EXPECT_GE(Score(text), 0.05) << text;
   }
   EXPECT_GT(Score("It would be better if it had a dark mode"), -0.05);
