@@ -8,6 +8,7 @@
 
 #include "common/kafka/embedded_broker.h"
 #include "common/kafka/kafka.h"
+#include "tests/runtime/real_kafka.h"
 #include "tests/runtime/test_util.h"
 
 namespace voc::kafka {
@@ -257,37 +258,56 @@ TEST_F(KafkaTest, GroupCommitIsPickedUpByNewConsumerInSameGroup) {
 // A stateful stage resumes where its stored state says. The group's offset may be older:
 // the commit that carried the newer one failed in a rebalance, or the state came from a
 // changelog. The stored offset goes to the group with the next commit even though no
-// record follows, or the group would show a lag that never drains.
-TEST_F(KafkaTest, StartFromStoredStateIsCommittedWithoutANewRecord) {
-  ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
-  ProduceValues("t", 0, 10);
-
+// record follows, or the group would show a lag that never drains. On any broker whose
+// topic "t" (one partition) holds 10 records.
+void ExpectStartFromStoredStateCommitted(const ClientConfig& cluster) {
   ConsumerOptions options;
+  options.client = cluster;
   options.topics = {"t"};
   options.group_id = "g";
+  options.properties["session.timeout.ms"] = "6000";
   options.start_offset = [](const TopicPartition&) { return std::optional<Offset>(Offset(10)); };
-  auto consumer = MakeConsumer(options);
+  auto consumer = Consumer::Create(std::move(options));
+  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
   RecordBatch batch;
   ASSERT_TRUE(test::WaitFor(
       [&] {
-        consumer->Poll(1000, 100ms, &batch).ok();
-        return !consumer->Assignment().empty();
+        (*consumer)->Poll(1000, 100ms, &batch).ok();
+        return !(*consumer)->Assignment().empty();
       },
-      20s));
+      60s));
   EXPECT_EQ(batch.size(), 0u) << "state said every record was read";
   // As the runtime's checkpoints do, with nothing new to commit; the commit's reply is
   // served by the polls.
   std::string behind = "never asked";
   test::WaitFor(
       [&] {
-        EXPECT_TRUE(consumer->Commit({}).ok());
-        consumer->Poll(1000, 100ms, &batch).ok();
-        behind = test::AwaitCaughtUp({bootstrap()}, "g", {"t"}, 0ms);
+        EXPECT_TRUE((*consumer)->Commit({}).ok());
+        (*consumer)->Poll(1000, 100ms, &batch).ok();
+        behind = test::AwaitCaughtUp(cluster, "g", {"t"}, 0ms);
         return behind.empty();
       },
-      20s);
+      30s);
   EXPECT_EQ(behind, "");
-  ASSERT_TRUE(consumer->Close(10s).ok());
+  ASSERT_TRUE((*consumer)->Close(10s).ok());
+}
+
+TEST_F(KafkaTest, StartFromStoredStateIsCommittedWithoutANewRecord) {
+  ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
+  ProduceValues("t", 0, 10);
+  ExpectStartFromStoredStateCommitted({bootstrap()});
+}
+
+// The same on a real Kafka broker, whose group coordinator is not the mock's.
+TEST(KafkaRealBroker, StartFromStoredStateIsCommittedWithoutANewRecord) {
+  auto broker = test::RealKafka::Start();
+  ASSERT_TRUE(broker.ok()) << broker.status().ToString();
+  ASSERT_TRUE((*broker)->CreateTopics({{"t", 1}}).ok());
+  auto producer = Producer::Create({.client = (*broker)->client()});
+  ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE((*producer)->Produce("t", "k", test::Numbered("v", i)).ok());
+  ASSERT_TRUE((*producer)->Flush(30s).ok());
+  ExpectStartFromStoredStateCommitted((*broker)->client());
 }
 
 // How the partition came to the consumer: no group (assigned whole), a cooperative group
