@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "common/metrics/process_metrics.h"
@@ -50,14 +51,56 @@ MemoryPlan PlanMemory(uint64_t budget_bytes) {
 
 #if defined(VOC_JEMALLOC)
 // jemalloc reads its settings from this symbol at its first allocation; MALLOC_CONF in the
-// environment goes on top. Freed pages go back to the system at once. jemalloc's default
-// keeps them for ten seconds, and a backlog's checkpoints come faster than that. With 1 s
-// the memory-budget test peaked at 194-231 MiB under a 160 MiB budget; at once, 170-202.
-// stage_bench showed no cost beyond its noise.
+// environment goes on top. Freed pages are kept for kFreedMemoryKeptFor (5 s; jemalloc's
+// default is 10), and the memory guard has them given back at once while the process is
+// near its budget: with a second's delay throughout, the memory-budget test peaked at
+// 194-231 MiB under a 160 MiB budget, given back at once at 170-202.
 extern "C" {
-const char* malloc_conf = "dirty_decay_ms:0,muzzy_decay_ms:0";
+const char* malloc_conf = "dirty_decay_ms:5000,muzzy_decay_ms:0";
 }
 #endif
+
+namespace {
+
+// From this share of the budget freed pages go back at once; below the second, they are
+// kept again (apart, so that a process near the line does not switch at every check).
+constexpr double kGiveBackFraction = 0.5;
+constexpr double kKeepFraction = 0.4;
+
+bool DelaySetByOperator() {
+  const char* conf = std::getenv("MALLOC_CONF");
+  return conf != nullptr && std::strstr(conf, "dirty_decay_ms") != nullptr;
+}
+
+void SetFreedMemoryDelay(std::chrono::milliseconds delay) {
+#if defined(VOC_JEMALLOC)
+  auto ms = static_cast<ssize_t>(delay.count());
+  // Arenas made from now on, then each existing one.
+  mallctl("arenas.dirty_decay_ms", nullptr, nullptr, &ms, sizeof(ms));
+  unsigned arenas = 0;
+  size_t len = sizeof(arenas);
+  if (mallctl("arenas.narenas", &arenas, &len, nullptr, 0) != 0) return;
+  for (unsigned i = 0; i < arenas; ++i) {
+    const std::string name = "arena." + std::to_string(i) + ".dirty_decay_ms";
+    mallctl(name.c_str(), nullptr, nullptr, &ms, sizeof(ms));  // fails for an arena not in use: fine
+  }
+#else
+  (void)delay;
+#endif
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> FreedMemoryDelay() {
+#if defined(VOC_JEMALLOC)
+  ssize_t ms = 0;
+  size_t len = sizeof(ms);
+  if (mallctl("arena.0.dirty_decay_ms", &ms, &len, nullptr, 0) != 0) return std::nullopt;
+  return std::chrono::milliseconds(ms);
+#else
+  return std::nullopt;
+#endif
+}
 
 void LimitAllocatorArenas() {
 #if !defined(VOC_JEMALLOC)
@@ -83,8 +126,16 @@ bool MemoryGuard::AfterCheckpoint(ProcessorDriver& driver) {
   const auto now = std::chrono::steady_clock::now();
   if (now - last_check_ < std::chrono::seconds(1)) return false;
   last_check_ = now;
-  const uint64_t resident = metrics::ResidentBytes();
-  if (static_cast<double>(resident) < shed_fraction_ * static_cast<double>(budget_bytes_)) return false;
+  const double used = static_cast<double>(metrics::ResidentBytes()) / static_cast<double>(budget_bytes_);
+  if (const auto delay = FreedMemoryDelay(); delay && !DelaySetByOperator()) {
+    if (used >= kGiveBackFraction && delay->count() != 0) {
+      SetFreedMemoryDelay(std::chrono::milliseconds(0));
+      ReleaseFreedMemory();
+    } else if (used < kKeepFraction && delay->count() == 0) {
+      SetFreedMemoryDelay(kFreedMemoryKeptFor);
+    }
+  }
+  if (used < shed_fraction_) return false;
   // Half of what the caches hold goes (the least recently used first), and the freed
   // memory goes back to the system rather than staying in the allocator's arenas.
   driver.ShedCaches(0.5);

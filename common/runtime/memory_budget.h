@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace voc::runtime {
@@ -36,8 +37,9 @@ MemoryPlan PlanMemory(uint64_t budget_bytes);
 
 // The binaries allocate with jemalloc (VOC_JEMALLOC, the default build; the sanitizer
 // builds keep their own allocator): in stage_bench it made every stage 8-20% faster than
-// glibc's malloc, and it returns freed memory to the system on its own (at once: see
-// memory_budget.cc), which glibc's arenas do only when trimmed.
+// glibc's malloc, and it returns freed memory to the system on its own, which glibc's
+// arenas do only when trimmed: after kFreedMemoryKeptFor while the process is far from its
+// budget, at once near it (MemoryGuard).
 //
 // Under glibc's malloc: caps it at two arenas, before any thread allocates (unless the
 // environment sets MALLOC_ARENA_MAX or GLIBC_TUNABLES). By default each thread that
@@ -50,6 +52,18 @@ void LimitAllocatorArenas();
 // Gives memory the allocator holds free back to the system now.
 void ReleaseFreedMemory();
 
+// How long jemalloc keeps freed pages before it gives them back to the system, while the
+// process is far from its budget (below 40% of it) or has none. A page kept is used again
+// as it is; one given back and used again faults in anew, which costs a system call's
+// worth of kernel time and more under virtualisation. Given back at once, the
+// whole-pipeline benchmark ran 2.5x slower on a 2-core VM whose system calls are slow: a
+// checkpoint's write batch, changelog records and librdkafka's buffers are freed and
+// allocated again all the time (benchmarks/README.md).
+inline constexpr std::chrono::milliseconds kFreedMemoryKeptFor{5000};
+
+// The allocator's current delay (jemalloc's dirty_decay_ms); none under another allocator.
+std::optional<std::chrono::milliseconds> FreedMemoryDelay();
+
 // NOT thread-safe: runs on the service's processing thread.
 class MemoryGuard {
  public:
@@ -57,8 +71,10 @@ class MemoryGuard {
   explicit MemoryGuard(uint64_t budget_bytes, double shed_fraction = 0.85);
 
   // After each checkpoint (when every cache entry is written): at most once a second,
-  // reads the resident size and, past shed_fraction of the budget, sheds. Returns whether
-  // it shed.
+  // reads the resident size. From half the budget, freed pages go back to the system at
+  // once (and those held go now); below 40% of it they are kept for kFreedMemoryKeptFor
+  // again (unless MALLOC_CONF sets dirty_decay_ms: the operator's choice stands). Past
+  // shed_fraction of the budget, the guard sheds. Returns whether it shed.
   bool AfterCheckpoint(ProcessorDriver& driver);
 
  private:
