@@ -10,6 +10,9 @@ namespace voc::runtime {
 namespace {
 
 // A changelog value: [flags, 1 byte][write time, 8 bytes little-endian][the store's value].
+// The write time is the one the store recorded for the value's TTL (wall clock ms, or its
+// partition's event time for a store whose TTL counts event time), which a restore keeps;
+// the wall clock for a delete or a store without TTL.
 constexpr uint8_t kDeleted = 1;  // the key was deleted
 constexpr uint8_t kExisted = 2;  // the store held a committed value before this change
 constexpr size_t kHeader = 9;
@@ -30,12 +33,13 @@ void Envelope(uint8_t flags, int64_t written_ms, std::string_view payload, std::
 }  // namespace
 
 void ChangelogWriter::Changed(state::StoreId store, PartitionId partition, std::string_view key,
-                              const std::string* value, bool existed) {
+                              const std::string* value, bool existed, int64_t written_ms) {
   if (partition.value < 0) return;
   key_.assign(1, static_cast<char>(store));
   key_.append(key);
   const uint8_t flags = static_cast<uint8_t>((value == nullptr ? kDeleted : 0) | (existed ? kExisted : 0));
-  Envelope(flags, WallMs(), value == nullptr ? std::string_view() : std::string_view(*value), &value_);
+  Envelope(flags, written_ms != 0 ? written_ms : WallMs(),
+           value == nullptr ? std::string_view() : std::string_view(*value), &value_);
   Status s = producer_.ProduceTo(topic_, partition, key_, value_);
   if (!s.ok() && status_.ok()) status_ = s;
   touched_.insert(partition);
@@ -178,9 +182,13 @@ Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, c
     const uint8_t flags = static_cast<uint8_t>(value[0]);
     int64_t written = 0;
     std::memcpy(&written, value.data() + 1, 8);
-    const auto ttl = specs[store].ttl;
-    if ((flags & kDeleted) != 0 || (ttl.count() > 0 && now - written > ttl.count() * 1000)) continue;
-    txn->Put(store, partition, std::string_view(key).substr(1), std::string_view(value).substr(kHeader));
+    // An entry whose TTL counts event time is restored as it was: the partition's event
+    // time is not known yet, and the store drops the entry once it is (if it expired).
+    const auto& spec = specs[store];
+    const bool wall_expired = spec.ttl.count() > 0 && !spec.ttl_in_event_time && now - written > spec.ttl.count() * 1000;
+    if ((flags & kDeleted) != 0 || wall_expired) continue;
+    txn->PutAsWritten(store, partition, std::string_view(key).substr(1), std::string_view(value).substr(kHeader),
+                      written);
   }
   for (int i = 0; i < marker->topic_size() && i < marker->next_offset_size(); ++i) {
     const TopicPartition input{marker->topic(i), partition};

@@ -36,7 +36,7 @@ class ChangelogWriter final : public state::ChangeSink {
   // A typed store's change (state::ChangeSink): queued on the producer. Table rows (the
   // reserved partition) are not: their topic is their changelog.
   void Changed(state::StoreId store, PartitionId partition, std::string_view key, const std::string* value,
-               bool existed) override;
+               bool existed, int64_t written_ms) override;
   // A restored partition's record of a checkpoint that never finished, written again as
   // what was restored (nullopt: no value) so no later restore takes it for complete.
   void Neutralize(PartitionId partition, std::string_view changelog_key, const std::optional<std::string>& value);

@@ -112,8 +112,14 @@ class Setup {
   // OnTimer is called at the end of a batch (also an empty one) once `every` has passed
   // since the last call; the first call comes with the first batch.
   virtual void Timer(std::chrono::milliseconds every) = 0;
+  // The event time each input partition has reached, as the processor says it (Advance:
+  // its watermark): the clock of its stores whose TTL counts event time
+  // (StoreSpec::ttl_in_event_time). Lives as long as the processor's runtime.
+  state::EventClock& event_clock() { return *event_clock_; }
 
  protected:
+  std::shared_ptr<state::EventClock> event_clock_ = std::make_shared<state::EventClock>();
+
   virtual state::StoreId next_store_id() const = 0;
   virtual void AddStore(std::unique_ptr<state::CachedStore> store) = 0;
   virtual void AddTable(TableSpec spec, std::shared_ptr<void> handle) = 0;

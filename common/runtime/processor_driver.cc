@@ -16,6 +16,7 @@ class ProcessorDriver::SetupImpl final : public Setup {
   std::string format_;
   bool reads_content_type_ = false;
   std::optional<std::chrono::milliseconds> timer_;
+  std::shared_ptr<const state::EventClock> clock() const { return event_clock_; }
 
  protected:
   state::StoreId next_store_id() const override { return static_cast<state::StoreId>(stores_.size()); }
@@ -42,6 +43,7 @@ Result<std::unique_ptr<ProcessorDriver>> ProcessorDriver::Open(DriverOptions opt
   so.stores.clear();
   for (const auto& store : stores) so.stores.push_back(store->spec());
   so.format = driver->setup_->format_;
+  so.event_clock = driver->setup_->clock();
   auto db = state::StateStore::Open(so);
   if (!db.ok()) return db.status();
   driver->db_ = std::move(db).value();

@@ -46,9 +46,10 @@ class ChangeSink {
  public:
   virtual ~ChangeSink() = default;
   // value nullptr: the key was deleted. existed: the store held a committed value for the
-  // key before this change.
+  // key before this change. written_ms: the write time recorded with the value for its TTL
+  // (Transaction::Put; 0 for a delete or a store without TTL).
   virtual void Changed(StoreId store, PartitionId partition, std::string_view key, const std::string* value,
-                       bool existed) = 0;
+                       bool existed, int64_t written_ms) = 0;
 };
 
 // The part of a typed store the runtime drives. NOT thread-safe: the processing thread
@@ -213,14 +214,14 @@ class KeyValueStore final : public CachedStore {
       e.dirty = false;
       if (!e.value) {
         txn->Delete(id_, partition, node->first);
-        if (sink != nullptr) sink->Changed(id_, partition, node->first, nullptr, e.stored);
+        if (sink != nullptr) sink->Changed(id_, partition, node->first, nullptr, e.stored, 0);
         e.stored = false;
         Resize(e, 0);
         continue;
       }
       Codec<V>::Encode(*e.value, &scratch_);
-      txn->Put(id_, partition, node->first, scratch_);
-      if (sink != nullptr) sink->Changed(id_, partition, node->first, &scratch_, e.stored);
+      const int64_t written = txn->Put(id_, partition, node->first, scratch_);
+      if (sink != nullptr) sink->Changed(id_, partition, node->first, &scratch_, e.stored, written);
       e.stored = true;
       if (spec_.write_once) {
         bytes_ -= kOverhead + node->first.size() + e.bytes;

@@ -16,10 +16,25 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <unordered_map>
 
 namespace voc::state {
+
+void EventClock::Advance(PartitionId partition, int64_t ms) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = now_.try_emplace(partition.value, ms);
+  if (!inserted && ms > it->second) it->second = ms;
+}
+
+std::optional<int64_t> EventClock::Now(PartitionId partition) const {
+  std::lock_guard lock(mu_);
+  auto it = now_.find(partition.value);
+  if (it == now_.end()) return std::nullopt;
+  return it->second;
+}
+
 namespace {
 
 constexpr char kOffsetsFamily[] = "offsets";
@@ -59,26 +74,60 @@ std::string UnconfirmedKey(PartitionId partition) {
   return key;
 }
 
-// Values of stores with a TTL start with their write time, 8 bytes little-endian.
+// Values of stores with a TTL start with their write time, 8 bytes little-endian: wall
+// clock ms, or for a store whose TTL counts event time the partition's event time then.
 constexpr size_t kTtlHeader = 8;
+// The write time of an entry written while its partition's event time was unknown.
+constexpr int64_t kNeverExpires = std::numeric_limits<int64_t>::max();
 
-bool Expired(std::string_view stored, std::chrono::seconds ttl, int64_t now_ms) {
+// now: the store's clock for the entry's partition; none (an event time not known yet)
+// expires nothing.
+bool Expired(std::string_view stored, std::chrono::seconds ttl, std::optional<int64_t> now) {
   if (stored.size() < kTtlHeader) return true;
+  if (!now) return false;
   int64_t written = 0;
   std::memcpy(&written, stored.data(), kTtlHeader);
-  return now_ms - written > ttl.count() * 1000;
+  return written != kNeverExpires && *now - written > ttl.count() * 1000;
 }
+
+PartitionId PartitionOfKey(std::string_view encoded) {
+  if (encoded.size() < 4) return PartitionId(-1);
+  const auto* b = reinterpret_cast<const unsigned char*>(encoded.data());
+  return PartitionId(static_cast<int32_t>(uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3]));
+}
+
+// A store's TTL clock: the wall clock, or the event time of each partition.
+class TtlClock {
+ public:
+  TtlClock(const StoreSpec& spec, std::shared_ptr<const EventClock> events)
+      : ttl_(spec.ttl), events_(spec.ttl_in_event_time ? std::move(events) : nullptr) {}
+  bool enabled() const { return ttl_.count() > 0; }
+  std::optional<int64_t> Now(PartitionId partition) const {
+    if (events_ == nullptr) return WallMs();
+    return events_->Now(partition);
+  }
+  // The write time recorded with a value written now.
+  int64_t WriteTime(PartitionId partition) const { return Now(partition).value_or(kNeverExpires); }
+  bool Expired(PartitionId partition, std::string_view stored) const {
+    return state::Expired(stored, ttl_, Now(partition));
+  }
+
+ private:
+  std::chrono::seconds ttl_;
+  std::shared_ptr<const EventClock> events_;  // null: the wall clock
+};
 
 class TtlFilter final : public rocksdb::CompactionFilter {
  public:
-  explicit TtlFilter(std::chrono::seconds ttl) : ttl_(ttl) {}
-  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*, bool*) const override {
-    return Expired(std::string_view(value.data(), value.size()), ttl_, WallMs());
+  explicit TtlFilter(const TtlClock* clock) : clock_(clock) {}
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice& value, std::string*, bool*) const override {
+    return clock_->Expired(PartitionOfKey(std::string_view(key.data(), key.size())),
+                           std::string_view(value.data(), value.size()));
   }
   const char* Name() const override { return "voc.TtlFilter"; }
 
  private:
-  std::chrono::seconds ttl_;
+  const TtlClock* clock_;  // the StateStoreImpl's, which outlives the database
 };
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
@@ -99,7 +148,9 @@ class TransactionImpl final : public Transaction {
  public:
   explicit TransactionImpl(StateStoreImpl* store) : store_(store) {}
 
-  void Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) override;
+  int64_t Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) override;
+  void PutAsWritten(StoreId store, PartitionId partition, std::string_view key, std::string_view value,
+                    int64_t written_ms) override;
   void Delete(StoreId store, PartitionId partition, std::string_view key) override;
   void SetNextOffset(const TopicPartition& tp, Offset next) override;
   size_t pending_changes() const override { return changes_.size() + offsets_.size(); }
@@ -152,6 +203,14 @@ class StateStoreImpl final : public StateStore {
     path_ = options.path;
     specs_ = options.stores;
     sync_ = options.sync_writes;
+    for (const auto& spec : specs_) {
+      if (spec.ttl_in_event_time && spec.ttl.count() > 0 && options.event_clock == nullptr) {
+        return Status::InvalidArgument("store '" + spec.name + "' counts its TTL in event time and needs an event clock");
+      }
+    }
+    clocks_.clear();
+    clocks_.reserve(specs_.size());  // the filters keep pointers into it
+    for (const auto& spec : specs_) clocks_.emplace_back(spec, options.event_clock);
     std::error_code ec;
     std::filesystem::create_directories(options.path, ec);
     if (ec) return Status::IoError("cannot create state folder " + options.path + ": " + ec.message());
@@ -230,7 +289,8 @@ class StateStoreImpl final : public StateStore {
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
     families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_base);
     families.emplace_back(kOffsetsFamily, cf_base);
-    for (const auto& spec : specs_) {
+    for (size_t i = 0; i < specs_.size(); ++i) {
+      const StoreSpec& spec = specs_[i];
       rocksdb::ColumnFamilyOptions cf = cf_base;
       if (spec.point_lookups) {
         // Each key its own prefix: the memtable hashes whole keys, and the memtable and
@@ -238,8 +298,8 @@ class StateStoreImpl final : public StateStore {
         cf.prefix_extractor.reset(rocksdb::NewNoopTransform());
         cf.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(kHashBuckets));
       }
-      if (spec.ttl.count() > 0) {
-        filters_.push_back(std::make_unique<TtlFilter>(spec.ttl));
+      if (clocks_[i].enabled()) {
+        filters_.push_back(std::make_unique<TtlFilter>(&clocks_[i]));
         cf.compaction_filter = filters_.back().get();
       }
       families.emplace_back(spec.name, cf);
@@ -326,7 +386,7 @@ class StateStoreImpl final : public StateStore {
     auto s = db_->Get(rocksdb::ReadOptions(), family(store), rocksdb::Slice(encoded.data(), encoded.size()), &slice);
     if (s.IsNotFound()) return false;
     if (!s.ok()) return FromRocks(s, "state read");
-    return Unwrap(store, std::string_view(slice.data(), slice.size()), value);
+    return Unwrap(store, PartitionOfKey(encoded), std::string_view(slice.data(), slice.size()), value);
   }
 
   Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
@@ -343,7 +403,7 @@ class StateStoreImpl final : public StateStore {
     EncodeKey(partition, prefix, &start);
     std::string value;
     for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
-      if (!Unwrap(store, std::string_view(it->value().data(), it->value().size()), &value)) continue;
+      if (!Unwrap(store, partition, std::string_view(it->value().data(), it->value().size()), &value)) continue;
       std::string_view key(it->key().data() + 4, it->key().size() - 4);
       if (!fn(key, value)) break;
     }
@@ -416,7 +476,7 @@ class StateStoreImpl final : public StateStore {
   rocksdb::ColumnFamilyHandle* family(StoreId store) const { return handles_[static_cast<size_t>(store) + 2]; }
   rocksdb::ColumnFamilyHandle* offsets_family() const { return handles_[1]; }
   rocksdb::DB* db() const { return db_.get(); }
-  bool has_ttl(StoreId store) const { return specs_[static_cast<size_t>(store)].ttl.count() > 0; }
+  const TtlClock& ttl_clock(StoreId store) const { return clocks_[static_cast<size_t>(store)]; }
   Status Scannable(StoreId store) const {
     const auto& spec = specs_[static_cast<size_t>(store)];
     if (!spec.point_lookups) return Status::Ok();
@@ -425,13 +485,13 @@ class StateStoreImpl final : public StateStore {
 
 
   // Strips the TTL header; false when the entry has expired.
-  bool Unwrap(StoreId store, std::string_view stored, std::string* value) const {
-    const auto& spec = specs_[static_cast<size_t>(store)];
-    if (spec.ttl.count() == 0) {
+  bool Unwrap(StoreId store, PartitionId partition, std::string_view stored, std::string* value) const {
+    const TtlClock& clock = ttl_clock(store);
+    if (!clock.enabled()) {
       value->assign(stored);
       return true;
     }
-    if (Expired(stored, spec.ttl, WallMs())) return false;
+    if (clock.Expired(partition, stored)) return false;
     value->assign(stored.substr(kTtlHeader));
     return true;
   }
@@ -446,6 +506,7 @@ class StateStoreImpl final : public StateStore {
   std::vector<StoreSpec> specs_;
   bool sync_ = false;
   std::shared_ptr<rocksdb::Cache> cache_;
+  std::vector<TtlClock> clocks_;                     // one per store; outlive db_
   std::vector<std::unique_ptr<TtlFilter>> filters_;  // outlive db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, offsets, then the stores
@@ -460,13 +521,18 @@ TransactionImpl::Change& TransactionImpl::Begin(StoreId store, PartitionId parti
   return changes_.emplace_back(Change{store, deleted, at, static_cast<uint32_t>(bytes_.size() - at), 0});
 }
 
-void TransactionImpl::Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) {
+int64_t TransactionImpl::Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) {
+  const TtlClock& clock = store_->ttl_clock(store);
+  const int64_t written = clock.enabled() ? clock.WriteTime(partition) : 0;
+  PutAsWritten(store, partition, key, value, written);
+  return written;
+}
+
+void TransactionImpl::PutAsWritten(StoreId store, PartitionId partition, std::string_view key,
+                                   std::string_view value, int64_t written_ms) {
   Change& c = Begin(store, partition, key, false);
   const size_t at = bytes_.size();
-  if (store_->has_ttl(store)) {
-    const int64_t now = WallMs();
-    bytes_.append(reinterpret_cast<const char*>(&now), kTtlHeader);
-  }
+  if (store_->ttl_clock(store).enabled()) bytes_.append(reinterpret_cast<const char*>(&written_ms), kTtlHeader);
   bytes_.append(value);
   c.value_size = static_cast<uint32_t>(bytes_.size() - at);
 }

@@ -8,9 +8,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/core/status.h"
@@ -23,6 +25,13 @@ struct StoreSpec {
   // Entries older than this (wall clock since their last write) are gone: dropped by
   // compaction and invisible to reads. Zero keeps them forever.
   std::chrono::seconds ttl{0};
+  // The TTL counts the event time of the entry's partition (EventClock) instead of the wall
+  // clock: an entry is gone once its partition's event time has passed the event time of
+  // its last write by ttl. State then levels off once the stream's event time passes the
+  // retention, also where event time runs ahead of the wall clock (a replay, a backfill, a
+  // soak) or behind it. An entry written while its partition's event time is unknown, and
+  // every entry of such a partition, is kept.
+  bool ttl_in_event_time = false;
   // Read by key only, never scanned: its recent writes are kept in a hash table rather
   // than a skiplist, several times cheaper to insert into. Scan on it fails.
   bool point_lookups = false;
@@ -30,6 +39,21 @@ struct StoreSpec {
   // the record is redelivered or revised): the cache lets each go once a checkpoint has
   // written it, keeping its room for entries that are read again.
   bool write_once = false;
+};
+
+// The event time each input partition has reached (its processor's watermark): the clock
+// of stores whose TTL counts event time. Thread-safe: set on the processing thread, read by
+// reads, commits and RocksDB's compactions.
+class EventClock {
+ public:
+  // Moves the partition's event time forward to ms; an earlier time changes nothing.
+  void Advance(PartitionId partition, int64_t ms);
+  // The partition's event time; none until Advance named it.
+  std::optional<int64_t> Now(PartitionId partition) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<int32_t, int64_t> now_;
 };
 
 struct StateOptions {
@@ -42,6 +66,8 @@ struct StateOptions {
   size_t block_cache_bytes = 64 << 20;   // default 64 MiB, shared by all stores
   size_t write_buffer_bytes = 64 << 20;  // default 64 MiB for all memtables together
   bool sync_writes = false;              // WAL fsync per commit; a process crash loses nothing without it
+  // The clock of stores with ttl_in_event_time; Open refuses such a store without one.
+  std::shared_ptr<const EventClock> event_clock;
   std::map<std::string, std::string> rocksdb_options;  // pass-through, e.g. {"max_background_jobs", "2"}
 };
 
@@ -69,8 +95,13 @@ class StateStore;
 class Transaction {
  public:
   virtual ~Transaction() = default;
-  // Of several changes to one key, the last one made is the one committed.
-  virtual void Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) = 0;
+  // Of several changes to one key, the last one made is the one committed. Returns the
+  // write time recorded with the value for its TTL (wall or event time, ms; 0 for a store
+  // without TTL), which a changelog carries so that a restore keeps it (PutAsWritten).
+  virtual int64_t Put(StoreId store, PartitionId partition, std::string_view key, std::string_view value) = 0;
+  // A value restored with the write time it had (what Put returned when it was written).
+  virtual void PutAsWritten(StoreId store, PartitionId partition, std::string_view key, std::string_view value,
+                            int64_t written_ms) = 0;
   virtual void Delete(StoreId store, PartitionId partition, std::string_view key) = 0;
   // The next offset to read from tp, committed together with the changes.
   virtual void SetNextOffset(const TopicPartition& tp, Offset next) = 0;

@@ -263,9 +263,10 @@ AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Reg
 AggregateProcessor::~AggregateProcessor() = default;
 
 // Contributions and windows are only ever needed again for data within the retention
-// behind the watermark; one not written for twice that long is dropped, so state stays
-// bounded. (Their age is wall time: the factor 2 covers a watermark that lags the wall
-// clock, as in a replay, by up to one retention.)
+// behind the watermark (older data is TOO_LATE); one not written while its partition's
+// watermark moved twice that far is dropped, so state levels off once the stream's event
+// time passes the retention, however fast it runs (a replay, a soak). The stores' TTL
+// counts event time: the partition's watermark, told to the event clock as it moves.
 std::chrono::seconds AggregateProcessor::StateTtl() const {
   return std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(2 * options_.retention));
 }
@@ -275,9 +276,11 @@ void AggregateProcessor::Open(runtime::Setup& setup) {
   setup.Timer(options_.emit_interval);
   const auto ttl = StateTtl();
   // Scanned by theme for refills; read again only when a mention is redelivered or revised.
-  contributions_ = setup.Store<Contribution>({.name = "contribution", .ttl = ttl, .write_once = true});
-  spans_ = setup.Store<Span>({.name = "span", .ttl = ttl, .point_lookups = true});
-  windows_ = setup.Store<Window>({.name = "window", .ttl = ttl, .point_lookups = true});
+  event_clock_ = &setup.event_clock();
+  contributions_ =
+      setup.Store<Contribution>({.name = "contribution", .ttl = ttl, .ttl_in_event_time = true, .write_once = true});
+  spans_ = setup.Store<Span>({.name = "span", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true});
+  windows_ = setup.Store<Window>({.name = "window", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true});
   meta_ = setup.Store<PartitionMeta>({.name = "meta", .point_lookups = true});
   insights_.Open(setup, ttl);
   topics_.Open(setup, ttl);
@@ -564,6 +567,7 @@ void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& 
   }
   const PartitionId p = record.partition;
   const PartitionMeta* seen_meta = meta_->Get(p, kMetaKey);
+  if (seen_meta != nullptr) TellEventClock(p, seen_meta->watermark_ms);  // known after a restart too
   if (seen_meta != nullptr && mention_.event_time_ms() + options_.retention.count() < seen_meta->watermark_ms) {
     ctx.out.DeadLetter(record, "TOO_LATE",
                        "event time is older than the retention (aggregate.retention) behind the watermark");
@@ -827,9 +831,17 @@ void AggregateProcessor::RefillExamples(PartitionId partition, voc::state::v1::W
   probe_->refilled.Increment();
 }
 
+void AggregateProcessor::TellEventClock(PartitionId partition, int64_t watermark_ms) {
+  int64_t& told = told_watermark_[partition.value];
+  if (watermark_ms <= told) return;
+  told = watermark_ms;
+  event_clock_->Advance(partition, watermark_ms);
+}
+
 void AggregateProcessor::EndBatch(runtime::Context& ctx) {
   for (PartitionId partition : advanced_) {
     PartitionMeta& meta = meta_->Update(partition, kMetaKey);
+    TellEventClock(partition, meta.watermark_ms);
     CloseWindows(partition, meta, ctx);
     topics_.OnWatermark(partition, meta.watermark_ms, ctx);
   }

@@ -182,6 +182,8 @@ class AggregateProcessor final : public runtime::Processor {
 
  private:
   std::chrono::seconds StateTtl() const;
+  // The stores' TTL counts each partition's watermark: tells the event clock when it moved.
+  void TellEventClock(PartitionId partition, int64_t watermark_ms);
   // Adds (sign +1) or takes out (-1) a contribution of the customer of account_key_: its
   // spans, and every window they change.
   void Apply(PartitionId partition, PartitionMeta& meta, const Contribution& c, const std::string& theme_id,
@@ -217,6 +219,8 @@ class AggregateProcessor final : public runtime::Processor {
   state::KeyValueStore<PartitionMeta>* meta_ = nullptr;
   // Partitions whose watermark a batch moved: their windows are closed at its end.
   std::vector<PartitionId> advanced_;
+  state::EventClock* event_clock_ = nullptr;
+  std::unordered_map<int32_t, int64_t> told_watermark_;  // by partition: what the clock was told
   // By window size: the windows of the group (partition, start, theme) Apply touched last,
   // filled as they are looked up; valid while the window store's generation stays.
   struct GroupMemo {

@@ -88,7 +88,7 @@ inline state::StoreId StoreNamed(test::ProcessorHarness& harness, std::string_vi
 class Checkpoints final : public state::ChangeSink {
  public:
   void Changed(state::StoreId store, PartitionId partition, std::string_view key, const std::string* /*value*/,
-               bool /*existed*/) override {
+               bool /*existed*/, int64_t /*written_ms*/) override {
     written_.emplace(store, partition, std::string(key));
   }
 

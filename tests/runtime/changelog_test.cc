@@ -27,7 +27,7 @@ class ChangelogTest : public ::testing::Test {
   }
 
   void Change(const std::string& key, const std::string* value, bool existed) {
-    writer_->Changed(0, p_, key, value, existed);
+    writer_->Changed(0, p_, key, value, existed, 0);
   }
   // A checkpoint: its changes acknowledged, then the marker.
   void Finish(int64_t next_offset) {

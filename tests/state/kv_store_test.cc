@@ -173,7 +173,7 @@ TEST_F(KeyValueStoreTest, ChangeSinkSeesEveryWrittenChangeDeletesIncluded) {
   struct Seen final : ChangeSink {
     std::vector<std::string> changes;
     void Changed(StoreId, PartitionId partition, std::string_view key, const std::string* value,
-                 bool existed) override {
+                 bool existed, int64_t /*written_ms*/) override {
       changes.push_back(std::to_string(partition.value) + "/" + std::string(key) + (value ? "=set" : "=deleted") +
                         (existed ? "" : "(new)"));
     }

@@ -249,6 +249,48 @@ TEST_F(StateStoreTest, TtlStoreHidesExpiredEntries) {
   EXPECT_EQ(Read(*store, kSeen, 0, "old"), "3");
 }
 
+// A TTL in event time counts the entry's partition's event time (its processor's
+// watermark), not the wall clock: the times here are of the year 2000, so a wall-clock TTL
+// would have dropped everything at once.
+TEST_F(StateStoreTest, AnEventTimeTtlCountsEachPartitionsEventTime) {
+  StateOptions options = Options();
+  options.stores.push_back({.name = "events", .ttl = 3600s, .ttl_in_event_time = true});
+  const StoreId kEvents = 2;
+  auto clock = std::make_shared<EventClock>();
+  options.event_clock = clock;
+  auto store = Open(options);
+  ASSERT_NE(store, nullptr);
+  constexpr int64_t kT = 946'684'800'000;  // 2000-01-01T00:00:00Z
+  constexpr int64_t kHour = 3'600'000;
+  clock->Advance(PartitionId(0), kT);
+  clock->Advance(PartitionId(1), kT);
+  auto txn = store->Begin();
+  EXPECT_EQ(txn->Put(kEvents, PartitionId(0), "k", "p0"), kT) << "the write time recorded is the event time";
+  txn->Put(kEvents, PartitionId(1), "k", "p1");
+  txn->Put(kEvents, PartitionId(2), "k", "p2");  // its partition's event time is not known yet
+  txn->PutAsWritten(kEvents, PartitionId(3), "k", "restored", kT);
+  ASSERT_TRUE(Commit(*store, txn).ok());
+  EXPECT_EQ(Read(*store, kEvents, 0, "k"), "p0");
+  EXPECT_EQ(Read(*store, kEvents, 3, "k"), "restored") << "partition 3's event time is not known: nothing expires";
+
+  clock->Advance(PartitionId(0), kT + kHour + 1);
+  clock->Advance(PartitionId(2), kT + 100 * kHour);
+  clock->Advance(PartitionId(3), kT + kHour + 1);
+  clock->Advance(PartitionId(0), kT);  // event time never goes back
+  EXPECT_EQ(Read(*store, kEvents, 0, "k"), "<none>") << "partition 0's event time passed the TTL";
+  EXPECT_TRUE(Keys(*store, kEvents, 0, "").empty());
+  EXPECT_EQ(Read(*store, kEvents, 1, "k"), "p1") << "partition 1's event time did not move";
+  EXPECT_EQ(Read(*store, kEvents, 2, "k"), "p2") << "written while its event time was unknown: kept";
+  EXPECT_EQ(Read(*store, kEvents, 3, "k"), "<none>") << "a restored entry keeps the write time it had";
+
+  // Without a clock such a store cannot be opened.
+  store.reset();
+  options.event_clock = nullptr;
+  auto refused = StateStore::Open(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("'events'"), std::string::npos) << refused.status().message();
+}
+
 TEST_F(StateStoreTest, InvalidRocksDbOptionFailsOpenNamingTheKey) {
   StateOptions options = Options();
   options.rocksdb_options = {{"max_background_jobz", "2"}};
