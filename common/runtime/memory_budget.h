@@ -53,13 +53,26 @@ void LimitAllocatorArenas();
 void ReleaseFreedMemory();
 
 // How long jemalloc keeps freed pages before it gives them back to the system, while the
-// process is far from its budget (below 40% of it) or has none. A page kept is used again
-// as it is; one given back and used again faults in anew, which costs a system call's
-// worth of kernel time and more under virtualisation. Given back at once, the
+// process is far from its budget (FreedMemoryLinesFor) or has none. A page kept is used
+// again as it is; one given back and used again faults in anew, which costs a system
+// call's worth of kernel time and more under virtualisation. Given back at once, the
 // whole-pipeline benchmark ran 2.5x slower on a 2-core VM whose system calls are slow: a
 // checkpoint's write batch, changelog records and librdkafka's buffers are freed and
 // allocated again all the time (benchmarks/README.md).
 inline constexpr std::chrono::milliseconds kFreedMemoryKeptFor{5000};
+
+// The room left under the budget for pages kept, however large the budget.
+inline constexpr uint64_t kFreedMemoryRoom = uint64_t{128} << 20;
+
+// From give_back_bytes resident, freed pages go back at once; below keep_bytes they are
+// kept again (a tenth of the budget apart, so that a process near the line does not switch
+// at every check). give_back_bytes is kFreedMemoryRoom under the budget, but never below
+// half of it nor above three quarters.
+struct FreedMemoryLines {
+  uint64_t give_back_bytes = 0;
+  uint64_t keep_bytes = 0;
+};
+FreedMemoryLines FreedMemoryLinesFor(uint64_t budget_bytes);
 
 // The allocator's current delay (jemalloc's dirty_decay_ms); none under another allocator.
 std::optional<std::chrono::milliseconds> FreedMemoryDelay();
@@ -71,10 +84,11 @@ class MemoryGuard {
   explicit MemoryGuard(uint64_t budget_bytes, double shed_fraction = 0.85);
 
   // After each checkpoint (when every cache entry is written): at most once a second,
-  // reads the resident size. From half the budget, freed pages go back to the system at
-  // once (and those held go now); below 40% of it they are kept for kFreedMemoryKeptFor
-  // again (unless MALLOC_CONF sets dirty_decay_ms: the operator's choice stands). Past
-  // shed_fraction of the budget, the guard sheds. Returns whether it shed.
+  // reads the resident size. From FreedMemoryLinesFor's give_back_bytes, freed pages go
+  // back to the system at once (and those held go now); below its keep_bytes they are
+  // kept for kFreedMemoryKeptFor again (unless MALLOC_CONF sets dirty_decay_ms: the
+  // operator's choice stands). Past shed_fraction of the budget, the guard sheds. Returns
+  // whether it shed.
   bool AfterCheckpoint(ProcessorDriver& driver);
 
  private:

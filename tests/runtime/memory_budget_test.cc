@@ -80,5 +80,21 @@ TEST(MemoryGuard, FreedPagesAreKeptFarFromTheBudgetAndGivenBackNearIt) {
   EXPECT_EQ(*FreedMemoryDelay(), kFreedMemoryKeptFor);
 }
 
+// The line leaves room under the budget for what the last seconds freed (tens of MiB,
+// however large the budget): half of a small budget, kFreedMemoryRoom under a mid-sized
+// one, three quarters of a large one; a tenth of the budget lower, pages are kept again.
+TEST(MemoryGuard, FreedPagesAreGivenBackOnlyWhenTheBudgetLeavesLittleRoomForThem) {
+  constexpr uint64_t kMiB = 1 << 20;
+  const FreedMemoryLines small = FreedMemoryLinesFor(160 * kMiB);
+  EXPECT_EQ(small.give_back_bytes, 80 * kMiB);
+  EXPECT_EQ(small.keep_bytes, 64 * kMiB);
+  const FreedMemoryLines mid = FreedMemoryLinesFor(512 * kMiB);
+  EXPECT_EQ(mid.give_back_bytes, 512 * kMiB - kFreedMemoryRoom) << "the default budget keeps pages up to 384 MiB";
+  EXPECT_LT(mid.keep_bytes, mid.give_back_bytes);
+  EXPECT_GT(mid.keep_bytes, 256 * kMiB) << "at half the default budget freed pages are still kept";
+  const FreedMemoryLines large = FreedMemoryLinesFor(4096 * kMiB);
+  EXPECT_EQ(large.give_back_bytes, 3072 * kMiB) << "never above three quarters: the guard sheds from 85%";
+}
+
 }  // namespace
 }  // namespace voc::runtime
