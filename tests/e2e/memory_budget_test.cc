@@ -6,7 +6,7 @@
 // and drains a backlog of many customers over 30 days of event time, its resident size
 // read from /proc every 20 ms.
 //
-// voc-aggregate's peak is 115-124 MiB under 160 MiB: 170-202 MiB before closing windows
+// voc-aggregate's peak is 115-144 MiB under 160 MiB: 170-202 MiB before closing windows
 // were emitted as they close and batches ended within a poll of the caches passing their
 // budget, 441-466 MiB before the caches counted decoded sizes and librdkafka's record bounds.
 #include <gtest/gtest.h>
