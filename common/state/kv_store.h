@@ -112,7 +112,10 @@ class KeyValueStore final : public CachedStore {
   // many entries once (a scan's worth) without pushing the working set out of the cache.
   const V* Peek(PartitionId partition, std::string_view key, V* scratch) {
     if (auto p = partitions_.find(partition); p != partitions_.end()) {
-      if (auto it = p->second.find(key); it != p->second.end()) return it->second.value ? &*it->second.value : nullptr;
+      if (auto it = p->second.find(key); it != p->second.end()) {
+        Entry& e = ExpireIfDue(partition, it->second);
+        return e.value ? &*e.value : nullptr;
+      }
     }
     auto found = db_->Get(id_, partition, key, &scratch_);
     if (!found.ok()) Failed(found.status());
@@ -181,8 +184,8 @@ class KeyValueStore final : public CachedStore {
             const std::function<bool(std::string_view key, const V& value)>& fn) {
     std::vector<std::pair<std::string_view, const Entry*>> cached;
     if (auto p = partitions_.find(partition); p != partitions_.end()) {
-      for (const auto& [key, entry] : p->second) {
-        if (std::string_view(key).starts_with(prefix)) cached.emplace_back(key, &entry);
+      for (auto& [key, entry] : p->second) {
+        if (std::string_view(key).starts_with(prefix)) cached.emplace_back(key, &ExpireIfDue(partition, entry));
       }
     }
     std::sort(cached.begin(), cached.end());
@@ -223,6 +226,7 @@ class KeyValueStore final : public CachedStore {
       const int64_t written = txn->Put(id_, partition, node->first, scratch_);
       if (sink != nullptr) sink->Changed(id_, partition, node->first, &scratch_, e.stored, written);
       e.stored = true;
+      e.written_ms = written;
       if (spec_.write_once) {
         bytes_ -= kOverhead + node->first.size() + e.bytes;
         auto& entries = partitions_[partition];
@@ -289,6 +293,7 @@ class KeyValueStore final : public CachedStore {
     std::optional<V> value;  // nullopt: no such key (or deleted)
     bool dirty = false;      // in dirty_
     bool stored = false;     // the database holds a value for the key (as of the last write)
+    int64_t written_ms = 0;  // the stored value's write time, for the store's TTL
     uint32_t used = 0;       // clock_ at the last use
     uint32_t bytes = 0;      // the value's footprint as last read or written
   };
@@ -298,9 +303,11 @@ class KeyValueStore final : public CachedStore {
   Node* Load(PartitionId partition, std::string_view key) {
     auto& entries = partitions_[partition];
     auto it = entries.find(key);
-    if (it == entries.end()) {
+    if (it != entries.end()) {
+      ExpireIfDue(partition, it->second);
+    } else {
       it = entries.try_emplace(std::string(key)).first;
-      auto found = db_->Get(id_, partition, key, &scratch_);
+      auto found = db_->Get(id_, partition, key, &scratch_, &it->second.written_ms);
       if (!found.ok()) Failed(found.status());
       if (*found) {
         V& value = it->second.value.emplace();
@@ -317,6 +324,17 @@ class KeyValueStore final : public CachedStore {
     }
     it->second.used = clock_;
     return &*it;
+  }
+
+  // A cached value written before its TTL ran out is gone, as the database's copy is
+  // (which compaction drops): without this, an entry kept in the cache by its reads would
+  // outlive its TTL. An unwritten change is the newest write and never expired.
+  Entry& ExpireIfDue(PartitionId partition, Entry& e) {
+    if (e.value && !e.dirty && e.stored && spec_.ttl.count() > 0 && db_->Expired(id_, partition, e.written_ms)) {
+      e.value.reset();
+      Resize(e, sizeof(V));
+    }
+    return e;
   }
 
   void MarkDirty(PartitionId partition, Node* node) {

@@ -82,12 +82,18 @@ constexpr int64_t kNeverExpires = std::numeric_limits<int64_t>::max();
 
 // now: the store's clock for the entry's partition; none (an event time not known yet)
 // expires nothing.
-bool Expired(std::string_view stored, std::chrono::seconds ttl, std::optional<int64_t> now) {
-  if (stored.size() < kTtlHeader) return true;
-  if (!now) return false;
+bool Expired(int64_t written_ms, std::chrono::seconds ttl, std::optional<int64_t> now) {
+  return now && written_ms != kNeverExpires && *now - written_ms > ttl.count() * 1000;
+}
+
+int64_t WriteTimeOf(std::string_view stored) {
   int64_t written = 0;
   std::memcpy(&written, stored.data(), kTtlHeader);
-  return written != kNeverExpires && *now - written > ttl.count() * 1000;
+  return written;
+}
+
+bool Expired(std::string_view stored, std::chrono::seconds ttl, std::optional<int64_t> now) {
+  return stored.size() < kTtlHeader || Expired(WriteTimeOf(stored), ttl, now);
 }
 
 PartitionId PartitionOfKey(std::string_view encoded) {
@@ -110,6 +116,9 @@ class TtlClock {
   int64_t WriteTime(PartitionId partition) const { return Now(partition).value_or(kNeverExpires); }
   bool Expired(PartitionId partition, std::string_view stored) const {
     return state::Expired(stored, ttl_, Now(partition));
+  }
+  bool Expired(PartitionId partition, int64_t written_ms) const {
+    return enabled() && state::Expired(written_ms, ttl_, Now(partition));
   }
 
  private:
@@ -374,19 +383,27 @@ class StateStoreImpl final : public StateStore {
     return !db_->Get(rocksdb::ReadOptions(), handles_[1], UnconfirmedKey(partition), &value).IsNotFound();
   }
 
-  Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) override {
+  Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value,
+                   int64_t* written_ms) override {
     std::string encoded;
     EncodeKey(partition, key, &encoded);
-    return GetEncoded(store, encoded, value);
+    return GetEncoded(store, encoded, value, written_ms);
+  }
+
+  bool Expired(StoreId store, PartitionId partition, int64_t written_ms) const override {
+    return ttl_clock(store).Expired(partition, written_ms);
   }
 
   // For TransactionImpl too: a read by a key already prefixed with its partition.
-  Result<bool> GetEncoded(StoreId store, std::string_view encoded, std::string* value) {
+  Result<bool> GetEncoded(StoreId store, std::string_view encoded, std::string* value, int64_t* written_ms = nullptr) {
     rocksdb::PinnableSlice slice;
     auto s = db_->Get(rocksdb::ReadOptions(), family(store), rocksdb::Slice(encoded.data(), encoded.size()), &slice);
     if (s.IsNotFound()) return false;
     if (!s.ok()) return FromRocks(s, "state read");
-    return Unwrap(store, PartitionOfKey(encoded), std::string_view(slice.data(), slice.size()), value);
+    const std::string_view stored(slice.data(), slice.size());
+    if (!Unwrap(store, PartitionOfKey(encoded), stored, value)) return false;
+    if (written_ms != nullptr) *written_ms = ttl_clock(store).enabled() ? WriteTimeOf(stored) : 0;
+    return true;
   }
 
   Status Scan(StoreId store, PartitionId partition, std::string_view prefix,

@@ -118,7 +118,14 @@ class StateStore {
   // Applies every change and offset of txn atomically; txn is empty afterwards.
   virtual Status Commit(Transaction* txn) = 0;
 
-  virtual Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value) = 0;
+  // written_ms, when given, gets the write time recorded with the value for its TTL (0
+  // for a store without TTL).
+  virtual Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value,
+                           int64_t* written_ms = nullptr) = 0;
+  // Whether a value of store in partition written at written_ms (what Get or
+  // Transaction::Put gave) has expired by now: the typed stores' cache asks, so that an
+  // entry it holds expires as the database's copy does.
+  virtual bool Expired(StoreId store, PartitionId partition, int64_t written_ms) const = 0;
   // Committed state only: calls fn for every live key of a partition in a store that
   // starts with prefix, in key order, until fn returns false.
   virtual Status Scan(StoreId store, PartitionId partition, std::string_view prefix,

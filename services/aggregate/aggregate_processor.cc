@@ -841,9 +841,12 @@ void AggregateProcessor::TellEventClock(PartitionId partition, int64_t watermark
 void AggregateProcessor::EndBatch(runtime::Context& ctx) {
   for (PartitionId partition : advanced_) {
     PartitionMeta& meta = meta_->Update(partition, kMetaKey);
-    TellEventClock(partition, meta.watermark_ms);
+    // The windows the watermark closed are read before the event time that expires state
+    // moves on: a window last written as long ago as its TTL still gets its closing
+    // emission.
     CloseWindows(partition, meta, ctx);
     topics_.OnWatermark(partition, meta.watermark_ms, ctx);
+    TellEventClock(partition, meta.watermark_ms);
   }
   advanced_.clear();
 }

@@ -169,6 +169,53 @@ TEST_F(KeyValueStoreTest, WriteOnceEntriesLeaveTheCacheOnceWritten) {
   EXPECT_EQ(once.Get(p0_, "a")->count, 7) << "read again from the database";
 }
 
+// An entry the cache holds expires with its TTL as the database's copy does, whether the
+// cache holds it since it was written or since it was read: kept in the cache by its
+// reads, it once outlived its TTL for as long as it was read.
+TEST_F(KeyValueStoreTest, ACachedEntryExpiresWithItsTtlAsTheDatabasesCopyDoes) {
+  constexpr int64_t kT0 = 946'684'800'000, kHour = 3'600'000;  // 2000-01-01: the wall clock plays no part
+  auto clock = std::make_shared<EventClock>();
+  StateOptions o;
+  o.path = dir_.path() + "/ttl";
+  o.stores = {{.name = "tallies", .ttl = std::chrono::hours(1), .ttl_in_event_time = true}};
+  o.event_clock = clock;
+  auto db = StateStore::Open(o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  const auto checkpoint = [&](KeyValueStore<Tally>& store) {
+    auto txn = (*db)->Begin();
+    store.WriteChanges(txn.get(), nullptr);
+    ASSERT_TRUE((*db)->Commit(txn.get()).ok());
+  };
+  KeyValueStore<Tally> writer(0, o.stores[0]), reader(0, o.stores[0]);
+  writer.Bind(db->get());
+  reader.Bind(db->get());
+  clock->Advance(p0_, kT0);
+  writer.Put(p0_, "a/written", {1, ""});
+  writer.Put(p0_, "a/read", {2, ""});
+  checkpoint(writer);
+  ASSERT_NE(writer.Get(p0_, "a/written"), nullptr);
+  ASSERT_NE(reader.Get(p0_, "a/read"), nullptr) << "read from the database into the reader's cache";
+
+  clock->Advance(p0_, kT0 + kHour / 2);
+  EXPECT_NE(writer.Get(p0_, "a/written"), nullptr) << "half the TTL on, it is still there";
+  writer.Put(p0_, "a/unwritten", {3, ""});
+
+  clock->Advance(p0_, kT0 + 2 * kHour);
+  EXPECT_EQ(writer.Get(p0_, "a/written"), nullptr) << "held by the cache since its write, it outlived its TTL";
+  EXPECT_EQ(reader.Get(p0_, "a/read"), nullptr) << "held by the cache since its read, it outlived its TTL";
+  Tally scratch;
+  EXPECT_EQ(reader.Peek(p0_, "a/read", &scratch), nullptr);
+  std::vector<std::string> scanned;
+  writer.Scan(p0_, "a/", [&](std::string_view key, const Tally&) {
+    scanned.emplace_back(key);
+    return true;
+  });
+  EXPECT_EQ(scanned, std::vector<std::string>{"a/unwritten"}) << "an unwritten change is the newest write: it stays";
+  bool created = false;
+  EXPECT_EQ(writer.Update(p0_, "a/written", &created).count, 0);
+  EXPECT_TRUE(created) << "written again after it expired, it starts anew";
+}
+
 TEST_F(KeyValueStoreTest, ChangeSinkSeesEveryWrittenChangeDeletesIncluded) {
   struct Seen final : ChangeSink {
     std::vector<std::string> changes;
