@@ -170,18 +170,33 @@ void EnrichProcessor::Open(runtime::Setup& setup) {
   // A feedback id's entries are read again only when the record is redelivered, revised or
   // its role changes: write_once leaves the cache to what every record reads, its
   // customer's texts and profile.
-  dedupe_ = setup.Store<voc::state::v1::DedupeEntry>(
-      {.name = "dedupe", .ttl = options_.dedupe_ttl, .point_lookups = true, .write_once = true});
-  near_duplicates_ = setup.Store<RecentTexts>({.name = "neardup", .ttl = options_.dedupe_ttl, .point_lookups = true});
+  // Every TTL counts the partition's event time (TellEventClock), so state levels off by
+  // the stream's own time in a replay or a backfill as it does live.
+  event_clock_ = &setup.event_clock();
+  dedupe_ = setup.Store<voc::state::v1::DedupeEntry>({.name = "dedupe",
+                                                      .ttl = options_.dedupe_ttl,
+                                                      .ttl_in_event_time = true,
+                                                      .point_lookups = true,
+                                                      .write_once = true});
+  near_duplicates_ = setup.Store<RecentTexts>(
+      {.name = "neardup", .ttl = options_.dedupe_ttl, .ttl_in_event_time = true, .point_lookups = true});
   // A role can change only while an earlier text within the horizon may still arrive: the
-  // records kept for that live as long as the horizon (wall time; at least a day).
+  // records kept for that live as long as the horizon (at least a day).
   const auto horizon = std::chrono::duration_cast<std::chrono::seconds>(options_.near_duplicate_horizon);
-  emitted_ = setup.Store<EmittedRecord>(
-      {.name = "emitted", .ttl = std::max(horizon, std::chrono::seconds(86'400)), .point_lookups = true,
-       .write_once = true});
+  emitted_ = setup.Store<EmittedRecord>({.name = "emitted",
+                                         .ttl = std::max(horizon, std::chrono::seconds(86'400)),
+                                         .ttl_in_event_time = true,
+                                         .point_lookups = true,
+                                         .write_once = true});
   customers_ = setup.ReadTable<voc::v1::CustomerProfile>(options_.customers_topic,
                                                          {.name = "customers", .point_lookups = true},
                                                          options_.customer_catch_up);
+}
+
+void EnrichProcessor::TellEventClock(PartitionId partition, int64_t event_time_ms, int64_t now_ms) {
+  // voc-ingest refuses event times far ahead of the wall clock, but a record written to
+  // voc.feedback by anything else could carry one: it must not expire its partition's state.
+  event_clock_->Advance(partition, std::min(event_time_ms, now_ms));
 }
 
 void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx) {
@@ -193,6 +208,7 @@ void EnrichProcessor::Process(const kafka::Record& record, runtime::Context& ctx
     ctx.out.DeadLetter(record, "MISSING_FIELD", "Feedback without feedback_id or event_time_ms");
     return;
   }
+  TellEventClock(record.partition, feedback_.event_time_ms(), ctx.now_ms);
   const uint64_t fingerprint = Fingerprint(feedback_, &fingerprint_content_);
   const voc::state::v1::DedupeEntry* stored = dedupe_->Get(record.partition, feedback_.feedback_id());
   const bool seen = stored != nullptr;

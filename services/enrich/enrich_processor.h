@@ -30,7 +30,7 @@ struct EnrichOptions {
   std::string mentions_topic = "voc.theme.mentions";
   std::string alerts_topic = "voc.alerts";
   text::AnalyzerOptions analyzer;
-  std::chrono::seconds dedupe_ttl{30 * 86400};       // how long a feedback id is remembered
+  std::chrono::seconds dedupe_ttl{30 * 86400};       // how long a feedback id is remembered, in event time
   std::chrono::milliseconds near_duplicate_horizon{7 * 86'400'000LL};  // by event time, per customer
   int near_duplicate_max_distance = 3;               // SimHash bits
   int near_duplicate_min_words = 6;                  // shorter texts are never near duplicates
@@ -124,6 +124,9 @@ class EnrichProcessor final : public runtime::Processor {
   std::string PlaceText(const kafka::Record& record, uint64_t simhash, int words, std::vector<RoleChange>* changed);
   // Takes text `id` out of `customer`'s index (a shorter revision, or one filed under
   // another customer); *changed gets the texts after it whose original changed.
+  // Moves the partition's event time, which the stores' TTLs count, to the record's (never
+  // past the wall clock).
+  void TellEventClock(PartitionId partition, int64_t event_time_ms, int64_t now_ms);
   void LeaveIndex(PartitionId partition, const std::string& customer, const std::string& id,
                   std::vector<RoleChange>* changed);
   // The earliest of the first `at` texts within the horizon and the distance of a text
@@ -147,6 +150,7 @@ class EnrichProcessor final : public runtime::Processor {
   state::KeyValueStore<RecentTexts>* near_duplicates_ = nullptr;
   state::KeyValueStore<EmittedRecord>* emitted_ = nullptr;
   runtime::Table<voc::v1::CustomerProfile>* customers_ = nullptr;
+  state::EventClock* event_clock_ = nullptr;
   // Reused per record: no allocation storms on the hot path.
   voc::v1::Feedback feedback_;
   voc::v1::EnrichedFeedback enriched_;

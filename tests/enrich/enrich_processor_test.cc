@@ -289,6 +289,40 @@ TEST_F(EnrichProcessorTest, ExactDuplicateIsDroppedAndCounted) {
   EXPECT_EQ(Decisions("exact_duplicate"), 2);
 }
 
+// A feedback id is remembered for enrich.dedupe_ttl of its partition's event time, not of
+// the wall clock: replaying a year of history keeps a month of it, as running live does.
+TEST_F(EnrichProcessorTest, AFeedbackIdIsForgottenOnceItsPartitionsEventTimePassedTheDedupeTtl) {
+  constexpr int64_t kHour = 3'600'000;
+  EnrichOptions o;
+  o.dedupe_ttl = std::chrono::hours(1);
+  o.near_duplicate_horizon = std::chrono::hours(1);
+  Open(o);
+  Batch({Feedback("f1", 1, kCrashOnly, "cust-1", kT0)});
+  Batch({Feedback("g1", 1, kCrashAndBattery, "cust-2", kT0 + kHour / 2)});
+  EXPECT_TRUE(Batch({Feedback("f1", 1, kCrashOnly, "cust-1", kT0)}).outputs.empty())
+      << "half the TTL of event time later, f1 is still a duplicate";
+  Batch({Feedback("g2", 1, kCrashAndBattery, "cust-2", kT0 + 2 * kHour)});
+  const auto out = Batch({Feedback("f1", 1, kCrashOnly, "cust-1", kT0)});
+  ASSERT_EQ(out.enriched().size(), 1u) << "the partition's event time moved twice the TTL past f1: it is forgotten";
+  EXPECT_EQ(out.enriched()[0].revision(), 1u);
+  EXPECT_EQ(Decisions("exact_duplicate"), 1);
+}
+
+// An event time ahead of the wall clock (which voc-ingest refuses, but anything may write to
+// voc.feedback) moves the partition's event time no further than the wall clock.
+TEST_F(EnrichProcessorTest, AnEventTimeAheadOfTheWallClockExpiresNothing) {
+  EnrichOptions o;
+  o.dedupe_ttl = std::chrono::hours(1);
+  Open(o);
+  const int64_t now = kT0 + kDay;
+  harness_->SetWallClock(now);
+  Batch({Feedback("f1", 1, kCrashOnly, "cust-1", now - 60'000)});
+  Batch({Feedback("g1", 1, kCrashAndBattery, "cust-2", now + 365 * kDay)});
+  EXPECT_TRUE(Batch({Feedback("f1", 1, kCrashOnly, "cust-1", now - 60'000)}).outputs.empty())
+      << "a record a year ahead expired the partition's state";
+  EXPECT_EQ(Decisions("exact_duplicate"), 1);
+}
+
 TEST_F(EnrichProcessorTest, HigherSourceRevisionIsRevisionTwoAndRetractsTheDroppedTheme) {
   Batch({Feedback("f1", 1, kCrashAndBattery)});
   auto out = Batch({Feedback("f1", 2, kCrashOnly)});
