@@ -79,7 +79,7 @@ class CachedStore {
   // Evicts entries without unwritten changes, least recently used first, until at most
   // target bytes remain.
   virtual void Shrink(size_t target_bytes) = 0;
-  // Changes whenever cached entries may have been freed (Forget, Shrink): a pointer or
+  // Changes whenever cached entries may have been freed (Forget, Shrink, an expiry): a pointer or
   // reference into the store stays valid while the generation stays the same.
   uint64_t generation() const { return generation_; }
   // The runtime's checkpoint count: an entry remembers when it was last used.
@@ -328,11 +328,13 @@ class KeyValueStore final : public CachedStore {
 
   // A cached value written before its TTL ran out is gone, as the database's copy is
   // (which compaction drops): without this, an entry kept in the cache by its reads would
-  // outlive its TTL. An unwritten change is the newest write and never expired.
+  // outlive its TTL. An unwritten change is the newest write and never expired. A pointer
+  // held into the value is stale from then on: the generation says so.
   Entry& ExpireIfDue(PartitionId partition, Entry& e) {
     if (e.value && !e.dirty && e.stored && spec_.ttl.count() > 0 && db_->Expired(id_, partition, e.written_ms)) {
       e.value.reset();
       Resize(e, sizeof(V));
+      ++generation_;
     }
     return e;
   }

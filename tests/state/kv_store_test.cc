@@ -201,7 +201,9 @@ TEST_F(KeyValueStoreTest, ACachedEntryExpiresWithItsTtlAsTheDatabasesCopyDoes) {
   writer.Put(p0_, "a/unwritten", {3, ""});
 
   clock->Advance(p0_, kT0 + 2 * kHour);
+  const uint64_t generation = writer.generation();
   EXPECT_EQ(writer.Get(p0_, "a/written"), nullptr) << "held by the cache since its write, it outlived its TTL";
+  EXPECT_NE(writer.generation(), generation) << "a pointer held into the expired value must be known stale";
   EXPECT_EQ(reader.Get(p0_, "a/read"), nullptr) << "held by the cache since its read, it outlived its TTL";
   Tally scratch;
   EXPECT_EQ(reader.Peek(p0_, "a/read", &scratch), nullptr);
