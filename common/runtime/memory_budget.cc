@@ -100,11 +100,11 @@ std::optional<std::chrono::milliseconds> FreedMemoryDelay() {
 FreedMemoryLines FreedMemoryLinesFor(uint64_t budget_bytes) {
   // Kept pages are what the last few seconds freed: tens of MiB in a busy service,
   // however large the budget (voc-enrich under a 160 MiB budget peaked at 138-141 MiB with
-  // the line at half of it, at 166 MiB with the line at 70%). So the line leaves that much room, at most half
-  // and at least a quarter of the budget. Given back at once, each free of a page costs a
-  // system call and a TLB shootdown: with the line at half of a 512 MiB budget,
-  // voc-aggregate crossed it in a 4-minute soak and its CPU per mention grew 2.07x from
-  // the first interval to the last, against 1.43x with the pages kept
+  // the line at half of it, at 166 MiB with the line at 70%). So the line leaves that much
+  // room, at most half and at least a quarter of the budget. Given back at once, each free
+  // of a page costs a system call and a TLB shootdown: with the line at half of a 512 MiB
+  // budget, voc-aggregate crossed it in a 4-minute soak and its CPU per mention grew 2.07x
+  // from the first interval to the last, against 1.43x with the pages kept
   // (benchmarks/README.md).
   const uint64_t give_back =
       std::clamp(budget_bytes - std::min(budget_bytes, kFreedMemoryRoom), budget_bytes / 2, budget_bytes / 4 * 3);
