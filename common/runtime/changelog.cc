@@ -171,7 +171,6 @@ Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, c
   }
 
   auto txn = db->Begin();
-  const int64_t now = WallMs();
   for (const auto& [key, value] : complete) {
     if (key.empty() || value.size() < kHeader) {
       return Status::Corruption("changelog " + topic + "/" + std::to_string(partition.value) +
@@ -182,11 +181,9 @@ Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, c
     const uint8_t flags = static_cast<uint8_t>(value[0]);
     int64_t written = 0;
     std::memcpy(&written, value.data() + 1, 8);
-    // An entry whose TTL counts event time is restored as it was: the partition's event
-    // time is not known yet, and the store drops the entry once it is (if it expired).
-    const auto& spec = specs[store];
-    const bool wall_expired = spec.ttl.count() > 0 && !spec.ttl_in_event_time && now - written > spec.ttl.count() * 1000;
-    if ((flags & kDeleted) != 0 || wall_expired) continue;
+    // What the store would not show is not written (an entry whose TTL counts event time
+    // is kept while the partition's event time is unknown, as it is here).
+    if ((flags & kDeleted) != 0 || db->Expired(store, partition, written)) continue;
     txn->PutAsWritten(store, partition, std::string_view(key).substr(1), std::string_view(value).substr(kHeader),
                       written);
   }

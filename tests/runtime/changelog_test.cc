@@ -109,5 +109,45 @@ TEST_F(ChangelogTest, PartitionWithoutAnyCheckpointHasNothingToRestore) {
   EXPECT_EQ(outcome.fallback, "");
 }
 
+// A restore writes only what its store would show: an entry whose TTL ran out by the wall
+// clock is left out (read back without the TTL, the folder does not hold it); one whose
+// TTL counts event time is kept, the partition's event time being
+// unknown until its processor names it.
+TEST_F(ChangelogTest, RestoreLeavesOutWhatItsStoreWouldNotShow) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  constexpr int64_t kHour = 3'600'000;
+  const std::string v = "v";
+  writer_->Changed(0, p_, "a", &v, false, now - 2 * kHour);  // wall store: expired
+  writer_->Changed(0, p_, "b", &v, false, now);
+  writer_->Changed(1, p_, "a", &v, false, 946'684'800'000);  // event-time store, year 2000
+  Finish(10);
+
+  state::StateOptions o;
+  o.path = dir_.path() + "/ttl";
+  o.stores = {{.name = "wall", .ttl = std::chrono::hours(1)},
+              {.name = "event", .ttl = std::chrono::hours(1), .ttl_in_event_time = true}};
+  o.event_clock = std::make_shared<state::EventClock>();
+  const auto holds = [&](state::StateStore& db, state::StoreId store, const std::string& key) {
+    std::string value;
+    auto found = db.Get(store, p_, key, &value);
+    return found.ok() && *found;
+  };
+  {
+    auto db = state::StateStore::Open(o);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, o.stores,
+                                        db->get(), writer_.get(), 20s);
+    ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+    EXPECT_TRUE(holds(**db, 1, "a")) << "the event-time entry was dropped though its partition's time is unknown";
+  }
+  o.stores = {{.name = "wall"}, {.name = "event"}};  // the same folder read without TTLs
+  o.event_clock = nullptr;
+  auto db = state::StateStore::Open(o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_FALSE(holds(**db, 0, "a")) << "the restore wrote an entry whose TTL had run out";
+  EXPECT_TRUE(holds(**db, 0, "b"));
+}
+
 }  // namespace
 }  // namespace voc::runtime
