@@ -111,8 +111,8 @@ TEST_F(ChangelogTest, PartitionWithoutAnyCheckpointHasNothingToRestore) {
 
 // A restore writes only what its store would show: an entry whose TTL ran out by the wall
 // clock is left out (read back without the TTL, the folder does not hold it); one whose
-// TTL counts event time is kept, the partition's event time being
-// unknown until its processor names it.
+// TTL counts event time is kept, the partition's event time being unknown until its
+// processor names it.
 TEST_F(ChangelogTest, RestoreLeavesOutWhatItsStoreWouldNotShow) {
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
