@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "common/core/fatal_error.h"
-#include "common/core/string_map.h"
+#include "common/core/node_map.h"
 #include "common/core/types.h"
 #include "common/state/footprint.h"
 #include "common/state/state_store.h"
@@ -112,8 +112,8 @@ class KeyValueStore final : public CachedStore {
   // many entries once (a scan's worth) without pushing the working set out of the cache.
   const V* Peek(PartitionId partition, std::string_view key, V* scratch) {
     if (auto p = partitions_.find(partition); p != partitions_.end()) {
-      if (auto it = p->second.find(key); it != p->second.end()) {
-        Entry& e = ExpireIfDue(partition, it->second);
+      if (Node* node = p->second.Find(key); node != nullptr) {
+        Entry& e = ExpireIfDue(partition, node->second);
         return e.value ? &*e.value : nullptr;
       }
     }
@@ -184,9 +184,11 @@ class KeyValueStore final : public CachedStore {
             const std::function<bool(std::string_view key, const V& value)>& fn) {
     std::vector<std::pair<std::string_view, const Entry*>> cached;
     if (auto p = partitions_.find(partition); p != partitions_.end()) {
-      for (auto& [key, entry] : p->second) {
-        if (std::string_view(key).starts_with(prefix)) cached.emplace_back(key, &ExpireIfDue(partition, entry));
-      }
+      p->second.ForEach([&](Node& node) {
+        if (std::string_view(node.first).starts_with(prefix)) {
+          cached.emplace_back(node.first, &ExpireIfDue(partition, node.second));
+        }
+      });
     }
     std::sort(cached.begin(), cached.end());
     size_t next = 0;
@@ -229,8 +231,7 @@ class KeyValueStore final : public CachedStore {
       e.written_ms = written;
       if (spec_.write_once) {
         bytes_ -= kOverhead + node->first.size() + e.bytes;
-        auto& entries = partitions_[partition];
-        entries.erase(entries.find(node->first));
+        partitions_[partition].Erase(node);
         continue;
       }
       Resize(e, Codec<V>::Footprint(*e.value));
@@ -248,7 +249,7 @@ class KeyValueStore final : public CachedStore {
       dirty_bytes_ -= kOverhead + d.second->first.size() + d.second->second.bytes;
       return true;
     });
-    for (const auto& [key, entry] : p->second) bytes_ -= kOverhead + key.size() + entry.bytes;
+    p->second.ForEach([&](const Node& node) { bytes_ -= kOverhead + node.first.size() + node.second.bytes; });
     partitions_.erase(p);
     ++generation_;
   }
@@ -263,9 +264,9 @@ class KeyValueStore final : public CachedStore {
     // the oldest uses whose entries go: two passes, no sort of every entry.
     std::map<uint32_t, size_t> clean_bytes;
     for (const auto& [partition, entries] : partitions_) {
-      for (const auto& [key, entry] : entries) {
-        if (!entry.dirty) clean_bytes[entry.used] += kOverhead + key.size() + entry.bytes;
-      }
+      entries.ForEach([&](const Node& node) {
+        if (!node.second.dirty) clean_bytes[node.second.used] += kOverhead + node.first.size() + node.second.bytes;
+      });
     }
     // The newest last use to evict from: the oldest uses' bytes, added up, cover the excess.
     size_t excess = bytes_ - target_bytes;
@@ -276,14 +277,11 @@ class KeyValueStore final : public CachedStore {
       excess -= bytes;
     }
     for (auto& [partition, entries] : partitions_) {
-      for (auto it = entries.begin(); it != entries.end() && bytes_ > target_bytes;) {
-        if (it->second.dirty || it->second.used > newest_evicted) {
-          ++it;
-          continue;
-        }
-        bytes_ -= kOverhead + it->first.size() + it->second.bytes;
-        it = entries.erase(it);
-      }
+      entries.EraseIf([&](const Node& node) {
+        if (bytes_ <= target_bytes || node.second.dirty || node.second.used > newest_evicted) return false;
+        bytes_ -= kOverhead + node.first.size() + node.second.bytes;
+        return true;
+      });
     }
     ++generation_;
   }
@@ -297,33 +295,36 @@ class KeyValueStore final : public CachedStore {
     uint32_t used = 0;       // clock_ at the last use
     uint32_t bytes = 0;      // the value's footprint as last read or written
   };
-  using Node = std::pair<const std::string, Entry>;
-  static constexpr size_t kOverhead = 96;  // node, hash bucket, Entry and string headers
+  using Node = NodeMap<Entry>::Node;
+  static constexpr size_t kOverhead = 96;  // node, index slots, Entry and string headers
 
   Node* Load(PartitionId partition, std::string_view key) {
     auto& entries = partitions_[partition];
-    auto it = entries.find(key);
-    if (it != entries.end()) {
-      ExpireIfDue(partition, it->second);
+    auto [node, inserted] = entries.TryEmplace(key);
+    Entry& e = node->second;
+    if (!inserted) {
+      ExpireIfDue(partition, e);
     } else {
-      it = entries.try_emplace(std::string(key)).first;
-      auto found = db_->Get(id_, partition, key, &scratch_, &it->second.written_ms);
-      if (!found.ok()) Failed(found.status());
+      auto found = db_->Get(id_, partition, key, &scratch_, &e.written_ms);
+      if (!found.ok()) {
+        entries.Erase(node);
+        Failed(found.status());
+      }
       if (*found) {
-        V& value = it->second.value.emplace();
+        V& value = e.value.emplace();
         if (!Codec<V>::Decode(scratch_, &value)) {
-          entries.erase(it);
+          entries.Erase(node);
           Unreadable(partition, key);
         }
-        it->second.bytes = static_cast<uint32_t>(Codec<V>::Footprint(value));
-        it->second.stored = true;
+        e.bytes = static_cast<uint32_t>(Codec<V>::Footprint(value));
+        e.stored = true;
       } else {
-        it->second.bytes = sizeof(V);
+        e.bytes = sizeof(V);
       }
-      bytes_ += kOverhead + key.size() + it->second.bytes;
+      bytes_ += kOverhead + key.size() + e.bytes;
     }
-    it->second.used = clock_;
-    return &*it;
+    e.used = clock_;
+    return node;
   }
 
   // A cached value written before its TTL ran out is gone, as the database's copy is
@@ -351,7 +352,7 @@ class KeyValueStore final : public CachedStore {
     e.bytes = static_cast<uint32_t>(footprint);
   }
 
-  std::unordered_map<PartitionId, StringMap<Entry>> partitions_;
+  std::unordered_map<PartitionId, NodeMap<Entry>> partitions_;
   std::vector<std::pair<PartitionId, Node*>> dirty_;  // nodes keep their addresses
   size_t bytes_ = 0;
   size_t dirty_bytes_ = 0;  // of the entries in dirty_, as measured when they became dirty

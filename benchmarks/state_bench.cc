@@ -1,0 +1,131 @@
+// The typed store's cache (common/state/kv_store.h) on its own: lookups of entries it
+// holds, in a random order over working sets from one that fits the CPU's caches to one
+// that does not, as a stateful stage's per-customer and per-window entries are read. Keys
+// are shaped like voc-aggregate's span keys (theme, customer, window: ~45 bytes), values
+// like its spans (~100 bytes). The database is real RocksDB on a temporary folder; every
+// entry is loaded before timing, so what is timed is the cache alone.
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/state/kv_store.h"
+
+namespace voc::bench {
+
+// A span-sized value with a codec of its own, as a processor gives its structs.
+struct Counts {
+  std::array<int64_t, 12> n{};
+};
+
+}  // namespace voc::bench
+
+template <>
+struct voc::state::Codec<voc::bench::Counts> {
+  static void Encode(const voc::bench::Counts& c, std::string* out) {
+    out->assign(reinterpret_cast<const char*>(c.n.data()), sizeof(c.n));
+  }
+  static bool Decode(std::string_view bytes, voc::bench::Counts* c) {
+    if (bytes.size() != sizeof(c->n)) return false;
+    std::memcpy(c->n.data(), bytes.data(), sizeof(c->n));
+    return true;
+  }
+  static size_t Footprint(const voc::bench::Counts& c) { return sizeof(c); }
+};
+
+namespace voc::bench {
+namespace {
+
+const PartitionId kPartition{0};
+
+// A store holding `entries` cached entries, and their keys in a random order.
+class CachedFixture {
+ public:
+  explicit CachedFixture(size_t entries)
+      : dir_(std::filesystem::temp_directory_path() / ("voc-state-bench-" + std::to_string(getpid()))) {
+    std::filesystem::remove_all(dir_);
+    state::StateOptions o;
+    o.path = dir_.string();
+    o.stores = {{.name = "spans", .point_lookups = true}};
+    auto db = state::StateStore::Open(o);
+    if (!db.ok()) std::abort();
+    db_ = std::move(db).value();
+    store_ = std::make_unique<state::KeyValueStore<Counts>>(0, o.stores[0]);
+    store_->Bind(db_.get());
+    for (size_t i = 0; i < entries; ++i) {
+      char key[64];
+      const int n = std::snprintf(key, sizeof key, "theme-%03zu|customer-%09zu|3600000|%013zu", i % 97, i * 7919,
+                                  1'700'000'000'000 + (i % 720) * 3'600'000);
+      keys_.emplace_back(key, static_cast<size_t>(n));
+      store_->Update(kPartition, keys_.back()).n[0] = static_cast<int64_t>(i);
+    }
+    Checkpoint();
+    std::shuffle(keys_.begin(), keys_.end(), std::mt19937_64(42));
+  }
+  ~CachedFixture() {
+    store_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  state::KeyValueStore<Counts>& store() { return *store_; }
+  // What a checkpoint does: the changed entries written in one transaction.
+  void Checkpoint() {
+    auto txn = db_->Begin();
+    store_->WriteChanges(txn.get(), nullptr);
+    if (!db_->Commit(txn.get()).ok()) std::abort();
+  }
+  const std::vector<std::string>& keys() const { return keys_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<state::StateStore> db_;
+  std::unique_ptr<state::KeyValueStore<Counts>> store_;
+  std::vector<std::string> keys_;
+};
+
+// Get of a cached entry; the argument is the number of entries cached.
+void BM_CachedStore_Get(benchmark::State& state) {
+  CachedFixture f(static_cast<size_t>(state.range(0)));
+  const auto& keys = f.keys();
+  size_t i = 0;
+  int64_t sum = 0;
+  for (auto _ : state) {
+    sum += f.store().Get(kPartition, keys[i])->n[0];
+    if (++i == keys.size()) i = 0;
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CachedStore_Get)->Arg(10'000)->Arg(1'000'000);
+
+// Update of a cached entry: the lookup and the entry marked changed, written at a
+// checkpoint every 10,000 updates as the runtime's would.
+void BM_CachedStore_Update(benchmark::State& state) {
+  CachedFixture f(static_cast<size_t>(state.range(0)));
+  const auto& keys = f.keys();
+  size_t i = 0;
+  size_t since_checkpoint = 0;
+  for (auto _ : state) {
+    ++f.store().Update(kPartition, keys[i]).n[1];
+    if (++i == keys.size()) i = 0;
+    if (++since_checkpoint == 10'000) {
+      state.PauseTiming();
+      since_checkpoint = 0;
+      f.Checkpoint();
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CachedStore_Update)->Arg(10'000)->Arg(1'000'000);
+
+}  // namespace
+}  // namespace voc::bench
+
+BENCHMARK_MAIN();
