@@ -1,5 +1,6 @@
-// Throughput of the text module: the sentiment scorer alone on the VADER dev sets, and the
-// full analyzer (PII, language, sentiment, themes, type, urgency) on ~300-byte feedback.
+// Throughput of the text module: the sentiment scorer alone on the VADER dev sets, the
+// full analyzer (PII, language, sentiment, themes, type, urgency) on ~300-byte feedback,
+// and the phrases voc-enrich takes from each feedback for emerging topics.
 #include <benchmark/benchmark.h>
 
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "common/text/analyzer.h"
 #include "common/text/lexicon.h"
+#include "common/text/phrases.h"
 #include "common/text/sentiment.h"
 
 namespace {
@@ -108,6 +110,27 @@ void BM_Analyzer_Analyze(benchmark::State& state) {
   state.counters["avg_text_bytes"] = static_cast<double>(bytes) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_Analyzer_Analyze);
+
+// As voc-enrich calls it, with its default of kMaxPhrasesPerFeedback (24) a feedback.
+void BM_Phrases_Extract(benchmark::State& state) {
+  const std::vector<std::string> texts = LoadFeedbackTexts();
+  if (texts.empty()) {
+    state.SkipWithError("data/samples/app-reviews.txt not found");
+    return;
+  }
+  std::vector<std::string> phrases;
+  size_t i = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    voc::text::ExtractPhrases(texts[i], &phrases);
+    benchmark::DoNotOptimize(phrases.data());
+    bytes += texts[i].size();
+    if (++i == texts.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_Phrases_Extract);
 
 }  // namespace
 

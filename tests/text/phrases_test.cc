@@ -47,6 +47,33 @@ TEST(Phrases, LowerCaseUnicodeAndWordInnerApostrophesAndHyphens) {
   EXPECT_EQ(Phrases("'dark mode'"), (V{"dark", "mode", "dark mode"})) << "quotes are not inside words";
 }
 
+// ASCII takes a fast path that must read each character as its Unicode category does:
+// letters and digits are letters (a digit spoils its word), ' and - join two letters,
+// space and tab separate words, and everything else (punctuation, symbols, controls,
+// line breaks) also ends the run of words.
+TEST(Phrases, EveryAsciiCharacterPlaysItsUnicodePart) {
+  for (int c = 1; c < 128; ++c) {
+    const char ch = static_cast<char>(c);
+    const std::string text = std::string("alpha") + ch + "beta gamma";
+    std::set<std::string> expected;
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (letter || c == '\'' || c == '-') {
+      const char joined = letter ? static_cast<char>(c | 0x20) : ch;  // lower case
+      const std::string word = std::string("alpha") + joined + "beta";
+      expected = {word, "gamma", word + " gamma"};
+    } else if (c >= '0' && c <= '9') {
+      expected = {"gamma"};
+    } else if (c == ' ' || c == '\t') {
+      expected = {"alpha", "beta", "alpha beta", "gamma", "beta gamma", "alpha beta gamma"};
+    } else {
+      expected = {"alpha", "beta", "gamma", "beta gamma"};
+    }
+    std::vector<std::string> out;
+    ExtractPhrases(text, &out);
+    EXPECT_EQ(std::set<std::string>(out.begin(), out.end()), expected) << "character " << c;
+  }
+}
+
 TEST(Phrases, OtherLanguagesStopWords) {
   EXPECT_EQ(Phrases("la aplicación se cierra"), (V{"aplicación", "cierra", "aplicación se cierra"}));
   EXPECT_EQ(Phrases("die App stürzt ab"), (V{"app", "stürzt", "app stürzt"}));
