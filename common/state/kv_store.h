@@ -295,7 +295,7 @@ class KeyValueStore final : public CachedStore {
     uint32_t used = 0;       // clock_ at the last use
     uint32_t bytes = 0;      // the value's footprint as last read or written
   };
-  using Node = NodeMap<Entry>::Node;
+  using Node = typename NodeMap<Entry>::Node;
   static constexpr size_t kOverhead = 96;  // node, index slots, Entry and string headers
 
   Node* Load(PartitionId partition, std::string_view key) {
