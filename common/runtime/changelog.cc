@@ -34,7 +34,7 @@ void Envelope(uint8_t flags, int64_t written_ms, std::string_view payload, std::
 
 void ChangelogWriter::Changed(state::StoreId store, PartitionId partition, std::string_view key,
                               const std::string* value, bool existed, int64_t written_ms) {
-  if (partition.value < 0) return;
+  if (partition.value < 0 || derived_.contains(store)) return;
   key_.assign(1, static_cast<char>(store));
   key_.append(key);
   const uint8_t flags = static_cast<uint8_t>((value == nullptr ? kDeleted : 0) | (existed ? kExisted : 0));
@@ -92,7 +92,8 @@ void ChangelogWriter::Forget(PartitionId partition) {
 
 Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, const std::string& topic,
                                             const TopicPartition& input, const std::vector<state::StoreSpec>& specs,
-                                            state::StateStore* db, ChangelogWriter* writer,
+                                            const std::vector<Derivation>& derivations, state::StateStore* db,
+                                            ChangelogWriter* writer,
                                             std::chrono::milliseconds timeout) {
   const PartitionId partition = input.partition;
   RestoreOutcome outcome;
@@ -170,22 +171,41 @@ Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, c
     return outcome;
   }
 
+  // The derived stores are built beside the restore and written with it; on an error
+  // what they built so far is dropped.
+  auto drop_derived = [&] {
+    for (const Derivation& d : derivations) d.take([](std::string_view, std::string_view, int64_t) {});
+  };
   auto txn = db->Begin();
   for (const auto& [key, value] : complete) {
     if (key.empty() || value.size() < kHeader) {
+      drop_derived();
       return Status::Corruption("changelog " + topic + "/" + std::to_string(partition.value) +
                                 " holds a record that is not a state change");
     }
     const auto store = static_cast<uint8_t>(key[0]);
-    if (store >= specs.size()) continue;  // a store this release no longer has
+    // A store this release no longer has, or one it derives (an earlier release logged it).
+    if (store >= specs.size() || specs[store].derived) continue;
     const uint8_t flags = static_cast<uint8_t>(value[0]);
     int64_t written = 0;
     std::memcpy(&written, value.data() + 1, 8);
     // What the store would not show is not written (an entry whose TTL counts event time
     // is kept while the partition's event time is unknown, as it is here).
     if ((flags & kDeleted) != 0 || db->Expired(store, partition, written)) continue;
-    txn->PutAsWritten(store, partition, std::string_view(key).substr(1), std::string_view(value).substr(kHeader),
-                      written);
+    const std::string_view stored_key = std::string_view(key).substr(1), stored = std::string_view(value).substr(kHeader);
+    txn->PutAsWritten(store, partition, stored_key, stored, written);
+    for (const Derivation& d : derivations) {
+      if (d.from == store && !d.fold(stored_key, stored, written)) {
+        drop_derived();
+        return Status::Corruption("changelog " + topic + "/" + std::to_string(partition.value) + " holds a value of store " +
+                                  specs[store].name + " that does not read as one");
+      }
+    }
+  }
+  for (const Derivation& d : derivations) {
+    d.take([&](std::string_view key, std::string_view value, int64_t written) {
+      txn->PutAsWritten(d.store, partition, key, value, written);
+    });
   }
   for (int i = 0; i < marker->topic_size() && i < marker->next_offset_size(); ++i) {
     const TopicPartition input{marker->topic(i), partition};

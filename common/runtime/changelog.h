@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/kafka/kafka.h"
+#include "common/runtime/processor.h"
 #include "common/state/kv_store.h"
 #include "common/state/state_store.h"
 
@@ -29,9 +30,11 @@ namespace voc::runtime {
 // What a checkpoint writes. NOT thread-safe: the processing thread owns it.
 class ChangelogWriter final : public state::ChangeSink {
  public:
-  // inputs: the input topics, whose offsets each marker carries.
-  ChangelogWriter(std::string topic, std::set<std::string> inputs, kafka::Producer& producer)
-      : topic_(std::move(topic)), inputs_(std::move(inputs)), producer_(producer) {}
+  // inputs: the input topics, whose offsets each marker carries. derived: the stores a
+  // restore rebuilds from others (Setup::DerivedStore), whose changes it leaves out.
+  ChangelogWriter(std::string topic, std::set<std::string> inputs, kafka::Producer& producer,
+                  std::set<state::StoreId> derived = {})
+      : topic_(std::move(topic)), inputs_(std::move(inputs)), derived_(std::move(derived)), producer_(producer) {}
 
   // A typed store's change (state::ChangeSink): queued on the producer. Table rows (the
   // reserved partition) are not: their topic is their changelog.
@@ -55,6 +58,7 @@ class ChangelogWriter final : public state::ChangeSink {
  private:
   std::string topic_;
   std::set<std::string> inputs_;
+  std::set<state::StoreId> derived_;
   kafka::Producer& producer_;
   std::map<TopicPartition, Offset> last_offsets_;  // of the inputs held
   std::set<PartitionId> touched_;
@@ -70,11 +74,13 @@ struct RestoreOutcome {
 };
 
 // Restores one input partition's state from the changelog into db (whose stores are
-// specs, by id; their TTLs drop what expired), committing it with the marker's offsets.
-// Records of a checkpoint that never finished are handed to writer->Neutralize.
+// specs, by id; their TTLs drop what expired), with the derived stores rebuilt from what
+// it restored, committing it all with the marker's offsets. Records of a checkpoint that
+// never finished are handed to writer->Neutralize.
 Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, const std::string& topic,
                                             const TopicPartition& input, const std::vector<state::StoreSpec>& specs,
-                                            state::StateStore* db, ChangelogWriter* writer,
+                                            const std::vector<Derivation>& derivations, state::StateStore* db,
+                                            ChangelogWriter* writer,
                                             std::chrono::milliseconds timeout);
 
 }  // namespace voc::runtime

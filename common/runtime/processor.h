@@ -5,12 +5,15 @@
 // revokes. The runtime calls it on the processing thread only.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "common/core/fatal_error.h"
@@ -66,6 +69,39 @@ struct TableSpec {
   std::function<bool(std::string_view key, std::string_view value)> apply = {};
 };
 
+// What a restore rebuilds a derived store into (Setup::DerivedStore): its values by key,
+// each written with the latest write time of the entries folded into it.
+template <typename V>
+class Derived {
+ public:
+  // The value of key, default-constructed the first time it is named.
+  V& Update(std::string_view key) {
+    auto it = values_.find(key);
+    if (it == values_.end()) it = values_.emplace(std::string(key), Item{}).first;
+    it->second.written_ms = std::max(it->second.written_ms, folding_written_ms_);
+    return it->second.value;
+  }
+
+ private:
+  friend class Setup;
+  struct Item {
+    V value{};
+    int64_t written_ms = 0;
+  };
+  std::map<std::string, Item, std::less<>> values_;
+  int64_t folding_written_ms_ = 0;  // of the entry being folded in
+};
+
+// How the runtime rebuilds a derived store after a restore, type-erased.
+struct Derivation {
+  state::StoreId store = 0;  // the derived store
+  state::StoreId from = 0;   // the store it is a function of
+  // Folds one restored entry of `from` in; false when its bytes are not a value of it.
+  std::function<bool(std::string_view key, std::string_view value, int64_t written_ms)> fold = {};
+  // Hands each value the folds built to put (key, bytes, write time), then forgets them all.
+  std::function<void(const std::function<void(std::string_view, std::string_view, int64_t)>& put)> take = {};
+};
+
 // What a processor declares in Open, before any record. NOT thread-safe; the pointers
 // it hands out live as long as the processor's runtime.
 class Setup {
@@ -104,6 +140,42 @@ class Setup {
     return raw;
   }
 
+  // A store that is a function of the entries of `from` (an index over them), which the
+  // processor keeps current itself as it changes `from`. It is not in the changelog: a
+  // restore rebuilds it by folding each restored entry of `from` in (fold adds what that
+  // entry gives the derived values, naming them through Derived::Update), so the changelog
+  // carries one record per entry of `from` and none for the index.
+  template <typename V, typename From>
+  state::KeyValueStore<V>* DerivedStore(state::StoreSpec spec, const state::KeyValueStore<From>* from,
+                                        std::type_identity_t<std::function<void(std::string_view key, const From& value,
+                                                                                Derived<V>& out)>>
+                                            fold) {
+    spec.derived = true;
+    state::KeyValueStore<V>* store = Store<V>(std::move(spec));
+    auto built = std::make_shared<Derived<V>>();
+    auto scratch = std::make_shared<From>();
+    Derivation d{.store = store->id(), .from = from->id()};
+    d.fold = [fold = std::move(fold), built, scratch](std::string_view key, std::string_view value,
+                                                      int64_t written_ms) {
+      *scratch = From();
+      if (!state::Codec<From>::Decode(value, scratch.get())) return false;
+      built->folding_written_ms_ = written_ms;
+      fold(key, *scratch, *built);
+      return true;
+    };
+    d.take = [built](const std::function<void(std::string_view, std::string_view, int64_t)>& put) {
+      std::string bytes;
+      for (const auto& [key, item] : built->values_) {
+        bytes.clear();
+        state::Codec<V>::Encode(item.value, &bytes);
+        put(key, bytes, item.written_ms);
+      }
+      built->values_.clear();
+    };
+    AddDerivation(std::move(d));
+    return store;
+  }
+
   // What the stored state means, e.g. "voc-aggregate/4": a release that changes it names
   // a new format, and a state folder written in another one is refused at start-up.
   virtual void StateFormat(std::string format) = 0;
@@ -123,6 +195,7 @@ class Setup {
   virtual state::StoreId next_store_id() const = 0;
   virtual void AddStore(std::unique_ptr<state::CachedStore> store) = 0;
   virtual void AddTable(TableSpec spec, std::shared_ptr<void> handle) = 0;
+  virtual void AddDerivation(Derivation derivation) = 0;
 };
 
 class Processor {

@@ -12,6 +12,7 @@ class ProcessorDriver::SetupImpl final : public Setup {
 
   std::vector<std::unique_ptr<state::CachedStore>> stores_;
   std::vector<TableSpec> tables_;
+  std::vector<Derivation> derivations_;
   std::vector<std::shared_ptr<void>> table_handles_;  // the Table<V> objects handed out
   std::string format_;
   bool reads_content_type_ = false;
@@ -25,6 +26,7 @@ class ProcessorDriver::SetupImpl final : public Setup {
     tables_.push_back(std::move(spec));
     table_handles_.push_back(std::move(handle));
   }
+  void AddDerivation(Derivation derivation) override { derivations_.push_back(std::move(derivation)); }
 };
 
 ProcessorDriver::ProcessorDriver(DriverOptions options, std::unique_ptr<Processor> processor)
@@ -55,6 +57,8 @@ Result<std::unique_ptr<ProcessorDriver>> ProcessorDriver::Open(DriverOptions opt
 bool ProcessorDriver::reads_content_type() const { return setup_->reads_content_type_; }
 
 const std::vector<TableSpec>& ProcessorDriver::tables() const { return setup_->tables_; }
+
+const std::vector<Derivation>& ProcessorDriver::derivations() const { return setup_->derivations_; }
 
 bool ProcessorDriver::Process(const kafka::Record& record, Context& ctx) {
   try {

@@ -41,6 +41,8 @@ class ProcessorDriver {
   bool stateful() const { return db_ != nullptr; }
   bool reads_content_type() const;
   const std::vector<TableSpec>& tables() const;
+  // How a restore rebuilds the derived stores (Setup::DerivedStore).
+  const std::vector<Derivation>& derivations() const;
 
   // One record. A processor dead-letters bad input itself; an exception other than
   // FatalError is the last line of defence: a PROCESSING_ERROR dead letter, and true.

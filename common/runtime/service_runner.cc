@@ -195,9 +195,11 @@ class ServiceRunnerImpl final : public ServiceRunner {
       probe_.lost(tp.topic).Increment(static_cast<double>(lost));
     };
     if (driver_->stateful() && !options_.changelog_topic.empty()) {
+      std::set<state::StoreId> derived;
+      for (const Derivation& d : driver_->derivations()) derived.insert(d.store);
       changelog_ = std::make_unique<ChangelogWriter>(
           options_.changelog_topic, std::set<std::string>(options_.input_topics.begin(), options_.input_topics.end()),
-          *producer_);
+          *producer_, std::move(derived));
     }
     auto consumer = kafka::Consumer::Create(std::move(co));
     if (!consumer.ok()) return consumer.status();
@@ -477,7 +479,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
                        changelog_->topic());
     const auto started = Clock::now();
     auto restored = RestoreFromChangelog(options_.kafka, changelog_->topic(), tp, driver_->store_specs(),
-                                         driver_->db(), changelog_.get(), std::chrono::minutes(10));
+                                         driver_->derivations(), driver_->db(), changelog_.get(), std::chrono::minutes(10));
     probe_.restore_seconds.Increment(Seconds(Clock::now() - started));
     if (!restored.ok()) {
       // Inside librdkafka's callback: no exception; the loop stops on it before committing.

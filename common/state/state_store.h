@@ -39,6 +39,10 @@ struct StoreSpec {
   // the record is redelivered or revised): the cache lets each go once a checkpoint has
   // written it, keeping its room for entries that are read again.
   bool write_once = false;
+  // A function of another store's entries (an index over them, runtime::Setup::DerivedStore):
+  // kept in the database like any store, but not in the changelog; a restore rebuilds it
+  // from what it restores of the other store.
+  bool derived = false;
 };
 
 // The event time each input partition has reached (its processor's watermark): the clock

@@ -109,6 +109,45 @@ void AppendBigEndian(std::string* out, int64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(static_cast<uint64_t>(v) >> shift));
 }
 
+void SpanKey(std::string_view account_key, int64_t size_ms, int64_t start_ms, std::string* out) {
+  out->assign(account_key);
+  AppendBigEndian(out, size_ms);
+  AppendBigEndian(out, start_ms);
+}
+
+// Counts a contribution in its span (sign +1) or takes it out (-1): by channel, by rollup
+// value, and its credit. True when that took out the last credit kept while the span still
+// counts contributions: the caller finds earlier ones (Recredit).
+bool CountInSpan(Span& span, const Contribution& c, int sign) {
+  span.counts[0] += sign;
+  span.counts[c.channel] += sign;
+  for (size_t r = 0; r < kRollups; ++r) {
+    if (!c.rollups[r].empty()) RollupCountOf(span, static_cast<Rollup>(r), c.rollups[r]).count += sign;
+  }
+  auto credit = std::lower_bound(span.credits.begin(), span.credits.end(), c.applied_offset,
+                                 [](const Span::Credit& x, int64_t offset) { return x.offset < offset; });
+  if (sign > 0) {
+    span.credits.insert(credit, {c.applied_offset, c.arr});
+    if (span.credits.size() > kMaxCredits) span.credits.erase(span.credits.begin());
+  } else if (credit != span.credits.end() && credit->offset == c.applied_offset) {
+    span.credits.erase(credit);
+    return span.credits.empty() && span.counts[0] > 0;
+  }
+  return false;
+}
+
+// The account key a contribution key starts with (AccountKey); empty when it is too short
+// to hold one.
+std::string_view AccountOf(std::string_view contribution_key) {
+  if (contribution_key.empty()) return {};
+  const size_t theme = static_cast<uint8_t>(contribution_key[0]);
+  if (contribution_key.size() < 3 + theme) return {};
+  const size_t customer = static_cast<size_t>(static_cast<uint8_t>(contribution_key[1 + theme])) << 8 |
+                          static_cast<uint8_t>(contribution_key[2 + theme]);
+  const size_t length = 3 + theme + customer;
+  return contribution_key.size() < length ? std::string_view() : contribution_key.substr(0, length);
+}
+
 // Stored values are used only when they hold together: their ids, which go back out in
 // topic strings, are UTF-8, their order is the one the processor keeps, and their numbers
 // stay within bounds that keep every sum and window end from overflowing. The bounds are
@@ -279,7 +318,20 @@ void AggregateProcessor::Open(runtime::Setup& setup) {
   event_clock_ = &setup.event_clock();
   contributions_ =
       setup.Store<Contribution>({.name = "contribution", .ttl = ttl, .ttl_in_event_time = true, .write_once = true});
-  spans_ = setup.Store<Span>({.name = "span", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true});
+  // A function of the live contributions: a restore rebuilds it from them rather than
+  // carrying it in the changelog (a third of the changelog's records).
+  spans_ = setup.DerivedStore<Span>(
+      {.name = "span", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true}, contributions_,
+      [this, key = std::string()](std::string_view contribution_key, const Contribution& c,
+                                  runtime::Derived<Span>& spans) mutable {
+        const std::string_view account = AccountOf(contribution_key);
+        if (c.retracted || account.empty()) return;
+        for (const auto& size : options_.window_sizes) {
+          const int64_t size_ms = size.count();
+          SpanKey(account, size_ms, FloorDiv(c.event_time_ms, size_ms) * size_ms, &key);
+          CountInSpan(spans.Update(key), c, +1);
+        }
+      });
   windows_ = setup.Store<Window>({.name = "window", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true});
   meta_ = setup.Store<PartitionMeta>({.name = "meta", .point_lookups = true});
   insights_.Open(setup, ttl);
@@ -316,26 +368,11 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, const
     const int64_t start = FloorDiv(c.event_time_ms, size_ms) * size_ms;
     // Unique customers and the ARR they carry: the customer counts in a window while one
     // of its contributions is there, with the ARR of its latest one in the span.
-    span_key_ = account_key_;
-    AppendBigEndian(&span_key_, size_ms);
-    AppendBigEndian(&span_key_, start);
+    SpanKey(account_key_, size_ms, start, &span_key_);
     Span& span = spans_->Update(partition, span_key_);
     const std::array<int64_t, 4> before = span.counts;
     const int64_t old_arr = span.arr();
-    span.counts[0] += sign;
-    span.counts[c.channel] += sign;
-    for (size_t r = 0; r < kRollups; ++r) {
-      if (!c.rollups[r].empty()) RollupCountOf(span, static_cast<Rollup>(r), c.rollups[r]).count += sign;
-    }
-    auto credit = std::lower_bound(span.credits.begin(), span.credits.end(), c.applied_offset,
-                                   [](const Span::Credit& x, int64_t offset) { return x.offset < offset; });
-    if (sign > 0) {
-      span.credits.insert(credit, {c.applied_offset, c.arr});
-      if (span.credits.size() > kMaxCredits) span.credits.erase(span.credits.begin());
-    } else if (credit != span.credits.end() && credit->offset == c.applied_offset) {
-      span.credits.erase(credit);
-      if (span.credits.empty() && span.counts[0] > 0) Recredit(partition, &span, size_ms, start, c.feedback_id);
-    }
+    if (CountInSpan(span, c, sign)) Recredit(partition, &span, size_ms, start, c.feedback_id);
     const int64_t new_arr = span.arr();
     // The mentions of a batch mostly fall in a few window groups: the group's windows are
     // remembered, sparing most mentions the keys and their hashing.

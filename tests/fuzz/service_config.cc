@@ -42,8 +42,15 @@ class Declarations final : public runtime::Setup {
 
  protected:
   state::StoreId next_store_id() const override { return static_cast<state::StoreId>(stores.size()); }
-  void AddStore(std::unique_ptr<state::CachedStore> store) override { stores.push_back(store->spec()); }
+  void AddStore(std::unique_ptr<state::CachedStore> store) override {
+    stores.push_back(store->spec());
+    kept_.push_back(std::move(store));  // the processor holds pointers to them
+  }
   void AddTable(runtime::TableSpec, std::shared_ptr<void>) override {}
+  void AddDerivation(runtime::Derivation) override {}
+
+ private:
+  std::vector<std::unique_ptr<state::CachedStore>> kept_;
 };
 
 // ServiceMain's configuration steps for one service, after Config::Load (done once per

@@ -1,11 +1,14 @@
 // The changelog's checkpoints on the embedded broker and a real RocksDB: what a restore
 // takes (complete checkpoints only), what it writes again (an unfinished checkpoint's
-// records, as restored), and what it refuses (a key a compaction took).
+// records, as restored), what it refuses (a key a compaction took), and how it rebuilds
+// a derived store the changelog leaves out.
 #include "common/runtime/changelog.h"
 
 #include <gtest/gtest.h>
 
 #include "common/kafka/embedded_broker.h"
+#include "common/runtime/processor_driver.h"
+#include "tests/runtime/processor_harness.h"
 #include "tests/runtime/test_util.h"
 
 namespace voc::runtime {
@@ -43,7 +46,7 @@ class ChangelogTest : public ::testing::Test {
     o.stores = {{.name = "s"}};
     auto db = state::StateStore::Open(o);
     EXPECT_TRUE(db.ok());
-    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, o.stores,
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, o.stores, {},
                                         db->get(), writer_.get(), 20s);
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
     for (const char* key : {"a", "b", "c", "d"}) {
@@ -136,7 +139,7 @@ TEST_F(ChangelogTest, RestoreLeavesOutWhatItsStoreWouldNotShow) {
   {
     auto db = state::StateStore::Open(o);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
-    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, o.stores,
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, o.stores, {},
                                         db->get(), writer_.get(), 20s);
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     EXPECT_TRUE(holds(**db, 1, "a")) << "the event-time entry was dropped though its partition's time is unknown";
@@ -147,6 +150,102 @@ TEST_F(ChangelogTest, RestoreLeavesOutWhatItsStoreWouldNotShow) {
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   EXPECT_FALSE(holds(**db, 0, "a")) << "the restore wrote an entry whose TTL had run out";
   EXPECT_TRUE(holds(**db, 0, "b"));
+}
+
+// Keeps counts by key, and their totals by the key's first letter as a derived store.
+class CountsWithTotals final : public Processor {
+ public:
+  static constexpr state::StoreId kCounts = 0, kTotals = 1;
+  void Open(Setup& setup) override {
+    counts_ = setup.Store<test::Counter>({.name = "counts", .ttl = std::chrono::hours(1), .ttl_in_event_time = true});
+    setup.DerivedStore<test::Counter>({.name = "totals", .ttl = std::chrono::hours(1), .ttl_in_event_time = true},
+                                      counts_,
+                                      [](std::string_view key, const test::Counter& c, Derived<test::Counter>& out) {
+                                        out.Update(key.substr(0, 1)).n += c.n;
+                                      });
+  }
+  void Process(const kafka::Record&, Context&) override {}
+
+ private:
+  state::KeyValueStore<test::Counter>* counts_ = nullptr;
+};
+
+std::unique_ptr<ProcessorDriver> OpenCountsWithTotals(const std::string& path) {
+  DriverOptions options;
+  options.service = "test";
+  options.state.path = path;
+  auto driver = ProcessorDriver::Open(std::move(options), std::make_unique<CountsWithTotals>());
+  EXPECT_TRUE(driver.ok()) << driver.status().ToString();
+  return driver.ok() ? std::move(driver).value() : nullptr;
+}
+
+TEST_F(ChangelogTest, WriterLeavesDerivedStoresOut) {
+  auto driver = OpenCountsWithTotals(dir_.path() + "/writer");
+  ASSERT_TRUE(driver);
+  ASSERT_EQ(driver->derivations().size(), 1u);
+  EXPECT_TRUE(driver->store_specs()[CountsWithTotals::kTotals].derived);
+  ChangelogWriter writer("changelog", {"in"}, *producer_, {CountsWithTotals::kTotals});
+  const std::string v = "7";
+  writer.Changed(CountsWithTotals::kTotals, p_, "x", &v, false, 0);
+  ASSERT_TRUE(producer_->Flush(10s).ok());
+  auto marks = kafka::Watermarks({broker_->bootstrap_servers()}, {"changelog", p_}, 10s);
+  ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+  EXPECT_EQ(marks->second.value, 0) << "a derived store's change reached the changelog";
+  writer.Changed(CountsWithTotals::kCounts, p_, "x1", &v, false, 0);
+  ASSERT_TRUE(producer_->Flush(10s).ok());
+  marks = kafka::Watermarks({broker_->bootstrap_servers()}, {"changelog", p_}, 10s);
+  ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+  EXPECT_EQ(marks->second.value, 1) << "the source store's change did not reach the changelog";
+}
+
+// The derived values are folded from the restored entries of their source, each written
+// with the latest write time among them; the derived store's own records (an earlier
+// release logged them) and the source's deleted entries count for nothing.
+TEST_F(ChangelogTest, RestoreRebuildsDerivedStoresFromTheEntriesItRestores) {
+  const std::string two = "2", three = "3", four = "4", stale = "999";
+  writer_->Changed(CountsWithTotals::kCounts, p_, "x1", &two, false, 1000);
+  writer_->Changed(CountsWithTotals::kCounts, p_, "x2", &three, false, 5000);
+  writer_->Changed(CountsWithTotals::kCounts, p_, "y1", &four, false, 2000);
+  writer_->Changed(CountsWithTotals::kCounts, p_, "z1", &four, false, 2000);
+  writer_->Changed(CountsWithTotals::kTotals, p_, "x", &stale, false, 9000);
+  Finish(10);
+  writer_->Changed(CountsWithTotals::kCounts, p_, "z1", nullptr, true, 0);
+  Finish(20);
+
+  auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
+  ASSERT_TRUE(driver);
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, driver->store_specs(),
+                                      driver->derivations(), driver->db(), writer_.get(), 20s);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->fallback, "");
+  const auto total = [&](const std::string& key, int64_t* written) -> std::string {
+    std::string value;
+    auto found = driver->db()->Get(CountsWithTotals::kTotals, p_, key, &value, written);
+    return found.ok() && *found ? value : "(none)";
+  };
+  int64_t written = 0;
+  EXPECT_EQ(total("x", &written), "5");
+  EXPECT_EQ(written, 5000) << "the derived value's write time is not the latest of its entries'";
+  EXPECT_EQ(total("y", &written), "4");
+  EXPECT_EQ(written, 2000);
+  EXPECT_EQ(total("z", nullptr), "(none)") << "a deleted entry was folded in";
+}
+
+TEST_F(ChangelogTest, SourceEntryThatDoesNotDecodeFailsTheRestoreAndWritesNoDerivedValue) {
+  const std::string two = "2", junk = "not a count";
+  writer_->Changed(CountsWithTotals::kCounts, p_, "x1", &two, false, 1000);
+  writer_->Changed(CountsWithTotals::kCounts, p_, "x2", &junk, false, 1000);
+  Finish(10);
+  auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
+  ASSERT_TRUE(driver);
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, driver->store_specs(),
+                                      driver->derivations(), driver->db(), writer_.get(), 20s);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_NE(outcome.status().message().find("does not read as one"), std::string::npos) << outcome.status().ToString();
+  std::string value;
+  auto found = driver->db()->Get(CountsWithTotals::kTotals, p_, "x", &value);
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(*found) << "a failed restore left a derived value";
 }
 
 }  // namespace
