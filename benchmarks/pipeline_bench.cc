@@ -97,6 +97,9 @@ struct Result {
   // embedded broker's (rdk:mock).
   double client_cpu_us_per_event = 0, broker_cpu_us_per_event = 0;
   uint64_t peak_rss = 0;
+  // Records the stateful stages wrote to their changelogs per event of the timed backlog:
+  // voc-enrich's, voc-aggregate's.
+  std::array<double, 2> changelog_records_per_event{};
 };
 
 void ResetPeakRss() {
@@ -251,6 +254,16 @@ void PrintTimeline(const std::string& prefix, Pipeline& p, double seconds) {
 
 constexpr size_t kWarmUp = 2000;
 
+// The records a topic holds, over its partitions (the sum of their high watermarks).
+double RecordsIn(const std::string& bootstrap_servers, const std::string& topic, int partitions) {
+  double records = 0;
+  for (int p = 0; p < partitions; ++p) {
+    auto marks = kafka::Watermarks({bootstrap_servers}, {topic, PartitionId(p)}, std::chrono::seconds(5));
+    if (marks.ok()) records += static_cast<double>(marks->second.value);
+  }
+  return records;
+}
+
 Status ProduceAll(kafka::Producer& producer, const std::vector<gen::GeneratedRecord>& records, size_t from, size_t to,
                   const runtime::PipelineTopicNames& n) {
   const runtime::PipelineTopicNames defaults;
@@ -336,6 +349,10 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   const auto process_cpu_before = ProcessCpuTime();
   const auto threads_before = ReadThreadGroupsCpu();
   const LoopTimes loop_before = ReadLoopTimes(*p);
+  const bool count_changelogs = real && args.changelogs && backlog > 0;
+  std::array<double, 2> changelog_before{};
+  const std::array<const std::string*, 2> changelogs = {&names.enrich_changelog, &names.aggregate_changelog};
+  for (size_t i = 0; i < 2 && count_changelogs; ++i) changelog_before[i] = RecordsIn(bs, *changelogs[i], args.partitions);
   ProduceAll(**producer, records, kWarmUp, kWarmUp + backlog, names).ok();
   (*producer)->Flush(std::chrono::seconds(120)).ok();
   Result result;
@@ -351,6 +368,10 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
     result.broker_cpu_us_per_event = (threads_after.broker - threads_before.broker) * 1e6 / static_cast<double>(backlog);
   }
   const LoopTimes loop_after = ReadLoopTimes(*p);
+  for (size_t i = 0; i < 2 && count_changelogs; ++i) {
+    result.changelog_records_per_event[i] =
+        (RecordsIn(bs, *changelogs[i], args.partitions) - changelog_before[i]) / static_cast<double>(backlog);
+  }
   for (int stage = 0; stage < 3; ++stage) {
     for (int i = 0; i < 5; ++i) result.loop.v[stage][i] = loop_after.v[stage][i] - loop_before.v[stage][i];
   }
@@ -502,6 +523,10 @@ int main(int argc, char** argv) {
   }
   std::printf("real / pass-through: throughput %.2f, whole-process CPU per event %.2f\n",
               real.events_per_s / pass.events_per_s, real.process_cpu_us_per_event / pass.process_cpu_us_per_event);
+  if (args.changelogs) {
+    std::printf("changelog records per event (real): voc-enrich %.2f, voc-aggregate %.2f\n",
+                real.changelog_records_per_event[0], real.changelog_records_per_event[1]);
+  }
   std::printf("\nwhere each stage's loop spent the drain, seconds: wait / process / flush / commit (batches)\n");
   for (const auto& [name, r] : {std::pair{"pass-through", pass}, std::pair{"real", real}}) {
     std::printf("%-14s", name);
