@@ -70,6 +70,7 @@ Status ChangelogWriter::WriteMarkers(const std::map<TopicPartition, Offset>& nex
   for (PartitionId partition : touched_) {
     marker.Clear();
     marker.set_checkpoint(checkpoint_);
+    marker.set_state_format(format_);
     for (const auto& topic : inputs_) {
       auto it = last_offsets_.find(TopicPartition{topic, partition});
       if (it == last_offsets_.end()) continue;
@@ -91,10 +92,11 @@ void ChangelogWriter::Forget(PartitionId partition) {
 }
 
 Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, const std::string& topic,
-                                            const TopicPartition& input, const std::vector<state::StoreSpec>& specs,
-                                            const std::vector<Derivation>& derivations, state::StateStore* db,
-                                            ChangelogWriter* writer,
+                                            const TopicPartition& input, const StateLayout& layout,
+                                            state::StateStore* db, ChangelogWriter* writer,
                                             std::chrono::milliseconds timeout) {
+  const std::vector<state::StoreSpec>& specs = layout.stores;
+  const std::vector<Derivation>& derivations = layout.derivations;
   const PartitionId partition = input.partition;
   RestoreOutcome outcome;
   kafka::ConsumerOptions co;
@@ -140,6 +142,15 @@ Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, c
           (*consumer)->Close(std::chrono::seconds(5)).ok();
           return Status::Corruption("changelog " + topic + "/" + std::to_string(partition.value) + " offset " +
                                     std::to_string(r.offset.value) + " is not a checkpoint marker");
+        }
+        if (!marker->state_format().empty() && marker->state_format() != layout.format) {
+          batch.Clear();
+          (*consumer)->Close(std::chrono::seconds(5)).ok();
+          return Status::FailedPrecondition(
+              "changelog " + topic + "/" + std::to_string(partition.value) + " holds state of format " +
+              marker->state_format() + ", and this release keeps " + layout.format +
+              ": start it on a new changelog topic (state.changelog_topic) and an empty state folder, or go on "
+              "with the release that wrote it");
         }
         for (auto& [key, value] : pending) complete[key] = std::move(value);
         pending.clear();

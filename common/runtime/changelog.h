@@ -32,9 +32,14 @@ class ChangelogWriter final : public state::ChangeSink {
  public:
   // inputs: the input topics, whose offsets each marker carries. derived: the stores a
   // restore rebuilds from others (Setup::DerivedStore), whose changes it leaves out.
+  // format: the state format each marker names (Setup::StateFormat).
   ChangelogWriter(std::string topic, std::set<std::string> inputs, kafka::Producer& producer,
-                  std::set<state::StoreId> derived = {})
-      : topic_(std::move(topic)), inputs_(std::move(inputs)), derived_(std::move(derived)), producer_(producer) {}
+                  std::set<state::StoreId> derived = {}, std::string format = {})
+      : topic_(std::move(topic)),
+        inputs_(std::move(inputs)),
+        derived_(std::move(derived)),
+        format_(std::move(format)),
+        producer_(producer) {}
 
   // A typed store's change (state::ChangeSink): queued on the producer. Table rows (the
   // reserved partition) are not: their topic is their changelog.
@@ -59,6 +64,7 @@ class ChangelogWriter final : public state::ChangeSink {
   std::string topic_;
   std::set<std::string> inputs_;
   std::set<state::StoreId> derived_;
+  std::string format_;
   kafka::Producer& producer_;
   std::map<TopicPartition, Offset> last_offsets_;  // of the inputs held
   std::set<PartitionId> touched_;
@@ -73,14 +79,22 @@ struct RestoreOutcome {
   std::string fallback;        // why the input rebuilds it instead, when it does
 };
 
-// Restores one input partition's state from the changelog into db (whose stores are
-// specs, by id; their TTLs drop what expired), with the derived stores rebuilt from what
-// it restored, committing it all with the marker's offsets. Records of a checkpoint that
-// never finished are handed to writer->Neutralize.
+// What a restore writes into: the stores by id (their TTLs drop what expired), how the
+// derived ones are rebuilt, and the state format the changelog's checkpoints must name.
+struct StateLayout {
+  std::vector<state::StoreSpec> stores;
+  std::vector<Derivation> derivations = {};
+  std::string format = {};
+};
+
+// Restores one input partition's state from the changelog into db (laid out as layout
+// says), with the derived stores rebuilt from what it restored, committing it all with
+// the marker's offsets. Records of a checkpoint that never finished are handed to
+// writer->Neutralize. A checkpoint of another state format (another release's) is
+// FailedPrecondition: nothing is restored.
 Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, const std::string& topic,
-                                            const TopicPartition& input, const std::vector<state::StoreSpec>& specs,
-                                            const std::vector<Derivation>& derivations, state::StateStore* db,
-                                            ChangelogWriter* writer,
+                                            const TopicPartition& input, const StateLayout& layout,
+                                            state::StateStore* db, ChangelogWriter* writer,
                                             std::chrono::milliseconds timeout);
 
 }  // namespace voc::runtime

@@ -60,6 +60,8 @@ const std::vector<TableSpec>& ProcessorDriver::tables() const { return setup_->t
 
 const std::vector<Derivation>& ProcessorDriver::derivations() const { return setup_->derivations_; }
 
+const std::string& ProcessorDriver::state_format() const { return setup_->format_; }
+
 bool ProcessorDriver::Process(const kafka::Record& record, Context& ctx) {
   try {
     processor_->Process(record, ctx);

@@ -43,6 +43,8 @@ class ProcessorDriver {
   const std::vector<TableSpec>& tables() const;
   // How a restore rebuilds the derived stores (Setup::DerivedStore).
   const std::vector<Derivation>& derivations() const;
+  // What the stored state means (Setup::StateFormat); empty when the processor names none.
+  const std::string& state_format() const;
 
   // One record. A processor dead-letters bad input itself; an exception other than
   // FatalError is the last line of defence: a PROCESSING_ERROR dead letter, and true.

@@ -199,7 +199,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
       for (const Derivation& d : driver_->derivations()) derived.insert(d.store);
       changelog_ = std::make_unique<ChangelogWriter>(
           options_.changelog_topic, std::set<std::string>(options_.input_topics.begin(), options_.input_topics.end()),
-          *producer_, std::move(derived));
+          *producer_, std::move(derived), driver_->state_format());
     }
     auto consumer = kafka::Consumer::Create(std::move(co));
     if (!consumer.ok()) return consumer.status();
@@ -478,8 +478,9 @@ class ServiceRunnerImpl final : public ServiceRunner {
     health_->SetReason("restoring " + tp.topic + "/" + std::to_string(tp.partition.value) + " from " +
                        changelog_->topic());
     const auto started = Clock::now();
-    auto restored = RestoreFromChangelog(options_.kafka, changelog_->topic(), tp, driver_->store_specs(),
-                                         driver_->derivations(), driver_->db(), changelog_.get(), std::chrono::minutes(10));
+    const StateLayout layout{driver_->store_specs(), driver_->derivations(), driver_->state_format()};
+    auto restored = RestoreFromChangelog(options_.kafka, changelog_->topic(), tp, layout, driver_->db(),
+                                         changelog_.get(), std::chrono::minutes(10));
     probe_.restore_seconds.Increment(Seconds(Clock::now() - started));
     if (!restored.ok()) {
       // Inside librdkafka's callback: no exception; the loop stops on it before committing.

@@ -46,8 +46,8 @@ class ChangelogTest : public ::testing::Test {
     o.stores = {{.name = "s"}};
     auto db = state::StateStore::Open(o);
     EXPECT_TRUE(db.ok());
-    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, o.stores, {},
-                                        db->get(), writer_.get(), 20s);
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, {o.stores}, db->get(),
+                                        writer_.get(), 20s);
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
     for (const char* key : {"a", "b", "c", "d"}) {
       std::string value;
@@ -139,8 +139,8 @@ TEST_F(ChangelogTest, RestoreLeavesOutWhatItsStoreWouldNotShow) {
   {
     auto db = state::StateStore::Open(o);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
-    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, o.stores, {},
-                                        db->get(), writer_.get(), 20s);
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, {o.stores}, db->get(),
+                                        writer_.get(), 20s);
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     EXPECT_TRUE(holds(**db, 1, "a")) << "the event-time entry was dropped though its partition's time is unknown";
   }
@@ -157,6 +157,7 @@ class CountsWithTotals final : public Processor {
  public:
   static constexpr state::StoreId kCounts = 0, kTotals = 1;
   void Open(Setup& setup) override {
+    setup.StateFormat("counts-with-totals/2");
     counts_ = setup.Store<test::Counter>({.name = "counts", .ttl = std::chrono::hours(1), .ttl_in_event_time = true});
     setup.DerivedStore<test::Counter>({.name = "totals", .ttl = std::chrono::hours(1), .ttl_in_event_time = true},
                                       counts_,
@@ -179,6 +180,10 @@ std::unique_ptr<ProcessorDriver> OpenCountsWithTotals(const std::string& path) {
   return driver.ok() ? std::move(driver).value() : nullptr;
 }
 
+StateLayout Layout(const ProcessorDriver& driver) {
+  return {driver.store_specs(), driver.derivations(), driver.state_format()};
+}
+
 TEST_F(ChangelogTest, WriterLeavesDerivedStoresOut) {
   auto driver = OpenCountsWithTotals(dir_.path() + "/writer");
   ASSERT_TRUE(driver);
@@ -198,6 +203,46 @@ TEST_F(ChangelogTest, WriterLeavesDerivedStoresOut) {
   EXPECT_EQ(marks->second.value, 1) << "the source store's change did not reach the changelog";
 }
 
+// The fixture's writer names no state format, as releases before formats were named in
+// markers did: a restore of any format takes its checkpoints (the tests above and below).
+// One that names another format is refused whole.
+TEST_F(ChangelogTest, RestoreRefusesCheckpointsOfAnotherStateFormat) {
+  ChangelogWriter writer("changelog", {"in"}, *producer_, {CountsWithTotals::kTotals}, "counts-with-totals/1");
+  const std::string two = "2";
+  writer.Changed(CountsWithTotals::kCounts, p_, "x1", &two, false, 1000);
+  ASSERT_TRUE(producer_->Flush(10s).ok());
+  ASSERT_TRUE(writer.WriteMarkers({{{"in", p_}, Offset(10)}}).ok());
+  ASSERT_TRUE(producer_->Flush(10s).ok());
+
+  auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
+  ASSERT_TRUE(driver);
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
+                                      driver->db(), &writer, 20s);
+  ASSERT_FALSE(outcome.ok()) << "a checkpoint of another state format was restored";
+  EXPECT_EQ(outcome.status().code(), Status::Code::kFailedPrecondition);
+  for (const char* named : {"counts-with-totals/1", "counts-with-totals/2", "state.changelog_topic"}) {
+    EXPECT_NE(outcome.status().message().find(named), std::string::npos) << outcome.status().ToString();
+  }
+  std::string value;
+  auto found = driver->db()->Get(CountsWithTotals::kCounts, p_, "x1", &value);
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(*found) << "a refused restore wrote state";
+
+  // The same release's checkpoints restore.
+  ASSERT_TRUE(broker_->CreateTopic("changelog-same", 2).ok());
+  ChangelogWriter same("changelog-same", {"in"}, *producer_, {CountsWithTotals::kTotals}, "counts-with-totals/2");
+  same.Changed(CountsWithTotals::kCounts, p_, "x1", &two, false, 1000);
+  ASSERT_TRUE(producer_->Flush(10s).ok());
+  ASSERT_TRUE(same.WriteMarkers({{{"in", p_}, Offset(10)}}).ok());
+  ASSERT_TRUE(producer_->Flush(10s).ok());
+  outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog-same", {"in", p_}, Layout(*driver),
+                                 driver->db(), &same, 20s);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  found = driver->db()->Get(CountsWithTotals::kCounts, p_, "x1", &value);
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(*found && value == "2") << "a checkpoint of the same state format was not restored";
+}
+
 // The derived values are folded from the restored entries of their source, each written
 // with the latest write time among them; the derived store's own records (an earlier
 // release logged them) and the source's deleted entries count for nothing.
@@ -214,8 +259,8 @@ TEST_F(ChangelogTest, RestoreRebuildsDerivedStoresFromTheEntriesItRestores) {
 
   auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
   ASSERT_TRUE(driver);
-  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, driver->store_specs(),
-                                      driver->derivations(), driver->db(), writer_.get(), 20s);
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
+                                      driver->db(), writer_.get(), 20s);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   EXPECT_EQ(outcome->fallback, "");
   const auto total = [&](const std::string& key, int64_t* written) -> std::string {
@@ -238,8 +283,8 @@ TEST_F(ChangelogTest, SourceEntryThatDoesNotDecodeFailsTheRestoreAndWritesNoDeri
   Finish(10);
   auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
   ASSERT_TRUE(driver);
-  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, driver->store_specs(),
-                                      driver->derivations(), driver->db(), writer_.get(), 20s);
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
+                                      driver->db(), writer_.get(), 20s);
   ASSERT_FALSE(outcome.ok());
   EXPECT_NE(outcome.status().message().find("does not read as one"), std::string::npos) << outcome.status().ToString();
   std::string value;
