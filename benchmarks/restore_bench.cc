@@ -1,0 +1,121 @@
+// A changelog restore on its own (common/runtime/changelog.h): one changelog partition
+// on the embedded broker, filled once with checkpoints of contribution-sized entries (a
+// key of ~40 bytes, a value of 200), restored into a fresh RocksDB folder per iteration.
+// It reports the records and changelog bytes restored per second, and how much the
+// process's resident memory peaked above where it started, per changelog byte: a restore
+// holds the partition's state in memory while it runs (deploy/README.md), and this is
+// the figure to size partitions by. The embedded broker keeps at most 5 MiB per
+// partition, so the changelog stays under it.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "common/kafka/embedded_broker.h"
+#include "common/metrics/process_metrics.h"
+#include "common/runtime/changelog.h"
+
+namespace voc::bench {
+namespace {
+
+constexpr int kCheckpoints = 12;
+constexpr int kPerCheckpoint = 1'000;
+constexpr size_t kValueBytes = 200;
+
+void ResetPeakRss() {
+  std::ofstream f("/proc/self/clear_refs");
+  f << "5";
+}
+
+struct Changelog {
+  std::unique_ptr<kafka::EmbeddedBroker> broker;
+  std::unique_ptr<kafka::Producer> producer;
+  std::unique_ptr<runtime::ChangelogWriter> writer;
+  double bytes = 0;    // keys and values written
+  double records = 0;  // state changes written (markers aside)
+};
+
+// Every key written once, in checkpoints of kPerCheckpoint, as a stage's changelog fills.
+Changelog& Filled() {
+  static Changelog* c = [] {
+    auto* made = new Changelog;
+    auto broker = kafka::EmbeddedBroker::Start();
+    if (!broker.ok() || !(*broker)->CreateTopic("changelog", 1).ok()) std::abort();
+    made->broker = std::move(broker).value();
+    auto producer = kafka::Producer::Create({.client = {made->broker->bootstrap_servers()}});
+    if (!producer.ok()) std::abort();
+    made->producer = std::move(producer).value();
+    made->writer = std::make_unique<runtime::ChangelogWriter>("changelog", std::set<std::string>{"in"}, *made->producer);
+    std::string key, value(kValueBytes, 'v');
+    const int64_t written = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count();
+    for (int checkpoint = 0; checkpoint < kCheckpoints; ++checkpoint) {
+      for (int i = 0; i < kPerCheckpoint; ++i) {
+        char buffer[64];
+        std::snprintf(buffer, sizeof(buffer), "theme.%02d/customer-%08d/%012d", i % 37, checkpoint * kPerCheckpoint + i, i);
+        key = buffer;
+        made->writer->Changed(0, PartitionId(0), key, &value, false, written);
+        made->bytes += static_cast<double>(key.size() + value.size());
+        made->records += 1;
+      }
+      if (!made->producer->Flush(std::chrono::seconds(30)).ok()) std::abort();
+      if (!made->writer->WriteMarkers({{{"in", PartitionId(0)}, Offset((checkpoint + 1) * kPerCheckpoint)}}).ok()) {
+        std::abort();
+      }
+    }
+    if (!made->producer->Flush(std::chrono::seconds(30)).ok()) std::abort();
+    return made;
+  }();
+  return *c;
+}
+
+void BM_Changelog_Restore(benchmark::State& state) {
+  Changelog& changelog = Filled();
+  const runtime::StateLayout layout{{{.name = "contribution"}}};
+  const std::string root = std::filesystem::temp_directory_path() / ("voc-restore-bench-" + std::to_string(::getpid()));
+  double peak_growth = 0;
+  int round = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    state::StateOptions o;
+    o.path = root + "/" + std::to_string(round++);
+    o.stores = layout.stores;
+    auto db = state::StateStore::Open(o);
+    if (!db.ok()) {
+      state.SkipWithError(db.status().ToString().c_str());
+      break;
+    }
+    const double before = static_cast<double>(metrics::ResidentBytes());
+    ResetPeakRss();
+    state.ResumeTiming();
+    auto outcome = runtime::RestoreFromChangelog({changelog.broker->bootstrap_servers()}, "changelog",
+                                                 {"in", PartitionId(0)}, layout, db->get(), changelog.writer.get(),
+                                                 std::chrono::seconds(60));
+    state.PauseTiming();
+    peak_growth = std::max(peak_growth, static_cast<double>(metrics::PeakResidentBytes()) - before);
+    if (!outcome.ok() || !outcome->next || outcome->next->value != kCheckpoints * kPerCheckpoint) {
+      state.SkipWithError(outcome.ok() ? "the restore did not reach the last checkpoint" : outcome.status().ToString().c_str());
+      break;
+    }
+    db->reset();
+    std::filesystem::remove_all(o.path);
+    state.ResumeTiming();
+  }
+  std::filesystem::remove_all(root);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * changelog.records));
+  state.SetBytesProcessed(static_cast<int64_t>(static_cast<double>(state.iterations()) * changelog.bytes));
+  state.counters["changelog_MiB"] = changelog.bytes / (1 << 20);
+  // The most the process's resident memory rose above its start, per changelog byte.
+  state.counters["peak_rss_per_byte"] = peak_growth / changelog.bytes;
+}
+BENCHMARK(BM_Changelog_Restore)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace voc::bench
+
+BENCHMARK_MAIN();
