@@ -4,8 +4,10 @@
 // It reports the records and changelog bytes restored per second, and how much the
 // process's resident memory peaked above where it started, per changelog byte: a restore
 // holds the partition's state in memory while it runs (deploy/README.md), and this is
-// the figure to size partitions by. The embedded broker keeps at most 5 MiB per
-// partition, so the changelog stays under it.
+// the figure to size partitions by. BM_Changelog_Restore/1 also rebuilds a derived store
+// with one value per entry (Setup::DerivedStore; the most an index can hold, as
+// voc-aggregate's spans do when each customer has one contribution per window). The
+// embedded broker keeps at most 5 MiB per partition, so the changelog stays under it.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include "common/kafka/embedded_broker.h"
 #include "common/metrics/process_metrics.h"
 #include "common/runtime/changelog.h"
+#include "common/runtime/processor_driver.h"
 
 namespace voc::bench {
 namespace {
@@ -74,27 +77,67 @@ Changelog& Filled() {
   return *c;
 }
 
+// An entry's bytes, as the derived store's value type.
+struct Bytes {
+  std::string value;
+};
+
+}  // namespace
+}  // namespace voc::bench
+
+template <>
+struct voc::state::Codec<voc::bench::Bytes> {
+  static void Encode(const voc::bench::Bytes& b, std::string* out) { *out = b.value; }
+  static bool Decode(std::string_view bytes, voc::bench::Bytes* b) {
+    b->value.assign(bytes);
+    return true;
+  }
+  static size_t Footprint(const voc::bench::Bytes& b) { return sizeof(b) + b.value.capacity(); }
+};
+
+namespace voc::bench {
+namespace {
+
+// The changelog's store, and with `derived` an index with one value per entry of it.
+class Contributions final : public runtime::Processor {
+ public:
+  explicit Contributions(bool derived) : derived_(derived) {}
+  void Open(runtime::Setup& setup) override {
+    auto* contributions = setup.Store<Bytes>({.name = "contribution"});
+    if (!derived_) return;
+    setup.DerivedStore<Bytes>({.name = "index"}, contributions,
+                              [](std::string_view key, const Bytes& b, runtime::Derived<Bytes>& out) {
+                                out.Update(key).value = b.value;
+                              });
+  }
+  void Process(const kafka::Record&, runtime::Context&) override {}
+
+ private:
+  bool derived_;
+};
+
 void BM_Changelog_Restore(benchmark::State& state) {
   Changelog& changelog = Filled();
-  const runtime::StateLayout layout{{{.name = "contribution"}}};
+  const bool derived = state.range(0) != 0;
   const std::string root = std::filesystem::temp_directory_path() / ("voc-restore-bench-" + std::to_string(::getpid()));
   double peak_growth = 0;
   int round = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    state::StateOptions o;
-    o.path = root + "/" + std::to_string(round++);
-    o.stores = layout.stores;
-    auto db = state::StateStore::Open(o);
-    if (!db.ok()) {
-      state.SkipWithError(db.status().ToString().c_str());
+    runtime::DriverOptions o;
+    o.service = "restore_bench";
+    o.state.path = root + "/" + std::to_string(round++);
+    auto driver = runtime::ProcessorDriver::Open(o, std::make_unique<Contributions>(derived));
+    if (!driver.ok()) {
+      state.SkipWithError(driver.status().ToString().c_str());
       break;
     }
+    const runtime::StateLayout layout{(*driver)->store_specs(), (*driver)->derivations(), (*driver)->state_format()};
     const double before = static_cast<double>(metrics::ResidentBytes());
     ResetPeakRss();
     state.ResumeTiming();
     auto outcome = runtime::RestoreFromChangelog({changelog.broker->bootstrap_servers()}, "changelog",
-                                                 {"in", PartitionId(0)}, layout, db->get(), changelog.writer.get(),
+                                                 {"in", PartitionId(0)}, layout, (*driver)->db(), changelog.writer.get(),
                                                  std::chrono::seconds(60));
     state.PauseTiming();
     peak_growth = std::max(peak_growth, static_cast<double>(metrics::PeakResidentBytes()) - before);
@@ -102,8 +145,8 @@ void BM_Changelog_Restore(benchmark::State& state) {
       state.SkipWithError(outcome.ok() ? "the restore did not reach the last checkpoint" : outcome.status().ToString().c_str());
       break;
     }
-    db->reset();
-    std::filesystem::remove_all(o.path);
+    driver->reset();
+    std::filesystem::remove_all(o.state.path);
     state.ResumeTiming();
   }
   std::filesystem::remove_all(root);
@@ -113,7 +156,7 @@ void BM_Changelog_Restore(benchmark::State& state) {
   // The most the process's resident memory rose above its start, per changelog byte.
   state.counters["peak_rss_per_byte"] = peak_growth / changelog.bytes;
 }
-BENCHMARK(BM_Changelog_Restore)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Changelog_Restore)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace voc::bench
