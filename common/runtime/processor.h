@@ -165,12 +165,12 @@ class Setup {
     };
     d.take = [built](const std::function<void(std::string_view, std::string_view, int64_t)>& put) {
       std::string bytes;
-      for (const auto& [key, item] : built->values_) {
+      // Each value is let go once put, so the memory it held serves the restore's write.
+      for (auto it = built->values_.begin(); it != built->values_.end(); it = built->values_.erase(it)) {
         bytes.clear();
-        state::Codec<V>::Encode(item.value, &bytes);
-        put(key, bytes, item.written_ms);
+        state::Codec<V>::Encode(it->second.value, &bytes);
+        put(it->first, bytes, it->second.written_ms);
       }
-      built->values_.clear();
     };
     AddDerivation(std::move(d));
     return store;
