@@ -17,7 +17,6 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
@@ -101,11 +100,6 @@ struct Result {
   // voc-enrich's, voc-aggregate's.
   std::array<double, 2> changelog_records_per_event{};
 };
-
-void ResetPeakRss() {
-  std::ofstream f("/proc/self/clear_refs");
-  f << "5";
-}
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -302,7 +296,7 @@ Result Run(bool real, bool latency_phase, kafka::EmbeddedBroker& broker, const A
   for (const auto& [key, value] : kafka::EmbeddedBroker::GroupConsumerProperties()) o.consumer_properties[key] = value;
   o.aggregate.emit_interval = std::chrono::milliseconds(250);
   o.changelogs = args.changelogs;
-  ResetPeakRss();
+  metrics::ResetPeakResidentBytes();
   std::unique_ptr<Pipeline> p;
   if (real) {
     auto started = pipeline::EmbeddedPipeline::Start(o);

@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 
@@ -29,11 +28,6 @@ namespace {
 constexpr int kCheckpoints = 12;
 constexpr int kPerCheckpoint = 1'000;
 constexpr size_t kValueBytes = 200;
-
-void ResetPeakRss() {
-  std::ofstream f("/proc/self/clear_refs");
-  f << "5";
-}
 
 struct Changelog {
   std::unique_ptr<kafka::EmbeddedBroker> broker;
@@ -134,7 +128,7 @@ void BM_Changelog_Restore(benchmark::State& state) {
     }
     const runtime::StateLayout layout{(*driver)->store_specs(), (*driver)->derivations(), (*driver)->state_format()};
     const double before = static_cast<double>(metrics::ResidentBytes());
-    ResetPeakRss();
+    metrics::ResetPeakResidentBytes();
     state.ResumeTiming();
     auto outcome = runtime::RestoreFromChangelog({changelog.broker->bootstrap_servers()}, "changelog",
                                                  {"in", PartitionId(0)}, layout, (*driver)->db(), changelog.writer.get(),

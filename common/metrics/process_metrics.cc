@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 namespace voc::metrics {
@@ -58,6 +59,11 @@ uint64_t ResidentBytes() {
 uint64_t PeakResidentBytes() {
   const double kb = FieldAfter(ReadSmallFile("/proc/self/status"), "\nVmHWM:");
   return kb > 0 ? static_cast<uint64_t>(kb) * 1024 : 0;
+}
+
+void ResetPeakResidentBytes() {
+  std::ofstream f("/proc/self/clear_refs");
+  f << "5";
 }
 
 ProcessStats ReadProcessStats() {

@@ -10,6 +10,9 @@ namespace voc::metrics {
 uint64_t ResidentBytes();
 // Peak resident set size in bytes (VmHWM), from /proc/self/status; 0 when unreadable.
 uint64_t PeakResidentBytes();
+// Starts the peak over from the current resident size (writes 5 to /proc/self/clear_refs),
+// so that PeakResidentBytes measures from now.
+void ResetPeakResidentBytes();
 
 // What Prometheus' standard process_* metrics report. A field is -1 when it could not
 // be read.
