@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "voc/state/v1/state.pb.h"
 
@@ -28,6 +30,193 @@ void Envelope(uint8_t flags, int64_t written_ms, std::string_view payload, std::
   out->assign(1, static_cast<char>(flags));
   out->append(reinterpret_cast<const char*>(&written_ms), 8);
   out->append(payload);
+}
+
+// A restore reads a changelog partition twice, and holds neither read whole: the first
+// looks back from the end for the last marker (this many records, then four times as
+// many, ...), the second writes everything up to it into the store, committing about
+// kChunkBytes at a time. The offsets commit last, so a restore stopped halfway leaves a
+// partition without offsets, which the next one drops and restores again.
+constexpr int64_t kTailRecords = 4096;
+constexpr size_t kChunkBytes = 8 << 20;
+
+using Clock = std::chrono::steady_clock;
+
+std::string Where(const TopicPartition& tp) { return "changelog " + tp.topic + "/" + std::to_string(tp.partition.value); }
+
+// Hands fn each record of the changelog partition tp from offset `from` up to `to`
+// (exclusive), in order; fn's first error ends the read.
+Status ReadRange(const kafka::ClientConfig& client, const kafka::Properties& properties, const TopicPartition& tp,
+                 int64_t from, int64_t to, Clock::time_point deadline,
+                 const std::function<Status(const kafka::Record&)>& fn) {
+  kafka::ConsumerOptions co;
+  co.client = client;
+  co.properties = properties;
+  co.topics = {tp.topic};
+  co.partitions = {tp.partition};
+  co.start_offset = [from](const TopicPartition&) { return std::optional<Offset>(Offset(from)); };
+  auto consumer = kafka::Consumer::Create(std::move(co));
+  if (!consumer.ok()) return consumer.status();
+  kafka::RecordBatch batch;
+  int64_t next = from;
+  Status status;
+  while (status.ok() && next < to && Clock::now() < deadline) {
+    Status polled = (*consumer)->Poll(10'000, std::chrono::milliseconds(100), &batch);
+    if (!polled.ok()) spdlog::warn("restoring from {}: {}", Where(tp), polled.ToString());
+    for (const kafka::Record& r : batch) {
+      next = std::max(next, r.offset.value + 1);
+      if (status.ok() && r.offset.value < to) status = fn(r);
+    }
+    batch.Clear();
+  }
+  (*consumer)->Close(std::chrono::seconds(5)).ok();
+  if (status.ok() && next < to) {
+    return Status::Timeout("restoring " + Where(tp) + " did not reach offset " + std::to_string(to) + " in time");
+  }
+  return status;
+}
+
+// A marker record read into marker; one of another state format than `format` is
+// FailedPrecondition, naming both.
+Status ReadMarker(const kafka::Record& r, const TopicPartition& tp, const std::string& format,
+                  voc::state::v1::ChangelogMarker* marker) {
+  marker->Clear();
+  if (!marker->ParseFromArray(r.value.data(), static_cast<int>(r.value.size()))) {
+    return Status::Corruption(Where(tp) + " offset " + std::to_string(r.offset.value) + " is not a checkpoint marker");
+  }
+  if (!marker->state_format().empty() && marker->state_format() != format) {
+    return Status::FailedPrecondition(
+        Where(tp) + " holds state of format " + marker->state_format() + ", and this release keeps " + format +
+        ": start it on a new changelog topic (state.changelog_topic) and an empty state folder, or go on with the "
+        "release that wrote it");
+  }
+  return Status::Ok();
+}
+
+// The last complete checkpoint of a changelog partition, and the records after it.
+struct LastCheckpoint {
+  std::optional<int64_t> offset;  // of its marker; none when no checkpoint ever finished
+  voc::state::v1::ChangelogMarker marker;
+  std::map<std::string, std::string, std::less<>> pending;  // after it: the latest record of each key
+  uint64_t records_after = 0;
+};
+
+// Looks back from the end (high) for the last marker: most checkpoints are far smaller
+// than kTailRecords, so this reads little of a long changelog.
+Result<LastCheckpoint> FindLastCheckpoint(const kafka::ClientConfig& client, const kafka::Properties& properties,
+                                          const TopicPartition& tp, int64_t high, const std::string& format,
+                                          Clock::time_point deadline) {
+  LastCheckpoint last;
+  for (int64_t span = kTailRecords;; span *= 4) {
+    const int64_t start = std::max<int64_t>(0, high - span);
+    last = LastCheckpoint();
+    VOC_RETURN_IF_ERROR(ReadRange(client, properties, tp, start, high, deadline, [&](const kafka::Record& r) {
+      if (r.key == kMarkerKey) {
+        VOC_RETURN_IF_ERROR(ReadMarker(r, tp, format, &last.marker));
+        last.offset = r.offset.value;
+        last.pending.clear();
+        last.records_after = 0;
+      } else {
+        last.pending[std::string(r.key)] = std::string(r.value);
+        ++last.records_after;
+      }
+      return Status::Ok();
+    }));
+    if (last.offset || start == 0) return last;
+  }
+}
+
+using Records = std::map<std::string, std::string, std::less<>>;
+
+// An unfinished checkpoint's records are written again as restored (complete: the last
+// complete record of each of their keys); one whose key held a value no complete record
+// keeps any more (compacted away) cannot be restored.
+void NeutralizePending(const LastCheckpoint& last, const Records& complete, PartitionId partition,
+                       ChangelogWriter* writer, RestoreOutcome* outcome) {
+  for (const auto& [key, value] : last.pending) {
+    auto it = complete.find(key);
+    const bool existed = !value.empty() && (static_cast<uint8_t>(value[0]) & kExisted) != 0;
+    if (existed && it == complete.end() && outcome->fallback.empty()) {
+      outcome->fallback = "a key of an unfinished checkpoint lost its earlier value to compaction";
+    }
+    writer->Neutralize(partition, key, it == complete.end() ? std::nullopt : std::optional<std::string>(it->second));
+  }
+}
+
+// Writes the changelog up to last's marker into the partition's (empty) state, then its
+// derived stores, then, last, its offsets: outcome->next is set once all is committed.
+Status RestoreUpTo(const kafka::ClientConfig& client, const kafka::Properties& properties, const TopicPartition& tp,
+                   const TopicPartition& input, const StateLayout& layout, const LastCheckpoint& last,
+                   state::StateStore* db, ChangelogWriter* writer, Clock::time_point deadline,
+                   RestoreOutcome* outcome) {
+  const std::vector<state::StoreSpec>& specs = layout.stores;
+  const PartitionId partition = tp.partition;
+  auto txn = db->Begin();
+  size_t chunk = 0;
+  const auto commit_chunk = [&](size_t bytes) {
+    chunk += bytes;
+    if (chunk < kChunkBytes) return Status::Ok();
+    chunk = 0;
+    return db->Commit(txn.get());
+  };
+  Records complete;  // of the keys pending
+  voc::state::v1::ChangelogMarker marker;
+  VOC_RETURN_IF_ERROR(ReadRange(client, properties, tp, 0, *last.offset + 1, deadline, [&](const kafka::Record& r) {
+    ++outcome->records;
+    if (r.key == kMarkerKey) return ReadMarker(r, tp, layout.format, &marker);
+    if (r.key.empty() || r.value.size() < kHeader) {
+      return Status::Corruption(Where(tp) + " holds a record that is not a state change");
+    }
+    if (last.pending.contains(r.key)) complete[std::string(r.key)] = std::string(r.value);
+    const auto store = static_cast<uint8_t>(r.key[0]);
+    // A store this release no longer has, or one it derives (an earlier release logged it).
+    if (store >= specs.size() || specs[store].derived) return Status::Ok();
+    const uint8_t flags = static_cast<uint8_t>(r.value[0]);
+    int64_t written = 0;
+    std::memcpy(&written, r.value.data() + 1, 8);
+    const std::string_view key = r.key.substr(1);
+    // What the store would not show is not written (an entry whose TTL counts event time
+    // is kept while the partition's event time is unknown, as it is here); an earlier
+    // record of the key may have been.
+    if ((flags & kDeleted) != 0 || db->Expired(store, partition, written)) {
+      txn->Delete(store, partition, key);
+    } else {
+      txn->PutAsWritten(store, partition, key, r.value.substr(kHeader), written);
+    }
+    return commit_chunk(r.key.size() + r.value.size());
+  }));
+  VOC_RETURN_IF_ERROR(db->Commit(txn.get()));
+  NeutralizePending(last, complete, partition, writer, outcome);
+  if (!outcome->fallback.empty()) return Status::Ok();
+
+  // The derived stores, folded from their sources' entries as the store now holds them.
+  for (const Derivation& d : layout.derivations) {
+    bool readable = true;
+    VOC_RETURN_IF_ERROR(db->Scan(d.from, partition, "", [&](std::string_view key, std::string_view value,
+                                                          int64_t written) {
+      return readable = d.fold(key, value, written);
+    }));
+    if (!readable) {
+      return Status::Corruption(Where(tp) + " holds a value of store " + specs[static_cast<size_t>(d.from)].name +
+                                " that does not read as one");
+    }
+  }
+  Status put;
+  for (const Derivation& d : layout.derivations) {
+    d.take([&](std::string_view key, std::string_view value, int64_t written) {
+      txn->PutAsWritten(d.store, partition, key, value, written);
+      if (Status s = commit_chunk(key.size() + value.size()); !s.ok() && put.ok()) put = s;
+    });
+  }
+  VOC_RETURN_IF_ERROR(put);
+  for (int i = 0; i < last.marker.topic_size() && i < last.marker.next_offset_size(); ++i) {
+    const TopicPartition resumed{last.marker.topic(i), partition};
+    txn->SetNextOffset(resumed, Offset(last.marker.next_offset(i)));
+    writer->Resume(resumed, Offset(last.marker.next_offset(i)));
+  }
+  VOC_RETURN_IF_ERROR(db->Commit(txn.get()));
+  outcome->next = db->NextOffset(input);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -91,140 +280,47 @@ void ChangelogWriter::Forget(PartitionId partition) {
   touched_.erase(partition);
 }
 
-Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, const std::string& topic,
+Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client,
+                                            const kafka::Properties& consumer_properties, const std::string& topic,
                                             const TopicPartition& input, const StateLayout& layout,
                                             state::StateStore* db, ChangelogWriter* writer,
                                             std::chrono::milliseconds timeout) {
-  const std::vector<state::StoreSpec>& specs = layout.stores;
-  const std::vector<Derivation>& derivations = layout.derivations;
   const PartitionId partition = input.partition;
-  RestoreOutcome outcome;
-  kafka::ConsumerOptions co;
-  co.client = client;
-  co.topics = {topic};
-  co.partitions = {partition};
-  co.start_offset = [](const TopicPartition&) { return std::optional<Offset>(Offset(0)); };
-  auto consumer = kafka::Consumer::Create(std::move(co));
-  if (!consumer.ok()) return consumer.status();
   const TopicPartition tp{topic, partition};
-  auto marks = (*consumer)->Watermarks(tp, std::chrono::seconds(10));
-  if (!marks.ok()) {
-    (*consumer)->Close(std::chrono::seconds(5)).ok();
-    return marks.status();
-  }
+  const auto deadline = Clock::now() + timeout;
+  RestoreOutcome outcome;
+  // Whatever state the partition has goes first (state older than the changelog, or what
+  // an interrupted restore left); a restore that does not finish leaves it empty again,
+  // for the input to rebuild or the next start to restore.
+  VOC_RETURN_IF_ERROR(db->DropPartition(partition));
+  auto marks = kafka::Watermarks(client, tp, std::chrono::seconds(10));
+  if (!marks.ok()) return marks.status();
   const int64_t low = marks->first.value, high = marks->second.value;
-  if (high == 0) {  // never had state: nothing to restore
-    (*consumer)->Close(std::chrono::seconds(5)).ok();
-    return outcome;
-  }
+  if (high == 0) return outcome;  // never had state: nothing to restore
   if (low > 0) {
-    (*consumer)->Close(std::chrono::seconds(5)).ok();
     outcome.fallback = "the changelog " + topic + "/" + std::to_string(partition.value) + " lost its first " +
                        std::to_string(low) + " record(s) (retention, or the embedded broker's size cap)";
     return outcome;
   }
-  // Complete checkpoints' records by key, and those after the last marker.
-  std::map<std::string, std::string> complete, pending;
-  std::optional<voc::state::v1::ChangelogMarker> marker;
-  kafka::RecordBatch batch;
-  int64_t next = 0;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (next < high && std::chrono::steady_clock::now() < deadline) {
-    Status polled = (*consumer)->Poll(10'000, std::chrono::milliseconds(100), &batch);
-    if (!polled.ok()) spdlog::warn("restoring {}: {}", topic, polled.ToString());
-    for (const kafka::Record& r : batch) {
-      next = std::max(next, r.offset.value + 1);
-      ++outcome.records;
-      if (r.key == kMarkerKey) {
-        marker.emplace();
-        if (!marker->ParseFromArray(r.value.data(), static_cast<int>(r.value.size()))) {
-          batch.Clear();
-          (*consumer)->Close(std::chrono::seconds(5)).ok();
-          return Status::Corruption("changelog " + topic + "/" + std::to_string(partition.value) + " offset " +
-                                    std::to_string(r.offset.value) + " is not a checkpoint marker");
-        }
-        if (!marker->state_format().empty() && marker->state_format() != layout.format) {
-          batch.Clear();
-          (*consumer)->Close(std::chrono::seconds(5)).ok();
-          return Status::FailedPrecondition(
-              "changelog " + topic + "/" + std::to_string(partition.value) + " holds state of format " +
-              marker->state_format() + ", and this release keeps " + layout.format +
-              ": start it on a new changelog topic (state.changelog_topic) and an empty state folder, or go on "
-              "with the release that wrote it");
-        }
-        for (auto& [key, value] : pending) complete[key] = std::move(value);
-        pending.clear();
-      } else {
-        pending[std::string(r.key)] = std::string(r.value);
-      }
-    }
-    batch.Clear();
+  auto last = FindLastCheckpoint(client, consumer_properties, tp, high, layout.format, deadline);
+  if (!last.ok()) return last.status();
+  outcome.records = last->records_after;
+  if (!last->offset) {  // no checkpoint ever finished: the input rebuilds it
+    NeutralizePending(*last, {}, partition, writer, &outcome);
+    return outcome;
   }
-  (*consumer)->Close(std::chrono::seconds(5)).ok();
-  if (next < high) {
-    return Status::Timeout("restoring " + topic + "/" + std::to_string(partition.value) + " did not reach offset " +
-                           std::to_string(high) + " in time");
-  }
-  // An unfinished checkpoint's records are written again as restored; one whose key held
-  // a value no complete record keeps any more (compacted away) cannot be restored.
-  for (const auto& [key, value] : pending) {
-    auto it = complete.find(key);
-    const bool existed = !value.empty() && (static_cast<uint8_t>(value[0]) & kExisted) != 0;
-    if (existed && it == complete.end() && outcome.fallback.empty()) {
-      outcome.fallback = "a key of an unfinished checkpoint lost its earlier value to compaction";
-    }
-    writer->Neutralize(partition, key, it == complete.end() ? std::nullopt : std::optional<std::string>(it->second));
-  }
-  if (!marker || !outcome.fallback.empty()) return outcome;
-  if (std::find(marker->topic().begin(), marker->topic().end(), input.topic) == marker->topic().end()) {
+  const auto& topics = last->marker.topic();
+  if (std::find(topics.begin(), topics.end(), input.topic) == topics.end()) {
     outcome.fallback = "its checkpoints are of other input topics than " + input.topic +
                        " (is the changelog topic shared with another pipeline?)";
     return outcome;
   }
-
-  // The derived stores are built beside the restore and written with it; on an error
-  // what they built so far is dropped.
-  auto drop_derived = [&] {
-    for (const Derivation& d : derivations) d.take([](std::string_view, std::string_view, int64_t) {});
-  };
-  auto txn = db->Begin();
-  for (const auto& [key, value] : complete) {
-    if (key.empty() || value.size() < kHeader) {
-      drop_derived();
-      return Status::Corruption("changelog " + topic + "/" + std::to_string(partition.value) +
-                                " holds a record that is not a state change");
-    }
-    const auto store = static_cast<uint8_t>(key[0]);
-    // A store this release no longer has, or one it derives (an earlier release logged it).
-    if (store >= specs.size() || specs[store].derived) continue;
-    const uint8_t flags = static_cast<uint8_t>(value[0]);
-    int64_t written = 0;
-    std::memcpy(&written, value.data() + 1, 8);
-    // What the store would not show is not written (an entry whose TTL counts event time
-    // is kept while the partition's event time is unknown, as it is here).
-    if ((flags & kDeleted) != 0 || db->Expired(store, partition, written)) continue;
-    const std::string_view stored_key = std::string_view(key).substr(1), stored = std::string_view(value).substr(kHeader);
-    txn->PutAsWritten(store, partition, stored_key, stored, written);
-    for (const Derivation& d : derivations) {
-      if (d.from == store && !d.fold(stored_key, stored, written)) {
-        drop_derived();
-        return Status::Corruption("changelog " + topic + "/" + std::to_string(partition.value) + " holds a value of store " +
-                                  specs[store].name + " that does not read as one");
-      }
-    }
+  Status restored = RestoreUpTo(client, consumer_properties, tp, input, layout, *last, db, writer, deadline, &outcome);
+  if (!restored.ok() || !outcome.next) {
+    for (const Derivation& d : layout.derivations) d.take([](std::string_view, std::string_view, int64_t) {});
+    if (Status s = db->DropPartition(partition); !s.ok()) spdlog::warn("restoring {}: {}", Where(tp), s.ToString());
   }
-  for (const Derivation& d : derivations) {
-    d.take([&](std::string_view key, std::string_view value, int64_t written) {
-      txn->PutAsWritten(d.store, partition, key, value, written);
-    });
-  }
-  for (int i = 0; i < marker->topic_size() && i < marker->next_offset_size(); ++i) {
-    const TopicPartition input{marker->topic(i), partition};
-    txn->SetNextOffset(input, Offset(marker->next_offset(i)));
-    writer->Resume(input, Offset(marker->next_offset(i)));
-  }
-  VOC_RETURN_IF_ERROR(db->Commit(txn.get()));
-  outcome.next = db->NextOffset(input);
+  if (!restored.ok()) return restored;
   return outcome;
 }
 

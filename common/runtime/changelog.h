@@ -89,10 +89,17 @@ struct StateLayout {
 
 // Restores one input partition's state from the changelog into db (laid out as layout
 // says), with the derived stores rebuilt from what it restored, committing it all with
-// the marker's offsets. Records of a checkpoint that never finished are handed to
-// writer->Neutralize. A checkpoint of another state format (another release's) is
-// FailedPrecondition: nothing is restored.
-Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, const std::string& topic,
+// the marker's offsets. It reads through a consumer of its own (consumer_properties: the
+// memory plan's pre-fetch bounds) and holds little of the changelog at once: it finds the
+// last marker by reading back from the end, then writes the records up to it in chunks,
+// folds the derived stores from what the database then holds (their values are what it
+// keeps in memory), and commits the offsets last. The partition's state is dropped first
+// (local state behind the changelog, what an interrupted restore left) and again when the
+// restore does not finish or falls back to the input. Records
+// of a checkpoint that never finished are handed to writer->Neutralize. A checkpoint of
+// another state format (another release's) is FailedPrecondition: nothing is restored.
+Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client,
+                                            const kafka::Properties& consumer_properties, const std::string& topic,
                                             const TopicPartition& input, const StateLayout& layout,
                                             state::StateStore* db, ChangelogWriter* writer,
                                             std::chrono::milliseconds timeout);

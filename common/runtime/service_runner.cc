@@ -469,18 +469,14 @@ class ServiceRunnerImpl final : public ServiceRunner {
         spdlog::info("{}: the state of {}/{} is older than the group's offset ({} < {}): restoring it",
                      options_.service, tp.topic, tp.partition.value, stored->value, committed->value);
       }
-      if (Status s = driver_->db()->DropPartition(tp.partition); !s.ok()) {
-        if (checkpoint_status_.ok()) checkpoint_status_ = s;
-        return *stored;
-      }
     }
     health_->SetReady(false);
     health_->SetReason("restoring " + tp.topic + "/" + std::to_string(tp.partition.value) + " from " +
                        changelog_->topic());
     const auto started = Clock::now();
     const StateLayout layout{driver_->store_specs(), driver_->derivations(), driver_->state_format()};
-    auto restored = RestoreFromChangelog(options_.kafka, changelog_->topic(), tp, layout, driver_->db(),
-                                         changelog_.get(), std::chrono::minutes(10));
+    auto restored = RestoreFromChangelog(options_.kafka, options_.consumer_properties, changelog_->topic(), tp, layout,
+                                         driver_->db(), changelog_.get(), std::chrono::minutes(10));
     probe_.restore_seconds.Increment(Seconds(Clock::now() - started));
     if (!restored.ok()) {
       // Inside librdkafka's callback: no exception; the loop stops on it before committing.

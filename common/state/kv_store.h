@@ -200,7 +200,7 @@ class KeyValueStore final : public CachedStore {
       }
     };
     V decoded;
-    Status scanned = db_->Scan(id_, partition, prefix, [&](std::string_view key, std::string_view bytes) {
+    Status scanned = db_->Scan(id_, partition, prefix, [&](std::string_view key, std::string_view bytes, int64_t) {
       emit_cached(key);
       if (!go_on) return false;
       if (next < cached.size() && cached[next].first == key) return true;  // the cache's is newer

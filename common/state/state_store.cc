@@ -406,8 +406,7 @@ class StateStoreImpl final : public StateStore {
     return true;
   }
 
-  Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
-              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+  Status Scan(StoreId store, PartitionId partition, std::string_view prefix, const ScanFn& fn) override {
     VOC_RETURN_IF_ERROR(Scannable(store));
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(store)));
     return ScanIterator(it.get(), store, partition, prefix, fn);
@@ -415,14 +414,16 @@ class StateStoreImpl final : public StateStore {
 
   // Walks the keys of one partition that start with prefix, hiding the partition bytes.
   Status ScanIterator(rocksdb::Iterator* it, StoreId store, PartitionId partition, std::string_view prefix,
-                      const std::function<bool(std::string_view, std::string_view)>& fn) const {
+                      const ScanFn& fn) const {
     std::string start;
     EncodeKey(partition, prefix, &start);
     std::string value;
+    const bool timed = ttl_clock(store).enabled();
     for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
-      if (!Unwrap(store, partition, std::string_view(it->value().data(), it->value().size()), &value)) continue;
+      const std::string_view stored(it->value().data(), it->value().size());
+      if (!Unwrap(store, partition, stored, &value)) continue;
       std::string_view key(it->key().data() + 4, it->key().size() - 4);
-      if (!fn(key, value)) break;
+      if (!fn(key, value, timed ? WriteTimeOf(stored) : 0)) break;
     }
     return FromRocks(it->status(), "state scan");
   }

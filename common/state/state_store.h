@@ -131,9 +131,10 @@ class StateStore {
   // entry it holds expires as the database's copy does.
   virtual bool Expired(StoreId store, PartitionId partition, int64_t written_ms) const = 0;
   // Committed state only: calls fn for every live key of a partition in a store that
-  // starts with prefix, in key order, until fn returns false.
-  virtual Status Scan(StoreId store, PartitionId partition, std::string_view prefix,
-                      const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+  // starts with prefix, in key order, with its value and write time (as Get gives it),
+  // until fn returns false.
+  using ScanFn = std::function<bool(std::string_view key, std::string_view value, int64_t written_ms)>;
+  virtual Status Scan(StoreId store, PartitionId partition, std::string_view prefix, const ScanFn& fn) = 0;
   virtual std::optional<Offset> NextOffset(const TopicPartition& tp) = 0;
   // Removes all state of a partition (every store, its offsets and its unconfirmed mark).
   virtual Status DropPartition(PartitionId partition) = 0;

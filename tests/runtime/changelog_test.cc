@@ -46,7 +46,7 @@ class ChangelogTest : public ::testing::Test {
     o.stores = {{.name = "s"}};
     auto db = state::StateStore::Open(o);
     EXPECT_TRUE(db.ok());
-    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, {o.stores}, db->get(),
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, {o.stores}, db->get(),
                                         writer_.get(), 20s);
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
     for (const char* key : {"a", "b", "c", "d"}) {
@@ -105,6 +105,55 @@ TEST_F(ChangelogTest, UnfinishedChangeOfAKeyWithoutACompleteValueCannotBeRestore
   EXPECT_TRUE(values.empty()) << "a partial restore was kept";
 }
 
+// The restore looks back from the end for the last marker, a few thousand records at a
+// time: here 6,000 records of an unfinished checkpoint follow it, more than its first look.
+TEST_F(ChangelogTest, RestoreFindsTheLastCheckpointFarBehindTheEnd) {
+  const std::string v1 = "v1", v2 = "v2", v3 = "v3";
+  Change("a", &v1, false);
+  Finish(10);
+  Change("b", &v2, false);
+  Finish(20);
+  Change("a", &v3, true);  // the unfinished checkpoint: a, and 6,000 keys never seen before
+  for (int i = 0; i < 6000; ++i) Change("pending-" + std::to_string(i), &v3, false);
+  ASSERT_TRUE(producer_->Flush(10s).ok());
+
+  std::map<std::string, std::string> values;
+  auto outcome = Restore(&values, "first");
+  EXPECT_EQ(outcome.fallback, "");
+  ASSERT_TRUE(outcome.next.has_value()) << "the last checkpoint was not found";
+  EXPECT_EQ(outcome.next->value, 20);
+  EXPECT_EQ(values, (std::map<std::string, std::string>{{"a", "v1"}, {"b", "v2"}}));
+  EXPECT_EQ(outcome.records, 6005u) << "three changes and two markers, then the unfinished checkpoint's records";
+}
+
+// A restore stopped halfway (kill -9) leaves some of the partition's state without its
+// offsets; the next restore starts from an empty partition, not on top of it.
+TEST_F(ChangelogTest, RestoreDropsWhatAnInterruptedRestoreLeft) {
+  const std::string v1 = "v1";
+  Change("a", &v1, false);
+  Finish(10);
+  state::StateOptions o;
+  o.path = dir_.path() + "/interrupted";
+  o.stores = {{.name = "s"}};
+  auto db = state::StateStore::Open(o);
+  ASSERT_TRUE(db.ok());
+  auto txn = (*db)->Begin();
+  txn->Put(0, p_, "c", "left by the interrupted restore");  // no offsets with it
+  ASSERT_TRUE((*db)->Commit(txn.get()).ok());
+
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, {o.stores},
+                                      db->get(), writer_.get(), 20s);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  ASSERT_TRUE(outcome->next.has_value());
+  std::string value;
+  auto found = (*db)->Get(0, p_, "c", &value);
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(*found) << "the interrupted restore's entry survived";
+  found = (*db)->Get(0, p_, "a", &value);
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(*found && value == "v1");
+}
+
 TEST_F(ChangelogTest, PartitionWithoutAnyCheckpointHasNothingToRestore) {
   std::map<std::string, std::string> values;
   auto outcome = Restore(&values, "first");
@@ -139,7 +188,7 @@ TEST_F(ChangelogTest, RestoreLeavesOutWhatItsStoreWouldNotShow) {
   {
     auto db = state::StateStore::Open(o);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
-    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, {o.stores}, db->get(),
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, {o.stores}, db->get(),
                                         writer_.get(), 20s);
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     EXPECT_TRUE(holds(**db, 1, "a")) << "the event-time entry was dropped though its partition's time is unknown";
@@ -216,7 +265,7 @@ TEST_F(ChangelogTest, RestoreRefusesCheckpointsOfAnotherStateFormat) {
 
   auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
   ASSERT_TRUE(driver);
-  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, Layout(*driver),
                                       driver->db(), &writer, 20s);
   ASSERT_FALSE(outcome.ok()) << "a checkpoint of another state format was restored";
   EXPECT_EQ(outcome.status().code(), Status::Code::kFailedPrecondition);
@@ -235,7 +284,7 @@ TEST_F(ChangelogTest, RestoreRefusesCheckpointsOfAnotherStateFormat) {
   ASSERT_TRUE(producer_->Flush(10s).ok());
   ASSERT_TRUE(same.WriteMarkers({{{"in", p_}, Offset(10)}}).ok());
   ASSERT_TRUE(producer_->Flush(10s).ok());
-  outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog-same", {"in", p_}, Layout(*driver),
+  outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog-same", {"in", p_}, Layout(*driver),
                                  driver->db(), &same, 20s);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   found = driver->db()->Get(CountsWithTotals::kCounts, p_, "x1", &value);
@@ -259,7 +308,7 @@ TEST_F(ChangelogTest, RestoreRebuildsDerivedStoresFromTheEntriesItRestores) {
 
   auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
   ASSERT_TRUE(driver);
-  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, Layout(*driver),
                                       driver->db(), writer_.get(), 20s);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   EXPECT_EQ(outcome->fallback, "");
@@ -283,7 +332,7 @@ TEST_F(ChangelogTest, SourceEntryThatDoesNotDecodeFailsTheRestoreAndWritesNoDeri
   Finish(10);
   auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
   ASSERT_TRUE(driver);
-  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, Layout(*driver),
                                       driver->db(), writer_.get(), 20s);
   ASSERT_FALSE(outcome.ok());
   EXPECT_NE(outcome.status().message().find("does not read as one"), std::string::npos) << outcome.status().ToString();
@@ -291,6 +340,9 @@ TEST_F(ChangelogTest, SourceEntryThatDoesNotDecodeFailsTheRestoreAndWritesNoDeri
   auto found = driver->db()->Get(CountsWithTotals::kTotals, p_, "x", &value);
   ASSERT_TRUE(found.ok());
   EXPECT_FALSE(*found) << "a failed restore left a derived value";
+  found = driver->db()->Get(CountsWithTotals::kCounts, p_, "x1", &value);
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(*found) << "a failed restore left the entries it had written";
 }
 
 }  // namespace

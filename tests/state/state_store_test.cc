@@ -50,7 +50,7 @@ class StateStoreTest : public ::testing::Test {
 
   static std::vector<std::string> Keys(StateStore& store, StoreId id, int partition, std::string_view prefix) {
     std::vector<std::string> keys;
-    EXPECT_TRUE(store.Scan(id, PartitionId(partition), prefix, [&](std::string_view k, std::string_view) {
+    EXPECT_TRUE(store.Scan(id, PartitionId(partition), prefix, [&](std::string_view k, std::string_view, int64_t) {
                        keys.emplace_back(k);
                        return true;
                      }).ok());
@@ -272,6 +272,12 @@ TEST_F(StateStoreTest, AnEventTimeTtlCountsEachPartitionsEventTime) {
   ASSERT_TRUE(Commit(*store, txn).ok());
   EXPECT_EQ(Read(*store, kEvents, 0, "k"), "p0");
   EXPECT_EQ(Read(*store, kEvents, 3, "k"), "restored") << "partition 3's event time is not known: nothing expires";
+  int64_t scanned_written = 0;
+  ASSERT_TRUE(store->Scan(kEvents, PartitionId(3), "", [&](std::string_view, std::string_view, int64_t written) {
+                     scanned_written = written;
+                     return true;
+                   }).ok());
+  EXPECT_EQ(scanned_written, kT) << "a scan gives each entry's write time, as Get does";
 
   clock->Advance(PartitionId(0), kT + kHour + 1);
   clock->Advance(PartitionId(2), kT + 100 * kHour);
@@ -371,7 +377,7 @@ TEST_F(StateStoreTest, PointStoreServesKeysAndRefusesScans) {
     txn->Delete(kPoints, PartitionId(0), "k2");
     ASSERT_TRUE(Commit(*store, txn).ok());
     EXPECT_EQ(Read(*store, kPoints, 0, "k0"), "changed");
-    auto scan = store->Scan(kPoints, PartitionId(0), "", [](std::string_view, std::string_view) { return true; });
+    auto scan = store->Scan(kPoints, PartitionId(0), "", [](std::string_view, std::string_view, int64_t) { return true; });
     EXPECT_EQ(scan.code(), Status::Code::kInvalidArgument);
     EXPECT_NE(scan.message().find("points"), std::string::npos) << scan.message();
   }
