@@ -27,7 +27,6 @@
 #include "common/metrics/process_metrics.h"
 #include "common/runtime/changelog.h"
 #include "common/runtime/command_line.h"
-#include "common/runtime/memory_budget.h"
 #include "common/runtime/processor_driver.h"
 
 namespace voc::bench {
@@ -166,9 +165,7 @@ void BM_Changelog_Restore(benchmark::State& state) {
     const double before = static_cast<double>(metrics::ResidentBytes());
     metrics::ResetPeakResidentBytes();
     state.ResumeTiming();
-    // The restore's consumer is bounded as a service's with the default budget (1 GiB).
-    auto outcome = runtime::RestoreFromChangelog(changelog.client, runtime::PlanMemory(uint64_t{1} << 30).consumer_properties,
-                                                 target.topic, {"in", PartitionId(0)}, layout, (*driver)->db(),
+    auto outcome = runtime::RestoreFromChangelog(changelog.client, target.topic, {"in", PartitionId(0)}, layout, (*driver)->db(),
                                                  changelog.writer.get(), std::chrono::minutes(10));
     state.PauseTiming();
     peak_growth = std::max(peak_growth, static_cast<double>(metrics::PeakResidentBytes()) - before);

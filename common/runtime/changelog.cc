@@ -34,11 +34,10 @@ void Envelope(uint8_t flags, int64_t written_ms, std::string_view payload, std::
 
 // A restore reads a changelog partition twice, and holds neither read whole: the first
 // looks back from the end for the last marker (this many records, then four times as
-// many, ...), the second writes everything up to it into the store, committing about
-// kChunkBytes at a time. The offsets commit last, so a restore stopped halfway leaves a
-// partition without offsets, which the next one drops and restores again.
+// many, ...), the second writes everything up to it into the store, committing a chunk
+// at a time. The offsets commit last, so a restore stopped halfway leaves a partition
+// without offsets, which the next one drops and restores again.
 constexpr int64_t kTailRecords = 4096;
-constexpr size_t kChunkBytes = 8 << 20;
 
 using Clock = std::chrono::steady_clock;
 
@@ -46,12 +45,11 @@ std::string Where(const TopicPartition& tp) { return "changelog " + tp.topic + "
 
 // Hands fn each record of the changelog partition tp from offset `from` up to `to`
 // (exclusive), in order; fn's first error ends the read.
-Status ReadRange(const kafka::ClientConfig& client, const kafka::Properties& properties, const TopicPartition& tp,
+Status ReadRange(const kafka::ClientConfig& client, const TopicPartition& tp,
                  int64_t from, int64_t to, Clock::time_point deadline,
                  const std::function<Status(const kafka::Record&)>& fn) {
   kafka::ConsumerOptions co;
   co.client = client;
-  co.properties = properties;
   co.topics = {tp.topic};
   co.partitions = {tp.partition};
   co.start_offset = [from](const TopicPartition&) { return std::optional<Offset>(Offset(from)); };
@@ -103,14 +101,13 @@ struct LastCheckpoint {
 
 // Looks back from the end (high) for the last marker: most checkpoints are far smaller
 // than kTailRecords, so this reads little of a long changelog.
-Result<LastCheckpoint> FindLastCheckpoint(const kafka::ClientConfig& client, const kafka::Properties& properties,
-                                          const TopicPartition& tp, int64_t high, const std::string& format,
+Result<LastCheckpoint> FindLastCheckpoint(const kafka::ClientConfig& client, const TopicPartition& tp, int64_t high, const std::string& format,
                                           Clock::time_point deadline) {
   LastCheckpoint last;
   for (int64_t span = kTailRecords;; span *= 4) {
     const int64_t start = std::max<int64_t>(0, high - span);
     last = LastCheckpoint();
-    VOC_RETURN_IF_ERROR(ReadRange(client, properties, tp, start, high, deadline, [&](const kafka::Record& r) {
+    VOC_RETURN_IF_ERROR(ReadRange(client, tp, start, high, deadline, [&](const kafka::Record& r) {
       if (r.key == kMarkerKey) {
         VOC_RETURN_IF_ERROR(ReadMarker(r, tp, format, &last.marker));
         last.offset = r.offset.value;
@@ -145,9 +142,9 @@ void NeutralizePending(const LastCheckpoint& last, const Records& complete, Part
 
 // Writes the changelog up to last's marker into the partition's (empty) state, then its
 // derived stores, then, last, its offsets: outcome->next is set once all is committed.
-Status RestoreUpTo(const kafka::ClientConfig& client, const kafka::Properties& properties, const TopicPartition& tp,
+Status RestoreUpTo(const kafka::ClientConfig& client, const TopicPartition& tp,
                    const TopicPartition& input, const StateLayout& layout, const LastCheckpoint& last,
-                   state::StateStore* db, ChangelogWriter* writer, Clock::time_point deadline,
+                   state::StateStore* db, ChangelogWriter* writer, Clock::time_point deadline, size_t chunk_bytes,
                    RestoreOutcome* outcome) {
   const std::vector<state::StoreSpec>& specs = layout.stores;
   const PartitionId partition = tp.partition;
@@ -155,13 +152,13 @@ Status RestoreUpTo(const kafka::ClientConfig& client, const kafka::Properties& p
   size_t chunk = 0;
   const auto commit_chunk = [&](size_t bytes) {
     chunk += bytes;
-    if (chunk < kChunkBytes) return Status::Ok();
+    if (chunk < chunk_bytes) return Status::Ok();
     chunk = 0;
     return db->Commit(txn.get());
   };
   Records complete;  // of the keys pending
   voc::state::v1::ChangelogMarker marker;
-  VOC_RETURN_IF_ERROR(ReadRange(client, properties, tp, 0, *last.offset + 1, deadline, [&](const kafka::Record& r) {
+  VOC_RETURN_IF_ERROR(ReadRange(client, tp, 0, *last.offset + 1, deadline, [&](const kafka::Record& r) {
     ++outcome->records;
     if (r.key == kMarkerKey) return ReadMarker(r, tp, layout.format, &marker);
     if (r.key.empty() || r.value.size() < kHeader) {
@@ -190,25 +187,37 @@ Status RestoreUpTo(const kafka::ClientConfig& client, const kafka::Properties& p
   if (!outcome->fallback.empty()) return Status::Ok();
 
   // The derived stores, folded from their sources' entries as the store now holds them.
+  // Values that outgrow a chunk are put and committed, and read back when named again.
   for (const Derivation& d : layout.derivations) {
+    Status failed;
+    const Derivation::Put put = [&](std::string_view key, std::string_view value, int64_t written) {
+      txn->PutAsWritten(d.store, partition, key, value, written);
+      if (Status s = commit_chunk(key.size() + value.size()); !s.ok() && failed.ok()) failed = s;
+    };
+    const DerivedLoad load = [&](std::string_view key, std::string* bytes, int64_t* written) {
+      auto found = db->Get(d.store, partition, key, bytes, written);
+      if (!found.ok() && failed.ok()) failed = found.status();
+      return found.ok() && *found;
+    };
     bool readable = true;
     VOC_RETURN_IF_ERROR(db->Scan(d.from, partition, "", [&](std::string_view key, std::string_view value,
                                                           int64_t written) {
-      return readable = d.fold(key, value, written);
+      readable = d.fold(key, value, written);
+      if (readable && d.held_bytes() >= chunk_bytes) {
+        d.take(put, load);
+        if (Status s = db->Commit(txn.get()); !s.ok() && failed.ok()) failed = s;
+        chunk = 0;
+      }
+      return readable && failed.ok();
     }));
+    VOC_RETURN_IF_ERROR(failed);
     if (!readable) {
       return Status::Corruption(Where(tp) + " holds a value of store " + specs[static_cast<size_t>(d.from)].name +
                                 " that does not read as one");
     }
+    d.take(put, nullptr);
+    VOC_RETURN_IF_ERROR(failed);
   }
-  Status put;
-  for (const Derivation& d : layout.derivations) {
-    d.take([&](std::string_view key, std::string_view value, int64_t written) {
-      txn->PutAsWritten(d.store, partition, key, value, written);
-      if (Status s = commit_chunk(key.size() + value.size()); !s.ok() && put.ok()) put = s;
-    });
-  }
-  VOC_RETURN_IF_ERROR(put);
   for (int i = 0; i < last.marker.topic_size() && i < last.marker.next_offset_size(); ++i) {
     const TopicPartition resumed{last.marker.topic(i), partition};
     txn->SetNextOffset(resumed, Offset(last.marker.next_offset(i)));
@@ -280,11 +289,10 @@ void ChangelogWriter::Forget(PartitionId partition) {
   touched_.erase(partition);
 }
 
-Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client,
-                                            const kafka::Properties& consumer_properties, const std::string& topic,
+Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, const std::string& topic,
                                             const TopicPartition& input, const StateLayout& layout,
                                             state::StateStore* db, ChangelogWriter* writer,
-                                            std::chrono::milliseconds timeout) {
+                                            std::chrono::milliseconds timeout, size_t chunk_bytes) {
   const PartitionId partition = input.partition;
   const TopicPartition tp{topic, partition};
   const auto deadline = Clock::now() + timeout;
@@ -302,7 +310,7 @@ Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client,
                        std::to_string(low) + " record(s) (retention, or the embedded broker's size cap)";
     return outcome;
   }
-  auto last = FindLastCheckpoint(client, consumer_properties, tp, high, layout.format, deadline);
+  auto last = FindLastCheckpoint(client, tp, high, layout.format, deadline);
   if (!last.ok()) return last.status();
   outcome.records = last->records_after;
   if (!last->offset) {  // no checkpoint ever finished: the input rebuilds it
@@ -315,9 +323,10 @@ Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client,
                        " (is the changelog topic shared with another pipeline?)";
     return outcome;
   }
-  Status restored = RestoreUpTo(client, consumer_properties, tp, input, layout, *last, db, writer, deadline, &outcome);
+  Status restored = RestoreUpTo(client, tp, input, layout, *last, db, writer, deadline, chunk_bytes,
+                                 &outcome);
   if (!restored.ok() || !outcome.next) {
-    for (const Derivation& d : layout.derivations) d.take([](std::string_view, std::string_view, int64_t) {});
+    for (const Derivation& d : layout.derivations) d.take([](std::string_view, std::string_view, int64_t) {}, nullptr);
     if (Status s = db->DropPartition(partition); !s.ok()) spdlog::warn("restoring {}: {}", Where(tp), s.ToString());
   }
   if (!restored.ok()) return restored;

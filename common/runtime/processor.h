@@ -69,37 +69,74 @@ struct TableSpec {
   std::function<bool(std::string_view key, std::string_view value)> apply = {};
 };
 
+// Reads back a derived value a restore has already put (its bytes and write time); false
+// when it has none.
+using DerivedLoad = std::function<bool(std::string_view key, std::string* bytes, int64_t* written_ms)>;
+
 // What a restore rebuilds a derived store into (Setup::DerivedStore): its values by key,
-// each written with the latest write time of the entries folded into it.
+// each written with the latest write time of the entries folded into it. A restore takes
+// them whenever they outgrow its memory; a value named again after that is read back.
 template <typename V>
 class Derived {
  public:
-  // The value of key, default-constructed the first time it is named.
+  // The value of key: the one built so far, read back when taken, or default-constructed
+  // the first time it is named.
   V& Update(std::string_view key) {
+    Settle();
     auto it = values_.find(key);
-    if (it == values_.end()) it = values_.emplace(std::string(key), Item{}).first;
+    if (it == values_.end()) {
+      Item item;
+      std::string bytes;
+      if (load_ && load_(key, &bytes, &item.written_ms) && !state::Codec<V>::Decode(bytes, &item.value)) {
+        item = Item();  // what was put is the codec's own encoding: this cannot happen
+      }
+      it = values_.emplace(std::string(key), std::move(item)).first;
+      bytes_ += kNodeBytes + sizeof(std::string) + state::HeapBytes(it->first) + sizeof(int64_t);
+      open_before_ = 0;
+    } else {
+      open_before_ = state::Codec<V>::Footprint(it->second.value);
+    }
     it->second.written_ms = std::max(it->second.written_ms, folding_written_ms_);
-    return it->second.value;
+    open_ = &it->second.value;
+    return *open_;
   }
 
  private:
   friend class Setup;
+  static constexpr size_t kNodeBytes = 32;  // a map node's links and colour (the value's own: Footprint)
   struct Item {
     V value{};
     int64_t written_ms = 0;
   };
+  // Counts what the value Update last handed out grew by.
+  void Settle() {
+    if (open_ == nullptr) return;
+    bytes_ += state::Codec<V>::Footprint(*open_) - std::min(open_before_, state::Codec<V>::Footprint(*open_));
+    open_ = nullptr;
+  }
   std::map<std::string, Item, std::less<>> values_;
   int64_t folding_written_ms_ = 0;  // of the entry being folded in
+  size_t bytes_ = 0;                // what values_ holds, as of the last Settle
+  V* open_ = nullptr;               // the value Update handed out last
+  size_t open_before_ = 0;          // its footprint then
+  DerivedLoad load_;                // after a take: reads back what was put
 };
 
 // How the runtime rebuilds a derived store after a restore, type-erased.
 struct Derivation {
+  using Put = std::function<void(std::string_view key, std::string_view bytes, int64_t written_ms)>;
   state::StoreId store = 0;  // the derived store
   state::StoreId from = 0;   // the store it is a function of
   // Folds one restored entry of `from` in; false when its bytes are not a value of it.
   std::function<bool(std::string_view key, std::string_view value, int64_t written_ms)> fold = {};
-  // Hands each value the folds built to put (key, bytes, write time), then forgets them all.
-  std::function<void(const std::function<void(std::string_view, std::string_view, int64_t)>& put)> take = {};
+  // The memory the values built so far hold (about).
+  std::function<size_t()> held_bytes = {};
+  // Hands each value built so far to put, then forgets them all. Folds after it read a
+  // value they name back through load (what put stored) before adding to it; a restore
+  // passes none with its last take, which also ends the reading back. (A value whose
+  // wall-clock TTL ran out before it is read back starts again from what is folded after;
+  // a TTL in event time runs out of nothing during a restore, the event time unknown.)
+  std::function<void(const Put& put, DerivedLoad load)> take = {};
 };
 
 // What a processor declares in Open, before any record. NOT thread-safe; the pointers
@@ -163,7 +200,12 @@ class Setup {
       fold(key, *scratch, *built);
       return true;
     };
-    d.take = [built](const std::function<void(std::string_view, std::string_view, int64_t)>& put) {
+    d.held_bytes = [built] {
+      built->Settle();
+      return built->bytes_;
+    };
+    d.take = [built](const Derivation::Put& put, DerivedLoad load) {
+      built->Settle();
       std::string bytes;
       // Each value is let go once put, so the memory it held serves the restore's write.
       for (auto it = built->values_.begin(); it != built->values_.end(); it = built->values_.erase(it)) {
@@ -171,6 +213,8 @@ class Setup {
         state::Codec<V>::Encode(it->second.value, &bytes);
         put(it->first, bytes, it->second.written_ms);
       }
+      built->bytes_ = 0;
+      built->load_ = std::move(load);
     };
     AddDerivation(std::move(d));
     return store;

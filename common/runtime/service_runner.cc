@@ -475,8 +475,8 @@ class ServiceRunnerImpl final : public ServiceRunner {
                        changelog_->topic());
     const auto started = Clock::now();
     const StateLayout layout{driver_->store_specs(), driver_->derivations(), driver_->state_format()};
-    auto restored = RestoreFromChangelog(options_.kafka, options_.consumer_properties, changelog_->topic(), tp, layout,
-                                         driver_->db(), changelog_.get(), std::chrono::minutes(10));
+    auto restored = RestoreFromChangelog(options_.kafka, changelog_->topic(), tp, layout, driver_->db(),
+                                         changelog_.get(), std::chrono::minutes(10));
     probe_.restore_seconds.Increment(Seconds(Clock::now() - started));
     if (!restored.ok()) {
       // Inside librdkafka's callback: no exception; the loop stops on it before committing.

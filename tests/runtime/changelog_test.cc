@@ -46,7 +46,7 @@ class ChangelogTest : public ::testing::Test {
     o.stores = {{.name = "s"}};
     auto db = state::StateStore::Open(o);
     EXPECT_TRUE(db.ok());
-    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, {o.stores}, db->get(),
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, {o.stores}, db->get(),
                                         writer_.get(), 20s);
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
     for (const char* key : {"a", "b", "c", "d"}) {
@@ -141,7 +141,7 @@ TEST_F(ChangelogTest, RestoreDropsWhatAnInterruptedRestoreLeft) {
   txn->Put(0, p_, "c", "left by the interrupted restore");  // no offsets with it
   ASSERT_TRUE((*db)->Commit(txn.get()).ok());
 
-  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, {o.stores},
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, {o.stores},
                                       db->get(), writer_.get(), 20s);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   ASSERT_TRUE(outcome->next.has_value());
@@ -188,7 +188,7 @@ TEST_F(ChangelogTest, RestoreLeavesOutWhatItsStoreWouldNotShow) {
   {
     auto db = state::StateStore::Open(o);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
-    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, {o.stores}, db->get(),
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, {o.stores}, db->get(),
                                         writer_.get(), 20s);
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     EXPECT_TRUE(holds(**db, 1, "a")) << "the event-time entry was dropped though its partition's time is unknown";
@@ -265,7 +265,7 @@ TEST_F(ChangelogTest, RestoreRefusesCheckpointsOfAnotherStateFormat) {
 
   auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
   ASSERT_TRUE(driver);
-  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, Layout(*driver),
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
                                       driver->db(), &writer, 20s);
   ASSERT_FALSE(outcome.ok()) << "a checkpoint of another state format was restored";
   EXPECT_EQ(outcome.status().code(), Status::Code::kFailedPrecondition);
@@ -284,7 +284,7 @@ TEST_F(ChangelogTest, RestoreRefusesCheckpointsOfAnotherStateFormat) {
   ASSERT_TRUE(producer_->Flush(10s).ok());
   ASSERT_TRUE(same.WriteMarkers({{{"in", p_}, Offset(10)}}).ok());
   ASSERT_TRUE(producer_->Flush(10s).ok());
-  outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog-same", {"in", p_}, Layout(*driver),
+  outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog-same", {"in", p_}, Layout(*driver),
                                  driver->db(), &same, 20s);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   found = driver->db()->Get(CountsWithTotals::kCounts, p_, "x1", &value);
@@ -294,7 +294,9 @@ TEST_F(ChangelogTest, RestoreRefusesCheckpointsOfAnotherStateFormat) {
 
 // The derived values are folded from the restored entries of their source, each written
 // with the latest write time among them; the derived store's own records (an earlier
-// release logged them) and the source's deleted entries count for nothing.
+// release logged them) and the source's deleted entries count for nothing. A restore
+// whose derived values outgrow its chunk writes them early and reads them back to add to
+// them: with a chunk of one byte, after every entry, the values are the same.
 TEST_F(ChangelogTest, RestoreRebuildsDerivedStoresFromTheEntriesItRestores) {
   const std::string two = "2", three = "3", four = "4", stale = "999";
   writer_->Changed(CountsWithTotals::kCounts, p_, "x1", &two, false, 1000);
@@ -306,23 +308,26 @@ TEST_F(ChangelogTest, RestoreRebuildsDerivedStoresFromTheEntriesItRestores) {
   writer_->Changed(CountsWithTotals::kCounts, p_, "z1", nullptr, true, 0);
   Finish(20);
 
-  auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
-  ASSERT_TRUE(driver);
-  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, Layout(*driver),
-                                      driver->db(), writer_.get(), 20s);
-  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
-  EXPECT_EQ(outcome->fallback, "");
-  const auto total = [&](const std::string& key, int64_t* written) -> std::string {
-    std::string value;
-    auto found = driver->db()->Get(CountsWithTotals::kTotals, p_, key, &value, written);
-    return found.ok() && *found ? value : "(none)";
-  };
-  int64_t written = 0;
-  EXPECT_EQ(total("x", &written), "5");
-  EXPECT_EQ(written, 5000) << "the derived value's write time is not the latest of its entries'";
-  EXPECT_EQ(total("y", &written), "4");
-  EXPECT_EQ(written, 2000);
-  EXPECT_EQ(total("z", nullptr), "(none)") << "a deleted entry was folded in";
+  for (const size_t chunk : {kRestoreChunkBytes, size_t{1}}) {
+    SCOPED_TRACE("chunks of " + std::to_string(chunk) + " bytes");
+    auto driver = OpenCountsWithTotals(dir_.path() + "/restored-" + std::to_string(chunk));
+    ASSERT_TRUE(driver);
+    auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
+                                        driver->db(), writer_.get(), 20s, chunk);
+    ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+    EXPECT_EQ(outcome->fallback, "");
+    const auto total = [&](const std::string& key, int64_t* written) -> std::string {
+      std::string value;
+      auto found = driver->db()->Get(CountsWithTotals::kTotals, p_, key, &value, written);
+      return found.ok() && *found ? value : "(none)";
+    };
+    int64_t written = 0;
+    EXPECT_EQ(total("x", &written), "5");
+    EXPECT_EQ(written, 5000) << "the derived value's write time is not the latest of its entries'";
+    EXPECT_EQ(total("y", &written), "4");
+    EXPECT_EQ(written, 2000);
+    EXPECT_EQ(total("z", nullptr), "(none)") << "a deleted entry was folded in";
+  }
 }
 
 TEST_F(ChangelogTest, SourceEntryThatDoesNotDecodeFailsTheRestoreAndWritesNoDerivedValue) {
@@ -332,7 +337,7 @@ TEST_F(ChangelogTest, SourceEntryThatDoesNotDecodeFailsTheRestoreAndWritesNoDeri
   Finish(10);
   auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
   ASSERT_TRUE(driver);
-  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, {}, "changelog", {"in", p_}, Layout(*driver),
+  auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
                                       driver->db(), writer_.get(), 20s);
   ASSERT_FALSE(outcome.ok());
   EXPECT_NE(outcome.status().message().find("does not read as one"), std::string::npos) << outcome.status().ToString();
