@@ -143,7 +143,9 @@ class Producer {
   virtual ~Producer() = default;
   static Result<std::unique_ptr<Producer>> Create(ProducerOptions options);
 
-  // Queues a copy of the record; partitioned by key (murmur2, as the Java client does).
+  // Queues a copy of the record; partitioned by key (murmur2, as the Java client does). A
+  // key with no data (std::string_view(), not an empty string's view) sends none: such
+  // records are spread over the partitions at random.
   virtual Status Produce(std::string_view topic, std::string_view key, std::string_view value) = 0;
   // Queues a copy of the record for one partition (a changelog follows its input's).
   virtual Status ProduceTo(std::string_view topic, PartitionId partition, std::string_view key,

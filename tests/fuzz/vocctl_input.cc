@@ -48,7 +48,7 @@ VOC_FUZZ_TARGET(vocctl_input) {
     if (options.customers) {
       voc::v1::CustomerProfile profile;
       VOC_FUZZ_EXPECT(profile.ParseFromString(value), "a customer row that is not a voc.v1.CustomerProfile");
-      VOC_FUZZ_EXPECT(!profile.customer_id().empty() && input.key() == profile.customer_id(),
+      VOC_FUZZ_EXPECT(!profile.customer_id().empty() && input.has_key() && input.key() == profile.customer_id(),
                       "a customer row not keyed by its customer id");
       continue;
     }
@@ -61,7 +61,7 @@ VOC_FUZZ_TARGET(vocctl_input) {
     simdjson::dom::object object;
     if (parser.parse(value).get(doc) != simdjson::SUCCESS || doc.get(object) != simdjson::SUCCESS) {
       VOC_FUZZ_EXPECT(!options.csv, "a CSV row became JSON that does not parse as an object: " + Excerpt(value, 300));
-      VOC_FUZZ_EXPECT(input.key().empty(), "a key from a line that is not a JSON object");
+      VOC_FUZZ_EXPECT(!input.has_key() && input.key().empty(), "a key from a line that is not a JSON object");
       continue;
     }
     if (options.csv) {
@@ -74,7 +74,8 @@ VOC_FUZZ_TARGET(vocctl_input) {
     }
     std::string_view key;
     const bool has_key = object[options.key_field].get(key) == simdjson::SUCCESS;
-    VOC_FUZZ_EXPECT(input.key() == (has_key ? key : std::string_view()), "the record key is not the key field's value");
+    VOC_FUZZ_EXPECT(input.has_key() == has_key && input.key() == (has_key ? key : std::string_view()),
+                    "the record key is not the key field's value");
   }
   return 0;
 }

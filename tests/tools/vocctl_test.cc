@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/kafka/kafka.h"
 #include "tests/e2e/child_process.h"
 #include "tests/runtime/test_util.h"
 #include "tools/vocctl/csv.h"
@@ -248,6 +249,52 @@ TEST_F(VocctlTest, ProducedJsonLinesComeBackFromTailOneJsonLineEach) {
   auto t = Tail("voc.raw.tickets");
   ASSERT_EQ(t.rc, 0) << t.err;
   EXPECT_EQ(Sorted(Lines(t.out)), Sorted(sent)) << "every record, once, as it was sent";
+}
+
+// Generated surveys name the customer "customerId", as some survey tools do: produced with
+// the default key field, they go without a key and are spread over the partitions (an
+// empty key put them all on one, which the embedded broker's 5 MiB cap then cut short),
+// and the command says so and how to key them.
+TEST_F(VocctlTest, RecordsWithoutTheKeyFieldAreSpreadOverThePartitionsAndReported) {
+  ASSERT_EQ(Vocctl({"gen", "-n", "600", "-o", work_.path(), "--seed", "5"}).rc, 0);
+  const std::string input = work_.path() + "/surveys.jsonl";
+  const auto lines = Lines(ReadFile(input));
+  // Some generated records are malformed on purpose: those have no customerId either.
+  simdjson::dom::parser parser;
+  size_t without_customer_id = 0;
+  for (const auto& line : lines) {
+    simdjson::dom::element doc;
+    std::string_view id;
+    if (parser.parse(line).get(doc) != simdjson::SUCCESS || doc["customerId"].get(id) != simdjson::SUCCESS) {
+      ++without_customer_id;
+    }
+  }
+  ASSERT_GT(lines.size(), 150u);
+  ASSERT_LT(without_customer_id, lines.size() / 4);
+  const auto ends = [] {
+    std::vector<int64_t> high;
+    for (int p = 0; p < 2; ++p) {
+      auto marks = kafka::Watermarks({bootstrap_}, {"voc.raw.surveys", PartitionId(p)}, std::chrono::seconds(10));
+      EXPECT_TRUE(marks.ok()) << marks.status().ToString();
+      high.push_back(marks.ok() ? marks->second.value : 0);
+    }
+    return high;
+  };
+  const std::string total = " of " + std::to_string(lines.size()) + " records have no string field ";
+  const auto before = ends();
+  auto p = Produce("voc.raw.surveys", input);
+  ASSERT_EQ(p.rc, 0) << p.err;
+  EXPECT_NE(p.err.find(std::to_string(lines.size()) + total + "\"customer_id\""), std::string::npos) << p.err;
+  EXPECT_NE(p.err.find("--key-field"), std::string::npos) << p.err;
+  const auto after = ends();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_GT(after[i] - before[i], static_cast<int64_t>(lines.size() / 4)) << "partition " << i << " got too few";
+  }
+
+  auto keyed = Produce("voc.raw.surveys", input, {"--key-field", "customerId"});
+  ASSERT_EQ(keyed.rc, 0) << keyed.err;
+  EXPECT_NE(keyed.err.find(std::to_string(without_customer_id) + total + "\"customerId\""), std::string::npos)
+      << "only the malformed records go without a key: " << keyed.err;
 }
 
 TEST_F(VocctlTest, ProducedCsvBecomesJsonWithNumbersAsNumbers) {

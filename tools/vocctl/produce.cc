@@ -50,7 +50,7 @@ int RunProduce(const ProduceArgs& args) {
   Progress progress("producing " + args.input, total_bytes, args.progress && isatty(STDERR_FILENO) == 1);
   // A CSV record may span lines: a comment with line breaks in quotes.
   ProduceInput input(in, {.csv = csv, .key_field = args.key_field, .customers = args.customers});
-  uint64_t records = 0;
+  uint64_t records = 0, keyless = 0;
   for (;;) {
     const ProduceInput::Result read = input.Next();
     if (read == ProduceInput::Result::kEnd) break;
@@ -58,7 +58,11 @@ int RunProduce(const ProduceArgs& args) {
       std::cerr << "\nvocctl produce: " << args.input << ", " << input.error() << "\n";
       return 2;
     }
-    if (Status s = (*producer)->Produce(args.topic, input.key(), input.value()); !s.ok()) {
+    // A record without the key field goes without a key, spread over the partitions:
+    // an empty key would put every such record on one partition.
+    keyless += input.has_key() ? 0 : 1;
+    const std::string_view key = input.has_key() ? std::string_view(input.key()) : std::string_view();
+    if (Status s = (*producer)->Produce(args.topic, key, input.value()); !s.ok()) {
       std::cerr << "\nvocctl produce: " << s.ToString() << "\n";
       return 1;
     }
@@ -79,6 +83,12 @@ int RunProduce(const ProduceArgs& args) {
     return 1;
   }
   progress.Finish((*producer)->delivered());
+  if (keyless > 0) {
+    std::cerr << "vocctl produce: " << keyless << " of " << records << " records have no string field \""
+              << args.key_field << "\": they went without a key, spread over the partitions of " << args.topic
+              << ". Pass --key-field with the field that names the customer (surveys from some sources call it "
+                 "customerId), so that each customer's records keep their order on one partition\n";
+  }
   return 0;
 }
 

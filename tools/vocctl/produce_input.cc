@@ -91,10 +91,9 @@ ProduceInput::Result ProduceInput::Next() {
   key_.clear();
   simdjson::dom::element doc;
   std::string_view key_view;
-  if (parser_.parse(json_).get(doc) == simdjson::SUCCESS &&
-      doc[options_.key_field].get(key_view) == simdjson::SUCCESS) {
-    key_ = key_view;
-  }
+  has_key_ = parser_.parse(json_).get(doc) == simdjson::SUCCESS &&
+             doc[options_.key_field].get(key_view) == simdjson::SUCCESS;
+  if (has_key_) key_ = key_view;
   value_ = json_;
   if (options_.customers) {
     voc::v1::CustomerProfile profile;
@@ -105,6 +104,7 @@ ProduceInput::Result ProduceInput::Next() {
     }
     profile.set_schema_version(1);
     key_ = profile.customer_id();
+    has_key_ = true;
     value_ = profile.SerializeAsString();
   }
   return Result::kRecord;

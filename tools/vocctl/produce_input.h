@@ -3,7 +3,7 @@
 // names (each once), a whole number without leading zeros as a number and anything else
 // as a string, an empty field left out;
 // with `customers`, each record is read as a CustomerProfile and sent as its protobuf.
-// The record key is the key field's string value, when the record has one.
+// The record key is the key field's string value, when the record has one (has_key).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +35,7 @@ class ProduceInput {
   Result Next();
 
   const std::string& key() const { return key_; }
+  bool has_key() const { return has_key_; }
   const std::string& value() const { return value_; }
   const std::string& error() const { return error_; }
   uint64_t bytes_read() const { return options_.csv ? csv_.bytes_read() : bytes_read_; }
@@ -48,6 +49,7 @@ class ProduceInput {
   simdjson::dom::parser parser_;
   std::vector<std::string> header_, row_;
   std::string line_, json_, key_, value_, error_;
+  bool has_key_ = false;
   uint64_t bytes_read_ = 0;
   uint64_t line_no_ = 0;
 };
