@@ -166,7 +166,7 @@ void BM_Changelog_Restore(benchmark::State& state) {
     metrics::ResetPeakResidentBytes();
     state.ResumeTiming();
     auto outcome = runtime::RestoreFromChangelog(changelog.client, target.topic, {"in", PartitionId(0)}, layout, (*driver)->db(),
-                                                 changelog.writer.get(), std::chrono::minutes(10));
+                                                 changelog.writer.get());
     state.PauseTiming();
     peak_growth = std::max(peak_growth, static_cast<double>(metrics::PeakResidentBytes()) - before);
     if (!outcome.ok() || !outcome->next || outcome->next->value != target.checkpoints * kPerCheckpoint) {

@@ -45,9 +45,11 @@ std::string Where(const TopicPartition& tp) { return "changelog " + tp.topic + "
 
 // Hands fn each record of the changelog partition tp from offset `from` up to `to`
 // (exclusive), in order; fn's first error ends the read.
+// after_batch, when given, learns the offset read to after each batch.
 Status ReadRange(const kafka::ClientConfig& client, const TopicPartition& tp,
                  int64_t from, int64_t to, Clock::time_point deadline,
-                 const std::function<Status(const kafka::Record&)>& fn) {
+                 const std::function<Status(const kafka::Record&)>& fn,
+                 const std::function<void(int64_t read, int64_t end)>& after_batch = {}) {
   kafka::ConsumerOptions co;
   co.client = client;
   co.topics = {tp.topic};
@@ -65,6 +67,7 @@ Status ReadRange(const kafka::ClientConfig& client, const TopicPartition& tp,
       next = std::max(next, r.offset.value + 1);
       if (status.ok() && r.offset.value < to) status = fn(r);
     }
+    if (!batch.empty() && after_batch) after_batch(std::min(next, to), to);
     batch.Clear();
   }
   (*consumer)->Close(std::chrono::seconds(5)).ok();
@@ -144,8 +147,9 @@ void NeutralizePending(const LastCheckpoint& last, const Records& complete, Part
 // derived stores, then, last, its offsets: outcome->next is set once all is committed.
 Status RestoreUpTo(const kafka::ClientConfig& client, const TopicPartition& tp,
                    const TopicPartition& input, const StateLayout& layout, const LastCheckpoint& last,
-                   state::StateStore* db, ChangelogWriter* writer, Clock::time_point deadline, size_t chunk_bytes,
-                   RestoreOutcome* outcome) {
+                   state::StateStore* db, ChangelogWriter* writer, Clock::time_point deadline,
+                   const RestoreOptions& options, RestoreOutcome* outcome) {
+  const size_t chunk_bytes = options.chunk_bytes;
   const std::vector<state::StoreSpec>& specs = layout.stores;
   const PartitionId partition = tp.partition;
   auto txn = db->Begin();
@@ -181,7 +185,7 @@ Status RestoreUpTo(const kafka::ClientConfig& client, const TopicPartition& tp,
       txn->PutAsWritten(store, partition, key, r.value.substr(kHeader), written);
     }
     return commit_chunk(r.key.size() + r.value.size());
-  }));
+  }, options.progress));
   VOC_RETURN_IF_ERROR(db->Commit(txn.get()));
   NeutralizePending(last, complete, partition, writer, outcome);
   if (!outcome->fallback.empty()) return Status::Ok();
@@ -292,10 +296,10 @@ void ChangelogWriter::Forget(PartitionId partition) {
 Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, const std::string& topic,
                                             const TopicPartition& input, const StateLayout& layout,
                                             state::StateStore* db, ChangelogWriter* writer,
-                                            std::chrono::milliseconds timeout, size_t chunk_bytes) {
+                                            const RestoreOptions& options) {
   const PartitionId partition = input.partition;
   const TopicPartition tp{topic, partition};
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = Clock::now() + options.timeout;
   RestoreOutcome outcome;
   // Whatever state the partition has goes first (state older than the changelog, or what
   // an interrupted restore left); a restore that does not finish leaves it empty again,
@@ -323,8 +327,7 @@ Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, c
                        " (is the changelog topic shared with another pipeline?)";
     return outcome;
   }
-  Status restored = RestoreUpTo(client, tp, input, layout, *last, db, writer, deadline, chunk_bytes,
-                                 &outcome);
+  Status restored = RestoreUpTo(client, tp, input, layout, *last, db, writer, deadline, options, &outcome);
   if (!restored.ok() || !outcome.next) {
     for (const Derivation& d : layout.derivations) d.take([](std::string_view, std::string_view, int64_t) {}, nullptr);
     if (Status s = db->DropPartition(partition); !s.ok()) spdlog::warn("restoring {}: {}", Where(tp), s.ToString());

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -87,17 +88,26 @@ struct StateLayout {
   std::string format = {};
 };
 
-// How much a restore writes to the store at once, and lets the derived values it builds
-// hold before it writes them: about what it holds in memory besides its consumer's
-// pre-fetch.
-inline constexpr size_t kRestoreChunkBytes = 8 << 20;
+// How a restore runs.
+struct RestoreOptions {
+  // A restore not done by then is an error (the service stops on it).
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};
+  // How much it writes to the store at once, and lets the derived values it builds hold
+  // before it writes them: about what it holds in memory besides its consumer's pre-fetch.
+  size_t chunk_bytes = 8 << 20;
+  // After each batch it reads of the changelog up to the last checkpoint: the offset it
+  // has read to, and the one it reads to (what is left is an upper bound of the records
+  // left: compaction leaves gaps). On the restoring thread.
+  std::function<void(int64_t read, int64_t end)> progress = {};
+};
 
 // Restores one input partition's state from the changelog into db (laid out as layout
 // says), with the derived stores rebuilt from what it restored, committing it all with
 // the marker's offsets. It holds little of the changelog at once: it finds the last
 // marker by reading back from the end, then writes the records up to it in chunks of
-// chunk_bytes, folds the derived stores from what the database then holds (writing their
-// values whenever they hold more than chunk_bytes), and commits the offsets last. Its
+// options.chunk_bytes, folds the derived stores from what the database then holds
+// (writing their values whenever they hold more than a chunk), and commits the offsets
+// last. Its
 // consumer keeps librdkafka's pre-fetch bounds (100,000 records or 64 MiB, unless
 // client's properties set others), not the service's smaller ones: librdkafka 2.0
 // fetches again only a second after its queue passed a bound, and a restore empties a
@@ -110,7 +120,6 @@ inline constexpr size_t kRestoreChunkBytes = 8 << 20;
 Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, const std::string& topic,
                                             const TopicPartition& input, const StateLayout& layout,
                                             state::StateStore* db, ChangelogWriter* writer,
-                                            std::chrono::milliseconds timeout,
-                                            size_t chunk_bytes = kRestoreChunkBytes);
+                                            const RestoreOptions& options = {});
 
 }  // namespace voc::runtime

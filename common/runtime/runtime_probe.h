@@ -55,6 +55,8 @@ class RuntimeProbe {
   prometheus::Counter& restore_seconds;
   prometheus::Counter& restores;
   prometheus::Counter& restore_fallbacks;
+  // While a restore runs: the changelog offsets it has still to read (0 otherwise).
+  prometheus::Gauge& restore_remaining;
   prometheus::Histogram& batch_seconds;
   prometheus::Histogram& batch_records;
   // Where the processing thread's time goes: waiting for input, processing, waiting for

@@ -471,12 +471,19 @@ class ServiceRunnerImpl final : public ServiceRunner {
       }
     }
     health_->SetReady(false);
-    health_->SetReason("restoring " + tp.topic + "/" + std::to_string(tp.partition.value) + " from " +
-                       changelog_->topic());
+    const std::string restoring = "restoring " + tp.topic + "/" + std::to_string(tp.partition.value) + " from " +
+                                  changelog_->topic();
+    health_->SetReason(restoring);
     const auto started = Clock::now();
     const StateLayout layout{driver_->store_specs(), driver_->derivations(), driver_->state_format()};
-    auto restored = RestoreFromChangelog(options_.kafka, changelog_->topic(), tp, layout, driver_->db(),
-                                         changelog_.get(), std::chrono::minutes(10));
+    RestoreOptions restore;
+    restore.progress = [&](int64_t read, int64_t end) {
+      probe_.restore_remaining.Set(static_cast<double>(end - read));
+      health_->SetReason(restoring + ": " + std::to_string(read) + " of " + std::to_string(end) + " records read");
+    };
+    auto restored =
+        RestoreFromChangelog(options_.kafka, changelog_->topic(), tp, layout, driver_->db(), changelog_.get(), restore);
+    probe_.restore_remaining.Set(0);
     probe_.restore_seconds.Increment(Seconds(Clock::now() - started));
     if (!restored.ok()) {
       // Inside librdkafka's callback: no exception; the loop stops on it before committing.

@@ -97,6 +97,9 @@ TEST_P(StateMoves, KilledInstanceIsReplacedByOneWithEmptyStateThatRestoresFromTh
     EXPECT_GT(Scraped(s->port, "voc_state_restores_total"), 0) << "nothing was restored";
     EXPECT_GT(Scraped(s->port, "voc_state_restored_records_total"), 0);
     EXPECT_EQ(Scraped(s->port, "voc_state_restore_fallbacks_total"), 0);
+    const auto samples = metrics::Scrape(s->port);  // the gauge itself, not Scraped's floor of 0 for a missing one
+    ASSERT_TRUE(samples);
+    EXPECT_EQ(metrics::SampleSum(*samples, "voc_state_restore_remaining_records"), 0) << "no restore runs any more";
   }
   // Restored, not replayed: the new instance read only what came after the checkpoint.
   const double feedback = test::CountRecords(cluster(), stream_.broker.topics.feedback);

@@ -40,14 +40,15 @@ class ChangelogTest : public ::testing::Test {
   }
 
   // A restore into a fresh state folder; the restored values of keys.
-  RestoreOutcome Restore(std::map<std::string, std::string>* values, const std::string& folder) {
+  RestoreOutcome Restore(std::map<std::string, std::string>* values, const std::string& folder,
+                         std::function<void(int64_t, int64_t)> progress = {}) {
     state::StateOptions o;
     o.path = dir_.path() + "/" + folder;
     o.stores = {{.name = "s"}};
     auto db = state::StateStore::Open(o);
     EXPECT_TRUE(db.ok());
     auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, {o.stores}, db->get(),
-                                        writer_.get(), 20s);
+                                        writer_.get(), {.timeout = 20s, .progress = std::move(progress)});
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
     for (const char* key : {"a", "b", "c", "d"}) {
       std::string value;
@@ -117,10 +118,13 @@ TEST_F(ChangelogTest, RestoreFindsTheLastCheckpointFarBehindTheEnd) {
   for (int i = 0; i < 6000; ++i) Change("pending-" + std::to_string(i), &v3, false);
   ASSERT_TRUE(producer_->Flush(10s).ok());
 
+  std::vector<std::pair<int64_t, int64_t>> progress;
   std::map<std::string, std::string> values;
-  auto outcome = Restore(&values, "first");
+  auto outcome = Restore(&values, "first", [&](int64_t read, int64_t end) { progress.emplace_back(read, end); });
   EXPECT_EQ(outcome.fallback, "");
   ASSERT_TRUE(outcome.next.has_value()) << "the last checkpoint was not found";
+  ASSERT_FALSE(progress.empty()) << "the restore told nothing of its progress";
+  EXPECT_EQ(progress.back(), std::make_pair(int64_t{4}, int64_t{4})) << "up to the second marker, offset 3";
   EXPECT_EQ(outcome.next->value, 20);
   EXPECT_EQ(values, (std::map<std::string, std::string>{{"a", "v1"}, {"b", "v2"}}));
   EXPECT_EQ(outcome.records, 6005u) << "three changes and two markers, then the unfinished checkpoint's records";
@@ -142,7 +146,7 @@ TEST_F(ChangelogTest, RestoreDropsWhatAnInterruptedRestoreLeft) {
   ASSERT_TRUE((*db)->Commit(txn.get()).ok());
 
   auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, {o.stores},
-                                      db->get(), writer_.get(), 20s);
+                                      db->get(), writer_.get(), {.timeout = 20s});
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   ASSERT_TRUE(outcome->next.has_value());
   std::string value;
@@ -189,7 +193,7 @@ TEST_F(ChangelogTest, RestoreLeavesOutWhatItsStoreWouldNotShow) {
     auto db = state::StateStore::Open(o);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, {o.stores}, db->get(),
-                                        writer_.get(), 20s);
+                                        writer_.get(), {.timeout = 20s});
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     EXPECT_TRUE(holds(**db, 1, "a")) << "the event-time entry was dropped though its partition's time is unknown";
   }
@@ -266,7 +270,7 @@ TEST_F(ChangelogTest, RestoreRefusesCheckpointsOfAnotherStateFormat) {
   auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
   ASSERT_TRUE(driver);
   auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
-                                      driver->db(), &writer, 20s);
+                                      driver->db(), &writer, {.timeout = 20s});
   ASSERT_FALSE(outcome.ok()) << "a checkpoint of another state format was restored";
   EXPECT_EQ(outcome.status().code(), Status::Code::kFailedPrecondition);
   for (const char* named : {"counts-with-totals/1", "counts-with-totals/2", "state.changelog_topic"}) {
@@ -285,7 +289,7 @@ TEST_F(ChangelogTest, RestoreRefusesCheckpointsOfAnotherStateFormat) {
   ASSERT_TRUE(same.WriteMarkers({{{"in", p_}, Offset(10)}}).ok());
   ASSERT_TRUE(producer_->Flush(10s).ok());
   outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog-same", {"in", p_}, Layout(*driver),
-                                 driver->db(), &same, 20s);
+                                 driver->db(), &same, {.timeout = 20s});
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   found = driver->db()->Get(CountsWithTotals::kCounts, p_, "x1", &value);
   ASSERT_TRUE(found.ok());
@@ -308,12 +312,12 @@ TEST_F(ChangelogTest, RestoreRebuildsDerivedStoresFromTheEntriesItRestores) {
   writer_->Changed(CountsWithTotals::kCounts, p_, "z1", nullptr, true, 0);
   Finish(20);
 
-  for (const size_t chunk : {kRestoreChunkBytes, size_t{1}}) {
+  for (const size_t chunk : {RestoreOptions().chunk_bytes, size_t{1}}) {
     SCOPED_TRACE("chunks of " + std::to_string(chunk) + " bytes");
     auto driver = OpenCountsWithTotals(dir_.path() + "/restored-" + std::to_string(chunk));
     ASSERT_TRUE(driver);
     auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
-                                        driver->db(), writer_.get(), 20s, chunk);
+                                        driver->db(), writer_.get(), {.timeout = 20s, .chunk_bytes = chunk});
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     EXPECT_EQ(outcome->fallback, "");
     const auto total = [&](const std::string& key, int64_t* written) -> std::string {
@@ -338,7 +342,7 @@ TEST_F(ChangelogTest, SourceEntryThatDoesNotDecodeFailsTheRestoreAndWritesNoDeri
   auto driver = OpenCountsWithTotals(dir_.path() + "/restored");
   ASSERT_TRUE(driver);
   auto outcome = RestoreFromChangelog({broker_->bootstrap_servers()}, "changelog", {"in", p_}, Layout(*driver),
-                                      driver->db(), writer_.get(), 20s);
+                                      driver->db(), writer_.get(), {.timeout = 20s});
   ASSERT_FALSE(outcome.ok());
   EXPECT_NE(outcome.status().message().find("does not read as one"), std::string::npos) << outcome.status().ToString();
   std::string value;
