@@ -27,6 +27,7 @@
 #include "common/metrics/process_metrics.h"
 #include "common/runtime/changelog.h"
 #include "common/runtime/command_line.h"
+#include "common/runtime/memory_budget.h"
 #include "common/runtime/processor_driver.h"
 
 namespace voc::bench {
@@ -165,8 +166,11 @@ void BM_Changelog_Restore(benchmark::State& state) {
     const double before = static_cast<double>(metrics::ResidentBytes());
     metrics::ResetPeakResidentBytes();
     state.ResumeTiming();
-    auto outcome = runtime::RestoreFromChangelog(changelog.client, target.topic, {"in", PartitionId(0)}, layout, (*driver)->db(),
-                                                 changelog.writer.get());
+    // The restore's consumer is bounded as a service's with the default budget (512 MiB).
+    runtime::RestoreOptions restore;
+    restore.consumer_properties = runtime::PlanMemory(uint64_t{512} << 20).restore_properties;
+    auto outcome = runtime::RestoreFromChangelog(changelog.client, target.topic, {"in", PartitionId(0)}, layout,
+                                                 (*driver)->db(), changelog.writer.get(), restore);
     state.PauseTiming();
     peak_growth = std::max(peak_growth, static_cast<double>(metrics::PeakResidentBytes()) - before);
     if (!outcome.ok() || !outcome->next || outcome->next->value != target.checkpoints * kPerCheckpoint) {

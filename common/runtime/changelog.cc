@@ -41,17 +41,20 @@ constexpr int64_t kTailRecords = 4096;
 
 using Clock = std::chrono::steady_clock;
 
-std::string Where(const TopicPartition& tp) { return "changelog " + tp.topic + "/" + std::to_string(tp.partition.value); }
+std::string Where(const TopicPartition& tp) {
+  return "changelog " + tp.topic + "/" + std::to_string(tp.partition.value);
+}
 
 // Hands fn each record of the changelog partition tp from offset `from` up to `to`
-// (exclusive), in order; fn's first error ends the read.
-// after_batch, when given, learns the offset read to after each batch.
-Status ReadRange(const kafka::ClientConfig& client, const TopicPartition& tp,
+// (exclusive), in order, through a consumer with these properties; fn's first error ends
+// the read. after_batch, when given, learns the offset read to after each batch.
+Status ReadRange(const kafka::ClientConfig& client, const kafka::Properties& properties, const TopicPartition& tp,
                  int64_t from, int64_t to, Clock::time_point deadline,
                  const std::function<Status(const kafka::Record&)>& fn,
                  const std::function<void(int64_t read, int64_t end)>& after_batch = {}) {
   kafka::ConsumerOptions co;
   co.client = client;
+  co.properties = properties;
   co.topics = {tp.topic};
   co.partitions = {tp.partition};
   co.start_offset = [from](const TopicPartition&) { return std::optional<Offset>(Offset(from)); };
@@ -104,13 +107,14 @@ struct LastCheckpoint {
 
 // Looks back from the end (high) for the last marker: most checkpoints are far smaller
 // than kTailRecords, so this reads little of a long changelog.
-Result<LastCheckpoint> FindLastCheckpoint(const kafka::ClientConfig& client, const TopicPartition& tp, int64_t high, const std::string& format,
+Result<LastCheckpoint> FindLastCheckpoint(const kafka::ClientConfig& client, const kafka::Properties& properties,
+                                          const TopicPartition& tp, int64_t high, const std::string& format,
                                           Clock::time_point deadline) {
   LastCheckpoint last;
   for (int64_t span = kTailRecords;; span *= 4) {
     const int64_t start = std::max<int64_t>(0, high - span);
     last = LastCheckpoint();
-    VOC_RETURN_IF_ERROR(ReadRange(client, tp, start, high, deadline, [&](const kafka::Record& r) {
+    VOC_RETURN_IF_ERROR(ReadRange(client, properties, tp, start, high, deadline, [&](const kafka::Record& r) {
       if (r.key == kMarkerKey) {
         VOC_RETURN_IF_ERROR(ReadMarker(r, tp, format, &last.marker));
         last.offset = r.offset.value;
@@ -162,7 +166,7 @@ Status RestoreUpTo(const kafka::ClientConfig& client, const TopicPartition& tp,
   };
   Records complete;  // of the keys pending
   voc::state::v1::ChangelogMarker marker;
-  VOC_RETURN_IF_ERROR(ReadRange(client, tp, 0, *last.offset + 1, deadline, [&](const kafka::Record& r) {
+  const auto apply = [&](const kafka::Record& r) {
     ++outcome->records;
     if (r.key == kMarkerKey) return ReadMarker(r, tp, layout.format, &marker);
     if (r.key.empty() || r.value.size() < kHeader) {
@@ -185,7 +189,9 @@ Status RestoreUpTo(const kafka::ClientConfig& client, const TopicPartition& tp,
       txn->PutAsWritten(store, partition, key, r.value.substr(kHeader), written);
     }
     return commit_chunk(r.key.size() + r.value.size());
-  }, options.progress));
+  };
+  VOC_RETURN_IF_ERROR(
+      ReadRange(client, options.consumer_properties, tp, 0, *last.offset + 1, deadline, apply, options.progress));
   VOC_RETURN_IF_ERROR(db->Commit(txn.get()));
   NeutralizePending(last, complete, partition, writer, outcome);
   if (!outcome->fallback.empty()) return Status::Ok();
@@ -314,7 +320,7 @@ Result<RestoreOutcome> RestoreFromChangelog(const kafka::ClientConfig& client, c
                        std::to_string(low) + " record(s) (retention, or the embedded broker's size cap)";
     return outcome;
   }
-  auto last = FindLastCheckpoint(client, tp, high, layout.format, deadline);
+  auto last = FindLastCheckpoint(client, options.consumer_properties, tp, high, layout.format, deadline);
   if (!last.ok()) return last.status();
   outcome.records = last->records_after;
   if (!last->offset) {  // no checkpoint ever finished: the input rebuilds it

@@ -95,6 +95,9 @@ struct RestoreOptions {
   // How much it writes to the store at once, and lets the derived values it builds hold
   // before it writes them: about what it holds in memory besides its consumer's pre-fetch.
   size_t chunk_bytes = 8 << 20;
+  // Its consumer's own properties, after the client's (the memory plan's restore bounds;
+  // none: librdkafka's, 100,000 records or 64 MiB).
+  kafka::Properties consumer_properties = {};
   // After each batch it reads of the changelog up to the last checkpoint: the offset it
   // has read to, and the one it reads to (what is left is an upper bound of the records
   // left: compaction leaves gaps). On the restoring thread.
@@ -108,10 +111,10 @@ struct RestoreOptions {
 // options.chunk_bytes, folds the derived stores from what the database then holds
 // (writing their values whenever they hold more than a chunk), and commits the offsets
 // last. Its
-// consumer keeps librdkafka's pre-fetch bounds (100,000 records or 64 MiB, unless
-// client's properties set others), not the service's smaller ones: librdkafka 2.0
-// fetches again only a second after its queue passed a bound, and a restore empties a
-// smaller queue in far less (restore_bench on a real broker ran 3x slower with them).
+// consumer takes options.consumer_properties (the memory plan's restore bounds), not the
+// service consumer's smaller ones: librdkafka 2.0 fetches again only a second after its
+// queue passed a bound, and a restore empties a small queue in far less (restore_bench on
+// a real broker ran 3x slower with them).
 // The partition's state is dropped first (local state behind the changelog, what an
 // interrupted restore left) and again when the restore does not finish or falls back to
 // the input. Records of a checkpoint that never finished are handed to

@@ -31,6 +31,11 @@ struct MemoryPlan {
   // librdkafka several hundred bytes besides its payload, which its byte bounds do not count.
   std::map<std::string, std::string> consumer_properties;
   std::map<std::string, std::string> producer_properties;
+  // A changelog restore's own consumer (it runs while nothing else is processed): an
+  // eighth, at most librdkafka's own 64 MiB, in bytes (librdkafka's 100,000 records stay).
+  // A bound smaller than what a restore reads in a second costs it a second's wait at each
+  // refill (librdkafka 2.0 fetches again only that long after its queue passed one).
+  std::map<std::string, std::string> restore_properties;
 };
 
 MemoryPlan PlanMemory(uint64_t budget_bytes);

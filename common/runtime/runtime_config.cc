@@ -42,6 +42,9 @@ RuntimeOptions LoadRuntimeOptions(config::Config& c, const std::string& service,
   for (const auto& [key, value] : plan.consumer_properties) {
     if (!o.kafka.properties.contains(key)) o.consumer_properties.try_emplace(key, value);
   }
+  for (const auto& [key, value] : plan.restore_properties) {
+    if (!o.kafka.properties.contains(key)) o.restore_properties.try_emplace(key, value);
+  }
   for (const auto& [key, value] : plan.producer_properties) {
     if (!o.kafka.properties.contains(key)) o.producer_properties.try_emplace(key, value);
   }

@@ -477,6 +477,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     const auto started = Clock::now();
     const StateLayout layout{driver_->store_specs(), driver_->derivations(), driver_->state_format()};
     RestoreOptions restore;
+    restore.consumer_properties = options_.restore_properties;
     restore.progress = [&](int64_t read, int64_t end) {
       probe_.restore_remaining.Set(static_cast<double>(end - read));
       health_->SetReason(restoring + ": " + std::to_string(read) + " of " + std::to_string(end) + " records read");

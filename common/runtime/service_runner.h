@@ -33,6 +33,7 @@ struct RuntimeOptions {
   std::string dead_letter_topic = "voc.dlq";
   kafka::Properties consumer_properties;  // after kafka.properties, for the consumer only
   kafka::Properties producer_properties;  // after kafka.properties, for the producer only
+  kafka::Properties restore_properties;   // after kafka.properties, for a changelog restore's consumer
   state::StateOptions state;  // path empty for a stateless service; stores come from the Processor
   // The typed stores' caches together (state.cache_mb); entries with unwritten changes stay.
   size_t state_cache_bytes = 128 << 20;

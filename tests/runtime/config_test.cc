@@ -149,6 +149,11 @@ TEST_F(ConfigTest, CachesAreSizedFromTheMemoryBudgetUnlessSetThemselves) {
   EXPECT_EQ(o.consumer_properties.at("fetch.max.bytes"), "6815744");
   EXPECT_EQ(o.producer_properties.at("queue.buffering.max.kbytes"), "13312");
   EXPECT_EQ(o.producer_properties.at("queue.buffering.max.messages"), "53248");
+  // A restore's consumer: an eighth (26 MiB), at most librdkafka's 64 MiB, in bytes only.
+  EXPECT_EQ(o.restore_properties, (kafka::Properties{{"queued.max.messages.kbytes", "26624"}}));
+  Config large = Config::Load("", {}, {"service.memory_budget_mb=4096"});
+  EXPECT_EQ(runtime::LoadRuntimeOptions(large, "voc-test", {"in"}, "").restore_properties,
+            (kafka::Properties{{"queued.max.messages.kbytes", "65536"}}));
   Config defaults = Config::Load("", {}, {});
   EXPECT_EQ(runtime::LoadRuntimeOptions(defaults, "voc-test", {"in"}, "").memory_budget_bytes, uint64_t{512} << 20);
   Config own = Config::Load("", {}, {"service.memory_budget_mb=256", "state.cache_mb=10",
@@ -156,6 +161,7 @@ TEST_F(ConfigTest, CachesAreSizedFromTheMemoryBudgetUnlessSetThemselves) {
   o = runtime::LoadRuntimeOptions(own, "voc-test", {"in"}, "");
   EXPECT_EQ(o.state_cache_bytes, size_t{10} << 20);
   EXPECT_FALSE(o.consumer_properties.contains("queued.max.messages.kbytes")) << "it would override kafka.client's";
+  EXPECT_FALSE(o.restore_properties.contains("queued.max.messages.kbytes")) << "it would override kafka.client's";
 }
 
 TEST_F(ConfigTest, RuntimeOptionsPassRocksDbAndKafkaSectionsThrough) {
