@@ -97,11 +97,14 @@ Status ReadMarker(const kafka::Record& r, const TopicPartition& tp, const std::s
   return Status::Ok();
 }
 
+// Changelog records by key.
+using Records = std::map<std::string, std::string, std::less<>>;
+
 // The last complete checkpoint of a changelog partition, and the records after it.
 struct LastCheckpoint {
   std::optional<int64_t> offset;  // of its marker; none when no checkpoint ever finished
   voc::state::v1::ChangelogMarker marker;
-  std::map<std::string, std::string, std::less<>> pending;  // after it: the latest record of each key
+  Records pending;  // after it: the latest record of each key
   uint64_t records_after = 0;
 };
 
@@ -129,8 +132,6 @@ Result<LastCheckpoint> FindLastCheckpoint(const kafka::ClientConfig& client, con
     if (last.offset || start == 0) return last;
   }
 }
-
-using Records = std::map<std::string, std::string, std::less<>>;
 
 // An unfinished checkpoint's records are written again as restored (complete: the last
 // complete record of each of their keys); one whose key held a value no complete record
