@@ -58,6 +58,7 @@ struct Args {
   uint64_t seed = 1;
   size_t history = 10'000;   // feedback that revisions and duplicates pick from (bounds the feeder's memory)
   double drain_s = 60;       // after the feed, how long to wait for the stages to catch up
+  int feed_linger_ms = 25;   // the feeder's producer: how long it gathers a partition's batch
   std::string bootstrap;     // empty: the embedded broker; else a running cluster whose topics exist
   std::vector<std::string> client_properties;  // KEY=VALUE, for every client handle
   bool changelogs = true;    // the stateful stages write their changelogs
@@ -364,7 +365,8 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
   go.topics = names;
   gen::Generator generator(go);
 
-  auto producer = kafka::Producer::Create({.client = client, .properties = {{"linger.ms", "25"}}});
+  auto producer = kafka::Producer::Create(
+      {.client = client, .properties = {{"linger.ms", std::to_string(args.feed_linger_ms)}}});
   if (!producer.ok()) {
     std::fprintf(stderr, "soak_bench: %s\n", producer.status().ToString().c_str());
     return 1;
@@ -634,6 +636,11 @@ int main(int argc, char** argv) {
                  "KEY=VALUE passed to every service with --services as --set KEY=VALUE, repeatable "
                  "(e.g. service.memory_budget_mb=256)")
       ->needs(services);
+  app.add_option("--feed-linger-ms", args.feed_linger_ms,
+                 "How long the feeder's producer gathers each partition's batch (linger.ms): the upstream's "
+                 "batching, which the embedded broker's cost depends on")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 5000));
   app.add_option("--drain-seconds", args.drain_s, "After the feed, wait this long at most for every stage to catch up")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
