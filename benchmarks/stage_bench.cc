@@ -26,7 +26,6 @@ namespace {
 
 constexpr size_t kRecords = 20'000;
 constexpr size_t kBatch = 1'000;
-constexpr size_t kSlice = 500;  // records per poll slice (the runner's)
 
 struct Output {
   std::string topic, key, value;
@@ -79,19 +78,12 @@ std::vector<Output> Pass(runtime::ProcessorDriver& driver, const std::vector<Out
   for (size_t i = 0; i < inputs.size(); i += kBatch) {
     runtime::Context ctx{out, 1'800'000'000'000, assigned};
     std::map<TopicPartition, Offset> next;
-    std::vector<kafka::Record> polled;
     for (size_t j = i; j < std::min(inputs.size(), i + kBatch); ++j) {
       const auto& in = inputs[j];
-      polled.push_back({.topic = in.topic, .partition = PartitionId(0), .offset = Offset(offset++), .key = in.key,
-                        .value = in.value, .timestamp_ms = 1'800'000'000'000, .content_type = ""});
+      kafka::Record r{.topic = in.topic, .partition = PartitionId(0), .offset = Offset(offset++), .key = in.key,
+                      .value = in.value, .timestamp_ms = 1'800'000'000'000, .content_type = ""};
+      driver.Process(r, ctx);
       next[{in.topic, PartitionId(0)}] = Offset(offset);
-    }
-    // In runs of one topic, at most a poll's slice each, as the runner hands them over.
-    for (size_t k = 0; k < polled.size();) {
-      size_t end = k;
-      while (end < polled.size() && end - k < kSlice && polled[end].topic == polled[k].topic) ++end;
-      driver.ProcessRun({&polled[k], end - k}, ctx);
-      k = end;
     }
     driver.EndBatch(ctx);
     if (!driver.Commit(next).ok()) std::abort();

@@ -1,5 +1,5 @@
 // The typed store's cache (common/state/kv_store.h) on its own: lookups of entries it
-// holds (and, last, reads of entries it does not, one by one or prefetched), in a random order over working sets from one that fits the CPU's caches to one
+// holds, in a random order over working sets from one that fits the CPU's caches to one
 // that does not, as a stateful stage's per-customer and per-window entries are read. Keys
 // are shaped like voc-aggregate's span keys (theme, customer, window: ~45 bytes), values
 // like its spans (~100 bytes). The database is real RocksDB on a temporary folder; every
@@ -122,49 +122,6 @@ void BM_CachedStore_Update(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CachedStore_Update)->Arg(10'000)->Arg(1'000'000);
-
-// Reads of entries the cache does not hold, as a stateful stage reads a slice's records'
-// entries: runs of 32 keys, three in four of them not stored (a new feedback's
-// contribution, a new hour's span), from a store of 1,000,000 entries written in 20
-// checkpoints. Arg 0: a Get per key; 1: one Prefetch for the run (RocksDB's MultiGet),
-// then the Gets, answered by the cache. The cache is emptied after each run, in both.
-void BM_UncachedStore_Read(benchmark::State& state) {
-  constexpr size_t kEntries = 1'000'000, kRun = 32;
-  CachedFixture f(0);
-  std::vector<std::string> stored;
-  for (size_t i = 0; i < kEntries; ++i) {
-    char key[64];
-    const int n = std::snprintf(key, sizeof key, "theme-%03zu|customer-%09zu|%013zu", i % 97, (i * 7919) % 1'000'003,
-                                1'700'000'000'000 + i * 1'000);
-    stored.emplace_back(key, static_cast<size_t>(n));
-    f.store().Update(kPartition, stored.back()).n[0] = 1;
-    if ((i + 1) % (kEntries / 20) == 0) {
-      f.Checkpoint();
-      f.store().Forget(kPartition);
-    }
-  }
-  std::mt19937_64 rng(7);
-  std::vector<std::string> run(kRun);
-  std::vector<std::string_view> views(kRun);
-  uint64_t fresh = 0;
-  int64_t found = 0;
-  for (auto _ : state) {
-    for (size_t k = 0; k < kRun; ++k) {
-      if (k % 4 == 0) {
-        run[k] = stored[rng() % stored.size()];
-      } else {
-        run[k] = "theme-" + std::to_string(rng() % 97) + "|new-" + std::to_string(fresh++);
-      }
-      views[k] = run[k];
-    }
-    if (state.range(0) == 1) f.store().Prefetch(kPartition, views);
-    for (const std::string_view key : views) found += f.store().Get(kPartition, key) != nullptr;
-    f.store().Forget(kPartition);
-  }
-  benchmark::DoNotOptimize(found);
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kRun));
-}
-BENCHMARK(BM_UncachedStore_Read)->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace voc::bench

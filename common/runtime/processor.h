@@ -247,12 +247,6 @@ class Processor {
   virtual ~Processor() = default;
   // Declares stores, tables, state format and timer. Called once, before anything else.
   virtual void Open(Setup& /*setup*/) {}
-  // Before Process is called for a run of records of one partition (a poll's slice, a
-  // few hundred at most): a processor that knows which stored entries they will read may
-  // read them ahead in one pass (state::KeyValueStore::Prefetch), much cheaper than one
-  // read per key. Only a hint: it changes nothing, and every record still goes to Process,
-  // which judges it (a record Prefetch cannot make sense of is skipped here).
-  virtual void Prefetch(std::span<const kafka::Record> /*records*/) {}
   virtual void Process(const kafka::Record& record, Context& ctx) = 0;
   // After each batch's records (also when a poll brought none).
   virtual void EndBatch(Context& /*ctx*/) {}

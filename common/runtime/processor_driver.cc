@@ -74,19 +74,6 @@ bool ProcessorDriver::Process(const kafka::Record& record, Context& ctx) {
   }
 }
 
-size_t ProcessorDriver::ProcessRun(std::span<const kafka::Record> records, Context& ctx) {
-  try {
-    processor_->Prefetch(records);
-  } catch (const FatalError&) {
-    throw;
-  } catch (const std::exception&) {
-    // A hint that failed: each record's Process reads what it needs and judges the record.
-  }
-  size_t errors = 0;
-  for (const kafka::Record& record : records) errors += Process(record, ctx) ? 1 : 0;
-  return errors;
-}
-
 void ProcessorDriver::EndBatch(Context& ctx) {
   processor_->EndBatch(ctx);
   if (!setup_->timer_) return;

@@ -49,10 +49,6 @@ class ProcessorDriver {
   // One record. A processor dead-letters bad input itself; an exception other than
   // FatalError is the last line of defence: a PROCESSING_ERROR dead letter, and true.
   bool Process(const kafka::Record& record, Context& ctx);
-  // Records of one partition, in order, as the runner hands over a poll's slice: the
-  // processor's Prefetch for them all, then Process for each. Returns how many became
-  // PROCESSING_ERROR dead letters.
-  size_t ProcessRun(std::span<const kafka::Record> records, Context& ctx);
   // The processor's end of batch, then its timer when due.
   void EndBatch(Context& ctx);
   // One row of tables()[table]; false when the bytes are not a row (a dead letter).

@@ -298,16 +298,13 @@ class ServiceRunnerImpl final : public ServiceRunner {
       } else if (!s.ok()) {
         spdlog::warn("{}: {}", options_.service, s.ToString());
       }
-      // Records come in runs of one partition: processed (their state read ahead), counted
-      // and tracked once per run.
+      // Records come in runs of one partition: counted and tracked once per run.
       for (size_t i = taken; i < batch_.size();) {
         const kafka::Record& first = batch_[i];
         size_t end = i;
-        while (end < batch_.size() && batch_[end].partition == first.partition && batch_[end].topic == first.topic) {
-          ++end;
-        }
-        if (const size_t errors = driver_->ProcessRun({&batch_[i], end - i}, ctx); errors > 0) {
-          probe_.processing_errors.Increment(static_cast<double>(errors));
+        for (; end < batch_.size() && batch_[end].partition == first.partition && batch_[end].topic == first.topic;
+             ++end) {
+          ProcessOne(batch_[end], ctx);
         }
         probe_.consumed(std::string(first.topic)).Increment(static_cast<double>(end - i));
         next_offsets_[TopicPartition{std::string(first.topic), first.partition}] =
@@ -379,6 +376,10 @@ class ServiceRunnerImpl final : public ServiceRunner {
     producer_->TakeAcknowledged([this](std::string_view topic, uint64_t records) {
       probe_.produced(std::string(topic)).Increment(static_cast<double>(records));
     });
+  }
+
+  void ProcessOne(const kafka::Record& record, Context& ctx) {
+    if (driver_->Process(record, ctx)) probe_.processing_errors.Increment();
   }
 
   // Outputs and the changelog acknowledged first, then state and offsets together, then

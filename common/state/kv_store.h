@@ -15,7 +15,6 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -107,44 +106,6 @@ class KeyValueStore final : public CachedStore {
   const V* Get(PartitionId partition, std::string_view key) {
     Entry& e = Load(partition, key)->second;
     return e.value ? &*e.value : nullptr;
-  }
-
-  // Reads the entries of these keys that are not cached yet in one pass
-  // (StateStore::GetMany) and caches them, found or absent, so that the Gets and Updates
-  // that follow find them: for a processor that knows the keys a slice of records will
-  // read before it processes them (Processor::Prefetch). Cached keys and repeats are left
-  // as they are.
-  void Prefetch(PartitionId partition, std::span<const std::string_view> keys) {
-    auto& entries = partitions_[partition];
-    prefetched_.clear();
-    for (const std::string_view key : keys) {
-      auto [node, inserted] = entries.TryEmplace(key);
-      if (!inserted) continue;
-      node->second.bytes = sizeof(V);  // absent unless GetMany finds it
-      node->second.used = clock_;
-      bytes_ += kOverhead + key.size() + sizeof(V);
-      prefetched_.push_back(node);
-    }
-    if (prefetched_.empty()) return;
-    prefetched_keys_.clear();
-    for (const Node* node : prefetched_) prefetched_keys_.emplace_back(node->first);
-    const Status read = db_->GetMany(id_, partition, prefetched_keys_,
-                                     [&](size_t i, std::string_view bytes, int64_t written_ms) {
-                                       Entry& e = prefetched_[i]->second;
-                                       V& value = e.value.emplace();
-                                       if (!Codec<V>::Decode(bytes, &value)) {
-                                         const std::string key(prefetched_keys_[i]);  // its node goes
-                                         ForgetPrefetched(partition);
-                                         Unreadable(partition, key);
-                                       }
-                                       Resize(e, Codec<V>::Footprint(value));
-                                       e.written_ms = written_ms;
-                                       e.stored = true;
-                                     });
-    if (!read.ok()) {
-      ForgetPrefetched(partition);
-      Failed(read);
-    }
   }
 
   // Like Get, but a value not cached is decoded into *scratch and not kept: for reading
@@ -366,16 +327,6 @@ class KeyValueStore final : public CachedStore {
     return node;
   }
 
-  // Takes what Prefetch put in the cache back out (a read failed: nothing of it is known).
-  void ForgetPrefetched(PartitionId partition) {
-    auto& entries = partitions_[partition];
-    for (Node* node : prefetched_) {
-      bytes_ -= kOverhead + node->first.size() + node->second.bytes;
-      entries.Erase(node);
-    }
-    prefetched_.clear();
-  }
-
   // A cached value written before its TTL ran out is gone, as the database's copy is
   // (which compaction drops): without this, an entry kept in the cache by its reads would
   // outlive its TTL. An unwritten change is the newest write and never expired. A pointer
@@ -406,8 +357,6 @@ class KeyValueStore final : public CachedStore {
   size_t bytes_ = 0;
   size_t dirty_bytes_ = 0;  // of the entries in dirty_, as measured when they became dirty
   std::string scratch_;
-  std::vector<Node*> prefetched_;                  // Prefetch's uncached keys, in its call
-  std::vector<std::string_view> prefetched_keys_;  // theirs, for GetMany
 };
 
 }  // namespace voc::state

@@ -390,30 +390,6 @@ class StateStoreImpl final : public StateStore {
     return GetEncoded(store, encoded, value, written_ms);
   }
 
-  Status GetMany(StoreId store, PartitionId partition, std::span<const std::string_view> keys,
-                 const GetManyFn& fn) override {
-    if (keys.empty()) return Status::Ok();
-    std::vector<std::string> encoded(keys.size());
-    std::vector<rocksdb::Slice> slices(keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) {
-      EncodeKey(partition, keys[i], &encoded[i]);
-      slices[i] = rocksdb::Slice(encoded[i]);
-    }
-    std::vector<rocksdb::PinnableSlice> values(keys.size());
-    std::vector<rocksdb::Status> statuses(keys.size());
-    db_->MultiGet(rocksdb::ReadOptions(), family(store), keys.size(), slices.data(), values.data(), statuses.data());
-    const bool timed = ttl_clock(store).enabled();
-    std::string value;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (statuses[i].IsNotFound()) continue;
-      if (!statuses[i].ok()) return FromRocks(statuses[i], "state read");
-      const std::string_view stored(values[i].data(), values[i].size());
-      if (!Unwrap(store, partition, stored, &value)) continue;
-      fn(i, value, timed ? WriteTimeOf(stored) : 0);
-    }
-    return Status::Ok();
-  }
-
   bool Expired(StoreId store, PartitionId partition, int64_t written_ms) const override {
     return ttl_clock(store).Expired(partition, written_ms);
   }

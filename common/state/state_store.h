@@ -10,7 +10,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -127,13 +126,6 @@ class StateStore {
   // for a store without TTL).
   virtual Result<bool> Get(StoreId store, PartitionId partition, std::string_view key, std::string* value,
                            int64_t* written_ms = nullptr) = 0;
-  // Get for many keys of one partition in one pass: RocksDB's MultiGet looks at each
-  // memtable, table file and filter once for the keys together, where a Get per key
-  // repeats that for every key (most of a point read of a key that is not stored). Calls
-  // fn with the index of each key found, its value and write time; the others are absent.
-  using GetManyFn = std::function<void(size_t index, std::string_view value, int64_t written_ms)>;
-  virtual Status GetMany(StoreId store, PartitionId partition, std::span<const std::string_view> keys,
-                         const GetManyFn& fn) = 0;
   // Whether a value of store in partition written at written_ms (what Get or
   // Transaction::Put gave) has expired by now: the typed stores' cache asks, so that an
   // entry it holds expires as the database's copy does.

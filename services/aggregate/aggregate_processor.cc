@@ -560,40 +560,6 @@ void AggregateProcessor::ResolveRollups(PartitionMeta& meta, Contribution* c) co
   }
 }
 
-void AggregateProcessor::Prefetch(std::span<const kafka::Record> records) {
-  if (records.empty()) return;
-  const PartitionId p = records.front().partition;
-  size_t contributions = 0, spans = 0;
-  const auto next = [](std::vector<std::string>& keys, size_t& used) -> std::string& {
-    if (used == keys.size()) keys.emplace_back();
-    return keys[used++];
-  };
-  for (const kafka::Record& record : records) {
-    auto& m = prefetched_mention_;
-    // What Process would take for a key; it judges the rest.
-    if (!m.ParseFromArray(record.value.data(), static_cast<int>(record.value.size())) || m.theme_id().empty() ||
-        m.feedback_id().empty() || m.theme_id().size() > kMaxThemeId || m.customer_id().size() > kMaxCustomerId ||
-        m.event_time_ms() <= 0 || m.event_time_ms() > kMaxEventTimeMs) {
-      continue;
-    }
-    AccountKey(m.theme_id(), m.customer_id(), &account_key_);
-    std::string& contribution = next(prefetch_contributions_, contributions);
-    contribution = account_key_;
-    contribution += m.feedback_id();
-    if (m.retracted()) continue;  // its spans are those of what it takes back
-    for (const auto& size : options_.window_sizes) {
-      const int64_t size_ms = size.count();
-      SpanKey(account_key_, size_ms, FloorDiv(m.event_time_ms(), size_ms) * size_ms, &next(prefetch_spans_, spans));
-    }
-  }
-  const auto read = [&](auto* store, const std::vector<std::string>& keys, size_t used) {
-    prefetch_keys_.assign(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(used));
-    store->Prefetch(p, prefetch_keys_);
-  };
-  read(contributions_, prefetch_contributions_, contributions);
-  read(spans_, prefetch_spans_, spans);
-}
-
 void AggregateProcessor::Process(const kafka::Record& record, runtime::Context& ctx) {
   if (!mention_.ParseFromArray(record.value.data(), static_cast<int>(record.value.size()))) {
     ctx.out.DeadLetter(record, "MALFORMED_PROTOBUF", "not a valid voc.v1.ThemeMention");

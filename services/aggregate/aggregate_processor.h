@@ -174,10 +174,6 @@ class AggregateProcessor final : public runtime::Processor {
   // Stores: contribution (what a feedback gave a theme), span (a customer in a window
   // span), window, and meta (each partition's watermark, dirty and open windows).
   void Open(runtime::Setup& setup) override;
-  // Reads the contribution and the spans each mention of the run will read, in one pass
-  // per store: most of them are not stored yet (a new feedback, a new hour), and a read of
-  // a key that is not stored looks through every level of its store.
-  void Prefetch(std::span<const kafka::Record> records) override;
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
   // Closes the windows a batch's watermark passed.
   void EndBatch(runtime::Context& ctx) override;
@@ -251,10 +247,6 @@ class AggregateProcessor final : public runtime::Processor {
   std::string account_key_;  // the mention's theme and customer: its contribution's and spans' keys start so
   std::string contribution_key_;
   std::string span_key_;
-  // Prefetch's: the run's keys by store.
-  voc::v1::ThemeMention prefetched_mention_;
-  std::vector<std::string> prefetch_contributions_, prefetch_spans_;
-  std::vector<std::string_view> prefetch_keys_;
   std::string window_key_;
   std::string bytes_;
 };

@@ -85,28 +85,18 @@ Emitted ProcessorHarness::Batch(const std::vector<Input>& records, bool checkpoi
                                                 std::chrono::system_clock::now().time_since_epoch())
                                                 .count());
   runtime::Context ctx{out, wall_ms, assigned_partitions_};
-  std::vector<kafka::Record> polled;
-  polled.reserve(records.size());
   for (const Input& in : records) {
     const TopicPartition tp{in.topic, PartitionId(in.partition)};
     const int64_t offset = next_offsets_[tp]++;
-    polled.push_back({.topic = in.topic,
-                      .partition = tp.partition,
-                      .offset = Offset(offset),
-                      .key = in.key,
-                      .value = in.value,
-                      .timestamp_ms = in.timestamp_ms,
-                      .content_type = in.content_type});
+    const kafka::Record r{.topic = in.topic,
+                          .partition = tp.partition,
+                          .offset = Offset(offset),
+                          .key = in.key,
+                          .value = in.value,
+                          .timestamp_ms = in.timestamp_ms,
+                          .content_type = in.content_type};
+    driver_->Process(r, ctx);
     uncommitted_[tp] = Offset(offset + 1);
-  }
-  // In runs of one partition, as the runner hands a poll's records over.
-  for (size_t i = 0; i < polled.size();) {
-    size_t end = i;
-    while (end < polled.size() && polled[end].partition == polled[i].partition && polled[end].topic == polled[i].topic) {
-      ++end;
-    }
-    driver_->ProcessRun({&polled[i], end - i}, ctx);
-    i = end;
   }
   driver_->EndBatch(ctx);
   if (checkpoint) {

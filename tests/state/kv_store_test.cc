@@ -172,64 +172,6 @@ TEST_F(KeyValueStoreTest, WriteOnceEntriesLeaveTheCacheOnceWritten) {
 // An entry the cache holds expires with its TTL as the database's copy does, whether the
 // cache holds it since it was written or since it was read: kept in the cache by its
 // reads, it once outlived its TTL for as long as it was read.
-// Prefetch reads in one pass what Gets would read one by one, and caches it, found or
-// absent: what the database holds afterwards is not read again for those keys.
-TEST_F(KeyValueStoreTest, PrefetchCachesFoundAndAbsentEntriesForTheReadsThatFollow) {
-  store_->Put(p0_, "a", {1, "one"});
-  store_->Put(p0_, "b", {2, ""});
-  Checkpoint();
-  Reopen();  // an empty cache
-  const std::vector<std::string_view> keys = {"a", "missing", "a", "b"};
-  store_->Prefetch(p0_, keys);
-  const size_t cached = store_->cached_bytes();
-  EXPECT_GT(cached, 0u);
-  // The database changes behind the cache's back (no processor's store writes so): a read
-  // that went to it would see this.
-  std::string encoded;
-  Codec<Tally>::Encode({9, ""}, &encoded);
-  auto txn = db_->Begin();
-  for (const char* k : {"a", "missing", "c"}) txn->Put(0, p0_, k, encoded);
-  ASSERT_TRUE(db_->Commit(txn.get()).ok());
-  ASSERT_NE(store_->Get(p0_, "a"), nullptr);
-  EXPECT_EQ(store_->Get(p0_, "a")->count, 1) << "read from the database again, not from what Prefetch cached";
-  EXPECT_EQ(store_->Get(p0_, "a")->note, "one");
-  EXPECT_EQ(store_->Get(p0_, "missing"), nullptr) << "an absent key is cached as absent";
-  EXPECT_EQ(store_->Get(p0_, "b")->count, 2);
-  EXPECT_EQ(store_->cached_bytes(), cached) << "every read was answered by the cache";
-  ASSERT_NE(store_->Get(p0_, "c"), nullptr) << "a key Prefetch was not given is read as before";
-  EXPECT_EQ(store_->Get(p0_, "c")->count, 9);
-  bool created = false;
-  store_->Update(p0_, "missing", &created).count = 4;
-  EXPECT_TRUE(created);
-  Checkpoint();
-  Reopen();
-  EXPECT_EQ(store_->Get(p0_, "missing")->count, 4);
-}
-
-TEST_F(KeyValueStoreTest, PrefetchOfAnUnparsableValueIsAFatalErrorAndCachesNothingOfIt) {
-  store_->Put(p0_, "good", {1, ""});
-  Checkpoint();
-  Reopen();
-  auto txn = db_->Begin();
-  txn->Put(0, p0_, "bad", "shrt");  // under the codec's 8 bytes
-  ASSERT_TRUE(db_->Commit(txn.get()).ok());
-  const std::vector<std::string_view> keys = {"good", "bad"};
-  try {
-    store_->Prefetch(p0_, keys);
-    FAIL() << "garbage was used as state";
-  } catch (const FatalError& e) {
-    EXPECT_NE(std::string(e.what()).find("state store 'tallies', partition 0"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("bad"), std::string::npos) << e.what();
-  }
-  EXPECT_EQ(store_->cached_bytes(), 0u) << "nothing of the failed read stays cached";
-  std::string encoded;
-  Codec<Tally>::Encode({7, ""}, &encoded);
-  txn = db_->Begin();
-  txn->Put(0, p0_, "good", encoded);
-  ASSERT_TRUE(db_->Commit(txn.get()).ok());
-  EXPECT_EQ(store_->Get(p0_, "good")->count, 7) << "read afresh";
-}
-
 TEST_F(KeyValueStoreTest, ACachedEntryExpiresWithItsTtlAsTheDatabasesCopyDoes) {
   constexpr int64_t kT0 = 946'684'800'000, kHour = 3'600'000;  // 2000-01-01: the wall clock plays no part
   auto clock = std::make_shared<EventClock>();
@@ -265,11 +207,6 @@ TEST_F(KeyValueStoreTest, ACachedEntryExpiresWithItsTtlAsTheDatabasesCopyDoes) {
   EXPECT_EQ(reader.Get(p0_, "a/read"), nullptr) << "held by the cache since its read, it outlived its TTL";
   Tally scratch;
   EXPECT_EQ(reader.Peek(p0_, "a/read", &scratch), nullptr);
-  KeyValueStore<Tally> prefetcher(0, o.stores[0]);
-  prefetcher.Bind(db->get());
-  const std::vector<std::string_view> expired = {"a/read"};
-  prefetcher.Prefetch(p0_, expired);
-  EXPECT_EQ(prefetcher.Get(p0_, "a/read"), nullptr) << "Prefetch reads an expired entry as absent, as Get does";
   std::vector<std::string> scanned;
   writer.Scan(p0_, "a/", [&](std::string_view key, const Tally&) {
     scanned.emplace_back(key);
