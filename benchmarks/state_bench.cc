@@ -1,9 +1,10 @@
-// The typed store's cache (common/state/kv_store.h) on its own: lookups of entries it
-// holds, in a random order over working sets from one that fits the CPU's caches to one
+// The state's reads. The typed store's cache (common/state/kv_store.h) on its own: lookups
+// of entries it holds, in a random order over working sets from one that fits the CPU's caches to one
 // that does not, as a stateful stage's per-customer and per-window entries are read. Keys
 // are shaped like voc-aggregate's span keys (theme, customer, window: ~45 bytes), values
 // like its spans (~100 bytes). The database is real RocksDB on a temporary folder; every
-// entry is loaded before timing, so what is timed is the cache alone.
+// entry is loaded before timing, so what is timed is the cache alone. And the database's
+// answer behind the cache (BM_Store_Get), for keys it holds and keys it does not.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -122,6 +123,47 @@ void BM_CachedStore_Update(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CachedStore_Update)->Arg(10'000)->Arg(1'000'000);
+
+// Get from the database, past the cache, of a key the store does not hold (the second
+// argument 0: a new feedback id, a new customer's window, most of a stateful stage's
+// reads) or of one it holds (1), from `entries` entries written in batches as checkpoints
+// write them, so that they lie in several levels as a long stream's do.
+void BM_Store_Get(benchmark::State& state) {
+  const auto entries = static_cast<size_t>(state.range(0));
+  const bool present = state.range(1) != 0;
+  const auto dir = std::filesystem::temp_directory_path() / ("voc-state-bench-db-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  state::StateOptions o;
+  o.path = dir.string();
+  o.stores = {{.name = "spans", .point_lookups = true}};
+  auto opened = state::StateStore::Open(o);
+  if (!opened.ok()) std::abort();
+  std::unique_ptr<state::StateStore> db = std::move(opened).value();
+  const std::string value(100, 'v');
+  char key[64];
+  const auto span_key = [&](size_t i, char customer) {
+    return std::string(key, static_cast<size_t>(std::snprintf(key, sizeof key, "theme-%03zu|%c-%09zu|3600000|%013zu",
+                                                               i % 97, customer, i * 7919,
+                                                               1'700'000'000'000 + (i % 720) * 3'600'000)));
+  };
+  for (size_t i = 0; i < entries;) {
+    auto txn = db->Begin();
+    for (size_t end = std::min(entries, i + 10'000); i < end; ++i) txn->Put(0, kPartition, span_key(i, 'c'), value);
+    if (!db->Commit(txn.get()).ok()) std::abort();
+  }
+  std::string out;
+  size_t found = 0;
+  std::mt19937_64 random(42);
+  for (auto _ : state) {
+    const size_t i = random() % entries;
+    found += db->Get(0, kPartition, span_key(i, present ? 'c' : 'n'), &out).value() ? 1 : 0;
+  }
+  if (found != (present ? static_cast<size_t>(state.iterations()) : 0)) state.SkipWithError("a key read wrongly");
+  state.SetItemsProcessed(state.iterations());
+  db.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_Store_Get)->Args({1'000'000, 0})->Args({1'000'000, 1});
 
 }  // namespace
 }  // namespace voc::bench

@@ -539,10 +539,10 @@ uint64_t ThreadReadBytes() {
 }
 
 // Most lookups are of keys not stored yet (a new feedback id, a new window). Once the
-// state outgrows the block cache, such a lookup must still read only a small part of a
-// table's bloom filter: with whole-table filters it read and checksummed each table's
-// whole filter again (a megabyte and more), so the cost per record grew with the state
-// (issue 16).
+// state outgrows the block cache, such a lookup must still read next to nothing from the
+// tables: with whole-table filters left unpinned, data blocks pushed them out and each
+// lookup read and checksummed each table's whole filter again (a megabyte and more), so
+// the cost per record grew with the state (issue 16).
 TEST_F(StateStoreTest, LookupsOfAbsentKeysReadLittleOnceTheStateOutgrowsTheCache) {
   StateOptions options = Options();
   options.block_cache_bytes = 1 << 20;
