@@ -52,7 +52,7 @@ class CachedFixture {
     std::filesystem::remove_all(dir_);
     state::StateOptions o;
     o.path = dir_.string();
-    o.stores = {{.name = "spans", .point_lookups = true}};
+    o.stores = {{.name = "spans"}};
     auto db = state::StateStore::Open(o);
     if (!db.ok()) std::abort();
     db_ = std::move(db).value();
@@ -135,7 +135,7 @@ void BM_Store_Get(benchmark::State& state) {
   std::filesystem::remove_all(dir);
   state::StateOptions o;
   o.path = dir.string();
-  o.stores = {{.name = "spans", .point_lookups = true}};
+  o.stores = {{.name = "spans"}};
   auto opened = state::StateStore::Open(o);
   if (!opened.ok()) std::abort();
   std::unique_ptr<state::StateStore> db = std::move(opened).value();

@@ -178,8 +178,7 @@ class KeyValueStore final : public CachedStore {
   }
 
   // Every value of partition whose key starts with prefix, in key order, this store's
-  // unwritten changes included, until fn returns false. Stores declared point_lookups
-  // cannot be scanned.
+  // unwritten changes included, until fn returns false.
   void Scan(PartitionId partition, std::string_view prefix,
             const std::function<bool(std::string_view key, const V& value)>& fn) {
     std::vector<std::pair<std::string_view, const Entry*>> cached;

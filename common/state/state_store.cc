@@ -5,8 +5,6 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/memtablerep.h>
-#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
@@ -39,7 +37,6 @@ namespace {
 
 constexpr char kOffsetsFamily[] = "offsets";
 constexpr char kFormatKey[] = "voc.state_format";  // in the default family, which holds nothing else
-constexpr size_t kHashBuckets = 1 << 16;  // of a point store's memtable
 
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -234,7 +231,7 @@ class StateStoreImpl final : public StateStore {
     db_options.create_if_missing = true;
     db_options.create_missing_column_families = true;
     db_options.max_background_jobs = 2;
-    // One thread writes (the commit); hash memtables need this off.
+    // One thread writes (the commit): no concurrent memtable inserts to pay for.
     db_options.allow_concurrent_memtable_write = false;
     db_options.write_buffer_manager =
         std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes, cache_);
@@ -302,12 +299,6 @@ class StateStoreImpl final : public StateStore {
     for (size_t i = 0; i < specs_.size(); ++i) {
       const StoreSpec& spec = specs_[i];
       rocksdb::ColumnFamilyOptions cf = cf_base;
-      if (spec.point_lookups) {
-        // Each key its own prefix: the memtable hashes whole keys, and the memtable and
-        // table bloom filters are whole-key filters as before.
-        cf.prefix_extractor.reset(rocksdb::NewNoopTransform());
-        cf.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(kHashBuckets));
-      }
       if (clocks_[i].enabled()) {
         filters_.push_back(std::make_unique<TtlFilter>(&clocks_[i]));
         cf.compaction_filter = filters_.back().get();
@@ -408,7 +399,6 @@ class StateStoreImpl final : public StateStore {
   }
 
   Status Scan(StoreId store, PartitionId partition, std::string_view prefix, const ScanFn& fn) override {
-    VOC_RETURN_IF_ERROR(Scannable(store));
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(store)));
     return ScanIterator(it.get(), store, partition, prefix, fn);
   }
@@ -496,12 +486,6 @@ class StateStoreImpl final : public StateStore {
   rocksdb::ColumnFamilyHandle* offsets_family() const { return handles_[1]; }
   rocksdb::DB* db() const { return db_.get(); }
   const TtlClock& ttl_clock(StoreId store) const { return clocks_[static_cast<size_t>(store)]; }
-  Status Scannable(StoreId store) const {
-    const auto& spec = specs_[static_cast<size_t>(store)];
-    if (!spec.point_lookups) return Status::Ok();
-    return Status::InvalidArgument("store '" + spec.name + "' is read by key only (point_lookups) and cannot be scanned");
-  }
-
 
   // Strips the TTL header; false when the entry has expired.
   bool Unwrap(StoreId store, PartitionId partition, std::string_view stored, std::string* value) const {

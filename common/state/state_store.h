@@ -32,9 +32,6 @@ struct StoreSpec {
   // soak) or behind it. An entry written while its partition's event time is unknown, and
   // every entry of such a partition, is kept.
   bool ttl_in_event_time = false;
-  // Read by key only, never scanned: its recent writes are kept in a hash table rather
-  // than a skiplist, several times cheaper to insert into. Scan on it fails.
-  bool point_lookups = false;
   // Entries are seldom read again once written (a record's own entry, read back only when
   // the record is redelivered or revised): the cache lets each go once a checkpoint has
   // written it, keeping its room for entries that are read again.

@@ -321,7 +321,7 @@ void AggregateProcessor::Open(runtime::Setup& setup) {
   // A function of the live contributions: a restore rebuilds it from them rather than
   // carrying it in the changelog (a third of the changelog's records).
   spans_ = setup.DerivedStore<Span>(
-      {.name = "span", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true}, contributions_,
+      {.name = "span", .ttl = ttl, .ttl_in_event_time = true}, contributions_,
       [this, key = std::string()](std::string_view contribution_key, const Contribution& c,
                                   runtime::Derived<Span>& spans) mutable {
         const std::string_view account = AccountOf(contribution_key);
@@ -332,8 +332,8 @@ void AggregateProcessor::Open(runtime::Setup& setup) {
           CountInSpan(spans.Update(key), c, +1);
         }
       });
-  windows_ = setup.Store<Window>({.name = "window", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true});
-  meta_ = setup.Store<PartitionMeta>({.name = "meta", .point_lookups = true});
+  windows_ = setup.Store<Window>({.name = "window", .ttl = ttl, .ttl_in_event_time = true});
+  meta_ = setup.Store<PartitionMeta>({.name = "meta"});
   insights_.Open(setup, ttl);
   topics_.Open(setup, ttl);
 }

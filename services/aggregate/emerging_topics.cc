@@ -311,8 +311,8 @@ EmergingTopics::~EmergingTopics() = default;
 void EmergingTopics::Open(runtime::Setup& setup, std::chrono::seconds ttl) {
   // Declared also when disabled: a state folder opens whether the feature is on or off.
   windows_ =
-      setup.Store<TopicWindow>({.name = "topic_window", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true});
-  progress_ = setup.Store<voc::state::v1::TopicProgressState>({.name = "topic_progress", .point_lookups = true});
+      setup.Store<TopicWindow>({.name = "topic_window", .ttl = ttl, .ttl_in_event_time = true});
+  progress_ = setup.Store<voc::state::v1::TopicProgressState>({.name = "topic_progress"});
 }
 
 void EmergingTopics::OnContribution(PartitionId partition, const std::string& theme_id,

@@ -100,11 +100,11 @@ void ThemeInsights::Open(runtime::Setup& setup, std::chrono::seconds ttl) {
   // A theme's history is written every closed hour; one silent for twice the retention (of
   // event time, as the windows) is forgotten with its windows.
   baselines_ = setup.Store<voc::state::v1::SeasonalBaselineState>(
-      {.name = "baseline", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true});
+      {.name = "baseline", .ttl = ttl, .ttl_in_event_time = true});
   lifecycles_ = setup.Store<voc::state::v1::AlertLifecycleState>(
-      {.name = "lifecycle", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true});
+      {.name = "lifecycle", .ttl = ttl, .ttl_in_event_time = true});
   releases_ = setup.Store<voc::state::v1::ReleaseStatsState>(
-      {.name = "release", .ttl = ttl, .ttl_in_event_time = true, .point_lookups = true});
+      {.name = "release", .ttl = ttl, .ttl_in_event_time = true});
 }
 
 void ThemeInsights::OnContribution(PartitionId partition, const std::string& theme_id, const std::string& app_version,

@@ -176,20 +176,19 @@ void EnrichProcessor::Open(runtime::Setup& setup) {
   dedupe_ = setup.Store<voc::state::v1::DedupeEntry>({.name = "dedupe",
                                                       .ttl = options_.dedupe_ttl,
                                                       .ttl_in_event_time = true,
-                                                      .point_lookups = true,
                                                       .write_once = true});
   near_duplicates_ = setup.Store<RecentTexts>(
-      {.name = "neardup", .ttl = options_.dedupe_ttl, .ttl_in_event_time = true, .point_lookups = true});
+      {.name = "neardup", .ttl = options_.dedupe_ttl, .ttl_in_event_time = true});
   // A role can change only while an earlier text within the horizon may still arrive: the
   // records kept for that live as long as the horizon (at least a day).
   const auto horizon = std::chrono::duration_cast<std::chrono::seconds>(options_.near_duplicate_horizon);
   emitted_ = setup.Store<EmittedRecord>({.name = "emitted",
                                          .ttl = std::max(horizon, std::chrono::seconds(86'400)),
                                          .ttl_in_event_time = true,
-                                         .point_lookups = true,
+                                         
                                          .write_once = true});
   customers_ = setup.ReadTable<voc::v1::CustomerProfile>(options_.customers_topic,
-                                                         {.name = "customers", .point_lookups = true},
+                                                         {.name = "customers"},
                                                          options_.customer_catch_up);
 }
 

@@ -361,38 +361,6 @@ TEST_F(StateStoreTest, EveryStoreHasASmallLevelOneUnlessConfiguredOtherwise) {
   EXPECT_EQ(families["counts"]["target_file_size_base"], "8388608");
 }
 
-// A point store (kept in a hash table in memory) reads, overwrites, deletes, survives a
-// reopen and drops a partition like any other; scanning it is refused by name.
-TEST_F(StateStoreTest, PointStoreServesKeysAndRefusesScans) {
-  StateOptions options = Options();
-  options.stores.push_back({.name = "points", .ttl = 0s, .point_lookups = true});
-  constexpr StoreId kPoints = 2;
-  {
-    auto store = Open(options);
-    ASSERT_NE(store, nullptr);
-    auto txn = store->Begin();
-    for (int i = 0; i < 1000; ++i) txn->Put(kPoints, PartitionId(i % 2), test::Numbered("k", i), test::Numbered("v", i));
-    ASSERT_TRUE(Commit(*store, txn).ok());
-    txn->Put(kPoints, PartitionId(0), "k0", "changed");
-    txn->Delete(kPoints, PartitionId(0), "k2");
-    ASSERT_TRUE(Commit(*store, txn).ok());
-    EXPECT_EQ(Read(*store, kPoints, 0, "k0"), "changed");
-    auto scan = store->Scan(kPoints, PartitionId(0), "", [](std::string_view, std::string_view, int64_t) { return true; });
-    EXPECT_EQ(scan.code(), Status::Code::kInvalidArgument);
-    EXPECT_NE(scan.message().find("points"), std::string::npos) << scan.message();
-  }
-  auto store = Open(options);
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(Read(*store, kPoints, 0, "k0"), "changed");
-  EXPECT_EQ(Read(*store, kPoints, 0, "k2"), "<none>");
-  EXPECT_EQ(Read(*store, kPoints, 0, "k998"), "v998");
-  EXPECT_EQ(Read(*store, kPoints, 1, "k999"), "v999");
-  EXPECT_EQ(Read(*store, kPoints, 1, "k998"), "<none>") << "partitions are apart";
-  ASSERT_TRUE(store->DropPartition(PartitionId(1)).ok());
-  EXPECT_EQ(Read(*store, kPoints, 1, "k999"), "<none>");
-  EXPECT_EQ(Read(*store, kPoints, 0, "k998"), "v998");
-}
-
 // A folder remembers what its state means: a build that keeps another format refuses it
 // with a sentence that says how to rebuild, instead of misreading it; so does one that
 // finds state written before formats were recorded. An empty folder takes any format.
