@@ -43,26 +43,37 @@ namespace voc::bench {
 namespace {
 
 const PartitionId kPartition{0};
+const state::StoreSpec kSpanStore{.name = "spans"};
+
+// The i-th of a run of keys shaped like voc-aggregate's span keys (theme, customer, window).
+std::string SpanKey(const char* customer, size_t i) {
+  char key[64];
+  const int n = std::snprintf(key, sizeof key, "theme-%03zu|%s-%09zu|3600000|%013zu", i % 97, customer, i * 7919,
+                              1'700'000'000'000 + (i % 720) * 3'600'000);
+  return std::string(key, static_cast<size_t>(n));
+}
+
+// A state store in an emptied folder with the one store kSpanStore.
+std::unique_ptr<state::StateStore> OpenSpanStore(const std::filesystem::path& dir) {
+  std::filesystem::remove_all(dir);
+  state::StateOptions o;
+  o.path = dir.string();
+  o.stores = {kSpanStore};
+  auto db = state::StateStore::Open(o);
+  if (!db.ok()) std::abort();
+  return std::move(db).value();
+}
 
 // A store holding `entries` cached entries, and their keys in a random order.
 class CachedFixture {
  public:
   explicit CachedFixture(size_t entries)
       : dir_(std::filesystem::temp_directory_path() / ("voc-state-bench-" + std::to_string(getpid()))) {
-    std::filesystem::remove_all(dir_);
-    state::StateOptions o;
-    o.path = dir_.string();
-    o.stores = {{.name = "spans"}};
-    auto db = state::StateStore::Open(o);
-    if (!db.ok()) std::abort();
-    db_ = std::move(db).value();
-    store_ = std::make_unique<state::KeyValueStore<Counts>>(0, o.stores[0]);
+    db_ = OpenSpanStore(dir_);
+    store_ = std::make_unique<state::KeyValueStore<Counts>>(0, kSpanStore);
     store_->Bind(db_.get());
     for (size_t i = 0; i < entries; ++i) {
-      char key[64];
-      const int n = std::snprintf(key, sizeof key, "theme-%03zu|customer-%09zu|3600000|%013zu", i % 97, i * 7919,
-                                  1'700'000'000'000 + (i % 720) * 3'600'000);
-      keys_.emplace_back(key, static_cast<size_t>(n));
+      keys_.push_back(SpanKey("customer", i));
       store_->Update(kPartition, keys_.back()).n[0] = static_cast<int64_t>(i);
     }
     Checkpoint();
@@ -132,23 +143,11 @@ void BM_Store_Get(benchmark::State& state) {
   const auto entries = static_cast<size_t>(state.range(0));
   const bool present = state.range(1) != 0;
   const auto dir = std::filesystem::temp_directory_path() / ("voc-state-bench-db-" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
-  state::StateOptions o;
-  o.path = dir.string();
-  o.stores = {{.name = "spans"}};
-  auto opened = state::StateStore::Open(o);
-  if (!opened.ok()) std::abort();
-  std::unique_ptr<state::StateStore> db = std::move(opened).value();
+  std::unique_ptr<state::StateStore> db = OpenSpanStore(dir);
   const std::string value(100, 'v');
-  char key[64];
-  const auto span_key = [&](size_t i, char customer) {
-    return std::string(key, static_cast<size_t>(std::snprintf(key, sizeof key, "theme-%03zu|%c-%09zu|3600000|%013zu",
-                                                               i % 97, customer, i * 7919,
-                                                               1'700'000'000'000 + (i % 720) * 3'600'000)));
-  };
   for (size_t i = 0; i < entries;) {
     auto txn = db->Begin();
-    for (size_t end = std::min(entries, i + 10'000); i < end; ++i) txn->Put(0, kPartition, span_key(i, 'c'), value);
+    for (size_t end = std::min(entries, i + 10'000); i < end; ++i) txn->Put(0, kPartition, SpanKey("customer", i), value);
     if (!db->Commit(txn.get()).ok()) std::abort();
   }
   std::string out;
@@ -156,7 +155,7 @@ void BM_Store_Get(benchmark::State& state) {
   std::mt19937_64 random(42);
   for (auto _ : state) {
     const size_t i = random() % entries;
-    found += db->Get(0, kPartition, span_key(i, present ? 'c' : 'n'), &out).value() ? 1 : 0;
+    found += db->Get(0, kPartition, SpanKey(present ? "customer" : "stranger", i), &out).value() ? 1 : 0;
   }
   if (found != (present ? static_cast<size_t>(state.iterations()) : 0)) state.SkipWithError("a key read wrongly");
   state.SetItemsProcessed(state.iterations());
