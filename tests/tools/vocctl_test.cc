@@ -283,14 +283,18 @@ TEST_F(VocctlTest, RecordsWithoutTheKeyFieldAreSpreadOverThePartitionsAndReporte
   const std::string total = " of " + std::to_string(lines.size()) + " records have no string field ";
   const auto before = ends();
   // librdkafka keeps unkeyed records on one partition for a while (sticky partitioning);
-  // without that, each goes to one at random, and both partitions get about half.
+  // without that, each goes to one at random. A record produced before the client has
+  // joined a partition to its leader's thread draws again if it first drew that partition,
+  // so on a loaded machine one partition may get only a quarter: the bound is an eighth,
+  // which is still far from "all on one".
   auto p = Produce("voc.raw.surveys", input, {"-X", "sticky.partitioning.linger.ms=0"});
   ASSERT_EQ(p.rc, 0) << p.err;
   EXPECT_NE(p.err.find(std::to_string(lines.size()) + total + "\"customer_id\""), std::string::npos) << p.err;
   EXPECT_NE(p.err.find("--key-field"), std::string::npos) << p.err;
   const auto after = ends();
+  EXPECT_EQ(after[0] - before[0] + after[1] - before[1], static_cast<int64_t>(lines.size())) << "every record, once";
   for (int i = 0; i < 2; ++i) {
-    EXPECT_GT(after[i] - before[i], static_cast<int64_t>(lines.size() / 4)) << "partition " << i << " got too few";
+    EXPECT_GT(after[i] - before[i], static_cast<int64_t>(lines.size() / 8)) << "partition " << i << " got too few";
   }
 
   auto keyed = Produce("voc.raw.surveys", input, {"--key-field", "customerId"});
