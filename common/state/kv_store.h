@@ -84,9 +84,11 @@ class CachedStore {
   uint64_t generation() const { return generation_; }
   // The runtime's checkpoint count: an entry remembers when it was last used.
   void set_clock(uint32_t now) { clock_ = now; }
+  // Throws the fatal error of a stored value that does not parse: also for a processor
+  // whose entries, each readable, contradict one another.
+  [[noreturn]] void Unreadable(PartitionId partition, std::string_view key) const;
 
  protected:
-  [[noreturn]] void Unreadable(PartitionId partition, std::string_view key) const;
   [[noreturn]] void Failed(const Status& status) const;
 
   StoreId id_;

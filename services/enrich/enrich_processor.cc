@@ -23,6 +23,8 @@ void voc::state::Codec<voc::enrich::RecentTexts>::Encode(const voc::enrich::Rece
     stored.add_feedback_id(text.feedback_id);
     stored.add_duplicate_of(text.duplicate_of);
   }
+  stored.set_has_earlier(index.has_earlier);
+  stored.set_earlier_forgotten(index.earlier_forgotten);
   stored.SerializeToString(out);
 }
 
@@ -38,10 +40,12 @@ bool voc::state::Codec<voc::enrich::RecentTexts>::Decode(std::string_view bytes,
   voc::state::v1::NearDuplicateIndex stored;
   if (!stored.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
       stored.simhash_size() != stored.event_time_ms_size() || stored.simhash_size() != stored.feedback_id_size() ||
-      stored.simhash_size() != stored.duplicate_of_size()) {
+      stored.simhash_size() != stored.duplicate_of_size() || (stored.earlier_forgotten() > 0 && !stored.has_earlier())) {
     return false;
   }
   index->texts.clear();
+  index->has_earlier = stored.has_earlier();
+  index->earlier_forgotten = stored.earlier_forgotten();
   for (int i = 0; i < stored.simhash_size(); ++i) {
     const std::string& id = stored.feedback_id(i);
     if (id.empty() || !voc::IsValidUtf8(id) || !voc::IsValidUtf8(stored.duplicate_of(i)) ||
@@ -368,16 +372,94 @@ void EnrichProcessor::Reassign(Texts& texts, size_t first, std::vector<RoleChang
   }
 }
 
+std::string EarlierTextsKey(std::string_view customer) {
+  std::string key(customer);
+  key.push_back('\xff');
+  return key;
+}
+
+void EnrichProcessor::LoadTexts(PartitionId partition, const std::string& customer) {
+  size_t n = 0;
+  // Assigned over the texts of the last call: their strings' buffers are reused.
+  const auto append = [&](const Texts& from, size_t first) {
+    for (size_t i = first; i < from.size(); ++i, ++n) {
+      if (n < texts_.size()) {
+        texts_[n] = from[i];
+      } else {
+        texts_.push_back(from[i]);
+      }
+    }
+  };
+  loaded_earlier_ = nullptr;
+  loaded_earlier_from_ = 0;
+  const RecentTexts* latest = near_duplicates_->Get(partition, customer);
+  if (latest != nullptr && latest->has_earlier) {
+    earlier_key_ = EarlierTextsKey(customer);
+    // None: its TTL ran out before the latest entry's (it is written less often).
+    if (const RecentTexts* earlier = near_duplicates_->Get(partition, earlier_key_)) {
+      const Texts& e = earlier->texts;
+      if (latest->earlier_forgotten > e.size() ||
+          (latest->earlier_forgotten < e.size() && !latest->texts.empty() &&
+           !Before(e.back(), latest->texts.front().event_time_ms, latest->texts.front().feedback_id))) {
+        near_duplicates_->Unreadable(partition, customer);
+      }
+      loaded_earlier_ = earlier;
+      loaded_earlier_from_ = latest->earlier_forgotten;
+      append(e, loaded_earlier_from_);
+    }
+  }
+  if (latest != nullptr) append(latest->texts, 0);
+  texts_.resize(n);
+}
+
+void EnrichProcessor::StoreTexts(PartitionId partition, const std::string& customer) {
+  const auto same = [](const RecentTexts::Text& a, const RecentTexts::Text& b) {
+    return a.id_hash == b.id_hash && a.simhash == b.simhash && a.event_time_ms == b.event_time_ms &&
+           a.feedback_id == b.feedback_id && a.duplicate_of == b.duplicate_of;
+  };
+  // The earlier entry stays as written when the texts are its texts from some point on,
+  // unchanged, followed by at most kLatestTexts more.
+  if (loaded_earlier_ != nullptr && !texts_.empty()) {
+    const Texts& e = loaded_earlier_->texts;
+    size_t from = loaded_earlier_from_;
+    while (from < e.size() && !same(e[from], texts_[0])) ++from;
+    const size_t kept = e.size() - from;
+    if (from < e.size() && kept <= texts_.size() && texts_.size() - kept <= kLatestTexts &&
+        std::equal(e.begin() + static_cast<std::ptrdiff_t>(from), e.end(), texts_.begin(), same)) {
+      RecentTexts& latest = near_duplicates_->Update(partition, customer);
+      latest.texts.assign(texts_.begin() + static_cast<std::ptrdiff_t>(kept), texts_.end());
+      latest.has_earlier = true;
+      latest.earlier_forgotten = static_cast<uint32_t>(from);
+      return;
+    }
+  }
+  if (loaded_earlier_ != nullptr) near_duplicates_->Delete(partition, earlier_key_);
+  if (texts_.empty()) {
+    near_duplicates_->Delete(partition, customer);
+    return;
+  }
+  RecentTexts& latest = near_duplicates_->Update(partition, customer);
+  latest.earlier_forgotten = 0;
+  if (texts_.size() <= kLatestTexts) {
+    latest.texts.assign(texts_.begin(), texts_.end());
+    latest.has_earlier = false;
+    return;
+  }
+  // Every text goes into a new earlier entry, and the latest starts empty.
+  latest.texts.clear();
+  latest.has_earlier = true;
+  earlier_key_ = EarlierTextsKey(customer);
+  near_duplicates_->Update(partition, earlier_key_).texts.assign(texts_.begin(), texts_.end());
+}
+
 void EnrichProcessor::LeaveIndex(PartitionId partition, const std::string& customer, const std::string& id,
                                  std::vector<RoleChange>* changed) {
-  // Read first: most short texts are in no index, and Update would mark it dirty.
-  const RecentTexts* index = near_duplicates_->Get(partition, customer);
-  if (index == nullptr) return;
-  const size_t at = IndexOf(index->texts, id);
-  if (at == index->texts.size()) return;
-  auto& texts = near_duplicates_->Update(partition, customer).texts;
-  texts.erase(texts.begin() + static_cast<std::ptrdiff_t>(at));
-  Reassign(texts, at, changed);
+  LoadTexts(partition, customer);
+  const size_t at = IndexOf(texts_, id);
+  if (at == texts_.size()) return;  // most short texts are in no index
+  texts_.erase(texts_.begin() + static_cast<std::ptrdiff_t>(at));
+  Reassign(texts_, at, changed);
+  StoreTexts(partition, customer);
 }
 
 std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t simhash, int words,
@@ -389,7 +471,8 @@ std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t sim
     LeaveIndex(record.partition, customer, id, changed);
     return {};
   }
-  auto& texts = near_duplicates_->Update(record.partition, customer).texts;
+  LoadTexts(record.partition, customer);
+  Texts& texts = texts_;
   // Texts from `first` on may have another original once this one is placed.
   const size_t first = IndexOf(texts, id);
   if (first < texts.size()) texts.erase(texts.begin() + static_cast<std::ptrdiff_t>(first));
@@ -405,6 +488,7 @@ std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t sim
   if (texts.size() > options_.near_duplicate_max_entries) {
     texts.erase(texts.begin(), texts.end() - static_cast<std::ptrdiff_t>(options_.near_duplicate_max_entries));
   }
+  StoreTexts(record.partition, customer);
   return duplicate_of;
 }
 

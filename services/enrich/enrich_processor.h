@@ -50,6 +50,12 @@ struct EnrichProbe;
 // search reads them. A text's original is the earliest text before it in that order within
 // the horizon and the distance, so roles are a function of the input, not of the order in
 // which records of different topics happened to arrive.
+//
+// A customer's texts are kept in two entries, so that a new text rewrites a few texts and
+// not all of them (at the checkpoint, in RocksDB and in the changelog): the latest ones,
+// at most kLatestTexts past the earlier entry, and the earlier ones, written again only
+// when the latest outgrow kLatestTexts or a text lands among or changes the earlier ones.
+// Forgetting the earliest texts only counts them in the latest entry (earlier_forgotten).
 struct RecentTexts {
   struct Text {
     uint64_t simhash = 0;
@@ -60,7 +66,15 @@ struct RecentTexts {
   };
   using Texts = std::vector<Text>;
   Texts texts;
+  // The latest entry only: whether an earlier entry exists, and how many texts at its
+  // front are forgotten.
+  bool has_earlier = false;
+  uint32_t earlier_forgotten = 0;
 };
+inline constexpr size_t kLatestTexts = 8;
+// The key of a customer's earlier texts: the customer id and a 0xff byte, which no UTF-8
+// id holds.
+std::string EarlierTextsKey(std::string_view customer);
 
 // The enriched record last emitted for a text in the near-duplicate index, as it went out:
 // a new role is that record again with another duplicate_of.
@@ -122,13 +136,18 @@ class EnrichProcessor final : public runtime::Processor {
     std::string duplicate_of;
   };
   std::string PlaceText(const kafka::Record& record, uint64_t simhash, int words, std::vector<RoleChange>* changed);
-  // Takes text `id` out of `customer`'s index (a shorter revision, or one filed under
-  // another customer); *changed gets the texts after it whose original changed.
   // Moves the partition's event time, which the stores' TTLs count, to the record's (never
   // past the wall clock).
   void TellEventClock(PartitionId partition, int64_t event_time_ms, int64_t now_ms);
+  // Takes text `id` out of `customer`'s index (a shorter revision, or one filed under
+  // another customer); *changed gets the texts after it whose original changed.
   void LeaveIndex(PartitionId partition, const std::string& customer, const std::string& id,
                   std::vector<RoleChange>* changed);
+  // The customer's texts, its two entries' as one sequence, into texts_; StoreTexts writes
+  // texts_ back, rewriting the earlier entry only when its texts changed or the latest
+  // outgrew kLatestTexts.
+  void LoadTexts(PartitionId partition, const std::string& customer);
+  void StoreTexts(PartitionId partition, const std::string& customer);
   // The earliest of the first `at` texts within the horizon and the distance of a text
   // (simhash, time); null when none is.
   const std::string* OriginalOf(const RecentTexts::Texts& texts, size_t at, uint64_t simhash,
@@ -148,6 +167,11 @@ class EnrichProcessor final : public runtime::Processor {
   std::unique_ptr<EnrichProbe> probe_;
   state::KeyValueStore<voc::state::v1::DedupeEntry>* dedupe_ = nullptr;
   state::KeyValueStore<RecentTexts>* near_duplicates_ = nullptr;
+  // What LoadTexts read: the texts, and the earlier entry with its first live text.
+  RecentTexts::Texts texts_;
+  const RecentTexts* loaded_earlier_ = nullptr;
+  size_t loaded_earlier_from_ = 0;
+  std::string earlier_key_;
   state::KeyValueStore<EmittedRecord>* emitted_ = nullptr;
   runtime::Table<voc::v1::CustomerProfile>* customers_ = nullptr;
   state::EventClock* event_clock_ = nullptr;

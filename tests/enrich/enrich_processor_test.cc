@@ -8,10 +8,13 @@
 #include <prometheus/registry.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
+#include <random>
 #include <set>
 
 #include "common/config/config.h"
+#include "common/core/fatal_error.h"
 #include "common/core/theme_ids.h"
 #include "services/enrich/enrich_config.h"
 #include "services/enrich/simhash.h"
@@ -151,6 +154,29 @@ class EnrichProcessorTest : public ::testing::Test {
 
   double Decisions(const std::string& decision) {
     return test::MetricValue(*registry_, "voc_enrich_decisions_total", {{"decision", decision}});
+  }
+
+  // The bytes the last checkpoint stored under key in the near-duplicate store ("": none).
+  std::string StoredTexts(const std::string& key) {
+    const auto specs = harness_->driver().store_specs();
+    const auto spec = std::find_if(specs.begin(), specs.end(), [](const auto& s) { return s.name == "neardup"; });
+    EXPECT_NE(spec, specs.end());
+    std::string bytes;
+    auto found = harness_->db()->Get(static_cast<state::StoreId>(spec - specs.begin()), PartitionId(0), key, &bytes);
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    return found.ok() && *found ? bytes : std::string();
+  }
+  voc::state::v1::NearDuplicateIndex StoredIndex(const std::string& key) {
+    voc::state::v1::NearDuplicateIndex index;
+    EXPECT_TRUE(index.ParseFromString(StoredTexts(key)));
+    return index;
+  }
+  void StoreTexts(const std::string& key, const voc::state::v1::NearDuplicateIndex& index) {
+    const auto specs = harness_->driver().store_specs();
+    const auto spec = std::find_if(specs.begin(), specs.end(), [](const auto& s) { return s.name == "neardup"; });
+    auto txn = harness_->db()->Begin();
+    txn->Put(static_cast<state::StoreId>(spec - specs.begin()), PartitionId(0), key, index.SerializeAsString());
+    ASSERT_TRUE(harness_->db()->Commit(txn.get()).ok());
   }
 
   static inline text::Analyzer* analyzer_ = nullptr;
@@ -477,6 +503,128 @@ TEST_F(EnrichProcessorTest, NearDuplicateIndexKeepsTheConfiguredNumberOfLatestTe
   out = Batch({Feedback("f5", 1, kLongText, "cust-1", kT0 + 4)});
   ASSERT_EQ(out.enriched().size(), 1u);
   EXPECT_EQ(out.enriched()[0].duplicate_of(), "f4");
+}
+
+// "f12" (the "+" of a literal and a temporary trips GCC 12's -Wrestrict).
+std::string Id(const char* prefix, int n) {
+  std::string id = prefix;
+  id += std::to_string(n);
+  return id;
+}
+
+// Texts of eight words, each drawn from its own list by a generator seeded with n: texts of
+// different n are far apart in SimHash, so none is a near duplicate of another.
+std::string DistinctText(int n) {
+  static const std::array<std::array<const char*, 10>, 8> kWords = {{
+      {"dashboard", "invoice", "printer", "calendar", "upload", "password", "webhook", "timeline", "widget", "mailbox"},
+      {"refuses", "forgets", "scrambles", "duplicates", "hides", "rejects", "delays", "truncates", "resets", "mislabels"},
+      {"every", "several", "quarterly", "nightly", "urgent", "archived", "shared", "draft", "pending", "starred"},
+      {"spreadsheet", "contract", "receipt", "snapshot", "playlist", "ledger", "roster", "manifest", "voucher", "memo"},
+      {"whenever", "although", "because", "unless", "after", "before", "while", "since", "until", "once"},
+      {"colleagues", "managers", "auditors", "students", "drivers", "nurses", "tenants", "vendors", "editors", "pilots"},
+      {"reconnect", "translate", "annotate", "subscribe", "negotiate", "calibrate", "assemble", "forecast", "sketch", "rehearse"},
+      {"overseas", "downstairs", "remotely", "weekly", "offline", "abroad", "tomorrow", "outdoors", "onsite", "overnight"},
+  }};
+  std::mt19937 pick(static_cast<uint32_t>(n));
+  std::string text;
+  for (const auto& words : kWords) {
+    if (!text.empty()) text += ' ';
+    text += words[pick() % 10];
+  }
+  return text + ".";
+}
+
+// A customer's texts are two entries: the earlier ones stay as written while new texts go
+// to the latest ones, so a chatty customer's next text rewrites a few texts, not all of its
+// index. The earlier texts are still searched, and the cap still forgets the earliest.
+TEST_F(EnrichProcessorTest, ANewTextOfAChattyCustomerLeavesItsEarlierTextsAsWritten) {
+  const auto text_at = [](int i) { return Feedback(Id("f", i), 1, DistinctText(i), "cust-1", kT0 + i * 60'000); };
+  std::vector<voc::v1::Feedback> first;
+  for (int i = 0; i < 40; ++i) first.push_back(text_at(i));
+  Batch(first);
+  int next = 40;
+  if (StoredIndex("cust-1").feedback_id_size() == static_cast<int>(kLatestTexts)) Batch({text_at(next++)});
+  const auto before = StoredIndex("cust-1");
+  ASSERT_TRUE(before.has_earlier());
+  const std::string earlier = StoredTexts(EarlierTextsKey("cust-1"));
+  ASSERT_FALSE(earlier.empty());
+
+  Batch({text_at(next)});
+  EXPECT_EQ(StoredTexts(EarlierTextsKey("cust-1")), earlier) << "a text at the end rewrote the earlier texts";
+  const auto after = StoredIndex("cust-1");
+  ASSERT_EQ(after.feedback_id_size(), before.feedback_id_size() + 1);
+  EXPECT_EQ(after.feedback_id(after.feedback_id_size() - 1), Id("f", next));
+  EXPECT_LE(StoredTexts("cust-1").size(), earlier.size() / 2) << "the latest entry is the small one";
+
+  // The 32 latest are f(next-31) .. f(next): a repeat of the earliest of them finds it among
+  // the earlier texts; one of the text before it, forgotten, is an original.
+  const int earliest_kept = next - 31;
+  auto out = Batch({Feedback("r1", 1, DistinctText(earliest_kept), "cust-1", kT0 + 100 * 60'000)});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), Id("f", earliest_kept));
+  out = Batch({Feedback("r2", 1, DistinctText(earliest_kept - 2), "cust-1", kT0 + 101 * 60'000)});
+  ASSERT_EQ(out.enriched().size(), 1u);
+  EXPECT_EQ(out.enriched()[0].duplicate_of(), "") << "f" << earliest_kept - 2 << " is beyond the 32 latest texts";
+}
+
+// Roles are a function of the texts, not of their order of arrival, across both entries:
+// texts arriving latest first land among the earlier texts each time.
+TEST_F(EnrichProcessorTest, RolesOfAChattyCustomerAreTheSameInAnyOrderOfArrival) {
+  // Twenty texts, every fifth repeating the one before it.
+  const auto text_of = [](int i) { return DistinctText(i % 5 == 4 ? i - 1 : i); };
+  std::vector<voc::v1::Feedback> forward, backward;
+  for (int i = 0; i < 20; ++i) {
+    forward.push_back(Feedback(Id("a", i), 1, text_of(i), "cust-1", kT0 + i * 60'000));
+    backward.insert(backward.begin(), Feedback(Id("b", i), 1, text_of(i), "cust-2", kT0 + i * 60'000));
+  }
+  std::map<std::string, std::string> roles;  // by feedback id, the role last emitted
+  for (const auto& records : {forward, backward}) {
+    for (const auto& f : records) {
+      for (const auto& e : Batch({f}).enriched()) roles[e.feedback_id()] = e.duplicate_of();
+    }
+  }
+  ASSERT_TRUE(StoredIndex("cust-2").has_earlier()) << "the test no longer reaches the earlier texts";
+  int duplicates = 0;
+  for (int i = 0; i < 20; ++i) {
+    const std::string a = roles[Id("a", i)], b = roles[Id("b", i)];
+    EXPECT_EQ(a.empty() ? "" : a.substr(1), b.empty() ? "" : b.substr(1)) << "text " << i;
+    duplicates += a.empty() ? 0 : 1;
+  }
+  EXPECT_EQ(duplicates, 4);
+}
+
+// Each entry parses on its own, but the latest must not count more earlier texts forgotten
+// than there are, nor hold texts before the earlier ones: the state is damaged.
+TEST_F(EnrichProcessorTest, EntriesOfACustomerThatContradictEachOtherAreAFatalErrorNamingTheStore) {
+  voc::state::v1::NearDuplicateIndex earlier;
+  for (int i = 0; i < 2; ++i) {
+    earlier.add_simhash(static_cast<uint64_t>(i));
+    earlier.add_event_time_ms(kT0 + i);
+    earlier.add_feedback_id(Id("e", i));
+    earlier.add_duplicate_of("");
+  }
+  StoreTexts(EarlierTextsKey("cust-1"), earlier);
+  voc::state::v1::NearDuplicateIndex latest;
+  latest.set_has_earlier(true);
+  latest.set_earlier_forgotten(3);
+  StoreTexts("cust-1", latest);
+  const auto fails = [&] {
+    try {
+      Batch({Feedback("f1", 1, kLongText, "cust-1", kT0 + kDay)});
+    } catch (const FatalError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(fails().find("'neardup'"), std::string::npos);
+  Open();
+  latest.set_earlier_forgotten(0);
+  latest.add_simhash(9);
+  latest.add_event_time_ms(kT0);  // before e1
+  latest.add_feedback_id("l0");
+  latest.add_duplicate_of("");
+  StoreTexts("cust-1", latest);
+  EXPECT_NE(fails().find("'neardup'"), std::string::npos);
 }
 
 // Each feedback id's own entries (its dedupe entry, the record emitted for it) are read
