@@ -338,16 +338,17 @@ bool Before(const RecentTexts::Text& a, int64_t t, const std::string& id) {
 }
 
 // Where feedback `id` is in `texts`; texts.size() when it is not there.
-size_t IndexOf(const Texts& texts, const std::string& id) {
+size_t IndexOf(const CustomerTexts& texts, const std::string& id) {
   const uint64_t id_hash = Hash64(id);
-  auto e = std::find_if(texts.begin(), texts.end(),
-                        [&](const RecentTexts::Text& e) { return e.id_hash == id_hash && e.feedback_id == id; });
-  return static_cast<size_t>(e - texts.begin());
+  size_t i = 0;
+  while (i < texts.size() && !(texts[i].id_hash == id_hash && texts[i].feedback_id == id)) ++i;
+  return i;
 }
 
 }  // namespace
 
-const std::string* EnrichProcessor::OriginalOf(const Texts& texts, size_t at, uint64_t simhash, int64_t time) const {
+const std::string* EnrichProcessor::OriginalOf(const CustomerTexts& texts, size_t at, uint64_t simhash,
+                                               int64_t time) const {
   const int64_t horizon = options_.near_duplicate_horizon.count();
   for (size_t i = 0; i < at; ++i) {
     const auto& e = texts[i];
@@ -362,13 +363,16 @@ const std::string* EnrichProcessor::OriginalOf(const Texts& texts, size_t at, ui
   return nullptr;
 }
 
-void EnrichProcessor::Reassign(Texts& texts, size_t first, std::vector<RoleChange>* changed) const {
-  for (size_t i = first; i < texts.size(); ++i) {
-    const std::string* original = OriginalOf(texts, i, texts[i].simhash, texts[i].event_time_ms);
+void EnrichProcessor::Reassign(const CustomerTexts& texts, RecentTexts& latest, size_t first,
+                               std::vector<RoleChange>* changed) const {
+  const size_t offset = texts.earlier_size();  // first is never before it: changes reach the latest texts only
+  for (size_t i = std::max(first, offset); i < texts.size(); ++i) {
+    RecentTexts::Text& text = latest.texts[i - offset];
+    const std::string* original = OriginalOf(texts, i, text.simhash, text.event_time_ms);
     const std::string_view now = original ? std::string_view(*original) : std::string_view();
-    if (now == texts[i].duplicate_of) continue;
-    texts[i].duplicate_of.assign(now);
-    changed->push_back({texts[i].feedback_id, texts[i].duplicate_of});
+    if (now == text.duplicate_of) continue;
+    text.duplicate_of.assign(now);
+    changed->push_back({text.feedback_id, text.duplicate_of});
   }
 }
 
@@ -378,88 +382,88 @@ std::string EarlierTextsKey(std::string_view customer) {
   return key;
 }
 
-void EnrichProcessor::LoadTexts(PartitionId partition, const std::string& customer) {
-  size_t n = 0;
-  // Assigned over the texts of the last call: their strings' buffers are reused.
-  const auto append = [&](const Texts& from, size_t first) {
-    for (size_t i = first; i < from.size(); ++i, ++n) {
-      if (n < texts_.size()) {
-        texts_[n] = from[i];
-      } else {
-        texts_.push_back(from[i]);
-      }
-    }
-  };
-  loaded_earlier_ = nullptr;
-  loaded_earlier_from_ = 0;
+CustomerTexts EnrichProcessor::ReadTexts(PartitionId partition, const std::string& customer) {
+  CustomerTexts texts;
   const RecentTexts* latest = near_duplicates_->Get(partition, customer);
-  if (latest != nullptr && latest->has_earlier) {
-    earlier_key_ = EarlierTextsKey(customer);
-    // None: its TTL ran out before the latest entry's (it is written less often).
-    if (const RecentTexts* earlier = near_duplicates_->Get(partition, earlier_key_)) {
-      const Texts& e = earlier->texts;
-      if (latest->earlier_forgotten > e.size() ||
-          (latest->earlier_forgotten < e.size() && !latest->texts.empty() &&
-           !Before(e.back(), latest->texts.front().event_time_ms, latest->texts.front().feedback_id))) {
-        near_duplicates_->Unreadable(partition, customer);
-      }
-      loaded_earlier_ = earlier;
-      loaded_earlier_from_ = latest->earlier_forgotten;
-      append(e, loaded_earlier_from_);
-    }
+  if (latest == nullptr) return texts;
+  texts.latest = &latest->texts;
+  if (!latest->has_earlier) return texts;
+  earlier_key_ = EarlierTextsKey(customer);
+  // None: its TTL ran out before the latest entry's (it is written less often).
+  const RecentTexts* earlier = near_duplicates_->Get(partition, earlier_key_);
+  if (earlier == nullptr) return texts;
+  const Texts& e = earlier->texts;
+  if (latest->earlier_forgotten > e.size() ||
+      (latest->earlier_forgotten < e.size() && !latest->texts.empty() &&
+       !Before(e.back(), latest->texts.front().event_time_ms, latest->texts.front().feedback_id))) {
+    near_duplicates_->Unreadable(partition, customer);
   }
-  if (latest != nullptr) append(latest->texts, 0);
-  texts_.resize(n);
+  texts.earlier = &e;
+  texts.earlier_from = latest->earlier_forgotten;
+  return texts;
 }
 
-void EnrichProcessor::StoreTexts(PartitionId partition, const std::string& customer) {
-  const auto same = [](const RecentTexts::Text& a, const RecentTexts::Text& b) {
-    return a.id_hash == b.id_hash && a.simhash == b.simhash && a.event_time_ms == b.event_time_ms &&
-           a.feedback_id == b.feedback_id && a.duplicate_of == b.duplicate_of;
-  };
-  // The earlier entry stays as written when the texts are its texts from some point on,
-  // unchanged, followed by at most kLatestTexts more.
-  if (loaded_earlier_ != nullptr && !texts_.empty()) {
-    const Texts& e = loaded_earlier_->texts;
-    size_t from = loaded_earlier_from_;
-    while (from < e.size() && !same(e[from], texts_[0])) ++from;
-    const size_t kept = e.size() - from;
-    if (from < e.size() && kept <= texts_.size() && texts_.size() - kept <= kLatestTexts &&
-        std::equal(e.begin() + static_cast<std::ptrdiff_t>(from), e.end(), texts_.begin(), same)) {
-      RecentTexts& latest = near_duplicates_->Update(partition, customer);
-      latest.texts.assign(texts_.begin() + static_cast<std::ptrdiff_t>(kept), texts_.end());
-      latest.has_earlier = true;
-      latest.earlier_forgotten = static_cast<uint32_t>(from);
-      return;
-    }
-  }
-  if (loaded_earlier_ != nullptr) near_duplicates_->Delete(partition, earlier_key_);
-  if (texts_.empty()) {
-    near_duplicates_->Delete(partition, customer);
-    return;
-  }
+RecentTexts& EnrichProcessor::ChangeTexts(PartitionId partition, const std::string& customer, CustomerTexts* texts,
+                                          bool unseal) {
   RecentTexts& latest = near_duplicates_->Update(partition, customer);
-  latest.earlier_forgotten = 0;
-  if (texts_.size() <= kLatestTexts) {
-    latest.texts.assign(texts_.begin(), texts_.end());
+  texts->latest = &latest.texts;
+  if (texts->earlier == nullptr) {
+    // Its earlier entry ran out, or it never had one.
     latest.has_earlier = false;
-    return;
+    latest.earlier_forgotten = 0;
+  } else if (unseal) {
+    latest.texts.insert(latest.texts.begin(), texts->earlier->begin() + static_cast<std::ptrdiff_t>(texts->earlier_from),
+                        texts->earlier->end());
+    near_duplicates_->Delete(partition, earlier_key_);
+    latest.has_earlier = false;
+    latest.earlier_forgotten = 0;
+    texts->earlier = nullptr;
+    texts->earlier_from = 0;
   }
-  // Every text goes into a new earlier entry, and the latest starts empty.
+  return latest;
+}
+
+void EnrichProcessor::BoundTexts(PartitionId partition, const std::string& customer, CustomerTexts* texts,
+                                 RecentTexts& latest) {
+  // Forgetting the earliest texts changes no role already given.
+  if (texts->size() > options_.near_duplicate_max_entries) {
+    size_t excess = texts->size() - options_.near_duplicate_max_entries;
+    const size_t from_earlier = std::min(excess, texts->earlier_size());
+    texts->earlier_from += from_earlier;
+    latest.earlier_forgotten = static_cast<uint32_t>(texts->earlier_from);
+    excess -= from_earlier;
+    latest.texts.erase(latest.texts.begin(), latest.texts.begin() + static_cast<std::ptrdiff_t>(excess));
+  }
+  if (texts->earlier != nullptr && texts->earlier_size() == 0) {
+    near_duplicates_->Delete(partition, earlier_key_);
+    latest.has_earlier = false;
+    latest.earlier_forgotten = 0;
+    texts->earlier = nullptr;
+    texts->earlier_from = 0;
+  }
+  if (latest.texts.size() <= kLatestTexts) return;
+  // The latest texts join the earlier ones, which drop those forgotten.
+  if (texts->earlier == nullptr) earlier_key_ = EarlierTextsKey(customer);
+  Texts& earlier = near_duplicates_->Update(partition, earlier_key_).texts;
+  earlier.erase(earlier.begin(), earlier.begin() + static_cast<std::ptrdiff_t>(texts->earlier_from));
+  earlier.insert(earlier.end(), std::make_move_iterator(latest.texts.begin()),
+                 std::make_move_iterator(latest.texts.end()));
   latest.texts.clear();
   latest.has_earlier = true;
-  earlier_key_ = EarlierTextsKey(customer);
-  near_duplicates_->Update(partition, earlier_key_).texts.assign(texts_.begin(), texts_.end());
+  latest.earlier_forgotten = 0;
+  texts->earlier = &earlier;
+  texts->earlier_from = 0;
 }
 
 void EnrichProcessor::LeaveIndex(PartitionId partition, const std::string& customer, const std::string& id,
                                  std::vector<RoleChange>* changed) {
-  LoadTexts(partition, customer);
-  const size_t at = IndexOf(texts_, id);
-  if (at == texts_.size()) return;  // most short texts are in no index
-  texts_.erase(texts_.begin() + static_cast<std::ptrdiff_t>(at));
-  Reassign(texts_, at, changed);
-  StoreTexts(partition, customer);
+  CustomerTexts texts = ReadTexts(partition, customer);
+  const size_t at = IndexOf(texts, id);
+  if (at == texts.size()) return;  // most short texts are in no index
+  RecentTexts& latest = ChangeTexts(partition, customer, &texts, at < texts.earlier_size());
+  latest.texts.erase(latest.texts.begin() + static_cast<std::ptrdiff_t>(at - texts.earlier_size()));
+  Reassign(texts, latest, at, changed);
+  if (texts.size() == 0) near_duplicates_->Delete(partition, customer);
 }
 
 std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t simhash, int words,
@@ -471,24 +475,24 @@ std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t sim
     LeaveIndex(record.partition, customer, id, changed);
     return {};
   }
-  LoadTexts(record.partition, customer);
-  Texts& texts = texts_;
+  const int64_t t = feedback_.event_time_ms();
+  CustomerTexts texts = ReadTexts(record.partition, customer);
   // Texts from `first` on may have another original once this one is placed.
   const size_t first = IndexOf(texts, id);
-  if (first < texts.size()) texts.erase(texts.begin() + static_cast<std::ptrdiff_t>(first));
-  const int64_t t = feedback_.event_time_ms();
-  auto pos = std::find_if(texts.begin(), texts.end(), [&](const auto& e) { return !Before(e, t, id); });
-  const size_t at = static_cast<size_t>(pos - texts.begin());
+  // A text that lands among the earlier texts, or replaces one, moves them to the latest.
+  const size_t earlier = texts.earlier_size();
+  const bool unseal = first < earlier || (earlier > 0 && !Before(texts[earlier - 1], t, id));
+  RecentTexts& latest = ChangeTexts(record.partition, customer, &texts, unseal);
+  const size_t offset = texts.earlier_size();
+  if (first < texts.size()) latest.texts.erase(latest.texts.begin() + static_cast<std::ptrdiff_t>(first - offset));
+  auto pos = std::find_if(latest.texts.begin(), latest.texts.end(), [&](const auto& e) { return !Before(e, t, id); });
+  const size_t at = offset + static_cast<size_t>(pos - latest.texts.begin());
   std::string duplicate_of;
   if (const std::string* original = OriginalOf(texts, at, simhash, t)) duplicate_of = *original;
-  texts.insert(pos, {.simhash = simhash, .id_hash = Hash64(id), .event_time_ms = t, .feedback_id = id,
-                     .duplicate_of = duplicate_of});
-  Reassign(texts, std::min(first, at + 1), changed);
-  // Forgetting the earliest texts changes no role already given.
-  if (texts.size() > options_.near_duplicate_max_entries) {
-    texts.erase(texts.begin(), texts.end() - static_cast<std::ptrdiff_t>(options_.near_duplicate_max_entries));
-  }
-  StoreTexts(record.partition, customer);
+  latest.texts.insert(pos, {.simhash = simhash, .id_hash = Hash64(id), .event_time_ms = t, .feedback_id = id,
+                            .duplicate_of = duplicate_of});
+  Reassign(texts, latest, std::min(first, at + 1), changed);
+  BoundTexts(record.partition, customer, &texts, latest);
   return duplicate_of;
 }
 

@@ -76,6 +76,20 @@ inline constexpr size_t kLatestTexts = 8;
 // id holds.
 std::string EarlierTextsKey(std::string_view customer);
 
+// A customer's texts as one sequence, read in place: the earlier entry's from
+// earlier_from on, then the latest entry's.
+struct CustomerTexts {
+  const RecentTexts::Texts* earlier = nullptr;
+  size_t earlier_from = 0;
+  const RecentTexts::Texts* latest = nullptr;  // null: the customer has none
+  size_t earlier_size() const { return earlier == nullptr ? 0 : earlier->size() - earlier_from; }
+  size_t size() const { return earlier_size() + (latest == nullptr ? 0 : latest->size()); }
+  const RecentTexts::Text& operator[](size_t i) const {
+    const size_t e = earlier_size();
+    return i < e ? (*earlier)[earlier_from + i] : (*latest)[i - e];
+  }
+};
+
 // The enriched record last emitted for a text in the near-duplicate index, as it went out:
 // a new role is that record again with another duplicate_of.
 struct EmittedRecord {
@@ -143,17 +157,20 @@ class EnrichProcessor final : public runtime::Processor {
   // another customer); *changed gets the texts after it whose original changed.
   void LeaveIndex(PartitionId partition, const std::string& customer, const std::string& id,
                   std::vector<RoleChange>* changed);
-  // The customer's texts, its two entries' as one sequence, into texts_; StoreTexts writes
-  // texts_ back, rewriting the earlier entry only when its texts changed or the latest
-  // outgrew kLatestTexts.
-  void LoadTexts(PartitionId partition, const std::string& customer);
-  void StoreTexts(PartitionId partition, const std::string& customer);
+  // The customer's texts (an earlier entry that contradicts the latest is damaged state).
+  CustomerTexts ReadTexts(PartitionId partition, const std::string& customer);
+  // The latest entry, to change, which *texts then reads. unseal: a change reaches the
+  // earlier texts, which move to the latest entry first.
+  RecentTexts& ChangeTexts(PartitionId partition, const std::string& customer, CustomerTexts* texts, bool unseal);
+  // Forgets the earliest texts past the cap; latest texts past kLatestTexts join the
+  // earlier ones.
+  void BoundTexts(PartitionId partition, const std::string& customer, CustomerTexts* texts, RecentTexts& latest);
   // The earliest of the first `at` texts within the horizon and the distance of a text
   // (simhash, time); null when none is.
-  const std::string* OriginalOf(const RecentTexts::Texts& texts, size_t at, uint64_t simhash,
-                                int64_t time) const;
-  // Gives texts from `first` on their original again; *changed gets those whose changed.
-  void Reassign(RecentTexts::Texts& texts, size_t first, std::vector<RoleChange>* changed) const;
+  const std::string* OriginalOf(const CustomerTexts& texts, size_t at, uint64_t simhash, int64_t time) const;
+  // Gives texts from `first` on (latest ones: changes never reach the earlier entry) their
+  // original again; *changed gets those whose changed.
+  void Reassign(const CustomerTexts& texts, RecentTexts& latest, size_t first, std::vector<RoleChange>* changed) const;
   // Emits a text whose role changed as a new revision, from what was last emitted for it.
   void EmitNewRole(const kafka::Record& record, const std::string& feedback_id, const std::string& duplicate_of,
                    runtime::Context& ctx);
@@ -167,11 +184,7 @@ class EnrichProcessor final : public runtime::Processor {
   std::unique_ptr<EnrichProbe> probe_;
   state::KeyValueStore<voc::state::v1::DedupeEntry>* dedupe_ = nullptr;
   state::KeyValueStore<RecentTexts>* near_duplicates_ = nullptr;
-  // What LoadTexts read: the texts, and the earlier entry with its first live text.
-  RecentTexts::Texts texts_;
-  const RecentTexts* loaded_earlier_ = nullptr;
-  size_t loaded_earlier_from_ = 0;
-  std::string earlier_key_;
+  std::string earlier_key_;  // of the customer ReadTexts read last
   state::KeyValueStore<EmittedRecord>* emitted_ = nullptr;
   runtime::Table<voc::v1::CustomerProfile>* customers_ = nullptr;
   state::EventClock* event_clock_ = nullptr;
