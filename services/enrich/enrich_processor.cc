@@ -463,7 +463,11 @@ void EnrichProcessor::LeaveIndex(PartitionId partition, const std::string& custo
   RecentTexts& latest = ChangeTexts(partition, customer, &texts, at < texts.earlier_size());
   latest.texts.erase(latest.texts.begin() + static_cast<std::ptrdiff_t>(at - texts.earlier_size()));
   Reassign(texts, latest, at, changed);
-  if (texts.size() == 0) near_duplicates_->Delete(partition, customer);
+  if (texts.size() == 0) {
+    near_duplicates_->Delete(partition, customer);
+  } else {
+    BoundTexts(partition, customer, &texts, latest);  // what moved to the latest entry goes back
+  }
 }
 
 std::string EnrichProcessor::PlaceText(const kafka::Record& record, uint64_t simhash, int words,

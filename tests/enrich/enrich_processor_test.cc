@@ -593,6 +593,26 @@ TEST_F(EnrichProcessorTest, RolesOfAChattyCustomerAreTheSameInAnyOrderOfArrival)
   EXPECT_EQ(duplicates, 4);
 }
 
+// A revision that takes an earlier text out of the index (now too short) frees the texts
+// that pointed at it, as it does among the latest texts, and the latest entry stays small.
+TEST_F(EnrichProcessorTest, RevisionThatLeavesTheEarlierTextsFreesTheTextsThatPointedAtIt) {
+  std::vector<voc::v1::Feedback> texts;
+  for (int i = 0; i < 20; ++i) texts.push_back(Feedback(Id("f", i), 1, DistinctText(i), "cust-1", kT0 + i * 60'000));
+  texts.push_back(Feedback("d", 1, DistinctText(3), "cust-1", kT0 + 20 * 60'000));
+  auto out = Batch(texts);
+  ASSERT_EQ(out.enriched().back().duplicate_of(), "f3");
+  const auto earlier = StoredIndex(EarlierTextsKey("cust-1"));
+  ASSERT_TRUE(std::find(earlier.feedback_id().begin(), earlier.feedback_id().end(), "f3") != earlier.feedback_id().end())
+      << "the test no longer reaches the earlier texts";
+
+  out = Batch({Feedback("f3", 2, "Never mind.", "cust-1", kT0 + 3 * 60'000)});
+  std::map<std::string, voc::v1::EnrichedFeedback> last;
+  for (const auto& e : out.enriched()) last[e.feedback_id()] = e;
+  ASSERT_TRUE(last.contains("d")) << "d's role changed and it was not emitted again";
+  EXPECT_EQ(last["d"].duplicate_of(), "");
+  EXPECT_LE(StoredIndex("cust-1").feedback_id_size(), static_cast<int>(kLatestTexts));
+}
+
 // Each entry parses on its own, but the latest must not count more earlier texts forgotten
 // than there are, nor hold texts before the earlier ones: the state is damaged.
 TEST_F(EnrichProcessorTest, EntriesOfACustomerThatContradictEachOtherAreAFatalErrorNamingTheStore) {
