@@ -376,6 +376,12 @@ void StateSeeds(const fs::path& root) {
     index.add_duplicate_of(i == 0 ? "other-2" : "");
   }
   s.Add("neardup", sel(ss::kEnrichNearDuplicates) + index.SerializeAsString());
+  // A latest entry whose earlier entry is gone (its TTL ran out first), one text forgotten.
+  index.set_has_earlier(true);
+  index.set_earlier_forgotten(1);
+  s.Add("neardup-earlier-gone", sel(ss::kEnrichNearDuplicates) + index.SerializeAsString());
+  index.clear_has_earlier();
+  index.clear_earlier_forgotten();
   index.add_simhash(1);  // arrays of different lengths
   s.Add("neardup-ragged", sel(ss::kEnrichNearDuplicates) + index.SerializeAsString());
   voc::v1::CustomerProfile profile;

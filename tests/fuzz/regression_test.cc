@@ -391,6 +391,9 @@ TEST_F(StoredValueTest, UnreadableEnrichStateIsAFatalErrorNamingTheStore) {
   EXPECT_NE(Enrich("dedupe", p0, state_seed::kFeedbackId, entry.SerializeAsString()).find("dedupe"), std::string::npos);
   EXPECT_NE(Enrich("neardup", p0, state_seed::kCustomer, kGarbage).find("neardup"), std::string::npos);
   voc::state::v1::NearDuplicateIndex index;
+  index.set_earlier_forgotten(1);  // forgotten texts of an earlier entry it says it has not
+  EXPECT_NE(Enrich("neardup", p0, state_seed::kCustomer, index.SerializeAsString()).find("neardup"), std::string::npos);
+  index.clear_earlier_forgotten();
   index.add_simhash(1);  // ragged
   EXPECT_NE(Enrich("neardup", p0, state_seed::kCustomer, index.SerializeAsString()).find("neardup"), std::string::npos);
   index.add_event_time_ms(kT0);
