@@ -181,11 +181,14 @@ TEST_F(KafkaTest, ConsumerDestroyedWithoutCloseLeavesTheGroupWithoutCallingBack)
 }
 
 // A cooperative-sticky member stopped after joining its group but before the group gave
-// it an assignment (its SyncGroup response held back here): librdkafka before 2.3.0
-// aborts the whole process when it destroys such a member (its issue #4312; seen with 16
-// instances per stage stopping on a real broker). The member's close times out, the
-// consumer is destroyed, and the process goes on: a new member of the group reads the
-// partition once the broker has dropped the stopped one.
+// it an assignment: librdkafka before 2.3.0 aborts the whole process when it destroys such
+// a member (its issue #4312; seen with 16 instances per stage stopping on a real broker).
+// The coordinator goes down while it holds back the member's SyncGroup response, so the
+// member never gets its assignment and its close finishes without one. (With the
+// coordinator up, whether the close waits for a LeaveGroup answer queued behind the held
+// response varies from run to run: about one run in ten under load did not.) The consumer
+// is destroyed, the process goes on, and a new member of the group reads the partition
+// once the broker is back and has dropped the stopped one.
 TEST_F(KafkaTest, MemberStoppedBeforeItsFirstAssignmentIsDestroyedWithoutAbortingTheProcess) {
   constexpr int16_t kSyncGroup = 14;
   ASSERT_TRUE(broker_->CreateTopic("t", 1).ok());
@@ -205,8 +208,10 @@ TEST_F(KafkaTest, MemberStoppedBeforeItsFirstAssignmentIsDestroyedWithoutAbortin
       20s))
       << "the member never sent its SyncGroup";
   EXPECT_TRUE(batch.empty());
-  EXPECT_FALSE(stopped->Close(1s).ok()) << "the close cannot finish while the SyncGroup is held back";
+  ASSERT_TRUE(broker_->SetBrokerDown(1).ok());
+  EXPECT_TRUE(stopped->Close(20s).ok()) << "with no coordinator to answer, there is nothing to wait for";
   stopped.reset();
+  ASSERT_TRUE(broker_->SetBrokerUp(1).ok());
 
   auto next = MakeConsumer(options);
   EXPECT_EQ(PollRecords(*next, 5, 60s).size(), 5u);
