@@ -16,6 +16,17 @@ AggregateOptions LoadAggregateOptions(config::Config& c) {
     o.window_sizes.push_back(size);
   }
   if (o.window_sizes.empty()) throw config::ConfigError("aggregate.windows must name at least one window size");
+  // A customer's spans within one window of the largest size are one entry (SpanGroup).
+  if (!NestedWindowSizes(o.window_sizes)) {
+    throw config::ConfigError(
+        "aggregate.windows: each window size must divide the largest (e.g. 1h, 1d or 15m, 1h, 1d), so that every "
+        "window lies within one window of the largest size");
+  }
+  auto sorted = o.window_sizes;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    throw config::ConfigError("aggregate.windows names a window size twice: list each once");
+  }
   o.allowed_lateness = c.Duration("aggregate.allowed_lateness", o.allowed_lateness);
   o.retention = c.Duration("aggregate.retention", o.retention);
   o.emit_interval = c.Duration("aggregate.emit_interval", o.emit_interval);

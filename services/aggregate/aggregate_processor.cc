@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
+#include <utility>
 
 #include "common/core/decimal.h"
 #include "common/core/limits.h"
@@ -194,6 +196,23 @@ bool Readable(const voc::state::v1::Span& s) {
   return true;
 }
 
+// A group's spans are each readable, in size and start order, each start a multiple of
+// its size; a group without any is not written.
+bool Readable(const voc::state::v1::SpanGroup& g) {
+  if (g.spans_size() == 0) return false;
+  for (int i = 0; i < g.spans_size(); ++i) {
+    const auto& s = g.spans(i);
+    if (!InRange(s.size_ms(), 1, kMaxEventTimeMs) || !InRange(s.start_ms(), 0, kMaxEventTimeMs) ||
+        s.start_ms() % s.size_ms() != 0 || !s.has_span() || !Readable(s.span())) {
+      return false;
+    }
+    if (i > 0 && std::pair(g.spans(i - 1).size_ms(), g.spans(i - 1).start_ms()) >= std::pair(s.size_ms(), s.start_ms())) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool Readable(const voc::state::v1::WindowState& w) {
   for (int64_t count : {w.volume(), w.unique_volume(), w.unique_customers(), w.sentiment_count(), w.negative(),
                         w.neutral(), w.positive(), w.nps_responses(), w.promoters(), w.passives(), w.detractors(),
@@ -279,6 +298,25 @@ std::string RollupSlot(Rollup rollup, std::string_view value) {
   return slot;
 }
 
+Span& SpanGroup::Of(int64_t size_ms, int64_t start_ms) {
+  const std::pair window(size_ms, start_ms);
+  auto it = std::lower_bound(spans.begin(), spans.end(), window,
+                             [](const Sized& s, const std::pair<int64_t, int64_t>& w) {
+                               return std::pair(s.size_ms, s.start_ms) < w;
+                             });
+  if (it == spans.end() || it->size_ms != size_ms || it->start_ms != start_ms) {
+    it = spans.insert(it, Sized{size_ms, start_ms, {}});
+  }
+  return it->span;
+}
+
+bool NestedWindowSizes(const std::vector<std::chrono::milliseconds>& sizes) {
+  if (sizes.empty()) return false;
+  const int64_t largest = std::max_element(sizes.begin(), sizes.end())->count();
+  return std::all_of(sizes.begin(), sizes.end(),
+                     [&](std::chrono::milliseconds size) { return size.count() > 0 && largest % size.count() == 0; });
+}
+
 AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Registry& registry)
     : options_(std::move(options)),
       probe_(std::make_unique<AggregateProbe>(registry)),
@@ -297,7 +335,13 @@ AggregateProcessor::AggregateProcessor(AggregateOptions options, prometheus::Reg
             return o;
           }(),
           registry),
-      memo_(options_.window_sizes.size()) {}
+      memo_(options_.window_sizes.size()) {
+  // The configuration refuses other sizes with a sentence (aggregate_config.cc).
+  if (!NestedWindowSizes(options_.window_sizes)) {
+    throw std::invalid_argument("aggregate window sizes must be positive and each divide the largest");
+  }
+  group_ms_ = std::max_element(options_.window_sizes.begin(), options_.window_sizes.end())->count();
+}
 
 AggregateProcessor::~AggregateProcessor() = default;
 
@@ -311,7 +355,7 @@ std::chrono::seconds AggregateProcessor::StateTtl() const {
 }
 
 void AggregateProcessor::Open(runtime::Setup& setup) {
-  setup.StateFormat("voc-aggregate/8");
+  setup.StateFormat("voc-aggregate/9");
   setup.Timer(options_.emit_interval);
   const auto ttl = StateTtl();
   // Scanned by theme for refills; read again only when a mention is redelivered or revised.
@@ -320,16 +364,17 @@ void AggregateProcessor::Open(runtime::Setup& setup) {
       setup.Store<Contribution>({.name = "contribution", .ttl = ttl, .ttl_in_event_time = true, .write_once = true});
   // A function of the live contributions: a restore rebuilds it from them rather than
   // carrying it in the changelog (a third of the changelog's records).
-  spans_ = setup.DerivedStore<Span>(
+  spans_ = setup.DerivedStore<SpanGroup>(
       {.name = "span", .ttl = ttl, .ttl_in_event_time = true}, contributions_,
       [this, key = std::string()](std::string_view contribution_key, const Contribution& c,
-                                  runtime::Derived<Span>& spans) mutable {
+                                  runtime::Derived<SpanGroup>& spans) mutable {
         const std::string_view account = AccountOf(contribution_key);
         if (c.retracted || account.empty()) return;
+        SpanKey(account, group_ms_, FloorDiv(c.event_time_ms, group_ms_) * group_ms_, &key);
+        SpanGroup& group = spans.Update(key);
         for (const auto& size : options_.window_sizes) {
           const int64_t size_ms = size.count();
-          SpanKey(account, size_ms, FloorDiv(c.event_time_ms, size_ms) * size_ms, &key);
-          CountInSpan(spans.Update(key), c, +1);
+          CountInSpan(group.Of(size_ms, FloorDiv(c.event_time_ms, size_ms) * size_ms), c, +1);
         }
       });
   windows_ = setup.Store<Window>({.name = "window", .ttl = ttl, .ttl_in_event_time = true});
@@ -363,13 +408,15 @@ struct AggregateProcessor::WindowChange {
 
 void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, const Contribution& c,
                                const std::string& theme_id, const std::string& theme_path, int sign) {
+  // Unique customers and the ARR they carry: the customer counts in a window while one of
+  // its contributions is there, with the ARR of its latest one in the span. The spans of
+  // every window size are one entry, the group of the largest window.
+  SpanKey(account_key_, group_ms_, FloorDiv(c.event_time_ms, group_ms_) * group_ms_, &span_key_);
+  SpanGroup& group = spans_->Update(partition, span_key_);
   for (size_t k = 0; k < options_.window_sizes.size(); ++k) {
     const int64_t size_ms = options_.window_sizes[k].count();
     const int64_t start = FloorDiv(c.event_time_ms, size_ms) * size_ms;
-    // Unique customers and the ARR they carry: the customer counts in a window while one
-    // of its contributions is there, with the ARR of its latest one in the span.
-    SpanKey(account_key_, size_ms, start, &span_key_);
-    Span& span = spans_->Update(partition, span_key_);
+    Span& span = group.Of(size_ms, start);
     const std::array<int64_t, 4> before = span.counts;
     const int64_t old_arr = span.arr();
     if (CountInSpan(span, c, sign)) Recredit(partition, &span, size_ms, start, c.feedback_id);
@@ -406,8 +453,9 @@ void AggregateProcessor::Apply(PartitionId partition, PartitionMeta& meta, const
                     n.count > 0, old_arr, new_arr});
     }
     std::erase_if(span.rollups, [](const Span::RollupCount& n) { return n.count <= 0; });
-    if (span.counts[0] <= 0) spans_->Delete(partition, span_key_);
   }
+  std::erase_if(group.spans, [](const SpanGroup::Sized& s) { return s.span.counts[0] <= 0; });
+  if (group.spans.empty()) spans_->Delete(partition, span_key_);
 }
 
 void AggregateProcessor::Recredit(PartitionId partition, Span* span, int64_t size_ms, int64_t start_ms,
@@ -958,39 +1006,66 @@ size_t voc::state::Codec<voc::aggregate::Contribution>::Footprint(const voc::agg
   return bytes;
 }
 
-void voc::state::Codec<voc::aggregate::Span>::Encode(const voc::aggregate::Span& span, std::string* out) {
-  voc::state::v1::Span s;
-  s.mutable_counts()->Add(span.counts.begin(), span.counts.end());
+namespace {
+
+void SpanToProto(const voc::aggregate::Span& span, voc::state::v1::Span* s) {
+  s->mutable_counts()->Add(span.counts.begin(), span.counts.end());
   for (const auto& n : span.rollups) {
-    auto* r = s.add_rollups();
+    auto* r = s->add_rollups();
     r->set_rollup(static_cast<int32_t>(n.rollup) + 1);
     r->set_value(n.value);
     r->set_count(n.count);
   }
   for (const auto& credit : span.credits) {
-    s.add_credit_offsets(credit.offset);
-    s.add_credit_arrs(credit.arr);
+    s->add_credit_offsets(credit.offset);
+    s->add_credit_arrs(credit.arr);
   }
-  s.SerializeToString(out);
 }
 
-bool voc::state::Codec<voc::aggregate::Span>::Decode(std::string_view bytes, voc::aggregate::Span* span) {
-  voc::state::v1::Span s;
-  if (!s.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::aggregate::Readable(s)) return false;
-  std::copy(s.counts().begin(), s.counts().end(), span->counts.begin());
+// A readable span (Readable) into the processor's form.
+void SpanFromProto(voc::state::v1::Span* s, voc::aggregate::Span* span) {
+  std::copy(s->counts().begin(), s->counts().end(), span->counts.begin());
   span->rollups.clear();
-  for (auto& r : *s.mutable_rollups()) {
+  for (auto& r : *s->mutable_rollups()) {
     span->rollups.push_back({static_cast<voc::aggregate::Rollup>(r.rollup() - 1), std::move(*r.mutable_value()), r.count()});
   }
   span->credits.clear();
-  for (int i = 0; i < s.credit_offsets_size(); ++i) span->credits.push_back({s.credit_offsets(i), s.credit_arrs(i)});
+  for (int i = 0; i < s->credit_offsets_size(); ++i) span->credits.push_back({s->credit_offsets(i), s->credit_arrs(i)});
+}
+
+}  // namespace
+
+void voc::state::Codec<voc::aggregate::SpanGroup>::Encode(const voc::aggregate::SpanGroup& group, std::string* out) {
+  voc::state::v1::SpanGroup g;
+  for (const auto& sized : group.spans) {
+    auto* s = g.add_spans();
+    s->set_size_ms(sized.size_ms);
+    s->set_start_ms(sized.start_ms);
+    SpanToProto(sized.span, s->mutable_span());
+  }
+  g.SerializeToString(out);
+}
+
+bool voc::state::Codec<voc::aggregate::SpanGroup>::Decode(std::string_view bytes, voc::aggregate::SpanGroup* group) {
+  voc::state::v1::SpanGroup g;
+  if (!g.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !voc::aggregate::Readable(g)) return false;
+  group->spans.resize(static_cast<size_t>(g.spans_size()));
+  for (int i = 0; i < g.spans_size(); ++i) {
+    auto& sized = group->spans[static_cast<size_t>(i)];
+    sized.size_ms = g.spans(i).size_ms();
+    sized.start_ms = g.spans(i).start_ms();
+    SpanFromProto(g.mutable_spans(i)->mutable_span(), &sized.span);
+  }
   return true;
 }
 
-size_t voc::state::Codec<voc::aggregate::Span>::Footprint(const voc::aggregate::Span& span) {
+size_t voc::state::Codec<voc::aggregate::SpanGroup>::Footprint(const voc::aggregate::SpanGroup& group) {
   using voc::state::HeapBytes;
-  size_t bytes = sizeof(span) + HeapBytes(span.rollups) + HeapBytes(span.credits);
-  for (const auto& r : span.rollups) bytes += HeapBytes(r.value);
+  size_t bytes = sizeof(group) + HeapBytes(group.spans);
+  for (const auto& sized : group.spans) {
+    bytes += HeapBytes(sized.span.rollups) + HeapBytes(sized.span.credits);
+    for (const auto& r : sized.span.rollups) bytes += HeapBytes(r.value);
+  }
   return bytes;
 }
 

@@ -6,10 +6,11 @@
 // window closes; late data re-opens a closed window as a correction.
 //
 // State: each contribution (what one feedback gave one theme) is an entry of its own, and
-// so is each span (one customer in one window span of a theme: whether it counts there and
-// the ARR it carries), so a mention reads and writes a few small entries whatever the
-// customer's history. Unique customers and the ARR they carry are counted in the windows
-// as spans change.
+// so are a customer's spans within one window of the largest size (a span: one customer in
+// one window span of a theme, whether it counts there and the ARR it carries), so a
+// mention reads and writes two small entries whatever the customer's history and however
+// many window sizes there are. Unique customers and the ARR they carry are counted in the
+// windows as spans change.
 #pragma once
 
 #include <array>
@@ -44,6 +45,7 @@ inline constexpr size_t kRollups = 2;
 
 struct AggregateOptions {
   std::string aggregates_topic = "voc.theme.aggregates";
+  // Each size divides the largest (NestedWindowSizes), whose windows group a customer's spans.
   std::vector<std::chrono::milliseconds> window_sizes = {std::chrono::hours(1), std::chrono::hours(24)};
   std::chrono::milliseconds allowed_lateness{std::chrono::hours(1)};  // closes window end + this after the watermark
   std::chrono::milliseconds retention{std::chrono::hours(24 * 30)};   // older mentions go to the dead letters
@@ -106,6 +108,24 @@ struct Span {
   int64_t arr() const { return credits.empty() ? 0 : credits.back().arr; }
 };
 
+// One customer's spans within one window of the largest size (a day): one per window size
+// and start that holds a live contribution of the customer (the day's, and its hours'), so
+// a mention reads and writes one entry for all of them.
+struct SpanGroup {
+  struct Sized {
+    int64_t size_ms = 0;
+    int64_t start_ms = 0;
+    Span span;
+  };
+  std::vector<Sized> spans;  // by size, then start
+  // The span of that window, an empty one put in its place where there is none.
+  Span& Of(int64_t size_ms, int64_t start_ms);
+};
+
+// Whether every window size divides the largest, so that each window lies within one
+// window of the largest size: what SpanGroup needs. Sizes must be positive.
+bool NestedWindowSizes(const std::vector<std::chrono::milliseconds>& sizes);
+
 // One window's state, and whether it is known to be among the partition's dirty windows
 // (false says nothing: not checked yet).
 struct Window {
@@ -133,7 +153,7 @@ struct PartitionMeta {
 
 }  // namespace voc::aggregate
 
-// How the aggregate's values are stored (voc.state.v1 messages; format voc-aggregate/8).
+// How the aggregate's values are stored (voc.state.v1 messages; format voc-aggregate/9).
 // Decode refuses a value that breaks what the processor writes (ids not UTF-8, counts,
 // times or channels out of their bounds, contributions or examples out of order).
 template <>
@@ -143,10 +163,10 @@ struct voc::state::Codec<voc::aggregate::Contribution> {
   static size_t Footprint(const voc::aggregate::Contribution& c);
 };
 template <>
-struct voc::state::Codec<voc::aggregate::Span> {
-  static void Encode(const voc::aggregate::Span& span, std::string* out);
-  static bool Decode(std::string_view bytes, voc::aggregate::Span* span);
-  static size_t Footprint(const voc::aggregate::Span& span);
+struct voc::state::Codec<voc::aggregate::SpanGroup> {
+  static void Encode(const voc::aggregate::SpanGroup& group, std::string* out);
+  static bool Decode(std::string_view bytes, voc::aggregate::SpanGroup* group);
+  static size_t Footprint(const voc::aggregate::SpanGroup& group);
 };
 template <>
 struct voc::state::Codec<voc::aggregate::Window> {
@@ -171,8 +191,9 @@ class AggregateProcessor final : public runtime::Processor {
   AggregateProcessor(AggregateOptions options, prometheus::Registry& registry);
   ~AggregateProcessor() override;
 
-  // Stores: contribution (what a feedback gave a theme), span (a customer in a window
-  // span), window, and meta (each partition's watermark, dirty and open windows).
+  // Stores: contribution (what a feedback gave a theme), span (a customer's spans within a
+  // window of the largest size), window, and meta (each partition's watermark, dirty and
+  // open windows).
   void Open(runtime::Setup& setup) override;
   void Process(const kafka::Record& record, runtime::Context& ctx) override;
   // Closes the windows a batch's watermark passed.
@@ -214,7 +235,7 @@ class AggregateProcessor final : public runtime::Processor {
   ThemeInsights insights_;
   EmergingTopics topics_;
   state::KeyValueStore<Contribution>* contributions_ = nullptr;
-  state::KeyValueStore<Span>* spans_ = nullptr;
+  state::KeyValueStore<SpanGroup>* spans_ = nullptr;
   state::KeyValueStore<Window>* windows_ = nullptr;
   state::KeyValueStore<PartitionMeta>* meta_ = nullptr;
   // Partitions whose watermark a batch moved: their windows are closed at its end.
@@ -237,6 +258,7 @@ class AggregateProcessor final : public runtime::Processor {
     std::vector<RollupWindow> rollups;
   };
   std::vector<GroupMemo> memo_;
+  int64_t group_ms_ = 0;  // the largest window size: a SpanGroup's
   // Windows whose examples held the feedback whose old revision the record is taking out.
   std::vector<const voc::state::v1::WindowState*> revised_examples_;
   // Reused per record: no allocation on the hot path.

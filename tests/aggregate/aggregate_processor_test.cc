@@ -10,8 +10,10 @@
 #include <map>
 #include <thread>
 
+#include "common/config/config.h"
 #include "common/core/theme_ids.h"
 #include "common/metrics/metric_value.h"
+#include "services/aggregate/aggregate_config.h"
 #include "tests/runtime/processor_harness.h"
 #include "tests/runtime/test_util.h"
 #include "voc/v1/dead_letter.pb.h"
@@ -51,7 +53,7 @@ class AggregateProcessorTest : public ::testing::Test {
   void Open(std::chrono::milliseconds emit_interval = std::chrono::milliseconds(0),
             std::chrono::milliseconds retention = std::chrono::hours(24)) {
     AggregateOptions o;
-    o.window_sizes = {std::chrono::hours(1)};
+    o.window_sizes = window_sizes_;
     o.allowed_lateness = std::chrono::hours(1);
     o.retention = retention;
     o.emit_interval = emit_interval;
@@ -90,6 +92,7 @@ class AggregateProcessorTest : public ::testing::Test {
     return WindowKey(kHour, kT0, theme, RollupSlot(rollup, value));
   }
 
+  std::vector<std::chrono::milliseconds> window_sizes_ = {std::chrono::hours(1)};
   std::array<size_t, kRollups> rollup_caps_ = {16, 16};
   test::TempDir dir_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -153,7 +156,7 @@ struct WrittenBytes final : state::ChangeSink {
   }
 };
 
-// A mention reads and writes its own contribution and one span per window size, however
+// A mention reads and writes its own contribution and its customer's spans, however
 // many the customer made before: the cost per mention does not grow with the stream. Once
 // the customer's whole history was one value, rewritten at every checkpoint that touched
 // it (issue 16). The 2,000 mentions fall in one hour, where one span holds them all.
@@ -172,6 +175,67 @@ TEST_F(AggregateProcessorTest, AMentionWritesSmallEntriesHoweverLongTheCustomers
   checkpoint_bytes(history);
   const size_t next = checkpoint_bytes({Mention("f-next", 1, kT0 + 3'000)});
   EXPECT_LE(next, first + 512) << "one more mention wrote " << next << " bytes, the first one " << first;
+}
+
+// A customer's spans within one day of a theme, the day's and each of its hours', are one
+// entry: a mention reads and writes one span entry however many window sizes there are
+// (there were one per size), and each window still counts the customer once.
+TEST_F(AggregateProcessorTest, ACustomersSpansWithinADayAreOneEntry) {
+  window_sizes_ = {std::chrono::hours(1), std::chrono::hours(24)};
+  Open();
+  constexpr state::StoreId kSpan = 1;  // the order Open declares them in
+  const auto span_entries = [&] {
+    size_t entries = 0;
+    const Status s = harness_->db()->Scan(kSpan, PartitionId(0), "", [&](std::string_view, std::string_view, int64_t) {
+      ++entries;
+      return true;
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return entries;
+  };
+  const std::string later_hour = WindowKey(kHour, kT0 + 2 * kHour, "ux.design", "all");
+  const std::string day = WindowKey(24 * kHour, kT0, "ux.design", "all");
+  auto out = Batch({Mention("a", 1, kT0 + 10), Mention("b", 1, kT0 + 2 * kHour + 10),
+                    Mention("c", 1, kT0 + 20, "ux.design", "c2", 500)});
+  ASSERT_NE(Find(out, all_), nullptr);
+  ASSERT_NE(Find(out, later_hour), nullptr);
+  ASSERT_NE(Find(out, day), nullptr);
+  EXPECT_EQ(Find(out, all_)->unique_customers(), 2);
+  EXPECT_EQ(Find(out, later_hour)->unique_customers(), 1);
+  EXPECT_EQ(Find(out, day)->unique_customers(), 2);
+  EXPECT_EQ(Find(out, day)->arr_affected(), 1500);
+  EXPECT_EQ(span_entries(), 2u) << "c1's day and two hours, c2's day and hour: one entry per customer";
+  auto retract = [](const std::string& id, int64_t t) {
+    auto r = Mention(id, 2, t);
+    r.set_retracted(true);
+    return r;
+  };
+  out = Batch({retract("b", kT0 + 2 * kHour + 10)});
+  ASSERT_NE(Find(out, later_hour), nullptr);
+  EXPECT_EQ(Find(out, later_hour)->unique_customers(), 0);
+  EXPECT_EQ(Find(out, day)->unique_customers(), 2);
+  out = Batch({retract("a", kT0 + 10)});
+  ASSERT_NE(Find(out, day), nullptr);
+  EXPECT_EQ(Find(out, day)->unique_customers(), 1);
+  EXPECT_EQ(Find(out, day)->arr_affected(), 500);
+  EXPECT_EQ(span_entries(), 1u) << "c1's entry goes with its last span";
+}
+
+TEST(AggregateConfig, WindowSizesMustEachDivideTheLargestAndBeListedOnce) {
+  const auto error = [](const std::string& windows) {
+    auto c = config::Config::Load("", {}, {"aggregate.windows=" + windows, "aggregate.insights.enabled=false"});
+    try {
+      LoadAggregateOptions(c);
+    } catch (const config::ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error("1h, 1d"), "");
+  EXPECT_EQ(error("15m, 1h, 1d"), "");
+  EXPECT_EQ(error("1d, 1h"), "");
+  EXPECT_NE(error("45m, 1h").find("must divide the largest"), std::string::npos) << error("45m, 1h");
+  EXPECT_NE(error("1h, 1d, 1h").find("twice"), std::string::npos) << error("1h, 1d, 1h");
 }
 
 // A span keeps the ARR of its customer's latest contributions only (kMaxCredits): when

@@ -405,7 +405,7 @@ void StateSeeds(const fs::path& root) {
   s.Add("contribution", sel(ss::kAggregateContribution) + c.SerializeAsString());
   c.set_retracted(true);
   s.Add("contribution-retracted", sel(ss::kAggregateContribution) + c.SerializeAsString());
-  voc::state::v1::Span span;  // the customer in the contribution's hour (variant 1: day), with one more
+  voc::state::v1::Span span;  // the customer in the contribution's hour and day, with one more
   for (int64_t count : {2, 0, 2, 0}) span.add_counts(count);
   auto* rollup = span.add_rollups();
   rollup->set_rollup(1);
@@ -415,10 +415,19 @@ void StateSeeds(const fs::path& root) {
     span.add_credit_offsets(offset);
     span.add_credit_arrs(250'000 * offset);
   }
-  s.Add("span", sel(ss::kAggregateSpan) + span.SerializeAsString());
-  s.Add("span-day", sel(ss::kAggregateSpan, 1) + span.SerializeAsString());
-  span.add_credit_offsets(3);  // ragged
-  s.Add("span-ragged", sel(ss::kAggregateSpan) + span.SerializeAsString());
+  voc::state::v1::SpanGroup spans;  // the customer's spans within the day
+  for (int64_t size : {int64_t{3'600'000}, int64_t{86'400'000}}) {
+    auto* sized = spans.add_spans();
+    sized->set_size_ms(size);
+    sized->set_start_ms(kT0);
+    *sized->mutable_span() = span;
+  }
+  s.Add("span", sel(ss::kAggregateSpan) + spans.SerializeAsString());
+  voc::state::v1::SpanGroup day;  // only the day's: the hour's is missing
+  *day.add_spans() = spans.spans(1);
+  s.Add("span-day", sel(ss::kAggregateSpan) + day.SerializeAsString());
+  spans.mutable_spans(0)->mutable_span()->add_credit_offsets(3);  // ragged
+  s.Add("span-ragged", sel(ss::kAggregateSpan) + spans.SerializeAsString());
   voc::state::v1::WindowState window;
   window.set_theme_id(ss::kTheme);
   window.set_theme_path("Performance > Speed");

@@ -428,20 +428,33 @@ TEST_F(StoredValueTest, UnreadableAggregateStateIsAFatalErrorNamingTheStore) {
             std::string::npos);
   c.set_channel(voc::v1::CHANNEL_SURVEY);  // what the processor writes itself reads back
   EXPECT_EQ(Aggregate("contribution", contribution_key, c.SerializeAsString()), "");
-  // The customer's span of the hour [kT0, +1h): size and start, 8 bytes big-endian each.
+  // The customer's spans within the hour [kT0, +1h), the only (so the largest) window size:
+  // size and start, 8 bytes big-endian each.
   std::string span_key = account_key;
   for (int64_t v : {int64_t{3'600'000}, kT0}) {
     for (int shift = 56; shift >= 0; shift -= 8) span_key.push_back(static_cast<char>(static_cast<uint64_t>(v) >> shift));
   }
   EXPECT_NE(Aggregate("span", span_key, kGarbage).find("span"), std::string::npos);
-  voc::state::v1::Span span;
+  voc::state::v1::SpanGroup spans;
+  EXPECT_NE(Aggregate("span", span_key, spans.SerializeAsString()).find("span"), std::string::npos)
+      << "a group without spans is never written";
+  auto* sized = spans.add_spans();
+  sized->set_size_ms(3'600'000);
+  sized->set_start_ms(kT0);
+  voc::state::v1::Span& span = *sized->mutable_span();
   for (int64_t count : {1, 0, 1, 0}) span.add_counts(count);
   span.add_credit_offsets(1);  // a credit without its ARR
-  EXPECT_NE(Aggregate("span", span_key, span.SerializeAsString()).find("span"), std::string::npos);
+  EXPECT_NE(Aggregate("span", span_key, spans.SerializeAsString()).find("span"), std::string::npos);
   span.add_credit_arrs(-1'000'000'000'001);  // an ARR past any the processor accepts
-  EXPECT_NE(Aggregate("span", span_key, span.SerializeAsString()).find("span"), std::string::npos);
+  EXPECT_NE(Aggregate("span", span_key, spans.SerializeAsString()).find("span"), std::string::npos);
   span.set_credit_arrs(0, 250'000);
-  EXPECT_EQ(Aggregate("span", span_key, span.SerializeAsString()), "");
+  sized->set_start_ms(kT0 + 1);  // a window that does not start on a multiple of its size
+  EXPECT_NE(Aggregate("span", span_key, spans.SerializeAsString()).find("span"), std::string::npos);
+  sized->set_start_ms(kT0);
+  *spans.add_spans() = spans.spans(0);  // the same window twice
+  EXPECT_NE(Aggregate("span", span_key, spans.SerializeAsString()).find("span"), std::string::npos);
+  spans.mutable_spans()->RemoveLast();
+  EXPECT_EQ(Aggregate("span", span_key, spans.SerializeAsString()), "");
   const std::string window = aggregate::WindowKey(3'600'000, kT0, state_seed::kTheme, "all");
   EXPECT_NE(Aggregate("window", window, kGarbage).find("window"), std::string::npos);
   voc::state::v1::WindowState state;

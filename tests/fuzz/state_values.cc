@@ -49,10 +49,11 @@ std::string AccountKey() {  // [theme length][theme][customer length, 2 bytes][c
   return key;
 }
 
-// The account key, then the span's window size and start, 8 bytes big-endian each.
-std::string SpanKey(int64_t size_ms) {
+// The account key, then the largest window size (a day) and the start of the customer's
+// spans' group, 8 bytes big-endian each.
+std::string SpanKey() {
   std::string key = AccountKey();
-  for (int64_t v : {size_ms, kT0}) {
+  for (int64_t v : {int64_t{86'400'000}, kT0}) {
     for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(static_cast<uint64_t>(v) >> shift));
   }
   return key;
@@ -67,7 +68,7 @@ Location Where(Slot slot, uint8_t variant) {
     case state_seed::kAggregateContribution:
       return {false, "contribution", PartitionId(0), AccountKey() + kFeedbackId};
     case state_seed::kAggregateSpan:
-      return {false, "span", PartitionId(0), SpanKey((variant & 1) ? 86'400'000 : 3'600'000)};
+      return {false, "span", PartitionId(0), SpanKey()};
     case state_seed::kAggregateWindow: {
       const int64_t size = (variant & 1) ? 86'400'000 : 3'600'000;
       const char* channel = (variant & 2) ? "survey" : "all";
