@@ -86,6 +86,7 @@ void Load(config::Config config, Service service) {
       auto options = aggregate::LoadAggregateOptions(config);
       VOC_FUZZ_EXPECT(!options.window_sizes.empty(), "no window size");
       for (auto size : options.window_sizes) VOC_FUZZ_EXPECT(size.count() >= 1000, "a window under a second");
+      VOC_FUZZ_EXPECT(aggregate::NestedWindowSizes(options.window_sizes), "a window size that does not divide the largest");
       VOC_FUZZ_EXPECT(options.retention.count() >= 0 && options.allowed_lateness.count() >= 0 &&
                           options.emit_interval.count() >= 0,
                       "a negative aggregate duration");
