@@ -52,7 +52,14 @@ std::vector<ConsumedRecord> ReadTopic(const kafka::ClientConfig& cluster, const 
   // Per partition, the next offset to read and the end to read to.
   std::map<int32_t, std::pair<int64_t, int64_t>> progress;
   for (const TopicPartition& tp : (*consumer)->Assignment()) {
+    // A real broker under load can answer one query with a passing error (Kafka 0.9, 16
+    // instances of every stage: "Unknown broker error"): it is asked again before the
+    // read gives up.
     auto marks = (*consumer)->Watermarks(tp, std::chrono::seconds(10));
+    for (int attempt = 1; !marks.ok() && attempt < 5; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      marks = (*consumer)->Watermarks(tp, std::chrono::seconds(10));
+    }
     if (!marks.ok()) {
       ADD_FAILURE() << "cannot read the end of " << topic << ": " << marks.status().ToString();
       (*consumer)->Close(std::chrono::seconds(5)).ok();
