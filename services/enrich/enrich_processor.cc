@@ -189,7 +189,6 @@ void EnrichProcessor::Open(runtime::Setup& setup) {
   emitted_ = setup.Store<EmittedRecord>({.name = "emitted",
                                          .ttl = std::max(horizon, std::chrono::seconds(86'400)),
                                          .ttl_in_event_time = true,
-                                         
                                          .write_once = true});
   customers_ = setup.ReadTable<voc::v1::CustomerProfile>(options_.customers_topic,
                                                          {.name = "customers"},
