@@ -69,7 +69,7 @@ RuntimeProbe::RuntimeProbe(prometheus::Registry& r, const std::string& service)
       consumed_(BuildCounter().Name("voc_records_consumed_total").Help("Input records read, by topic.").Labels({{"service", service}}).Register(r)),
       produced_(BuildCounter().Name("voc_records_produced_total").Help("Output records acknowledged by the broker, by topic.").Labels({{"service", service}}).Register(r)),
       dead_letters_(BuildCounter().Name("voc_dead_letters_total").Help("Records sent to the dead-letter topic, by reason.").Labels({{"service", service}}).Register(r)),
-      lost_(BuildCounter().Name("voc_records_lost_total").Help("Records that fell off the log before this service read them (offset out of range).").Labels({{"service", service}}).Register(r)),
+      lost_(BuildCounter().Name("voc_records_lost_total").Help("Records that fell off the log before this service read them (offset out of range), by the topic and partition of an input or a table.").Labels({{"service", service}}).Register(r)),
       lag_(BuildGauge().Name("voc_consumer_lag").Help("Records behind the partition's high watermark, from the last fetch.").Labels({{"service", service}}).Register(r)),
       lag_seconds_(BuildGauge().Name("voc_consumer_lag_seconds").Help("How far behind the partition is in time: while records remain unread (voc_consumer_lag > 0), the age of the last record read, by its broker timestamp (create or log-append time, as the topic says); 0 when caught up. An upper bound on the age of the oldest unread record. Absent where records carry no timestamp (brokers before Kafka 0.10) and while nothing was read since the partition was assigned.").Labels({{"service", service}}).Register(r)) {
   BuildInfo(r, service);
@@ -83,6 +83,15 @@ prometheus::Counter& RuntimeProbe::Series(prometheus::Family<prometheus::Counter
   prometheus::Counter& c = family.Add({{label, value}});
   cache.emplace(value, &c);
   return c;
+}
+
+prometheus::Counter& RuntimeProbe::lost(const TopicPartition& tp) {
+  auto it = lost_by_partition_.find(tp);
+  if (it == lost_by_partition_.end()) {
+    prometheus::Counter& c = lost_.Add({{"topic", tp.topic}, {"partition", std::to_string(tp.partition.value)}});
+    it = lost_by_partition_.emplace(tp, &c).first;
+  }
+  return *it->second;
 }
 
 void RuntimeProbe::SetLag(const TopicPartition& tp, int64_t lag, std::optional<double> lag_seconds) {

@@ -29,7 +29,8 @@ class RuntimeProbe {
   prometheus::Counter& consumed(const std::string& topic) { return Series(consumed_, consumed_by_topic_, "topic", topic); }
   prometheus::Counter& produced(const std::string& topic) { return Series(produced_, produced_by_topic_, "topic", topic); }
   prometheus::Counter& dead_letters(const std::string& reason) { return Series(dead_letters_, dlq_by_reason_, "reason", reason); }
-  prometheus::Counter& lost(const std::string& topic) { return Series(lost_, lost_by_topic_, "topic", topic); }
+  // Records of an input or table partition that fell off its log before they were read.
+  prometheus::Counter& lost(const TopicPartition& tp);
   // Records behind, and how old in seconds (nullopt: unknown, the series is left out).
   void SetLag(const TopicPartition& tp, int64_t lag, std::optional<double> lag_seconds);
   // A revoked partition's lag is another instance's to report: drop its series.
@@ -115,7 +116,7 @@ class RuntimeProbe {
   std::map<std::string, prometheus::Counter*> consumed_by_topic_;
   std::map<std::string, prometheus::Counter*> produced_by_topic_;
   std::map<std::string, prometheus::Counter*> dlq_by_reason_;
-  std::map<std::string, prometheus::Counter*> lost_by_topic_;
+  std::map<TopicPartition, prometheus::Counter*> lost_by_partition_;
   std::map<TopicPartition, prometheus::Gauge*> lag_by_partition_;
   std::map<TopicPartition, prometheus::Gauge*> lag_seconds_by_partition_;
   // By (client, broker name). A broker that leaves the statistics keeps its series, with

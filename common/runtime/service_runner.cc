@@ -192,7 +192,7 @@ class ServiceRunnerImpl final : public ServiceRunner {
     co.on_loss = [this](const TopicPartition& tp, int64_t lost) {
       spdlog::error("{}: {} record(s) of {}/{} fell off the log before they were read; resuming at the log's start",
                     options_.service, lost, tp.topic, tp.partition.value);
-      probe_.lost(tp.topic).Increment(static_cast<double>(lost));
+      probe_.lost(tp).Increment(static_cast<double>(lost));
     };
     if (driver_->stateful() && !options_.changelog_topic.empty()) {
       std::set<state::StoreId> derived;
@@ -205,7 +205,13 @@ class ServiceRunnerImpl final : public ServiceRunner {
     if (!consumer.ok()) return consumer.status();
     consumer_ = std::move(consumer).value();
     emitter_ = std::make_unique<BatchEmitter>(*producer_, probe_, options_);
-    auto tables = TableReader::Create(*driver_, options_.kafka, options_.consumer_properties);
+    auto tables = TableReader::Create(*driver_, options_.kafka, options_.consumer_properties,
+                                      [this](const TopicPartition& tp, int64_t lost) {
+                                        spdlog::error("{}: {} row(s) of table {}/{} fell off the log before they "
+                                                      "were read; reading on from the log's start",
+                                                      options_.service, lost, tp.topic, tp.partition.value);
+                                        probe_.lost(tp).Increment(static_cast<double>(lost));
+                                      });
     if (!tables.ok()) return tables.status();
     tables_ = std::move(tables).value();
     return Status::Ok();

@@ -7,7 +7,8 @@
 namespace voc::runtime {
 
 Result<std::unique_ptr<TableReader>> TableReader::Create(ProcessorDriver& driver, const kafka::ClientConfig& client,
-                                                         const kafka::Properties& consumer_properties) {
+                                                         const kafka::Properties& consumer_properties,
+                                                         std::function<void(const TopicPartition&, int64_t)> on_loss) {
   std::unique_ptr<TableReader> reader(new TableReader(driver));
   for (size_t i = 0; i < driver.tables().size(); ++i) {
     const TableSpec& spec = driver.tables()[i];
@@ -24,10 +25,7 @@ Result<std::unique_ptr<TableReader>> TableReader::Create(ProcessorDriver& driver
     auto& wait = co.properties["fetch.wait.max.ms"];
     if (std::atoi(wait.c_str()) < 500) wait = "500";
     co.start_offset = [&driver](const TopicPartition& tp) { return driver.StoredOffset(tp); };
-    co.on_loss = [topic = spec.topic](const TopicPartition& tp, int64_t lost) {
-      spdlog::error("table {}: {} row(s) of partition {} fell off the log before they were read", topic, lost,
-                    tp.partition.value);
-    };
+    co.on_loss = on_loss;
     auto consumer = kafka::Consumer::Create(std::move(co));
     if (!consumer.ok()) return consumer.status();
     t.consumer = std::move(consumer).value();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,9 +22,11 @@ namespace voc::runtime {
 // NOT thread-safe: the processing thread owns it.
 class TableReader {
  public:
-  // One consumer per table of the driver's processor; none when it reads no table.
+  // One consumer per table of the driver's processor; none when it reads no table. Rows
+  // of a partition that fell off its log before they were read go to on_loss.
   static Result<std::unique_ptr<TableReader>> Create(ProcessorDriver& driver, const kafka::ClientConfig& client,
-                                                     const kafka::Properties& consumer_properties);
+                                                     const kafka::Properties& consumer_properties,
+                                                     std::function<void(const TopicPartition&, int64_t)> on_loss);
   ~TableReader();
 
   // Reads what has arrived, waiting at most `wait` for the first row; rows that are not

@@ -40,6 +40,22 @@ class CountingProcessor final : public Processor {
   state::KeyValueStore<test::Counter>* counts_ = nullptr;
 };
 
+// CountingProcessor's work, with the table "table" (rows: decimal counts) kept beside it.
+class TableProcessor final : public Processor {
+ public:
+  void Open(Setup& setup) override {
+    counts_ = setup.Store<test::Counter>({.name = "counts"});
+    setup.ReadTable<test::Counter>("table", {.name = "rows"}, 10s);
+  }
+  void Process(const kafka::Record& record, Context& ctx) override {
+    ctx.out.Emit("out", record.key, record.value);
+    counts_->Update(record.partition, "n").n++;
+  }
+
+ private:
+  state::KeyValueStore<test::Counter>* counts_ = nullptr;
+};
+
 // The values of `name`'s samples of the test's service whose labels contain every one of
 // `want` (as written: "client=\"consumer\"").
 std::vector<double> Values(const std::vector<metrics::Sample>& samples, const std::string& name,
@@ -254,6 +270,96 @@ size_t SeriesOfInput(prometheus::Registry& registry, const std::string& name) {
 // Kafka 0.9 keeps no record timestamps (every record reads -1): lag in seconds would be
 // garbage, so there is none, behind or caught up, while lag in records is there; and
 // librdkafka's statistics work against that broker too.
+// A stateful service stopped at offset 5 comes back after the broker dropped the start of
+// its input (the embedded broker keeps 5 MiB a partition): it says how many records it
+// lost, on the partition they were lost from, and reads on from the log's start.
+TEST_F(RuntimeMetricsTest, RecordsThatFellOffTheLogWhileStoppedAreCountedByTopicAndPartition) {
+  ProduceInputs(5);
+  {
+    auto runner = MakeRunner(Options("voc-test"));
+    ASSERT_NE(runner, nullptr);
+    RunningService service(*runner);
+    ASSERT_TRUE(test::WaitFor([&] { return test::MetricValue(*registry_, "voc_records_consumed_total") >= 5; }, 30s));
+    ASSERT_TRUE(service.Stop().ok());  // a stop checkpoints offset 5 with the state
+  }
+  const TopicPartition in{"in", PartitionId(0)};
+  {
+    auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
+    ASSERT_TRUE(producer.ok());
+    const std::string value(64 << 10, 'x');
+    for (int i = 0; i < 120; ++i) ASSERT_TRUE((*producer)->ProduceTo("in", PartitionId(0), "big", value).ok());
+    ASSERT_TRUE((*producer)->Flush(20s).ok());
+  }
+  auto marks = kafka::Watermarks({broker_->bootstrap_servers()}, in, 5s);
+  ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+  const int64_t low = marks->first.value, high = marks->second.value;
+  ASSERT_GT(low, 5) << "the broker kept offset 5: the test proves nothing";
+  ASSERT_EQ(high, 125);
+
+  auto runner = MakeRunner(Options("voc-test"));
+  ASSERT_NE(runner, nullptr);
+  const int port = runner->http_port();
+  RunningService service(*runner);
+  ASSERT_TRUE(test::WaitFor(
+      [&] { return test::MetricValue(*registry_, "voc_records_consumed_total") >= static_cast<double>(5 + high - low); },
+      30s))
+      << "reading did not go on from the log's start";
+  const auto m = metrics::ParseExposition(metrics::HttpGet(port, "/metrics").body);
+  EXPECT_EQ(Values(m, "voc_records_lost_total", {"topic=\"in\"", "partition=\"0\""}),
+            std::vector<double>{static_cast<double>(low - 5)});
+  EXPECT_EQ(Values(m, "voc_records_lost_total").size(), 1u) << "only the partition that lost records has a series";
+  EXPECT_EQ(test::MetricValue(*registry_, "voc_records_consumed_total"), static_cast<double>(5 + high - low));
+}
+
+// The same for a table's rows: a service stopped after reading 5 rows of its table comes
+// back after the broker dropped the table's first rows; it counts them lost on the
+// table's partition and reads the table on from the log's start.
+TEST_F(RuntimeMetricsTest, TableRowsThatFellOffTheLogWhileStoppedAreCountedByTopicAndPartition) {
+  ASSERT_TRUE(broker_->CreateTopic("table", 1).ok());
+  const TopicPartition table{"table", PartitionId(0)};
+  auto produce_rows = [&](int n, const std::string& value) {
+    auto producer = kafka::Producer::Create({.client = {broker_->bootstrap_servers()}});
+    ASSERT_TRUE(producer.ok());
+    for (int i = 0; i < n; ++i) ASSERT_TRUE((*producer)->ProduceTo("table", PartitionId(0), "row", value).ok());
+    ASSERT_TRUE((*producer)->Flush(20s).ok());
+  };
+  produce_rows(5, "1");
+  auto make_runner = [&] {
+    auto runner = ServiceRunner::Create(Options("voc-test"), std::make_unique<TableProcessor>(), registry_);
+    EXPECT_TRUE(runner.ok()) << runner.status().ToString();
+    return runner.ok() ? std::move(runner).value() : nullptr;
+  };
+  {
+    auto runner = make_runner();
+    ASSERT_NE(runner, nullptr);
+    RunningService service(*runner);
+    ASSERT_TRUE(test::WaitFor([&] { return test::MetricValue(*registry_, "voc_ready") == 1; }, 30s))
+        << "the table was not read";
+    ASSERT_TRUE(service.Stop().ok());  // a stop checkpoints the table's offset 5 with the state
+  }
+  produce_rows(120, std::string(64 << 10, '0'));  // 7.5 MiB of rows that count 0
+  auto marks = kafka::Watermarks({broker_->bootstrap_servers()}, table, 5s);
+  ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+  const int64_t low = marks->first.value;
+  ASSERT_GT(low, 5) << "the broker kept offset 5: the test proves nothing";
+
+  auto runner = make_runner();
+  ASSERT_NE(runner, nullptr);
+  const int port = runner->http_port();
+  RunningService service(*runner);
+  std::vector<metrics::Sample> m;
+  ASSERT_TRUE(test::WaitFor(
+      [&] {
+        m = metrics::ParseExposition(metrics::HttpGet(port, "/metrics").body);
+        return !Values(m, "voc_records_lost_total").empty() && Values(m, "voc_ready") == std::vector<double>{1};
+      },
+      30s))
+      << "no loss reported, or the table was not read to its end";
+  EXPECT_EQ(Values(m, "voc_records_lost_total", {"topic=\"table\"", "partition=\"0\""}),
+            std::vector<double>{static_cast<double>(low - 5)});
+  EXPECT_EQ(Values(m, "voc_records_lost_total").size(), 1u);
+}
+
 TEST(RuntimeMetricsRealKafka, NoLagSecondsWhereTheBrokerKeepsNoTimestamps) {
   auto broker = test::RealKafka::Start();
   ASSERT_TRUE(broker.ok()) << broker.status().ToString();
