@@ -572,8 +572,9 @@ int Run(const Args& args, const std::string& command, const std::atomic<bool>& s
   }
   const double lost = end.stages[0].lost + end.stages[1].lost + end.stages[2].lost;
   if (lost > 0) {
-    std::printf(broker ? "records were lost: a partition fell more than the embedded broker's 5 MiB behind; "
-                         "use more --partitions or a lower --rate\n"
+    std::printf(broker ? "records were lost: a partition fell more than the embedded broker's 5 MiB behind; the "
+                         "overall key's partition of voc.theme.mentions, which every feedback reaches, fills "
+                         "first: use a lower --rate (more --partitions spread the themes, not that key)\n"
                        : "records were lost: a stage fell behind the cluster's retention\n");
   }
   std::fflush(stdout);

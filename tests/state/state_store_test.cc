@@ -340,25 +340,74 @@ std::map<std::string, std::map<std::string, std::string>> RecordedFamilyOptions(
   return families;
 }
 
-// Every store's levels are sized for random writes (a small level 1 in small files, 8
-// flushes before a compaction), unless state.rocksdb.* says otherwise.
-TEST_F(StateStoreTest, EveryStoreHasASmallLevelOneUnlessConfiguredOtherwise) {
+// Every store compacts universally, 8 sorted runs starting a compaction, its levels (for
+// levelled compaction) sized for random writes, unless state.rocksdb.* says otherwise.
+TEST_F(StateStoreTest, EveryStoreCompactsUniversallyUnlessConfiguredOtherwise) {
   StateOptions options = Options();
   ASSERT_NE(Open(options), nullptr);
   auto families = RecordedFamilyOptions(options.path);
   for (const char* family : {"default", "counts", "seen"}) {
     ASSERT_TRUE(families.contains(family)) << family;
+    EXPECT_EQ(families[family]["compaction_style"], "kCompactionStyleUniversal") << family;
     EXPECT_EQ(families[family]["max_bytes_for_level_base"], "33554432") << family;
     EXPECT_EQ(families[family]["target_file_size_base"], "8388608") << family;
     EXPECT_EQ(families[family]["level0_file_num_compaction_trigger"], "8") << family;
   }
   options.path = dir_.path() + "/configured";
-  options.rocksdb_options = {{"max_bytes_for_level_base", "268435456"}, {"level0_file_num_compaction_trigger", "4"}};
+  options.rocksdb_options = {{"max_bytes_for_level_base", "268435456"},
+                             {"level0_file_num_compaction_trigger", "4"},
+                             {"compaction_style", "kCompactionStyleLevel"}};
   ASSERT_NE(Open(options), nullptr);
   families = RecordedFamilyOptions(options.path);
+  EXPECT_EQ(families["counts"]["compaction_style"], "kCompactionStyleLevel");
   EXPECT_EQ(families["counts"]["max_bytes_for_level_base"], "268435456");
   EXPECT_EQ(families["counts"]["level0_file_num_compaction_trigger"], "4");
   EXPECT_EQ(families["counts"]["target_file_size_base"], "8388608");
+}
+
+// A folder written with levelled compaction, its data spread over several levels, opens
+// under universal compaction (each level one sorted run): every value reads back, and it
+// takes new writes and compactions after.
+TEST_F(StateStoreTest, AFolderWrittenWithLevelledCompactionOpensUnderUniversal) {
+  StateOptions levelled = Options();
+  levelled.rocksdb_options = {{"compaction_style", "kCompactionStyleLevel"},
+                              {"write_buffer_size", "65536"},
+                              {"level0_file_num_compaction_trigger", "2"},
+                              {"max_bytes_for_level_base", "262144"},
+                              {"target_file_size_base", "65536"}};
+  std::mt19937_64 random(11);
+  std::string value(512, '\0');
+  std::map<std::string, std::string> written;
+  auto write = [&](StateStore& store, int from, int to) {
+    auto txn = store.Begin();
+    for (int i = from; i < to; ++i) {
+      for (char& c : value) c = static_cast<char>('a' + random() % 26);
+      const std::string key = test::Numbered("key-", static_cast<int>(random() % 100000));
+      txn->Put(kCounts, PartitionId(0), key, value);
+      written[key] = value;
+      if (txn->pending_changes() >= 64) {
+        ASSERT_TRUE(Commit(store, txn).ok());
+      }
+    }
+    ASSERT_TRUE(Commit(store, txn).ok());
+  };
+  {
+    auto store = Open(levelled);
+    ASSERT_NE(store, nullptr);
+    write(*store, 0, 8000);  // 4 MiB over a level base of 256 KiB: levels 1 to 3
+  }
+  // RocksDB's own log says where compactions put the data.
+  const std::string log = test::FileText(levelled.path + "/LOG");
+  ASSERT_NE(log.find("files to L2"), std::string::npos) << "nothing reached level 2: the test proves nothing";
+
+  StateOptions universal = Options();
+  universal.rocksdb_options = {{"write_buffer_size", "65536"}};
+  auto store = Open(universal);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(RecordedFamilyOptions(universal.path)["counts"]["compaction_style"], "kCompactionStyleUniversal");
+  for (const auto& [key, v] : written) ASSERT_EQ(Read(*store, kCounts, 0, key), v) << key;
+  write(*store, 8000, 12000);  // more runs than start a compaction
+  for (const auto& [key, v] : written) ASSERT_EQ(Read(*store, kCounts, 0, key), v) << key;
 }
 
 // A folder remembers what its state means: a build that keeps another format refuses it
